@@ -1,0 +1,1 @@
+"""Narrascope: persuasion techniques, narratives, roles, quotes, claims and copies in news articles."""

@@ -1,0 +1,91 @@
+"""The analyzer seam: the `Analyzer` contract and the one visible list of built-in analyzers.
+
+An analyzer reads a segmented `Document`, the vectors of its sentences (one row per
+`doc.sentences` entry, from the shared encoder) and `prior`, the annotations that analyzers
+earlier in the run made for the same document (what its `requires` layers come from), and
+returns new annotations. `languages` is the set it can read (None: any); the pipeline does not
+run it on a document in another language, and says so. Plugins join
+`BUILTIN` by name through `register()`; nothing is found by import side effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from narrascope.model import Annotation, Document, Layer
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Every analysis has this shape: settings in `__init__`, models in `load()`, a pure `analyze`."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    layer: ClassVar[Layer]
+    requires: ClassVar[tuple[Layer, ...]]
+    languages: ClassVar[frozenset[str] | None]
+
+    @classmethod
+    def load(cls) -> Analyzer: ...
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]: ...
+
+
+class AnalyzerOrderError(ValueError):
+    """A chosen analyzer requires a layer that no analyzer before it produces."""
+
+
+def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
+    # Imports are deferred so that importing narrascope loads no model code.
+    from narrascope.analyzers.stats import StatsAnalyzer
+
+    return {"stats": lambda: StatsAnalyzer}
+
+
+_plugins: dict[str, Callable[[], type[Analyzer]]] = {}
+
+
+def register(name: str, factory: Callable[[], type[Analyzer]]) -> None:
+    """Add a plugin analyzer class (returned by `factory`) under `name`."""
+    _plugins[name] = factory
+
+
+def available() -> list[str]:
+    """Names of every analyzer that can be chosen, built-ins first, in run order."""
+    return [*_builtin(), *(n for n in _plugins if n not in _builtin())]
+
+
+def analyzer_class(name: str) -> type[Analyzer]:
+    """The analyzer class registered under `name`."""
+    factories = {**_builtin(), **_plugins}
+    if name not in factories:
+        raise KeyError(f"no analyzer named {name!r}; choose from {', '.join(available())}")
+    return factories[name]()
+
+
+def select(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[type[Analyzer]]:
+    """The analyzer classes to run, in order; refuses an order where a requirement is unmet."""
+    names = list(only) if only else available()
+    skipped = set(skip)
+    for name in [*names, *skipped]:
+        analyzer_class(name)  # unknown names fail before any work
+    chosen = [analyzer_class(n) for n in names if n not in skipped]
+    check_order(chosen)
+    return chosen
+
+
+def check_order(classes: Sequence[type[Analyzer]]) -> None:
+    """Raise `AnalyzerOrderError` unless every `requires` layer comes from an earlier analyzer."""
+    produced: set[Layer] = set()
+    for cls in classes:
+        missing = [layer for layer in cls.requires if layer not in produced]
+        if missing:
+            raise AnalyzerOrderError(
+                f"analyzer {cls.name!r} needs {', '.join(missing)} from an earlier analyzer"
+            )
+        produced.add(cls.layer)

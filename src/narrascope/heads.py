@@ -1,0 +1,96 @@
+"""Small trained heads over sentence vectors, stored as versioned safetensors files.
+
+A head is a linear layer (weights, bias) with one decision threshold per label, chosen by
+cross-validation when it was trained. Labels, model id and encoder name travel in the file's
+metadata, so a head never needs pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+RESOURCES = Path(__file__).parent / "resources"
+
+
+class ModelFileError(RuntimeError):
+    """A head file is missing or unreadable; the message says how to rebuild it."""
+
+
+@dataclass
+class LinearHead:
+    """Scores vectors for k labels: sigmoid (multi-label) or softmax (one label of k)."""
+
+    weights: np.ndarray  # (dim, k)
+    bias: np.ndarray  # (k,)
+    labels: list[str]
+    model_id: str
+    encoder: str
+    thresholds: np.ndarray | None = None  # (k,); None means 0.5 for every label
+    activation: str = "sigmoid"
+    info: dict[str, object] = field(default_factory=dict)
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        """Probabilities, shape (n, k)."""
+        if len(vectors) == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        logits = vectors.astype(np.float32) @ self.weights + self.bias
+        if self.activation == "softmax":
+            logits = logits - logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            return exp / exp.sum(axis=1, keepdims=True)
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """Boolean (n, k): which labels pass their threshold."""
+        cut = self.thresholds if self.thresholds is not None else np.full(len(self.labels), 0.5)
+        return scores >= cut
+
+    def save(self, path: Path) -> None:
+        """Write the head as safetensors with its labels and provenance in the metadata."""
+        from safetensors.numpy import save_file
+
+        tensors = {"weights": self.weights.astype(np.float32), "bias": self.bias.astype(np.float32)}
+        if self.thresholds is not None:
+            tensors["thresholds"] = self.thresholds.astype(np.float32)
+        metadata = {
+            "labels": json.dumps(self.labels, ensure_ascii=False),
+            "model_id": self.model_id,
+            "encoder": self.encoder,
+            "activation": self.activation,
+            "info": json.dumps(self.info, ensure_ascii=False),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_file(tensors, str(path), metadata=metadata)
+
+    @classmethod
+    def from_file(cls, path: Path) -> LinearHead:
+        """Read a head written by `save`; a missing or corrupt file names the command that rebuilds it."""
+        from safetensors import safe_open
+
+        task = path.stem.rsplit("-v", 1)[0]
+        if not path.is_file():
+            raise ModelFileError(
+                f"{path}: model file missing; rebuild it with `narrascope train {task}`"
+            )
+        try:
+            with safe_open(str(path), framework="numpy") as f:
+                meta = f.metadata() or {}
+                tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open is not a dict
+            return cls(
+                weights=tensors["weights"],
+                bias=tensors["bias"],
+                thresholds=tensors.get("thresholds"),
+                labels=json.loads(meta["labels"]),
+                model_id=meta["model_id"],
+                encoder=meta["encoder"],
+                activation=meta.get("activation", "sigmoid"),
+                info=json.loads(meta.get("info", "{}")),
+            )
+        except Exception as exc:  # safetensors raises several unrelated types on bad bytes
+            raise ModelFileError(
+                f"{path}: model file unreadable ({exc}); rebuild it with `narrascope train {task}`"
+            ) from exc

@@ -1,0 +1,54 @@
+"""Training and evaluation of the heads: one module per task, all with the same two functions.
+
+A task module exposes `train(data, *, out, seed, folds) -> Report` and
+`evaluate(data, *, split, predictions) -> Report`; `narrascope train|evaluate TASK` call them
+through `train()` and `evaluate()` below. Labelled data is read from a path given on the command
+line and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from narrascope.heads import RESOURCES
+
+TASKS: dict[str, str] = {
+    # task name -> module; analysis issues add their tasks here
+}
+
+
+@dataclass
+class Report:
+    """What a training or evaluation run measured: named scores and a readable summary."""
+
+    task: str
+    scores: dict[str, float] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rows = [f"{self.task}:"] + [f"  {k}: {v:.4f}" for k, v in self.scores.items()]
+        return "\n".join(rows + self.lines)
+
+
+def task_module(task: str) -> ModuleType:
+    """The module that trains and evaluates `task`."""
+    if task not in TASKS:
+        raise KeyError(f"no task named {task!r}; choose from {', '.join(sorted(TASKS)) or 'none'}")
+    return importlib.import_module(TASKS[task])
+
+
+def train(
+    task: str, data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5
+) -> Report:
+    """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`."""
+    return task_module(task).train(data, out=out, seed=seed, folds=folds)
+
+
+def evaluate(
+    task: str, data: Path, *, split: str = "dev", predictions: Path | None = None
+) -> Report:
+    """Score the shipped head of `task` on `split` of `data` with the task's official metric."""
+    return task_module(task).evaluate(data, split=split, predictions=predictions)
