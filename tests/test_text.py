@@ -1,0 +1,67 @@
+"""Segmentation and language identification on real article text."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrascope.model import Document, SourceRef
+from narrascope.text import LanguageIdentifier, segment
+
+
+def _doc(text: str, language: str | None = None) -> Document:
+    return segment(Document(text=text, source=SourceRef("test"), language=language))
+
+
+def test_segment_sentences_stay_inside_paragraphs_and_keep_abbreviations():
+    text = "Dr. Smith met Mr. Jones in the U.S. capital.  They talked.\n\n“Why?” he asked. No answer."
+    doc = _doc(text, "en")
+    assert [text[a:b] for a, b in doc.paragraphs] == [
+        "Dr. Smith met Mr. Jones in the U.S. capital.  They talked.",
+        "“Why?” he asked. No answer.",
+    ]
+    sentences = doc.sentence_texts()
+    assert sentences[0] == "Dr. Smith met Mr. Jones in the U.S. capital."
+    assert sentences[1] == "They talked."
+    for start, end in doc.sentences:
+        assert any(p0 <= start and end <= p1 for p0, p1 in doc.paragraphs)
+        assert doc.text[start:end] == doc.text[start:end].strip()
+
+
+def test_segment_russian_with_razdel():
+    text = "В 2022 г. в Казахстане начались протесты. Т. е. это было неожиданно. А. С. Иванов заявил об этом."
+    doc = _doc(text, "ru")
+    assert doc.sentence_texts() == [
+        "В 2022 г. в Казахстане начались протесты.",
+        "Т. е. это было неожиданно.",
+        "А. С. Иванов заявил об этом.",
+    ]
+
+
+def test_segment_example_article_offsets(examples_dir):
+    text = (examples_dir / "001_964a688ff88cd9e1.txt").read_text(encoding="utf-8")
+    doc = _doc(text, "en")
+    assert len(doc.paragraphs) > 20 and len(doc.sentences) > len(doc.paragraphs)
+    assert "Events around Kazakhstan are developing so rapidly" in doc.sentence_texts()[3]
+    starts = [s for s, _ in doc.sentences]
+    assert starts == sorted(starts)
+
+
+def test_segment_empty_text_has_no_sentences():
+    doc = _doc("  \n \n")
+    assert doc.paragraphs == [] and doc.sentences == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The CSTO forces have brought the riots under control in several cities.", "en"),
+        ("Силы ОДКБ взяли беспорядки под контроль в нескольких городах страны.", "ru"),
+        ("Сили ОДКБ взяли заворушення під контроль у кількох містах країни, повідомляють джерела.", "uk"),
+    ],
+)
+def test_language_identifies_restricted_set(text, code):
+    assert LanguageIdentifier().identify(text) == code
+
+
+def test_language_none_for_empty_text():
+    assert LanguageIdentifier().identify("   ") is None
