@@ -13,7 +13,9 @@ def _doc(text: str, language: str | None = None) -> Document:
 
 
 def test_segment_sentences_stay_inside_paragraphs_and_keep_abbreviations():
-    text = "Dr. Smith met Mr. Jones in the U.S. capital.  They talked.\n\n“Why?” he asked. No answer."
+    text = (
+        "Dr. Smith met Mr. Jones in the U.S. capital.  They talked.\n\n“Why?” he asked. No answer."
+    )
     doc = _doc(text, "en")
     assert [text[a:b] for a, b in doc.paragraphs] == [
         "Dr. Smith met Mr. Jones in the U.S. capital.  They talked.",
@@ -56,7 +58,10 @@ def test_segment_empty_text_has_no_sentences():
     [
         ("The CSTO forces have brought the riots under control in several cities.", "en"),
         ("Силы ОДКБ взяли беспорядки под контроль в нескольких городах страны.", "ru"),
-        ("Сили ОДКБ взяли заворушення під контроль у кількох містах країни, повідомляють джерела.", "uk"),
+        (
+            "Сили ОДКБ взяли заворушення під контроль у кількох містах країни, повідомляють джерела.",
+            "uk",
+        ),
     ],
 )
 def test_language_identifies_restricted_set(text, code):
