@@ -1,0 +1,313 @@
+"""Corpus-wide copies: near-duplicates (MinHash LSH) and partial reuse (shared long passages).
+
+Sits after segmentation and before encoding. Exact copies of a text never get here (the same
+text has the same `Document.id` and becomes another publication of it). For the rest, a
+`Fingerprint` of each document goes into the store with it, in the same transaction:
+
+- a MinHash signature of its word shingles (datasketch), cut into LSH bands whose hashes live
+  in an indexed store table, so finding candidates costs a few index look-ups and memory does
+  not grow with the corpus; candidates are verified by the Jaccard their signatures estimate;
+- winnowed hashes of n-word windows (Schleimer et al., 2003), which guarantee that any passage
+  of at least `n + w - 1` words shared with a stored document is found; candidates are then
+  aligned word by word to get the shared spans' exact character offsets.
+
+The banding is a property of the store, chosen once (datasketch's optimal `(b, r)` for
+Jaccard `min(threshold, 0.5)`), so later runs may choose any threshold at or above it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from narrascope.model import Document
+
+if TYPE_CHECKING:
+    from narrascope.store import Store
+
+_WORD = re.compile(r"\w+")
+_LSH_FLOOR = 0.5  # the band table serves every threshold at or above this Jaccard
+
+
+class CopyKind(StrEnum):
+    """How a document repeats another one."""
+
+    EXACT = "exact"  # the same words in the same order (punctuation, case or spacing differ)
+    NEAR = "near"  # estimated Jaccard of word shingles at or above the threshold
+    PARTIAL = "partial"  # shares at least one long passage, but is otherwise different
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSpan:
+    """A passage two documents share: character offsets into each, and its length in words."""
+
+    start: int
+    end: int
+    other_start: int
+    other_end: int
+    words: int
+
+    def swapped(self) -> SharedSpan:
+        """The same passage seen from the other document."""
+        return SharedSpan(self.other_start, self.other_end, self.start, self.end, self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyMatch:
+    """A stored document that the new one repeats, wholly or in part.
+
+    `spans` index the new document (`start`/`end`) and the stored one (`other_*`).
+    `similarity` is the estimated Jaccard for near copies, and for partial reuse the share of
+    the shorter document's words that the shared passages cover.
+    """
+
+    doc_id: str
+    kind: CopyKind
+    similarity: float
+    spans: tuple[SharedSpan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """How fingerprints are made; fixed for a store once its first document is fingerprinted."""
+
+    num_perm: int = 128
+    shingle_words: int = 5
+    bands: int = 25
+    rows: int = 5
+    passage_words: int = 12  # window length of the passage hashes
+    winnow: int = 14  # winnowing window: any shared run of 12 + 14 - 1 = 25 words is found
+    seed: int = 1
+    lsh_threshold: float = 0.5  # the lowest Jaccard the bands were designed for
+
+    @classmethod
+    def for_threshold(
+        cls, threshold: float, *, num_perm: int = 128, shingle_words: int = 5
+    ) -> DedupSettings:
+        """Settings whose LSH bands suit `min(threshold, 0.5)` (datasketch's optimal b, r)."""
+        from datasketch.lsh import _optimal_param
+
+        floor = min(threshold, _LSH_FLOOR)
+        bands, rows = _optimal_param(floor, num_perm, 0.5, 0.5)
+        return cls(
+            num_perm=num_perm,
+            shingle_words=shingle_words,
+            bands=bands,
+            rows=rows,
+            lsh_threshold=floor,
+        )
+
+    @property
+    def min_passage_words(self) -> int:
+        """Shared passages at least this long (in words) are always found."""
+        return self.passage_words + self.winnow - 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DedupSettings:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(slots=True)
+class Fingerprint:
+    """What the store keeps of a document to find its copies later."""
+
+    doc_id: str
+    signature: np.ndarray  # uint32, one value per permutation
+    words: int
+    words_sha: str  # hash of the lowercased word sequence: equal for exact copies
+    bands: list[tuple[int, int]]  # (band index, signed 64-bit hash of its rows)
+    passages: list[tuple[int, int]]  # (signed 64-bit window hash, word position), unique hashes
+
+
+def _tokens(text: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text))
+
+
+def _hash64(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
+
+
+def _window_hashes(words: Sequence[str], n: int) -> np.ndarray:
+    return np.array(
+        [_hash64(" ".join(words[i : i + n]).encode()) for i in range(len(words) - n + 1)],
+        dtype=np.int64,
+    )
+
+
+def _winnow(hashes: np.ndarray, w: int) -> list[tuple[int, int]]:
+    """The minimum hash of every `w` consecutive ones, with its position (first per hash)."""
+    if len(hashes) == 0:
+        return []
+    if len(hashes) <= w:
+        picks = [int(hashes.argmin())]
+    else:
+        windows = np.lib.stride_tricks.sliding_window_view(hashes, w)
+        picks = sorted(set((windows.argmin(axis=1) + np.arange(len(windows))).tolist()))
+    seen: dict[int, int] = {}
+    for pos in picks:
+        seen.setdefault(int(hashes[pos]), pos)
+    return list(seen.items())
+
+
+def fingerprint(doc: Document, settings: DedupSettings) -> Fingerprint:
+    """The MinHash signature, LSH bands and winnowed passage hashes of `doc`'s words."""
+    from datasketch import MinHash
+
+    words = [m.group().lower() for m in _tokens(doc.text)]
+    k = settings.shingle_words
+    shingles = {" ".join(words[i : i + k]).encode() for i in range(max(1, len(words) - k + 1))}
+    minhash = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+    if words:
+        minhash.update_batch(list(shingles))
+    signature = minhash.hashvalues.astype(np.uint32)
+    r = settings.rows
+    bands = [
+        (b, _hash64(b.to_bytes(2, "little") + signature[b * r : (b + 1) * r].tobytes()))
+        for b in range(settings.bands)
+    ]
+    passages = _winnow(_window_hashes(words, settings.passage_words), settings.winnow)
+    return Fingerprint(
+        doc_id=doc.id,
+        signature=signature,
+        words=len(words),
+        words_sha=hashlib.sha256(" ".join(words).encode()).hexdigest()[:16],
+        bands=bands,
+        passages=passages,
+    )
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity two MinHash signatures estimate."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def shared_spans(
+    text: str, other: str, *, window: int = 12, min_words: int = 25
+) -> list[SharedSpan]:
+    """Maximal runs of at least `min_words` identical words (case-insensitive) in both texts.
+
+    Greedy left to right over `text`: at each position the longest run starting there wins.
+    """
+    a, b = _tokens(text), _tokens(other)
+    wa, wb = [m.group().lower() for m in a], [m.group().lower() for m in b]
+    if len(wa) < min_words or len(wb) < min_words:
+        return []
+    index: dict[tuple[str, ...], list[int]] = {}
+    for j in range(len(wb) - window + 1):
+        index.setdefault(tuple(wb[j : j + window]), []).append(j)
+    spans: list[SharedSpan] = []
+    i = 0
+    while i <= len(wa) - window:
+        best_j, best_len = -1, 0
+        for j in index.get(tuple(wa[i : i + window]), ())[:50]:
+            n = window
+            while i + n < len(wa) and j + n < len(wb) and wa[i + n] == wb[j + n]:
+                n += 1
+            if n > best_len:
+                best_j, best_len = j, n
+        if best_len >= min_words:
+            last = i + best_len - 1
+            spans.append(
+                SharedSpan(
+                    a[i].start(),
+                    a[last].end(),
+                    b[best_j].start(),
+                    b[best_j + best_len - 1].end(),
+                    best_len,
+                )
+            )
+            i += best_len
+        else:
+            i += 1
+    return spans
+
+
+class Deduplicator:
+    """Finds the stored documents that a new one copies, wholly (near) or in part (partial)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        shingle_words: int = 5,
+        max_candidates: int = 50,
+    ) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"dedup threshold must be in (0, 1], not {threshold}")
+        self.store, self.threshold, self.max_candidates = store, threshold, max_candidates
+        wanted = DedupSettings.for_threshold(
+            threshold, num_perm=num_perm, shingle_words=shingle_words
+        )
+        self.index = store.fingerprints
+        self.settings = self.index.settings(wanted)
+        s = self.settings
+        if (s.num_perm, s.shingle_words) != (num_perm, shingle_words):
+            raise ValueError(
+                f"this database was fingerprinted with num_perm={s.num_perm}, "
+                f"shingle_words={s.shingle_words}; use those or a new database"
+            )
+        if threshold < s.lsh_threshold - 1e-9:
+            raise ValueError(
+                f"this database's LSH bands suit Jaccard >= {s.lsh_threshold}; "
+                f"a threshold of {threshold} needs a new database"
+            )
+        self._last: Fingerprint | None = None  # the one document between find() and add()
+
+    def fingerprint(self, doc: Document) -> Fingerprint:
+        """`doc`'s fingerprint in this store's settings (computed once per document)."""
+        if self._last is None or self._last.doc_id != doc.id:
+            self._last = fingerprint(doc, self.settings)
+        return self._last
+
+    def find(self, doc: Document) -> list[CopyMatch]:
+        """Stored documents that `doc` repeats: exact word copies, near copies, shared passages."""
+        fp = self.fingerprint(doc)
+        if fp.words == 0:
+            return []
+        matches = [
+            CopyMatch(other, CopyKind.EXACT, 1.0)
+            for other in self.index.same_words(fp.words_sha)
+            if other != doc.id
+        ]
+        found = {m.doc_id for m in matches} | {doc.id}
+        candidates = self.index.band_candidates(fp.bands, limit=self.max_candidates)
+        signatures = self.index.signatures(sorted(set(candidates) - found))
+        near = sorted(
+            ((jaccard(fp.signature, sig), other) for other, sig in signatures.items()),
+            reverse=True,
+        )
+        for similarity, other in near:
+            if similarity >= self.threshold:
+                matches.append(CopyMatch(other, CopyKind.NEAR, round(similarity, 4)))
+                found.add(other)
+        matches += self._partial(doc, fp, exclude=found)
+        return matches
+
+    def _partial(self, doc: Document, fp: Fingerprint, *, exclude: set[str]) -> list[CopyMatch]:
+        hits = self.index.passage_candidates(
+            [h for h, _ in fp.passages], exclude=exclude, limit=self.max_candidates
+        )
+        matches = []
+        for other, other_text in self.index.texts(hits).items():
+            spans = shared_spans(
+                doc.text,
+                other_text,
+                window=self.settings.passage_words,
+                min_words=self.settings.min_passage_words,
+            )
+            if spans:
+                shorter = min(fp.words, len(_tokens(other_text))) or 1
+                share = min(1.0, sum(s.words for s in spans) / shorter)
+                matches.append(CopyMatch(other, CopyKind.PARTIAL, round(share, 4), tuple(spans)))
+        return matches

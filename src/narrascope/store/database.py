@@ -1,0 +1,439 @@
+"""`Store`: documents, annotations, vectors, copies and runs in one database, behind model objects.
+
+The last stage of the flow, and what the CLI, the web app and the exports read. One write
+transaction per document; every write is an upsert keyed by `Document.id` (and the analyzer's
+name for annotations), so re-runs, resumes and concurrent writers double nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from narrascope import dedup
+from narrascope.dedup import CopyMatch, Fingerprint
+from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
+from narrascope.store import schema as t
+from narrascope.store.engine import make_engine, migrate, writing
+from narrascope.store.fingerprints import FingerprintIndex
+from narrascope.store.records import (
+    Cluster,
+    CopyEdge,
+    Publication,
+    StoreStats,
+    analyzer_family,
+    annotation_from_row,
+    annotation_row,
+    as_utc,
+    document_from_row,
+    document_row,
+    from_iso,
+    iso,
+    now,
+)
+
+_DOC_BATCH = 200
+_ANN_BATCH = 2000
+
+
+class Store:
+    """A Narrascope database: a SQLite file by default, PostgreSQL by URL."""
+
+    def __init__(self, url_or_path: str | Path) -> None:
+        self.engine = make_engine(url_or_path)
+        dialect = self.engine.dialect.name
+        if dialect not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {dialect!r}: use a SQLite path or PostgreSQL")
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.fingerprints = FingerprintIndex(self.engine, self._insert)
+        self.run_id: int | None = None  # the run that `begin_run` opened; stamped on documents
+
+    @classmethod
+    def open(cls, url_or_path: str | Path) -> Store:
+        """Open (creating and migrating as needed) the database at a path or URL."""
+        store = cls(url_or_path)
+        try:
+            migrate(store.engine)
+        except Exception:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs and problems -----------------------------------------------------------------------
+    def begin_run(self, *, sources: list[str], settings: dict[str, Any]) -> int:
+        """Record the start of a run; returns its id."""
+        with writing(self.engine) as conn:
+            result = conn.execute(
+                t.runs.insert().values(started_at=now(), sources=sources, settings=settings)
+            )
+            self.run_id = int(result.inserted_primary_key[0])
+        return self.run_id
+
+    def finish_run(self, run_id: int, *, counts: dict[str, int]) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == run_id)
+                .values(finished_at=now(), counts=dict(counts))
+            )
+
+    def record_problem(self, run_id: int | None, source: str, reason: str) -> None:
+        """Keep one line about an input that could not be read: which one and why."""
+        with writing(self.engine) as conn:
+            conn.execute(
+                t.problems.insert().values(
+                    run_id=run_id, source=source, reason=reason, created_at=now()
+                )
+            )
+
+    def problems(self, run_id: int | None = None) -> list[tuple[str, str]]:
+        """`(source, reason)` of every recorded problem, or of one run's."""
+        query = select(t.problems.c.source, t.problems.c.reason).order_by(t.problems.c.id)
+        if run_id is not None:
+            query = query.where(t.problems.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [(s, r) for s, r in conn.execute(query)]
+
+    # -- sources -----------------------------------------------------------------------------------
+    def has_source(self, source: SourceRef) -> bool:
+        """Whether this input unit (location, record, raw bytes' hash) was already stored."""
+        p = t.publications.c
+        query = select(p.id).where(
+            p.location == source.location,
+            p.record == (source.record or ""),
+            p.raw_sha256 == source.raw_sha256,
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
+    def add_source(
+        self,
+        doc_id: str,
+        source: SourceRef,
+        *,
+        url: str | None = None,
+        outlet: str | None = None,
+        published: datetime | None = None,
+    ) -> None:
+        """Record another publication of an already stored text (an exact copy)."""
+        with writing(self.engine) as conn:
+            self._add_publication(conn, doc_id, source, url=url, outlet=outlet, published=published)
+
+    def sources(self, doc_id: str) -> list[Publication]:
+        """Every publication of this text, earliest first."""
+        p, o = t.publications.c, t.outlets.c
+        query = (
+            select(p.location, p.record, p.raw_sha256, p.url, o.name, p.published)
+            .outerjoin(t.outlets, o.id == p.outlet_id)
+            .where(p.doc_id == doc_id)
+            .order_by(p.published_utc.is_(None), p.published_utc, p.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                Publication(loc, rec or None, sha, url, outlet, from_iso(published))
+                for loc, rec, sha, url, outlet, published in conn.execute(query)
+            ]
+
+    def _outlet_id(self, conn: Connection, name: str | None) -> int | None:
+        if not name:
+            return None
+        conn.execute(self._insert(t.outlets).values(name=name).on_conflict_do_nothing())
+        return conn.execute(select(t.outlets.c.id).where(t.outlets.c.name == name)).scalar_one()
+
+    def _add_publication(
+        self,
+        conn: Connection,
+        doc_id: str,
+        source: SourceRef,
+        *,
+        url: str | None,
+        outlet: str | None,
+        published: datetime | None,
+    ) -> None:
+        conn.execute(
+            self._insert(t.publications)
+            .values(
+                location=source.location,
+                record=source.record or "",
+                raw_sha256=source.raw_sha256,
+                doc_id=doc_id,
+                url=url,
+                outlet_id=self._outlet_id(conn, outlet),
+                published=iso(published),
+                published_utc=as_utc(published),
+                run_id=self.run_id,
+                added_at=now(),
+            )
+            .on_conflict_do_nothing()
+        )
+
+    # -- documents ---------------------------------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        query = select(t.documents.c.id).where(t.documents.c.id == doc_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def add(
+        self,
+        doc: Document,
+        anns: Sequence[Annotation],
+        *,
+        vectors: np.ndarray | None = None,
+        encoder: str | None = None,
+        analyzers: Sequence[str] = (),
+        copies: Sequence[CopyMatch] = (),
+        fingerprint: Fingerprint | None = None,
+    ) -> bool:
+        """Store a document with everything about it in one transaction; False if already there.
+
+        When the text is already stored, only this publication of it is added. `fingerprint`
+        (from `Deduplicator.fingerprint`) is computed here when not given.
+        """
+        fp = fingerprint or self._fingerprint(doc)
+        with writing(self.engine) as conn:
+            outlet_id = self._outlet_id(conn, doc.outlet)
+            inserted = conn.execute(
+                self._insert(t.documents)
+                .values(document_row(doc, outlet_id=outlet_id, run_id=self.run_id))
+                .on_conflict_do_nothing()
+            ).rowcount
+            self._add_publication(
+                conn, doc.id, doc.source, url=doc.url, outlet=doc.outlet, published=doc.published
+            )
+            if not inserted:
+                return False
+            self._write_segments(conn, doc)
+            if anns:
+                conn.execute(
+                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in anns]
+                )
+            self._mark_analyzers(conn, doc.id, analyzers)
+            if vectors is not None and len(vectors):
+                self._write_vectors(conn, doc.id, vectors, encoder or "unknown")
+            self.fingerprints.write(
+                conn, fp, copies, published_utc=as_utc(doc.published), words=doc.word_count
+            )
+        return True
+
+    def _fingerprint(self, doc: Document) -> Fingerprint:
+        return dedup.fingerprint(doc, self.fingerprints.settings())
+
+    def _write_segments(self, conn: Connection, doc: Document) -> None:
+        for table, spans in ((t.paragraphs, doc.paragraphs), (t.sentences, doc.sentences)):
+            rows = [
+                {"doc_id": doc.id, "idx": i, "start": s, "end": e} for i, (s, e) in enumerate(spans)
+            ]
+            if rows:
+                conn.execute(table.insert(), rows)
+        rows = [
+            {"doc_id": doc.id, "idx": i, "text": r.text, "reason": r.reason}
+            for i, r in enumerate(doc.removed)
+        ]
+        if rows:
+            conn.execute(t.removed.insert(), rows)
+
+    def _write_vectors(
+        self, conn: Connection, doc_id: str, vectors: np.ndarray, encoder: str
+    ) -> None:
+        matrix = np.ascontiguousarray(vectors, dtype=np.float16)
+        rows, dim = matrix.shape
+        values = {"encoder": encoder, "rows": rows, "dim": dim, "data": matrix.tobytes()}
+        conn.execute(
+            self._insert(t.vectors)
+            .values(doc_id=doc_id, **values)
+            .on_conflict_do_update(index_elements=["doc_id"], set_=values)
+        )
+
+    def _mark_analyzers(self, conn: Connection, doc_id: str, versions: Sequence[str]) -> None:
+        for version in versions:
+            values = {"version": version, "run_at": now()}
+            conn.execute(
+                self._insert(t.analyzer_runs)
+                .values(doc_id=doc_id, analyzer=analyzer_family(version), **values)
+                .on_conflict_do_update(index_elements=["doc_id", "analyzer"], set_=values)
+            )
+
+    def document(self, doc_id_or_prefix: str) -> Document | None:
+        """The document with this id, or the only one whose id starts with this prefix."""
+        d = t.documents.c
+        key = doc_id_or_prefix.strip().lower()
+        if not key or not all(ch in "0123456789abcdef" for ch in key):
+            return None
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(select(d.id).where(d.id == key)).scalars())
+            if not ids:
+                ids = list(
+                    conn.execute(select(d.id).where(d.id.startswith(key)).limit(2)).scalars()
+                )
+            if len(ids) != 1:
+                return None
+            docs = self._load(conn, self._documents_query().where(d.id == ids[0]))
+        return docs[0] if docs else None
+
+    def documents(
+        self,
+        *,
+        outlet: str | None = None,
+        language: str | None = None,
+        after_id: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Document]:
+        """Documents in id order, streamed a page at a time (keyset pagination)."""
+        d = t.documents.c
+        query = self._documents_query().order_by(d.id)
+        if outlet is not None:
+            query = query.where(t.outlets.c.name == outlet)
+        if language is not None:
+            query = query.where(d.language == language)
+        after, left = after_id, limit
+        while left is None or left > 0:
+            page = query if after is None else query.where(d.id > after)
+            size = _DOC_BATCH if left is None else min(_DOC_BATCH, left)
+            with self.engine.connect() as conn:
+                docs = self._load(conn, page.limit(size))
+            yield from docs
+            if len(docs) < size:
+                return
+            after = docs[-1].id
+            left = None if left is None else left - len(docs)
+
+    def _documents_query(self) -> Any:
+        return select(t.documents, t.outlets.c.name.label("outlet")).outerjoin(
+            t.outlets, t.outlets.c.id == t.documents.c.outlet_id
+        )
+
+    def _load(self, conn: Connection, query: Any) -> list[Document]:
+        rows = conn.execute(query).mappings().all()
+        ids = [r["id"] for r in rows]
+        if not ids:
+            return []
+        spans: dict[str, dict[str, list[tuple[int, int]]]] = {i: {} for i in ids}
+        for name, table in (("paragraphs", t.paragraphs), ("sentences", t.sentences)):
+            c = table.c
+            for doc_id, s, e in conn.execute(
+                select(c.doc_id, c.start, c.end).where(c.doc_id.in_(ids)).order_by(c.doc_id, c.idx)
+            ):
+                spans[doc_id].setdefault(name, []).append((s, e))
+        removed: dict[str, list[Removal]] = {}
+        r = t.removed.c
+        for doc_id, text_, reason in conn.execute(
+            select(r.doc_id, r.text, r.reason).where(r.doc_id.in_(ids)).order_by(r.doc_id, r.idx)
+        ):
+            removed.setdefault(doc_id, []).append(Removal(text_, reason))
+        return [
+            document_from_row(
+                row,
+                paragraphs=spans[row["id"]].get("paragraphs", []),
+                sentences=spans[row["id"]].get("sentences", []),
+                removed=removed.get(row["id"], []),
+            )
+            for row in rows
+        ]
+
+    # -- annotations and vectors -------------------------------------------------------------------
+    def annotations(
+        self, doc_id: str | None = None, *, layer: Layer | str | None = None
+    ) -> Iterator[Annotation]:
+        """Annotations in storage order, of one document or all (streamed), maybe of one layer."""
+        a = t.annotations.c
+        query = select(t.annotations).order_by(a.id)
+        if doc_id is not None:
+            query = query.where(a.doc_id == doc_id)
+        if layer is not None:
+            query = query.where(a.layer == str(layer))
+        after = None
+        while True:
+            page = query if after is None else query.where(a.id > after)
+            with self.engine.connect() as conn:
+                rows = conn.execute(page.limit(_ANN_BATCH)).mappings().all()
+            yield from (annotation_from_row(row) for row in rows)
+            if len(rows) < _ANN_BATCH:
+                return
+            after = rows[-1]["id"]
+
+    def replace_annotations(
+        self, doc_id: str, analyzer_version: str, anns: Sequence[Annotation]
+    ) -> None:
+        """Put this analyzer's new output in place of whatever any version of it stored before."""
+        family = analyzer_family(analyzer_version)
+        a = t.annotations.c
+        with writing(self.engine) as conn:
+            # The upsert first: on PostgreSQL it locks this (document, analyzer) row, so two
+            # writers replacing the same output take turns instead of both inserting.
+            self._mark_analyzers(conn, doc_id, [analyzer_version])
+            conn.execute(t.annotations.delete().where(a.doc_id == doc_id, a.analyzer == family))
+            if anns:
+                conn.execute(
+                    t.annotations.insert(),
+                    [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
+                )
+
+    def analyzers_run(self, doc_id: str) -> set[str]:
+        """The analyzer versions whose output is stored for this document."""
+        r = t.analyzer_runs.c
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(r.version).where(r.doc_id == doc_id)).scalars())
+
+    def vectors(self, doc_id: str) -> np.ndarray | None:
+        """The document's sentence vectors (float32, one row per sentence), if stored."""
+        v = t.vectors.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(v.rows, v.dim, v.data).where(v.doc_id == doc_id)).first()
+        if row is None:
+            return None
+        rows, dim, data = row
+        return np.frombuffer(data, dtype=np.float16).reshape(rows, dim).astype(np.float32)
+
+    # -- copies --------------------------------------------------------------------------------------
+    def copies(self, doc_id: str | None = None) -> Iterator[CopyEdge]:
+        """Copy → original edges (exact, near, partial) touching `doc_id`, or all, streamed."""
+        return self.fingerprints.copies(doc_id)
+
+    def clusters(self) -> Iterator[Cluster]:
+        """Near-duplicate clusters, each with its canonical copy (earliest, then longest)."""
+        return self.fingerprints.clusters()
+
+    def cluster(self, doc_id: str) -> Cluster | None:
+        """The near-duplicate cluster this document belongs to, if any."""
+        return self.fingerprints.cluster_of(doc_id)
+
+    # -- stats ----------------------------------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        """Counts of documents, publications, outlets, annotations by layer, copies, runs."""
+
+        def count(conn: Connection, table: Any) -> int:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+        a, c = t.annotations.c, t.copies.c
+        with self.engine.connect() as conn:
+            return StoreStats(
+                documents=count(conn, t.documents),
+                publications=count(conn, t.publications),
+                outlets=count(conn, t.outlets),
+                annotations=_pairs(
+                    conn.execute(select(a.layer, func.count()).group_by(a.layer)).all()
+                ),
+                copies=_pairs(conn.execute(select(c.kind, func.count()).group_by(c.kind)).all()),
+                clusters=count(conn, t.clusters),
+                problems=count(conn, t.problems),
+                runs=count(conn, t.runs),
+            )
+
+
+def _pairs(rows: Sequence[Any]) -> dict[str, int]:
+    return {str(key): int(n) for key, n in rows}

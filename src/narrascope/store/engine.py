@@ -1,0 +1,90 @@
+"""Opening a database: a path means a SQLite file (WAL mode), a URL any SQLAlchemy database.
+
+Also runs the Alembic migrations shipped in `migrations/` to head, programmatically and under a
+lock, so two processes opening a fresh database at once cannot both create it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+WRITE = "narrascope_write"
+"""Execution option marking a connection whose transaction will write (SQLite: BEGIN IMMEDIATE)."""
+
+
+def database_url(url_or_path: str | Path) -> str:
+    """The SQLAlchemy URL for a path or URL; PostgreSQL URLs get the psycopg 3 driver."""
+    text_ = str(url_or_path)
+    if "://" not in text_:
+        path = Path(text_).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    for plain in ("postgresql://", "postgres://"):
+        if text_.startswith(plain):
+            return "postgresql+psycopg://" + text_[len(plain) :]
+    return text_
+
+
+def make_engine(url_or_path: str | Path) -> Engine:
+    """An engine for the database; SQLite connections use WAL, foreign keys and a busy timeout."""
+    url = database_url(url_or_path)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's own transaction handling defers the write lock
+        # and then fails with "database is locked" when two writers upgrade at once).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed on success, rolled back on any error."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration; cheap when it already is there."""
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    from alembic import command
+
+    with writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # Several workers may open a fresh database at once; one migrates, the rest wait.
+            conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

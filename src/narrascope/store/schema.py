@@ -1,0 +1,225 @@
+"""The store's tables as SQLAlchemy Core objects: the one place that names them.
+
+Portable types only (SQLite by default, PostgreSQL by URL). Documents are keyed by their text's
+hash (`Document.id`), so every write can be an idempotent upsert and concurrent writers cannot
+collide. The Alembic migrations in `migrations/versions/` create exactly these tables; a test
+compares the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+DocId = String(16)
+"""`Document.id`: 16 hex digits of the clean text's SHA-256."""
+
+
+def _doc_fk(name: str = "doc_id", **kw: object) -> Column:
+    return Column(name, DocId, ForeignKey("documents.id", ondelete="CASCADE"), **kw)
+
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("sources", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("counts", JSON),
+)
+
+problems = Table(
+    "problems",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), index=True),
+    Column("source", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+outlets = Table(
+    "outlets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", DocId, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("url", Text),
+    Column("outlet_id", Integer, ForeignKey("outlets.id")),
+    Column("title", Text),
+    Column("authors", JSON, nullable=False),
+    Column("published", String(40)),  # ISO 8601 as given (keeps the time zone exactly)
+    Column("published_utc", DateTime),  # the same instant, naive UTC, for ordering
+    Column("date_source", String(64)),
+    Column("language", String(16)),
+    Column("words", Integer, nullable=False),
+    Column("location", Text, nullable=False),  # the first input that produced this text
+    Column("record", Text),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("added_at", DateTime, nullable=False),
+    Index("ix_documents_outlet_id", "outlet_id", "id"),
+    Index("ix_documents_language", "language", "id"),
+    Index("ix_documents_published_utc", "published_utc"),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("location", Text, nullable=False),
+    Column("record", Text, nullable=False),  # "" when the input has no records
+    Column("raw_sha256", String(64), nullable=False),
+    _doc_fk(nullable=False, index=True),
+    Column("url", Text),
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), index=True),
+    Column("published", String(40)),
+    Column("published_utc", DateTime),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("added_at", DateTime, nullable=False),
+    UniqueConstraint("location", "record", "raw_sha256", name="uq_publications_input"),
+)
+
+paragraphs = Table(
+    "paragraphs",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+)
+
+sentences = Table(
+    "sentences",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+)
+
+removed = Table(
+    "removed",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    _doc_fk(nullable=False),
+    Column("layer", String(32), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("start", Integer),
+    Column("end", Integer),
+    Column("score", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("attrs", JSON, nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("analyzer", String(128), nullable=False),  # the model's name without its version
+    Index("ix_annotations_doc_layer", "doc_id", "layer"),
+    Index("ix_annotations_doc_analyzer", "doc_id", "analyzer"),
+    Index("ix_annotations_layer_label", "layer", "label"),
+)
+
+analyzer_runs = Table(
+    "analyzer_runs",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("analyzer", String(128), primary_key=True),
+    Column("version", String(128), nullable=False),
+    Column("run_at", DateTime, nullable=False),
+)
+
+vectors = Table(
+    "vectors",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("encoder", String(128), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # float16, row-major, one row per sentence
+)
+
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("signature", LargeBinary, nullable=False),  # MinHash values as uint32
+    Column("words", Integer, nullable=False),
+    Column("words_sha", String(16), nullable=False, index=True),  # hash of the word sequence
+    Column("cluster_id", DocId, nullable=False, index=True),
+)
+
+lsh_bands = Table(
+    "lsh_bands",
+    metadata,
+    Column("band", SmallInteger, primary_key=True),
+    Column("hash", BigInteger, primary_key=True),
+    _doc_fk(primary_key=True),
+)
+
+passages = Table(
+    "passages",
+    metadata,
+    Column("hash", BigInteger, primary_key=True),  # a winnowed n-word window of the text
+    _doc_fk(primary_key=True),
+    Column("position", Integer, nullable=False),  # word index of its first occurrence
+)
+
+copies = Table(
+    "copies",
+    metadata,
+    Column("copy_id", DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("original_id", DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("spans", JSON, nullable=False),  # [[copy_start, copy_end, orig_start, orig_end, words]]
+    Index("ix_copies_original_id", "original_id"),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", DocId, primary_key=True),
+    Column("canonical_id", DocId, nullable=False),
+    Column("size", Integer, nullable=False),
+)
