@@ -39,7 +39,7 @@ class CopyKind(StrEnum):
     """How a document repeats another one."""
 
     EXACT = "exact"  # the same words in the same order (punctuation, case or spacing differ)
-    NEAR = "near"  # estimated Jaccard of word shingles at or above the threshold
+    NEAR = "near"  # shingle Jaccard, or shared passages' cover of both texts, >= the threshold
     PARTIAL = "partial"  # shares at least one long passage, but is otherwise different
 
 
@@ -63,8 +63,9 @@ class CopyMatch:
     """A stored document that the new one repeats, wholly or in part.
 
     `spans` index the new document (`start`/`end`) and the stored one (`other_*`).
-    `similarity` is the estimated Jaccard for near copies, and for partial reuse the share of
-    the shorter document's words that the shared passages cover.
+    `similarity` is the estimated Jaccard for near copies found by MinHash; for copies found
+    through shared passages it is the share of words those passages cover: of both texts
+    (a near copy when that reaches the threshold), else of the shorter one (partial reuse).
     """
 
     doc_id: str
@@ -306,8 +307,16 @@ class Deduplicator:
                 window=self.settings.passage_words,
                 min_words=self.settings.min_passage_words,
             )
-            if spans:
-                shorter = min(fp.words, len(_tokens(other_text))) or 1
-                share = min(1.0, sum(s.words for s in spans) / shorter)
-                matches.append(CopyMatch(other, CopyKind.PARTIAL, round(share, 4), tuple(spans)))
+            if not spans:
+                continue
+            shared = sum(s.words for s in spans)
+            other_words = len(_tokens(other_text))
+            # Shared passages that cover most of both texts make a near copy that shingle
+            # Jaccard missed (two edited copies of one original each lose different shingles).
+            both = min(shared / max(fp.words, 1), shared / max(other_words, 1), 1.0)
+            if both >= self.threshold:
+                matches.append(CopyMatch(other, CopyKind.NEAR, round(both, 4), tuple(spans)))
+                continue
+            share = min(1.0, shared / max(min(fp.words, other_words), 1))
+            matches.append(CopyMatch(other, CopyKind.PARTIAL, round(share, 4), tuple(spans)))
         return matches
