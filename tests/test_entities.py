@@ -1,0 +1,104 @@
+"""Entities: one entity per referent within an article, on the example corpus and in Russian."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from narrascope.analyzers.entities import (
+    EntityAnalyzer,
+    canonical_entity_id,
+    clean_name,
+    merge_hyphenated,
+    person_gender,
+)
+from narrascope.model import Document, Layer, SourceRef
+from narrascope.text import segment
+
+NO_VECTORS = np.zeros((0, 512), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> EntityAnalyzer:
+    return EntityAnalyzer.load()
+
+
+def _doc(text: str, language: str = "en") -> Document:
+    return segment(Document(text=text, source=SourceRef("test"), language=language))
+
+
+def _example(examples_dir, stem: str) -> Document:
+    return _doc((examples_dir / f"{stem}.txt").read_text(encoding="utf-8"))
+
+
+def _entities(doc: Document, analyzer: EntityAnalyzer) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for ann in analyzer.analyze(doc, NO_VECTORS):
+        assert ann.layer == Layer.ENTITY and ann.model == "entities-v1"
+        assert set(ann.attrs) >= {"entity", "entity_id", "aliases"}
+        found.setdefault(ann.attrs["entity_id"], set()).add(doc.text[ann.start : ann.end])
+    return found
+
+
+def test_entities_canonical_id_is_one_function_for_spellings():
+    assert canonical_entity_id("Antony Blinken", label="PER") == "a-blinken"
+    assert canonical_entity_id("Anthony Blinken's", label="PER") == "a-blinken"
+    assert canonical_entity_id("Mrs Zakharova", label="PER") == "zakharova"
+    assert canonical_entity_id("Мария Захарова", label="PER") == "m-zakharova"
+    assert canonical_entity_id("the U.S.", label="LOC") == canonical_entity_id("United States")
+    assert clean_name("Secretary of State Antony Blinken’s", label="PER") == "Antony Blinken"
+
+
+def test_entities_gender_guess():
+    assert person_gender("Maria Zakharova") == "f"
+    assert person_gender("Mr Smith") == "m"
+    assert person_gender("Gennady Zyuganov") == "m"
+    assert person_gender("Josep Borrell") is None
+
+
+def test_entities_merge_hyphenated_first_names():
+    text = "President Kassym-Jomart Tokayev spoke."
+    assert merge_hyphenated([(10, 16, "LOC"), (17, 31, "PER")], text) == [(10, 31, "PER")]
+    assert merge_hyphenated([(10, 23, "PER")], text) == [(10, 31, "PER")]
+
+
+def test_entities_blinken_spellings_and_title_are_one_person(analyzer, examples_dir):
+    found = _entities(_example(examples_dir, "000_8f4d98db21bab007"), analyzer)
+    assert {"Antony Blinken", "Anthony Blinken", "the head of the American Foreign Ministry"} <= (
+        found["a-blinken"]
+    )
+    assert {"Maria Zakharova", "Zakharova", "the Russian Foreign Affairs spokeswoman"} <= (
+        found["m-zakharova"]
+    )
+
+
+def test_entities_surname_joins_full_name(analyzer, examples_dir):
+    found = _entities(_example(examples_dir, "003_4fa640b94b0919dd"), analyzer)
+    assert found["j-psaki"] == {"Jennifer Psaki", "Psaki"}
+    assert {"Nursultan Nazarbayev", "Nazarbayev"} <= found["n-nazarbayev"]
+    found = _entities(_example(examples_dir, "002_74977be9488212fe"), analyzer)
+    assert {"Kassym-Jomart Tokayev", "Tokayev"} <= found["k-tokayev"]
+
+
+def test_entities_acronym_joins_long_form(analyzer, examples_dir):
+    found = _entities(_example(examples_dir, "004_09b1c19c16810eb5"), analyzer)
+    assert {"NED", "National Endowment for Democracy"} <= found["ned"]
+    assert {"CSTO", "Collective Security Treaty Organization"} <= found["csto"]
+
+
+def test_entities_russian(analyzer):
+    doc = _doc(
+        "Официальный представитель МИД России Мария Захарова заявила, что госсекретарь США "
+        "Энтони Блинкен пошутил. По словам Захаровой, Блинкену стоит помнить историю.",
+        language="ru",
+    )
+    found = _entities(doc, analyzer)
+    assert found["m-zakharova"] == {"Мария Захарова", "Захаровой"}
+    assert found["e-blinken"] == {"Энтони Блинкен", "Блинкену"}
+    by_name = {a.attrs["entity"] for a in analyzer.analyze(doc, NO_VECTORS)}
+    assert "Мария Захарова" in by_name
+
+
+def test_entities_empty_and_other_language(analyzer):
+    assert analyzer.analyze(_doc(""), NO_VECTORS) == []
+    assert analyzer.analyze(_doc("   \n  "), NO_VECTORS) == []
