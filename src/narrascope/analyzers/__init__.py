@@ -42,9 +42,10 @@ class AnalyzerOrderError(ValueError):
 
 def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     # Imports are deferred so that importing narrascope loads no model code.
+    from narrascope.analyzers.entities import EntityAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
 
-    return {"stats": lambda: StatsAnalyzer}
+    return {"stats": lambda: StatsAnalyzer, "entities": lambda: EntityAnalyzer}
 
 
 _plugins: dict[str, Callable[[], type[Analyzer]]] = {}
