@@ -1,0 +1,111 @@
+"""CSV / TSV files (also gzipped): a header row, then one article per row, streamed.
+
+The header must name a `text` or `html` column; the other columns are the optional metadata of
+`rows.py`. A row's first physical line number is its `SourceRef.record` (the header is line 1),
+and its raw bytes are hashed as they stand in the file. A bad row is one `BadInput`.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable, open_text
+from narrascope.ingest.rows import row_document
+from narrascope.model import BadInput, RawDocument, SourceRef
+
+GIVE_UP_AFTER = 100  # bad rows with no good one before them: this is not an article table
+
+
+class _Lines:
+    """The physical lines csv reads, kept until the row they belong to is complete."""
+
+    def __init__(self, lines: Iterator[str | None]) -> None:
+        self.lines, self.number = lines, 0
+        self.pending: list[str] = []
+        self.oversize: list[int] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.number += 1
+            if line is None:  # drained unread; csv sees a blank line and the row is reported
+                self.oversize.append(self.number)
+                line = "\n"
+            self.pending.append(line)
+            yield line
+
+    def take(self) -> str:
+        raw, self.pending = "".join(self.pending), []
+        return raw
+
+
+def read_csv(
+    location: str, stream: BinaryIO, *, max_bytes: int, delimiter: str | None = None
+) -> Iterator[RawDocument | BadInput]:
+    """Every article in a CSV stream; one `BadInput` per bad row."""
+    try:
+        text, encoding = open_text(stream)
+    except NotReadable as exc:
+        yield BadInput(location, exc.reason)
+        return
+    # The field limit is process-wide in the csv module; raising it to our cap is harmless.
+    csv.field_size_limit(max(csv.field_size_limit(), max_bytes))
+    physical = capped_lines(text, max_bytes)
+    first = next(physical, None) or ""
+    lines = _Lines(itertools.chain([first], physical))
+    rows = csv.reader(lines, delimiter=delimiter or _delimiter(first), strict=False)
+    try:
+        header = [name.strip().lower() for name in next(rows)]
+    except (StopIteration, csv.Error) as exc:
+        yield BadInput(location, f"no CSV header ({exc})" if str(exc) else "no CSV header")
+        return
+    lines.take()
+    if "text" not in header and "html" not in header:
+        yield BadInput(location, "CSV header has no text or html column")
+        return
+    good = bad = 0
+    while True:
+        start = lines.number + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row, reason = None, f"malformed CSV row ({exc})"
+        raw = lines.take()
+        where = str(SourceRef(location, str(start)))
+        if row is not None:
+            if lines.oversize and lines.oversize[-1] >= start:
+                reason = f"row over size cap ({max_bytes:,} characters)"
+            elif not row or not "".join(row).strip():
+                continue
+            elif len(row) != len(header):
+                reason = f"row has {len(row)} fields, the header {len(header)}"
+            elif has_undecodable(raw):
+                reason = f"undecodable bytes (not {encoding})"
+            else:
+                try:
+                    record = dict(zip(header, row, strict=True))
+                    yield row_document(
+                        location,
+                        str(start),
+                        record,
+                        raw.rstrip("\r\n").encode(encoding, "surrogateescape"),
+                    )
+                    good += 1
+                    continue
+                except NotReadable as exc:
+                    reason = exc.reason
+        bad += 1
+        yield BadInput(where, reason)
+        if not good and bad >= GIVE_UP_AFTER:
+            yield BadInput(location, f"not an article table: the first {bad} rows are all bad")
+            return
+
+
+def _delimiter(header: str) -> str:
+    """Comma, unless the header line clearly uses tabs or semicolons instead."""
+    counts = {sep: header.count(sep) for sep in (",", "\t", ";")}
+    return max(counts, key=lambda sep: counts[sep]) if max(counts.values()) else ","

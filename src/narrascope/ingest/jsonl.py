@@ -1,0 +1,63 @@
+"""JSON Lines (`.jsonl`, `.ndjson`, also gzipped): one article per line, read line by line.
+
+Each line is a JSON object with a `text` or `html` field and optional metadata (see `rows.py`);
+its line number (1-based) is the document's `SourceRef.record`. A malformed line becomes one
+`BadInput` and the lines after it are still read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable, open_text
+from narrascope.ingest.rows import row_document
+from narrascope.model import BadInput, RawDocument, SourceRef
+
+GIVE_UP_AFTER = 100  # malformed lines with no good one before them: this is not JSON Lines
+
+
+def read_jsonl(
+    location: str, stream: BinaryIO, *, max_bytes: int
+) -> Iterator[RawDocument | BadInput]:
+    """Every article in a JSON Lines stream; one `BadInput` per bad line."""
+    try:
+        text, encoding = open_text(stream)
+    except NotReadable as exc:
+        yield BadInput(location, exc.reason)
+        return
+    good = bad = 0
+    for number, line in enumerate(capped_lines(text, max_bytes), start=1):
+        where = str(SourceRef(location, str(number)))
+        if line is None:
+            reason = f"line over size cap ({max_bytes:,} characters)"
+        elif not line.strip():
+            continue
+        else:
+            try:
+                yield _line_document(location, number, line, encoding)
+                good += 1
+                continue
+            except NotReadable as exc:
+                reason = exc.reason
+        bad += 1
+        yield BadInput(where, reason)
+        if not good and bad >= GIVE_UP_AFTER:
+            yield BadInput(location, f"not JSON Lines: the first {bad} lines are all bad")
+            return
+
+
+def _line_document(location: str, number: int, line: str, encoding: str) -> RawDocument:
+    if has_undecodable(line):
+        raise NotReadable(f"undecodable bytes (not {encoding})")
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise NotReadable(f"malformed JSON ({exc.msg} at column {exc.colno})") from exc
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise NotReadable(f"malformed JSON ({type(exc).__name__})") from exc
+    if not isinstance(row, dict):
+        raise NotReadable(f"not a JSON object but {type(row).__name__}")
+    raw = line.rstrip("\r\n").encode(encoding, "surrogateescape")
+    return row_document(location, str(number), row, raw)

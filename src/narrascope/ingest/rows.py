@@ -1,0 +1,127 @@
+"""One JSONL object or CSV row to a `RawDocument`: the content column and the metadata columns.
+
+Shared by `jsonl.py` and `csv.py`, which only differ in how they split a file into rows. The
+content is the `html` column when it has one (cleaning then finds dates and bylines too),
+else `text`. Metadata columns are optional hints; a date that does not parse is dropped, not
+an error, because the article is still worth reading.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from narrascope.ingest.decode import NotReadable, sha256
+from narrascope.model import InputFormat, RawDocument, SourceRef
+
+URL_KEYS = ("url", "link")
+TITLE_KEYS = ("title", "headline")
+DATE_KEYS = ("published", "date", "published_at", "publish_date", "pubdate")
+OUTLET_KEYS = ("outlet", "site", "site_name")
+AUTHOR_KEYS = ("authors", "author")
+LANGUAGE_KEYS = ("language", "lang")
+_AUTHOR_SEPARATORS = re.compile(r"\s*[;|]\s*")
+_DATE_FORMATS = (
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%y %H:%M",
+    "%Y/%m/%d",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+)
+
+
+def row_document(location: str, record: str, row: Mapping[str, object], raw: bytes) -> RawDocument:
+    """The article in one row; `row` keys are compared case-insensitively. Raises `NotReadable`."""
+    fields = {str(key).strip().lower(): value for key, value in row.items()}
+    html, text = fields.get("html"), fields.get("text")
+    if isinstance(html, str) and html.strip():
+        content, fmt = html, InputFormat.HTML
+    elif isinstance(text, str) and text.strip():
+        content, fmt = text, InputFormat.TEXT
+    elif html is None and text is None:
+        raise NotReadable("no text or html field")
+    elif (html is not None and not isinstance(html, str)) or (
+        text is not None and not isinstance(text, str)
+    ):
+        raise NotReadable("text/html field is not a string")
+    else:
+        raise NotReadable("empty text and html fields")
+    return RawDocument(
+        source=SourceRef(location, record, sha256(raw)),
+        content=content,
+        format=fmt,
+        url=_first_string(fields, URL_KEYS),
+        title=_first_string(fields, TITLE_KEYS),
+        published=parse_date(next((fields[k] for k in DATE_KEYS if fields.get(k)), None)),
+        outlet=_first_string(fields, OUTLET_KEYS),
+        authors=_authors(next((fields[k] for k in AUTHOR_KEYS if fields.get(k)), None)),
+        language=language_code(_first_string(fields, LANGUAGE_KEYS)),
+    )
+
+
+def _first_string(fields: Mapping[str, object], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = fields.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        names = _AUTHOR_SEPARATORS.split(value)
+    elif isinstance(value, list):
+        names = [
+            v if isinstance(v, str) else str(v.get("name", ""))
+            for v in value
+            if isinstance(v, str | dict)
+        ]
+    else:
+        return ()
+    return tuple(name.strip() for name in names if name.strip())
+
+
+def language_code(value: str | None) -> str | None:
+    """The primary language subtag, lower case (`en-US` → `en`), or None."""
+    if not value:
+        return None
+    code = re.split(r"[-_]", value.strip(), maxsplit=1)[0].lower()
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None
+
+
+def parse_date(value: object) -> datetime | None:
+    """A date from ISO 8601, RFC 2822, a few common layouts or epoch seconds; naive UTC.
+
+    Aware times are converted to UTC and made naive so that every date in a run compares.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds, as JS writes them
+        try:
+            return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        return None
+    text = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            for layout in _DATE_FORMATS:
+                try:
+                    parsed = datetime.strptime(text, layout)
+                    break
+                except ValueError:
+                    continue
+    if parsed is not None and parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

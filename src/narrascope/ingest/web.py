@@ -1,0 +1,132 @@
+"""`http(s)://` sources: fetch one URL with httpx, safely, into bytes for the format readers.
+
+Article URLs come from hostile lists, so a fetch is bounded (time, redirects, bytes after
+content decoding) and, unless private addresses are allowed, refuses any host that resolves to
+a private, loopback, link-local or reserved address, checked again on every redirect. Redirects
+are followed here, hop by hop, never by httpx.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from narrascope.ingest.decode import CHUNK, NotReadable
+
+USER_AGENT = "Narrascope/0.1 (news research; +https://github.com/narrascope)"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetched body with what the server said about it."""
+
+    url: str  # after redirects
+    body: bytes
+    mime: str | None
+    charset: str | None
+
+
+def resolve_host(host: str) -> list[str]:
+    """Every address `host` resolves to (an IP literal resolves to itself)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise NotReadable(f"cannot resolve host {host!r} ({exc})") from exc
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host) -> None:
+    """Raise `NotReadable` unless every address of `host` is a public unicast address."""
+    addresses = resolve(host.strip("[]"))
+    if not addresses:
+        raise NotReadable(f"cannot resolve host {host!r}")
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise NotReadable(
+                f"refused: {host} resolves to non-public address {address} (--allow-private fetches it)"
+            )
+
+
+class Fetcher:
+    """Fetches URLs with one httpx client under time, redirect and size limits."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        allow_private: bool = False,
+        max_bytes: int = 20_000_000,
+        timeout: float = 30.0,
+        max_redirects: int = 5,
+        resolve: Callable[[str], list[str]] = resolve_host,
+    ) -> None:
+        self.owned = client is None
+        self.client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+        self.allow_private, self.max_bytes, self.timeout = allow_private, max_bytes, timeout
+        self.max_redirects, self.resolve = max_redirects, resolve
+
+    def close(self) -> None:
+        """Close the client if this fetcher made it."""
+        if self.owned:
+            self.client.close()
+
+    def fetch(self, url: str) -> Fetched:
+        """The body at `url` after at most `max_redirects` checked redirects; raises `NotReadable`."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            current = httpx.URL(url)
+            for _ in range(self.max_redirects + 1):
+                if current.scheme not in ("http", "https"):
+                    raise NotReadable(f"unsupported URL scheme {current.scheme!r}")
+                if not current.host:
+                    raise NotReadable("URL has no host")
+                if not self.allow_private:
+                    refuse_private(current.host, self.resolve)
+                with self.client.stream("GET", current, follow_redirects=False) as response:
+                    if response.is_redirect:
+                        target = response.headers.get("location")
+                        if not target:
+                            raise NotReadable(
+                                f"HTTP {response.status_code} redirect without a location"
+                            )
+                        current = current.join(target)
+                        continue
+                    if not response.is_success:
+                        raise NotReadable(
+                            f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                        )
+                    return self._body(response, deadline)
+            raise NotReadable(f"too many redirects (more than {self.max_redirects})")
+        except httpx.TimeoutException as exc:
+            raise NotReadable(f"timed out ({type(exc).__name__})") from exc
+        except httpx.InvalidURL as exc:
+            raise NotReadable(f"invalid URL ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise NotReadable(f"fetch failed ({type(exc).__name__}: {exc})") from exc
+
+    def _body(self, response: httpx.Response, deadline: float) -> Fetched:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise NotReadable(f"page over size cap ({int(declared):,} > {self.max_bytes:,} bytes)")
+        body = bytearray()
+        for chunk in response.iter_bytes(CHUNK):  # decoded: the cap holds for gzip bombs too
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise NotReadable(f"page over size cap ({self.max_bytes:,} bytes)")
+            if time.monotonic() > deadline:
+                raise NotReadable(f"timed out (slower than {self.timeout:.0f} s)")
+        content_type = response.headers.get("content-type", "")
+        mime = content_type.partition(";")[0].strip().lower() or None
+        return Fetched(str(response.url), bytes(body), mime, response.charset_encoding)
