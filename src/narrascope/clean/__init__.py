@@ -1,0 +1,62 @@
+"""Cleaning: a raw page (HTML or scraped text) → a clean `Document` with metadata and removals.
+
+Sits between ingest and segmentation. `clean(raw)` extracts the article text (paragraphs
+separated by "\\n"), its title, byline, date with the date's source, outlet, URL and declared
+language, and lists every line it dropped with the reason. Metadata the container gave
+(feed entry, JSONL columns, WARC headers) wins over what cleaning reads from the page.
+"""
+
+from __future__ import annotations
+
+from narrascope.clean.html import extract_html
+from narrascope.clean.metadata import Extracted, outlet_from_url
+from narrascope.clean.text import extract_text
+from narrascope.model import BadInput, Document, InputFormat, RawDocument
+
+HTML_PAGE_FACTOR = 10
+"""An HTML page may be this many times `max_chars` long: markup and scripts outweigh the text."""
+
+__all__ = ["clean"]
+
+
+def clean(raw: RawDocument, *, max_chars: int = 500_000) -> Document:
+    """The clean article in `raw`; raises `BadInput` when no article text is left.
+
+    `max_chars` caps the article text (and an HTML page at `HTML_PAGE_FACTOR` times that).
+    """
+    source = str(raw.source)
+    limit = max_chars * (HTML_PAGE_FACTOR if raw.format is InputFormat.HTML else 1)
+    if len(raw.content) > limit:
+        raise BadInput(source, f"page too large ({len(raw.content):,} characters > {limit:,})")
+    if not raw.content.strip():
+        raise BadInput(source, "empty content")
+    if raw.format is InputFormat.HTML:
+        found = extract_html(raw.content, url=raw.url)
+    else:
+        found = extract_text(raw.content)
+    if not found.text.strip():
+        raise BadInput(source, "no article text left after cleaning")
+    if len(found.text) > max_chars:
+        raise BadInput(
+            source, f"article text too long ({len(found.text):,} characters > {max_chars:,})"
+        )
+    return _document(raw, found)
+
+
+def _document(raw: RawDocument, found: Extracted) -> Document:
+    url = raw.url or found.url
+    published, date_source = (
+        (raw.published, "container") if raw.published else (found.published, found.date_source)
+    )
+    return Document(
+        text=found.text,
+        source=raw.source,
+        url=url,
+        outlet=raw.outlet or found.outlet or outlet_from_url(url),
+        title=raw.title or found.title,
+        authors=raw.authors or found.authors,
+        published=published,
+        date_source=date_source if published else None,
+        language=raw.language or found.language,
+        removed=found.removed,
+    )
