@@ -126,6 +126,17 @@ def test_ingest_utf16_without_bom(tmp_path):
     assert bad == [] and [d.content for d in docs] == [text, text]
 
 
+def test_ingest_utf8_with_a_stray_byte_and_cp1252_with_one_sign(tmp_path):
+    (tmp_path / "cut.txt").write_bytes(RUSSIAN.encode() + b" \xd0")  # cut mid-character
+    (tmp_path / "west.txt").write_bytes(
+        "Protests spread across the country. © 2022 Steppe News".encode("cp1252")
+    )
+    docs, bad = read(tmp_path)
+    assert bad == []
+    assert docs[0].content == RUSSIAN + " \ufffd"
+    assert docs[1].content.endswith("© 2022 Steppe News")
+
+
 def test_ingest_html_declared_charset(tmp_path):
     page = ARTICLE.format(title="Новости", body=RUSSIAN).replace(
         "<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
@@ -346,6 +357,17 @@ def test_ingest_jsonl_gz_truncated_keeps_lines_before_the_break(tmp_path):
     assert [b.reason for b in bad] == ["truncated gzip stream"]
 
 
+def test_ingest_jsonl_gzip_bomb_is_stopped(tmp_path, monkeypatch):
+    from narrascope.ingest import decode
+
+    monkeypatch.setattr(decode, "RATIO_FREE_BYTES", 1 << 16)  # the real floor is 8 MB
+    line = json.dumps({"text": "An article."}) + "\n"
+    (tmp_path / "bomb.jsonl.gz").write_bytes(gzip.compress((line + "\n" * 1_000_000).encode()))
+    docs, bad = read(tmp_path / "bomb.jsonl.gz")
+    assert [d.content for d in docs] == ["An article."]
+    assert [b.reason for b in bad] == ["gzip bomb (inflates more than 200x)"]
+
+
 def test_ingest_jsonl_long_line_and_not_jsonl(tmp_path):
     path = tmp_path / "long.ndjson"
     path.write_text(
@@ -400,6 +422,13 @@ def test_ingest_csv_russian_tsv_and_missing_column(tmp_path):
     other.write_text("a,b\n1,2\n")
     docs, bad = read(other)
     assert docs == [] and bad[0].reason == "CSV header has no text or html column"
+    (tmp_path / "header.csv").write_text("url,text\n")
+    (tmp_path / "blank.jsonl").write_text("\n  \n")
+    docs, bad = read(tmp_path / "header.csv", tmp_path / "blank.jsonl")
+    assert docs == [] and [b.reason for b in bad] == [
+        "no rows after the header",
+        "no records (blank lines only)",
+    ]
 
 
 # --- feeds ----------------------------------------------------------------------------------

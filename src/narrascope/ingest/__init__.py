@@ -203,5 +203,7 @@ def _read_lines(
         items = read_csv(location, source, max_bytes=max_bytes, delimiter=delimiter)
     try:
         yield from items
+    except NotReadable as exc:
+        yield BadInput(location, exc.reason)
     except (EOFError, OSError) as exc:
         yield BadInput(location, stream_error(exc) or f"read error ({exc})")

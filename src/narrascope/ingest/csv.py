@@ -103,6 +103,8 @@ def read_csv(
         if not good and bad >= GIVE_UP_AFTER:
             yield BadInput(location, f"not an article table: the first {bad} rows are all bad")
             return
+    if not good and not bad:
+        yield BadInput(location, "no rows after the header")
 
 
 def _delimiter(header: str) -> str:

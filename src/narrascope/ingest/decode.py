@@ -73,9 +73,49 @@ def gunzip_head(head: bytes) -> bytes:
         return b""
 
 
+MAX_RATIO = 200  # text and JSON compress 3-20x; a stream inflating far past this is a bomb
+RATIO_FREE_BYTES = 8 << 20  # small streams may inflate as they like: each line is capped anyway
+
+
+class _Counted(io.RawIOBase):
+    """Counts the compressed bytes a gzip reader takes from the file."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.count = stream, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+class _GuardedGzip(io.RawIOBase):
+    """A streaming gzip reader that stops a decompression bomb by its inflation ratio."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.packed = _Counted(stream)
+        self.inflater = gzip.GzipFile(fileobj=self.packed, mode="rb")
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inflater.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        if self.count > RATIO_FREE_BYTES and self.count > MAX_RATIO * max(self.packed.count, 1):
+            raise NotReadable(f"gzip bomb (inflates more than {MAX_RATIO}x)")
+        return len(data)
+
+
 def open_gzip(stream: BinaryIO) -> BinaryIO:
-    """A streaming gzip reader; readers cap each line or record; `stream_error` names failures."""
-    return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+    """A streaming gzip reader for JSONL/CSV; `stream_error` names the ways it can break."""
+    return io.BufferedReader(_GuardedGzip(stream), CHUNK)  # type: ignore[return-value]
 
 
 def stream_error(exc: BaseException) -> str | None:
@@ -95,6 +135,14 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# The same marks with the codec that reads what follows them (the mark itself is skipped).
+_STREAM_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I
@@ -173,6 +221,9 @@ def decode(data: bytes, *, declared: str | None = None, markup: bool = False) ->
                 return _checked(data.decode(codec))
             except UnicodeDecodeError:
                 continue
+    lenient = _mostly_utf8(data)
+    if lenient is not None:
+        return _checked(lenient)
     best = charset_normalizer.from_bytes(data).best()
     try:
         # Decode ourselves, strictly: on noise the detector can offer a match that does not fit.
@@ -183,6 +234,18 @@ def decode(data: bytes, *, declared: str | None = None, markup: bool = False) ->
 
 def _undecodable() -> str:
     raise NotReadable("undecodable bytes (no encoding fits)")
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few broken bytes (a page cut mid-character), with U+FFFD for them.
+
+    Real UTF-8 shows many well-formed non-ASCII characters around its few bad bytes; a legacy
+    code page (cp1252 with one "©") shows none, and is left to detection.
+    """
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return text if bad <= max(2, len(text) // 2000) and good >= 20 * bad else None
 
 
 def _checked(text: str) -> str:
@@ -220,32 +283,23 @@ def open_text(stream: BinaryIO) -> tuple[TextIO, str]:
     line is reported by `has_undecodable` and the lines after it are still read.
     """
     head = stream.read(HEAD)
-    if not head.strip():
+    if not head:
         raise NotReadable("empty file")
-    bom = bom_encoding(head)
-    encoding = {"utf-8-sig": "utf-8"}.get(bom or "", bom)
-    if bom == "utf-16":
-        encoding = "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
-    elif bom == "utf-32":
-        encoding = "utf-32-le" if head.startswith(codecs.BOM_UTF32_LE) else "utf-32-be"
-    if bom:
-        head = head[len(_bom_bytes(head)) :]
-    elif b"\x00" in head:
-        encoding = utf16_without_bom(head)
-        if encoding is None:
-            raise NotReadable("binary content (NUL bytes)")
+    encoding: str | None = None
+    for bom, name in _STREAM_BOMS:
+        if head.startswith(bom):
+            head, encoding = head[len(bom) :], name
+            break
     else:
-        encoding = _head_encoding(head)
+        if b"\x00" in head:
+            encoding = utf16_without_bom(head)
+            if encoding is None:
+                raise NotReadable("binary content (NUL bytes)")
+        else:
+            encoding = _head_encoding(head)
     raw = io.BufferedReader(_Prefixed(head, stream), CHUNK)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
     return text, encoding
-
-
-def _bom_bytes(head: bytes) -> bytes:
-    for bom, _ in _BOMS:
-        if head.startswith(bom):
-            return bom
-    return b""
 
 
 def _head_encoding(head: bytes) -> str:

@@ -46,6 +46,8 @@ def read_jsonl(
         if not good and bad >= GIVE_UP_AFTER:
             yield BadInput(location, f"not JSON Lines: the first {bad} lines are all bad")
             return
+    if not good and not bad:
+        yield BadInput(location, "no records (blank lines only)")
 
 
 def _line_document(location: str, number: int, line: str, encoding: str) -> RawDocument:
