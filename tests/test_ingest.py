@@ -615,11 +615,19 @@ def test_ingest_refuse_private_checks_every_address_of_a_host():
     for host in ("mixed.example", "mapped.example"):
         with pytest.raises(NotReadable, match="non-public address"):
             refuse_private(host, addresses.__getitem__)
-    routes = {
-        "http://news.example/a": httpx.Response(
-            200, text="A public article.", headers={"Content-Type": "text/plain"}
-        )
-    }
-    with _client(routes) as client:
-        fetched = Fetcher(client, resolve=addresses.__getitem__).fetch("http://news.example/a")
-    assert fetched.body == b"A public article." and fetched.mime == "text/plain"
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(f"{request.headers['host']} via {request.url.host}")
+        if request.url.path == "/a":
+            return httpx.Response(302, headers={"Location": "https://mixed.example/b"})
+        return httpx.Response(200, text="A public article.", headers={"Content-Type": "text/plain"})
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        fetcher = Fetcher(client, resolve=addresses.__getitem__)
+        with pytest.raises(NotReadable, match=r"192\.168\.1\.10"):
+            fetcher.fetch("http://news.example/a")  # the redirect leads to a mixed host
+        fetched = fetcher.fetch("https://news.example/b")
+    # Each request went to the address that was checked, with the host name kept in Host.
+    assert hosts == ["news.example via 93.184.216.34", "news.example via 93.184.216.34"]
+    assert fetched.body == b"A public article." and fetched.url == "https://news.example/b"

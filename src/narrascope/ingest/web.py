@@ -2,8 +2,8 @@
 
 Article URLs come from hostile lists, so a fetch is bounded (time, redirects, bytes after
 content decoding) and, unless private addresses are allowed, refuses any host that resolves to
-a private, loopback, link-local or reserved address, checked again on every redirect. Redirects
-are followed here, hop by hop, never by httpx.
+a private, loopback, link-local or reserved address, checked again on every redirect, and then
+connects to the very address it checked. Redirects are followed here, hop by hop, never by httpx.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def resolve_host(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host) -> None:
-    """Raise `NotReadable` unless every address of `host` is a public unicast address."""
+def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host) -> list[str]:
+    """The addresses of `host`; raises `NotReadable` unless every one is public unicast."""
     addresses = resolve(host.strip("[]"))
     if not addresses:
         raise NotReadable(f"cannot resolve host {host!r}")
@@ -53,6 +53,15 @@ def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host
             raise NotReadable(
                 f"refused: {host} resolves to non-public address {address} (--allow-private fetches it)"
             )
+    return addresses
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class Fetcher:
@@ -92,9 +101,23 @@ class Fetcher:
                     raise NotReadable(f"unsupported URL scheme {current.scheme!r}")
                 if not current.host:
                     raise NotReadable("URL has no host")
+                target_url, headers, extensions = current, {}, {}
                 if not self.allow_private:
-                    refuse_private(current.host, self.resolve)
-                with self.client.stream("GET", current, follow_redirects=False) as response:
+                    addresses = refuse_private(current.host, self.resolve)
+                    if not _is_ip(current.host):
+                        # Connect to the address just checked, not to a second DNS answer
+                        # (DNS rebinding); Host and TLS SNI still name the host.
+                        target_url = current.copy_with(host=addresses[0])
+                        headers = {"Host": current.netloc.decode("ascii")}
+                        if current.scheme == "https":
+                            extensions = {"sni_hostname": current.host}
+                with self.client.stream(
+                    "GET",
+                    target_url,
+                    headers=headers,
+                    extensions=extensions,
+                    follow_redirects=False,
+                ) as response:
                     if response.is_redirect:
                         target = response.headers.get("location")
                         if not target:
@@ -107,7 +130,7 @@ class Fetcher:
                         raise NotReadable(
                             f"HTTP {response.status_code} {response.reason_phrase}".strip()
                         )
-                    return self._body(response, deadline)
+                    return self._body(str(current), response, deadline)
             raise NotReadable(f"too many redirects (more than {self.max_redirects})")
         except httpx.TimeoutException as exc:
             raise NotReadable(f"timed out ({type(exc).__name__})") from exc
@@ -116,7 +139,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise NotReadable(f"fetch failed ({type(exc).__name__}: {exc})") from exc
 
-    def _body(self, response: httpx.Response, deadline: float) -> Fetched:
+    def _body(self, url: str, response: httpx.Response, deadline: float) -> Fetched:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise NotReadable(f"page over size cap ({int(declared):,} > {self.max_bytes:,} bytes)")
@@ -129,4 +152,4 @@ class Fetcher:
                 raise NotReadable(f"timed out (slower than {self.timeout:.0f} s)")
         content_type = response.headers.get("content-type", "")
         mime = content_type.partition(";")[0].strip().lower() or None
-        return Fetched(str(response.url), bytes(body), mime, response.charset_encoding)
+        return Fetched(url, bytes(body), mime, response.charset_encoding)
