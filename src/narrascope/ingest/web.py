@@ -111,6 +111,9 @@ class Fetcher:
                         headers = {"Host": current.netloc.decode("ascii")}
                         if current.scheme == "https":
                             extensions = {"sni_hostname": current.host}
+                            # A pooled connection is keyed by address, not name: never reuse
+                            # one whose TLS was checked for another host on the same address.
+                            headers["Connection"] = "close"
                 with self.client.stream(
                     "GET",
                     target_url,
