@@ -95,6 +95,7 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
             r"^(©\s*)?(photo|photos|photograph|image|picture|pictured|illustration|photo credit"
             r"|на фото|фото|фотография|источник фото|иллюстрация|кадр)\s*(credit)?\s*[:：©]"
             r"|^in the (photo|picture|image)\s*:|\((photo|image|фото|credit)\s*:[^)]{0,80}\)\s*$"
+            r"|^\S+(\s\S+){0,6}\s(file )?(photo|фото)\s*:\s*\S+(\s\S+){0,3}$"
             r"|^(getty images|reuters|ap photo|afp|epa|тасс|риа новости)\s*/.{0,60}$",
             _I,
         ),

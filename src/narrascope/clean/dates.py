@@ -101,6 +101,8 @@ def parse_date_line(line: str, *, max_other_words: int = 4) -> tuple[datetime, s
     Labels such as "Published", weekday names and times are not counted as other words, so
     `Published: Thursday, January 6, 2022 at 11:50` is a date line with nothing else on it.
     """
+    if len(line.split()) > max_other_words + 10:  # a date with weekday, time and labels fits
+        return None
     found = find_date(line)
     if found is None:
         return None

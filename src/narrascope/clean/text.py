@@ -33,6 +33,7 @@ _BYLINE = re.compile(
     r"^(by|written by|words by|author|authors|автор|авторы|текст)\s*[:\-–—]?\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
+_PUBLISHED = re.compile(r"^(published|posted|опубликовано|дата публикации)\b", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b)\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]*|de|da|van|von|der|al|bin|ibn|la|le)$")
 
@@ -55,6 +56,7 @@ class _Page:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.nonblank = [i for i, line in enumerate(lines) if line]
+        self.position = {i: pos for pos, i in enumerate(self.nonblank)}
         self.reasons: dict[int, str] = {}
         self.title: str | None = None
         self.authors: tuple[str, ...] = ()
@@ -95,34 +97,34 @@ class _Page:
         return prose[0], last
 
     def read_header(self, first: int) -> None:
-        """Date, byline and title from the lines above the body; all of them leave the text."""
-        header = [i for i in self.nonblank if i < first and i not in self.reasons]
+        """Date, byline and title from the lines above the body, which leave the text.
+
+        Lines above the title are rubrics and navigation; a line of text below it (a deck,
+        "Sweden says enough!") belongs to the article and stays.
+        """
         rest = []
-        for i in header:
+        for i in [i for i in self.nonblank if i < first and i not in self.reasons]:
             line = self.lines[i]
             if (dated := parse_date_line(line)) is not None:
                 self._take_date(i, *dated)
-            elif (names := _byline(line)) and not self.authors:
-                self.authors, self.reasons[i] = names, BYLINE
+            elif _BYLINE.match(line) and len(_words(line)) <= 8:
+                self.authors = self.authors or _names(_BYLINE.match(line)["names"])
+                self.reasons[i] = BYLINE
             elif (reason := edge_reason(line)) is not None:
                 self.reasons[i] = reason
             else:
                 rest.append(i)
         titles = [i for i in rest if _is_headline(self.lines[i])]
-        if titles:
-            best = max(titles, key=lambda i: len(self.lines[i].split()))
-            self.title, self.reasons[best] = self.lines[best].lstrip("# ").strip(), TITLE
-        dates = [i for i, reason in self.reasons.items() if reason == DATE]
+        title = ([i for i in titles if len(_words(self.lines[i])) >= 3] or titles or [None])[0]
+        if title is not None:
+            self.title, self.reasons[title] = self.lines[title].lstrip("# ").strip(), TITLE
         for i in rest:
             if i in self.reasons:
                 continue
-            near_date = any(
-                abs(self.nonblank.index(i) - self.nonblank.index(d)) == 1 for d in dates
-            )
-            names = _names(self.lines[i]) if near_date and not self.authors else ()
+            names = () if self.authors or not self._next_to_date(i) else _names(self.lines[i])
             if names:  # a lone name next to the date line is the byline ("Editorial")
                 self.authors, self.reasons[i] = names, BYLINE
-            else:
+            elif title is None or i < title or not _is_deck(self.lines[i]):
                 self.reasons[i] = "page header"
 
     def mark_body(self, first: int, last: int) -> None:
@@ -142,8 +144,11 @@ class _Page:
             line = self.lines[i]
             if self._heads_repeat(i):
                 self._take_repeated_title(i)
-            elif parse_date_line(line, max_other_words=1) is not None:
-                self.reasons[i] = "date line (page footer)"
+            elif (dated := parse_date_line(line, max_other_words=1)) is not None:
+                if self.published is None and _PUBLISHED.match(line):  # "Published - Aug 24, 2024"
+                    self._take_date(i, dated[0], "")
+                else:
+                    self.reasons[i] = "date line (page footer)"
             else:
                 self.reasons[i] = edge_reason(line) or "page footer"
 
@@ -175,7 +180,7 @@ class _Page:
 
     def _heads_repeat(self, i: int) -> bool:
         """A headline standing right before a repeated copy of the body is that copy's title."""
-        pos = self.nonblank.index(i)
+        pos = self.position[i]
         after = self.nonblank[pos + 1] if pos + 1 < len(self.nonblank) else None
         return (
             after is not None and self.reasons.get(after) == REPEAT and _is_headline(self.lines[i])
@@ -186,6 +191,11 @@ class _Page:
             self.title, self.reasons[i] = self.lines[i], TITLE
         else:
             self.reasons[i] = REPEAT
+
+    def _next_to_date(self, i: int) -> bool:
+        pos = self.position[i]
+        near = self.nonblank[max(pos - 1, 0) : pos + 2]
+        return any(self.reasons.get(j) == DATE for j in near if j != i)
 
     def _chrome_between(self, start: int, end: int) -> bool:
         return any(start < i < end for i in self.reasons)
@@ -223,14 +233,17 @@ def _is_headline(line: str) -> bool:
     return not _is_prose(line) and any(ch.isalpha() for ch in line)
 
 
-def _byline(line: str) -> tuple[str, ...]:
-    match = _BYLINE.match(line)
-    return _names(match["names"]) if match else ()
+def _is_deck(line: str) -> bool:
+    """A standfirst under the title: a few words of running text, not a rubric in capitals."""
+    words = len(_words(line))
+    return (
+        words >= 3 and any(c.islower() for c in line) and (words >= 10 or not _is_title_case(line))
+    )
 
 
 def _names(text: str) -> tuple[str, ...]:
     """Person names in a byline fragment ("Editorial", "John Smith and Jane Doe"), else ()."""
-    names = [part.strip(" .|-–—") for part in _NAME_SPLIT.split(text.strip(" ,|-–—"))]
+    names = [part.strip(" .:|-–—") for part in _NAME_SPLIT.split(text.strip(" ,:|-–—"))]
     names = [n for n in names if n]
     if not names or len(names) > 4:
         return ()
