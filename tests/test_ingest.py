@@ -84,12 +84,15 @@ def test_ingest_is_a_lazy_stream(examples_dir, tmp_path):
 def test_ingest_glob_skips_notes_and_hidden_files(examples_dir, tmp_path):
     (tmp_path / ".hidden.txt").write_text("secret notes " * 20)
     (tmp_path / "LICENSE").write_text("MIT " * 20)
+    (tmp_path / "PROVENANCE.md").write_text("Where these came from.")
+    (tmp_path / "licensed-trade.txt").write_text("An article about licensed trade.")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("# Second\n\nA markdown article body.")
     (tmp_path / "a.txt").write_text("A plain article body.")
     docs, bad = read(tmp_path)
     assert [Path(d.source.location).relative_to(tmp_path).as_posix() for d in docs] == [
         "a.txt",
+        "licensed-trade.txt",
         "sub/b.md",
     ]
     assert bad == []

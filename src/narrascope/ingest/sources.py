@@ -15,7 +15,8 @@ from pathlib import Path
 
 from narrascope.model import BadInput
 
-_NOTES = ("readme", "license", "licence", "provenance")
+# README.md, LICENSE, LICENSE.upstream-MIT, PROVENANCE.md — but not "licensed-trade.txt".
+_NOTE = re.compile(r"(readme|licen[cs]e|copying|provenance)([^a-z]|$)", re.I)
 _GLOB_CHARS = frozenset("*?[")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
@@ -33,7 +34,7 @@ def url_scheme(source: str) -> str | None:
 
 def is_note(name: str) -> bool:
     """A corpus folder's own README/LICENSE/PROVENANCE file, not an article."""
-    return name.lower().startswith(_NOTES)
+    return _NOTE.match(name) is not None
 
 
 def expand(source: str | Path) -> Iterator[Path | BadInput]:
