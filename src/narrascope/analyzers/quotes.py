@@ -1,0 +1,701 @@
+"""Who said what: direct quotes, indirect speech and interview answers, each with its speaker.
+
+Runs after the entity analyzer and reads its mentions from `prior` (without them it falls back
+on capitalised names). Direct quotes are found by pairing quotation marks of every style
+(“…”, ‘…’, «…», „…“, "…"), tolerating nesting, unclosed marks and quotes that run over
+paragraphs; the cue ("said", "wrote on Telegram") and the speaker are looked for after the
+quote, then before it, then in a lead-in paragraph ending with ":" or "that". Indirect speech
+("X said that …", "according to X", "по словам X") and interview answers opened by a dash are
+rule-based too. Pronouns and descriptions ("she", "the politician") resolve to the nearest
+compatible earlier person; an unknown speaker is recorded as None, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from narrascope.analyzers.entities import canonical_entity_id, clean_name, person_gender
+from narrascope.model import Annotation, Document, Layer, Span
+from narrascope.text.segment import paragraph_spans
+
+# --- lexicon -----------------------------------------------------------------------------------
+
+_SPEECH = (
+    # Only forms that are rarely nouns: "state", "post", "report", "call" are left out.
+    "say|says|said|saying|tell|tells|told|telling|stated|stating|stresses|stressed|adds|added"
+    "|adding|noted|noting|write|writes|wrote|writing|replied|replying|answered|asks|asked"
+    "|claimed|claiming|declare|declares|declared|announce|announces|announced|explain|explains"
+    "|explained|explaining|insist|insists|insisted|warns|warned|argue|argues|argued|arguing"
+    "|commented|remarked|tweeted|posted|believe|believes|believed|think|thinks|thought|accuses"
+    "|accused|urges|urged|emphasize|emphasizes|emphasized|emphasise|emphasised|concluded|admits"
+    "|admitted|acknowledges|acknowledged|suggests|suggested|denies|denied|reported|recalls"
+    "|recalled|continued|retorted|complained|predicted|promised|vowed|confirms|confirmed"
+    "|responded|joked|shouted|called|mocked|quipped|described|expressed|published"
+)
+_CHANNEL = (
+    r"(?:\s+back)?(?:\s+(?:on|in)\s+(?:his|her|their|its|a|an|the|our)?\s*(?:[\w-]+\s+){0,2}?"
+    r"(?:Telegram|Twitter|Facebook|Instagram|VK|blog|page|channel|account|post|interview"
+    r"|statement|tweet|video|op-ed|letter|column|speech)(?:\s+(?:channel|page|account))?)?"
+)
+CUE_EN = re.compile(rf"\b(?:{_SPEECH})\b{_CHANNEL}|\b[Aa]ccording to\b", re.UNICODE)
+"""An English cue: a verb of saying or thinking, with the channel it went through."""
+
+_RU_VERBS = (
+    "заяви|сказа|отмети|подчеркну|сообщи|написа|замети|поясни|добави|ответи|уточни|призна"
+    "|предупреди|напомни|рассказа|утвержда|объясни|выступи"
+)
+CUE_RU = re.compile(
+    rf"\b(?:(?:{_RU_VERBS})(?:л|ла|ли|ло|ет|ют|ют)|считает|считают|полагает|говорит|говорят"
+    rf"|заявляет|заявляют)\b{_CHANNEL}|\b[Пп]о (?:словам|мнению|данным)\b",
+    re.UNICODE,
+)
+CUE = re.compile(f"{CUE_EN.pattern}|{CUE_RU.pattern}", re.UNICODE)
+
+_THAT_CLAUSE = re.compile(
+    rf"\b(?:{_SPEECH}|(?:{_RU_VERBS})(?:л|ла|ли|ет|ют)|считает|считают|полагает|говорит)\b"
+    r"(?:\s+(?:reporters|journalists|the\s+\w+|him|her|them|us|me|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?))?"
+    r"(?:\s+(?:on|in|at|during|last|this|earlier|on\s+\w+)\s+[^,.;:“”\"«»]{0,40}?)?,?\s+(?:that|что)\s+",
+    re.UNICODE,
+)
+_SAY_CLAUSE = re.compile(
+    r"\b(?:says|said|told\s+(?:reporters|journalists|\w+)|believes|thinks|argued|argues|added"
+    r"|warned|insisted|claimed|claims)\s+(?=(?:the|a|an|he|she|it|they|we|I|there|this|his"
+    r"|her|their|its|our|[A-Z][a-z]+)\b)",
+)
+_POSTPOSED = re.compile(
+    r",\s+((?:[\w’'.-]+\s+){0,5}?)(said|says|added|told\s+\w+|wrote|explained|noted|argued)"
+    r"(\s+[\w’'.-]+(?:\s+[\w’'.-]+){0,3})?\.?\s*$"
+)
+_ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Пп]о словам|[Пп]о мнению)\s+([^,.;:]{2,80})")
+
+_PRONOUNS = {
+    "he": "m",
+    "she": "f",
+    "they": None,
+    "it": None,
+    "он": "m",
+    "она": "f",
+    "они": None,
+    "we": None,
+    "i": None,
+    "мы": None,
+    "я": None,
+}
+_PRONOUN = re.compile(
+    r"\b(?:he|she|they|it|we|He|She|They|It|We|I|он|она|они|мы|я|Он|Она|Они|Мы|Я)\b"
+)
+_DESCRIPTION = re.compile(
+    r"\b(?:the|The|one|One|a|A|an|An|another|Another)\s+(?:[\w’'-]+\s+){0,5}?"
+    r"(?:spokes(?:man|woman|person)|politician|expert|scientist|researcher|analyst|official"
+    r"|minister|secretary|president|leader|head|diplomat|ambassador|protester|speaker|activist"
+    r"|lawyer|professor|journalist|author|source|spokesperson|representative|chairman|senator"
+    r"|governor|candidate|aide|adviser|advisor|director|manager|officer|economist|correspondent)s?\b"
+)
+_ADVERBS = (
+    r"(?:\s*,?\s+(?:also|then|later|further|again|once|had|has|have|would|will|was|were|is"
+    r"|recently|immediately|publicly|reportedly|earlier|back|however|too|in turn),?)*"
+)
+_FEMALE_NOUN = re.compile(r"woman\b")
+
+_OPEN_CLOSE = {"“": "”", "‘": "’", "«": "»", "„": "“”", '"': '"'}
+_MARKS = frozenset('“”‘’«»„"')
+_DASH_ANSWER = re.compile(r"\s*[–—-]\s+")
+_QUESTION_LABEL = re.compile(r"\s*[“\"«]?[\w .]{1,25}[”\"»]?\s*:\s*[–—-]\s+")
+_TITLE_BEFORE = re.compile(
+    r"(?:titled|entitled|headlined|article|paper|report|book|headline),?\s*$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Named:
+    """An entity mention a speaker can resolve to."""
+
+    start: int
+    end: int
+    label: str
+    name: str
+
+
+@dataclass
+class Found:
+    """A quote before it becomes an annotation."""
+
+    start: int
+    end: int
+    kind: str  # "direct" | "indirect"
+    cue: str = ""
+    cue_span: Span | None = None
+    speaker: str | None = None
+    speaker_span: Span | None = None
+    score: float = 0.8
+
+
+# --- the analyzer ------------------------------------------------------------------------------
+
+
+class QuoteAnalyzer:
+    """Finds direct and indirect quotes and attributes each to a speaker entity or None."""
+
+    name: ClassVar[str] = "quotes"
+    version: ClassVar[str] = "quotes-v1"
+    layer: ClassVar[Layer] = Layer.QUOTE
+    requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
+    languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
+
+    def __init__(self, *, min_words: int = 3, unattributed_min_words: int = 8) -> None:
+        self.min_words, self.unattributed_min_words = min_words, unattributed_min_words
+
+    @classmethod
+    def load(cls) -> QuoteAnalyzer:
+        return cls()
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.text.strip():
+            return []
+        return [
+            Annotation(
+                doc_id=doc.id,
+                layer=self.layer,
+                label=q.kind,
+                model=self.version,
+                start=q.start,
+                end=q.end,
+                score=q.score,
+                attrs={
+                    "speaker": q.speaker,
+                    "speaker_span": list(q.speaker_span) if q.speaker_span else None,
+                    "cue": q.cue,
+                    "cue_span": list(q.cue_span) if q.cue_span else None,
+                },
+            )
+            for q in find_quotes(
+                doc,
+                prior,
+                min_words=self.min_words,
+                unattributed_min_words=self.unattributed_min_words,
+            )
+            if doc.text[q.start : q.end].strip()
+        ]
+
+
+def find_quotes(
+    doc: Document,
+    prior: Sequence[Annotation] = (),
+    *,
+    min_words: int = 3,
+    unattributed_min_words: int = 8,
+) -> list[Found]:
+    """Every quote of `doc` (direct, interview answers, indirect), in text order."""
+    text = doc.text
+    paragraphs = doc.paragraphs or paragraph_spans(text)
+    sentences = doc.sentences or paragraphs
+    named = _named(doc, prior)
+    marks = quote_spans(text, paragraphs, sentences)
+    inside = [(o, c) for o, c, _, _ in marks]
+    ctx = _Context(text, named, inside, sentences, paragraphs)
+    found: list[Found] = []
+    for i, (open_at, close_at, start, end) in enumerate(marks):
+        words = word_count(text[start:end])
+        if words == 0 or _TITLE_BEFORE.search(text[max(0, open_at - 30) : open_at]):
+            continue
+        quote = Found(start, end, "direct")
+        prev_close = marks[i - 1][1] if i else -1
+        next_open = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        attributed = ctx.attribute_direct(quote, open_at, close_at, prev_close, next_open)
+        if not attributed and found and _same_paragraph(paragraphs, found[-1].end, start):
+            previous = found[-1]  # "…,” she said, “…” — the second half shares the speaker
+            if previous.kind == "direct" and previous.cue and open_at - previous.end < 200:
+                quote.speaker, quote.speaker_span = previous.speaker, previous.speaker_span
+                quote.cue, attributed = previous.cue, True
+        if attributed and words >= min_words:
+            quote.score = 0.9 if quote.speaker else 0.7
+        elif not attributed and words >= unattributed_min_words and _sentence_like(text[start:end]):
+            quote.score = 0.5
+        else:
+            continue
+        found.append(quote)
+    found += ctx.interview_answers(found)
+    found += ctx.indirect(found)
+    found.sort(key=lambda q: (q.start, q.end))
+    return found
+
+
+def word_count(text: str) -> int:
+    """Words, counting each Chinese or Japanese character as one (they use no spaces)."""
+    return len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W\u3040-\u30ff\u3400-\u9fff]+", text))
+
+
+def _same_paragraph(paragraphs: list[Span], a: int, b: int) -> bool:
+    return any(s <= a <= e and s <= b <= e for s, e in paragraphs)
+
+
+def _sentence_like(content: str) -> bool:
+    return bool(re.search(r"[.!?…]\W*$", content.strip())) and content.strip()[:1].isupper()
+
+
+def _named(doc: Document, prior: Sequence[Annotation]) -> list[Named]:
+    """Entity mentions from the entity analyzer; capitalised names when there are none."""
+    entities = [a for a in prior if a.layer == Layer.ENTITY and a.start is not None]
+    if entities:
+        return sorted(
+            Named(a.start, a.end, a.label, str(a.attrs.get("entity") or doc.text[a.start : a.end]))
+            for a in entities
+            if a.end is not None
+        )
+    # Stand-in: two to four capitalised words in a row are taken for a person's name.
+    pattern = re.compile(r"\b[A-ZА-ЯЁ][\w’'-]+(?:\s+[A-ZА-ЯЁ][\w’'-]+){1,3}\b")
+    return [
+        Named(m.start(), m.end(), "PER", clean_name(m.group(0), label="PER"))
+        for m in pattern.finditer(doc.text)
+    ]
+
+
+# --- pairing quotation marks -------------------------------------------------------------------
+
+
+def _can_open(text: str, i: int, mark: str) -> bool:
+    before = text[i - 1] if i else "\n"
+    after = text[i + 1] if i + 1 < len(text) else "\n"
+    if mark == '"':
+        return (before.isspace() or before in "([{—–-/:,;") and not after.isspace()
+    if mark == "‘":
+        return not before.isalnum()
+    return mark in "“«„"
+
+
+def _can_close(text: str, i: int, mark: str) -> bool:
+    before = text[i - 1] if i else "\n"
+    after = text[i + 1] if i + 1 < len(text) else "\n"
+    if mark in ('"', "’"):
+        return not before.isspace() and not after.isalnum()
+    return mark in "”»“"
+
+
+def quote_spans(
+    text: str, paragraphs: list[Span], sentences: list[Span]
+) -> list[tuple[int, int, int, int]]:
+    """Outermost quotations as (open mark, close mark or end, content start, content end).
+
+    Marks pair within a paragraph with a stack, so nested quotes stay inside their outer one.
+    An outer quote whose closing mark was taken by an inner one closes at that mark; an
+    unclosed quote that opens its paragraph runs on until a closing mark in a later paragraph
+    (a quote over several paragraphs), and any other unclosed quote ends with its sentence.
+    """
+    out: list[tuple[int, int, int, int]] = []
+    pending: tuple[int, str, int] | None = None  # unclosed opener at a paragraph start
+    for p_index, (p_start, p_end) in enumerate(paragraphs):
+        stack: list[tuple[int, str]] = []
+        inner_close: dict[int, int] = {}
+        if pending is not None and p_index - pending[2] > 12:  # no close in sight: give up
+            prev_end = paragraphs[pending[2]][1]
+            out.append(_span(text, pending[0], prev_end, prev_end))
+            pending = None
+        for i in range(p_start, p_end):
+            mark = text[i]
+            if mark not in _MARKS:
+                continue
+            if pending is not None:
+                open_at, family, _ = pending
+                if mark in _OPEN_CLOSE[family] and _can_close(text, i, mark):
+                    out.append(_span(text, open_at, i, i))
+                    pending = None
+                    continue
+                if mark == family and _can_open(text, i, mark):
+                    prev_end = paragraphs[p_index - 1][1]
+                    out.append(_span(text, open_at, prev_end, prev_end))
+                    pending = None
+                else:
+                    continue
+            closes = [k for k, (_, fam) in enumerate(stack) if mark in _OPEN_CLOSE[fam]]
+            if closes and _can_close(text, i, mark):
+                k = closes[-1]
+                open_at = stack[k][0]
+                del stack[k:]
+                if not stack:
+                    out.append(_span(text, open_at, i, i))
+                else:
+                    inner_close[stack[0][0]] = i
+                continue
+            if mark == '"' and stack and stack[-1][1] == '"':
+                # A straight quote that can only open: the previous one was never closed.
+                open_at = stack.pop()[0]
+                if not stack:
+                    end = _sentence_end(sentences, open_at, p_end)
+                    out.append(_span(text, open_at, end, min(end, i)))
+            if _can_open(text, i, mark):
+                stack.append((i, mark))
+        if pending is not None:
+            continue
+        if stack:
+            open_at, family = stack[0]
+            if open_at in inner_close:  # ‘outer … ‘inner … ’ — the last mark closes the outer
+                out.append(_span(text, open_at, inner_close[open_at], inner_close[open_at]))
+            elif not text[p_start:open_at].strip(" –—-"):
+                pending = (open_at, family, p_index)
+            else:
+                end = _sentence_end(sentences, open_at, p_end)
+                out.append(_span(text, open_at, end, end))
+    if pending is not None:
+        end = paragraphs[-1][1]
+        out.append(_span(text, pending[0], end, end))
+    out.sort()
+    # Keep outermost: drop spans inside an earlier one.
+    kept: list[tuple[int, int, int, int]] = []
+    for span in out:
+        if kept and span[0] < kept[-1][1]:
+            continue
+        if span[3] > span[2]:
+            kept.append(span)
+    return kept
+
+
+def _span(text: str, open_at: int, close_at: int, content_end: int) -> tuple[int, int, int, int]:
+    start, end = open_at + 1, content_end
+    while start < end and (text[start].isspace() or text[start] in _MARKS):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _MARKS):
+        end -= 1
+    return open_at, close_at, start, end
+
+
+def _sentence_end(sentences: list[Span], at: int, limit: int) -> int:
+    for s, e in sentences:
+        if s <= at < e:
+            return min(e, limit)
+    return limit
+
+
+# --- attribution -------------------------------------------------------------------------------
+
+
+class _Context:
+    """One article's text, entity mentions and quote marks, for finding cues and speakers."""
+
+    def __init__(
+        self,
+        text: str,
+        named: list[Named],
+        quoted: list[Span],
+        sentences: list[Span],
+        paragraphs: list[Span],
+    ) -> None:
+        self.text, self.named, self.quoted = text, named, quoted
+        self.sentences, self.paragraphs = sentences, paragraphs
+
+    def _in_quote(self, start: int, end: int) -> bool:
+        return any(o <= start and end <= c + 1 for o, c in self.quoted)
+
+    def _sentence(self, at: int) -> Span:
+        for s, e in self.sentences:
+            if s <= at < e:
+                return s, e
+        for s, e in self.paragraphs:
+            if s <= at <= e:
+                return s, e
+        return 0, len(self.text)
+
+    def _paragraph_index(self, at: int) -> int:
+        for k, (s, e) in enumerate(self.paragraphs):
+            if s <= at <= e:
+                return k
+        return -1
+
+    def attribute_direct(
+        self, quote: Found, open_at: int, close_at: int, prev_close: int, next_open: int
+    ) -> bool:
+        """Fill the cue and speaker of a direct quote; False when no cue is found."""
+        text = self.text
+        # 1. After the quote: "…,” she said. / ”a political scientist wrote … Pogrebinsky."
+        closed = close_at < len(text) and text[close_at] in _MARKS
+        after_start = close_at + 1 if closed else next_open
+        sent_end = self._sentence(min(close_at, len(text) - 1))[1]
+        p_end = (
+            self.paragraphs[self._paragraph_index(close_at)][1] if self.paragraphs else len(text)
+        )
+        after_end = min(max(sent_end, after_start), next_open, p_end)
+        after = text[after_start:after_end]
+        lead = re.match(r"[\s,.;:!?—–-]*", after)
+        offset = after_start + (lead.end() if lead else 0)
+        for cue in CUE.finditer(text, offset, after_end):
+            gap = text[offset : cue.start()]
+            if len(gap.split()) > 6 or re.search(r"[.!?]\s|\b(?:and|but|or|will|would|to)\b", gap):
+                break
+            return self._fill(quote, cue, offset, after_end)
+        # 2. Before the quote, in its sentence: "Antony Blinken said that ‘…’" (not a cue
+        # inside another quote of the sentence, so "X wrote that “…,” this “…”" shares it).
+        sent_start = self._sentence(open_at)[0]
+        before_start = sent_start
+        cues = [
+            c
+            for c in CUE.finditer(text, before_start, open_at)
+            if not self._in_quote(c.start(), c.end())
+        ]
+        if cues:
+            return self._fill(quote, cues[-1], before_start, open_at)
+        # 3. A lead-in paragraph ending with ":" or "that" ("… replied back on Telegram:").
+        k = self._paragraph_index(open_at)
+        if k > 0 and not text[self.paragraphs[k][0] : open_at].strip(" –—-"):
+            p_start, p_stop = self.paragraphs[k - 1]
+            lead_in = text[p_start:p_stop].rstrip()
+            if re.search(r"(?::|\bthat|,|\bчто)$", lead_in):
+                l_start = self._sentence(p_stop - 1)[0]
+                cues = list(CUE.finditer(text, l_start, p_stop))
+                if cues:
+                    return self._fill(quote, cues[-1], l_start, p_stop)
+                quote.cue = ""
+                self._speaker(quote, l_start, p_stop, p_stop, p_stop)
+                return quote.speaker is not None
+        return False
+
+    def _fill(self, quote: Found, cue: re.Match[str], start: int, end: int) -> bool:
+        quote.cue = " ".join(cue.group(0).split())
+        quote.cue_span = (cue.start(), cue.end())
+        self._speaker(quote, start, end, cue.start(), cue.end())
+        return True
+
+    def _speaker(self, quote: Found, start: int, end: int, cue_start: int, cue_end: int) -> None:
+        """The speaker in text[start:end] around a cue: a pronoun or name right before the cue,
+        else the nearest name before it, else a name after it, else a description."""
+        text = self.text
+        names = [
+            n
+            for n in self.named
+            if start <= n.start
+            and n.end <= end
+            and not self._in_quote(n.start, n.end)
+            and not (n.start < cue_end and cue_start < n.end)
+        ]
+        before = text[start:cue_start]
+        pronoun = re.search(rf"({_PRONOUN.pattern}){_ADVERBS}\s*$", before)
+        according = text[cue_start:cue_end].lower().startswith(("according", "по "))
+        if pronoun and not according:
+            p_start = start + pronoun.start(1)
+            quote.speaker_span = (p_start, start + pronoun.end(1))
+            quote.speaker = self.resolve_pronoun(pronoun.group(1), p_start)
+            return
+        ahead = [n for n in names if n.end <= cue_start][::-1]  # closest first
+        behind = [n for n in names if n.start >= cue_end]
+        if according:
+            ahead, behind = behind, ahead
+        person = next((n for n in ahead if n.label == "PER"), None)
+        described = self._description(text[start:cue_start], start, last=True)
+        if according:
+            described = self._description(text[cue_end:end], cue_end, last=False)
+        if described is not None and not according:
+            gap = text[described[1] : cue_start]  # a description must be the cue's subject
+            if len(gap.split()) > 3 or re.search(r"[.;:]", gap):
+                described = None
+        if person is None and described is not None:
+            d_start, d_end, definite = described
+            later = next((n for n in behind if n.label == "PER"), None)
+            if not definite and later is not None:  # "a political scientist wrote … Pogrebinsky"
+                person = later
+            elif not ahead or ahead[0].start >= d_start:
+                quote.speaker_span = (d_start, d_end)
+                if definite:
+                    quote.speaker = self.resolve_description(text[d_start:d_end], d_start)
+                return
+        choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
+        if choice is not None:
+            quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
+            return
+        if not according:
+            after = self._description(text[cue_end:end], cue_end, last=False)
+            if after is not None:
+                quote.speaker_span = after[:2]
+
+    def _description(self, region: str, base: int, *, last: bool) -> tuple[int, int, bool] | None:
+        """A description in `region` ("the politician", "one protester"): span and definiteness."""
+        found = list(_DESCRIPTION.finditer(region))
+        if not found:
+            return None
+        d = found[-1] if last else found[0]
+        return base + d.start(), base + d.end(), d.group(0).split()[0].lower() == "the"
+
+    def resolve_pronoun(self, pronoun: str, at: int) -> str | None:
+        """The nearest earlier person (or organisation for "it"/"they") the pronoun fits."""
+        gender = _PRONOUNS.get(pronoun.lower())
+        wanted = ("ORG", "LOC") if pronoun.lower() in ("it", "they", "они") else ("PER",)
+        for n in reversed(self.named):
+            if n.end > at or self._in_quote(n.start, n.end) or n.label not in wanted:
+                continue
+            if at - n.end > 3000:
+                return None
+            guess = person_gender(n.name) if n.label == "PER" else None
+            if gender and guess and guess != gender:
+                continue
+            return n.name
+        return None
+
+    def resolve_description(self, description: str, at: int) -> str | None:
+        """A description not tagged as an entity ("the politician") → nearest earlier person."""
+        female = bool(_FEMALE_NOUN.search(description))
+        for n in reversed(self.named):
+            if n.end > at or n.label != "PER" or self._in_quote(n.start, n.end):
+                continue
+            if female and person_gender(n.name) == "m":
+                continue
+            return n.name if at - n.end < 3000 else None
+        return None
+
+    def interview_answers(self, found: list[Found]) -> list[Found]:
+        """Answers opened by a dash, attributed to the person the lead-in paragraph names."""
+        text, paragraphs = self.text, self.paragraphs
+        taken = [(q.start, q.end) for q in found]
+        out: list[Found] = []
+        interviewee: Named | None = None
+        k = 0
+        while k < len(paragraphs):
+            p_start, p_end = paragraphs[k]
+            para = text[p_start:p_end]
+            dash = _DASH_ANSWER.match(para)
+            if _QUESTION_LABEL.match(para) or not dash:
+                if (
+                    k + 1 < len(paragraphs)
+                    and _DASH_ANSWER.match(text[paragraphs[k + 1][0] : paragraphs[k + 1][1]])
+                    and not _QUESTION_LABEL.match(para)
+                ):
+                    people = [
+                        n
+                        for n in self.named
+                        if p_start <= n.start < p_end
+                        and n.label == "PER"
+                        and not self._in_quote(n.start, n.end)
+                    ]
+                    if people:
+                        interviewee = people[0]
+                k += 1
+                continue
+            start = p_start + dash.end()
+            end = p_end
+            k += 1
+            while k < len(paragraphs):  # the answer runs on over paragraphs without a dash
+                n_start, n_end = paragraphs[k]
+                nxt = text[n_start:n_end]
+                is_lead_in = k + 1 < len(paragraphs) and _DASH_ANSWER.match(
+                    text[paragraphs[k + 1][0] : paragraphs[k + 1][1]]
+                )
+                if _DASH_ANSWER.match(nxt) or _QUESTION_LABEL.match(nxt) or is_lead_in:
+                    break
+                if len(nxt.split()) < 5:
+                    break
+                end = n_end
+                k += 1
+            if interviewee is None or any(s < end and start < e for s, e in taken):
+                continue
+            out.append(
+                Found(
+                    start,
+                    end,
+                    "direct",
+                    cue="interview answer",
+                    speaker=interviewee.name,
+                    speaker_span=(interviewee.start, interviewee.end),
+                    score=0.8,
+                )
+            )
+        return out
+
+    def indirect(self, found: list[Found]) -> list[Found]:
+        """Reported speech: "X said that …", "according to X, …", "…, X said", "по словам X"."""
+        text = self.text
+        taken = [(q.start, q.end) for q in found]
+        used_cues = {q.cue_span for q in found if q.cue_span}
+        out: list[Found] = []
+        for s_start, s_end in self.sentences:
+            if any(s < s_end and s_start < e for s, e in taken):
+                continue
+            sentence = text[s_start:s_end]
+            quote = self._indirect_in(sentence, s_start, s_end)
+            if quote is None or quote.cue_span in used_cues:
+                continue
+            if word_count(text[quote.start : quote.end]) < 3:
+                continue
+            out.append(quote)
+        return out
+
+    def _indirect_in(self, sentence: str, s_start: int, s_end: int) -> Found | None:
+        text = self.text
+        according = _ACCORDING.search(sentence)
+        if according:
+            cue_text = sentence[according.start() : according.start(1)].rstrip()
+            cue_span = (s_start + according.start(), s_start + according.start() + len(cue_text))
+            source_end = s_start + according.end(1)
+            lead = sentence[: according.start()].strip(" ,")
+            if len(lead.split()) <= 5 and len(text[source_end:s_end].split()) >= 4:
+                start, end = source_end + 1, s_end
+            else:
+                start, end = s_start, s_start + according.start()
+            quote = _trimmed(text, start, end, "indirect")
+            if quote is None:
+                return None
+            quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]].strip(), cue_span
+            self._speaker(quote, cue_span[0], source_end, *cue_span)
+            quote.score = 0.6
+            return quote if quote.speaker_span else None
+        for pattern in (_THAT_CLAUSE, _SAY_CLAUSE):
+            for cue in pattern.finditer(sentence):
+                verb = re.match(r"\w+(?:\s+(?:reporters|journalists))?", cue.group(0))
+                cue_span = (
+                    s_start + cue.start(),
+                    s_start + cue.start() + (verb.end() if verb else 0),
+                )
+                subject = sentence[: cue.start()]
+                if not subject.strip() or "“" in subject[-3:] or '"' in subject[-3:]:
+                    continue
+                quote = _trimmed(text, s_start + cue.end(), s_end, "indirect")
+                if quote is None:
+                    continue
+                quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]], cue_span
+                clause_start = s_start + _clause_start(subject)
+                self._speaker(quote, clause_start, cue_span[0], *cue_span)
+                if quote.speaker_span is None:
+                    continue
+                quote.score = 0.6
+                return quote
+        post = _POSTPOSED.search(sentence)
+        if post and len(sentence[: post.start()].split()) >= 4:
+            cue_span = (s_start + post.start(2), s_start + post.end(2))
+            quote = _trimmed(text, s_start, s_start + post.start(), "indirect")
+            if quote is None:
+                return None
+            quote.cue, quote.cue_span = post.group(2), cue_span
+            self._speaker(quote, s_start + post.start(1), s_start + post.end(), *cue_span)
+            if quote.speaker_span is None:
+                return None
+            quote.score = 0.5
+            return quote
+        return None
+
+
+def _clause_start(subject: str) -> int:
+    """Where the clause holding the subject of a cue begins (after a ";", "but", a quote…)."""
+    cut = 0
+    for m in re.finditer(r"[;:”»\"]|\b(?:but|while|because|although)\b", subject):
+        cut = m.end()
+    return cut
+
+
+def _trimmed(text: str, start: int, end: int, kind: str) -> Found | None:
+    while start < end and (text[start].isspace() or text[start] in ",:;—–-"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;—–-"):
+        end -= 1
+    return Found(start, end, kind) if end > start else None
+
+
+def _prefer_people(candidates: list[Named]) -> Named | None:
+    """The first person among candidates ordered by closeness; else the closest other name."""
+    return next((n for n in candidates if n.label == "PER"), candidates[0] if candidates else None)
+
+
+def speaker_id(name: str | None) -> str | None:
+    """The entity id of a speaker name (the same id the entity analyzer gives)."""
+    return canonical_entity_id(name, label="PER") if name else None

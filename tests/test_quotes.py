@@ -1,0 +1,234 @@
+"""Quotes: who is quoted saying what in the example corpus, quote styles, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from narrascope.analyzers.entities import EntityAnalyzer
+from narrascope.analyzers.quotes import QuoteAnalyzer, quote_spans
+from narrascope.model import Annotation, Document, Layer, SourceRef
+from narrascope.text import segment
+
+NO_VECTORS = np.zeros((0, 512), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def entities() -> EntityAnalyzer:
+    return EntityAnalyzer.load()
+
+
+def _doc(text: str, language: str = "en") -> Document:
+    return segment(Document(text=text, source=SourceRef("test"), language=language))
+
+
+def _quotes(doc: Document, entities: EntityAnalyzer | None) -> list[Annotation]:
+    prior = entities.analyze(doc, NO_VECTORS) if entities else []
+    anns = QuoteAnalyzer.load().analyze(doc, NO_VECTORS, prior=tuple(prior))
+    for ann in anns:
+        assert ann.layer == Layer.QUOTE and ann.label in ("direct", "indirect")
+        assert doc.text[ann.start : ann.end].strip()
+        assert set(ann.attrs) >= {"speaker", "speaker_span", "cue", "cue_span"}
+        if ann.attrs["cue_span"]:
+            a, b = ann.attrs["cue_span"]
+            assert doc.text[a:b] == ann.attrs["cue"]
+    return anns
+
+
+def _said(anns: list[Annotation], doc: Document) -> set[tuple[str | None, str]]:
+    return {(a.attrs["speaker"], " ".join(doc.text[a.start : a.end].split())) for a in anns}
+
+
+def _assert_quoted(said: set[tuple[str | None, str]], speaker: str | None, phrase: str) -> None:
+    assert any(s == speaker and phrase in content for s, content in said), (speaker, phrase)
+
+
+# --- the example corpus: every unambiguous quoted person, read off the articles ----------------
+
+EXPECTED = {
+    "000_8f4d98db21bab007": [
+        ("Antony Blinken", "once Russians are in your house"),
+        ("Maria Zakharova", "in a typical boorish manner, joked about the tragic events"),
+        ("Maria Zakharova", "When there are Americans in your house, it can be difficult to stay"),
+        ("Jen Psaki", "has questions about the legality of Kazakhstan’s request"),
+        ("Maria Zakharova", "some representatives of Washington do not understand everything"),
+        ("Josep Borrell", "evokes memories of situations that should be avoided"),
+    ],
+    "001_964a688ff88cd9e1": [
+        ("Liz Truss", "We must respect the fact that Kazakhstan has a sovereign choice"),
+        ("Liz Truss", "must have a clear mission and act in proportion"),
+        ("Margarita Simonyan", "Of course you have to help"),
+        ("Margarita Simonyan", "For there is no reason to"),
+        ("Tengiz Ablotia", "There will be no normal life in Georgia"),
+        ("Aizhan Yesmagambetova", "fines will be imposed on workers who refuse"),
+    ],
+    "002_74977be9488212fe": [
+        ("Kassym-Jomart Tokayev", "foreign-trained terrorist gangs"),
+    ],
+    "003_4fa640b94b0919dd": [
+        ("Ministry of Internal Affairs", "all measures are being taken to arrest the violators"),
+        ("Russian Foreign Ministry", "an externally inspired attempt to violently"),
+        ("Jennifer Psaki", "insane and false"),
+        ("Jennifer Psaki", "We have heard a number of insane Russian statements"),
+        ("Alexander Shapkovsky", "the Americans struck the first blow"),
+        ("Gennady Zyuganov", "was provoked by the government itself"),
+        ("Gennady Zyuganov", "This time they are trying to crush Kazakhstan"),
+        ("Mikhail Pogrebinsky", "it is impossible for me to believe in the spontaneity"),
+        ("Mikhail Aleksandrov", "I said a few months ago that a sharp aggravation"),
+        (
+            "Mikhail Aleksandrov",
+            "I would say that there was, first of all, internal destabilization",
+        ),
+        ("Konstantin Blokhin", "Is this tension in line with the interests of the United States?"),
+    ],
+    "004_09b1c19c16810eb5": [
+        (None, "We don’t want jobs. We don’t want factories."),
+    ],
+}
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED))
+def test_quotes_example_corpus_speakers(stem, examples_dir, entities):
+    doc = _doc((examples_dir / f"{stem}.txt").read_text(encoding="utf-8"))
+    said = _said(_quotes(doc, entities), doc)
+    for speaker, phrase in EXPECTED[stem]:
+        _assert_quoted(said, speaker, phrase)
+
+
+def test_quotes_cue_and_spans_on_telegram_retort(examples_dir, entities):
+    doc = _doc((examples_dir / "000_8f4d98db21bab007.txt").read_text(encoding="utf-8"))
+    retort = next(a for a in _quotes(doc, entities) if "boorish" in doc.text[a.start : a.end])
+    assert retort.attrs["cue"] == "replied back on Telegram"
+    s, e = retort.attrs["speaker_span"]
+    assert doc.text[s:e] == "the Russian Foreign Affairs spokeswoman"
+    # The nested, never-closed inner quote stays inside the outer one.
+    assert doc.text[retort.start : retort.end].endswith("will tell a lot about this.")
+
+
+def test_quotes_unattributed_retort_has_no_speaker(examples_dir, entities):
+    doc = _doc((examples_dir / "000_8f4d98db21bab007.txt").read_text(encoding="utf-8"))
+    said = _said(_quotes(doc, entities), doc)
+    _assert_quoted(said, None, "twice a day and a broken clock shows the correct time")
+
+
+# --- quotation styles --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We will not leave,” the minister said.",
+        "‘We will not leave,’ the minister said.",
+        '"We will not leave," the minister said.',
+        "«We will not leave», — the minister said.",
+        "„We will not leave“, the minister said.",
+    ],
+)
+def test_quotes_every_quotation_style(text, entities):
+    doc = _doc(text)
+    anns = _quotes(doc, entities)
+    assert [doc.text[a.start : a.end].rstrip(",") for a in anns] == ["We will not leave"]
+    assert anns[0].attrs["cue"] == "said"
+
+
+def test_quotes_split_around_the_cue_share_the_speaker(entities):
+    doc = _doc(
+        "Jane Austen spoke at the meeting. “We are ready,” she said, “and we will not wait "
+        "for anyone.”"
+    )
+    anns = _quotes(doc, entities)
+    assert [a.attrs["speaker"] for a in anns] == ["Jane Austen", "Jane Austen"]
+    assert "we will not wait for anyone" in doc.text[anns[1].start : anns[1].end]
+
+
+def test_quotes_indirect_speech(entities):
+    doc = _doc(
+        "Antony Blinken said that Russia must withdraw its forces from the border. "
+        "According to Maria Zakharova, the statement was a provocation by Washington."
+    )
+    said = {(a.label, a.attrs["speaker"]) for a in _quotes(doc, entities)}
+    assert said == {("indirect", "Antony Blinken"), ("indirect", "Maria Zakharova")}
+
+
+def test_quotes_russian_indirect_and_direct(entities):
+    doc = _doc(
+        "Мария Захарова заявила, что США вмешиваются в дела Казахстана. "
+        "«Это недопустимо и опасно для всех», — сказала Захарова.",
+        language="ru",
+    )
+    anns = _quotes(doc, entities)
+    said = _said(anns, doc)
+    _assert_quoted(said, "Мария Захарова", "США вмешиваются в дела Казахстана")
+    _assert_quoted(said, "Мария Захарова", "Это недопустимо и опасно для всех")
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_quotes_unbalanced_marks_end_with_the_sentence():
+    text = 'She said on Monday, "We must respect the choice. Then she left the room quietly.'
+    doc = _doc(text)
+    spans = quote_spans(doc.text, doc.paragraphs, doc.sentences)
+    assert [doc.text[s:e] for _, _, s, e in spans] == ["We must respect the choice."]
+
+
+def test_quotes_nested_marks_keep_the_outer_quote():
+    text = "He said: “They told us ‘leave now’ and we stayed for a week.” Then silence."
+    doc = _doc(text)
+    spans = quote_spans(doc.text, doc.paragraphs, doc.sentences)
+    assert [doc.text[s:e] for _, _, s, e in spans] == [
+        "They told us ‘leave now’ and we stayed for a week."
+    ]
+
+
+def test_quotes_multi_paragraph_quote(entities):
+    text = (
+        "Margarita Simonyan published a post on Twitter:\n"
+        '"Of course you have to help.\n'
+        "1. Crimea must be recognized.\n"
+        '2. For there is no reason to."\n'
+        "The post was shared widely."
+    )
+    doc = _doc(text)
+    anns = _quotes(doc, entities)
+    assert len(anns) == 1 and anns[0].attrs["speaker"] == "Margarita Simonyan"
+    content = doc.text[anns[0].start : anns[0].end]
+    assert content.startswith("Of course") and content.endswith("no reason to.")
+
+
+def test_quotes_article_that_is_one_long_quote(entities):
+    body = " ".join(["We have heard many statements and they are false."] * 40)
+    doc = _doc(f"“{body}\n{body}”")
+    anns = _quotes(doc, entities)
+    assert len(anns) == 1 and anns[0].attrs["speaker"] is None
+    assert anns[0].end - anns[0].start > 2 * len(body)
+
+
+def test_quotes_non_latin_speaker_names(entities):
+    doc = _doc("“我们不会离开这里的，永远不会离开。” 王毅 said on Tuesday in Beijing.")
+    anns = _quotes(doc, entities)
+    assert len(anns) == 1 and anns[0].attrs["cue"] == "said"
+
+
+def test_quotes_without_entities_degrade_gracefully():
+    doc = _doc("“We will never accept these terms,” said Maria Zakharova on Friday.")
+    anns = _quotes(doc, None)
+    assert anns[0].attrs["speaker"] == "Maria Zakharova"
+
+
+def test_quotes_interview_dash_answers(entities):
+    text = (
+        "Mikhail Aleksandrov, an expert at MGIMO, believes that the unrest was internal.\n"
+        "– I said a few months ago that a war of clans is possible in Kazakhstan.\n"
+        "These are family ties, blood ties, and they run very deep in the country.\n"
+        "“SP”: – So you do not agree that the protest was inspired from the outside?\n"
+        "– I would say that there was, first of all, internal destabilization."
+    )
+    doc = _doc(text)
+    answers = [a for a in _quotes(doc, entities) if a.attrs["cue"] == "interview answer"]
+    assert [a.attrs["speaker"] for a in answers] == ["Mikhail Aleksandrov"] * 2
+    assert doc.text[answers[0].start : answers[0].end].endswith("run very deep in the country.")
+
+
+def test_quotes_empty_document():
+    assert QuoteAnalyzer.load().analyze(_doc(""), NO_VECTORS) == []
