@@ -43,9 +43,14 @@ class AnalyzerOrderError(ValueError):
 def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     # Imports are deferred so that importing narrascope loads no model code.
     from narrascope.analyzers.entities import EntityAnalyzer
+    from narrascope.analyzers.quotes import QuoteAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
 
-    return {"stats": lambda: StatsAnalyzer, "entities": lambda: EntityAnalyzer}
+    return {
+        "stats": lambda: StatsAnalyzer,
+        "entities": lambda: EntityAnalyzer,
+        "quotes": lambda: QuoteAnalyzer,
+    }
 
 
 _plugins: dict[str, Callable[[], type[Analyzer]]] = {}
