@@ -289,10 +289,25 @@ def test_ingest_truncated_warc_keeps_the_records_before_the_break(tmp_path):
     assert docs == [] and bad[0].reason == "truncated WARC: record 2 is cut off"
 
 
-def test_ingest_not_a_warc(tmp_path):
+def test_ingest_not_a_warc_and_a_record_over_the_cap(tmp_path):
     (tmp_path / "fake.warc").write_text("this is not an archive\n" * 5)
     docs, bad = read(tmp_path / "fake.warc")
     assert docs == [] and bad[0].reason.startswith("not a valid WARC")
+    pages = _write_warc(tmp_path / "crawl.warc.gz")
+    cap = (len(pages[0][1]) + len(pages[1][1])) // 2
+    docs, bad = read(tmp_path / "crawl.warc.gz", max_bytes=cap)
+    small = min(pages, key=lambda page: len(page[1]))
+    assert [d.url for d in docs] == [small[0]]
+    assert len(bad) == 1 and bad[0].reason == f"page over size cap ({cap:,} bytes)"
+    assert bad[0].source.startswith(f"{tmp_path / 'crawl.warc.gz'}#urn:uuid:")
+
+
+def test_ingest_csv_row_over_the_cap_and_broken_quotes(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text('title,text\nA,"' + "x" * 3000 + '"\nB,fine text\n')
+    docs, bad = read(path, max_bytes=1000)
+    assert [(d.source.record, d.content) for d in docs] == [("3", "fine text")]
+    assert reasons(bad) == {f"{path}#2": "row over size cap (1,000 characters)"}
 
 
 # --- JSONL and CSV --------------------------------------------------------------------------

@@ -143,24 +143,11 @@ def _read_stream(
         return
     head = stream.read(HEAD)
     stream.seek(0)
-    suffix, _ = split_name(name)
     gzipped = head.startswith(b"\x1f\x8b")  # by content: a `.gz` name on plain bytes is read as is
-    magic = None if gzipped else binary_magic(head)
-    if magic:
-        yield BadInput(location, f"binary file ({magic})")
-        return
-    kind = hint or kind_for_name(name)
-    if kind is None and strict_name and suffix not in AMBIGUOUS:
-        yield BadInput(location, f"unsupported file type {suffix!r}")
-        return
-    if kind is None or suffix in AMBIGUOUS or hint in (Kind.FEED, Kind.TEXT):
-        inner = gunzip_head(head) if gzipped else head
-        kind = _settle(kind, sniff(inner))
-    single = kind in (Kind.TEXT, Kind.HTML, Kind.FEED)
-    if single and size > max_bytes:
-        yield BadInput(location, f"file over size cap ({size:,} > {max_bytes:,} bytes)")
-        return
     try:
+        kind = _detect(name, head, gzipped=gzipped, strict_name=strict_name, hint=hint)
+        if kind in (Kind.TEXT, Kind.HTML, Kind.FEED) and size > max_bytes:
+            raise NotReadable(f"file over size cap ({size:,} > {max_bytes:,} bytes)")
         if kind is Kind.WARC:
             yield from read_warc(location, stream, max_bytes=max_bytes, size=size)
         elif kind in (Kind.JSONL, Kind.CSV):
@@ -178,6 +165,23 @@ def _read_stream(
                 yield read_text(location, data, raw=raw, url=url)
     except NotReadable as exc:
         yield BadInput(location, exc.reason)
+
+
+def _detect(name: str, head: bytes, *, gzipped: bool, strict_name: bool, hint: Kind | None) -> Kind:
+    """The format of an input from its name (or the server's word) and its first bytes.
+
+    Raises `NotReadable` for binary files and, when `strict_name`, for suffixes we do not read.
+    """
+    magic = None if gzipped else binary_magic(head)
+    if magic:
+        raise NotReadable(f"binary file ({magic})")
+    suffix, _ = split_name(name)
+    kind = hint or kind_for_name(name)
+    if kind is None and strict_name and suffix not in AMBIGUOUS:
+        raise NotReadable(f"unsupported file type {suffix!r}")
+    if kind is None or suffix in AMBIGUOUS or hint in (Kind.FEED, Kind.TEXT):
+        kind = _settle(kind, sniff(gunzip_head(head) if gzipped else head))
+    return kind
 
 
 def _settle(named: Kind | None, sniffed: Kind | None) -> Kind:

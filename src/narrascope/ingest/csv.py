@@ -69,42 +69,54 @@ def read_csv(
     while True:
         start = lines.number + 1
         try:
-            row = next(rows)
+            row: list[str] | None = next(rows)
+            problem = None
         except StopIteration:
             break
         except csv.Error as exc:
-            row, reason = None, f"malformed CSV row ({exc})"
+            row, problem = None, f"malformed CSV row ({exc})"
         raw = lines.take()
-        where = str(SourceRef(location, str(start)))
         if row is not None:
             if lines.oversize and lines.oversize[-1] >= start:
-                reason = f"row over size cap ({max_bytes:,} characters)"
-            elif not row or not "".join(row).strip():
-                continue
-            elif len(row) != len(header):
-                reason = f"row has {len(row)} fields, the header {len(header)}"
-            elif has_undecodable(raw):
-                reason = f"undecodable bytes (not {encoding})"
-            else:
-                try:
-                    record = dict(zip(header, row, strict=True))
-                    yield row_document(
-                        location,
-                        str(start),
-                        record,
-                        raw.rstrip("\r\n").encode(encoding, "surrogateescape"),
-                    )
-                    good += 1
-                    continue
-                except NotReadable as exc:
-                    reason = exc.reason
+                problem = f"row over size cap ({max_bytes:,} characters)"
+            elif not "".join(row).strip():
+                continue  # a blank line
+        item = _row_item(location, start, header, row, raw, encoding, problem)
+        yield item
+        if isinstance(item, RawDocument):
+            good += 1
+            continue
         bad += 1
-        yield BadInput(where, reason)
         if not good and bad >= GIVE_UP_AFTER:
             yield BadInput(location, f"not an article table: the first {bad} rows are all bad")
             return
     if not good and not bad:
         yield BadInput(location, "no rows after the header")
+
+
+def _row_item(
+    location: str,
+    start: int,
+    header: list[str],
+    row: list[str] | None,
+    raw: str,
+    encoding: str,
+    problem: str | None,
+) -> RawDocument | BadInput:
+    """The article in one row starting at physical line `start`, or why there is none."""
+    if row is not None and problem is None:
+        if len(row) != len(header):
+            problem = f"row has {len(row)} fields, the header {len(header)}"
+        elif has_undecodable(raw):
+            problem = f"undecodable bytes (not {encoding})"
+        else:
+            record = dict(zip(header, row, strict=True))
+            data = raw.rstrip("\r\n").encode(encoding, "surrogateescape")
+            try:
+                return row_document(location, str(start), record, data)
+            except NotReadable as exc:
+                problem = exc.reason
+    return BadInput(str(SourceRef(location, str(start))), problem or "unreadable row")
 
 
 def _delimiter(header: str) -> str:
