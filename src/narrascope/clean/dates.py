@@ -137,8 +137,10 @@ def _to_datetime(match: re.Match[str]) -> datetime | None:
         month, day = (first, second) if first <= 12 else (second, first)
         return _valid(year, month, day)
     month_text = groups["month"]
-    month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text.lower().rstrip("."))
-    if month is None:
+    month = (
+        int(month_text) if month_text.isdigit() else MONTHS.get(month_text.lower().rstrip("."), 0)
+    )
+    if not month:
         return None
     return _valid(year, month, int(groups["day"]))
 

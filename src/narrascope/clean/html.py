@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from datetime import datetime
+from typing import Any
 
 import trafilatura
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
@@ -24,7 +26,7 @@ from narrascope.clean.dates import MONTHS
 from narrascope.clean.metadata import Extracted, language_code, outlet_from_url
 from narrascope.model import Removal
 
-EXTRACTION = {
+EXTRACTION: dict[str, Any] = {
     "fast": True,
     "favor_recall": True,
     "include_comments": False,
@@ -89,7 +91,7 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
     found = trafilatura.bare_extraction(
         deepcopy(tree), url=url, with_metadata=True, date_extraction_params=cheap_date, **EXTRACTION
     )
-    if found is None:
+    if not isinstance(found, Document):  # None: trafilatura found no article
         return Extracted(text="", removed=_left_out(tree, ""))
     text, chrome = _drop_chrome(found.text or "")
     removed = chrome + _left_out(tree, text)
@@ -98,7 +100,7 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
     return Extracted(
         text=text,
         removed=removed,
-        title=found.title or None,
+        title=_without_site(found.title, found.sitename),
         authors=_authors(found.author),
         published=published,
         date_source="html-meta" if published else None,
@@ -141,6 +143,17 @@ def _left_out(tree: HtmlElement, kept: str) -> list[Removal]:
         if line not in kept_flat:
             removed.append(Removal(line, edge_reason(line) or "outside the main text"))
     return removed
+
+
+def _without_site(title: str | None, site: str | None) -> str | None:
+    """The headline without the site name pages append to `<title>` ("… - News Nation")."""
+    if not title or not site:
+        return title or None
+    for separator in (" - ", " | ", " — ", " – ", " :: "):
+        head, sep, tail = title.rpartition(separator)
+        if sep and head and tail.strip().casefold() == site.strip().casefold():
+            return head.strip()
+    return title
 
 
 def _authors(author: str | None) -> tuple[str, ...]:

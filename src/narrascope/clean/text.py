@@ -107,15 +107,16 @@ class _Page:
             line = self.lines[i]
             if (dated := parse_date_line(line)) is not None:
                 self._take_date(i, *dated)
-            elif _BYLINE.match(line) and len(_words(line)) <= 8:
-                self.authors = self.authors or _names(_BYLINE.match(line)["names"])
+            elif (byline := _BYLINE.match(line)) and len(_words(line)) <= 8:
+                self.authors = self.authors or _names(byline["names"])
                 self.reasons[i] = BYLINE
             elif (reason := edge_reason(line)) is not None:
                 self.reasons[i] = reason
             else:
                 rest.append(i)
         titles = [i for i in rest if _is_headline(self.lines[i])]
-        title = ([i for i in titles if len(_words(self.lines[i])) >= 3] or titles or [None])[0]
+        longer = [i for i in titles if len(_words(self.lines[i])) >= 3]
+        title = (longer or titles)[0] if titles else None
         if title is not None:
             self.title, self.reasons[title] = self.lines[title].lstrip("# ").strip(), TITLE
         for i in rest:
