@@ -18,6 +18,7 @@ from narrascope.heads import RESOURCES
 TASKS: dict[str, str] = {
     # task name -> module; analysis issues add their tasks here
     "claims": "narrascope.training.claims",
+    "quotes": "narrascope.training.polnear",
 }
 
 
