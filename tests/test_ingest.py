@@ -587,9 +587,9 @@ def test_ingest_url_private_addresses_are_refused_also_after_redirects():
             "10.0.0.7" in got["http://10.0.0.7/"]
             and "169.254.169.254" in got["http://169.254.169.254/latest/meta-data/"]
         )
-        assert got["http://[::1]/"].startswith("refused") and got["http://localhost/"].startswith(
-            "refused"
-        )
+        assert got["http://[::1]/"].startswith("refused")
+        # localhost comes from /etc/hosts; a box without that entry cannot resolve it at all.
+        assert got["http://localhost/"].startswith(("refused", "cannot resolve host"))
         assert got["ftp://93.184.216.34/x"] == "unsupported URL scheme 'ftp'"
         docs, bad = read(f"{PUBLIC}/hop", allow_private=True, http=client)
     assert (
