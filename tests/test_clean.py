@@ -378,3 +378,14 @@ def test_clean_russian_page():
     assert reasons["Оставить комментарий"] == "comment form"
     assert reasons["Мнение автора может не совпадать с позицией редакции."] == "disclaimer"
     assert reasons["Токаев объявил режим ЧП"] == "related list"
+
+
+def test_clean_hard_wrapped_text_becomes_paragraphs():
+    import textwrap
+
+    source = _raw_text("004_09b1c19c16810eb5").content.split("\n")
+    body = [line for line in source[1:20] if line]
+    wrapped = source[0] + "\n\n" + "\n\n".join(textwrap.fill(p, 72) for p in body) + "\n"
+    doc = clean(RawDocument(SourceRef("wrapped.txt"), wrapped, InputFormat.TEXT))
+    assert doc.title == "Kazakhstan Chaos: An Opportunity, But for Who?"
+    assert doc.text.split("\n") == body

@@ -54,7 +54,8 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
         "comments count",
         re.compile(
             r"^(\d+|one|no|two|three)\s+(thoughts?|responses?|repl(y|ies)|comments?)\s+(on|to)\b"
-            r"|^\d+\s+(comments?|responses?)$|^\d+\s+комментари\w*$|^комментари\w*\s*[:(]?\s*\d+\)?$",
+            r"|^\d+\s+(comments?|responses?)$|^\d+\s+комментари\w*$"
+            r"|^(comments?|комментари\w*)\s*[:(]?\s*\d+\)?$",
             _I,
         ),
     ),
@@ -73,7 +74,7 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
         "view counter",
         re.compile(
             r"^(read|reads|views?|viewed|hits|просмотр(ов|ы)?|прочитано|просмотрено)\s*[:：]?\s*[\d\s,.]+[kк]?$"
-            r"|^[\d\s,.]+[kк]?\s+(views?|reads|просмотр\w*)$|^(\d{1,6}\s+){1,3}\d{1,6}$|^\d{1,6}$",
+            r"|^[\d\s,.]+[kк]?\s+(views?|reads|просмотр\w*)$",
             _I,
         ),
     ),
@@ -132,6 +133,7 @@ _EDGE = re.compile(
     r"|поиск|главная|войти|регистрация|далее|назад|наверх|комментарии)\s*[:.!]?$",
     _I,
 )
+_COUNTERS = re.compile(r"^(\d{1,6}\s+){0,3}\d{1,6}$")
 _URL_LINE = re.compile(r"^(source:\s*|источник:\s*)?(https?://|www\.)\S+$", _I)
 
 
@@ -146,8 +148,14 @@ def chrome_reason(line: str) -> str | None:
 
 
 def edge_reason(line: str) -> str | None:
-    """Chrome that is only recognisable above or below the article (form buttons, menus)."""
-    return chrome_reason(line) or ("page navigation" if _EDGE.match(line) else None)
+    """Chrome only recognisable above or below the article (form buttons, menus, counters)."""
+    if (reason := chrome_reason(line)) is not None:
+        return reason
+    if _COUNTERS.match(
+        line
+    ):  # "0 0" share counters; inside a body a lone number may be a list mark
+        return "view counter"
+    return "page navigation" if _EDGE.match(line) else None
 
 
 def url_in_line(line: str) -> str | None:

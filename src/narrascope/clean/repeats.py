@@ -1,9 +1,10 @@
 """Repeated blocks: a page that prints its article body (or a passage of it) more than once.
 
 Some pages carry the whole body two or three times (a print view, an AMP copy, a teaser that
-is the full text); the clean document keeps the first copy. A long line that repeats an earlier
-line is a repeat; a short line ("1. Crimea must be recognized.") only when the lines around it
-repeat earlier lines too, so that a short line a body legitimately repeats stays.
+is the full text); the clean document keeps the first copy. A repeat is a run of at least two
+lines that repeat earlier lines, one of them long; a short line ("1. Crimea must be
+recognized.") joins a run only when the lines around it repeat earlier lines too. A single
+repeated line, or short lines a body legitimately repeats, stay.
 """
 
 from __future__ import annotations
@@ -51,7 +52,18 @@ def repeated_lines(lines: Sequence[str], *, ignore: frozenset[int] = frozenset()
                 if any(n in repeats for n in near) and all(n in seen_before for n in near):
                     repeats.add(i)
                     changed = True
-    return repeats
+    return _in_runs(repeats, order)
+
+
+def _in_runs(repeats: set[int], order: list[int]) -> set[int]:
+    """Only repeats in runs of two lines or more: one repeated line alone (a pull quote, a
+    refrain such as "He remains in ICE custody." closing each case) stays."""
+    kept: set[int] = set()
+    for pos, i in enumerate(order):
+        neighbours = (order[p] for p in (pos - 1, pos + 1) if 0 <= p < len(order))
+        if i in repeats and any(n in repeats for n in neighbours):
+            kept.add(i)
+    return kept
 
 
 def _is_long(line: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from narrascope.clean.chrome import chrome_reason, edge_reason, opens_related_list, url_in_line
 from narrascope.clean.dates import date_from_url, parse_date_line
 from narrascope.clean.metadata import Extracted, outlet_from_url
-from narrascope.clean.repeats import repeated_lines
+from narrascope.clean.repeats import line_key, repeated_lines
 from narrascope.model import Removal
 
 TITLE, DATE, BYLINE, URL = (
@@ -33,6 +33,8 @@ _BYLINE = re.compile(
     r"^(by|written by|words by|author|authors|автор|авторы|текст)\s*[:\-–—]?\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
+_WRAP_MIN, _WRAP_MAX = 40, 110  # widths of the lines of a hard-wrapped text
+_LIST_ITEM = re.compile(r"^([-*•–—]\s|\d{1,3}[.)]\s|#)")
 _PUBLISHED = re.compile(r"^(published|posted|опубликовано|дата публикации)\b", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b)\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]*|de|da|van|von|der|al|bin|ibn|la|le)$")
@@ -40,7 +42,7 @@ _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]*|de|da|van|von|der|al|bin|i
 
 def extract_text(content: str) -> Extracted:
     """The article in a scraped plain-text page, with its title, date, byline and URL."""
-    page = _Page([_SPACE.sub(" ", line).strip() for line in content.splitlines()])
+    page = _Page(unwrap([_SPACE.sub(" ", line).strip() for line in content.splitlines()]))
     page.mark_chrome()
     page.mark_repeats()
     first, last = page.body_bounds()
@@ -48,6 +50,32 @@ def extract_text(content: str) -> Extracted:
     page.mark_body(first, last)
     page.read_footer(last)
     return page.result()
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Hard-wrapped text (e-mail, Markdown, 72-column files) as one line per paragraph.
+
+    A text is hard-wrapped when no line is long and many lines stop mid-sentence at a similar
+    width; then the lines of each blank-line-separated block are joined, except list items
+    and Markdown headings, which keep their own line.
+    """
+    nonblank = [line for line in lines if line]
+    if len(nonblank) < 6 or max(len(line) for line in nonblank) > _WRAP_MAX:
+        return lines
+    cut = sum(len(line) >= _WRAP_MIN and not line.endswith(_TERMINAL) for line in nonblank)
+    if cut < 0.4 * len(nonblank):
+        return lines
+    joined: list[str] = []
+    previous = ""
+    for line in lines:
+        if line and previous and not _LIST_ITEM.match(line) and not previous.startswith("#"):
+            # A line broken after a hyphen ("so-" / "called") joins without a space.
+            glue = "" if re.search(r"\w-$", joined[-1]) and line[:1].islower() else " "
+            joined[-1] = f"{joined[-1]}{glue}{line}"
+        else:
+            joined.append(line)
+        previous = line
+    return joined
 
 
 class _Page:
@@ -87,6 +115,10 @@ class _Page:
         candidates = [i for i in self.nonblank if i not in self.reasons]
         prose = [i for i in candidates if _is_prose(self.lines[i])]
         if not prose:  # no paragraph of prose: a short note or a list; keep what is not chrome
+            for i in candidates:
+                if (reason := edge_reason(self.lines[i])) is not None:
+                    self.reasons[i] = reason
+            candidates = [i for i in candidates if i not in self.reasons]
             return (candidates[0], candidates[-1]) if candidates else (len(self.lines), -1)
         last = prose[-1]
         for i in candidates[candidates.index(last) + 1 :]:
@@ -132,7 +164,9 @@ class _Page:
         """Inside the body only bare date lines and the title line of a repeated copy go."""
         for i in self.nonblank:
             if first <= i <= last and i not in self.reasons:
-                if parse_date_line(self.lines[i], max_other_words=0) is not None:
+                if self._repeats_title(i):
+                    self.reasons[i] = "repeated title"
+                elif parse_date_line(self.lines[i], max_other_words=0) is not None:
                     self.reasons[i] = "date line"
                 elif self._heads_repeat(i):
                     self._take_repeated_title(i)
@@ -145,6 +179,8 @@ class _Page:
             line = self.lines[i]
             if self._heads_repeat(i):
                 self._take_repeated_title(i)
+            elif self._repeats_title(i):
+                self.reasons[i] = "repeated title"
             elif (dated := parse_date_line(line, max_other_words=1)) is not None:
                 if self.published is None and _PUBLISHED.match(line):  # "Published - Aug 24, 2024"
                     self._take_date(i, dated[0], "")
@@ -193,6 +229,9 @@ class _Page:
         else:
             self.reasons[i] = REPEAT
 
+    def _repeats_title(self, i: int) -> bool:
+        return self.title is not None and line_key(self.lines[i]) == line_key(self.title)
+
     def _next_to_date(self, i: int) -> bool:
         pos = self.position[i]
         near = self.nonblank[max(pos - 1, 0) : pos + 2]
@@ -235,8 +274,10 @@ def _is_headline(line: str) -> bool:
 
 
 def _is_deck(line: str) -> bool:
-    """A standfirst under the title: a few words of running text, not a rubric in capitals."""
+    """A standfirst or first sentence under the title: running text, not a rubric in capitals."""
     words = len(_words(line))
+    if line.endswith(_TERMINAL):  # a first sentence ("Wait!", "SPRINGFIELD, Mo.")
+        return True
     return (
         words >= 3 and any(c.islower() for c in line) and (words >= 10 or not _is_title_case(line))
     )
