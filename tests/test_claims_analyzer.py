@@ -1,0 +1,136 @@
+"""Check-worthy claims: the shipped head on the example corpus, its file errors, a tiny training run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from narrascope.analyzers import claims as claims_module
+from narrascope.analyzers.claims import FEATURES, ClaimAnalyzer, claim_features, fired
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.heads import LinearHead, ModelFileError
+from narrascope.model import Document, Layer, SourceRef
+from narrascope.text import segment
+from narrascope.training import TASKS
+from narrascope.training.checkthat import read_split
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return UniversalSentenceEncoder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return ClaimAnalyzer.load()
+
+
+@pytest.fixture(scope="module")
+def crosseyed(examples_dir, encoder):
+    path = examples_dir / "000_8f4d98db21bab007.txt"
+    doc = segment(Document(text=path.read_text(encoding="utf-8"), source=SourceRef(str(path))))
+    return doc, encoder.encode(doc.sentence_texts())
+
+
+def test_claims_keeps_contract_on_example(analyzer, crosseyed):
+    doc, vectors = crosseyed
+    anns = analyzer.analyze(doc, vectors)
+    assert 0 < len(anns) < len(doc.sentences)
+    for ann in anns:
+        assert ann.layer == Layer.CLAIM and ann.label == "check-worthy"
+        assert ann.model == "claims-v1"
+        assert (ann.start, ann.end) in doc.sentences
+        assert analyzer.threshold <= ann.score <= 1.0
+        assert set(ann.attrs["features"]) <= set(FEATURES)
+
+
+def test_claims_flags_counted_facts_not_questions(analyzer, crosseyed):
+    doc, vectors = crosseyed
+    flagged = {doc.text[a.start : a.end]: a for a in analyzer.analyze(doc, vectors)}
+    fact = "Of those 5, 1 was shot, one OD’d and 3 died of natural causes."
+    assert fact in flagged
+    assert "number" in flagged[fact].attrs["features"]
+    assert "Everything you could see from Vienna?" in doc.sentence_texts()
+    assert "Everything you could see from Vienna?" not in flagged
+
+
+def test_claims_empty_document(analyzer, encoder):
+    doc = segment(Document(text="", source=SourceRef("empty")))
+    assert analyzer.analyze(doc, encoder.encode([])) == []
+
+
+def test_claims_features_fire_on_their_cues():
+    assert fired("We created 22 million new jobs, more than ever.") == [
+        "number",
+        "quantity",
+        "comparative",
+        "first_plural",
+    ]
+    assert "question" in fired("Do you think so?") and "hedge" in fired("I think so.")
+    assert claim_features("Taxes rose 5% in 2019.").shape == (len(FEATURES),)
+
+
+def test_claims_missing_head_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(claims_module, "HEAD_FILE", tmp_path / "claims-v1.safetensors")
+    with pytest.raises(ModelFileError, match="narrascope train claims"):
+        ClaimAnalyzer.load()
+
+
+def test_claims_corrupt_head_names_the_command(tmp_path, monkeypatch):
+    broken = tmp_path / "claims-v1.safetensors"
+    broken.write_bytes(b"\x00garbage, not safetensors")
+    monkeypatch.setattr(claims_module, "HEAD_FILE", broken)
+    with pytest.raises(ModelFileError, match="narrascope train claims"):
+        ClaimAnalyzer.load()
+
+
+def test_claims_task_is_registered():
+    assert TASKS["claims"] == "narrascope.training.claims"
+
+
+def test_claims_trains_on_tiny_data(shared_data, tmp_path):
+    from narrascope.training import claims as training
+
+    source = shared_data / "clef2024_checkthat_task1_en"
+    if not source.is_dir():
+        pytest.skip("clef2024_checkthat_task1_en is not in ../shared/data")
+    rows = read_split(source, "train")
+    tiny = [s for s in rows if s.positive][:30] + [s for s in rows if not s.positive][:60]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    lines = ["Sentence_id\tText\tclass_label"] + [f"{s.id}\t{s.text}\t{s.label}" for s in tiny]
+    (folder / "CT24_checkworthy_english_train.tsv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "resources"
+    report = training.train(
+        folder,
+        out=out,
+        seed=1,
+        folds=3,
+        cache=tmp_path / "cache",
+        candidates=(("vector C=1", 1.0, ()), ("vector+features C=1", 1.0, FEATURES)),
+    )
+    assert 0.0 <= report.scores["cv_f1_yes"] <= 1.0
+    assert (out / "claims-v1.safetensors").is_file()
+    assert "Cross-validated F1" in (out / "claims-v1.md").read_text()
+    head = ClaimAnalyzer(LinearHead.from_file(out / "claims-v1.safetensors"))
+    assert head.head.labels == ["check-worthy"]
+    scores = head.scores(["Unemployment fell to 3.5 percent."], np.zeros((1, 512), np.float32))
+    assert 0.0 <= float(scores[0]) <= 1.0
+
+
+def test_claims_evaluate_writes_submission_format(tmp_path):
+    from narrascope.training import claims as training
+
+    rows = [
+        ("1", "We have created 22 million new jobs since 2009.", "Yes"),
+        ("2", "Thank you very much, it is good to be here.", "No"),
+    ]
+    (tmp_path / "CT24_checkworthy_english_dev.tsv").write_text(
+        "Sentence_id\tText\tclass_label\n" + "".join(f"{a}\t{b}\t{c}\n" for a, b, c in rows)
+    )
+    out = tmp_path / "predictions.tsv"
+    report = training.evaluate(tmp_path, split="dev", predictions=out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "id\tclass_label\trun_id"
+    assert [line.split("\t")[:2] for line in lines[1:]] == [["1", "Yes"], ["2", "No"]]
+    assert report.scores["dev_f1_yes"] == 1.0
