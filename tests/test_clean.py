@@ -389,3 +389,20 @@ def test_clean_hard_wrapped_text_becomes_paragraphs():
     doc = clean(RawDocument(SourceRef("wrapped.txt"), wrapped, InputFormat.TEXT))
     assert doc.title == "Kazakhstan Chaos: An Opportunity, But for Who?"
     assert doc.text.split("\n") == body
+
+
+def test_clean_url_line_only_from_page_edges():
+    body = "The council voted on Monday to close the old bridge to cars for the whole of next year, officials said."
+    page = (
+        f"Bridge closes\n\n{body}\nhttps://youtu.be/abc123\n{body.replace('Monday', 'Tuesday')}\n"
+        "https://www.example-news.ru/2023/05/02/bridge/\nhttps://t.me/examplenews\n"
+    )
+    doc = clean(RawDocument(SourceRef("links.txt"), page, InputFormat.TEXT))
+    assert (doc.url, doc.outlet) == (
+        "https://www.example-news.ru/2023/05/02/bridge/",
+        "example-news.ru",
+    )
+    assert (doc.published, doc.date_source) == (datetime(2023, 5, 2), "url")
+    reasons = {r.text: r.reason for r in doc.removed}
+    assert reasons["https://youtu.be/abc123"] == "link line"
+    assert "youtu.be" not in doc.text and doc.text.count("\n") == 1

@@ -25,7 +25,7 @@ TITLE, DATE, BYLINE, URL = (
     "byline → metadata",
     "url → metadata",
 )
-REPEAT = "repeated block"
+REPEAT, LINK = "repeated block", "link line"
 
 _SPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
 _TERMINAL = (".", "!", "?", "…", '"', "”", "»", ")", "'", "’")
@@ -35,6 +35,10 @@ _BYLINE = re.compile(
 )
 _WRAP_MIN, _WRAP_MAX = 40, 110  # widths of the lines of a hard-wrapped text
 _LIST_ITEM = re.compile(r"^([-*•–—]\s|\d{1,3}[.)]\s|#)")
+_EMBED_HOSTS = re.compile(
+    r"(^|\.)(youtube\.com|youtu\.be|t\.co|twitter\.com|x\.com|facebook\.com|fb\.com|t\.me"
+    r"|telegram\.me|vk\.com|instagram\.com|tiktok\.com|rumble\.com|bitchute\.com|ok\.ru)$"
+)
 _PUBLISHED = re.compile(r"^(published|posted|опубликовано|дата публикации)\b", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b)\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]*|de|da|van|von|der|al|bin|ibn|la|le)$")
@@ -49,6 +53,7 @@ def extract_text(content: str) -> Extracted:
     page.read_header(first)
     page.mark_body(first, last)
     page.read_footer(last)
+    page.read_url(first, last)
     return page.result()
 
 
@@ -95,8 +100,8 @@ class _Page:
         """Lines that are chrome wherever they stand, URL lines, and lists after "See also"."""
         for i in self.nonblank:
             line = self.lines[i]
-            if (url := url_in_line(line)) is not None:
-                self.reasons[i], self.url = URL, self.url or url
+            if url_in_line(line) is not None:
+                self.reasons[i] = LINK
             elif (reason := chrome_reason(line)) is not None:
                 self.reasons[i] = reason
         for pos, i in enumerate(self.nonblank):
@@ -188,6 +193,16 @@ class _Page:
                     self.reasons[i] = "date line (page footer)"
             else:
                 self.reasons[i] = edge_reason(line) or "page footer"
+
+    def read_url(self, first: int, last: int) -> None:
+        """The page's own address: a URL line above or below the body, not a social or video
+        link (a URL line inside the body is an embed, and leaves the text without a say)."""
+        for i in self.nonblank:
+            if self.reasons.get(i) == LINK and not first <= i <= last:
+                url = url_in_line(self.lines[i])
+                if url and not _EMBED_HOSTS.search(outlet_from_url(url) or ""):
+                    self.url, self.reasons[i] = url, URL
+                    return
 
     def result(self) -> Extracted:
         kept = [line for i, line in enumerate(self.lines) if line and i not in self.reasons]
