@@ -42,7 +42,9 @@ class AnalyzerOrderError(ValueError):
 
 def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     # Imports are deferred so that importing narrascope loads no model code.
+    from narrascope.analyzers.claims import ClaimAnalyzer
     from narrascope.analyzers.entities import EntityAnalyzer
+    from narrascope.analyzers.events import EventAnalyzer
     from narrascope.analyzers.quotes import QuoteAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
 
@@ -50,6 +52,8 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
         "stats": lambda: StatsAnalyzer,
         "entities": lambda: EntityAnalyzer,
         "quotes": lambda: QuoteAnalyzer,
+        "claims": lambda: ClaimAnalyzer,
+        "events": lambda: EventAnalyzer,
     }
 
 
