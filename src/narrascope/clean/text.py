@@ -128,7 +128,8 @@ class _Page:
         last = prose[-1]
         for i in candidates[candidates.index(last) + 1 :]:
             # Closing short sentences ("Shame and shame.") still belong to the body.
-            if not _is_sentence(self.lines[i]) or self._chrome_between(last, i):
+            chrome_between = self.position[i] - self.position[last] > 1
+            if chrome_between or not _is_sentence(self.lines[i]):
                 break
             last = i
         return prose[0], last
@@ -251,9 +252,6 @@ class _Page:
         pos = self.position[i]
         near = self.nonblank[max(pos - 1, 0) : pos + 2]
         return any(self.reasons.get(j) == DATE for j in near if j != i)
-
-    def _chrome_between(self, start: int, end: int) -> bool:
-        return any(start < i < end for i in self.reasons)
 
 
 def _words(line: str) -> list[str]:
