@@ -5,7 +5,8 @@ counters), the body, and a footer (comment form, "see also" list, disclaimers). 
 stretch from the first to the last prose line; inside it only lines that are chrome wherever
 they stand (photo credits, "Read also: …") or repeats of an earlier block are dropped. Above
 and below it every line goes, after the title, date, byline and URL have been read from it.
-Every dropped line is recorded with its reason.
+Every dropped line is recorded with its reason. Hard-wrapped text is first unwrapped into one
+line per paragraph.
 """
 
 from __future__ import annotations
