@@ -3,9 +3,9 @@
 Settings were chosen on the ScrapingHub article-extraction benchmark (`benchmarks/extraction.py`):
 trafilatura's fast mode (no readability/jusText fallback) with `favor_recall` scores as well as
 its slower modes (F1 0.963 against 0.960-0.964) at about twice the speed; comments are left
-out, tables kept. The date comes
-from htmldate in its extensive search for the original publication date. The page's text lines
-that trafilatura did not keep are listed as removals, so an analyst can audit the cut.
+out, tables kept. The date comes from htmldate in its extensive search for the original
+publication date. The page's text lines that trafilatura did not keep are listed as removals,
+so an analyst can audit the cut.
 """
 
 from __future__ import annotations
