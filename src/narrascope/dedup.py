@@ -65,7 +65,8 @@ class CopyMatch:
     `spans` index the new document (`start`/`end`) and the stored one (`other_*`).
     `similarity` is the estimated Jaccard for near copies found by MinHash; for copies found
     through shared passages it is the share of words those passages cover: of both texts
-    (a near copy when that reaches the threshold), else of the shorter one (partial reuse).
+    (a near copy when that reaches the threshold), else of the text they cover most
+    (partial reuse: 1.0 when all of one text is quoted in the other).
     """
 
     doc_id: str
@@ -85,6 +86,7 @@ class DedupSettings:
     passage_words: int = 12  # window length of the passage hashes
     winnow: int = 14  # winnowing window: any shared run of 12 + 14 - 1 = 25 words is found
     seed: int = 1
+    scheme: str = "affine32"  # datasketch's permutation scheme: pinned, signatures depend on it
     lsh_threshold: float = 0.5  # the lowest Jaccard the bands were designed for
 
     @classmethod
@@ -159,31 +161,53 @@ def _winnow(hashes: np.ndarray, w: int) -> list[tuple[int, int]]:
     return list(seen.items())
 
 
-def fingerprint(doc: Document, settings: DedupSettings) -> Fingerprint:
-    """The MinHash signature, LSH bands and winnowed passage hashes of `doc`'s words."""
-    from datasketch import MinHash
+class Fingerprinter:
+    """Makes fingerprints in one store's settings (holds datasketch's permutations once)."""
 
-    words = [m.group().lower() for m in _tokens(doc.text)]
-    k = settings.shingle_words
-    shingles = {" ".join(words[i : i + k]).encode() for i in range(max(1, len(words) - k + 1))}
-    minhash = MinHash(num_perm=settings.num_perm, seed=settings.seed)
-    if words:
-        minhash.update_batch(list(shingles))
-    signature = minhash.hashvalues.astype(np.uint32)
-    r = settings.rows
-    bands = [
-        (b, _hash64(b.to_bytes(2, "little") + signature[b * r : (b + 1) * r].tobytes()))
-        for b in range(settings.bands)
-    ]
-    passages = _winnow(_window_hashes(words, settings.passage_words), settings.winnow)
-    return Fingerprint(
-        doc_id=doc.id,
-        signature=signature,
-        words=len(words),
-        words_sha=hashlib.sha256(" ".join(words).encode()).hexdigest()[:16],
-        bands=bands,
-        passages=passages,
-    )
+    def __init__(self, settings: DedupSettings) -> None:
+        from datasketch import MinHash
+
+        self.settings = settings
+        self._template = MinHash(
+            num_perm=settings.num_perm, seed=settings.seed, scheme=settings.scheme
+        )
+
+    def fingerprint(self, doc: Document) -> Fingerprint:
+        """The MinHash signature, LSH bands and winnowed passage hashes of `doc`'s words."""
+        from datasketch import MinHash
+
+        settings = self.settings
+        words = _words(doc.text)
+        k = settings.shingle_words
+        shingles = {" ".join(words[i : i + k]).encode() for i in range(max(1, len(words) - k + 1))}
+        minhash = MinHash(
+            num_perm=settings.num_perm,
+            seed=settings.seed,
+            permutations=self._template.permutations,
+            scheme=settings.scheme,
+        )
+        if words:
+            minhash.update_batch(list(shingles))
+        signature = minhash.hashvalues.astype(np.uint32)
+        r = settings.rows
+        bands = [
+            (b, _hash64(b.to_bytes(2, "little") + signature[b * r : (b + 1) * r].tobytes()))
+            for b in range(settings.bands)
+        ]
+        passages = _winnow(_window_hashes(words, settings.passage_words), settings.winnow)
+        return Fingerprint(
+            doc_id=doc.id,
+            signature=signature,
+            words=len(words),
+            words_sha=hashlib.sha256(" ".join(words).encode()).hexdigest()[:16],
+            bands=bands,
+            passages=passages,
+        )
+
+
+def fingerprint(doc: Document, settings: DedupSettings) -> Fingerprint:
+    """`doc`'s fingerprint in `settings` (see `Fingerprinter` to make many)."""
+    return Fingerprinter(settings).fingerprint(doc)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -191,45 +215,81 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+def _words(text: str) -> list[str]:
+    """Lowercased words; the same tokens as `_tokens` (lowercasing first could split some)."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def _union(intervals: Sequence[tuple[int, int]]) -> int:
+    """How many positions half-open intervals cover together."""
+    covered, reach = 0, 0
+    for start, end in sorted(intervals):
+        if end > reach:
+            covered += end - max(start, reach)
+            reach = end
+    return covered
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The long passages one text shares with another, and how much of each they cover."""
+
+    spans: tuple[SharedSpan, ...]
+    cover: float  # share of the first text's words inside shared passages
+    other_cover: float  # the same for the other text
+
+
+class Aligner:
+    """Finds the passages a text shares with others: indexes it once, then scans each other text.
+
+    A passage is a maximal run of at least `min_words` identical words (case-insensitive); the
+    scan goes left to right over the other text and takes the longest run at each position.
+    """
+
+    def __init__(self, text: str, *, window: int = 12, min_words: int = 25) -> None:
+        self.text, self.window, self.min_words = text, window, min_words
+        self.words = _words(text)
+        self._index: dict[tuple[str, ...], list[int]] = {}
+        for i in range(len(self.words) - window + 1):
+            self._index.setdefault(tuple(self.words[i : i + window]), []).append(i)
+        self._offsets: list[re.Match[str]] | None = None
+
+    def align(self, other: str) -> Alignment:
+        wa, wb, w = self.words, _words(other), self.window
+        runs: list[tuple[int, int, int]] = []  # (position here, position in other, words)
+        j = 0
+        while j <= len(wb) - w:
+            best_i, best_len = -1, 0
+            for i in self._index.get(tuple(wb[j : j + w]), ())[:50]:
+                n = w
+                while i + n < len(wa) and j + n < len(wb) and wa[i + n] == wb[j + n]:
+                    n += 1
+                if n > best_len:
+                    best_i, best_len = i, n
+            if best_len >= self.min_words:
+                runs.append((best_i, j, best_len))
+                j += best_len
+            else:
+                j += 1
+        if not runs:
+            return Alignment((), 0.0, 0.0)
+        if self._offsets is None:
+            self._offsets = _tokens(self.text)
+        a, b = self._offsets, _tokens(other)
+        spans = tuple(
+            SharedSpan(a[i].start(), a[i + n - 1].end(), b[j].start(), b[j + n - 1].end(), n)
+            for i, j, n in sorted(runs)
+        )
+        cover = _union([(i, i + n) for i, _, n in runs]) / len(wa)
+        other_cover = _union([(j, j + n) for _, j, n in runs]) / len(wb)
+        return Alignment(spans, cover, other_cover)
+
+
 def shared_spans(
     text: str, other: str, *, window: int = 12, min_words: int = 25
 ) -> list[SharedSpan]:
-    """Maximal runs of at least `min_words` identical words (case-insensitive) in both texts.
-
-    Greedy left to right over `text`: at each position the longest run starting there wins.
-    """
-    a, b = _tokens(text), _tokens(other)
-    wa, wb = [m.group().lower() for m in a], [m.group().lower() for m in b]
-    if len(wa) < min_words or len(wb) < min_words:
-        return []
-    index: dict[tuple[str, ...], list[int]] = {}
-    for j in range(len(wb) - window + 1):
-        index.setdefault(tuple(wb[j : j + window]), []).append(j)
-    spans: list[SharedSpan] = []
-    i = 0
-    while i <= len(wa) - window:
-        best_j, best_len = -1, 0
-        for j in index.get(tuple(wa[i : i + window]), ())[:50]:
-            n = window
-            while i + n < len(wa) and j + n < len(wb) and wa[i + n] == wb[j + n]:
-                n += 1
-            if n > best_len:
-                best_j, best_len = j, n
-        if best_len >= min_words:
-            last = i + best_len - 1
-            spans.append(
-                SharedSpan(
-                    a[i].start(),
-                    a[last].end(),
-                    b[best_j].start(),
-                    b[best_j + best_len - 1].end(),
-                    best_len,
-                )
-            )
-            i += best_len
-        else:
-            i += 1
-    return spans
+    """The passages of at least `min_words` identical words that `text` shares with `other`."""
+    return list(Aligner(text, window=window, min_words=min_words).align(other).spans)
 
 
 class Deduplicator:
@@ -243,10 +303,12 @@ class Deduplicator:
         num_perm: int = 128,
         shingle_words: int = 5,
         max_candidates: int = 50,
+        max_partial: int = 10,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"dedup threshold must be in (0, 1], not {threshold}")
-        self.store, self.threshold, self.max_candidates = store, threshold, max_candidates
+        self.store, self.threshold = store, threshold
+        self.max_candidates, self.max_partial = max_candidates, max_partial
         wanted = DedupSettings.for_threshold(
             threshold, num_perm=num_perm, shingle_words=shingle_words
         )
@@ -263,12 +325,13 @@ class Deduplicator:
                 f"this database's LSH bands suit Jaccard >= {s.lsh_threshold}; "
                 f"a threshold of {threshold} needs a new database"
             )
+        self.fingerprinter = Fingerprinter(self.settings)
         self._last: Fingerprint | None = None  # the one document between find() and add()
 
     def fingerprint(self, doc: Document) -> Fingerprint:
         """`doc`'s fingerprint in this store's settings (computed once per document)."""
         if self._last is None or self._last.doc_id != doc.id:
-            self._last = fingerprint(doc, self.settings)
+            self._last = self.fingerprinter.fingerprint(doc)
         return self._last
 
     def find(self, doc: Document) -> list[CopyMatch]:
@@ -297,26 +360,26 @@ class Deduplicator:
 
     def _partial(self, doc: Document, fp: Fingerprint, *, exclude: set[str]) -> list[CopyMatch]:
         hits = self.index.passage_candidates(
-            [h for h, _ in fp.passages], exclude=exclude, limit=self.max_candidates
+            [h for h, _ in fp.passages], exclude=exclude, limit=self.max_partial
+        )
+        if not hits:
+            return []
+        aligner = Aligner(
+            doc.text,
+            window=self.settings.passage_words,
+            min_words=self.settings.min_passage_words,
         )
         matches = []
         for other, other_text in self.index.texts(hits).items():
-            spans = shared_spans(
-                doc.text,
-                other_text,
-                window=self.settings.passage_words,
-                min_words=self.settings.min_passage_words,
-            )
-            if not spans:
+            found = aligner.align(other_text)
+            if not found.spans:
                 continue
-            shared = sum(s.words for s in spans)
-            other_words = len(_tokens(other_text))
             # Shared passages that cover most of both texts make a near copy that shingle
             # Jaccard missed (two edited copies of one original each lose different shingles).
-            both = min(shared / max(fp.words, 1), shared / max(other_words, 1), 1.0)
+            both = min(found.cover, found.other_cover)
             if both >= self.threshold:
-                matches.append(CopyMatch(other, CopyKind.NEAR, round(both, 4), tuple(spans)))
-                continue
-            share = min(1.0, shared / max(min(fp.words, other_words), 1))
-            matches.append(CopyMatch(other, CopyKind.PARTIAL, round(share, 4), tuple(spans)))
+                matches.append(CopyMatch(other, CopyKind.NEAR, round(both, 4), found.spans))
+            else:
+                share = round(max(found.cover, found.other_cover), 4)
+                matches.append(CopyMatch(other, CopyKind.PARTIAL, share, found.spans))
         return matches

@@ -8,6 +8,7 @@ name for annotations), so re-runs, resumes and concurrent writers double nothing
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from narrascope import dedup
 from narrascope.dedup import CopyMatch, Fingerprint
 from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
 from narrascope.store import schema as t
@@ -40,6 +40,7 @@ from narrascope.store.records import (
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
+_OUTLET_CACHE = 100_000
 
 
 class Store:
@@ -53,6 +54,11 @@ class Store:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self.fingerprints = FingerprintIndex(self.engine, self._insert)
         self.run_id: int | None = None  # the run that `begin_run` opened; stamped on documents
+        self._outlet_ids: dict[str, int] = {}  # outlet ids never change; bounded below
+        # Statements built once: SQLAlchemy then reuses their compiled form for every document.
+        self._insert_outlet = self._insert(t.outlets).on_conflict_do_nothing()
+        self._insert_document = self._insert(t.documents).on_conflict_do_nothing()
+        self._insert_publication = self._insert(t.publications).on_conflict_do_nothing()
 
     @classmethod
     def open(cls, url_or_path: str | Path) -> Store:
@@ -74,10 +80,19 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        try:
+            with writing(self.engine) as conn:
+                yield conn
+        except BaseException:
+            self._outlet_ids.clear()  # ids read in a rolled-back transaction may not exist
+            raise
+
     # -- runs and problems -----------------------------------------------------------------------
     def begin_run(self, *, sources: list[str], settings: dict[str, Any]) -> int:
         """Record the start of a run; returns its id."""
-        with writing(self.engine) as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 t.runs.insert().values(started_at=now(), sources=sources, settings=settings)
             )
@@ -85,7 +100,7 @@ class Store:
         return self.run_id
 
     def finish_run(self, run_id: int, *, counts: dict[str, int]) -> None:
-        with writing(self.engine) as conn:
+        with self._writing() as conn:
             conn.execute(
                 t.runs.update()
                 .where(t.runs.c.id == run_id)
@@ -94,7 +109,7 @@ class Store:
 
     def record_problem(self, run_id: int | None, source: str, reason: str) -> None:
         """Keep one line about an input that could not be read: which one and why."""
-        with writing(self.engine) as conn:
+        with self._writing() as conn:
             conn.execute(
                 t.problems.insert().values(
                     run_id=run_id, source=source, reason=reason, created_at=now()
@@ -131,7 +146,7 @@ class Store:
         published: datetime | None = None,
     ) -> None:
         """Record another publication of an already stored text (an exact copy)."""
-        with writing(self.engine) as conn:
+        with self._writing() as conn:
             self._add_publication(conn, doc_id, source, url=url, outlet=outlet, published=published)
 
     def sources(self, doc_id: str) -> list[Publication]:
@@ -152,8 +167,13 @@ class Store:
     def _outlet_id(self, conn: Connection, name: str | None) -> int | None:
         if not name:
             return None
-        conn.execute(self._insert(t.outlets).values(name=name).on_conflict_do_nothing())
-        return conn.execute(select(t.outlets.c.id).where(t.outlets.c.name == name)).scalar_one()
+        if name not in self._outlet_ids:
+            if len(self._outlet_ids) >= _OUTLET_CACHE:
+                self._outlet_ids.clear()
+            conn.execute(self._insert_outlet, {"name": name})
+            query = select(t.outlets.c.id).where(t.outlets.c.name == name)
+            self._outlet_ids[name] = conn.execute(query).scalar_one()
+        return self._outlet_ids[name]
 
     def _add_publication(
         self,
@@ -166,20 +186,19 @@ class Store:
         published: datetime | None,
     ) -> None:
         conn.execute(
-            self._insert(t.publications)
-            .values(
-                location=source.location,
-                record=source.record or "",
-                raw_sha256=source.raw_sha256,
-                doc_id=doc_id,
-                url=url,
-                outlet_id=self._outlet_id(conn, outlet),
-                published=iso(published),
-                published_utc=as_utc(published),
-                run_id=self.run_id,
-                added_at=now(),
-            )
-            .on_conflict_do_nothing()
+            self._insert_publication,
+            {
+                "location": source.location,
+                "record": source.record or "",
+                "raw_sha256": source.raw_sha256,
+                "doc_id": doc_id,
+                "url": url,
+                "outlet_id": self._outlet_id(conn, outlet),
+                "published": iso(published),
+                "published_utc": as_utc(published),
+                "run_id": self.run_id,
+                "added_at": now(),
+            },
         )
 
     # -- documents ---------------------------------------------------------------------------------
@@ -204,13 +223,11 @@ class Store:
         When the text is already stored, only this publication of it is added. `fingerprint`
         (from `Deduplicator.fingerprint`) is computed here when not given.
         """
-        fp = fingerprint or self._fingerprint(doc)
-        with writing(self.engine) as conn:
+        fp = fingerprint or self.fingerprints.fingerprint(doc)
+        with self._writing() as conn:
             outlet_id = self._outlet_id(conn, doc.outlet)
             inserted = conn.execute(
-                self._insert(t.documents)
-                .values(document_row(doc, outlet_id=outlet_id, run_id=self.run_id))
-                .on_conflict_do_nothing()
+                self._insert_document, document_row(doc, outlet_id=outlet_id, run_id=self.run_id)
             ).rowcount
             self._add_publication(
                 conn, doc.id, doc.source, url=doc.url, outlet=doc.outlet, published=doc.published
@@ -229,9 +246,6 @@ class Store:
                 conn, fp, copies, published_utc=as_utc(doc.published), words=doc.word_count
             )
         return True
-
-    def _fingerprint(self, doc: Document) -> Fingerprint:
-        return dedup.fingerprint(doc, self.fingerprints.settings())
 
     def _write_segments(self, conn: Connection, doc: Document) -> None:
         for table, spans in ((t.paragraphs, doc.paragraphs), (t.sentences, doc.sentences)):
@@ -372,7 +386,7 @@ class Store:
         """Put this analyzer's new output in place of whatever any version of it stored before."""
         family = analyzer_family(analyzer_version)
         a = t.annotations.c
-        with writing(self.engine) as conn:
+        with self._writing() as conn:
             # The upsert first: on PostgreSQL it locks this (document, analyzer) row, so two
             # writers replacing the same output take turns instead of both inserting.
             self._mark_analyzers(conn, doc_id, [analyzer_version])

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, and_, case, func, select, tuple_
 
-from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint
+from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint, Fingerprinter
+from narrascope.model import Document
 from narrascope.store import schema as t
 from narrascope.store.engine import writing
 from narrascope.store.records import Cluster, CopyEdge
@@ -45,15 +46,20 @@ class FingerprintIndex:
 
     def __init__(self, engine: Engine, insert: Any) -> None:
         self.engine, self._insert = engine, insert
+        self._settings: DedupSettings | None = None  # fixed once stored, so kept
+        self._fingerprinter: Fingerprinter | None = None
 
     # -- settings ---------------------------------------------------------------------------
     def settings(self, wanted: DedupSettings | None = None) -> DedupSettings:
         """The database's fingerprint settings; the first caller's `wanted` ones become them."""
+        if self._settings is not None:
+            return self._settings
         query = select(t.meta.c.value).where(t.meta.c.key == _SETTINGS_KEY)
         with self.engine.connect() as conn:
             stored = conn.execute(query).scalar_one_or_none()
         if stored is not None:
-            return DedupSettings.from_dict(stored)
+            self._settings = DedupSettings.from_dict(stored)
+            return self._settings
         wanted = wanted or DedupSettings.for_threshold(0.8)
         with writing(self.engine) as conn:
             conn.execute(
@@ -62,7 +68,14 @@ class FingerprintIndex:
                 .on_conflict_do_nothing()
             )
             stored = conn.execute(query).scalar_one()
-        return DedupSettings.from_dict(stored)
+        self._settings = DedupSettings.from_dict(stored)
+        return self._settings
+
+    def fingerprint(self, doc: Document) -> Fingerprint:
+        """`doc`'s fingerprint in this database's settings."""
+        if self._fingerprinter is None:
+            self._fingerprinter = Fingerprinter(self.settings())
+        return self._fingerprinter.fingerprint(doc)
 
     # -- candidates -------------------------------------------------------------------------
     def same_words(self, words_sha: str) -> list[str]:
@@ -93,14 +106,21 @@ class FingerprintIndex:
         return out
 
     def passage_candidates(
-        self, hashes: Sequence[int], *, exclude: Iterable[str], limit: int
+        self, hashes: Sequence[int], *, exclude: Iterable[str], limit: int, per_hash: int = 20
     ) -> list[str]:
-        """Documents sharing at least one winnowed passage hash, most shared first."""
+        """Documents sharing at least one winnowed passage hash, most shared first.
+
+        A passage that hundreds of documents carry (a syndicated paragraph) brings only
+        `per_hash` of them, so the cost per document stays bounded as the corpus grows.
+        """
         skip = set(exclude)
         hits: Counter[str] = Counter()
+        p = t.passages.c
         with self.engine.connect() as conn:
             for chunk in _chunks(hashes):
-                query = select(t.passages.c.doc_id).where(t.passages.c.hash.in_(chunk))
+                rank = func.row_number().over(partition_by=p.hash, order_by=p.doc_id)
+                inner = select(p.doc_id, rank.label("rank")).where(p.hash.in_(chunk)).subquery()
+                query = select(inner.c.doc_id).where(inner.c.rank <= per_hash + len(skip))
                 hits.update(d for d in conn.execute(query).scalars() if d not in skip)
         return [doc_id for doc_id, _ in hits.most_common(limit)]
 
