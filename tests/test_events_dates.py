@@ -94,6 +94,25 @@ def test_events_russian_normalisation(text, expression, expected):
     assert dates(text, language="ru")[expression] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expression", "expected"),
+    [
+        ("raged January 2-5, 2022", "en", "January 2-5, 2022", "2022-01-02/2022-01-05"),
+        ("from January 2 to January 5", "en", "January 2 to January 5", "2022-01-02/2022-01-05"),
+        ("the 2–5 January riots", "en", "2–5 January", "2022-01-02/2022-01-05"),
+        ("between 2014 and 2016", "en", "2014 and 2016", "2014-01-01/2016-12-31"),
+        ("in 2014–2016", "en", "2014–2016", "2014-01-01/2016-12-31"),
+        ("С 2 по 5 января шли протесты", "ru", "С 2 по 5 января", "2022-01-02/2022-01-05"),
+    ],
+)
+def test_events_ranges(text, language, expression, expected):
+    assert dates(text, language=language)[expression][0] == expected
+
+
+def test_events_two_dates_without_range_words_stay_apart():
+    assert set(dates("January 2 and January 5 were quiet.")) == {"January 2", "January 5"}
+
+
 def test_events_without_publication_date_leave_relative_ones_unresolved():
     found = {m.expression: m for m in find_dates("On January 5, 2022 and on January 6, this week.")}
     assert found["January 5, 2022"].iso == "2022-01-05"  # absolute needs no anchor

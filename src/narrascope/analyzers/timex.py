@@ -492,6 +492,62 @@ def _en_next_day(m: re.Match[str], ctx: Context) -> DateMention | None:
     return _anchored(m, sign, m.group("unit").lower(), 1)
 
 
+# Ranges -----------------------------------------------------------------------------------------
+
+_DASH = r"\s*(?:-|–|—)\s*"
+
+
+def _day_range(m: re.Match[str], month: int, ctx: Context) -> DateMention | None:
+    """Days `day`..`day2` of one month ("January 2-5", "2–5 января"), year given or nearest."""
+    first_day, last_day = int(m.group("day")), int(m.group("day2"))
+    if not 1 <= first_day < last_day or _safe_date(2000, month, last_day) is None:
+        return None
+    if m.group("year"):
+        year = int(m.group("year"))
+        resolution = Resolution.ABSOLUTE
+    elif ctx.published is not None:
+        nearest = _nearest_year(month, first_day, ctx.published)
+        if nearest is None:
+            return None
+        year, resolution = nearest.year, Resolution.RELATIVE
+    else:
+        partial = f"--{month:02d}-{first_day:02d}/--{month:02d}-{last_day:02d}"
+        return _mention(m, Granularity.DAY, Resolution.UNRESOLVED, partial=partial, note=NO_ANCHOR)
+    first, last = _safe_date(year, month, first_day), _safe_date(year, month, last_day)
+    if first is None or last is None:
+        return None
+    return _mention(m, Granularity.DAY, resolution, first=first, last=last)
+
+
+@rule(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:{_DASH}|\s+(?:to|through)\s+)"
+      rf"(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR}\b)?")  # fmt: skip
+def _en_month_day_range(m: re.Match[str], ctx: Context) -> DateMention | None:
+    return _day_range(m, _month_en(m), ctx)
+
+
+@rule(rf"\b(?P<day>[0-3]?\d){_DASH}(?P<day2>[0-3]?\d)\s+{_MONTH}(?!\w)(?:,?\s+{_YEAR}\b)?")
+def _en_day_month_range(m: re.Match[str], ctx: Context) -> DateMention | None:
+    return _day_range(m, _month_en(m), ctx)
+
+
+@rule(rf"(?<!\w)(?:с\s+)?(?P<day>[0-3]?\d)(?:{_DASH}|\s+по\s+)(?P<day2>[0-3]?\d)\s+{_RU_GEN}"
+      rf"(?:\s+{_YEAR}(?!\d){_RU_YEAR_WORD}?)?", re.IGNORECASE)  # fmt: skip
+def _ru_day_range(m: re.Match[str], ctx: Context) -> DateMention | None:
+    return _day_range(m, _month_ru(m), ctx)
+
+
+@rule(rf"(?<![\d.])(?P<year>(?:1[89]|20)\d\d){_DASH}(?P<year2>(?:1[89]|20)\d\d)(?![\d.])")
+@rule(rf"\b(?i:between|from)\s+(?P<x>{_YEAR}\s+(?:and|to|until|through)\s+"
+      r"(?P<year2>(?:1[89]|20)\d\d))\b")  # fmt: skip
+def _year_range(m: re.Match[str], ctx: Context) -> DateMention | None:
+    first, last = int(m.group("year")), int(m.group("year2"))
+    if not first < last <= first + 50:
+        return None
+    return _mention(
+        m, Granularity.YEAR, Resolution.ABSOLUTE, first=date(first, 1, 1), last=date(last, 12, 31)
+    )
+
+
 # Numbers and times -----------------------------------------------------------------------------
 
 
@@ -613,6 +669,15 @@ def _ru_next_day(m: re.Match[str], ctx: Context) -> DateMention | None:
 # --- search -----------------------------------------------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|net|ru|info)/\S*", re.IGNORECASE)
+_TRIGGER = re.compile(
+    r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|march|mar|april|apr|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|(?:mon|tues|wednes|thurs|fri"
+    r"|satur|sun)day|today|tonight|yesterday|tomorrow|days?|weeks?|months?|years?|night)\b"
+    r"|\b(?:сегодня|вчера|завтра|позавчера|послезавтра|накануне|недел|месяц|год|лет|дн|ден|сут"
+    r"|понедельник|вторник|сред|четверг|пятниц|суббот|воскресень|январ|феврал|март|апрел|ма[йяею]"
+    r"|июн|июл|август|сентябр|октябр|ноябр|декабр)",
+    re.IGNORECASE,
+)
 _JOINER = re.compile(
     r"\s*(?:,|at|around|about|approximately|в|около)?\s*(?:about|around)?\s*$", re.I
 )
@@ -626,6 +691,8 @@ def find_dates(
     `published` anchors relative expressions; `language` ("en", "ru") only decides the order
     of slashed numeric dates (Russian reads day/month/year).
     """
+    if not _TRIGGER.search(text):
+        return []  # most sentences name no time at all: one cheap scan instead of every rule
     ctx = Context(published, text, day_first=language not in (None, "en"))
     blocked = [m.span() for m in _URL.finditer(text)]
     found: list[DateMention] = []
@@ -641,7 +708,7 @@ def find_dates(
     for mention in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
         if all(mention.end <= c.start or c.end <= mention.start for c in chosen):
             chosen.append(mention)
-    return _join_times(text, sorted(chosen, key=lambda f: f.start))
+    return _join_ranges(text, _join_times(text, sorted(chosen, key=lambda f: f.start)))
 
 
 def _join_times(text: str, mentions: list[DateMention]) -> list[DateMention]:
@@ -679,3 +746,40 @@ def with_day(mention: DateMention, day: DateMention) -> DateMention:
         resolution=resolution,
         note=f"day taken from {day.expression!r}",
     )
+
+
+_RANGE_OPENER = re.compile(r"(?:\b(?:from|between)|(?<!\w)(?:с|со|между))\s+$", re.IGNORECASE)
+_RANGE_JOINER = re.compile(r"\s*(?:-|–|—|to|until|till|through|and|по|до|и)\s*", re.IGNORECASE)
+
+
+def _join_ranges(text: str, mentions: list[DateMention]) -> list[DateMention]:
+    """Merge "from January 2 to January 5" or "between 2014 and 2016" into one interval."""
+    out: list[DateMention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.first is not None
+            and mention.first is not None
+            and mention.last is not None
+            and previous.first <= mention.first
+            and Granularity.TIME not in (previous.granularity, mention.granularity)
+            and _RANGE_JOINER.fullmatch(text[previous.end : mention.start])
+            and _RANGE_OPENER.search(text[: previous.start])
+        ):
+            coarse = max(
+                (previous.granularity, mention.granularity),
+                key=[Granularity.DAY, Granularity.WEEK, Granularity.MONTH, Granularity.YEAR].index,
+            )
+            unresolved = Resolution.RELATIVE in (previous.resolution, mention.resolution)
+            out[-1] = replace(
+                previous,
+                end=mention.end,
+                expression=text[previous.start : mention.end],
+                granularity=coarse,
+                resolution=Resolution.RELATIVE if unresolved else Resolution.ABSOLUTE,
+                last=mention.last,
+            )
+            continue
+        out.append(mention)
+    return out
