@@ -11,7 +11,6 @@ so an analyst can audit the cut.
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from datetime import datetime
 from typing import Any
 
@@ -89,8 +88,9 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
         return Extracted(text="")
     # trafilatura's own date search stays cheap: the date comes from `_published` below.
     cheap_date = {"original_date": True, "extensive_search": False}
+    # bare_extraction works on its own copy of the tree: `tree` stays whole for `page_lines`.
     found = trafilatura.bare_extraction(
-        deepcopy(tree), url=url, with_metadata=True, date_extraction_params=cheap_date, **EXTRACTION
+        tree, url=url, with_metadata=True, date_extraction_params=cheap_date, **EXTRACTION
     )
     if not isinstance(found, Document):  # None: trafilatura found no article
         return Extracted(text="", removed=_left_out(tree, ""))
@@ -113,15 +113,20 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
 
 def page_lines(tree: HtmlElement) -> list[str]:
     """The visible text of a page, one line per block element (scripts and styles left out)."""
-    tree = deepcopy(tree)
-    for element in list(tree.iter(*_INVISIBLE)):
-        if element.getparent() is not None:
-            element.drop_tree()
-    for element in tree.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-            element.text = "\n" + (element.text or "")
-    text = etree.tostring(tree, method="text", encoding="unicode", with_tail=False)
+    pieces: list[str] = []
+    hidden = 0  # depth inside invisible elements
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag.lower() if isinstance(element.tag, str) else None  # None: a comment
+        if event == "start":
+            hidden += tag in _INVISIBLE
+            if not hidden and tag is not None:
+                pieces.extend(("\n" if tag in _BLOCKS else "", element.text or ""))
+            continue
+        if tag in _INVISIBLE:
+            hidden -= 1
+        if not hidden and element is not tree:
+            pieces.extend(("\n" if tag in _BLOCKS else "", element.tail or ""))
+    text = "".join(pieces)
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
