@@ -115,6 +115,25 @@ def extract_all(data: Path, truth: Mapping[str, dict]) -> tuple[dict[str, str], 
     return texts, seconds, failed
 
 
+def baseline_throughput(data: Path, truth: Mapping[str, dict]) -> float:
+    """docs/s of `trafilatura.extract` alone (default settings) on the same pages, same run."""
+    import trafilatura
+
+    pages = [
+        (
+            gzip.decompress((data / "html" / f"{key}.html.gz").read_bytes()).decode(
+                "utf-8", "replace"
+            ),
+            truth[key].get("url"),
+        )
+        for key in sorted(truth)
+    ]
+    start = time.perf_counter()
+    for html, url in pages:
+        trafilatura.extract(html, url=url)
+    return len(pages) / (time.perf_counter() - start)
+
+
 def text_throughput(folder: Path, *, rounds: int = 20) -> tuple[float, int]:
     """Plain-text cleaning speed: docs/s over every .txt in `folder`, cleaned `rounds` times."""
     from narrascope.clean import clean
@@ -136,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the article-extraction-benchmark folder")
     parser.add_argument("--reference", help="score reference-outputs/NAME.json instead of ours")
     parser.add_argument("--dump", type=Path, help="write our texts as JSON here")
+    parser.add_argument(
+        "--baseline", action="store_true", help="also time trafilatura.extract alone, side by side"
+    )
     parser.add_argument(
         "--text",
         type=Path,
@@ -160,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{failed} pages without text"
             f"\nthroughput plain text {text_rate:.0f} docs/s ({text_docs} pages of {args.text.name})"
         )
+        if args.baseline:
+            rate += f"\nthroughput trafilatura.extract alone {baseline_throughput(args.data, truth):.1f} docs/s"
     print(
         f"{label} on {result['documents']} pages:\n"
         f"precision {result['precision']:.3f} ± {result['precision_std']:.3f}  "
