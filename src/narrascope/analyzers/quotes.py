@@ -63,13 +63,23 @@ _THAT_CLAUSE = re.compile(
     re.UNICODE,
 )
 _SAY_CLAUSE = re.compile(
-    r"\b(?:says|said|told\s+(?:reporters|journalists|\w+)|believes|thinks|argued|argues|added"
-    r"|warned|insisted|claimed|claims)\s+(?=(?:the|a|an|he|she|it|they|we|I|there|this|his"
-    r"|her|their|its|our|[A-Z][a-z]+)\b)",
+    r"\b(?:says|said|say|told\s+(?:reporters|journalists|the\s+\w+|\w+)|believes|believe|thinks"
+    r"|think|argued|argues|added|warned|insisted|claimed|claims|wrote|writes|predicted|admitted"
+    r"|acknowledged|announced|explained|noted|stressed|argue|insist|warn)\s+"
+    # What follows must start a clause, not a time, a place or an inverted speaker ("said Mr. X").
+    r"(?!(?:in|on|at|to|for|of|by|with|about|from|during|after|before|last|this|yesterday"
+    r"|today|tonight|earlier|later|recently|publicly|privately|repeatedly|so|and|or|but|no|yes"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mr|Mrs|Ms|Dr|Gov|Sen|Rep)\b)"
+    r"(?=[^\W\d_])",
 )
 _POSTPOSED = re.compile(
     r",\s+((?:[\w’'.-]+\s+){0,5}?)(said|says|added|told\s+\w+|wrote|explained|noted|argued)"
     r"(\s+[\w’'.-]+(?:\s+[\w’'.-]+){0,3})?\.?\s*$"
+)
+_COLON_LABEL = re.compile(r"\s*([A-ZА-ЯЁ][\w.’'-]*(?:\s+[A-ZА-ЯЁ][\w.’'-]*){0,3})\s*:\s+(?=\S)")
+_ASIDE = re.compile(
+    r",\s+((?:[\w’'.-]+\s+){1,6}?)(said|says|added|argued|explained|noted|wrote|insisted)"
+    r"(?:\s+[\w’'.-]+){0,3},\s+(?=\S)"
 )
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Пп]о словам|[Пп]о мнению)\s+([^,.;:]{2,80})")
 
@@ -101,6 +111,7 @@ _ADVERBS = (
     r"|recently|immediately|publicly|reportedly|earlier|back|however|too|in turn),?)*"
 )
 _FEMALE_NOUN = re.compile(r"woman\b")
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|St|Jr|Sr|Gen|Col|Lt|Prof|[A-Z])\.")
 
 _OPEN_CLOSE = {"“": "”", "‘": "’", "«": "»", "„": "“”", '"': '"'}
 _MARKS = frozenset('“”‘’«»„"')
@@ -108,6 +119,7 @@ _DASH_ANSWER = re.compile(r"\s*[–—-]\s+")
 _QUESTION_LABEL = re.compile(r"\s*[“\"«]?[\w .]{1,25}[”\"»]?\s*:\s*[–—-]\s+")
 _TITLE_BEFORE = re.compile(
     r"(?:titled|entitled|headlined|article|paper|report|book|headline),?\s*$"
+    r"|\b(?:on|in|at|from)\s*$"  # a show or paper's name: "said on “Meet the Press.”"
 )
 
 
@@ -288,6 +300,7 @@ def quote_spans(
     unclosed quote that opens its paragraph runs on until a closing mark in a later paragraph
     (a quote over several paragraphs), and any other unclosed quote ends with its sentence.
     """
+    text = text.replace("''", '"\x00')  # two apostrophes as a quotation mark (NYT style)
     out: list[tuple[int, int, int, int]] = []
     pending: tuple[int, str, int] | None = None  # unclosed opener at a paragraph start
     for p_index, (p_start, p_end) in enumerate(paragraphs):
@@ -358,7 +371,7 @@ def quote_spans(
 
 def _span(text: str, open_at: int, close_at: int, content_end: int) -> tuple[int, int, int, int]:
     start, end = open_at + 1, content_end
-    while start < end and (text[start].isspace() or text[start] in _MARKS):
+    while start < end and (text[start].isspace() or text[start] in _MARKS or text[start] == "\x00"):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _MARKS):
         end -= 1
@@ -413,7 +426,9 @@ class _Context:
         """Fill the cue and speaker of a direct quote; False when no cue is found."""
         text = self.text
         # 1. After the quote: "…,” she said. / ”a political scientist wrote … Pogrebinsky."
-        closed = close_at < len(text) and text[close_at] in _MARKS
+        closed = close_at < len(text) and (
+            text[close_at] in _MARKS or text.startswith("''", close_at)
+        )
         after_start = close_at + 1 if closed else next_open
         sent_end = self._sentence(min(close_at, len(text) - 1))[1]
         p_end = (
@@ -421,10 +436,10 @@ class _Context:
         )
         after_end = min(max(sent_end, after_start), next_open, p_end)
         after = text[after_start:after_end]
-        lead = re.match(r"[\s,.;:!?—–-]*", after)
+        lead = re.match(r"[\s,.;:!?—–'-]*", after)
         offset = after_start + (lead.end() if lead else 0)
         for cue in CUE.finditer(text, offset, after_end):
-            gap = text[offset : cue.start()]
+            gap = _ABBREVIATION.sub("", text[offset : cue.start()])
             if len(gap.split()) > 6 or re.search(r"[.!?]\s|\b(?:and|but|or|will|would|to)\b", gap):
                 break
             return self._fill(quote, cue, offset, after_end)
@@ -485,6 +500,12 @@ class _Context:
         if according:
             ahead, behind = behind, ahead
         person = next((n for n in ahead if n.label == "PER"), None)
+        if not according and re.search(r"(?:,\s*|ing)$", before.rstrip() + text[cue_start:cue_end]):
+            # "Shane Shook, a security expert who …, said" / "Fiorina …, saying": the speaker is
+            # the clause's subject, the first person named in it, not the nearest.
+            in_order = [n for n in ahead[::-1] if n.label == "PER"]
+            subject = [n for n in in_order if re.match(r"\s*[,(]", text[n.end : n.end + 3])]
+            person = (subject or in_order or [person])[0]
         described = self._description(text[start:cue_start], start, last=True)
         if according:
             described = self._description(text[cue_end:end], cue_end, last=False)
@@ -518,6 +539,13 @@ class _Context:
             return None
         d = found[-1] if last else found[0]
         return base + d.start(), base + d.end(), d.group(0).split()[0].lower() == "the"
+
+    def _is_name(self, start: int, end: int) -> bool:
+        """Whether text[start:end] is a tagged name, or an all-capitals transcript label."""
+        label = self.text[start:end]
+        if label.isupper() and len(label) > 2:
+            return True
+        return any(n.start <= start and end <= n.end + 1 for n in self.named)
 
     def resolve_pronoun(self, pronoun: str, at: int) -> str | None:
         """The nearest earlier person (or organisation for "it"/"they") the pronoun fits."""
@@ -638,8 +666,32 @@ class _Context:
                 return None
             quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]].strip(), cue_span
             self._speaker(quote, cue_span[0], source_end, *cue_span)
+            if quote.speaker_span is None:  # "according to one global index"
+                quote.speaker_span = _trimmed_span(text, s_start + according.start(1), source_end)
             quote.score = 0.6
             return quote if quote.speaker_span else None
+        label = _COLON_LABEL.match(sentence)
+        if label and self._is_name(s_start + label.start(1), s_start + label.end(1)):
+            quote = _trimmed(text, s_start + label.end(), s_end, "indirect")
+            if quote is not None:
+                colon = s_start + label.end(1) + sentence[label.end(1) :].index(":")
+                quote.cue, quote.cue_span = ":", (colon, colon + 1)
+                self._speaker(quote, s_start, colon, colon, colon + 1)
+                if quote.speaker_span is None:
+                    quote.speaker_span = (s_start + label.start(1), s_start + label.end(1))
+                quote.score = 0.5
+                return quote
+        aside = _ASIDE.search(sentence)
+        if aside and aside.start() >= 10:  # "The bigger risk, he said, is a clash …"
+            cue_span = (s_start + aside.start(2), s_start + aside.end(2))
+            quote = _trimmed(text, s_start, s_end, "indirect")
+            if quote is not None:
+                quote.cue, quote.cue_span = aside.group(2), cue_span
+                self._speaker(quote, s_start + aside.start(1), cue_span[0], *cue_span)
+                if quote.speaker_span is None:
+                    quote.speaker_span = _trimmed_span(text, s_start + aside.start(1), cue_span[0])
+                quote.score = 0.5
+                return quote
         for pattern in (_THAT_CLAUSE, _SAY_CLAUSE):
             for cue in pattern.finditer(sentence):
                 verb = re.match(r"\w+(?:\s+(?:reporters|journalists))?", cue.group(0))
@@ -648,14 +700,16 @@ class _Context:
                     s_start + cue.start() + (verb.end() if verb else 0),
                 )
                 subject = sentence[: cue.start()]
-                if not subject.strip() or "“" in subject[-3:] or '"' in subject[-3:]:
-                    continue
+                if not subject.strip() or re.search(r"[“”\"'’«»],?\s*$", subject):
+                    continue  # no subject, or an inverted speaker after a quote
                 quote = _trimmed(text, s_start + cue.end(), s_end, "indirect")
                 if quote is None:
                     continue
                 quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]], cue_span
                 clause_start = s_start + _clause_start(subject)
                 self._speaker(quote, clause_start, cue_span[0], *cue_span)
+                if quote.speaker_span is None:
+                    quote.speaker_span = _subject_span(text, clause_start, cue_span[0])
                 if quote.speaker_span is None:
                     continue
                 quote.score = 0.6
@@ -669,10 +723,32 @@ class _Context:
             quote.cue, quote.cue_span = post.group(2), cue_span
             self._speaker(quote, s_start + post.start(1), s_start + post.end(), *cue_span)
             if quote.speaker_span is None:
+                quote.speaker_span = _subject_span(text, s_start + post.start(1), cue_span[0])
+            if quote.speaker_span is None:
                 return None
             quote.score = 0.5
             return quote
         return None
+
+
+_FUNCTION_WORDS = frozenset(
+    "and but or that which who whom as so if when while because although then also".split()  # noqa: SIM905
+)
+
+
+def _trimmed_span(text: str, start: int, end: int) -> Span | None:
+    found = _trimmed(text, start, end, "")
+    return (found.start, found.end) if found else None
+
+
+def _subject_span(text: str, start: int, end: int) -> Span | None:
+    """The last few words before a cue, taken as its (unnamed) subject: "Democrats say …"."""
+    words = list(re.finditer(r"[\w’'.-]+", text[start:end]))[-6:]
+    while words and words[0].group(0).lower() in _FUNCTION_WORDS:
+        words = words[1:]
+    if not words:
+        return None
+    return start + words[0].start(), start + words[-1].end()
 
 
 def _clause_start(subject: str) -> int:
