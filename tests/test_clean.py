@@ -406,3 +406,14 @@ def test_clean_url_line_only_from_page_edges():
     reasons = {r.text: r.reason for r in doc.removed}
     assert reasons["https://youtu.be/abc123"] == "link line"
     assert "youtu.be" not in doc.text and doc.text.count("\n") == 1
+
+
+def test_clean_publication_date_beats_update_and_body_lines_stay():
+    body = "Copyright infringement cases rose sharply in 2021, the court said in its annual report on Monday."
+    page = f"Court report\nUpdated: January 9, 2022\nPublished: January 7, 2022\n\n{body}\nComments (3)\n"
+    doc = clean(RawDocument(SourceRef("dates.txt"), page, InputFormat.TEXT))
+    assert doc.published == datetime(2022, 1, 7) and doc.date_source == "text-line"
+    assert doc.text == body
+    reasons = {r.text: r.reason for r in doc.removed}
+    assert reasons["Updated: January 9, 2022"] == "date line"
+    assert reasons["Comments (3)"] == "comments count"

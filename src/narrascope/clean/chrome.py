@@ -119,7 +119,13 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
             _I,
         ),
     ),
-    ("copyright", re.compile(r"^(©|\(c\)|copyright\b).{0,100}$", _I)),
+    (
+        "copyright",
+        re.compile(
+            r"^(©|ⓒ|\(c\)\s|copyright\s*(©|ⓒ|\(c\))?\s*(\d{4}|by\b|[^\s,]+\s+\d{4}\b|ⓒ)).{0,100}$",
+            _I,
+        ),
+    ),
     (
         "advertisement",
         re.compile(r"^(advertisement|sponsored( content)?|реклама|партнерские материалы)$", _I),

@@ -40,6 +40,7 @@ _EMBED_HOSTS = re.compile(
     r"(^|\.)(youtube\.com|youtu\.be|t\.co|twitter\.com|x\.com|facebook\.com|fb\.com|t\.me"
     r"|telegram\.me|vk\.com|instagram\.com|tiktok\.com|rumble\.com|bitchute\.com|ok\.ru)$"
 )
+_UPDATED = re.compile(r"^(updated|last updated|modified|обновлено|изменено)\b", re.IGNORECASE)
 _PUBLISHED = re.compile(r"^(published|posted|опубликовано|дата публикации)\b", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b)\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]*|de|da|van|von|der|al|bin|ibn|la|le)$")
@@ -95,6 +96,7 @@ class _Page:
         self.title: str | None = None
         self.authors: tuple[str, ...] = ()
         self.published: datetime | None = None
+        self._date_is_update = False
         self.url: str | None = None
 
     def mark_chrome(self) -> None:
@@ -224,10 +226,15 @@ class _Page:
         )
 
     def _take_date(self, i: int, when: datetime, other: str) -> None:
-        if self.published is not None:
+        """The first date line is the publication date, unless it is an update's date."""
+        update = bool(_UPDATED.match(self.lines[i]))
+        if self.published is not None and (update or not self._date_is_update):
             self.reasons[i] = "date line"
             return
-        self.published, self.reasons[i] = when, DATE
+        for j, reason in list(self.reasons.items()):  # a publication date replaces an update's
+            if reason == DATE:
+                self.reasons[j] = "date line"
+        self.published, self.reasons[i], self._date_is_update = when, DATE, update
         names = _names(other) if other else ()
         if names and not self.authors:  # "Editorial, January 7, 2022" · "John Smith | Jan 6, 2022"
             self.authors = names
