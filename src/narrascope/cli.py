@@ -1,0 +1,214 @@
+"""The `narrascope` command: a thin skin where each command makes one library call and prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+app = typer.Typer(
+    help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[Path, typer.Option("--db", help="The SQLite file (or a database URL).")]
+DEFAULT_DB = Path("narrascope.db")
+
+
+@contextmanager
+def progress_bar(what: str) -> Iterator:
+    """A rich progress bar with count and rate; yields the callback that advances it."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task(what, total=None, rate="")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            t = progress.tasks[task]
+            if t.elapsed:
+                progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
+
+        yield advance
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
+def escape(text: str) -> str:
+    """Text from articles, safe for the terminal: no rich markup, no control characters."""
+    from narrascope.terminal import safe_text
+
+    return safe_text(text)
+
+
+@app.command()
+def analyze(
+    sources: Annotated[list[str], typer.Argument(help="Files, folders, globs or http(s) URLs.")],
+    db: DbOption = DEFAULT_DB,
+    only: Annotated[list[str] | None, typer.Option(help="Run only these analyzers.")] = None,
+    skip: Annotated[list[str] | None, typer.Option(help="Do not run these analyzers.")] = None,
+    dedup_threshold: Annotated[float, typer.Option(help="MinHash Jaccard for near copies.")] = 0.8,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow URLs on private or loopback addresses.")
+    ] = False,
+) -> None:
+    """Analyze every article under SOURCES into the database DB."""
+    from narrascope import pipeline
+    from narrascope.heads import ModelFileError
+    from narrascope.store import Store
+
+    try:
+        with Store.open(db) as store, progress_bar("articles") as advance:
+            report = pipeline.analyze(
+                sources,
+                store,
+                only=only,
+                skip=skip or (),
+                dedup_threshold=dedup_threshold,
+                allow_private=allow_private,
+                on_progress=advance,
+            )
+    except (ModelFileError, KeyError, ValueError) as exc:
+        _fail(str(exc).strip("'\""))
+    for source, reason in report.problems:
+        err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
+    console.print(escape(report.summary()))
+    console.print(f"database: {escape(str(db))}")
+
+
+@app.command()
+def stats(db: DbOption = DEFAULT_DB) -> None:
+    """Counts of what the database holds."""
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        console.print(escape(store.stats().summary()))
+
+
+@app.command("list")
+def list_documents(
+    db: DbOption = DEFAULT_DB,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 0,
+) -> None:
+    """One line per document: id, date, language, outlet, title."""
+    from narrascope.store import Store
+    from narrascope.terminal import document_line
+
+    with Store.open(db) as store:
+        for doc in store.documents(outlet=outlet, limit=limit or None):
+            console.print(escape(document_line(doc)), soft_wrap=True)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="A document id or a unique prefix of one.")],
+    db: DbOption = DEFAULT_DB,
+    removed: Annotated[
+        bool, typer.Option(help="List what cleaning removed, line by line.")
+    ] = False,
+) -> None:
+    """Print one article with its technique spans marked and every other layer listed."""
+    from narrascope.store import Store
+    from narrascope.terminal import render_document, render_removed
+
+    with Store.open(db) as store:
+        doc = store.document(doc_id)
+        if doc is None:
+            _fail(f"no document {doc_id!r} in {db}")
+            return
+        if removed:
+            console.print(render_removed(doc))
+            return
+        console.print(render_document(doc, list(store.annotations(doc.id)), store.sources(doc.id)))
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="The file to write.")],
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    table: Annotated[
+        str, typer.Option(help="documents, annotations, sentences or publications.")
+    ] = "documents",
+) -> None:
+    """Write a whole table of the database to OUT, streamed, with no row cap."""
+    from narrascope import export as exporter
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        try:
+            rows = exporter.write(store, out, format=format, table=table)
+        except ValueError as exc:
+            _fail(str(exc))
+    console.print(f"{rows} rows → {escape(str(out))}")
+
+
+@app.command()
+def train(
+    task: Annotated[
+        str, typer.Argument(help="techniques, genre, frames, narratives, roles, claims…")
+    ],
+    data: Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")],
+    out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
+    seed: int = 13,
+    folds: int = 5,
+) -> None:
+    """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
+    from narrascope import training
+    from narrascope.heads import RESOURCES
+
+    try:
+        report = training.train(task, data, out=out or RESOURCES, seed=seed, folds=folds)
+    except (KeyError, FileNotFoundError) as exc:
+        _fail(str(exc).strip("'\""))
+        return
+    console.print(escape(report.summary()))
+
+
+@app.command()
+def evaluate(
+    task: Annotated[str, typer.Argument(help="The task whose shipped head is scored.")],
+    data: Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")],
+    split: Annotated[str, typer.Option(help="The split's file prefix: train, dev, test…")] = "dev",
+    predictions: Annotated[
+        Path | None, typer.Option(help="Also write predictions in the official format here.")
+    ] = None,
+) -> None:
+    """Score TASK on a split with the task's official metric."""
+    from narrascope import training
+
+    try:
+        report = training.evaluate(task, data, split=split, predictions=predictions)
+    except (KeyError, FileNotFoundError) as exc:
+        _fail(str(exc).strip("'\""))
+        return
+    console.print(escape(report.summary()))
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,238 @@
+"""Wires the stages: ingest → clean → language → segment → dedup → encode → analyzers → store.
+
+Streams one input unit at a time, so memory does not grow with the corpus. Stages raise
+`BadInput`; only this module catches it, records one line naming the input and the reason, and
+goes on. Every document is stored in one transaction, keyed by its text's hash, so a re-run
+doubles nothing and an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.analyzers import Analyzer, select
+from narrascope.dedup import Deduplicator
+from narrascope.encode import Encoder, default_encoder
+from narrascope.model import Annotation, BadInput, Document, Layer, RawDocument
+from narrascope.store import Store
+from narrascope.text import LanguageIdentifier, segment
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class RunReport:
+    """What one `analyze` run did: counts by outcome and one line per skipped input."""
+
+    run_id: int
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    stage_seconds: Counter[str] = field(default_factory=Counter)
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Add the time spent inside the block to `stage_seconds[stage]`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] += time.perf_counter() - started
+
+    def summary(self) -> str:
+        """A few lines for the terminal: what was stored, copied, resumed and skipped, and why."""
+        c = self.counts
+        lines = [
+            f"run {self.run_id}: {c['inputs']} inputs in {self.seconds:.1f} s — "
+            f"{c['stored']} new documents, {c['exact copies']} exact copies, "
+            f"{c['near copies']} near copies, {c['already stored']} already stored, "
+            f"{len(self.problems)} skipped"
+        ]
+        reasons = Counter(reason.split(":")[0] for _, reason in self.problems)
+        lines += [f"  skipped ({n}): {reason}" for reason, n in reasons.most_common()]
+        return "\n".join(lines)
+
+    def stage_table(self) -> str:
+        """Seconds and share of the run's time per stage, largest first."""
+        total = sum(self.stage_seconds.values()) or 1.0
+        return "\n".join(
+            f"  {stage:<28} {secs:8.2f} s  {100 * secs / total:5.1f}%"
+            for stage, secs in self.stage_seconds.most_common()
+        )
+
+
+class Pipeline:
+    """The analysis of a stream of inputs into a store, with chosen analyzers and encoder."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        analyzers: Sequence[Analyzer],
+        encoder: Encoder | None = None,
+        language_id: LanguageIdentifier | None = None,
+        dedup_threshold: float = 0.8,
+    ) -> None:
+        self.store = store
+        self.analyzers = list(analyzers)
+        self.encoder = encoder or default_encoder()
+        self.language_id = language_id or LanguageIdentifier()
+        self.deduplicator = Deduplicator(store, threshold=dedup_threshold)
+
+    def encode(self, doc: Document) -> np.ndarray:
+        """One vector per sentence, or an empty array when no analyzer reads this language."""
+        readers = [a for a in self.analyzers if self._reads(a, doc)]
+        if not readers or doc.language not in self.encoder.languages:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return self.encoder.encode(doc.sentence_texts())
+
+    @staticmethod
+    def _reads(analyzer: Analyzer, doc: Document) -> bool:
+        return analyzer.languages is None or doc.language in analyzer.languages
+
+    def annotate(
+        self, doc: Document, vectors: np.ndarray, report: RunReport | None = None
+    ) -> tuple[list[Annotation], list[str]]:
+        """Run every analyzer in order; returns the annotations and the analyzer versions that ran.
+
+        An analyzer that cannot read the document's language leaves a `not-analyzed` note on the
+        document instead of guessing.
+        """
+        anns: list[Annotation] = []
+        ran: list[str] = []
+        for analyzer in self.analyzers:
+            if not self._reads(analyzer, doc) or (
+                analyzer.languages is not None and len(vectors) != len(doc.sentences)
+            ):
+                if doc.sentences:
+                    anns.append(self._not_analyzed(doc, analyzer))
+                continue
+            started = time.perf_counter()
+            anns.extend(analyzer.analyze(doc, vectors, prior=tuple(anns)))
+            ran.append(analyzer.version)
+            if report is not None:
+                report.stage_seconds[f"analyzer {analyzer.name}"] += time.perf_counter() - started
+        return anns, ran
+
+    @staticmethod
+    def _not_analyzed(doc: Document, analyzer: Analyzer) -> Annotation:
+        return Annotation(
+            doc_id=doc.id,
+            layer=Layer.STATS,
+            label="not-analyzed",
+            model="pipeline",
+            evidence=[doc.sentences[0]],
+            attrs={
+                "analyzer": analyzer.name,
+                "reason": f"language {doc.language or 'unknown'!r} is not one it reads",
+            },
+        )
+
+    def process(self, raw: RawDocument, report: RunReport) -> None:
+        """Carry one raw input through every stage into the store."""
+        counts, timing = report.counts, report.timing
+        with timing("store"):
+            if self.store.has_source(raw.source):
+                counts["already stored"] += 1
+                return
+        with timing("clean"):
+            from narrascope.clean import clean
+
+            doc = clean(raw)
+        with timing("segment"):
+            doc.language = doc.language or self.language_id.identify(doc.text)
+            segment(doc)
+        with timing("store"):
+            if self.store.has_document(doc.id):
+                self.store.add_source(
+                    doc.id, raw.source, url=doc.url, outlet=doc.outlet, published=doc.published
+                )
+                counts["exact copies"] += 1
+                return
+        with timing("dedup"):
+            copies = self.deduplicator.find(doc)
+        with timing("encode"):
+            vectors = self.encode(doc)
+        anns, ran = self.annotate(doc, vectors, report)
+        with timing("store"):
+            stored = self.store.add(
+                doc,
+                anns,
+                vectors=vectors if len(vectors) else None,
+                encoder=self.encoder.name if len(vectors) else None,
+                analyzers=ran,
+                copies=copies,
+            )
+        counts["stored" if stored else "exact copies"] += 1
+        counts["near copies"] += bool(copies and any(c.kind == "near" for c in copies))
+
+    def _record(self, report: RunReport, source: str, reason: str) -> None:
+        report.problems.append((source, reason))
+        self.store.record_problem(report.run_id, source, reason)
+
+    def run(
+        self,
+        inputs: Iterable[RawDocument | BadInput],
+        *,
+        run_id: int,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunReport:
+        """Process every input, recording bad ones and going on."""
+        report = RunReport(run_id)
+        started = time.perf_counter()
+        stream = iter(inputs)
+        while True:
+            with report.timing("ingest"):
+                item = next(stream, None)
+            if item is None:
+                break
+            report.counts["inputs"] += 1
+            try:
+                if isinstance(item, BadInput):
+                    raise item
+                self.process(item, report)
+            except BadInput as bad:
+                self._record(report, bad.source, bad.reason)
+            except Exception as exc:  # a bug on one article must not stop a million-article run
+                source = str(item.source) if isinstance(item, RawDocument) else "?"
+                self._record(report, source, f"internal error: {type(exc).__name__}: {exc}")
+            if on_progress:
+                on_progress(1)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def analyze(
+    sources: Sequence[str | Path],
+    store: Store,
+    *,
+    only: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
+    dedup_threshold: float = 0.8,
+    allow_private: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Analyze every article under `sources` (files, folders, globs, URLs) into `store`."""
+    from narrascope.ingest import iter_inputs
+
+    classes = select(only, skip)
+    analyzers = [cls.load() for cls in classes]  # fails on a missing model before any input
+    run_id = store.begin_run(
+        sources=[str(s) for s in sources],
+        settings={
+            "analyzers": [a.version for a in analyzers],
+            "dedup_threshold": dedup_threshold,
+        },
+    )
+    pipeline = Pipeline(store, analyzers=analyzers, dedup_threshold=dedup_threshold)
+    inputs = iter_inputs(sources, allow_private=allow_private)
+    report = pipeline.run(inputs, run_id=run_id, on_progress=on_progress)
+    store.finish_run(run_id, counts=dict(report.counts))
+    return report

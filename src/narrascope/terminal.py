@@ -1,0 +1,172 @@
+"""Plain-text views of stored documents for the terminal (`narrascope list`, `show`).
+
+Article text is hostile: it is shown as rich `Text` (never parsed as markup) with control
+characters removed, so a page cannot restyle or drive the analyst's terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from narrascope.model import Annotation, Document, Layer
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+SPAN_STYLES = ("bold red", "bold magenta", "bold blue", "bold green", "bold yellow", "bold cyan")
+
+
+def safe_text(text: str) -> str:
+    """`text` without terminal control characters or bidi overrides, with rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(_CONTROL.sub("", text))
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def document_line(doc: Document) -> str:
+    """One line for a listing: id, date, language, outlet, title."""
+    date = doc.published.date().isoformat() if doc.published else "----------"
+    title = (doc.title or doc.text[:70]).replace("\n", " ")
+    return f"{doc.id}  {date}  {doc.language or '--'}  {doc.outlet or '-':<24.24}  {title:.80}"
+
+
+def _evidence_text(doc: Document, ann: Annotation, *, limit: int = 2) -> list[str]:
+    spans = ann.evidence or ([ann.span] if ann.span else [])
+    return [doc.text[a:b] for a, b in spans[:limit]]
+
+
+def _marked_text(doc: Document, spans: Sequence[Annotation]) -> Text:
+    """The article with each technique span styled and its labels appended after the span."""
+    text = Text(_clean(doc.text))
+    styles: dict[str, str] = {}
+    labels_at: dict[int, list[str]] = defaultdict(list)
+    for ann in spans:
+        if ann.start is None or ann.end is None:
+            continue
+        style = styles.setdefault(ann.label, SPAN_STYLES[len(styles) % len(SPAN_STYLES)])
+        text.stylize(style, ann.start, ann.end)
+        labels_at[ann.end].append(f"{ann.label} {ann.score:.2f}")
+    # Insert labels from the end backwards so earlier offsets stay valid.
+    pieces, last = [], len(doc.text)
+    for end in sorted(labels_at, reverse=True):
+        pieces.append(text[end:last])
+        pieces.append(Text(f" ⟦{'; '.join(labels_at[end])}⟧", style="dim italic"))
+        last = end
+    pieces.append(text[0:last])
+    return Text("").join(reversed(pieces))
+
+
+def _section(title: str, rows: list[Text]) -> list[Any]:
+    return [Text(f"\n{title}", style="bold underline"), *rows] if rows else []
+
+
+def render_document(
+    doc: Document, anns: Sequence[Annotation], sources: Sequence[Any] = ()
+) -> Group:
+    """The article with technique spans marked, then narratives, roles, quotes, claims and the rest."""
+    by_layer: dict[Layer, list[Annotation]] = defaultdict(list)
+    for ann in anns:
+        by_layer[Layer(ann.layer)].append(ann)
+    head = Text(_clean(doc.title or "(no title)"), style="bold")
+    meta = Text(
+        _clean(
+            f"{doc.id} · {doc.outlet or 'unknown outlet'} · "
+            f"{doc.published.date().isoformat() if doc.published else 'no date'}"
+            f"{f' ({doc.date_source})' if doc.date_source else ''} · {doc.language or '?'} · "
+            f"{doc.word_count} words · {', '.join(doc.authors) or 'no byline'}\n{doc.url or ''}"
+        ),
+        style="dim",
+    )
+    parts: list[Any] = [head, meta, Text(""), _marked_text(doc, by_layer.pop(Layer.TECHNIQUE, []))]
+
+    for layer in (Layer.GENRE, Layer.FRAME, Layer.NARRATIVE, Layer.SUBNARRATIVE):
+        rows = []
+        for ann in sorted(by_layer.pop(layer, []), key=lambda a: -a.score):
+            rows.append(Text(_clean(f"  {ann.label}  {ann.score:.2f}"), style="bold"))
+            rows += [Text(_clean(f"      “{s}”"), style="italic") for s in _evidence_text(doc, ann)]
+        parts += _section(layer.value.title() + "s", rows)
+
+    roles = []
+    for ann in sorted(by_layer.pop(Layer.ROLE, []), key=lambda a: -a.score):
+        who = ann.attrs.get("entity") or (doc.text[ann.start : ann.end] if ann.span else "?")
+        fine = ", ".join(ann.attrs.get("fine_roles", []) or [])
+        roles.append(Text(_clean(f"  {who}: {ann.label} {ann.score:.2f} {fine}")))
+        roles += [
+            Text(_clean(f"      “{s}”"), style="italic") for s in _evidence_text(doc, ann, limit=1)
+        ]
+    parts += _section("Roles", roles)
+
+    quotes_by_speaker: dict[str, list[Annotation]] = defaultdict(list)
+    for ann in by_layer.pop(Layer.QUOTE, []):
+        quotes_by_speaker[ann.attrs.get("speaker") or "(unknown speaker)"].append(ann)
+    quotes = []
+    for speaker, group in sorted(quotes_by_speaker.items(), key=lambda kv: -len(kv[1])):
+        quotes.append(Text(_clean(f"  {speaker}"), style="bold"))
+        for ann in group:
+            cue = ann.attrs.get("cue") or ""
+            quotes.append(
+                Text(
+                    _clean(
+                        f"    [{ann.label}{', ' + cue if cue else ''}] “{doc.text[ann.start : ann.end]}”"
+                    )
+                )
+            )
+    parts += _section("Quotes", quotes)
+
+    entities: dict[str, list[str]] = defaultdict(list)
+    for ann in by_layer.pop(Layer.ENTITY, []):
+        entities[f"{ann.attrs.get('entity', '?')} ({ann.label})"].append(
+            doc.text[ann.start : ann.end]
+        )
+    parts += _section(
+        "Entities",
+        [
+            Text(_clean(f"  {name}: {len(m)} mentions — {', '.join(sorted(set(m)))}"))
+            for name, m in sorted(entities.items(), key=lambda kv: -len(kv[1]))
+        ],
+    )
+
+    claims = sorted(by_layer.pop(Layer.CLAIM, []), key=lambda a: -a.score)
+    parts += _section(
+        "Check-worthy claims",
+        [Text(_clean(f"  {a.score:.2f}  {doc.text[a.start : a.end]}")) for a in claims if a.span],
+    )
+
+    events = sorted(by_layer.pop(Layer.EVENT, []), key=lambda a: str(a.attrs.get("date", "")))
+    parts += _section(
+        "Timeline",
+        [
+            Text(
+                _clean(
+                    f"  {a.attrs.get('date', '?')}  ({a.attrs.get('expression', '')})  "
+                    + " / ".join(_evidence_text(doc, a, limit=1))
+                )
+            )
+            for a in events
+        ],
+    )
+
+    rest = []
+    for layer, group in by_layer.items():
+        for ann in group:
+            detail = ", ".join(f"{k}={v}" for k, v in ann.attrs.items())
+            rest.append(Text(_clean(f"  {layer.value}: {ann.label} {detail}")))
+    parts += _section("Other", rest)
+    if sources:
+        parts += _section("Publications", [Text(_clean(f"  {s}")) for s in sources])
+    return Group(*parts)
+
+
+def render_removed(doc: Document) -> Group:
+    """Every line cleaning removed, with its reason, for an audit of the cleaning."""
+    rows = [Text(_clean(f"[{r.reason}] {r.text}")) for r in doc.removed]
+    header = Text(f"{len(rows)} lines removed from {doc.id}", style="bold")
+    return Group(header, *rows)

@@ -1,0 +1,175 @@
+"""The whole `analyze` on real inputs: stored once, re-runs double nothing, bad input is skipped."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import narrascope
+from narrascope import pipeline
+from narrascope.cli import app
+from narrascope.store import Store
+
+FAST = ["stats"]  # the pipeline's own behaviour does not depend on which analyzers run
+
+
+def _analyze(sources, db, only=FAST):
+    with Store.open(db) as store:
+        return pipeline.analyze([str(s) for s in sources], store, only=only)
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory, examples_dir):
+    db = tmp_path_factory.mktemp("db") / "k.db"
+    report = _analyze([examples_dir], db, only=None)
+    return db, report
+
+
+def test_pipeline_stores_the_five_examples(example_db):
+    db, report = example_db
+    assert report.counts["inputs"] == 5 and report.counts["stored"] == 5
+    assert report.problems == []
+    with Store.open(db) as store:
+        docs = list(store.documents())
+        assert len(docs) == 5
+        for doc in docs:
+            assert doc.language == "en" and doc.sentences and doc.paragraphs
+            assert doc.source.raw_sha256 and doc.source.location.endswith(".txt")
+            assert "Leave a Reply" not in doc.text
+            assert any(a.layer == "stats" for a in store.annotations(doc.id))
+
+
+def test_pipeline_rerun_adds_nothing(example_db, examples_dir):
+    db, _ = example_db
+    with Store.open(db) as store:
+        before = (len(list(store.documents())), len(list(store.annotations())))
+    report = _analyze([examples_dir], db, only=None)
+    assert report.counts["already stored"] == 5 and report.counts["stored"] == 0
+    with Store.open(db) as store:
+        assert (len(list(store.documents())), len(list(store.annotations()))) == before
+
+
+def test_pipeline_skips_bad_input_and_goes_on(tmp_path, examples_dir):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    (folder / "truncated.html.gz").write_bytes(gzip.compress(b"<html><body>" + b"x" * 5000)[:40])
+    (folder / "lines.jsonl").write_text(
+        json.dumps(
+            {"text": "A real article about the unrest in Almaty. " * 20, "url": "https://e.kz/a"}
+        )
+        + "\n{not json\n"
+    )
+    good = folder / "good.txt"
+    good.write_text((examples_dir / "002_74977be9488212fe.txt").read_text(encoding="utf-8"))
+    db = tmp_path / "bad.db"
+    report = _analyze([folder], db)
+    assert report.counts["stored"] == 2
+    skipped = {Path(source.split("#")[0]).name for source, _ in report.problems}
+    assert {"empty.txt", "binary.txt", "truncated.html.gz", "lines.jsonl"} <= skipped
+    with Store.open(db) as store:
+        assert len(store.problems()) == len(report.problems)
+
+
+def test_pipeline_interrupted_run_resumes_without_doubling(tmp_path, examples_dir):
+    from narrascope.analyzers import select
+    from narrascope.ingest import iter_inputs
+
+    db = tmp_path / "resume.db"
+
+    def interrupted(stream, after):
+        for i, item in enumerate(stream):
+            if i == after:
+                raise KeyboardInterrupt
+            yield item
+
+    with Store.open(db) as store:
+        run = store.begin_run(sources=[str(examples_dir)], settings={})
+        runner = pipeline.Pipeline(store, analyzers=[c.load() for c in select(FAST)])
+        with pytest.raises(KeyboardInterrupt):
+            runner.run(interrupted(iter_inputs([examples_dir]), 2), run_id=run)
+        assert len(list(store.documents())) == 2
+    report = _analyze([examples_dir], db)
+    assert report.counts["already stored"] == 2 and report.counts["stored"] == 3
+    with Store.open(db) as store:
+        assert len(list(store.documents())) == 5
+
+
+def test_pipeline_resumes_after_sigkill(tmp_path, examples_dir):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(examples_dir.glob("*.txt"))]
+    for i in range(40):  # distinct texts: each article with its own sentence mid-body
+        lines = texts[i % 5].split("\n")
+        lines[len(lines) // 2] += f" The editors counted {i} protests in the region that week."
+        (folder / f"{i:03}.txt").write_text("\n".join(lines))
+    db = tmp_path / "killed.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "narrascope",
+        "analyze",
+        str(folder),
+        "--db",
+        str(db),
+        "--only",
+        "stats",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        if db.exists():
+            with Store.open(db) as store:
+                if store.stats().documents >= 3:
+                    break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    report = _analyze([folder], db)
+    assert report.counts["already stored"] >= 3
+    with Store.open(db) as store:
+        assert store.stats().documents == 40
+
+
+def test_cli_show_list_stats_and_export(example_db, tmp_path):
+    from typer.testing import CliRunner
+
+    db, _ = example_db
+    runner = CliRunner()
+    listing = runner.invoke(app, ["list", "--db", str(db)])
+    assert listing.exit_code == 0, listing.output
+    ids = [line.split()[0] for line in listing.output.splitlines() if line.strip()]
+    assert len(ids) == 5
+    shown = runner.invoke(app, ["show", ids[0][:8], "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    removed = runner.invoke(app, ["show", ids[0], "--db", str(db), "--removed"])
+    assert removed.exit_code == 0 and "lines removed" in removed.output
+    stats = runner.invoke(app, ["stats", "--db", str(db)])
+    assert stats.exit_code == 0 and "5" in stats.output
+    for fmt in ("jsonl", "csv", "parquet"):
+        out = tmp_path / f"docs.{fmt}"
+        result = runner.invoke(app, ["export", str(out), "--db", str(db), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("5 rows")
+    frame = pd.read_parquet(tmp_path / "docs.parquet")
+    assert sorted(frame["id"]) == sorted(ids)
+    missing = runner.invoke(app, ["show", "zzzz", "--db", str(db)])
+    assert missing.exit_code == 1 and "no document" in missing.output
+
+
+def test_python_api_returns_dataframes(example_db):
+    db, _ = example_db
+    with narrascope.open(db) as corpus:
+        docs = corpus.documents()
+        anns = corpus.annotations(layer="stats")
+    assert len(docs) == 5 and set(anns["doc_id"]) == set(docs["id"])
