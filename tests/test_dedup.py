@@ -30,8 +30,8 @@ def articles(examples_dir) -> dict[str, str]:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    with Store.open(tmp_path / "dedup.db") as store:
+def store(database_url) -> Store:
+    with Store.open(database_url) as store:
         yield store
 
 

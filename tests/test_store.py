@@ -73,8 +73,8 @@ def _annotations(doc: Document) -> list[Annotation]:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    with Store.open(tmp_path / "test.db") as store:
+def store(database_url) -> Store:
+    with Store.open(database_url) as store:
         yield store
 
 
@@ -194,19 +194,23 @@ def test_store_runs_problems_and_stats(store, examples):
     assert "1 documents" in stats.summary()
 
 
-def test_store_migrations_build_the_schema_and_rerun(tmp_path):
+def test_store_migrations_build_the_schema_and_rerun(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from narrascope.store.schema import metadata
 
-    db = tmp_path / "fresh" / "n.db"
-    Store.open(db).close()
-    Store.open(db).close()  # at head already: nothing to do, nothing fails
-    with Store.open(db) as store, store.engine.connect() as conn:
+    Store.open(database_url).close()
+    Store.open(database_url).close()  # at head already: nothing to do, nothing fails
+    with Store.open(database_url) as store, store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []  # the migrations create exactly the tables schema.py describes
         assert MigrationContext.configure(conn).get_current_revision() is not None
+
+
+def test_store_creates_a_sqlite_file_in_wal_mode(tmp_path):
+    db = tmp_path / "fresh" / "n.db"
+    Store.open(db).close()
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -214,8 +218,8 @@ def test_store_migrations_build_the_schema_and_rerun(tmp_path):
     con.close()
 
 
-def test_store_concurrent_writers_do_not_collide(tmp_path, examples):
-    db = tmp_path / "shared.db"
+def test_store_concurrent_writers_do_not_collide(database_url, examples):
+    db = database_url
     Store.open(db).close()
     errors = []
 

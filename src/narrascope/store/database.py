@@ -57,7 +57,10 @@ class Store:
         self._outlet_ids: dict[str, int] = {}  # outlet ids never change; bounded below
         # Statements built once: SQLAlchemy then reuses their compiled form for every document.
         self._insert_outlet = self._insert(t.outlets).on_conflict_do_nothing()
-        self._insert_document = self._insert(t.documents).on_conflict_do_nothing()
+        # RETURNING tells whether the row went in (rowcount is -1 under psycopg's pipeline).
+        self._insert_document = (
+            self._insert(t.documents).on_conflict_do_nothing().returning(t.documents.c.id)
+        )
         self._insert_publication = self._insert(t.publications).on_conflict_do_nothing()
 
     @classmethod
@@ -228,11 +231,11 @@ class Store:
             outlet_id = self._outlet_id(conn, doc.outlet)
             inserted = conn.execute(
                 self._insert_document, document_row(doc, outlet_id=outlet_id, run_id=self.run_id)
-            ).rowcount
+            ).first()
             self._add_publication(
                 conn, doc.id, doc.source, url=doc.url, outlet=doc.outlet, published=doc.published
             )
-            if not inserted:
+            if inserted is None:
                 return False
             self._write_segments(conn, doc)
             if anns:
