@@ -99,7 +99,9 @@ class Store:
             result = conn.execute(
                 t.runs.insert().values(started_at=now(), sources=sources, settings=settings)
             )
-            self.run_id = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            self.run_id = int(key[0])
         return self.run_id
 
     def finish_run(self, run_id: int, *, counts: dict[str, int]) -> None:

@@ -132,7 +132,7 @@ def document_row(doc: Document, *, outlet_id: int | None, run_id: int | None) ->
 
 
 def document_from_row(
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     *,
     paragraphs: list[tuple[int, int]],
     sentences: list[tuple[int, int]],
@@ -170,7 +170,7 @@ def annotation_row(ann: Annotation, *, doc_id: str, analyzer: str | None = None)
     }
 
 
-def annotation_from_row(row: Mapping[str, Any]) -> Annotation:
+def annotation_from_row(row: Mapping[Any, Any]) -> Annotation:
     return Annotation(
         doc_id=row["doc_id"],
         layer=Layer(row["layer"]),

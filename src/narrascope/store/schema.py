@@ -6,7 +6,7 @@ collide. The Alembic migrations in `migrations/versions/` create exactly these t
 compares the two.
 """
 
-from __future__ import annotations
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -34,7 +34,7 @@ DocId = String(16)
 """`Document.id`: 16 hex digits of the clean text's SHA-256."""
 
 
-def _doc_fk(name: str = "doc_id", **kw: object) -> Column:
+def _doc_fk(name: str = "doc_id", **kw: Any) -> Column[str]:
     return Column(name, DocId, ForeignKey("documents.id", ondelete="CASCADE"), **kw)
 
 
