@@ -412,11 +412,15 @@ class Entity:
     mentions: list[Mention] = field(default_factory=list)
     roles: set[str] = field(default_factory=set)
     nations: set[str] = field(default_factory=set)
+    _surname: str = ""
 
     @property
     def surname(self) -> str:
-        full = [name_tokens(m.normal) for m in self.mentions if not m.description]
-        return transliterate(full[0][-1]).lower() if full and full[0] else ""
+        """The transliterated surname of a person (last word of its first mention)."""
+        if not self._surname:
+            first = name_tokens(self.mentions[0].normal)
+            self._surname = transliterate(first[-1]).lower() if first else "?"
+        return self._surname
 
     def first_names(self) -> set[str]:
         return {t[0] for m in self.mentions if len(t := name_tokens(m.normal)) > 1}
@@ -625,7 +629,7 @@ class NatashaNER:
 def group_mentions(mentions: list[Mention], text: str) -> list[Entity]:
     """Group mentions of one article into entities, then attach role descriptions."""
     people: list[Entity] = []
-    others: dict[str, Entity] = {}
+    others: dict[str, Entity] = {}  # by slug of name, initials and acronym: one entity, many keys
     for m in sorted(mentions, key=lambda m: m.start):
         if not name_tokens(m.normal):
             continue
@@ -646,7 +650,8 @@ def group_mentions(mentions: list[Mention], text: str) -> list[Entity]:
             person.roles |= groups
             person.nations |= nations
     _attach_descriptions(people, text, mentions)
-    return people + list(others.values())
+    unique = {id(entity): entity for entity in others.values()}
+    return people + list(unique.values())
 
 
 def _person_by_surname(m: Mention, people: list[Entity]) -> Entity | None:
@@ -688,16 +693,19 @@ def _add_other(m: Mention, others: dict[str, Entity]) -> None:
     if key in others:
         others[key].mentions.append(m)
         return
-    for entity in others.values():
-        # An acronym and its long form ("OSCE", "Organization for Security and Co-operation…").
-        other = entity.name()
-        if (name.isupper() and 2 <= len(name) <= 6 and _initials(other) == name) or (
-            other.isupper() and 2 <= len(other) <= 6 and _initials(name) == other
-        ):
-            entity.mentions.append(m)
-            others[key] = entity
-            return
-    others[key] = Entity(m.label, [m])
+    # An acronym and its long form ("OSCE", "Organization for Security and Co-operation…")
+    # meet: long forms are filed under their initials, acronyms under themselves.
+    is_acronym = name.isupper() and 2 <= len(name) <= 6
+    initials = name if is_acronym else _initials(name)
+    entity = None
+    if len(initials) >= 2:
+        entity = others.get(f"=long:{initials}" if is_acronym else f"=short:{initials}")
+    if entity is None:
+        entity = Entity(m.label)
+    if len(initials) >= 2:
+        others.setdefault(f"=short:{initials}" if is_acronym else f"=long:{initials}", entity)
+    entity.mentions.append(m)
+    others[key] = entity
 
 
 def _role_context(text: str, start: int, end: int) -> str:
