@@ -95,7 +95,8 @@ def test_pipeline_interrupted_run_resumes_without_doubling(tmp_path, examples_di
 
     with Store.open(db) as store:
         run = store.begin_run(sources=[str(examples_dir)], settings={})
-        runner = pipeline.Pipeline(store, analyzers=[c.load() for c in select(FAST)])
+        analysis = pipeline.DocumentAnalysis([c.load() for c in select(FAST)])
+        runner = pipeline.Pipeline(store, analysis)
         with pytest.raises(KeyboardInterrupt):
             runner.run(interrupted(iter_inputs([examples_dir]), 2), run_id=run)
         assert len(list(store.documents())) == 2
@@ -173,3 +174,21 @@ def test_python_api_returns_dataframes(example_db):
         docs = corpus.documents()
         anns = corpus.annotations(layer="stats")
     assert len(docs) == 5 and set(anns["doc_id"]) == set(docs["id"])
+
+
+def test_pipeline_links_syndicated_and_edited_copies(tmp_path, examples_dir):
+    original = (examples_dir / "002_74977be9488212fe.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "a_original.txt").write_text(original)
+    (folder / "b_syndicated.jsonl").write_text(
+        json.dumps({"text": original, "url": "https://mirror.example/kz", "outlet": "Mirror"}) + "\n"
+    )
+    edited = original.replace("Kazakhstan", "Kazakstan", 3).replace("this week", "these days", 1)
+    (folder / "c_edited.txt").write_text(edited)
+    report = _analyze([folder], tmp_path / "copies.db")
+    assert report.counts["stored"] == 2
+    assert report.counts["exact copies"] == 1 and report.counts["near copies"] == 1
+    with Store.open(tmp_path / "copies.db") as store:
+        assert store.stats().documents == 2 and store.stats().publications == 3
+        assert any(edge.kind == "near" for edge in store.copies())

@@ -68,23 +68,49 @@ class RunReport:
         )
 
 
-class Pipeline:
-    """The analysis of a stream of inputs into a store, with chosen analyzers and encoder."""
+@dataclass
+class Analyzed:
+    """One document as the analysis left it: ready to be stored."""
+
+    doc: Document
+    anns: list[Annotation]
+    vectors: np.ndarray
+    analyzers: list[str]  # versions of the analyzers that ran
+
+
+class DocumentAnalysis:
+    """Everything done to one document that needs no store: clean, segment, encode, analyze.
+
+    Holds the loaded models, so a worker builds it once and reuses it for every document.
+    """
 
     def __init__(
         self,
-        store: Store,
-        *,
         analyzers: Sequence[Analyzer],
+        *,
         encoder: Encoder | None = None,
         language_id: LanguageIdentifier | None = None,
-        dedup_threshold: float = 0.8,
     ) -> None:
-        self.store = store
         self.analyzers = list(analyzers)
         self.encoder = encoder or default_encoder()
         self.language_id = language_id or LanguageIdentifier()
-        self.deduplicator = Deduplicator(store, threshold=dedup_threshold)
+
+    def prepare(self, raw: RawDocument, report: RunReport) -> Document:
+        """Clean one raw input, identify its language and segment it."""
+        from narrascope.clean import clean
+
+        with report.timing("clean"):
+            doc = clean(raw)
+        with report.timing("segment"):
+            doc.language = doc.language or self.language_id.identify(doc.text)
+            return segment(doc)
+
+    def analyze(self, doc: Document, report: RunReport) -> Analyzed:
+        """Encode the sentences once and run every analyzer over them."""
+        with report.timing("encode"):
+            vectors = self.encode(doc)
+        anns, ran = self.annotate(doc, vectors, report)
+        return Analyzed(doc, anns, vectors, ran)
 
     def encode(self, doc: Document) -> np.ndarray:
         """One vector per sentence, or an empty array when no analyzer reads this language."""
@@ -135,43 +161,54 @@ class Pipeline:
             },
         )
 
+
+class Pipeline:
+    """The analysis of a stream of inputs into a store: resume, exact copies, dedup, storing."""
+
+    def __init__(
+        self, store: Store, analysis: DocumentAnalysis, *, dedup_threshold: float = 0.8
+    ) -> None:
+        self.store = store
+        self.analysis = analysis
+        self.deduplicator = Deduplicator(store, threshold=dedup_threshold)
+
     def process(self, raw: RawDocument, report: RunReport) -> None:
         """Carry one raw input through every stage into the store."""
-        counts, timing = report.counts, report.timing
-        with timing("store"):
+        with report.timing("store"):
             if self.store.has_source(raw.source):
-                counts["already stored"] += 1
+                report.counts["already stored"] += 1
                 return
-        with timing("clean"):
-            from narrascope.clean import clean
+        doc = self.analysis.prepare(raw, report)
+        if self.add_copy(raw, doc, report):
+            return
+        self.commit(self.analysis.analyze(doc, report), report)
 
-            doc = clean(raw)
-        with timing("segment"):
-            doc.language = doc.language or self.language_id.identify(doc.text)
-            segment(doc)
-        with timing("store"):
-            if self.store.has_document(doc.id):
-                self.store.add_source(
-                    doc.id, raw.source, url=doc.url, outlet=doc.outlet, published=doc.published
-                )
-                counts["exact copies"] += 1
-                return
-        with timing("dedup"):
-            copies = self.deduplicator.find(doc)
-        with timing("encode"):
-            vectors = self.encode(doc)
-        anns, ran = self.annotate(doc, vectors, report)
-        with timing("store"):
+    def add_copy(self, raw: RawDocument, doc: Document, report: RunReport) -> bool:
+        """Record `raw` as another publication when its exact text is stored already."""
+        with report.timing("store"):
+            if not self.store.has_document(doc.id):
+                return False
+            self.store.add_source(
+                doc.id, raw.source, url=doc.url, outlet=doc.outlet, published=doc.published
+            )
+        report.counts["exact copies"] += 1
+        return True
+
+    def commit(self, result: Analyzed, report: RunReport) -> None:
+        """Find the stored copies of a new document and store it with its analysis, atomically."""
+        with report.timing("dedup"):
+            copies = self.deduplicator.find(result.doc)
+        with report.timing("store"):
             stored = self.store.add(
-                doc,
-                anns,
-                vectors=vectors if len(vectors) else None,
-                encoder=self.encoder.name if len(vectors) else None,
-                analyzers=ran,
+                result.doc,
+                result.anns,
+                vectors=result.vectors if len(result.vectors) else None,
+                encoder=self.analysis.encoder.name if len(result.vectors) else None,
+                analyzers=result.analyzers,
                 copies=copies,
             )
-        counts["stored" if stored else "exact copies"] += 1
-        counts["near copies"] += bool(copies and any(c.kind == "near" for c in copies))
+        report.counts["stored" if stored else "exact copies"] += 1
+        report.counts["near copies"] += any(c.kind == "near" for c in copies)
 
     def _record(self, report: RunReport, source: str, reason: str) -> None:
         report.problems.append((source, reason))
@@ -231,7 +268,7 @@ def analyze(
             "dedup_threshold": dedup_threshold,
         },
     )
-    pipeline = Pipeline(store, analyzers=analyzers, dedup_threshold=dedup_threshold)
+    pipeline = Pipeline(store, DocumentAnalysis(analyzers), dedup_threshold=dedup_threshold)
     inputs = iter_inputs(sources, allow_private=allow_private)
     report = pipeline.run(inputs, run_id=run_id, on_progress=on_progress)
     store.finish_run(run_id, counts=dict(report.counts))
