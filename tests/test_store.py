@@ -242,3 +242,24 @@ def test_store_concurrent_writers_do_not_collide(database_url, examples):
         stats = store.stats()
         assert stats.documents == len(examples) and stats.publications == len(examples)
         assert stats.annotations == {"narrative": 5, "quote": 5}
+
+
+def test_store_batch_writes_once_and_keeps_good_documents(store, examples):
+    from narrascope.dedup import Deduplicator
+
+    bad = Document("A text whose annotation cannot be stored.", SourceRef("bad.txt"))
+    bad_ann = Annotation(bad.id, Layer.CLAIM, "x", "claims-v1", attrs={"oops": object()})
+    dedup = Deduplicator(store)
+    with store.batch():
+        store.add(examples[0], _annotations(examples[0]))
+        assert store.has_document(examples[0].id)  # reads inside see the batch's writes
+        with pytest.raises(Exception, match="serializable"):
+            store.add(bad, [bad_ann])
+        copy = Document(examples[0].text + "\nUpdated.", SourceRef("copy.txt"))
+        copies = dedup.find(copy)
+        assert [c.doc_id for c in copies] == [examples[0].id]
+        store.add(copy, [], copies=copies)
+    assert not store.has_document(bad.id)
+    assert store.stats().documents == 2
+    assert list(store.annotations(examples[0].id)) == _annotations(examples[0])
+    assert [e.original_id for e in store.copies(copy.id)] == [examples[0].id]

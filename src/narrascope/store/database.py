@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from narrascope.dedup import CopyMatch, Fingerprint
 from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
 from narrascope.store import schema as t
-from narrascope.store.engine import make_engine, migrate, writing
+from narrascope.store.engine import Connections, make_engine, migrate
 from narrascope.store.fingerprints import FingerprintIndex
 from narrascope.store.records import (
     Cluster,
@@ -52,9 +52,11 @@ class Store:
         if dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {dialect!r}: use a SQLite path or PostgreSQL")
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.fingerprints = FingerprintIndex(self.engine, self._insert)
+        self._db = Connections(self.engine)
+        self.fingerprints = FingerprintIndex(self._db, self._insert)
         self.run_id: int | None = None  # the run that `begin_run` opened; stamped on documents
         self._outlet_ids: dict[str, int] = {}  # outlet ids never change; bounded below
+        self._db.on_rollback.append(self._outlet_ids.clear)  # ids a rollback undid are gone
         # Statements built once: SQLAlchemy then reuses their compiled form for every document.
         self._insert_outlet = self._insert(t.outlets).on_conflict_do_nothing()
         # RETURNING tells whether the row went in (rowcount is -1 under psycopg's pipeline).
@@ -84,18 +86,20 @@ class Store:
         self.close()
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        try:
-            with writing(self.engine) as conn:
-                yield conn
-        except BaseException:
-            self._outlet_ids.clear()  # ids read in a rolled-back transaction may not exist
-            raise
+    def batch(self) -> Iterator[None]:
+        """Write everything inside the block in one transaction (bulk loads, Dask partitions).
+
+        Each `add` stays atomic (a savepoint): a failing document is rolled back alone, and
+        reads inside the block see what the block wrote. On SQLite the batch holds the
+        write lock, so keep batches to a few hundred documents.
+        """
+        with self._db.batch():
+            yield
 
     # -- runs and problems -----------------------------------------------------------------------
     def begin_run(self, *, sources: list[str], settings: dict[str, Any]) -> int:
         """Record the start of a run; returns its id."""
-        with self._writing() as conn:
+        with self._db.write() as conn:
             result = conn.execute(
                 t.runs.insert().values(started_at=now(), sources=sources, settings=settings)
             )
@@ -105,7 +109,7 @@ class Store:
         return self.run_id
 
     def finish_run(self, run_id: int, *, counts: dict[str, int]) -> None:
-        with self._writing() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 t.runs.update()
                 .where(t.runs.c.id == run_id)
@@ -114,7 +118,7 @@ class Store:
 
     def record_problem(self, run_id: int | None, source: str, reason: str) -> None:
         """Keep one line about an input that could not be read: which one and why."""
-        with self._writing() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 t.problems.insert().values(
                     run_id=run_id, source=source, reason=reason, created_at=now()
@@ -126,7 +130,7 @@ class Store:
         query = select(t.problems.c.source, t.problems.c.reason).order_by(t.problems.c.id)
         if run_id is not None:
             query = query.where(t.problems.c.run_id == run_id)
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return [(s, r) for s, r in conn.execute(query)]
 
     # -- sources -----------------------------------------------------------------------------------
@@ -138,7 +142,7 @@ class Store:
             p.record == (source.record or ""),
             p.raw_sha256 == source.raw_sha256,
         )
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return conn.execute(query.limit(1)).first() is not None
 
     def add_source(
@@ -151,7 +155,7 @@ class Store:
         published: datetime | None = None,
     ) -> None:
         """Record another publication of an already stored text (an exact copy)."""
-        with self._writing() as conn:
+        with self._db.write() as conn:
             self._add_publication(conn, doc_id, source, url=url, outlet=outlet, published=published)
 
     def sources(self, doc_id: str) -> list[Publication]:
@@ -163,7 +167,7 @@ class Store:
             .where(p.doc_id == doc_id)
             .order_by(p.published_utc.is_(None), p.published_utc, p.id)
         )
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return [
                 Publication(loc, rec or None, sha, url, outlet, from_iso(published))
                 for loc, rec, sha, url, outlet, published in conn.execute(query)
@@ -209,7 +213,7 @@ class Store:
     # -- documents ---------------------------------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:
         query = select(t.documents.c.id).where(t.documents.c.id == doc_id)
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return conn.execute(query).first() is not None
 
     def add(
@@ -229,7 +233,7 @@ class Store:
         (from `Deduplicator.fingerprint`) is computed here when not given.
         """
         fp = fingerprint or self.fingerprints.fingerprint(doc)
-        with self._writing() as conn:
+        with self._db.write() as conn:
             outlet_id = self._outlet_id(conn, doc.outlet)
             inserted = conn.execute(
                 self._insert_document, document_row(doc, outlet_id=outlet_id, run_id=self.run_id)
@@ -293,7 +297,7 @@ class Store:
         key = doc_id_or_prefix.strip().lower()
         if not key or not all(ch in "0123456789abcdef" for ch in key):
             return None
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             ids = list(conn.execute(select(d.id).where(d.id == key)).scalars())
             if not ids:
                 ids = list(
@@ -323,7 +327,7 @@ class Store:
         while left is None or left > 0:
             page = query if after is None else query.where(d.id > after)
             size = _DOC_BATCH if left is None else min(_DOC_BATCH, left)
-            with self.engine.connect() as conn:
+            with self._db.read() as conn:
                 docs = self._load(conn, page.limit(size))
             yield from docs
             if len(docs) < size:
@@ -378,7 +382,7 @@ class Store:
         after = None
         while True:
             page = query if after is None else query.where(a.id > after)
-            with self.engine.connect() as conn:
+            with self._db.read() as conn:
                 rows = conn.execute(page.limit(_ANN_BATCH)).mappings().all()
             yield from (annotation_from_row(row) for row in rows)
             if len(rows) < _ANN_BATCH:
@@ -391,7 +395,7 @@ class Store:
         """Put this analyzer's new output in place of whatever any version of it stored before."""
         family = analyzer_family(analyzer_version)
         a = t.annotations.c
-        with self._writing() as conn:
+        with self._db.write() as conn:
             # The upsert first: on PostgreSQL it locks this (document, analyzer) row, so two
             # writers replacing the same output take turns instead of both inserting.
             self._mark_analyzers(conn, doc_id, [analyzer_version])
@@ -405,13 +409,13 @@ class Store:
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""
         r = t.analyzer_runs.c
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return set(conn.execute(select(r.version).where(r.doc_id == doc_id)).scalars())
 
     def vectors(self, doc_id: str) -> np.ndarray | None:
         """The document's sentence vectors (float32, one row per sentence), if stored."""
         v = t.vectors.c
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             row = conn.execute(select(v.rows, v.dim, v.data).where(v.doc_id == doc_id)).first()
         if row is None:
             return None
@@ -439,7 +443,7 @@ class Store:
             return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
         a, c = t.annotations.c, t.copies.c
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return StoreStats(
                 documents=count(conn, t.documents),
                 publications=count(conn, t.publications),

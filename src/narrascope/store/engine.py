@@ -6,7 +6,7 @@ lock, so two processes opening a fresh database at once cannot both create it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,61 @@ def writing(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{WRITE: True})
         with conn.begin():
             yield conn
+
+
+class Connections:
+    """Where the store's reads and writes go: a connection of their own, or the open batch.
+
+    Outside a batch each write is its own transaction. Inside `batch()` every write is a
+    savepoint of the batch's one transaction (a failing document rolls back alone) and reads
+    see the batch's own writes.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._batch: Connection | None = None
+        self.on_rollback: list[Callable[[], None]] = []  # forget what a rollback undid
+
+    def _rolled_back(self) -> None:
+        for forget in self.on_rollback:
+            forget()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        if self._batch is not None:
+            yield self._batch
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        try:
+            if self._batch is not None:
+                with self._batch.begin_nested():
+                    yield self._batch
+            else:
+                with writing(self.engine) as conn:
+                    yield conn
+        except BaseException:
+            self._rolled_back()
+            raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        if self._batch is not None:  # already inside one: join it
+            yield
+            return
+        try:
+            with writing(self.engine) as conn:
+                self._batch = conn
+                try:
+                    yield
+                finally:
+                    self._batch = None
+        except BaseException:
+            self._rolled_back()
+            raise
 
 
 def migrate(engine: Engine) -> None:

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, and_, case, func, select, tuple_
+from sqlalchemy import Connection, and_, case, func, select, tuple_
 
 from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint, Fingerprinter
 from narrascope.model import Document
 from narrascope.store import schema as t
-from narrascope.store.engine import writing
+from narrascope.store.engine import Connections
 from narrascope.store.records import Cluster, CopyEdge
 
 _CHUNK = 500  # ids or hashes per IN (...) list: far below every database's parameter limit
@@ -44,10 +44,14 @@ _PRECEDENCE_SQL = (
 class FingerprintIndex:
     """Queries and writes over the dedup tables of one database."""
 
-    def __init__(self, engine: Engine, insert: Any) -> None:
-        self.engine, self._insert = engine, insert
+    def __init__(self, connections: Connections, insert: Any) -> None:
+        self._db, self._insert = connections, insert
         self._settings: DedupSettings | None = None  # fixed once stored, so kept
         self._fingerprinter: Fingerprinter | None = None
+        connections.on_rollback.append(self._forget)
+
+    def _forget(self) -> None:
+        self._settings = self._fingerprinter = None
 
     # -- settings ---------------------------------------------------------------------------
     def settings(self, wanted: DedupSettings | None = None) -> DedupSettings:
@@ -55,13 +59,13 @@ class FingerprintIndex:
         if self._settings is not None:
             return self._settings
         query = select(t.meta.c.value).where(t.meta.c.key == _SETTINGS_KEY)
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             stored = conn.execute(query).scalar_one_or_none()
         if stored is not None:
             self._settings = DedupSettings.from_dict(stored)
             return self._settings
         wanted = wanted or DedupSettings.for_threshold(0.8)
-        with writing(self.engine) as conn:
+        with self._db.write() as conn:
             conn.execute(
                 self._insert(t.meta)
                 .values(key=_SETTINGS_KEY, value=wanted.as_dict())
@@ -81,14 +85,14 @@ class FingerprintIndex:
     def same_words(self, words_sha: str) -> list[str]:
         """Documents with exactly these words in this order."""
         query = select(t.fingerprints.c.doc_id).where(t.fingerprints.c.words_sha == words_sha)
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             return list(conn.execute(query.limit(100)).scalars())
 
     def band_candidates(self, bands: Sequence[tuple[int, int]], *, limit: int) -> list[str]:
         """Documents sharing at least one LSH band, most shared bands first."""
         hits: Counter[str] = Counter()
         key = tuple_(t.lsh_bands.c.band, t.lsh_bands.c.hash)
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(bands):
                 query = select(t.lsh_bands.c.doc_id).where(key.in_(list(chunk)))
                 hits.update(conn.execute(query).scalars())
@@ -96,7 +100,7 @@ class FingerprintIndex:
 
     def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(doc_ids):
                 query = select(t.fingerprints.c.doc_id, t.fingerprints.c.signature).where(
                     t.fingerprints.c.doc_id.in_(chunk)
@@ -116,7 +120,7 @@ class FingerprintIndex:
         skip = set(exclude)
         hits: Counter[str] = Counter()
         p = t.passages.c
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(hashes):
                 rank = func.row_number().over(partition_by=p.hash, order_by=p.doc_id)
                 inner = select(p.doc_id, rank.label("rank")).where(p.hash.in_(chunk)).subquery()
@@ -126,7 +130,7 @@ class FingerprintIndex:
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(doc_ids):
                 query = select(t.documents.c.id, t.documents.c.text).where(
                     t.documents.c.id.in_(chunk)
@@ -243,7 +247,7 @@ class FingerprintIndex:
                 page = page.where(
                     (c.copy_id > after[0]) | and_(c.copy_id == after[0], c.original_id > after[1])
                 )
-            with self.engine.connect() as conn:
+            with self._db.read() as conn:
                 rows = conn.execute(page.limit(batch)).mappings().all()
             for row in rows:
                 yield CopyEdge(
@@ -262,7 +266,7 @@ class FingerprintIndex:
         after = ""
         while True:
             query = select(t.clusters).where(t.clusters.c.id > after).order_by(t.clusters.c.id)
-            with self.engine.connect() as conn:
+            with self._db.read() as conn:
                 rows = conn.execute(query.limit(batch)).mappings().all()
                 members = self._members(conn, [r["id"] for r in rows])
             for row in rows:
@@ -276,7 +280,7 @@ class FingerprintIndex:
     def cluster_of(self, doc_id: str) -> Cluster | None:
         """The near-duplicate cluster `doc_id` belongs to, if any."""
         f = t.fingerprints.c
-        with self.engine.connect() as conn:
+        with self._db.read() as conn:
             cluster_id = conn.execute(
                 select(f.cluster_id).where(f.doc_id == doc_id)
             ).scalar_one_or_none()
