@@ -241,7 +241,7 @@ def find_quotes(
             previous = found[-1]  # "…,” she said, “…” — the second half shares the speaker
             if previous.kind == "direct" and previous.cue and open_at - previous.end < 200:
                 quote.speaker, quote.speaker_span = previous.speaker, previous.speaker_span
-                quote.cue, attributed = previous.cue, True
+                quote.cue, quote.cue_span, attributed = previous.cue, previous.cue_span, True
         if attributed and words >= min_words:
             quote.score = 0.9 if quote.speaker else 0.7
             _merge_mixed(text, quote, open_at)

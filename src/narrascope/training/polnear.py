@@ -9,8 +9,8 @@ counts once.
 Matching rule (our own code; PolNeAR ships no official scorer). For each role — source, cue,
 content — the gold spans of every attribution are compared with the predicted spans of that
 role (a quote's `speaker_span`, `cue_span` and content span):
-- **exact**: the same character extent once whitespace, quotation marks and edge punctuation
-  are trimmed from both;
+- **exact**: the same character extent once whitespace, quotation marks, edge punctuation and
+  a leading "that" are trimmed from both;
 - **partial**: the two spans share at least one character.
 Matching is one-to-one (each gold span can be credited once, largest overlap first);
 precision = matched predictions / predictions, recall = matched gold / gold, F1 their harmonic
@@ -23,6 +23,7 @@ The quotes analyzer is rule-based: `train` fits nothing and reports the scores o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +122,8 @@ def _trim(text: str, span: Span) -> Span:
         start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
-    return start, end
+    that = re.match(r"(?:that|That)\s+", text[start:end])  # gold content often opens with it
+    return (start + that.end(), end) if that else (start, end)
 
 
 def _extent(frags: Sequence[Span]) -> Span:
@@ -235,10 +237,21 @@ class Predictor:
         doc = segment(Document(text=text, source=SourceRef("polnear"), language="en"))
         none = np.zeros((len(doc.sentences), 512), dtype=np.float32)
         prior = self.entities.analyze(doc, none)
-        out = []
+        out: list[Attribution] = []
+        by_cue: dict[tuple[int, int], int] = {}
         for ann in self.quotes.analyze(doc, none, prior=tuple(prior)):
             assert ann.start is not None and ann.end is not None
             cue, source = ann.attrs.get("cue_span"), ann.attrs.get("speaker_span")
+            if cue and tuple(cue) in by_cue:
+                # The halves of a quote split around its cue are one discontinuous content in
+                # PolNeAR ("“…,” Jones said. “…”"): join them as fragments.
+                k = by_cue[tuple(cue)]
+                out[k] = Attribution(
+                    (*out[k].content, (ann.start, ann.end)), out[k].cue, out[k].source
+                )
+                continue
+            if cue:
+                by_cue[tuple(cue)] = len(out)
             out.append(
                 Attribution(
                     ((ann.start, ann.end),),
