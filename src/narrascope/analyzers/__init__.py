@@ -45,6 +45,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     from narrascope.analyzers.claims import ClaimAnalyzer
     from narrascope.analyzers.entities import EntityAnalyzer
     from narrascope.analyzers.events import EventAnalyzer
+    from narrascope.analyzers.narratives import NarrativeAnalyzer
     from narrascope.analyzers.quotes import QuoteAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
 
@@ -54,6 +55,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
         "quotes": lambda: QuoteAnalyzer,
         "claims": lambda: ClaimAnalyzer,
         "events": lambda: EventAnalyzer,
+        "narratives": lambda: NarrativeAnalyzer,
     }
 
 

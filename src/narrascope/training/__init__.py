@@ -17,8 +17,13 @@ from narrascope.heads import RESOURCES
 
 TASKS: dict[str, str] = {
     # task name -> module; analysis issues add their tasks here
+    "narratives": "narrascope.training.narratives",
+    "roles": "narrascope.training.roles",
     "claims": "narrascope.training.claims",
     "quotes": "narrascope.training.polnear",
+    "techniques": "narrascope.training.techniques",
+    "genre": "narrascope.training.genre",
+    "frames": "narrascope.training.frames",
 }
 
 

@@ -1,0 +1,246 @@
+"""Narratives and subnarratives of an article (SemEval-2025 Task 10 subtask 2 taxonomy).
+
+One analyzer emits both levels: `Layer.NARRATIVE` annotations and, under them,
+`Layer.SUBNARRATIVE` annotations whose narrative is always emitted too. Each label is a
+document label with a score and, as evidence, the sentences that support it most.
+
+The score blends two views of the article's sentence vectors (shared encoder):
+- a linear head over the article's mean- and max-pooled sentence vectors, trained on the
+  Task 10 articles (Ukraine war, climate change);
+- similarity to our own one-line definition of each label (`resources/taxonomy/`), so
+  an article outside those two topics still gets the labels whose meaning fits it.
+"Other" (no narrative of the taxonomy) is the absence of narrative annotations here; the
+official-format writer in `training.narratives` spells it out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.model import Annotation, Document, Layer
+
+TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
+HEAD_FILE = RESOURCES / "narratives-v1.safetensors"
+DEFINITIONS_FILE = RESOURCES / "narratives-v1-definitions.safetensors"
+OTHER = "Other"
+EVIDENCE_SENTENCES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeLabel:
+    """One label of the taxonomy: official string, level, parent narrative and our definition."""
+
+    label: str
+    level: str  # "narrative" | "subnarrative"
+    definition: str
+    parent: str | None = None
+    domain: str | None = None
+    official: bool = True
+
+    @property
+    def is_other(self) -> bool:
+        """True for "Other" and for the "<narrative>: Other" catch-all subnarratives."""
+        return self.label == OTHER or self.label.endswith(": Other")
+
+
+def read_taxonomy(path: Path = TAXONOMY) -> list[NarrativeLabel]:
+    """Every narrative and subnarrative label with its definition, in file order."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["labels"]
+    return [
+        NarrativeLabel(
+            label=r["label"],
+            level=r["level"],
+            definition=r["definition"],
+            parent=r.get("parent"),
+            domain=r.get("domain"),
+            official=r.get("official", True),
+        )
+        for r in rows
+    ]
+
+
+def head_labels(taxonomy: Sequence[NarrativeLabel]) -> list[str]:
+    """The labels a head scores: "Other" (no narrative), every narrative and listed subnarrative.
+
+    The "<narrative>: Other" catch-alls are not scored: they follow from the decision.
+    """
+    return [OTHER] + [t.label for t in taxonomy if not t.is_other]
+
+
+def is_subnarrative(label: str) -> bool:
+    """True for "<domain>: <narrative>: <subnarrative>" labels."""
+    return label.count(": ") >= 2
+
+
+def parent_of(label: str) -> str:
+    """The narrative of a subnarrative label."""
+    return label.rsplit(": ", 1)[0]
+
+
+def article_features(vectors: np.ndarray) -> np.ndarray:
+    """One row per article: mean and max of its sentence vectors, shape (1, 2 * dim)."""
+    if len(vectors) == 0:
+        return np.zeros((1, 2 * vectors.shape[1]), dtype=np.float32)
+    return np.concatenate([vectors.mean(axis=0), vectors.max(axis=0)])[None, :].astype(np.float32)
+
+
+def sentence_features(vectors: np.ndarray) -> np.ndarray:
+    """Each sentence seen as a one-sentence article (mean = max = the sentence), shape (n, 2 * dim)."""
+    return np.concatenate([vectors, vectors], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The labels chosen for one article, with scores, in the official label strings.
+
+    `narratives` is ``{"Other": s}`` when nothing applies; every chosen narrative has at least
+    one subnarrative, ``"<narrative>: Other"`` when no listed subnarrative passed.
+    """
+
+    narratives: dict[str, float]
+    subnarratives: dict[str, float]
+
+
+def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) -> Decision:
+    """Official label sets from one article's scores (one per label, `labels` of a head).
+
+    "Other" wins when its score passes its threshold. Otherwise every narrative and
+    subnarrative that passes is kept, a subnarrative brings its narrative, a narrative
+    without a passing subnarrative gets "<narrative>: Other", and when nothing passes the
+    best narrative is kept (the task gives every article at least one label).
+    """
+    by_label = dict(zip(labels, scores.tolist(), strict=True))
+    if OTHER in by_label and by_label[OTHER] >= thresholds[list(labels).index(OTHER)]:
+        return Decision({OTHER: by_label[OTHER]}, {OTHER: by_label[OTHER]})
+    # Articles are about one domain (war or climate): keep the labels of the likelier one,
+    # so that an article outside both does not get a mix of the two taxonomies.
+    domain = max(
+        (label for label in labels if label != OTHER and not is_subnarrative(label)),
+        key=lambda label: by_label[label],
+        default="",
+    ).split(": ", 1)[0]
+    passed = {
+        label: s
+        for label, s, cut in zip(labels, scores.tolist(), thresholds, strict=True)
+        if s >= cut and label != OTHER and label.startswith(f"{domain}: ")
+    }
+    subs = {label: s for label, s in passed.items() if is_subnarrative(label)}
+    narratives = {label: s for label, s in passed.items() if not is_subnarrative(label)}
+    for sub, s in subs.items():
+        narratives.setdefault(parent_of(sub), max(by_label.get(parent_of(sub), 0.0), s))
+    if not narratives:
+        candidates = [
+            label
+            for label in labels
+            if label.startswith(f"{domain}: ") and not is_subnarrative(label)
+        ]
+        if not candidates:
+            return Decision({OTHER: 1.0}, {OTHER: 1.0})
+        best = max(candidates, key=lambda label: by_label[label])
+        narratives = {best: by_label[best]}
+    covered = {parent_of(sub) for sub in subs}
+    for narrative, s in narratives.items():
+        if narrative not in covered:
+            subs[f"{narrative}: Other"] = s
+    return Decision(narratives, subs)
+
+
+class NarrativeAnalyzer:
+    """Multi-label narratives and subnarratives per article, with the sentences that carry them."""
+
+    name: ClassVar[str] = "narratives"
+    version: ClassVar[str] = "narratives-v1"
+    layer: ClassVar[Layer] = Layer.NARRATIVE
+    requires: ClassVar[tuple[Layer, ...]] = ()
+    languages: ClassVar[frozenset[str] | None] = None
+
+    def __init__(
+        self,
+        head: LinearHead,
+        definitions: LinearHead | None = None,
+        *,
+        blend: float = 0.0,
+        evidence: int = EVIDENCE_SENTENCES,
+    ) -> None:
+        self.head, self.definitions = head, definitions
+        self.blend, self.evidence = blend, evidence
+        if definitions is not None and definitions.labels != head.labels:
+            raise ModelFileError(
+                "narrative heads disagree on labels; rebuild with `narrascope train narratives`"
+            )
+
+    @classmethod
+    def load(cls) -> NarrativeAnalyzer:
+        head = LinearHead.from_file(HEAD_FILE)
+        definitions = LinearHead.from_file(DEFINITIONS_FILE)
+        return cls(head, definitions, blend=float(head.info.get("blend", 0.0)))
+
+    def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Article scores (k,) and per-sentence support (n, k) for the head's labels."""
+        article = self.head.score(article_features(vectors))[0]
+        per_sentence = self.head.score(sentence_features(vectors))
+        if self.definitions is not None and self.blend > 0:
+            # "Other" has no definition to be similar to: only the head speaks for it.
+            w = np.where(np.array(self.head.labels) == OTHER, 0.0, self.blend)
+            similar = self.definitions.score(vectors)  # (n, k): calibrated similarity
+            article = (1 - w) * article + w * similar.max(axis=0)
+            per_sentence = (1 - w) * per_sentence + w * similar
+        return article, per_sentence
+
+    def _evidence(self, doc: Document, support: np.ndarray) -> list[int]:
+        """The best-supporting sentences, a repeated sentence counted once."""
+        chosen, seen = [], set()
+        for i in np.argsort(-support, kind="stable"):
+            text = " ".join(doc.text[slice(*doc.sentences[i])].split())
+            if text not in seen:
+                seen.add(text)
+                chosen.append(int(i))
+            if len(chosen) == self.evidence:
+                break
+        return chosen
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.sentences:
+            return []
+        article, per_sentence = self.scores(vectors)
+        cut = (
+            self.head.thresholds if self.head.thresholds is not None else np.full(len(article), 0.5)
+        )
+        decision = decide(article, self.head.labels, cut)
+        column = {label: j for j, label in enumerate(self.head.labels)}
+        anns = []
+        for layer, chosen in (
+            (Layer.NARRATIVE, decision.narratives),
+            (Layer.SUBNARRATIVE, decision.subnarratives),
+        ):
+            for label, score in sorted(chosen.items(), key=lambda item: -item[1]):
+                if label == OTHER or label.endswith(": Other"):
+                    continue
+                support = per_sentence[:, column[label]]
+                top = self._evidence(doc, support)
+                anns.append(
+                    Annotation(
+                        doc_id=doc.id,
+                        layer=layer,
+                        label=label,
+                        model=self.version,
+                        score=float(np.clip(score, 0.0, 1.0)),
+                        evidence=sorted(doc.sentences[i] for i in top),
+                        attrs={
+                            "parent": label.rsplit(": ", 1)[0]
+                            if layer is Layer.SUBNARRATIVE
+                            else None,
+                            "sentence_scores": [round(float(support[i]), 4) for i in top],
+                        },
+                    )
+                )
+        return anns
