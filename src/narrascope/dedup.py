@@ -190,9 +190,9 @@ class Fingerprinter:
             minhash.update_batch(list(shingles))
         signature = minhash.hashvalues.astype(np.uint32)
         r = settings.rows
-        bands = [
+        bands = [  # none for an empty text: its signature would put all of them in one bucket
             (b, _hash64(b.to_bytes(2, "little") + signature[b * r : (b + 1) * r].tobytes()))
-            for b in range(settings.bands)
+            for b in range(settings.bands if words else 0)
         ]
         passages = _winnow(_window_hashes(words, settings.passage_words), settings.winnow)
         return Fingerprint(

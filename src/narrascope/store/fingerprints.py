@@ -88,13 +88,24 @@ class FingerprintIndex:
         with self._db.read() as conn:
             return list(conn.execute(query.limit(100)).scalars())
 
-    def band_candidates(self, bands: Sequence[tuple[int, int]], *, limit: int) -> list[str]:
-        """Documents sharing at least one LSH band, most shared bands first."""
+    def band_candidates(
+        self, bands: Sequence[tuple[int, int]], *, limit: int, per_bucket: int = 100
+    ) -> list[str]:
+        """Documents sharing at least one LSH band, most shared bands first.
+
+        A bucket that thousands of copies of one story share brings `per_bucket` of them.
+        """
         hits: Counter[str] = Counter()
-        key = tuple_(t.lsh_bands.c.band, t.lsh_bands.c.hash)
+        b = t.lsh_bands.c
         with self._db.read() as conn:
             for chunk in _chunks(bands):
-                query = select(t.lsh_bands.c.doc_id).where(key.in_(list(chunk)))
+                rank = func.row_number().over(partition_by=(b.band, b.hash), order_by=b.doc_id)
+                inner = (
+                    select(b.doc_id, rank.label("rank"))
+                    .where(tuple_(b.band, b.hash).in_(list(chunk)))
+                    .subquery()
+                )
+                query = select(inner.c.doc_id).where(inner.c.rank <= per_bucket)
                 hits.update(conn.execute(query).scalars())
         return [doc_id for doc_id, _ in hits.most_common(limit)]
 
