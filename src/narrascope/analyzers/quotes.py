@@ -80,7 +80,8 @@ _SAY_CLAUSE = re.compile(
     r"(?=[^\W\d_])",
 )
 _POSTPOSED = re.compile(
-    r",\s+((?:[\w’'.-]+\s+){0,5}?)(said|says|added|told\s+\w+|wrote|explained|noted|argued)"
+    r",\s+((?:[\w’'.-]+\s+){0,5}?)(said|says|added|told\s+\w+|wrote|explained|noted|argued"
+    r"|show|shows|showed|found|reported|estimated)"
     r"(\s+[\w’'.-]+(?:\s+[\w’'.-]+){0,3})?\.?\s*$"
 )
 _NOT_REPORTED = re.compile(
@@ -96,6 +97,10 @@ _COLON_LABEL = re.compile(r"\s*([A-ZА-ЯЁ][\w.’'-]*(?:\s+[A-ZА-ЯЁ][\w.’
 _ASIDE = re.compile(
     r",\s+((?:[\w’'.-]+\s+){1,6}?)(said|says|added|argued|explained|noted|wrote|insisted)"
     r"(?:\s+[\w’'.-]+){0,3},\s+(?=\S)"
+)
+_PARTICIPLE = re.compile(
+    r",\s+(saying|adding|noting|arguing|insisting|warning|claiming|explaining|writing|citing"
+    r"|telling\s+(?:[\w’'.-]+\s+){1,3}?)(?:that\s+)?(?=\S)"
 )
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Пп]о словам|[Пп]о мнению)\s+([^,.;:]{2,80})")
 
@@ -475,7 +480,12 @@ class _Context:
         offset = after_start + (lead.end() if lead else 0)
         for cue in CUE.finditer(text, offset, after_end):
             gap = _ABBREVIATION.sub("", text[offset : cue.start()])
-            if len(gap.split()) > 6 or re.search(r"[.!?]\s|\b(?:and|but|or|will|would|to)\b", gap):
+            # A speaker with an apposition ("House Speaker Paul Ryan, the convention chair,")
+            # may stand between quote and cue; a clause with "and" or "will" may not.
+            limit = 14 if gap.rstrip().endswith(",") else 6
+            if len(gap.split()) > limit or re.search(
+                r"[.!?]\s|\b(?:and|but|or|will|would|to)\b", gap
+            ):
                 break
             return self._fill(quote, cue, offset, after_end)
         # 2. Before the quote, in its sentence: "Antony Blinken said that ‘…’" (not a cue
@@ -736,6 +746,17 @@ class _Context:
                     quote.speaker_span = _trimmed_span(text, s_start + aside.start(1), cue_span[0])
                 quote.score = 0.5
                 return quote
+        participle = _PARTICIPLE.search(sentence)
+        if participle and participle.start() >= 10:  # "…, saying conservatives need to …"
+            verb = participle.group(1).split()[0]
+            cue_span = (s_start + participle.start(1), s_start + participle.start(1) + len(verb))
+            quote = _trimmed(text, s_start + participle.end(), s_end, "indirect")
+            if quote is not None and word_count(text[quote.start : quote.end]) >= 3:
+                quote.cue, quote.cue_span = verb, cue_span
+                self._speaker(quote, s_start, cue_span[0], *cue_span)
+                if quote.speaker_span is not None:
+                    quote.score = 0.5
+                    return quote
         for pattern in (_THAT_CLAUSE, _SAY_CLAUSE):
             for cue in pattern.finditer(sentence):
                 verb = re.match(r"\w+(?:\s+(?:reporters|journalists))?", cue.group(0))
