@@ -148,6 +148,10 @@ def test_store_replace_annotations_of_a_new_analyzer_version(store, examples):
     assert list(store.annotations(doc.id, layer=Layer.TECHNIQUE)) == new
     assert list(store.annotations(doc.id, layer=Layer.NARRATIVE)) == [anns[1]]
     assert store.analyzers_run(doc.id) == {"techniques-v2", "narratives-v1", "quotes-v1"}
+    store.add(examples[0], [], analyzers=["techniques-v1"])
+    assert list(store.documents_without("techniques-v2")) == [examples[0].id]
+    assert list(store.documents_without("narratives-v1")) == [examples[0].id]
+    assert list(store.documents_without("genre-v1")) == sorted([doc.id, examples[0].id])
 
 
 def test_store_vectors_round_trip_as_float16(store, examples):

@@ -412,6 +412,23 @@ class Store:
         with self._db.read() as conn:
             return set(conn.execute(select(r.version).where(r.doc_id == doc_id)).scalars())
 
+    def documents_without(self, analyzer_version: str, *, batch: int = 1000) -> Iterator[str]:
+        """Ids of the documents this analyzer version has not run on yet (streamed, id order).
+
+        What a re-run after a new analyzer version needs: `replace_annotations` each of them.
+        """
+        d, r = t.documents.c, t.analyzer_runs.c
+        done = select(r.doc_id).where(r.doc_id == d.id, r.version == analyzer_version).exists()
+        query = select(d.id).where(~done).order_by(d.id)
+        after = ""
+        while True:
+            with self._db.read() as conn:
+                ids = list(conn.execute(query.where(d.id > after).limit(batch)).scalars())
+            yield from ids
+            if len(ids) < batch:
+                return
+            after = ids[-1]
+
     def vectors(self, doc_id: str) -> np.ndarray | None:
         """The document's sentence vectors (float32, one row per sentence), if stored."""
         v = t.vectors.c
