@@ -276,6 +276,10 @@ def _merge_mixed(text: str, quote: Found, open_at: int) -> None:
     rest = text[start:open_at]
     if word_count(rest) < 3 or re.search(r"[.!?:]\s|[“”\"«»‘’]", rest):
         return
+    if rest.rstrip().endswith(",") or re.match(
+        r"(?:on|in|at|during|last|this|after|before|to|for|with|about|from|back)\b", rest
+    ):
+        return  # said on January 6, 2022, "We …" — an adverbial, not reported words
     quote.start, quote.kind = start, "indirect"
 
 
