@@ -204,3 +204,31 @@ def test_dedup_finds_a_25_word_quote_through_the_index(store, articles):
 def test_dedup_rejects_a_bad_threshold(store):
     with pytest.raises(ValueError, match="threshold"):
         Deduplicator(store, threshold=1.5)
+
+
+def test_dedup_concurrent_writers_keep_one_cluster(database_url, articles):
+    import threading
+
+    with Store.open(database_url) as store:
+        _add(store, Deduplicator(store), _doc(articles["001"], "001.txt", 5))
+    copies = [_doc(_edit_lightly(articles["001"], seed=s), f"c{s}.txt", 6 + s) for s in range(8)]
+    errors = []
+
+    def write(part: list[Document]) -> None:
+        try:
+            with Store.open(database_url) as store:
+                dedup = Deduplicator(store)
+                for doc in part:
+                    _add(store, dedup, doc)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(copies[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store.open(database_url) as store:
+        (cluster,) = store.clusters()
+        assert cluster.size == len(cluster.members) == 9

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from narrascope.dedup import CopyMatch, Fingerprint
 from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
 from narrascope.store import schema as t
+from narrascope.store.corpus import CorpusIndex
 from narrascope.store.engine import Connections, make_engine, migrate
 from narrascope.store.fingerprints import FingerprintIndex
 from narrascope.store.records import (
@@ -54,6 +55,7 @@ class Store:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._db = Connections(self.engine)
         self.fingerprints = FingerprintIndex(self._db, self._insert)
+        self.corpus = CorpusIndex(self._db, self._insert, dialect)  # corpus views' SQL
         self.run_id: int | None = None  # the run that `begin_run` opened; stamped on documents
         self._outlet_ids: dict[str, int] = {}  # outlet ids never change; bounded below
         self._db.on_rollback.append(self._outlet_ids.clear)  # ids a rollback undid are gone

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, case, func, select, tuple_
+from sqlalchemy import Connection, and_, case, func, select, text, tuple_
 
 from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint, Fingerprinter
 from narrascope.model import Document
@@ -181,6 +181,10 @@ class FingerprintIndex:
                 }
             )
         joined = [c.doc_id for c in copies if c.kind != CopyKind.PARTIAL and c.doc_id in order]
+        if joined and conn.dialect.name == "postgresql":
+            # Concurrent writers merging clusters take turns (SQLite writers always do); the
+            # lock lasts until this document commits, and later statements see others' commits.
+            conn.execute(text("SELECT pg_advisory_xact_lock(727275)"))
         cluster_id = self._join_clusters(conn, fp.doc_id, joined)
         conn.execute(
             self._insert(t.fingerprints)
