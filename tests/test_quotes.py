@@ -232,5 +232,19 @@ def test_quotes_interview_dash_answers(entities):
     assert doc.text[answers[0].start : answers[0].end].endswith("run very deep in the country.")
 
 
+def test_quotes_russian_dialogue_dashes(entities):
+    doc = _doc(
+        "Мария Захарова выступила на брифинге в Москве.\n"
+        "— Мы не позволим вмешиваться в дела союзников, — сказала Захарова.\n"
+        "— Это наша общая позиция, — добавила она.",
+        language="ru",
+    )
+    said = _said(_quotes(doc, entities), doc)
+    assert said == {
+        ("Мария Захарова", "Мы не позволим вмешиваться в дела союзников"),
+        ("Мария Захарова", "Это наша общая позиция"),
+    }
+
+
 def test_quotes_empty_document():
     assert QuoteAnalyzer.load().analyze(_doc(""), NO_VECTORS) == []

@@ -577,6 +577,12 @@ class _Context:
             quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
             return
         if not according:
+            inverted = re.match(rf"\s*({_PRONOUN.pattern})\b", text[cue_end:end])
+            if inverted:  # "— …, — добавила она." / "…," said he
+                p_start = cue_end + inverted.start(1)
+                quote.speaker_span = (p_start, cue_end + inverted.end(1))
+                quote.speaker = self.resolve_pronoun(inverted.group(1), p_start)
+                return
             after = self._description(text[cue_end:end], cue_end, last=False)
             if after is not None:
                 quote.speaker_span = after[:2]
@@ -657,6 +663,11 @@ class _Context:
             start = p_start + dash.end()
             end = p_end
             k += 1
+            dialogue = self._dialogue_line(start, p_end)
+            if dialogue is not None:  # "— Мы не уйдём, — сказал он." carries its own cue
+                if not any(s < dialogue.end and dialogue.start < e for s, e in taken):
+                    out.append(dialogue)
+                continue
             while k < len(paragraphs):  # the answer runs on over paragraphs without a dash
                 n_start, n_end = paragraphs[k]
                 nxt = text[n_start:n_end]
@@ -683,6 +694,24 @@ class _Context:
                 )
             )
         return out
+
+    def _dialogue_line(self, start: int, end: int) -> Found | None:
+        """A dash-opened line with its own cue after a second dash: "— …, — said he"."""
+        second = re.search(r"[,.!?…]?\s+[–—]\s+", self.text[start:end])
+        if second is None:
+            return None
+        tail = start + second.end()
+        cue = CUE.match(self.text, tail) or next(
+            CUE.finditer(self.text, tail, min(end, tail + 40)), None
+        )
+        if cue is None:
+            return None
+        quote = _trimmed(self.text, start, start + second.start() + 1, "direct")
+        if quote is None:
+            return None
+        self._fill(quote, cue, tail, end)
+        quote.score = 0.9 if quote.speaker else 0.7
+        return quote
 
     def indirect(self, found: list[Found]) -> list[Found]:
         """Reported speech: "X said that …", "according to X, …", "…, X said", "по словам X"."""
