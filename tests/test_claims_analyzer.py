@@ -101,21 +101,41 @@ def test_claims_trains_on_tiny_data(shared_data, tmp_path):
     lines = ["Sentence_id\tText\tclass_label"] + [f"{s.id}\t{s.text}\t{s.label}" for s in tiny]
     (folder / "CT24_checkworthy_english_train.tsv").write_text("\n".join(lines) + "\n")
     out = tmp_path / "resources"
-    report = training.train(
-        folder,
-        out=out,
-        seed=1,
-        folds=3,
-        cache=tmp_path / "cache",
-        candidates=(("vector C=1", 1.0, ()), ("vector+features C=1", 1.0, FEATURES)),
+    candidates = (
+        training.Candidate("vector C=1", 1.0),
+        training.Candidate("all C=1", 1.0, words=256, features=FEATURES),
     )
-    assert 0.0 <= report.scores["cv_f1_yes"] <= 1.0
+    report = training.train(
+        folder, out=out, seed=1, folds=3, cache=tmp_path / "cache", candidates=candidates
+    )
+    assert set(report.scores) >= {"cv_f1[vector C=1]", "cv_f1[all C=1]", "cv_f1_yes"}
     assert (out / "claims-v1.safetensors").is_file()
     assert "Cross-validated F1" in (out / "claims-v1.md").read_text()
-    head = ClaimAnalyzer(LinearHead.from_file(out / "claims-v1.safetensors"))
-    assert head.head.labels == ["check-worthy"]
-    scores = head.scores(["Unemployment fell to 3.5 percent."], np.zeros((1, 512), np.float32))
-    assert 0.0 <= float(scores[0]) <= 1.0
+    assert ClaimAnalyzer(LinearHead.from_file(out / "claims-v1.safetensors")).head.labels == [
+        "check-worthy"
+    ]
+
+
+def test_claims_analyzer_scores_as_training_designed(tmp_path):
+    """The analyzer's blockwise scoring equals the training design matrix times the weights."""
+    from narrascope.training import claims as training
+
+    texts = ["Unemployment fell to 3.5 percent in 2019.", "Thank you!", "We cut taxes, didn't we?"]
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3, 512)).astype(np.float32)
+    candidate = training.Candidate("all", 1.0, words=64, features=("number", "question"))
+    weights = rng.normal(size=(512 + 64 + 2, 1)).astype(np.float32)
+    head = LinearHead(
+        weights,
+        np.array([0.1], np.float32),
+        ["check-worthy"],
+        "claims-v1",
+        "use-multilingual-v3",
+        info={"words": 64, "features": ["number", "question"]},
+    )
+    expected = training.design(vectors, texts, candidate) @ weights[:, 0] + 0.1
+    got = ClaimAnalyzer(head).scores(texts, vectors)
+    assert np.allclose(got, 1 / (1 + np.exp(-expected)), atol=1e-5)
 
 
 def test_claims_evaluate_writes_submission_format(tmp_path):

@@ -2,17 +2,20 @@
 
 Trained on CLEF CheckThat! 2024 Task 1 (English debate and speech sentences labelled
 check-worthy or not; see `training/claims.py`). The head is linear over the shared sentence
-vector, concatenated with a few cheap surface features of the sentence (numbers, dates,
-quantities, comparatives, hedges, persons, questions) when cross-validation showed that they
-help; which features the head uses is stored in the head file. Sentences at or above the
-threshold chosen by cross-validation become `Layer.CLAIM` span annotations with their score;
-`attrs["features"]` names the surface cues that fired, so an analyst sees why.
+vector, concatenated with cheap features of the sentence text when cross-validation showed
+that they help: hashed word unigrams and bigrams (no vocabulary to store) and a few surface
+cues (numbers, dates, quantities, comparatives, hedges, persons, questions). Which blocks the
+head uses is stored in the head file (`info["words"]`, `info["features"]`). Sentences at or
+above the threshold chosen by cross-validation become `Layer.CLAIM` span annotations with
+their score; `attrs["features"]` names the surface cues that fired, so an analyst sees why.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import ClassVar
 
 import numpy as np
@@ -63,6 +66,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "proper_noun": re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+"),
 }
 FEATURES: tuple[str, ...] = (*CUES, "length")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:'\w+)?|[$%?!]")
 
 
 def claim_features(text: str) -> np.ndarray:
@@ -77,15 +81,23 @@ def fired(text: str) -> list[str]:
     return [name for name, pattern in CUES.items() if pattern.search(text)]
 
 
-def design_matrix(vectors: np.ndarray, texts: Sequence[str], features: Sequence[str]) -> np.ndarray:
-    """Sentence vectors with the named surface features appended, one row per text."""
-    if not features:
-        return vectors.astype(np.float32)
+def cue_matrix(texts: Sequence[str], features: Sequence[str]) -> np.ndarray:
+    """The named surface features of each text, shape (len(texts), len(features))."""
     index = [FEATURES.index(name) for name in features]
-    extra = np.stack([claim_features(t)[index] for t in texts]) if len(texts) else None
-    if extra is None:
-        return np.zeros((0, vectors.shape[1] + len(index)), dtype=np.float32)
-    return np.hstack([vectors.astype(np.float32), extra])
+    if not texts or not index:
+        return np.zeros((len(texts), len(index)), dtype=np.float32)
+    return np.stack([claim_features(t)[index] for t in texts])
+
+
+def word_hashes(text: str, dim: int) -> tuple[np.ndarray, float]:
+    """Hashed word unigrams and bigrams of `text` (numbers folded to `#`), and their common value.
+
+    The hash (CRC-32 modulo `dim`) needs no stored vocabulary; the value L2-normalises the row.
+    """
+    tokens = ["#" if t[0].isdigit() else t for t in _TOKEN.findall(text.lower())]
+    grams = set(tokens) | {f"{a} {b}" for a, b in pairwise(tokens)}
+    index = np.array(sorted({zlib.crc32(g.encode("utf-8")) % dim for g in grams}), dtype=np.int64)
+    return index, (1.0 / float(np.sqrt(len(index))) if len(index) else 0.0)
 
 
 class ClaimAnalyzer:
@@ -102,12 +114,16 @@ class ClaimAnalyzer:
         cut = head.thresholds[0] if head.thresholds is not None else 0.5
         self.threshold = float(cut if threshold is None else threshold)
         self.features: list[str] = list(head.info.get("features", []))
+        self.words = int(head.info.get("words", 0))  # width of the hashed word block, 0: none
+        # Weight rows: sentence vector, then hashed words, then surface cues.
+        self.vector_dim = head.weights.shape[0] - self.words - len(self.features)
 
     @classmethod
     def load(cls) -> ClaimAnalyzer:
         head = LinearHead.from_file(HEAD_FILE)
-        unknown = [f for f in head.info.get("features", []) if f not in FEATURES]
-        dim = head.weights.shape[0] - len(head.info.get("features", []))
+        features = head.info.get("features", [])
+        unknown = [f for f in features if f not in FEATURES]
+        dim = head.weights.shape[0] - len(features) - int(head.info.get("words", 0))
         if unknown or head.labels != [LABEL] or dim <= 0:
             raise ModelFileError(
                 f"{HEAD_FILE}: head does not match this version of the claims analyzer "
@@ -118,7 +134,20 @@ class ClaimAnalyzer:
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """Check-worthiness in [0, 1] for each sentence (one row of `vectors` per text)."""
-        return self.head.score(design_matrix(vectors, texts, self.features))[:, 0]
+        if len(texts) == 0:
+            return np.zeros(0, dtype=np.float32)
+        if vectors.shape[1] != self.vector_dim:
+            raise ValueError(f"head expects {self.vector_dim}-d vectors, got {vectors.shape[1]}")
+        weights = self.head.weights[:, 0].astype(np.float32)
+        logits = vectors.astype(np.float32) @ weights[: self.vector_dim] + self.head.bias[0]
+        if self.words:
+            block = weights[self.vector_dim : self.vector_dim + self.words]
+            for i, text in enumerate(texts):
+                index, value = word_hashes(text, self.words)
+                logits[i] += value * float(block[index].sum())
+        if self.features:
+            logits += cue_matrix(texts, self.features) @ weights[self.vector_dim + self.words :]
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
