@@ -1,0 +1,222 @@
+"""The JSON API under `/api/v1`: the same query functions the pages render, as JSON.
+
+Errors are `{"error": "..."}` with a fitting status; lists page with opaque keyset cursors
+(`next_cursor`); every list downloads whole as CSV or JSONL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from narrascope.store import Store
+from narrascope.web import analyze as analysis
+from narrascope.web import queries
+from narrascope.web.corpus_bridge import export_rows
+from narrascope.web.downloads import download
+from narrascope.web.queries import BadRequest, SearchParams
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from exc
+
+
+def search_params(
+    q: Annotated[str, Query(max_length=500, description="Full-text query.")] = "",
+    outlet: Annotated[str | None, Query(max_length=255)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    narrative: Annotated[str | None, Query(max_length=255)] = None,
+    technique: Annotated[str | None, Query(max_length=255)] = None,
+    entity: Annotated[str | None, Query(max_length=255)] = None,
+    speaker: Annotated[str | None, Query(max_length=255)] = None,
+    date_from: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=2000, description="`next_cursor` of the page before.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 25,
+) -> SearchParams:
+    """The search request from query parameters (empty form fields count as absent)."""
+    return SearchParams(
+        q=q,
+        outlet=outlet or None,
+        language=language or None,
+        narrative=narrative or None,
+        technique=technique or None,
+        entity=entity or None,
+        speaker=speaker or None,
+        date_from=_date(date_from, "date_from"),
+        date_to=_date(date_to, "date_to"),
+        cursor=cursor or None,
+        limit=limit,
+    )
+
+
+Search = Annotated[SearchParams, Depends(search_params)]
+
+
+@router.get("/dashboard", summary="Corpus counts and overview panels")
+def dashboard(request: Request, outlet: str | None = None) -> dict[str, Any]:
+    return queries.dashboard(store_of(request), outlet=outlet or None).json()
+
+
+@router.get("/documents/{doc_id}", summary="One article with every annotation (the reader)")
+def document(request: Request, doc_id: str) -> dict[str, Any]:
+    return queries.reader(store_of(request), request.app.state.definitions, doc_id).json()
+
+
+@router.get("/search", summary="Search with facets; one page, `next_cursor` for the next")
+def search(request: Request, params: Search) -> dict[str, Any]:
+    return queries.search(store_of(request), params).json()
+
+
+@router.get("/search/download", summary="Every result of a search, streamed as CSV or JSONL")
+def search_download(
+    request: Request,
+    params: Search,
+    format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
+) -> StreamingResponse:
+    store = store_of(request)
+    queries.search(store, params)  # a bad cursor or filter fails here, before streaming starts
+    return download(queries.all_results(store, params), fmt=format, name="narrascope-search")
+
+
+@router.get("/outlets", summary="Every outlet with its counts (corpus view)")
+def outlets(request: Request) -> dict[str, Any]:
+    return queries.outlets(store_of(request)).json()
+
+
+@router.get("/outlets/{name:path}", summary="An outlet's profile and latest documents")
+def outlet(request: Request, name: str) -> dict[str, Any]:
+    return queries.outlet(store_of(request), name).json()
+
+
+@router.get("/entities/{entity_id}", summary="Where an entity is quoted and how it is cast")
+def entity(request: Request, entity_id: str) -> dict[str, Any]:
+    return queries.entity(store_of(request), entity_id).json()
+
+
+@router.get("/panels/{name}/download", summary="A dashboard panel's rows as CSV or JSONL")
+def panel_download(
+    request: Request, name: str, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv"
+) -> StreamingResponse:
+    if name not in queries.DASHBOARD_PANELS:
+        raise queries.NotFound(f"no panel {name!r}")
+    path, kwargs = queries.DASHBOARD_PANELS[name]
+    from narrascope.web.corpus_bridge import call
+
+    panel = call(path, store_of(request), **kwargs)
+    if not panel.ok:
+        raise queries.NotFound(f"{name}: {panel.missing}")
+    rows = export_rows(panel.data, name)
+    return download(rows, fmt=format, name=f"narrascope-{name}")
+
+
+ANALYZE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string", "description": "Pasted article text."},
+                        "url": {"type": "string", "description": "An http(s) article URL."},
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "HTML, text, WARC, feed, JSONL or CSV files.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def read_analyze_form(request: Request) -> tuple[str, str, list[analysis.Upload]]:
+    """The Analyze form's text, URL and files, refusing anything over the caps (413/411)."""
+    limits: analysis.Limits = request.app.state.limits
+    length = request.headers.get("content-length")
+    if length is None:
+        raise AnalyzeRefused(411, "a Content-Length header is required")
+    if not length.isdigit() or int(length) > limits.max_total_bytes + 1_000_000:
+        raise AnalyzeRefused(413, f"request larger than {limits.max_total_bytes} bytes")
+    try:
+        form = await request.form(
+            max_files=limits.max_files, max_fields=10, max_part_size=4 * limits.max_text_chars
+        )
+    except Exception as exc:  # starlette raises its own HTTPException/MultiPartException here
+        raise AnalyzeRefused(
+            413 if "Too many" in str(exc) else 400, str(getattr(exc, "detail", exc))
+        ) from exc
+    uploads = []
+    for item in form.getlist("files"):
+        if isinstance(item, str):
+            continue
+        data = await item.read(limits.max_file_bytes + 1)
+        if data or item.filename:
+            uploads.append(analysis.Upload(item.filename or "upload", data))
+    text, url = form.get("text") or "", form.get("url") or ""
+    await form.close()
+    return (text if isinstance(text, str) else ""), (url if isinstance(url, str) else ""), uploads
+
+
+class AnalyzeRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def run_analysis(request: Request) -> analysis.Outcome:
+    """Parse the form and run the pipeline on it in a worker thread, one analysis at a time."""
+    text, url, uploads = await read_analyze_form(request)
+    holder = request.app.state.analysis
+
+    def work() -> analysis.Outcome:
+        with holder.lock:
+            return analysis.run(
+                store_of(request),
+                holder.get(),
+                text=text,
+                url=url,
+                uploads=uploads,
+                limits=request.app.state.limits,
+                allow_private=request.app.state.allow_private,
+            )
+
+    try:
+        return await run_in_threadpool(work)
+    except analysis.TooLarge as exc:
+        raise AnalyzeRefused(413, str(exc)) from exc
+    except ValueError as exc:
+        raise AnalyzeRefused(400, str(exc)) from exc
+
+
+@router.post(
+    "/analyze", summary="Analyze pasted text, a URL or uploaded files", openapi_extra=ANALYZE_BODY
+)
+async def analyze(request: Request) -> dict[str, Any]:
+    outcome = await run_analysis(request)
+    store = store_of(request)
+    docs = [store.document(i) for i in outcome.doc_ids]
+    return {
+        "documents": [queries.summary(d) for d in docs if d is not None],
+        "problems": [{"source": s, "reason": r} for s, r in outcome.problems],
+    }

@@ -1,0 +1,251 @@
+"""The FastAPI app: pages and `/api/v1` over one store, with the security around them.
+
+`create_app(db)` opens the store once and wires the routers (`pages`, `api`), the static
+assets, a strict Content-Security-Policy, a Host check against DNS rebinding, a same-origin
+check on form posts, and an optional token (required by `serve` off loopback).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from narrascope.pipeline import DocumentAnalysis
+from narrascope.store import Store
+from narrascope.web.analyze import Limits
+from narrascope.web.api import AnalyzeRefused
+from narrascope.web.definitions import Definitions
+from narrascope.web.queries import BadRequest, NotFound, highlight_parts, safe_url
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+TOKEN_COOKIE = "narrascope_token"  # noqa: S105 - the cookie's name, not a secret
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class AnalysisHolder:
+    """Builds the pipeline's `DocumentAnalysis` (models loaded) on first use, once, and keeps it."""
+
+    def __init__(self, factory: Callable[[], DocumentAnalysis]) -> None:
+        self.factory = factory
+        self._analysis: DocumentAnalysis | None = None
+        self.lock = threading.Lock()  # also serialises analyses: one at a time on a laptop
+
+    def get(self) -> DocumentAnalysis:
+        if self._analysis is None:
+            self._analysis = self.factory()
+        return self._analysis
+
+
+def default_analysis(only: Sequence[str] | None = None) -> DocumentAnalysis:
+    """Every available analyzer (or `only` these), loaded, as `narrascope analyze` runs them."""
+    from narrascope.analyzers import select
+
+    return DocumentAnalysis([cls.load() for cls in select(only)])
+
+
+def templates() -> Jinja2Templates:
+    """The page templates, autoescaped, with the few filters they use."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["highlight"] = highlight_parts
+    env.filters["label"] = lambda value: str(value).replace("_", " ")
+    env.filters["score"] = lambda value: f"{float(value):.2f}"
+    env.filters["day"] = lambda value: str(value)[:10] if value else "undated"
+    return Jinja2Templates(env=env)
+
+
+def create_app(
+    db: str | Path,
+    *,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    analysis: Callable[[], DocumentAnalysis] | None = None,
+    limits: Limits | None = None,
+    allow_private: bool = False,
+) -> FastAPI:
+    """The web app over the database `db`.
+
+    `token`: when given, every request must carry it (`Authorization: Bearer`, the cookie a
+    `?token=` visit sets). `allowed_hosts`: Host header values accepted (None: any, for tests
+    and reverse proxies). `analysis`: builds the models the Analyze page runs (default: all).
+    """
+    store = Store.open(db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="Narrascope",
+        version="1",
+        description="Techniques, narratives, roles, quotes, claims and copies of a news corpus.",
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI would load scripts from a CDN; the schema is at /api/v1/openapi.json
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.store = store
+    app.state.definitions = Definitions.load()
+    app.state.templates = templates()
+    app.state.analysis = AnalysisHolder(analysis or default_analysis)
+    app.state.limits = limits or Limits()
+    app.state.allow_private = allow_private
+
+    _guard(app, token=token, allowed_hosts=allowed_hosts)
+    _errors(app)
+    from narrascope.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """`{"error": message}` for the API, an error page for a browser."""
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status, headers=SECURITY_HEADERS)
+    page = request.app.state.templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+    page.headers.update(SECURITY_HEADERS)
+    return page
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "body"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        return error_response(request, 422, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error_response(request, 404, str(exc))
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> Response:
+        return error_response(request, 400, str(exc))
+
+    @app.exception_handler(AnalyzeRefused)
+    async def refused(request: Request, exc: AnalyzeRefused) -> Response:
+        return error_response(request, exc.status, exc.message)
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a state-changing request comes from our own pages (no cross-site form posts)."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _guard(app: FastAPI, *, token: str | None, allowed_hosts: Sequence[str] | None) -> None:
+    hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        host = request.headers.get("host", "").lower()
+        if hosts is not None and host not in hosts and host.rsplit(":", 1)[0] not in hosts:
+            return error_response(request, 421, f"unexpected Host header {host[:100]!r}")
+        if token is not None:
+            given = request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("bearer "):
+                given = auth[7:].strip()
+            if not secrets.compare_digest(given.encode(), token.encode()):
+                return error_response(request, 401, "a valid token is required (?token=…)")
+            if request.query_params.get("token") and request.method == "GET":
+                # Move the token from the URL into a cookie, so it leaves no trace in history.
+                query = urlencode(
+                    [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+                )
+                target = request.url.path + (f"?{query}" if query else "")
+                response: Response = RedirectResponse(target, status_code=303)
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+                response.headers.update(SECURITY_HEADERS)
+                return response
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+            return error_response(request, 403, "cross-site request refused")
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to `host` keeps the server on this machine."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    db: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the web app with uvicorn; off loopback a token is required (one is made if not given)."""
+    import uvicorn
+
+    if not is_loopback(host) and not token:
+        token = secrets.token_urlsafe(24)
+    allowed = None
+    if is_loopback(host):
+        allowed = ["127.0.0.1", "localhost", "[::1]", "::1", host]
+    app = create_app(db, token=token, allowed_hosts=allowed)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    if on_ready:
+        on_ready(url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,217 @@
+"""Calls into `narrascope.corpus` (the corpus view), tolerating parts that have not landed yet.
+
+The web app never aggregates over the store itself: dashboard, search, outlet and entity pages
+call the corpus view's functions by their documented names. A function that is missing (not
+built, or its tables not computed yet) gives a `Panel` that says so instead of an error page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Panel:
+    """What one corpus-view call gave: its data, or why there is none."""
+
+    name: str
+    data: Any = None
+    missing: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def json(self) -> dict[str, Any]:
+        if self.missing:
+            return {"available": False, "reason": self.missing}
+        return {"available": True, "data": plain(self.data)}
+
+
+def corpus_function(path: str) -> Any | None:
+    """`narrascope.corpus.<module>.<name>` for `path` = "module.name", or None if absent."""
+    module_name, _, name = path.rpartition(".")
+    try:
+        module = importlib.import_module(f"narrascope.corpus.{module_name}")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def call(path: str, *args: Any, **kwargs: Any) -> Panel:
+    """Call a corpus-view function; a Panel that says "not computed yet" when it cannot answer."""
+    function = corpus_function(path)
+    if function is None:
+        return Panel(path, missing="not computed yet (the corpus view has no " + path + ")")
+    try:
+        return Panel(path, function(*args, **kwargs))
+    except Exception as exc:
+        # The corpus view is built alongside the web app and its tables may be missing from an
+        # older store: one panel saying so beats an error page for the whole dashboard.
+        log.exception("corpus.%s failed", path)
+        return Panel(path, missing=f"not computed yet ({type(exc).__name__}: {exc})")
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, enums, dates, tuples and iterators as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset) or (
+        hasattr(value, "__iter__") and hasattr(value, "__next__")
+    ):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    return value
+
+
+def link(text: Any, href: str) -> dict[str, str]:
+    """A table cell that links (`href` built by us from ids, never taken from article data)."""
+    return {"text": str(text), "href": href}
+
+
+def _q(value: Any) -> str:
+    return quote(str(value), safe="")
+
+
+def _storylines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "storyline": link(s["label"], f"/doc/{_q(s['label_doc_id'])}"),
+            "outlets": s["outlets"],
+            "documents": s["documents"],
+            "first seen": link(s.get("first_outlet") or "?", f"/doc/{_q(s['first_doc_id'])}"),
+            "when": str(s.get("first_seen") or "")[:10],
+        }
+        for s in items
+    ]
+
+
+def _copy_graph(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "copier": link(e["copier"], f"/outlet/{_q(e['copier'])}"),
+            "copies from": link(e["source"], f"/outlet/{_q(e['source'])}"),
+            "documents": e["documents"],
+            "words": e.get("words"),
+            "kinds": ", ".join(e.get("kinds") or []),
+        }
+        for e in data.get("edges", [])
+    ]
+
+
+def _outlets(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "outlet": link(o["name"], f"/outlet/{_q(o['name'])}"),
+            "documents": o["documents"],
+            "words": o.get("words"),
+            "first": str(o.get("first") or "")[:10],
+            "last": str(o.get("last") or "")[:10],
+        }
+        for o in items
+    ]
+
+
+def _quoted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "speaker": link(q["speaker"], f"/search?speaker={_q(q['speaker'])}"),
+            "quotes": q["quotes"],
+            "documents": q["documents"],
+        }
+        for q in items
+    ]
+
+
+def _counts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"label": c["label"], data.get("by", "key"): c["key"], "documents": c["documents"]}
+        for c in data.get("counts", [])
+    ]
+
+
+PROJECTIONS: dict[str, Any] = {
+    "storylines": _storylines,
+    "copy_graph": _copy_graph,
+    "outlets": _outlets,
+    "most_quoted": _quoted,
+    "narratives_over_time": _counts,
+    "narratives_by_outlet": _counts,
+    "technique_mix": _counts,
+}
+"""Panel name → the columns a table of it shows (links built from ids)."""
+
+
+def rows(
+    value: Any, name: str | None = None, *, limit: int = 50
+) -> tuple[list[str], list[list[Any]]]:
+    """Any list of records as (columns, rows) for a table; nested values as text."""
+    items = plain(value)
+    if name in PROJECTIONS:
+        # An unexpected shape falls back to the generic table.
+        with contextlib.suppress(KeyError, TypeError, AttributeError):
+            items = PROJECTIONS[name](items)
+    if isinstance(items, dict):
+        items = [{"key": k, "value": v} for k, v in items.items()]
+    if not isinstance(items, list):
+        items = [{"value": items}]
+    columns: list[str] = []
+    for item in items[:limit]:
+        for key in item if isinstance(item, dict) else ["value"]:
+            if key not in columns:
+                columns.append(key)
+    table = []
+    for item in items[:limit]:
+        record = item if isinstance(item, dict) else {"value": item}
+        table.append([_cell(record.get(c)) for c in columns])
+    return columns, table
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"text", "href"}:
+        return value
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, list | dict):
+        text = str(value)
+        return text if len(text) <= 160 else text[:157] + "…"
+    return value
+
+
+def export_rows(value: Any, name: str | None = None) -> list[dict[str, Any]]:
+    """Every row of a panel for a download: the table's columns, links as their text."""
+    items = plain(value)
+    if name in PROJECTIONS:
+        with contextlib.suppress(KeyError, TypeError, AttributeError):
+            items = PROJECTIONS[name](items)
+    if isinstance(items, dict):
+        items = [{"key": k, "value": v} for k, v in items.items()]
+    if not isinstance(items, list):
+        items = [items]
+    return [
+        {
+            k: v["text"] if isinstance(v, dict) and set(v) == {"text", "href"} else v
+            for k, v in r.items()
+        }
+        if isinstance(r, dict)
+        else {"value": r}
+        for r in items
+    ]

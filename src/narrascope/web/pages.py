@@ -1,0 +1,78 @@
+"""The analyst's web pages: each calls the query function its `/api/v1` twin calls, and renders it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from narrascope.web import charts, queries
+from narrascope.web.api import Search, run_analysis, store_of
+from narrascope.web.corpus_bridge import plain
+from narrascope.web.corpus_bridge import rows as table_rows
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(
+        request, template, {"table_rows": table_rows, "plain": plain, **context}
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(request: Request, outlet: str | None = None) -> HTMLResponse:
+    board = queries.dashboard(store_of(request), outlet=outlet or None)
+    return render(
+        request,
+        "dashboard.html",
+        board=board,
+        charts=charts.dashboard_charts(board),
+        page="dashboard",
+    )
+
+
+@router.get("/doc/{doc_id}", response_class=HTMLResponse)
+def reader_page(request: Request, doc_id: str) -> HTMLResponse:
+    reader = queries.reader(store_of(request), request.app.state.definitions, doc_id)
+    return render(request, "reader.html", r=reader, v=reader.view, page="reader")
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, params: Search) -> HTMLResponse:
+    result = queries.search(store_of(request), params)
+    return render(request, "search.html", params=params, result=result, page="search")
+
+
+@router.get("/outlet/{name:path}", response_class=HTMLResponse)
+def outlet_page(request: Request, name: str) -> HTMLResponse:
+    profile = queries.outlet(store_of(request), name)
+    return render(request, "profile.html", profile=profile, kind="Outlet", page="outlet")
+
+
+@router.get("/outlets", response_class=HTMLResponse)
+def outlets_page(request: Request) -> HTMLResponse:
+    panel = queries.outlets(store_of(request))
+    return render(request, "outlets.html", panel=panel, page="outlet")
+
+
+@router.get("/entity/{entity_id}", response_class=HTMLResponse)
+def entity_page(request: Request, entity_id: str) -> HTMLResponse:
+    profile = queries.entity(store_of(request), entity_id)
+    return render(request, "profile.html", profile=profile, kind="Entity", page="entity")
+
+
+@router.get("/analyze", response_class=HTMLResponse)
+def analyze_form(request: Request) -> HTMLResponse:
+    return render(request, "analyze.html", outcome=None, docs=[], page="analyze")
+
+
+@router.post("/analyze")
+async def analyze_submit(request: Request) -> Response:
+    outcome = await run_analysis(request)
+    if len(outcome.doc_ids) == 1 and not outcome.problems:
+        return RedirectResponse(f"/doc/{outcome.doc_ids[0]}", status_code=303)
+    store = store_of(request)
+    docs = [queries.summary(d) for d in map(store.document, outcome.doc_ids) if d is not None]
+    return render(request, "analyze.html", outcome=outcome, docs=docs, page="analyze")

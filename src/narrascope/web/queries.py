@@ -1,0 +1,401 @@
+"""The query functions behind every page and its JSON route: one function, two renderings.
+
+Each takes the `Store` (and the parsed request) and returns plain records; `pages.py` renders
+them as HTML and `api.py` as JSON. Per-document reads go through the `Store` API; anything
+across documents goes through the corpus view (`corpus_bridge`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from narrascope.model import Annotation, Document
+from narrascope.store import Store
+from narrascope.store.records import CopyEdge, Publication, StoreStats
+from narrascope.web.corpus_bridge import Panel, call, corpus_function, plain
+from narrascope.web.definitions import Definitions
+from narrascope.web.reader import ReaderView, reader_view
+
+MAX_PAGE = 200
+log = logging.getLogger(__name__)
+
+
+class NotFound(LookupError):
+    """The thing a request names is not in the store."""
+
+
+class BadRequest(ValueError):
+    """A request parameter that cannot be used (bad cursor, bad date, bad id)."""
+
+
+def safe_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) URL a page may link to, else None (javascript:, data:, …)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def summary(doc: Document) -> dict[str, Any]:
+    """A document's one-line record in lists and exports."""
+    return {
+        "id": doc.id,
+        "title": doc.title or doc.text[:90].replace("\n", " "),
+        "outlet": doc.outlet,
+        "published": doc.published.isoformat() if doc.published else None,
+        "language": doc.language,
+        "words": doc.word_count,
+        "url": doc.url,
+    }
+
+
+# -- reader ----------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class CopyRow:
+    """A copy relation seen from the reader's document."""
+
+    direction: str  # "copy of" (this one copies the other) or "copied by"
+    other: dict[str, Any]
+    kind: str
+    similarity: float
+
+
+@dataclass(slots=True)
+class Reader:
+    """The reader page: the view of the text plus publications, copies and storylines."""
+
+    view: ReaderView
+    annotations: list[Annotation]
+    publications: list[Publication]
+    copies: list[CopyRow]
+    cluster_size: int
+    storylines: Panel
+
+    def json(self) -> dict[str, Any]:
+        from narrascope.web.reader import annotation_json
+
+        v = self.view
+        return {
+            "document": {**summary(v.doc), "text": v.doc.text, "authors": list(v.doc.authors)},
+            "sentences": [list(s) for s in v.doc.sentences],
+            "paragraphs": [list(p) for p in v.doc.paragraphs],
+            "annotations": [annotation_json(a) for a in self.annotations],
+            "legend": plain(v.legend),
+            "publications": [
+                {
+                    "outlet": p.outlet,
+                    "url": p.url,
+                    "published": p.published.isoformat() if p.published else None,
+                    "location": p.location,
+                    "record": p.record,
+                }
+                for p in self.publications
+            ],
+            "copies": plain(self.copies),
+            "cluster_size": self.cluster_size,
+            "storylines": self.storylines.json(),
+        }
+
+
+def _copy_rows(store: Store, doc_id: str, edges: list[CopyEdge]) -> list[CopyRow]:
+    rows = []
+    for edge in edges[:50]:
+        mine = edge.copy_id == doc_id
+        other_id = edge.original_id if mine else edge.copy_id
+        other = store.document(other_id)
+        rows.append(
+            CopyRow(
+                "copy of" if mine else "copied by",
+                summary(other) if other else {"id": other_id, "title": other_id},
+                edge.kind,
+                float(edge.similarity),
+            )
+        )
+    return rows
+
+
+def reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
+    """Everything the reader shows for the document with this id (or unique prefix)."""
+    doc = store.document(doc_id)
+    if doc is None:
+        raise NotFound(f"no document {doc_id!r}")
+    anns = list(store.annotations(doc.id))
+    cluster = store.cluster(doc.id)
+    return Reader(
+        view=reader_view(doc, anns, defs),
+        annotations=anns,
+        publications=store.sources(doc.id),
+        copies=_copy_rows(store, doc.id, list(store.copies(doc.id))),
+        cluster_size=cluster.size if cluster else 1,
+        storylines=call("storylines.storylines_for", store, doc.id),
+    )
+
+
+# -- dashboard -------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Dashboard:
+    stats: StoreStats
+    panels: dict[str, Panel]
+    outlet: str | None = None
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "outlet": self.outlet,
+            "stats": plain(self.stats),
+            "panels": {name: panel.json() for name, panel in self.panels.items()},
+        }
+
+
+DASHBOARD_PANELS = {
+    "narratives_over_time": ("counts.narrative_counts", {"by": "day"}),
+    "narratives_by_outlet": ("counts.narrative_counts", {"by": "outlet"}),
+    "technique_mix": ("counts.technique_counts", {"by": "outlet"}),
+    "outlets": ("profiles.outlets", {}),
+    "storylines": ("storylines.storylines", {}),
+    "copy_graph": ("copies.copy_graph", {}),
+    "most_quoted": ("quotes.most_quoted", {}),
+}
+
+
+def dashboard(store: Store, *, outlet: str | None = None) -> Dashboard:
+    """Corpus counts and the corpus view's overview panels (narratives over time of one outlet)."""
+    panels = {}
+    for name, (path, kwargs) in DASHBOARD_PANELS.items():
+        if name == "narratives_over_time" and outlet:
+            kwargs = {**kwargs, "outlet": outlet}
+        panels[name] = call(path, store, **kwargs)
+    return Dashboard(stats=store.stats(), panels=panels, outlet=outlet)
+
+
+# -- search ----------------------------------------------------------------------------------------
+FACETS = ("outlet", "language", "narrative", "technique", "entity", "speaker")
+
+
+@dataclass(slots=True)
+class SearchParams:
+    """A search request: text, facet filters, date range, and where in the results to go on."""
+
+    q: str = ""
+    outlet: str | None = None
+    language: str | None = None
+    narrative: str | None = None
+    technique: str | None = None
+    entity: str | None = None
+    speaker: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+    def __post_init__(self) -> None:
+        self.limit = max(1, min(int(self.limit), MAX_PAGE))
+        self.q = (self.q or "").strip()
+
+    def filters(self) -> dict[str, Any]:
+        """The non-empty filters (for links and for the corpus view's query)."""
+        out: dict[str, Any] = {"q": self.q} if self.q else {}
+        for name in (*FACETS, "date_from", "date_to"):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                out[name] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+
+@dataclass(slots=True)
+class SearchResult:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None = None
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    note: str = ""
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "results": self.rows,
+            "next_cursor": self.next_cursor,
+            "total": self.total,
+            "facets": {
+                k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()
+            },
+            "note": self.note,
+        }
+
+
+def encode_cursor(value: Any) -> str:
+    raw = json.dumps(value, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"bad cursor {cursor[:40]!r}") from exc
+
+
+def search(store: Store, params: SearchParams, *, facets: bool = True) -> SearchResult:
+    """One page of search results with facet counts; `next_cursor` continues it (keyset)."""
+    corpus_search = corpus_function("search.search")
+    query_class = corpus_function("search.SearchQuery")
+    if corpus_search is None or query_class is None:
+        return _browse(store, params)
+    try:
+        return _corpus_search(store, params, corpus_search, query_class, facets=facets)
+    except BadRequest:
+        raise
+    except Exception as exc:  # the corpus view's index not built for this store (yet)
+        log.exception("corpus search failed")
+        if params.cursor:
+            raise BadRequest(f"search unavailable: {type(exc).__name__}: {exc}") from exc
+        result = _browse(store, params)
+        result.note = (
+            f"Full-text search unavailable ({type(exc).__name__}: {exc}); listing documents."
+        )
+        return result
+
+
+def _browse(store: Store, params: SearchParams) -> SearchResult:
+    """Documents by id, filtered by outlet and language: the list until full-text search lands."""
+    after = None
+    if params.cursor:
+        after = decode_cursor(params.cursor)
+        if not isinstance(after, str):
+            raise BadRequest("bad cursor")
+    docs = list(
+        store.documents(
+            outlet=params.outlet, language=params.language, after_id=after, limit=params.limit + 1
+        )
+    )
+    more = len(docs) > params.limit
+    docs = docs[: params.limit]
+    unsupported = [
+        k
+        for k in ("q", "narrative", "technique", "entity", "speaker", "date_from", "date_to")
+        if params.filters().get(k)
+    ]
+    note = (
+        "Full-text search and these filters come with the corpus view, not built yet: "
+        + ", ".join(unsupported)
+        if unsupported
+        else ""
+    )
+    return SearchResult(
+        rows=[summary(d) for d in docs],
+        next_cursor=encode_cursor(docs[-1].id) if more and docs else None,
+        note=note,
+    )
+
+
+def _corpus_search(
+    store: Store, params: SearchParams, run: Any, query_class: Any, *, facets: bool
+) -> SearchResult:
+    names = {f.name for f in dataclasses.fields(query_class)}
+    values: dict[str, Any] = {}
+    for key, value in {
+        **dataclasses.asdict(params),
+        "text": params.q,
+        "query": params.q,
+        "after": params.cursor,
+        "since": params.date_from,
+        "until": params.date_to,
+    }.items():
+        if key in names and value not in (None, ""):
+            values[key] = value
+    try:
+        page = run(store, query_class(**values), facets=facets)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    data = plain(page)
+    hits = next((data[k] for k in ("hits", "results", "rows", "documents") if k in data), [])
+    cursor = next((data[k] for k in ("next_cursor", "cursor", "next") if k in data), None)
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name, counts in (data.get("facets") or {}).items():
+        if isinstance(counts, dict):
+            facets[name] = sorted(
+                ((str(k), int(v)) for k, v in counts.items()), key=lambda kv: -kv[1]
+            )
+        elif isinstance(counts, list):
+            facets[name] = [
+                (str(c.get("value")), int(c.get("count", 0)))
+                if isinstance(c, dict)
+                else (str(c[0]), int(c[1]))
+                for c in counts
+            ]
+    return SearchResult(
+        rows=[h if isinstance(h, dict) else {"value": h} for h in hits],
+        next_cursor=cursor,
+        total=data.get("total"),
+        facets=facets,
+    )
+
+
+def all_results(store: Store, params: SearchParams) -> Iterator[dict[str, Any]]:
+    """Every result of a search, page after page (for downloads; no row cap)."""
+    params = dataclasses.replace(params, limit=MAX_PAGE)
+    while True:
+        page = search(store, params, facets=False)
+        yield from page.rows
+        if not page.next_cursor or not page.rows:
+            return
+        params = dataclasses.replace(params, cursor=page.next_cursor)
+
+
+# -- outlets and entities --------------------------------------------------------------------------
+@dataclass(slots=True)
+class Profile:
+    name: str
+    profile: Panel
+    documents: list[dict[str, Any]]
+
+    def json(self) -> dict[str, Any]:
+        return {"name": self.name, "profile": self.profile.json(), "documents": self.documents}
+
+
+def outlets(store: Store) -> Panel:
+    return call("profiles.outlets", store)
+
+
+def outlet(store: Store, name: str) -> Profile:
+    """An outlet's profile from the corpus view, and its latest documents."""
+    docs = [summary(d) for d in store.documents(outlet=name, limit=50)]
+    profile = call("profiles.outlet_profile", store, name)
+    if not docs and (not profile.ok or profile.data is None):
+        raise NotFound(f"no outlet {name!r}")
+    return Profile(name, profile, docs)
+
+
+def entity(store: Store, entity_id: str) -> Profile:
+    """An entity's profile: where it is quoted and how it is cast (from the corpus view)."""
+    profile = call("profiles.entity_profile", store, entity_id)
+    if profile.ok and profile.data is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    name = getattr(profile.data, "name", None) or entity_id
+    return Profile(str(name), profile, [])
+
+
+def highlight_parts(text: str, spans: Any) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, highlighted) at the half-open `spans` (for the search snippets)."""
+    parts, last = [], 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans or ()):
+        start, end = max(start, last), min(end, len(text))
+        if start >= end:
+            continue
+        if start > last:
+            parts.append((text[last:start], False))
+        parts.append((text[start:end], True))
+        last = end
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
