@@ -1,0 +1,469 @@
+"""Storylines: sentences that say the same thing across documents, followed through time.
+
+A storyline is a cluster of sentences from at least two documents whose vectors (the stored
+sentence vectors, one encoder pass) lie close together and whose documents appeared within a
+time window of each other. It is kept up to date incrementally: each update reads only the
+documents added since the last one, joins their sentences to storylines seen in the window
+(running centroids), and clusters the rest with the unassigned sentences of recent documents.
+Ids are the hash of a storyline's first sentence, so they survive new documents and runs are
+deterministic; a full rebuild hands old ids on to the new clusters nearest their old centroids.
+
+Copies (near duplicates, partial reuse) are not storylines: sentence pairs between copies are
+ignored, since the copies view shows them. An outlet that is unknown counts as one outlet per
+document: two unnamed sites cannot be assumed to be one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from narrascope.model import Layer
+from narrascope.store import Store
+from narrascope.store.corpus import MemberRow, StorylineRow
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineSettings:
+    """How close two sentences must be (cosine) and how near in time their documents."""
+
+    threshold: float = 0.6
+    window_days: float = 10.0
+    min_chars: int = 40  # shorter sentences ("He said so.") say too little to follow
+    max_chars: int = 600
+    batch: int = 500  # documents per incremental step
+    match: float = 0.75  # a rebuilt cluster inherits an old id at least this close
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineSentence:
+    """One member sentence; `start`/`end` index its document's text."""
+
+    doc_id: str
+    sentence: int
+    start: int
+    end: int
+    text: str
+    outlet: str | None
+    published: datetime | None
+    similarity: float
+
+
+@dataclass(slots=True)
+class Storyline:
+    """Sentences saying the same thing across documents, with who said it first."""
+
+    id: str
+    label: str  # the member sentence closest to the centroid
+    label_doc_id: str
+    members: int
+    documents: int
+    outlets: int
+    first_doc_id: str
+    first_outlet: str | None
+    first_seen: datetime  # publication time (or, undated, the time it was added)
+    last_seen: datetime
+    narratives: dict[str, int] = field(default_factory=dict)  # label → member sentences
+    by_outlet: dict[str, int] = field(default_factory=dict)  # outlet → member sentences
+    sentences: list[StorylineSentence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What one `update_storylines` did."""
+
+    documents: int = 0
+    sentences: int = 0  # candidate sentences of the new documents
+    created: int = 0
+    grown: int = 0
+    members: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} new documents ({self.sentences} sentences) in {self.seconds:.1f} s:"
+            f" {self.created} new storylines, {self.grown} grown, {self.members} sentences joined"
+        )
+
+
+@dataclass(slots=True)
+class _Cand:
+    doc_id: str
+    idx: int
+    at: datetime
+    outlet: str | None
+    vector: np.ndarray
+    start: int
+    end: int
+
+
+def _seed_id(doc_id: str, idx: int) -> str:
+    return hashlib.sha256(f"storyline:{doc_id}:{idx}".encode()).hexdigest()[:16]
+
+
+def _source(outlet: str | None, doc_id: str) -> str:
+    return outlet if outlet else f"?{doc_id}"
+
+
+def _candidates(
+    store: Store,
+    docs: Sequence[tuple[str, datetime, str | None]],
+    s: StorylineSettings,
+    skip: set[tuple[str, int]] = frozenset(),  # type: ignore[assignment]
+) -> list[_Cand]:
+    ids = [d for d, _, _ in docs]
+    vectors = store.corpus.vectors_of(ids)
+    spans = store.corpus.sentence_spans(ids)
+    out: list[_Cand] = []
+    for doc_id, at, outlet in docs:
+        matrix, doc_spans = vectors.get(doc_id), spans.get(doc_id, [])
+        if matrix is None or len(matrix) != len(doc_spans):
+            continue
+        seen: set[bytes] = set()
+        for idx, (start, end) in enumerate(doc_spans):
+            if not s.min_chars <= end - start <= s.max_chars or (doc_id, idx) in skip:
+                continue
+            key = matrix[idx].astype(np.float16).tobytes()  # a repeated sentence, kept once
+            if key in seen:
+                continue
+            seen.add(key)
+            vector = matrix[idx] / (float(np.linalg.norm(matrix[idx])) or 1.0)
+            out.append(_Cand(doc_id, idx, at, outlet, vector, start, end))
+    return out
+
+
+def update_storylines(
+    store: Store,
+    *,
+    settings: StorylineSettings | None = None,
+    rebuild: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> UpdateReport:
+    """Bring storylines up to date with the documents added since the last update.
+
+    Only new documents are read, with the vectors of documents in their time window. With
+    `rebuild`, everything is clustered again and old ids pass to the nearest new clusters.
+    """
+    s = settings or StorylineSettings()
+    started = time.perf_counter()
+    report = UpdateReport()
+    old: list[StorylineRow] = []
+    if rebuild:
+        old = store.corpus.storyline_rows()
+        store.corpus.clear_storylines()
+    claimed: set[str] = set()
+    while True:
+        pending = store.corpus.pending_storyline_docs(limit=s.batch)
+        if not pending:
+            break
+        _step(store, pending, s, report, old, claimed)
+        report.documents += len(pending)
+        if on_progress:
+            on_progress(len(pending))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _step(
+    store: Store,
+    pending: list[tuple[str, datetime, str | None]],
+    s: StorylineSettings,
+    report: UpdateReport,
+    old: list[StorylineRow],
+    claimed: set[str],
+) -> None:
+    window = timedelta(days=s.window_days)
+    t0, t1 = pending[0][1], pending[-1][1]
+    new = _candidates(store, pending, s)
+    report.sentences += len(new)
+    active = {row.id: row for row in store.corpus.active_storylines(t0 - window, t1 + window)}
+    joins: dict[str, list[tuple[_Cand, float]]] = defaultdict(list)
+    rest = _join_existing(new, list(active.values()), window, s.threshold, joins)
+    new_ids = {d for d, _, _ in pending}
+    recent = [
+        d
+        for d in store.corpus.storyline_docs_between(t0 - window, t1 + window)
+        if d[0] not in new_ids
+    ]
+    assigned = store.corpus.assigned_sentences([d for d, _, _ in recent])
+    pool_old = _candidates(store, recent, s, skip=assigned)
+    copies = store.corpus.copy_pairs(list(new_ids))
+    clusters = _cluster(rest, pool_old, window, s.threshold, copies)
+    rows: list[StorylineRow] = []
+    members: list[tuple[str, str, int, float]] = []
+    narratives = _NarrativeIndex(store)
+    taken = set(active)
+    for cluster in clusters:
+        if len({c.doc_id for c in cluster}) < 2:
+            continue
+        row = _new_row(cluster, old, claimed, taken, s.match)
+        taken.add(row.id)
+        centroid = row.centroid
+        for c in cluster:
+            members.append((row.id, c.doc_id, c.idx, float(c.vector @ centroid)))
+        row.narratives = narratives.count(cluster)
+        rows.append(row)
+        report.created += 1
+    existing = store.corpus.storyline_members(list(joins))
+    by_id: dict[str, list[MemberRow]] = defaultdict(list)
+    for m in existing:
+        by_id[m.storyline_id].append(m)
+    for sid, joined in sorted(joins.items()):
+        row = active[sid]
+        _grow(row, joined, by_id[sid], narratives)
+        members += [(sid, c.doc_id, c.idx, sim) for c, sim in joined]
+        rows.append(row)
+        report.grown += 1
+    report.members += len(members)
+    store.corpus.write_storylines(rows, members, [(d, at) for d, at, _ in pending])
+
+
+def _join_existing(
+    new: list[_Cand],
+    active: list[StorylineRow],
+    window: timedelta,
+    threshold: float,
+    joins: dict[str, list[tuple[_Cand, float]]],
+) -> list[_Cand]:
+    """Join new sentences to the nearest storyline in their window; returns the rest."""
+    if not active or not new:
+        return list(new)
+    centroids = np.stack([row.centroid for row in active]).astype(np.float32)
+    rest = []
+    for start in range(0, len(new), 2048):
+        block = new[start : start + 2048]
+        sims = np.stack([c.vector for c in block]) @ centroids.T
+        for c, row_sims in zip(block, sims, strict=True):
+            target = None
+            for j in np.argsort(-row_sims, kind="stable")[:5]:
+                if row_sims[j] < threshold:
+                    break
+                row = active[j]
+                if row.last_seen >= c.at - window and row.first_seen <= c.at + window:
+                    target = (row.id, float(row_sims[j]))
+                    break
+            if target is None:
+                rest.append(c)
+            else:
+                joins[target[0]].append((c, target[1]))
+    return rest
+
+
+def _cluster(
+    new: list[_Cand],
+    old: list[_Cand],
+    window: timedelta,
+    threshold: float,
+    copies: set[frozenset[str]],
+) -> list[list[_Cand]]:
+    """Leader clustering over sentences that have a close sentence in another document."""
+    pool = old + new
+    if not new or len(pool) < 2:
+        return []
+    pool_vectors = np.stack([c.vector for c in pool]).astype(np.float32)
+    pool_days = np.array([c.at.timestamp() / 86400 for c in pool])
+    pool_docs = np.array([c.doc_id for c in pool])
+    limit = window.total_seconds() / 86400
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    offset = len(old)
+    for start in range(0, len(new), 1024):
+        rows = np.arange(offset + start, offset + min(start + 1024, len(new)))
+        sims = pool_vectors[rows] @ pool_vectors.T
+        sims[np.abs(pool_days[rows][:, None] - pool_days[None, :]) > limit] = -1
+        sims[pool_docs[rows][:, None] == pool_docs[None, :]] = -1
+        for i, j in zip(*np.nonzero(sims >= threshold), strict=True):
+            a, b = int(rows[i]), int(j)
+            if copies and frozenset((pool[a].doc_id, pool[b].doc_id)) in copies:
+                continue
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    nodes = sorted(neighbours, key=lambda k: (pool[k].at, pool[k].doc_id, pool[k].idx))
+    cluster_of: dict[int, int] = {}
+    sums: list[np.ndarray] = []
+    clusters: list[list[_Cand]] = []
+    for node in nodes:
+        vector = pool_vectors[node]
+        best, best_sim = -1, threshold
+        for k in sorted({cluster_of[n] for n in neighbours[node] if n in cluster_of}):
+            centroid = sums[k] / (float(np.linalg.norm(sums[k])) or 1.0)
+            sim = float(vector @ centroid)
+            if sim >= best_sim:
+                best, best_sim = k, sim
+        if best < 0:
+            best = len(clusters)
+            clusters.append([])
+            sums.append(np.zeros_like(vector))
+        cluster_of[node] = best
+        clusters[best].append(pool[node])
+        sums[best] = sums[best] + vector
+    return clusters
+
+
+def _new_row(
+    cluster: list[_Cand],
+    old: list[StorylineRow],
+    claimed: set[str],
+    taken: set[str],
+    match: float,
+) -> StorylineRow:
+    ordered = sorted(cluster, key=lambda c: (c.at, c.doc_id, c.idx))
+    total = np.sum([c.vector for c in ordered], axis=0)
+    centroid = total / (float(np.linalg.norm(total)) or 1.0)
+    sid = _seed_id(ordered[0].doc_id, ordered[0].idx)
+    if old:
+        sims = [(float(row.centroid @ centroid), row.id) for row in old if row.id not in claimed]
+        best = max(sims, default=(0.0, ""))
+        if best[0] >= match:
+            sid = best[1]
+            claimed.add(sid)
+    while sid in taken:
+        sid = hashlib.sha256(sid.encode()).hexdigest()[:16]
+    central = max(ordered, key=lambda c: float(c.vector @ centroid))
+    first = ordered[0]
+    return StorylineRow(
+        id=sid,
+        label="",
+        label_doc_id=central.doc_id,
+        label_start=central.start,
+        label_end=central.end,
+        label_vector=central.vector,
+        vector_sum=total,
+        members=len(ordered),
+        documents=len({c.doc_id for c in ordered}),
+        outlets=len({_source(c.outlet, c.doc_id) for c in ordered}),
+        first_doc_id=first.doc_id,
+        first_outlet=first.outlet,
+        first_seen=first.at,
+        last_seen=ordered[-1].at,
+    )
+
+
+def _grow(
+    row: StorylineRow,
+    joined: list[tuple[_Cand, float]],
+    existing: list[MemberRow],
+    narratives: _NarrativeIndex,
+) -> None:
+    cands = [c for c, _ in joined]
+    row.vector_sum = row.vector_sum + np.sum([c.vector for c in cands], axis=0)
+    centroid = row.centroid
+    best = max(cands, key=lambda c: float(c.vector @ centroid))
+    if float(best.vector @ centroid) > float(row.label_vector @ centroid):
+        row.label, row.label_doc_id = "", best.doc_id
+        row.label_start, row.label_end, row.label_vector = best.start, best.end, best.vector
+    row.members += len(cands)
+    docs = {m.doc_id for m in existing} | {c.doc_id for c in cands}
+    row.documents = len(docs)
+    row.outlets = len(
+        {_source(m.outlet, m.doc_id) for m in existing}
+        | {_source(c.outlet, c.doc_id) for c in cands}
+    )
+    first = min(cands, key=lambda c: (c.at, c.doc_id))
+    if (first.at, first.doc_id) < (row.first_seen, row.first_doc_id):
+        row.first_seen, row.first_doc_id, row.first_outlet = first.at, first.doc_id, first.outlet
+    row.last_seen = max(row.last_seen, max(c.at for c in cands))
+    for label, n in narratives.count(cands).items():
+        row.narratives[label] = row.narratives.get(label, 0) + n
+
+
+class _NarrativeIndex:
+    """Which narrative annotations' evidence covers a sentence (loaded per document, once)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._by_doc: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {}
+
+    def count(self, cands: Sequence[_Cand]) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for c in cands:
+            for label, evidence in self._of(c.doc_id):
+                if any(s <= c.start and c.end <= e for s, e in evidence):
+                    out[label] += 1
+        return dict(out)
+
+    def _of(self, doc_id: str) -> list[tuple[str, list[tuple[int, int]]]]:
+        if doc_id not in self._by_doc:
+            self._by_doc[doc_id] = [
+                (ann.label, [tuple(span) for span in ann.evidence])  # type: ignore[misc]
+                for layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE)
+                for ann in self.store.annotations(doc_id, layer=layer)
+            ]
+        return self._by_doc[doc_id]
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> list[Storyline]:
+    members = store.corpus.storyline_members([r.id for r in rows])
+    by_id: dict[str, list[MemberRow]] = defaultdict(list)
+    for m in members:
+        by_id[m.storyline_id].append(m)
+    shown = {m.doc_id for r in rows for m in by_id[r.id][:max_members]}
+    texts = store.corpus.sentence_texts(sorted(shown | {r.label_doc_id for r in rows}))
+    out = []
+    for row in rows:
+        label_text = next(
+            (
+                x
+                for s, e, x in texts.get(row.label_doc_id, [])
+                if (s, e) == (row.label_start, row.label_end)
+            ),
+            row.label,
+        )
+        by_outlet: dict[str, int] = defaultdict(int)
+        for m in by_id[row.id]:
+            by_outlet[m.outlet or "(no outlet)"] += 1
+        sentences = []
+        for m in by_id[row.id][:max_members]:
+            spans = texts.get(m.doc_id, [])
+            if m.idx < len(spans):
+                start, end, text = spans[m.idx]
+                sentences.append(
+                    StorylineSentence(
+                        m.doc_id, m.idx, start, end, text, m.outlet, m.published, m.similarity
+                    )
+                )
+        out.append(
+            Storyline(
+                id=row.id,
+                label=label_text,
+                label_doc_id=row.label_doc_id,
+                members=row.members,
+                documents=row.documents,
+                outlets=row.outlets,
+                first_doc_id=row.first_doc_id,
+                first_outlet=row.first_outlet,
+                first_seen=row.first_seen,
+                last_seen=row.last_seen,
+                narratives=dict(sorted(row.narratives.items(), key=lambda kv: -kv[1])),
+                by_outlet=dict(sorted(by_outlet.items(), key=lambda kv: (-kv[1], kv[0]))),
+                sentences=sentences,
+            )
+        )
+    return out
+
+
+def storylines(
+    store: Store, limit: int = 50, *, min_outlets: int = 1, max_members: int = 50
+) -> list[Storyline]:
+    """Storylines spanning the most outlets and documents first, with member sentences."""
+    rows = store.corpus.storyline_rows(limit=limit, min_outlets=min_outlets)
+    return _build(store, rows, max_members=max_members)
+
+
+def storyline(store: Store, storyline_id: str, *, max_members: int = 500) -> Storyline | None:
+    """One storyline by id, with up to `max_members` member sentences."""
+    rows = store.corpus.storyline_rows(ids=[storyline_id])
+    return _build(store, rows, max_members=max_members)[0] if rows else None
+
+
+def storylines_for(store: Store, doc_id: str, *, max_members: int = 50) -> list[Storyline]:
+    """Storylines with a sentence in this document, widest first."""
+    rows = store.corpus.storyline_rows(ids=store.corpus.storyline_ids_of(doc_id))
+    rows.sort(key=lambda r: (-r.outlets, -r.documents, -r.members, r.id))
+    return _build(store, rows, max_members=max_members)
