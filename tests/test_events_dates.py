@@ -261,3 +261,25 @@ def test_events_russian_document():
 def test_events_empty_document():
     doc = segment(Document(text="", source=SourceRef("empty")))
     assert events(doc) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["on February 30", "on 31.02.2022", "on 2022-13-45", "30 февраля", "99.99.99"]
+)
+def test_events_impossible_dates_are_not_dates(text):
+    assert find_dates(text, FRIDAY, language="ru" if "ф" in text else "en") == []
+
+
+def test_events_timezone_aware_publication_date():
+    from datetime import timedelta, timezone
+
+    almaty = timezone(timedelta(hours=6))
+    doc = segment(
+        Document(
+            text="Protests began yesterday.",
+            source=SourceRef("tz"),
+            language="en",
+            published=datetime(2022, 1, 7, 1, 30, tzinfo=almaty),
+        )
+    )
+    assert timeline(doc) == {("yesterday", "2022-01-06")}  # the day as the outlet dated it
