@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, case, func, select, text, tuple_
+from sqlalchemy import Connection, and_, case, func, or_, select, text
 
 from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint, Fingerprinter
 from narrascope.model import Document
@@ -19,7 +19,7 @@ from narrascope.store import schema as t
 from narrascope.store.engine import Connections
 from narrascope.store.records import Cluster, CopyEdge
 
-_CHUNK = 500  # ids or hashes per IN (...) list: far below every database's parameter limit
+_CHUNK = 400  # ids or hashes per IN (...) list: far below every database's parameter limit
 _SETTINGS_KEY = "dedup"
 
 
@@ -100,11 +100,10 @@ class FingerprintIndex:
         with self._db.read() as conn:
             for chunk in _chunks(bands):
                 rank = func.row_number().over(partition_by=(b.band, b.hash), order_by=b.doc_id)
-                inner = (
-                    select(b.doc_id, rank.label("rank"))
-                    .where(tuple_(b.band, b.hash).in_(list(chunk)))
-                    .subquery()
-                )
+                # OR of (band, hash) pairs, not a row-value IN: SQLite scans the whole table
+                # for the latter and searches the primary key for each term of the former.
+                pairs = or_(*(and_(b.band == band, b.hash == h) for band, h in chunk))
+                inner = select(b.doc_id, rank.label("rank")).where(pairs).subquery()
                 query = select(inner.c.doc_id).where(inner.c.rank <= per_bucket)
                 hits.update(conn.execute(query).scalars())
         return [doc_id for doc_id, _ in hits.most_common(limit)]
