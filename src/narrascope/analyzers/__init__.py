@@ -47,6 +47,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     from narrascope.analyzers.events import EventAnalyzer
     from narrascope.analyzers.narratives import NarrativeAnalyzer
     from narrascope.analyzers.quotes import QuoteAnalyzer
+    from narrascope.analyzers.roles import RoleAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
 
     return {
@@ -56,6 +57,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
         "claims": lambda: ClaimAnalyzer,
         "events": lambda: EventAnalyzer,
         "narratives": lambda: NarrativeAnalyzer,
+        "roles": lambda: RoleAnalyzer,
     }
 
 

@@ -209,8 +209,8 @@ class NarrativeAnalyzer:
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
-        if not doc.sentences:
-            return []
+        if not doc.sentences or len(vectors) != len(doc.sentences):
+            return []  # no vectors: the pipeline did not encode this language
         article, per_sentence = self.scores(vectors)
         cut = (
             self.head.thresholds if self.head.thresholds is not None else np.full(len(article), 0.5)

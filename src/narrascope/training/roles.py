@@ -1,0 +1,350 @@
+"""Training and evaluation of the entity-role heads (SemEval-2025 Task 10 subtask 1).
+
+Every gold mention becomes one example: its features are those the analyzer computes for an
+entity (the sentences naming it, their neighbours, the article), where the entity's mentions
+are the occurrences of the mention string in the article. `train` fits the main-role
+(softmax) and fine-role (one-vs-rest) heads on all train languages with article-grouped CV;
+`evaluate` scores the shipped heads on any split with the official measures (exact match
+ratio on fine roles, main-role accuracy, fine-role micro-F1), paired by mention key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.analyzers.roles import (
+    FINE_FILE,
+    MAIN_FILE,
+    RoleAnalyzer,
+    decide_roles,
+    entity_features,
+    read_taxonomy,
+    sentence_index,
+)
+from narrascope.encode import Encoder, UniversalSentenceEncoder
+from narrascope.heads import LinearHead
+from narrascope.training import Report
+from narrascope.training.fit import cross_validate, fit_logistic
+from narrascope.training.semeval2025 import (
+    MAIN_ROLES,
+    EncodedArticle,
+    Mention,
+    cache_path,
+    encode_articles,
+    language_dirs,
+    mention_files,
+    read_articles,
+    read_mentions,
+    read_offset_conventions,
+    write_mentions,
+)
+
+CACHE = Path("/work/cache/semeval2025")
+C_MAIN = 1.0
+C_FINE = 1.0
+SECOND_ROLE_GRID = (0.8, 0.9, 0.95, 1.01)  # a second fine role needs this score (1.01: never)
+
+
+@dataclass(slots=True)
+class RoleExample:
+    """One mention with the sentence rows that name its entity in the encoded article."""
+
+    mention: Mention
+    encoded: EncodedArticle
+    rows: list[int]
+
+    @property
+    def language(self) -> str:
+        return self.encoded.article.language
+
+
+def mention_rows(encoded: EncodedArticle, mention: Mention) -> list[int]:
+    """Sentences naming the mention string anywhere in the article, the mention's own included."""
+    text = encoded.article.text
+    spans = [(m.start(), m.end()) for m in re.finditer(re.escape(mention.text), text)]
+    spans.append((mention.start, mention.end))
+    return sentence_index(encoded.document(), spans)
+
+
+def read_split(
+    data: Path,
+    split: str,
+    *,
+    encoder: Encoder,
+    cache_dir: Path | None = CACHE,
+    languages: Sequence[str] | None = None,
+) -> list[RoleExample]:
+    """Every subtask-1 mention of `split` (gold where present, else the input mentions), encoded."""
+    conventions = read_offset_conventions(data)
+    examples = []
+    for language, lang_dir in language_dirs(data, split).items():
+        if languages and language not in languages:
+            continue
+        gold, given = mention_files(lang_dir)
+        source = gold or given
+        if source is None:
+            continue
+        mentions = read_mentions(source, lang_dir, split=split, conventions=conventions)
+        articles = read_articles(lang_dir)
+        if split == "train":  # the train cache holds every train article (shared with narratives)
+            needed = articles
+        else:
+            needed = {m.article_id: articles[m.article_id] for m in mentions}
+        cache = cache_path(cache_dir, split, language, encoder) if split == "train" else None
+        encoded = encode_articles(needed, encoder=encoder, cache=cache)
+        for m in mentions:
+            examples.append(
+                RoleExample(m, encoded[m.article_id], mention_rows(encoded[m.article_id], m))
+            )
+    return examples
+
+
+def features(ex: RoleExample) -> np.ndarray:
+    """The analyzer's entity features for one mention (its string stands for the entity name)."""
+    return entity_features(ex.encoded.vectors, ex.rows, ex.mention.text, ex.language)
+
+
+# --- the official measures, paired by mention key -------------------------------------------
+
+
+RoleSet = tuple[str | None, tuple[str, ...]]
+
+
+def role_scores(
+    gold: dict[tuple, RoleSet], predicted: dict[tuple, RoleSet], *, prefix: str = ""
+) -> dict[str, float]:
+    """T10-ST1 measures by mention key.
+
+    `emr` is the official exact match (main role and the list of fine roles, in order, as the
+    official script compares them); `emr_set` ignores the order of fine roles. A mention
+    without a prediction counts as wrong.
+    """
+    if not gold:
+        return {}
+    missing: RoleSet = (None, ())
+    pairs = [(g, predicted.get(k, missing)) for k, g in gold.items()]
+    emr = np.mean([g[0] == p[0] and tuple(g[1]) == tuple(p[1]) for g, p in pairs])
+    emr_set = np.mean([g[0] == p[0] and set(g[1]) == set(p[1]) for g, p in pairs])
+    main = np.mean([g[0] == p[0] for g, p in pairs])
+    tp = sum(len(set(g[1]) & set(p[1])) for g, p in pairs)
+    fp = sum(len(set(p[1]) - set(g[1])) for g, p in pairs)
+    fn = sum(len(set(g[1]) - set(p[1])) for g, p in pairs)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    return {
+        f"{prefix}emr": float(emr),
+        f"{prefix}emr_set": float(emr_set),
+        f"{prefix}main_accuracy": float(main),
+        f"{prefix}fine_micro_precision": precision,
+        f"{prefix}fine_micro_recall": recall,
+        f"{prefix}fine_micro_f1": f1,
+    }
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def fit_softmax(
+    x: np.ndarray, y: np.ndarray, *, c: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression over the 3 main roles; weights (dim, 3), bias (3,)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+    model.fit(x, y)
+    weights = np.zeros((x.shape[1], len(MAIN_ROLES)), dtype=np.float32)
+    bias = np.full(len(MAIN_ROLES), -10.0, dtype=np.float32)
+    for col, k in enumerate(model.classes_):
+        weights[:, k], bias[k] = model.coef_[col], model.intercept_[col]
+    return weights, bias
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def train(
+    data: Path,
+    *,
+    out: Path,
+    seed: int,
+    folds: int,
+    encoder: Encoder | None = None,
+    cache_dir: Path | None = CACHE,
+    languages: Sequence[str] | None = None,
+) -> Report:
+    """Fit the main- and fine-role heads on `data`'s train split with article-grouped CV."""
+    from sklearn.model_selection import GroupKFold
+
+    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    taxonomy = read_taxonomy()
+    fine_labels = [r.label for r in taxonomy if r.level == "fine"]
+    parents = {r.label: r.parent for r in taxonomy if r.level == "fine"}
+    examples = read_split(data, "train", encoder=encoder, cache_dir=cache_dir, languages=languages)
+    examples = [ex for ex in examples if ex.mention.main_role in MAIN_ROLES]
+    x = np.vstack([features(ex) for ex in examples])
+    y_main = np.array([MAIN_ROLES.index(ex.mention.main_role) for ex in examples])
+    column = {label: j for j, label in enumerate(fine_labels)}
+    y_fine = np.zeros((len(examples), len(fine_labels)), dtype=np.int8)
+    for row, ex in enumerate(examples):
+        for role in ex.mention.fine_roles:
+            if role in column:
+                y_fine[row, column[role]] = 1
+    groups = [ex.mention.article_id for ex in examples]
+
+    main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fit_rows, score_rows in splitter.split(x, y_main, groups=groups):
+        w, b = fit_softmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
+        main_oof[score_rows] = _softmax(x[score_rows] @ w + b)
+    fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
+
+    gold = {ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles) for ex in examples}
+    best = None
+    for second in SECOND_ROLE_GRID:
+        cut = np.full(len(fine_labels), second, dtype=np.float32)
+        predicted = {}
+        for row, ex in enumerate(examples):
+            d = decide_roles(
+                main_oof[row], fine_cv.probabilities[row], MAIN_ROLES, fine_labels, cut, parents
+            )
+            predicted[ex.mention.key] = (d.main, tuple(r for r, _ in d.fine))
+        scores = role_scores(gold, predicted)
+        if best is None or scores["emr"] > best[0]["emr"]:
+            best = (scores, predicted, cut, second)
+    assert best is not None
+    scores, predicted, cut, second = best
+    report = Report("roles", {"t_second_role": second, **scores})
+    for language in sorted({ex.language for ex in examples}):
+        keys = [ex.mention.key for ex in examples if ex.language == language]
+        report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
+
+    w, b = fit_softmax(x, y_main, c=C_MAIN, seed=seed)
+    info = {
+        "c": C_MAIN,
+        "seed": seed,
+        "folds": folds,
+        "context": 1,
+        "features": "mention sentences mean, with neighbours mean, article mean",
+    }
+    LinearHead(
+        w, b, list(MAIN_ROLES), "roles-v1", encoder.name, activation="softmax", info=info
+    ).save(out / MAIN_FILE.name)
+    w, b = fit_logistic(x, y_fine, c=C_FINE, seed=seed)
+    LinearHead(
+        w,
+        b,
+        fine_labels,
+        "roles-v1",
+        encoder.name,
+        thresholds=cut,
+        info={**info, "c": C_FINE},
+    ).save(out / FINE_FILE.name)
+    write_model_card(out / "roles-v1.md", report, y_fine, fine_cv, fine_labels, len(examples))
+    return report
+
+
+def write_model_card(
+    path: Path, report: Report, y: np.ndarray, cv, labels: Sequence[str], n: int
+) -> None:
+    """The model card: data and terms, encoder, seed, CV scores overall, per language, per role."""
+    rows = []
+    for j, label in enumerate(labels):
+        # per-role F1 at the role's own out-of-fold F1 threshold, before the decision rule
+        truth, pred = y[:, j].astype(bool), cv.probabilities[:, j] >= cv.thresholds[j]
+        tp = int((truth & pred).sum())
+        f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
+        rows.append(f"| {label} | {int(truth.sum())} | {cv.thresholds[j]:.2f} | {f1:.3f} |")
+    lines = [
+        "# roles-v1",
+        "",
+        "Main role (Protagonist / Antagonist / Innocent) and fine roles (22) of an entity in an article",
+        "(SemEval-2025 Task 10 subtask 1 taxonomy).",
+        "",
+        f"- Data: SemEval-2025 Task 10 train split ({n} gold mentions, all five languages). Research",
+        "  use only: the organisers state no licence; read by path, never redistributed.",
+        "- Encoder: use-multilingual-v3 (512-d). Features: mean vector of the sentences naming the",
+        "  entity, the same with one neighbour on each side, the article mean, a hashed bag of",
+        "  the name's character 3-grams and words (512) and a one-hot of the training language.",
+        "- Heads: multinomial logistic regression for the main role (`roles-v1.safetensors`),",
+        "  class-balanced one-vs-rest logistic regression for fine roles",
+        "  (`roles-v1-fine.safetensors`). Fine roles are restricted to the chosen main role's",
+        "  children: the best one, and a second only over `t_second_role` (chosen for EMR in CV).",
+        f"- Seed 13, 5 article-grouped folds. Trained {date.today().isoformat()};",
+        "  rebuild with `narrascope train roles --data DIR`.",
+        "",
+        "## Cross-validated scores (paired by mention key)",
+        "",
+        "`emr` is the official exact match ratio (main role and ordered fine roles); `emr_set`",
+        "ignores the order of fine roles.",
+        "",
+        "| score | value |",
+        "|---|---|",
+        *[f"| {k} | {v:.4f} |" for k, v in report.scores.items()],
+        "",
+        "## Per fine role (out-of-fold, own F1 threshold, before the decision rule)",
+        "",
+        "| role | mentions | threshold | F1 |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def evaluate(
+    data: Path,
+    *,
+    split: str,
+    predictions: Path | None,
+    encoder: Encoder | None = None,
+    cache_dir: Path | None = CACHE,
+) -> Report:
+    """Score the shipped heads on `split`'s mentions; write official predictions per language if asked."""
+    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    analyzer = RoleAnalyzer.load()
+    examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
+    report = Report("roles")
+    for language in sorted({ex.language for ex in examples}):
+        mine = [ex for ex in examples if ex.language == language]
+        rows = []
+        for ex in mine:
+            d = analyzer.decide(ex.encoded.vectors, ex.rows, ex.mention.text, ex.language)
+            m = ex.mention
+            rows.append(
+                Mention(
+                    m.article_id,
+                    m.text,
+                    m.start,
+                    m.end,
+                    m.official_start,
+                    m.official_end,
+                    d.main,
+                    tuple(r for r, _ in d.fine),
+                )
+            )
+        if predictions is not None:
+            path = predictions / language / "subtask-1-predictions.txt"
+            write_mentions(path, rows)
+            report.lines.append(f"  wrote {path}")
+        gold = {
+            ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles)
+            for ex in mine
+            if ex.mention.main_role
+        }
+        if gold:
+            predicted = {r.key: (r.main_role, r.fine_roles) for r in rows}
+            report.scores |= role_scores(gold, predicted, prefix=f"{language}_")
+    return report
