@@ -210,5 +210,24 @@ def evaluate(
     console.print(escape(report.summary()))
 
 
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; off loopback a token is required.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token: Annotated[
+        str | None, typer.Option(help="Require this token (made up when bound off loopback).")
+    ] = None,
+) -> None:
+    """Open the web workbench and JSON API (/api/v1) over the database DB."""
+    from narrascope import web
+
+    web.serve(
+        db, host=host, port=port, token=token, on_ready=lambda url: console.print(f"serving {url}")
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
