@@ -113,18 +113,16 @@ class ClaimAnalyzer:
         self.head = head
         cut = head.thresholds[0] if head.thresholds is not None else 0.5
         self.threshold = float(cut if threshold is None else threshold)
-        self.features: list[str] = list(head.info.get("features", []))
-        self.words = int(head.info.get("words", 0))  # width of the hashed word block, 0: none
+        self.words, self.features = _blocks(head)  # hashed word columns (0: none), cue names
         # Weight rows: sentence vector, then hashed words, then surface cues.
         self.vector_dim = head.weights.shape[0] - self.words - len(self.features)
 
     @classmethod
     def load(cls) -> ClaimAnalyzer:
         head = LinearHead.from_file(HEAD_FILE)
-        features = head.info.get("features", [])
+        words, features = _blocks(head)
         unknown = [f for f in features if f not in FEATURES]
-        dim = head.weights.shape[0] - len(features) - int(head.info.get("words", 0))
-        if unknown or head.labels != [LABEL] or dim <= 0:
+        if unknown or head.labels != [LABEL] or head.weights.shape[0] - words - len(features) <= 0:
             raise ModelFileError(
                 f"{HEAD_FILE}: head does not match this version of the claims analyzer "
                 f"(labels {head.labels}, unknown features {unknown}); rebuild it with "
@@ -174,3 +172,13 @@ class ClaimAnalyzer:
                 )
             )
         return anns
+
+
+def _blocks(head: LinearHead) -> tuple[int, list[str]]:
+    """The feature blocks a head was trained with, read from its metadata."""
+    words, features = head.info.get("words", 0), head.info.get("features", [])
+    if not isinstance(words, int) or not isinstance(features, list):
+        raise ModelFileError(
+            f"{HEAD_FILE}: unreadable feature metadata; rebuild it with `narrascope train claims`"
+        )
+    return words, [str(f) for f in features]

@@ -98,7 +98,7 @@ def groups(sentences: Sequence[Sentence]) -> list[str]:
     ]
 
 
-def positive_f1(gold: Sequence[bool], predicted: Sequence[bool]) -> float:
+def positive_f1(gold: Sequence[bool] | np.ndarray, predicted: Sequence[bool] | np.ndarray) -> float:
     """The task's official score: F1 of the positive class ("Yes"); 0 when it is never right."""
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")

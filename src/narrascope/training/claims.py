@@ -219,6 +219,7 @@ Not yet measured for this training run: score the shipped head once with
 
 ## Limits
 
-Trained on spoken political English: news prose and other languages are out of domain, and
-the score says a sentence states something checkable, never whether it is true.
+Trained on spoken political English: news prose is out of domain, and the analyzer runs on
+English documents only (the hashed words are English; Russian would need labelled data). The
+score says a sentence states something checkable, never whether it is true.
 """
