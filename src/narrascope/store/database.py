@@ -45,7 +45,10 @@ _OUTLET_CACHE = 100_000
 
 
 class Store:
-    """A Narrascope database: a SQLite file by default, PostgreSQL by URL."""
+    """A Narrascope database: a SQLite file by default, PostgreSQL by URL.
+
+    Open one `Store` per process or thread; many of them may write to one database at once.
+    """
 
     def __init__(self, url_or_path: str | Path) -> None:
         self.engine = make_engine(url_or_path)
