@@ -229,5 +229,148 @@ def serve(
     )
 
 
+@app.command()
+def storylines(
+    db: DbOption = DEFAULT_DB,
+    limit: Annotated[int, typer.Option(help="Show this many storylines, widest first.")] = 20,
+    rebuild: Annotated[
+        bool, typer.Option(help="Cluster everything again (old ids pass to the nearest).")
+    ] = False,
+) -> None:
+    """Update storylines with the documents added since the last update, then list them."""
+    from narrascope.corpus.storylines import storylines as read
+    from narrascope.corpus.storylines import update_storylines
+    from narrascope.store import Store
+
+    with Store.open(db) as store, progress_bar("documents") as advance:
+        report = update_storylines(store, rebuild=rebuild, on_progress=advance)
+        lines = read(store, limit, max_members=0)
+    console.print(escape(report.summary()))
+    for line in lines:
+        console.print(
+            f"{line.id}  {line.documents:>3} docs {line.outlets:>3} outlets  "
+            f"first {escape(line.first_outlet or '(no outlet)')} {line.first_seen.date()}  "
+            f"{escape(line.label[:120])}",
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words or "a phrase" (empty: facets only).')] = "",
+    db: DbOption = DEFAULT_DB,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only this language (ISO code).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    narrative: Annotated[str | None, typer.Option(help="Documents with this narrative.")] = None,
+    technique: Annotated[str | None, typer.Option(help="Documents with this technique.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Documents mentioning this entity.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Documents quoting this speaker.")] = None,
+    like: Annotated[
+        bool, typer.Option(help="Semantic: sentences like QUERY (stored vectors).")
+    ] = False,
+    limit: int = 20,
+    cursor: Annotated[str | None, typer.Option(help="The next-page cursor printed before.")] = None,
+) -> None:
+    """Full-text search over sentences with facets, or --like for sentences with the same meaning."""
+    from datetime import date
+
+    from narrascope.corpus.search import SearchQuery, similar_sentences
+    from narrascope.corpus.search import search as run_search
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        if like:
+            for hit in similar_sentences(store, query, k=limit):
+                console.print(
+                    f"{hit.similarity:.3f}  {hit.doc_id}#{hit.sentence}  "
+                    f"{escape(hit.outlet or '(no outlet)')}  {escape(hit.text)}",
+                    soft_wrap=True,
+                )
+            return
+        try:
+            page = run_search(
+                store,
+                SearchQuery(
+                    query,
+                    outlet,
+                    language,
+                    date.fromisoformat(since) if since else None,
+                    date.fromisoformat(until) if until else None,
+                    narrative,
+                    technique,
+                    entity,
+                    speaker,
+                    limit,
+                    cursor,
+                ),
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    console.print(f"{page.total} hits")
+    for hit in page.hits:
+        where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
+        console.print(
+            f"{where}  {escape(hit.outlet or '(no outlet)')}  {escape(hit.snippet)}", soft_wrap=True
+        )
+    if page.next_cursor:
+        console.print(f"next page: --cursor {page.next_cursor}")
+
+
+@app.command()
+def profile(
+    outlet: Annotated[str, typer.Argument(help="The outlet's name, as `narrascope list` shows.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """An outlet's profile: articles, genres, technique rate, narratives, quoted, roles, copies."""
+    from narrascope.corpus.profiles import outlet_profile
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        found = outlet_profile(store, outlet)
+    if found is None:
+        _fail(f"no outlet {outlet!r} in {db}")
+        return
+    console.print(
+        f"[bold]{escape(found.name)}[/bold]: {found.documents} articles, {found.words} words"
+    )
+    console.print(f"techniques per 1,000 words: {found.techniques_per_1000_words}")
+    for title, ranked in (
+        ("genres", found.genres),
+        ("narratives", found.narratives),
+        ("techniques", found.techniques),
+        ("most quoted", found.quoted),
+        ("villains", found.villains),
+        ("heroes", found.heroes),
+        ("victims", found.victims),
+        ("copies from", found.copies_from),
+        ("copied by", found.copied_by),
+    ):
+        if ranked:
+            items = ", ".join(f"{r.name} ({r.documents})" for r in ranked[:8])
+            console.print(f"{title}: {escape(items)}", soft_wrap=True)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the report into.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write a static, offline HTML report: corpus overview and one page per article."""
+    from narrascope.corpus.storylines import update_storylines
+    from narrascope.export.report import write_report
+    from narrascope.store import Store
+
+    with Store.open(db) as store, progress_bar("articles") as advance:
+        update_storylines(store)
+        result = write_report(store, out, on_progress=advance)
+    console.print(
+        f"{result.articles} article pages, {result.storylines} storylines → "
+        f"{escape(str(out / 'index.html'))}"
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

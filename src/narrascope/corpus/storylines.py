@@ -33,7 +33,7 @@ from narrascope.store.corpus import MemberRow, StorylineRow
 class StorylineSettings:
     """How close two sentences must be (cosine) and how near in time their documents."""
 
-    threshold: float = 0.6
+    threshold: float = 0.5  # USE-multilingual cosine; paraphrases of a claim score 0.45-0.6
     window_days: float = 10.0
     min_chars: int = 40  # shorter sentences ("He said so.") say too little to follow
     max_chars: int = 600
@@ -285,6 +285,8 @@ def _cluster(
             neighbours[b].add(a)
     nodes = sorted(neighbours, key=lambda k: (pool[k].at, pool[k].doc_id, pool[k].idx))
     cluster_of: dict[int, int] = {}
+    members: list[list[int]] = []
+    floor = threshold - 0.15
     sums: list[np.ndarray] = []
     clusters: list[list[_Cand]] = []
     for node in nodes:
@@ -293,12 +295,15 @@ def _cluster(
         for k in sorted({cluster_of[n] for n in neighbours[node] if n in cluster_of}):
             centroid = sums[k] / (float(np.linalg.norm(sums[k])) or 1.0)
             sim = float(vector @ centroid)
-            if sim >= best_sim:
+            # Every member must stay close too, or a cluster drifts topic by topic (chaining).
+            if sim >= best_sim and min(pool_vectors[members[k]] @ vector) >= floor:
                 best, best_sim = k, sim
         if best < 0:
             best = len(clusters)
             clusters.append([])
+            members.append([])
             sums.append(np.zeros_like(vector))
+        members[best].append(node)
         cluster_of[node] = best
         clusters[best].append(pool[node])
         sums[best] = sums[best] + vector
