@@ -1,0 +1,160 @@
+"""The web workbench in a real browser: Debian's chromium, headless, driven by Playwright.
+
+Skips when /usr/bin/chromium or the playwright package is absent (install: `apt-get install -y
+chromium` and the `dev` extra). Screenshots go to $NARRASCOPE_SCREENSHOTS (default: a temp dir).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not CHROMIUM.exists():
+    pytest.skip("/usr/bin/chromium is not installed", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+import web_corpus  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, examples_dir):
+    import uvicorn
+
+    from narrascope.web import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "web.db"
+    docs = web_corpus.build(db, examples_dir)
+    app = create_app(db, analysis=web_corpus.stats_analysis)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", docs
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("NARRASCOPE_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.errors = []  # console errors and page errors: a CSP violation shows up here
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def test_web_browser_dashboard(server, page, shots):
+    base, _ = server
+    page.goto(base + "/")
+    assert page.locator("h1").first.inner_text() == "Corpus"
+    assert page.locator("svg.chart").count() >= 2
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_web_browser_search_open_reader(server, page, shots):
+    base, docs = server
+    page.goto(base + "/search")
+    page.fill("form.search input[name=q]", "CSTO")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url("**/search?*q=CSTO*")
+    assert page.locator("ol.hits mark").count() > 0
+    page.screenshot(path=str(shots / "search.png"), full_page=True)
+    page.goto(base + f"/doc/{docs['000_8f4d98db21bab007'].id}")
+    marks = page.locator("article.doc mark.t")
+    assert marks.count() >= 3
+    tip = page.locator("article.doc mark.t.multi").first.get_attribute("title")
+    assert "Loaded Language" in tip and "Doubt" in tip
+    # Marks are coloured (the stylesheet loaded under the CSP).
+    colour = marks.first.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    # Clicking an evidence sentence scrolls to it and flashes it.
+    page.click("#panel-narratives a.ev[href='#s-5']")
+    assert page.url.endswith("#s-5")
+    assert "flash" in (page.locator("#s-5").get_attribute("class") or "")
+    assert page.locator("#s-5").evaluate("e => e.getBoundingClientRect().top") < 1000
+    page.screenshot(path=str(shots / "reader.png"), full_page=False)
+    # The legend toggles a technique's colour off.
+    page.click("#legend button.tech-toggle >> nth=0")
+    assert page.locator("article.doc mark.t.off").count() > 0
+    for panel in ("narratives", "roles", "quotes", "claims", "copies"):
+        assert page.locator(f"#panel-{panel}").is_visible()
+    assert page.errors == []
+
+
+def test_web_browser_hostile_page_runs_nothing(server, page, shots):
+    base, docs = server
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base + f"/doc/{docs['hostile'].id}")
+    assert "<script>" in page.locator("h1.doc-title").inner_text()
+    assert page.locator("article.doc img").count() == 0
+    page.screenshot(path=str(shots / "hostile.png"), full_page=True)
+    assert dialogs == []
+
+
+def test_web_browser_upload_and_download(server, page, shots, examples_dir, tmp_path):
+    base, _ = server
+    page.goto(base + "/analyze")
+    page.set_input_files("#files", str(examples_dir / "004_09b1c19c16810eb5.txt"))
+    page.click("form.analyze button[type=submit]")
+    page.wait_for_load_state()
+    page.screenshot(path=str(shots / "upload-result.png"), full_page=False)
+    page.wait_for_url("**/doc/*")
+    assert page.locator("h1.doc-title").inner_text()
+    page.screenshot(path=str(shots / "uploaded.png"), full_page=False)
+    page.goto(base + "/search")
+    with page.expect_download() as info:
+        page.click("#dl-csv")
+    path = tmp_path / "results.csv"
+    info.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert len(rows) >= 6 and all(row.get("doc_id") or row.get("id") for row in rows)
+    assert page.errors == []
