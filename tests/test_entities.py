@@ -9,6 +9,7 @@ from narrascope.analyzers.entities import (
     EntityAnalyzer,
     canonical_entity_id,
     clean_name,
+    corpus_entity_ids,
     merge_hyphenated,
     person_gender,
 )
@@ -49,6 +50,13 @@ def test_entities_canonical_id_is_one_function_for_spellings():
     assert canonical_entity_id("Мария Захарова", label="PER") == "m-zakharova"
     assert canonical_entity_id("the U.S.", label="LOC") == canonical_entity_id("United States")
     assert clean_name("Secretary of State Antony Blinken’s", label="PER") == "Antony Blinken"
+
+
+def test_entities_corpus_ids_join_surname_only_mentions():
+    mapping = corpus_entity_ids(["blinken", "a-blinken", "psaki", "j-psaki", "x-psaki", "nato"])
+    assert mapping["blinken"] == "a-blinken" and mapping["a-blinken"] == "a-blinken"
+    assert mapping["psaki"] == "psaki"  # two full names with that surname: ambiguous
+    assert mapping["nato"] == "nato"
 
 
 def test_entities_gender_guess():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import ClassVar
@@ -143,6 +143,26 @@ def canonical_entity_id(name: str, *, label: str | None = None) -> str:
             return f"{words[0][0]}-{words[-1]}"
         return words[0] if words else _slug(name) or "unknown"
     return _slug(clean_name(name, label=label)) or _slug(name) or "unknown"
+
+
+def corpus_entity_ids(entity_ids: Iterable[str]) -> dict[str, str]:
+    """Across a corpus, map each entity id to the id it should be counted under.
+
+    An article that names a person only by surname gives "blinken"; when the corpus holds
+    exactly one full id with that surname ("a-blinken"), the surname id joins it. Every other
+    id maps to itself.
+    """
+    ids = set(entity_ids)
+    by_surname: dict[str, set[str]] = {}
+    for entity_id in ids:
+        initial, _, surname = entity_id.partition("-")
+        if len(initial) == 1 and surname:
+            by_surname.setdefault(surname, set()).add(entity_id)
+    mapping = {}
+    for entity_id in ids:
+        full = by_surname.get(entity_id, set())
+        mapping[entity_id] = next(iter(full)) if len(full) == 1 else entity_id
+    return mapping
 
 
 def person_gender(name: str) -> str | None:
