@@ -8,7 +8,8 @@ titles and possessives are stripped, acronyms join their long forms, and role de
 mention is one `Layer.ENTITY` annotation whose attrs name the entity, its stable id and aliases.
 
 `canonical_entity_id` is the one function that turns a name into an entity id, within an
-article and across the corpus.
+article and across the corpus; `corpus_entity_ids` then joins surname-only ids ("blinken") to
+the one full name a corpus holds ("a-blinken").
 """
 
 from __future__ import annotations
