@@ -11,6 +11,7 @@ from narrascope.web import charts, queries
 from narrascope.web.api import Search, run_analysis, store_of
 from narrascope.web.corpus_bridge import plain
 from narrascope.web.corpus_bridge import rows as table_rows
+from narrascope.web.reader import PANEL_ANALYZERS
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +37,14 @@ def dashboard_page(request: Request, outlet: str | None = None) -> HTMLResponse:
 @router.get("/doc/{doc_id}", response_class=HTMLResponse)
 def reader_page(request: Request, doc_id: str) -> HTMLResponse:
     reader = queries.reader(store_of(request), request.app.state.definitions, doc_id)
-    return render(request, "reader.html", r=reader, v=reader.view, page="reader")
+    return render(
+        request,
+        "reader.html",
+        r=reader,
+        v=reader.view,
+        panel_analyzers=PANEL_ANALYZERS,
+        page="reader",
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)

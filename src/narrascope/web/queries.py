@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from narrascope.model import Annotation, Document
 from narrascope.store import Store
-from narrascope.store.records import CopyEdge, Publication, StoreStats
+from narrascope.store.records import CopyEdge, Publication, StoreStats, analyzer_family
 from narrascope.web.corpus_bridge import Panel, call, corpus_function, plain
 from narrascope.web.definitions import Definitions
 from narrascope.web.reader import ReaderView, reader_view
@@ -81,6 +81,11 @@ class Reader:
     copies: list[CopyRow]
     cluster_size: int
     storylines: Panel
+    analyzers: set[str] = field(default_factory=set)  # families that ran on this document
+
+    def ran(self, family: str) -> bool:
+        """Whether this analyzer's output is stored for the document (so "none" means none)."""
+        return family in self.analyzers
 
     def json(self) -> dict[str, Any]:
         from narrascope.web.reader import annotation_json
@@ -105,6 +110,7 @@ class Reader:
             "copies": plain(self.copies),
             "cluster_size": self.cluster_size,
             "storylines": self.storylines.json(),
+            "analyzers": sorted(self.analyzers),
         }
 
 
@@ -139,6 +145,8 @@ def reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
         copies=_copy_rows(store, doc.id, list(store.copies(doc.id))),
         cluster_size=cluster.size if cluster else 1,
         storylines=call("storylines.storylines_for", store, doc.id),
+        analyzers={analyzer_family(v) for v in store.analyzers_run(doc.id)}
+        | {analyzer_family(a.model) for a in anns},
     )
 
 

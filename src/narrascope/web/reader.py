@@ -19,6 +19,13 @@ from narrascope.model import Annotation, Document, Layer, Span
 from narrascope.web.definitions import Definitions
 
 PALETTE_SIZE = 24
+PANEL_ANALYZERS = {
+    "Narratives": "narratives",
+    "Subnarratives": "narratives",
+    "Genre": "genre",
+    "Frames": "frames",
+}
+"""Which analyzer fills each labelled panel (to tell "none found" from "not analyzed")."""
 """How many technique colours the stylesheet defines (`.tc0` … `.tc23`)."""
 
 
@@ -344,10 +351,10 @@ def reader_view(doc: Document, anns: Sequence[Annotation], defs: Definitions) ->
         legend=legend,
         marks=marks,
         panels={
-            "Genre": _labelled(anns, Layer.GENRE, index, defs),
-            "Frames": _labelled(anns, Layer.FRAME, index, defs),
             "Narratives": _labelled(anns, Layer.NARRATIVE, index, defs),
             "Subnarratives": _labelled(anns, Layer.SUBNARRATIVE, index, defs),
+            "Genre": _labelled(anns, Layer.GENRE, index, defs),
+            "Frames": _labelled(anns, Layer.FRAME, index, defs),
         },
         roles=_roles(anns, index, defs),
         speakers=_speakers(doc, anns, index),

@@ -1,0 +1,366 @@
+"""Web latency and throughput on a 10,000-article store: reader, search and dashboard pages.
+
+Builds (once, cached) a store of synthetic articles from `generate_corpus.py` material,
+segmented by the real segmenter, deduplicated by the real deduplicator, with annotations of
+every layer at realistic density placed on real sentences (building it through the models
+would take hours on 2 cores; the pages read the same tables either way). Then starts
+`narrascope serve` in its own process and measures, over loopback:
+
+1. latency: median and p95 of N sequential requests per page kind;
+2. throughput: a fixed number of requests from C concurrent clients, bounded in time,
+   counting errors (any status other than 200).
+
+    .venv/bin/python benchmarks/web.py --docs 10000 --db /work/cache/web-bench-10k.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+TECHNIQUES = [
+    "Loaded_Language",
+    "Name_Calling-Labeling",
+    "Doubt",
+    "Exaggeration-Minimisation",
+    "Appeal_to_Fear-Prejudice",
+    "Flag_Waving",
+    "Questioning_the_Reputation",
+    "Repetition",
+    "Causal_Oversimplification",
+    "Appeal_to_Authority",
+    "Slogans",
+    "Whataboutism",
+]
+NARRATIVES = [
+    "URW: Discrediting the West, Diplomacy",
+    "URW: Blaming the war on others rather than the invader",
+    "URW: Russia is the Victim",
+    "CC: Criticism of climate policies",
+    "URW: Speculating war outcomes",
+    "CC: Amplifying Climate Fears",
+    "URW: Discrediting Ukraine",
+]
+PEOPLE = [
+    "Antony Blinken",
+    "Kassym-Jomart Tokayev",
+    "Vladimir Putin",
+    "Maria Zakharova",
+    "Josep Borrell",
+    "Liz Truss",
+    "Joe Biden",
+    "Emmanuel Macron",
+]
+ROLES = ["Antagonist", "Protagonist", "Innocent"]
+QUERIES = [
+    "security",
+    "government",
+    "election",
+    "police",
+    "Russia",
+    "market",
+    "climate",
+    "minister",
+    "protest",
+    "energy",
+    "troops",
+    "president",
+    "court",
+    "water",
+    "school",
+]
+
+
+def annotations(doc, rng: random.Random):
+    """Annotations of every layer at about the density the analyzers produce, on real sentences."""
+    from narrascope.model import Annotation, Layer
+
+    s = doc.sentences
+    out = []
+    for a, b in s:
+        if rng.random() < 0.15:
+            out.append(
+                Annotation(
+                    doc.id,
+                    Layer.TECHNIQUE,
+                    rng.choice(TECHNIQUES),
+                    "techniques-v1",
+                    a,
+                    b,
+                    round(rng.uniform(0.3, 0.95), 3),
+                )
+            )
+        if rng.random() < 0.08:
+            out.append(
+                Annotation(
+                    doc.id,
+                    Layer.CLAIM,
+                    "check-worthy",
+                    "claims-v1",
+                    a,
+                    b,
+                    round(rng.uniform(0.5, 0.95), 3),
+                )
+            )
+    for label in rng.sample(NARRATIVES, rng.randint(0, 2)):
+        ev = sorted(rng.sample(s, min(3, len(s))))
+        out.append(
+            Annotation(
+                doc.id,
+                Layer.NARRATIVE,
+                label,
+                "narratives-v1",
+                score=round(rng.uniform(0.3, 0.9), 3),
+                evidence=ev,
+            )
+        )
+    out.append(
+        Annotation(
+            doc.id,
+            Layer.GENRE,
+            rng.choice(["reporting", "opinion"]),
+            "genre-v1",
+            score=0.8,
+            evidence=[s[0]],
+        )
+    )
+    for person in rng.sample(PEOPLE, 2):
+        slug = person.lower().replace(" ", "-")
+        a, b = rng.choice(s)
+        attrs = {"entity": person, "entity_id": slug, "aliases": []}
+        out.append(
+            Annotation(doc.id, Layer.ENTITY, "PER", "entities-v1", a, min(b, a + 8), attrs=attrs)
+        )
+        if rng.random() < 0.5:
+            out.append(
+                Annotation(
+                    doc.id,
+                    Layer.QUOTE,
+                    "direct",
+                    "quotes-v1",
+                    a,
+                    b,
+                    attrs={"speaker": person, "cue": "said"},
+                )
+            )
+        if rng.random() < 0.3:
+            out.append(
+                Annotation(
+                    doc.id,
+                    Layer.ROLE,
+                    rng.choice(ROLES),
+                    "roles-v1",
+                    score=0.6,
+                    evidence=[(a, b)],
+                    attrs={**attrs, "level": "main", "fine_roles": []},
+                )
+            )
+    return out
+
+
+def build(db: Path, *, docs: int, seed: int) -> None:
+    """Generate the synthetic corpus and store it with its annotations and copies."""
+    import generate_corpus
+
+    from narrascope.dedup import Deduplicator
+    from narrascope.model import Document, SourceRef
+    from narrascope.store import Store
+    from narrascope.text import segment
+
+    material = (
+        ROOT.parent / "shared" / "data" / "article-extraction-benchmark" / "ground-truth.json"
+    )
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        generate_corpus.generate(
+            folder,
+            docs=docs,
+            copy_rate=0.05,
+            near_rate=0.05,
+            per_file=5000,
+            seed=seed,
+            material=material,
+        )
+        started = time.perf_counter()
+        with Store.open(db) as store:
+            dedup = Deduplicator(store)
+            n = 0
+            for part in sorted(folder.glob("part-*.jsonl")):
+                lines = part.read_text(encoding="utf-8").splitlines()
+                for start in range(0, len(lines), 200):
+                    with store.batch():
+                        for line_no, line in enumerate(lines[start : start + 200], start + 1):
+                            row = json.loads(line)
+                            doc = segment(
+                                Document(
+                                    text=row["text"],
+                                    source=SourceRef(str(part), str(line_no), row["id"]),
+                                    url=row["url"],
+                                    outlet=urlsplit(row["url"]).hostname,
+                                    title=row["title"],
+                                    published=datetime.fromisoformat(row["published"]),
+                                    language="en",
+                                )
+                            )
+                            if store.has_document(doc.id):
+                                store.add_source(
+                                    doc.id,
+                                    doc.source,
+                                    url=doc.url,
+                                    outlet=doc.outlet,
+                                    published=doc.published,
+                                )
+                                continue
+                            store.add(doc, annotations(doc, rng), copies=dedup.find(doc))
+                            n += 1
+                    print(
+                        f"\r  stored {n} documents, {time.perf_counter() - started:.0f} s",
+                        end="",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        print(file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def targets(client: httpx.Client, rng: random.Random, count: int) -> dict[str, list[str]]:
+    """URLs per page kind: readers of random stored documents, searches, dashboards."""
+    ids: list[str] = []
+    cursor = None
+    while len(ids) < 2000:
+        page = client.get(
+            "/api/v1/search", params={"limit": 200, **({"cursor": cursor} if cursor else {})}
+        ).json()
+        ids += [r.get("doc_id") or r.get("id") for r in page["results"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    return {
+        "reader": [f"/doc/{rng.choice(ids)}" for _ in range(count)],
+        "search": [f"/search?q={rng.choice(QUERIES)}" for _ in range(count)],
+        "search+facet": [
+            f"/search?q={rng.choice(QUERIES)}&outlet=outlet{rng.randrange(40):02}.example"
+            for _ in range(count)
+        ],
+        "dashboard": ["/"] * max(10, count // 5),
+    }
+
+
+def latency(client: httpx.Client, urls: list[str]) -> tuple[float, float, int]:
+    times, errors = [], 0
+    for url in urls:
+        started = time.perf_counter()
+        r = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        errors += r.status_code != 200
+    return statistics.median(times), percentile(times, 0.95), errors
+
+
+def load(base: str, urls: list[str], *, clients: int, seconds: float) -> tuple[int, int, float]:
+    """Send `urls` from `clients` threads until done or `seconds` pass; (done, errors, elapsed)."""
+    lock, done, errors = threading.Lock(), [0], [0]
+    deadline = time.perf_counter() + seconds
+    queue = iter(urls)
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            while time.perf_counter() < deadline:
+                with lock:
+                    url = next(queue, None)
+                if url is None:
+                    return
+                ok = c.get(url).status_code == 200
+                with lock:
+                    done[0] += 1
+                    errors[0] += not ok
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    return done[0], errors[0], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/work/cache/web-bench-10k.db"))
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=200, help="per page kind, latency phase")
+    parser.add_argument("--load-requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    if not args.db.exists():
+        print(f"building {args.docs} documents into {args.db}", file=sys.stderr)
+        build(args.db, docs=args.docs, seed=args.seed)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "narrascope", "serve", "--db", str(args.db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(300):
+                try:
+                    client.get("/api/v1/openapi.json")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            stats = client.get("/api/v1/dashboard").json()["stats"]
+            print(
+                f"store: {stats['documents']} documents, "
+                f"{sum(stats['annotations'].values())} annotations, copies {stats['copies']}"
+            )
+            rng = random.Random(args.seed)
+            urls = targets(client, rng, args.requests)
+            for kind in urls:
+                client.get(urls[kind][0])  # warm caches once
+            print(f"{'page':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'errors':>8}")
+            for kind, kind_urls in urls.items():
+                median, p95, errors = latency(client, kind_urls)
+                print(f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}")
+        mix = [u for kind in ("reader", "search") for u in urls[kind]] + urls["dashboard"]
+        rng.shuffle(mix)
+        mix = (mix * (args.load_requests // len(mix) + 1))[: args.load_requests]
+        done, errors, elapsed = load(base, mix, clients=args.clients, seconds=args.seconds)
+        print(
+            f"load: {done} requests (reader/search/dashboard mix) from {args.clients} clients "
+            f"in {elapsed:.1f} s = {done / elapsed:.1f} req/s, {errors} errors"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
