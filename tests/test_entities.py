@@ -63,7 +63,8 @@ def test_entities_gender_guess():
     assert person_gender("Maria Zakharova") == "f"
     assert person_gender("Mr Smith") == "m"
     assert person_gender("Gennady Zyuganov") == "m"
-    assert person_gender("Josep Borrell") is None
+    assert person_gender("Josep Borrell") == "m"
+    assert person_gender("Sam Rainsy") is None
 
 
 def test_entities_merge_hyphenated_first_names():

@@ -141,6 +141,15 @@ def test_quotes_split_around_the_cue_share_the_speaker(entities):
     assert "we will not wait for anyone" in doc.text[anns[1].start : anns[1].end]
 
 
+def test_quotes_pronoun_resolves_to_compatible_person(entities):
+    doc = _doc(
+        "Maria Zakharova answered a question about Antony Blinken. "
+        "“The West does not understand the region at all,” she said."
+    )
+    anns = _quotes(doc, entities)
+    assert [a.attrs["speaker"] for a in anns] == ["Maria Zakharova"]
+
+
 def test_quotes_indirect_speech(entities):
     doc = _doc(
         "Antony Blinken said that Russia must withdraw its forces from the border. "

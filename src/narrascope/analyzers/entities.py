@@ -55,6 +55,15 @@ _FEMALE_NAMES = frozenset(
     golda indira benazir aung""".split()  # noqa: SIM905
 )
 
+_MALE_NAMES = frozenset(
+    """antony anthony john joe joseph donald barack vladimir sergey sergei dmitry dmitri
+    mikhail alexander aleksandr alexei aleksei ivan igor nikolai viktor victor boris josep
+    emmanuel olaf jens recep kassym nursultan tony paul mike michael james robert william
+    david richard thomas charles mark george ted bernie marco jeb chris ben rand tim mitt
+    gennady konstantin yevgeny evgeny andrei andrey oleg yuri pavel petr peter volodymyr
+    petro alexey ramzan nikol ilham aleksandar jake lloyd antonio rishi keir""".split()  # noqa: SIM905
+)
+
 LABELS = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 """spaCy and natasha entity types mapped to ours; other types (dates, NORP, …) are dropped."""
 
@@ -180,6 +189,8 @@ def person_gender(name: str) -> str | None:
     last = transliterate(tokens[-1]).lower() if tokens else ""
     if first in _FEMALE_NAMES and len(tokens) > 1:
         return "f"
+    if first in _MALE_NAMES and len(tokens) > 1:
+        return "m"
     if re.search(r"(?:ova|eva|ina|aya|yna)$", last):
         return "f"
     if re.search(r"(?:ov|ev|in|sky|skiy|iy|yi)$", last):
