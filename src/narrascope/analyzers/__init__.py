@@ -45,6 +45,8 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     from narrascope.analyzers.claims import ClaimAnalyzer
     from narrascope.analyzers.entities import EntityAnalyzer
     from narrascope.analyzers.events import EventAnalyzer
+    from narrascope.analyzers.frames import FrameAnalyzer
+    from narrascope.analyzers.genre import GenreAnalyzer
     from narrascope.analyzers.narratives import NarrativeAnalyzer
     from narrascope.analyzers.quotes import QuoteAnalyzer
     from narrascope.analyzers.roles import RoleAnalyzer
@@ -58,6 +60,8 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
         "events": lambda: EventAnalyzer,
         "narratives": lambda: NarrativeAnalyzer,
         "roles": lambda: RoleAnalyzer,
+        "genre": lambda: GenreAnalyzer,
+        "frames": lambda: FrameAnalyzer,
     }
 
 

@@ -1,0 +1,145 @@
+"""Persuasion techniques (SemEval-2023 Task 3, 23 techniques), sentence by sentence.
+
+Each sentence gets the techniques whose score passes the head's threshold, as a span
+annotation over that sentence. The head is linear over features built from the shared
+sentence vectors: the sentence's own vector, the mean of its two neighbours, the mean of the
+document, how closely it repeats another sentence, and a few surface cues. `features` below is
+the one definition of them, used both here and by `narrascope train techniques`.
+
+The paragraph-level view of subtask 3 (one line of the article = one paragraph) is the union of
+its sentences' techniques: `paragraph_techniques` derives it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.model import Annotation, Document, Layer, Span
+
+_QUOTED = re.compile(r"[\"“«„‘'][^\"”»“'’\n]{1,30}[\"”»“'’]")
+_CAPS = re.compile(r"\b[A-ZА-ЯЁ]{3,}\b")
+_WHATABOUT = re.compile(
+    r"\b(what about|and yet|but when|hypocri\w*|double standards?|а как же|а что же|лицемер\w*|"
+    r"двойн\w+ стандарт\w*)",
+    re.IGNORECASE,
+)
+N_CUES = 7
+
+
+def cue_features(texts: Sequence[str]) -> np.ndarray:
+    """Surface cues per sentence the encoder tends to miss: ?, !, scare quotes, capitals,
+    whataboutism markers, log length."""
+    rows = []
+    for text in texts:
+        rows.append(
+            [
+                "?" in text,
+                "!" in text,
+                bool(_QUOTED.search(text)),
+                bool(_CAPS.search(text)),
+                bool(_WHATABOUT.search(text)),
+                np.log1p(len(text)) / 6.0,
+                np.log1p(len(text.split())) / 4.0,
+            ]
+        )
+    return np.asarray(rows, dtype=np.float32).reshape(len(texts), N_CUES)
+
+
+def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """The head's input for the sentences of one document, in order: shape (n, 3 * dim + 1 + cues)."""
+    n, dim = vectors.shape
+    if n == 0:
+        return np.zeros((0, 3 * dim + 1 + N_CUES), dtype=np.float32)
+    vectors = vectors.astype(np.float32)
+    zero = np.zeros((1, dim), dtype=np.float32)
+    neighbours = (np.vstack([zero, vectors[:-1]]) + np.vstack([vectors[1:], zero])) / 2
+    document = np.repeat(vectors.mean(axis=0, keepdims=True), n, axis=0)
+    if n > 1:
+        similarity = vectors @ vectors.T
+        np.fill_diagonal(similarity, -1.0)
+        repeats = similarity.max(axis=1, keepdims=True)
+    else:
+        repeats = np.zeros((1, 1), dtype=np.float32)
+    return np.hstack([vectors, neighbours, document, repeats, cue_features(texts)])
+
+
+def paragraph_techniques(doc: Document, anns: Sequence[Annotation]) -> list[set[str]]:
+    """The subtask-3 view: for each of `doc.paragraphs`, the techniques of its sentences."""
+    starts = [start for start, _ in doc.paragraphs]
+    out: list[set[str]] = [set() for _ in doc.paragraphs]
+    for ann in anns:
+        if ann.layer is Layer.TECHNIQUE and ann.start is not None:
+            index = int(np.searchsorted(starts, ann.start, side="right")) - 1
+            if 0 <= index < len(out):
+                out[index].add(ann.label)
+    return out
+
+
+class TechniqueAnalyzer:
+    """Marks each sentence with the persuasion techniques it uses, with a score per technique."""
+
+    name: ClassVar[str] = "techniques"
+    version: ClassVar[str] = "techniques-v1"
+    layer: ClassVar[Layer] = Layer.TECHNIQUE
+    requires: ClassVar[tuple[Layer, ...]] = ()
+    languages: ClassVar[frozenset[str] | None] = UniversalSentenceEncoder.languages
+    min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique
+
+    def __init__(self, head: LinearHead) -> None:
+        self.head = head
+
+    @classmethod
+    def load(cls) -> TechniqueAnalyzer:
+        path = RESOURCES / f"{cls.version}.safetensors"
+        head = LinearHead.from_file(path)
+        if head.weights.shape[0] != 3 * UniversalSentenceEncoder.dim + 1 + N_CUES:
+            raise ModelFileError(
+                f"{path}: head does not fit the features; rebuild it with "
+                "`narrascope train techniques`"
+            )
+        return cls(head)
+
+    def thresholds(self, language: str | None) -> np.ndarray:
+        """Per-technique cuts: those tuned for `language` if training had it, else the pooled ones."""
+        by_language = self.head.info.get("thresholds_by_language", {})
+        if isinstance(by_language, dict) and language in by_language:
+            return np.asarray(by_language[language], dtype=np.float32)
+        if self.head.thresholds is not None:
+            return self.head.thresholds
+        return np.full(len(self.head.labels), 0.5, dtype=np.float32)
+
+    def scores(self, doc: Document, vectors: np.ndarray) -> np.ndarray:
+        """Probability of every technique for every sentence, shape (sentences, 23)."""
+        return self.head.score(features(doc.sentence_texts(), vectors))
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.sentences or doc.word_count < self.min_words:
+            return []
+        if doc.language and self.languages and doc.language not in self.languages:
+            return []
+        scores = self.scores(doc, vectors)
+        passed = scores >= self.thresholds(doc.language)
+        anns = []
+        for (start, end), row, keep in zip(doc.sentences, scores, passed, strict=True):
+            for j in np.flatnonzero(keep):
+                anns.append(self._annotation(doc, (start, end), self.head.labels[j], row[j]))
+        return anns
+
+    def _annotation(self, doc: Document, span: Span, label: str, score: float) -> Annotation:
+        return Annotation(
+            doc_id=doc.id,
+            layer=self.layer,
+            label=label,
+            model=self.version,
+            start=span[0],
+            end=span[1],
+            score=float(min(max(score, 0.0), 1.0)),
+        )

@@ -1,0 +1,484 @@
+"""Training and evaluation of the technique head (`narrascope train|evaluate techniques`).
+
+Training reads the SemEval-2023 Task 3 train split of every language in the bundle, labels each
+sentence with the techniques of the gold spans that touch it, and fits one linear head over
+`analyzers.techniques.features` (sentence, neighbour and document vectors plus cues), pooled
+over languages. Per-technique thresholds are chosen on out-of-fold sentence probabilities
+(folds grouped by article), so they never depend on how long a file's lines are. Scores are the
+official ones, computed by our own code: T3 subtask 3 micro/macro-F1 on the lines of each
+language; if PTC is given too (`--data` holding both bundles), its SI span F1 and TC micro-F1
+on the train articles, from the same out-of-fold predictions.
+
+`--data` may be the SemEval-2023 bundle, the PTC bundle (evaluate only) or a folder holding
+`semeval2023_task3` and/or `semeval2020_task11_ptc`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.analyzers.techniques import TechniqueAnalyzer, features
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.heads import RESOURCES, LinearHead
+from narrascope.training import Report, ptc, semeval2023
+from narrascope.training.semeval2023 import TECHNIQUES, Sentence, VectorCache
+
+CACHE = Path("/work/cache/techniques")
+T3_NAME, PTC_NAME = "semeval2023_task3", "semeval2020_task11_ptc"
+L2 = 1e-3
+FOCUS = ("en", "ru")
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit_sigmoid(
+    x: np.ndarray, y: np.ndarray, *, l2: float, max_iter: int = 300
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-label logistic regression for all labels at once (L-BFGS, L2 on weights).
+
+    Deterministic (zero start, full batch); returns weights (dim, k) and bias (k,). A label
+    with no positive row gets a bias that never fires.
+    """
+    from scipy.optimize import minimize
+
+    n, d = x.shape
+    k = y.shape[1]
+    xb = np.hstack([x, np.ones((n, 1), dtype=np.float32)]).astype(np.float32)
+    y = y.astype(np.float32)
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        w = flat.reshape(d + 1, k).astype(np.float32)
+        z = xb @ w
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = np.logaddexp(0, z).sum() - (y * z).sum()
+        grad = xb.T @ (p - y) / n
+        grad[:-1] += l2 * w[:-1]
+        value = value / n + l2 * float((w[:-1] ** 2).sum()) / 2
+        return float(value), grad.ravel().astype(np.float64)
+
+    result = minimize(
+        loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
+    )
+    w = result.x.reshape(d + 1, k).astype(np.float32)
+    weights, bias = w[:-1], w[-1]
+    bias[y.sum(axis=0) == 0] = -20.0
+    return weights, bias
+
+
+def sigmoid(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
+
+
+def best_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Per label, the cut on out-of-fold probabilities that maximises that label's F1."""
+    grid = np.round(np.arange(0.02, 0.91, 0.02), 2)
+    cuts = np.full(y.shape[1], 0.99, dtype=np.float32)
+    for j in range(y.shape[1]):
+        truth = y[:, j] > 0
+        if not truth.any():
+            continue
+        f1 = [
+            2
+            * float((probabilities[:, j] >= c)[truth].sum())
+            / max(float((probabilities[:, j] >= c).sum() + truth.sum()), 1.0)
+            for c in grid
+        ]
+        cuts[j] = grid[int(np.argmax(f1))]
+    return cuts
+
+
+def grouped_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
+    """Row indices of each fold; every group (article) lands in exactly one fold."""
+    from sklearn.model_selection import GroupKFold
+
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    rows = np.zeros(len(groups))
+    return [held for _, held in splitter.split(rows, rows, groups=list(groups))]
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Corpus:
+    """Sentences of one split across languages, with their head features and gold labels."""
+
+    sentences: list[Sentence]
+    folders: list[str]  # language folder of each sentence
+    x: np.ndarray
+    y: np.ndarray
+    line_labels: dict[str, dict[tuple[str, int], list[str]]]  # folder -> line gold
+
+    def groups(self) -> list[str]:
+        return [f"{f}/{s.article}" for f, s in zip(self.folders, self.sentences, strict=True)]
+
+
+def load_corpus(t3: Path, split: str, *, store: VectorCache) -> Corpus:
+    """Read `split` of every language in the T3 bundle and build features (vectors cached)."""
+    sentences: list[Sentence] = []
+    folders: list[str] = []
+    blocks: list[np.ndarray] = []
+    line_labels = {}
+    for folder in semeval2023.languages(t3):
+        found = semeval2023.read_techniques(t3, folder, split)
+        if not found.articles:
+            continue
+        line_labels[folder] = found.line_labels
+        vectors = store.vectors([s.text for s in found.sentences])
+        by_article: dict[str, list[int]] = defaultdict(list)
+        for i, sentence in enumerate(found.sentences):
+            by_article[sentence.article].append(i)
+        for rows in by_article.values():
+            texts = [found.sentences[i].text for i in rows]
+            blocks.append(features(texts, vectors[rows]))
+            sentences += [found.sentences[i] for i in rows]
+            folders += [folder] * len(rows)
+    x = np.vstack(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
+    y = np.array([[t in s.techniques for t in TECHNIQUES] for s in sentences], dtype=np.float32)
+    return Corpus(sentences, folders, x, y.reshape(len(sentences), len(TECHNIQUES)), line_labels)
+
+
+def line_predictions(
+    corpus: Corpus, passed: np.ndarray, folder: str
+) -> dict[tuple[str, int], list[str]]:
+    """Subtask-3 rows of one language: each line gets the union of its sentences' techniques."""
+    rows: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for s, f, keep in zip(corpus.sentences, corpus.folders, passed, strict=True):
+        if f == folder:
+            rows[(s.article, s.line)].update(TECHNIQUES[j] for j in np.flatnonzero(keep))
+    return {key: sorted(v) for key, v in rows.items()}
+
+
+def score_lines(corpus: Corpus, passed: np.ndarray, report: Report, prefix: str) -> None:
+    """Add official T3-ST3 micro/macro-F1 per language (and per technique for EN/RU) to `report`."""
+    for folder, gold in corpus.line_labels.items():
+        if not gold:
+            continue
+        predicted = line_predictions(corpus, passed, folder)
+        micro, macro = semeval2023.multilabel_f1(gold, predicted, TECHNIQUES)
+        report.scores[f"{prefix}st3_micro_f1_{folder}"] = micro
+        report.scores[f"{prefix}st3_macro_f1_{folder}"] = macro
+        if folder in FOCUS:
+            per = semeval2023.per_label_f1(gold, predicted, TECHNIQUES)
+            report.lines.append(
+                f"  per-technique F1 ({folder}): "
+                + ", ".join(f"{k}={v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
+            )
+
+
+# --------------------------------------------------------------------------- PTC
+
+
+def find_data(data: Path) -> tuple[Path | None, Path | None]:
+    """The SemEval-2023 bundle and the PTC bundle inside `data` (either may be None)."""
+    t3 = data if semeval2023.languages(data) else None
+    if t3 is None and (data / T3_NAME).is_dir():
+        t3 = data / T3_NAME
+    if (data / "datasets").is_dir() or any(data.glob("*-articles")):
+        return t3, data
+    return t3, (data / PTC_NAME) if (data / PTC_NAME).is_dir() else None
+
+
+def ptc_predictions(
+    articles: dict[str, ptc.PtcArticle],
+    score_sentences: Callable[[str, list[tuple[int, int]]], tuple[np.ndarray, np.ndarray]],
+    score_fragments: Callable[[str, list[tuple[int, int]]], np.ndarray],
+) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[str, int, int]]]]:
+    """SI spans (sentences where any technique passes) and TC labels for the gold TC spans."""
+    from narrascope.text.segment import sentence_spans
+
+    si, tc = {}, {}
+    ptc_index = {name: i for i, name in enumerate(ptc.PTC_TECHNIQUES)}
+    to_ptc = np.zeros((len(TECHNIQUES), len(ptc.PTC_TECHNIQUES)), dtype=np.float32)
+    for j, name in enumerate(TECHNIQUES):
+        if name in ptc.T3_TO_PTC:
+            to_ptc[j, ptc_index[ptc.T3_TO_PTC[name]]] = 1.0
+    for article_id, article in articles.items():
+        spans = [
+            s
+            for a, b in _line_spans(article.text)
+            for s in sentence_spans(article.text, a, b, language="en")
+        ]
+        _, passed = score_sentences(article_id, spans)
+        si[article_id] = [span for span, keep in zip(spans, passed, strict=True) if keep.any()]
+        gold_spans = sorted({(s, e) for _, s, e in article.tc})
+        if not gold_spans:
+            continue
+        fragment_scores = score_fragments(article_id, gold_spans) @ to_ptc
+        rows = []
+        for (s, e), row in zip(gold_spans, fragment_scores, strict=True):
+            k = sum(1 for _, a, b in article.tc if (a, b) == (s, e))
+            for j in np.argsort(-row, kind="stable")[:k]:
+                rows.append((ptc.PTC_TECHNIQUES[j], s, e))
+        tc[article_id] = rows
+    return si, tc
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    out, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return out
+
+
+def _fragment_rows(
+    text: str,
+    sentences: list[tuple[int, int]],
+    sentence_x: np.ndarray,
+    fragments: list[tuple[int, int]],
+    fragment_vectors: np.ndarray,
+) -> np.ndarray:
+    """Head input for fragments: the row of the sentence each starts in, with the fragment's own
+    vector and cues in place of the sentence's."""
+    from narrascope.analyzers.techniques import N_CUES, cue_features
+
+    dim = fragment_vectors.shape[1]
+    starts = [a for a, _ in sentences]
+    rows = []
+    cues = cue_features([text[s:e] for s, e in fragments])
+    for (s, _), vector, cue in zip(fragments, fragment_vectors, cues, strict=True):
+        index = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
+        row = sentence_x[index].copy()
+        row[:dim] = vector
+        row[-N_CUES:] = cue
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), sentence_x.shape[1])
+
+
+def _article_features(text: str, store: VectorCache) -> tuple[list[tuple[int, int]], np.ndarray]:
+    from narrascope.text.segment import sentence_spans
+
+    spans = [s for a, b in _line_spans(text) for s in sentence_spans(text, a, b, language="en")]
+    texts = [text[a:b] for a, b in spans]
+    return spans, features(texts, store.vectors(texts))
+
+
+def score_ptc(
+    articles: dict[str, ptc.PtcArticle],
+    models: Callable[[str], tuple[np.ndarray, np.ndarray]],
+    cuts: np.ndarray,
+    *,
+    store: VectorCache,
+) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[str, int, int]]]]:
+    """PTC SI and TC predictions; `models(article_id)` gives the (weights, bias) to score it with."""
+    prepared = {a: _article_features(art.text, store) for a, art in articles.items()}
+    fragments = {a: sorted({(s, e) for _, s, e in art.tc}) for a, art in articles.items()}
+    all_fragments = [articles[a].text[s:e] for a in articles for s, e in fragments[a]]
+    fragment_vectors = store.vectors(all_fragments)
+    offsets = np.cumsum([0] + [len(fragments[a]) for a in articles])
+    position = {a: i for i, a in enumerate(articles)}
+
+    def score_sentences(article_id: str, spans: list[tuple[int, int]]):
+        weights, bias = models(article_id)
+        probabilities = sigmoid(prepared[article_id][1], weights, bias)
+        return probabilities, probabilities >= cuts
+
+    def score_fragments(article_id: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        weights, bias = models(article_id)
+        i = position[article_id]
+        rows = _fragment_rows(
+            articles[article_id].text,
+            prepared[article_id][0],
+            prepared[article_id][1],
+            spans,
+            fragment_vectors[offsets[i] : offsets[i + 1]],
+        )
+        # Relative to each technique's own cut, so frequent techniques do not win every tie.
+        return sigmoid(rows, weights, bias) / np.maximum(cuts, 1e-3)
+
+    return ptc_predictions(articles, score_sentences, score_fragments)
+
+
+def _ptc_report(articles, si, tc, report: Report, prefix: str) -> None:
+    gold_si = {a: art.si for a, art in articles.items()}
+    gold_tc = {a: art.tc for a, art in articles.items()}
+    precision, recall, f1 = ptc.si_scores(gold_si, si)
+    report.scores[f"{prefix}ptc_si_f1"] = f1
+    report.scores[f"{prefix}ptc_si_precision"] = precision
+    report.scores[f"{prefix}ptc_si_recall"] = recall
+    report.scores[f"{prefix}ptc_tc_micro_f1"] = ptc.tc_micro_f1(gold_tc, tc)
+
+
+def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
+    """Fit the technique head on the T3 train split of every language; CV scores in the report."""
+    t3, ptc_dir = find_data(data)
+    if t3 is None:
+        raise FileNotFoundError(f"{data}: no SemEval-2023 Task 3 bundle found")
+    encoder = UniversalSentenceEncoder(threads=1)
+    store = VectorCache(CACHE, encoder)
+    corpus = load_corpus(t3, "train", store=store)
+    report = Report("techniques")
+    held_out = grouped_folds(corpus.groups(), folds, seed)
+    probabilities = np.zeros(corpus.y.shape, dtype=np.float32)
+    fold_models = []
+    for held in held_out:
+        fit_rows = np.setdiff1d(np.arange(len(corpus.y)), held)
+        weights, bias = fit_sigmoid(corpus.x[fit_rows], corpus.y[fit_rows], l2=L2)
+        probabilities[held] = sigmoid(corpus.x[held], weights, bias)
+        fold_models.append((weights, bias))
+    folders = np.array(corpus.folders)
+    by_language = {
+        semeval2023.LANGUAGE_CODES[f]: best_thresholds(
+            corpus.y[folders == f], probabilities[folders == f]
+        )
+        for f in corpus.line_labels
+    }
+    pooled = best_thresholds(corpus.y, probabilities)
+    # Honest CV: each fold is decided with cuts tuned on the other folds' out-of-fold scores.
+    passed = np.zeros(corpus.y.shape, dtype=bool)
+    for held in held_out:
+        rest = np.setdiff1d(np.arange(len(corpus.y)), held)
+        for f in corpus.line_labels:
+            tune = rest[folders[rest] == f]
+            rows = held[folders[held] == f]
+            passed[rows] = probabilities[rows] >= best_thresholds(
+                corpus.y[tune], probabilities[tune]
+            )
+    score_lines(corpus, passed, report, "cv_")
+    weights, bias = fit_sigmoid(corpus.x, corpus.y, l2=L2)
+    article_ids = sorted(
+        {f"{f}/{s.article}" for f, s in zip(corpus.folders, corpus.sentences, strict=True)}
+    )
+    head = LinearHead(
+        weights,
+        bias,
+        list(TECHNIQUES),
+        TechniqueAnalyzer.version,
+        encoder.name,
+        thresholds=pooled,
+        info={
+            "thresholds_by_language": {
+                k: [round(float(c), 3) for c in v] for k, v in by_language.items()
+            },
+            "seed": seed,
+            "folds": folds,
+            "l2": L2,
+            "trained": dt.date.today().isoformat(),
+            "train_articles": article_ids,
+        },
+    )
+    if ptc_dir is not None:
+        articles = ptc.read_ptc(ptc_dir, "train")
+        fold_of = {}
+        for k, held in enumerate(held_out):
+            for i in held:
+                if corpus.folders[i] == "en":
+                    fold_of[corpus.sentences[i].article] = k
+        known = {a: art for a, art in articles.items() if a in fold_of}
+        si, tc = score_ptc(
+            known, lambda a: fold_models[fold_of[a]], by_language.get("en", pooled), store=store
+        )
+        _ptc_report(known, si, tc, report, "cv_")
+        report.lines.append(
+            f"  PTC train articles scored out of fold: {len(known)}/{len(articles)}"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    head.save(out / f"{TechniqueAnalyzer.version}.safetensors")
+    write_card(out / f"{TechniqueAnalyzer.version}.md", head, report, corpus)
+    return report
+
+
+def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+    """Score the shipped head on `split` with the official metrics; write official-format files."""
+    t3, ptc_dir = find_data(data)
+    if t3 is None and ptc_dir is None:
+        raise FileNotFoundError(f"{data}: neither a SemEval-2023 Task 3 nor a PTC bundle")
+    analyzer = TechniqueAnalyzer.load()
+    store = VectorCache(CACHE, UniversalSentenceEncoder(threads=1))
+    report = Report("techniques")
+    trained_on = set(analyzer.head.info.get("train_articles", []))
+    if t3 is not None:
+        corpus = load_corpus(t3, split, store=store)
+        probabilities = analyzer.head.score(corpus.x)
+        passed = np.zeros(probabilities.shape, dtype=bool)
+        folders = np.array(corpus.folders)
+        for f in set(corpus.folders):
+            rows = folders == f
+            cut = analyzer.thresholds(semeval2023.LANGUAGE_CODES.get(f, f))
+            passed[rows] = probabilities[rows] >= cut
+        score_lines(corpus, passed, report, "")
+        seen = {
+            f"{f}/{s.article}" for f, s in zip(corpus.folders, corpus.sentences, strict=True)
+        } & trained_on
+        report.lines.append(f"  T3 {split}: {len(seen)} articles were in the head's training data")
+        if predictions is not None:
+            _write_t3(t3, split, corpus, passed, predictions)
+    if ptc_dir is not None:
+        articles = ptc.read_ptc(ptc_dir, split)
+        cuts = analyzer.thresholds("en")
+        si, tc = score_ptc(
+            articles, lambda a: (analyzer.head.weights, analyzer.head.bias), cuts, store=store
+        )
+        if any(art.si or art.tc for art in articles.values()):
+            _ptc_report(articles, si, tc, report, "")
+        seen = {f"en/{a}" for a in articles} & trained_on
+        report.lines.append(
+            f"  PTC {split}: {len(seen)}/{len(articles)} articles were in the head's training data"
+            " (SemEval-2023 English train re-annotates PTC articles)"
+        )
+        if predictions is not None:
+            ptc.write_si(_suffixed(predictions, "si"), si)
+            ptc.write_tc(_suffixed(predictions, "tc"), tc)
+    return report
+
+
+def _suffixed(path: Path, tag: str) -> Path:
+    return path.with_name(f"{path.stem}-{tag}{path.suffix or '.txt'}")
+
+
+def _write_t3(t3: Path, split: str, corpus: Corpus, passed: np.ndarray, predictions: Path) -> None:
+    """One official subtask-3 file per language: every non-blank line of every article."""
+    folders = sorted(set(corpus.folders))
+    for folder in folders:
+        predicted = line_predictions(corpus, passed, folder)
+        rows = {}
+        for article in semeval2023.read_articles(t3, folder, split, 3).values():
+            for number, _ in article.lines():
+                rows[(article.id, number)] = predicted.get((article.id, number), [])
+        path = predictions if len(folders) == 1 else _suffixed(predictions, folder)
+        semeval2023.write_line_labels(path, rows)
+
+
+def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> None:
+    """The model card: data, terms, encoder, features, seed, CV scores."""
+    counts = defaultdict(int)
+    for f in corpus.folders:
+        counts[f] += 1
+    lines = [
+        f"# {head.model_id}: persuasion techniques, sentence by sentence",
+        "",
+        f"- Trained: {head.info.get('trained')} by `narrascope train techniques --data DIR` "
+        f"(seed {head.info.get('seed')}, {head.info.get('folds')}-fold CV grouped by article).",
+        f"- Encoder: `{head.encoder}` (shared sentence encoder), frozen.",
+        "- Head: one linear sigmoid per technique (23, SemEval-2023 Task 3 labels) over "
+        "`analyzers.techniques.features`: sentence vector, mean of the two neighbouring "
+        "sentences, document mean, max cosine to another sentence (repetition), and 7 surface "
+        f"cues; L2 = {head.info.get('l2')}, L-BFGS, all languages pooled.",
+        "- Thresholds: per technique, maximising that technique's sentence-level F1 on out-of-fold "
+        "probabilities, tuned per training language (pooled cuts for other languages).",
+        "- Training data: SemEval-2023 Task 3 train split, all six languages; sentence truth from "
+        "the span files (a sentence carries a technique when a gold span overlaps it). "
+        "Sentences per language: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
+        "- Terms of use of the data: research use only, no redistribution (SemEval-2023 Task 3 "
+        "licence; PTC by the same organisers, treated alike). The head holds weights, not text.",
+        "- PTC label map (PTC class -> T3 techniques): see `narrascope.training.ptc.PTC_TO_T3`; "
+        "the SemEval-2023 English train split contains the PTC train articles (same offsets), so "
+        "PTC is used for scoring, not as extra training data.",
+        "",
+        "## Cross-validated scores on train (thresholds cross-fitted: each fold decided with cuts "
+        "tuned on the other folds)",
+        "",
+        "```",
+        report.summary(),
+        "```",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
