@@ -34,7 +34,7 @@ class StorylineSettings:
     """How close two sentences must be (cosine) and how near in time their documents."""
 
     threshold: float = 0.5  # USE-multilingual cosine; paraphrases of a claim score 0.45-0.6
-    window_days: float = 10.0
+    window_days: float = 7.0
     min_chars: int = 40  # shorter sentences ("He said so.") say too little to follow
     max_chars: int = 600
     batch: int = 500  # documents per incremental step
@@ -196,7 +196,7 @@ def _step(
     copies = store.corpus.copy_pairs(list(new_ids))
     clusters = _cluster(rest, pool_old, window, s.threshold, copies)
     rows: list[StorylineRow] = []
-    members: list[tuple[str, str, int, float]] = []
+    owned: list[tuple[StorylineRow, str, int, float]] = []
     narratives = _NarrativeIndex(store)
     taken = set(active)
     for cluster in clusters:
@@ -206,10 +206,17 @@ def _step(
         taken.add(row.id)
         centroid = row.centroid
         for c in cluster:
-            members.append((row.id, c.doc_id, c.idx, float(c.vector @ centroid)))
+            owned.append((row, c.doc_id, c.idx, float(c.vector @ centroid)))
         row.narratives = narratives.count(cluster)
         rows.append(row)
         report.created += 1
+    # A seed's id can be stored already (outside the window, or handed on by a rebuild).
+    stored = store.corpus.storyline_ids_present([row.id for row in rows])
+    for row in rows:
+        while row.id in stored or row.id in active:
+            row.id = hashlib.sha256(row.id.encode()).hexdigest()[:16]
+            stored |= store.corpus.storyline_ids_present([row.id])
+    members = [(row.id, doc_id, idx, sim) for row, doc_id, idx, sim in owned]
     existing = store.corpus.storyline_members(list(joins))
     by_id: dict[str, list[MemberRow]] = defaultdict(list)
     for m in existing:
@@ -221,7 +228,9 @@ def _step(
         rows.append(row)
         report.grown += 1
     report.members += len(members)
-    store.corpus.write_storylines(rows, members, [(d, at) for d, at, _ in pending])
+    store.corpus.write_storylines(
+        rows, members, [(d, at) for d, at, _ in pending], existing=set(joins)
+    )
 
 
 def _join_existing(
@@ -268,12 +277,13 @@ def _cluster(
         return []
     pool_vectors = np.stack([c.vector for c in pool]).astype(np.float32)
     pool_days = np.array([c.at.timestamp() / 86400 for c in pool])
-    pool_docs = np.array([c.doc_id for c in pool])
+    doc_index: dict[str, int] = {}
+    pool_docs = np.array([doc_index.setdefault(c.doc_id, len(doc_index)) for c in pool])
     limit = window.total_seconds() / 86400
     neighbours: dict[int, set[int]] = defaultdict(set)
     offset = len(old)
-    for start in range(0, len(new), 1024):
-        rows = np.arange(offset + start, offset + min(start + 1024, len(new)))
+    for start in range(0, len(new), 512):
+        rows = np.arange(offset + start, offset + min(start + 512, len(new)))
         sims = pool_vectors[rows] @ pool_vectors.T
         sims[np.abs(pool_days[rows][:, None] - pool_days[None, :]) > limit] = -1
         sims[pool_docs[rows][:, None] == pool_docs[None, :]] = -1

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     column,
     exists,
     func,
@@ -709,6 +710,15 @@ class CorpusIndex:
                 query = query.limit(limit)
             return [_storyline(r) for r in conn.execute(query).mappings()]
 
+    def storyline_ids_present(self, ids: Sequence[str]) -> set[str]:
+        """Which of these storyline ids are stored."""
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for chunk in _chunks(list(ids)):
+                query = select(storylines.c.id).where(storylines.c.id.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def storyline_ids_of(self, doc_id: str) -> list[str]:
         """Storylines with a sentence in this document."""
         m = storyline_members.c
@@ -761,32 +771,45 @@ class CorpusIndex:
         rows: Sequence[StorylineRow],
         members: Sequence[tuple[str, str, int, float]],
         docs: Sequence[tuple[str, datetime]],
+        *,
+        existing: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> None:
-        """Upsert storylines, add `(storyline_id, doc_id, idx, similarity)` members, mark docs."""
+        """Insert new storylines, update `existing` ones, add members, mark documents seen.
+
+        `(storyline_id, doc_id, idx, similarity)` per member. One transaction, statements
+        executed once per kind with many parameter sets.
+        """
         stamp = now()
+
+        def values(row: StorylineRow) -> dict[str, Any]:
+            return {
+                "label": row.label,
+                "label_doc_id": row.label_doc_id,
+                "label_start": row.label_start,
+                "label_end": row.label_end,
+                "label_vector": _blob(row.label_vector),
+                "vector_sum": _blob(row.vector_sum),
+                "members": row.members,
+                "documents": row.documents,
+                "outlets": row.outlets,
+                "first_doc_id": row.first_doc_id,
+                "first_outlet": row.first_outlet,
+                "first_seen": row.first_seen,
+                "last_seen": row.last_seen,
+                "narratives": row.narratives,
+                "updated_at": stamp,
+            }
+
+        inserts = [{"id": r.id, **values(r)} for r in rows if r.id not in existing]
+        updates = [{"key": r.id, **values(r)} for r in rows if r.id in existing]
         with self._db.write() as conn:
-            for row in rows:
-                values = {
-                    "label": row.label,
-                    "label_doc_id": row.label_doc_id,
-                    "label_start": row.label_start,
-                    "label_end": row.label_end,
-                    "label_vector": _blob(row.label_vector),
-                    "vector_sum": _blob(row.vector_sum),
-                    "members": row.members,
-                    "documents": row.documents,
-                    "outlets": row.outlets,
-                    "first_doc_id": row.first_doc_id,
-                    "first_outlet": row.first_outlet,
-                    "first_seen": row.first_seen,
-                    "last_seen": row.last_seen,
-                    "narratives": row.narratives,
-                    "updated_at": stamp,
-                }
+            if inserts:
+                conn.execute(storylines.insert(), inserts)
+            if updates:
+                columns = {k: bindparam(k) for k in updates[0] if k != "key"}
                 conn.execute(
-                    self._insert(storylines)
-                    .values(id=row.id, **values)
-                    .on_conflict_do_update(index_elements=["id"], set_=values)
+                    storylines.update().where(storylines.c.id == bindparam("key")).values(columns),
+                    updates,
                 )
             if members:
                 conn.execute(
