@@ -321,8 +321,11 @@ def encode_articles(
         "vectors": vectors.astype(np.float32),
     }
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(cache, **packed)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(cache, **packed)
+        except OSError:
+            pass  # a cache we cannot write (read-only or foreign machine) only costs time
     return _unpack(articles, ids, packed)
 
 
