@@ -802,7 +802,13 @@ class _Context:
                     continue  # no subject, or an inverted speaker after a quote
                 if _NOT_REPORTED.search(subject):
                     continue  # "to say", "will say", "be said", "Do you think"
-                quote = _trimmed(text, s_start + cue.end(), s_end, "indirect")
+                end = s_end
+                if re.search(r"\b(?:who|which)\b(?:\s+\w+)?\s*$", subject):
+                    # "Ablyazov, who also told AFP he wanted …, is a controversial figure":
+                    # the reported words end with the relative clause.
+                    comma = text.find(", ", s_start + cue.end(), s_end)
+                    end = comma if comma > 0 else s_end
+                quote = _trimmed(text, s_start + cue.end(), end, "indirect")
                 if quote is None:
                     continue
                 quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]], cue_span
