@@ -340,3 +340,14 @@ def test_web_serve_binds_loopback_by_default():
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+
+
+def test_web_similar_and_storyline_routes(client, docs):
+    doc = docs[KAZ]
+    r = client.get(f"/api/v1/similar?doc_id={doc.id}&sentence=2")
+    assert r.status_code == 404 and "vectors" in r.json()["error"]  # the test store has none
+    assert client.get("/api/v1/similar").status_code == 400
+    assert client.get(f"/api/v1/similar?doc_id={doc.id}&sentence=-1").status_code == 422
+    assert client.get("/similar").status_code == 200
+    assert client.get("/api/v1/storylines/0000000000000000").status_code == 404
+    assert client.get("/storyline/0000000000000000").status_code == 404

@@ -111,6 +111,32 @@ def entity(request: Request, entity_id: str) -> dict[str, Any]:
     return queries.entity(store_of(request), entity_id).json()
 
 
+@router.get("/storylines/{storyline_id}", summary="One storyline with its member sentences")
+def storyline(request: Request, storyline_id: str) -> dict[str, Any]:
+    return queries.storyline(store_of(request), storyline_id).json()
+
+
+@router.get("/similar", summary="Stored sentences most like a sentence of a document, or a text")
+def similar(
+    request: Request,
+    doc_id: Annotated[str | None, Query(max_length=16)] = None,
+    sentence: Annotated[int | None, Query(ge=0)] = None,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    k: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    return similar_query(request, doc_id, sentence, q, k).json()
+
+
+def similar_query(
+    request: Request, doc_id: str | None, sentence: int | None, q: str, k: int
+) -> queries.Similar:
+    """The similar-sentence search a page or the API asked for (the encoder only for texts)."""
+    encoder = request.app.state.encoder if not (doc_id and sentence is not None) else None
+    return queries.similar(
+        store_of(request), doc_id=doc_id, sentence=sentence, text=q, k=k, encoder=encoder
+    )
+
+
 @router.get("/panels/{name}/download", summary="A dashboard panel's rows as CSV or JSONL")
 def panel_download(
     request: Request, name: str, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv"

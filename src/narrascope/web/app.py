@@ -122,6 +122,9 @@ def create_app(
     app.state.templates = templates()
     app.state.analysis = AnalysisHolder(analysis or default_analysis)
     app.state.limits = limits or Limits()
+    from narrascope.encode import default_encoder
+
+    app.state.encoder = default_encoder()  # loads its model on the first text query only
     app.state.allow_private = allow_private
 
     _guard(app, token=token, allowed_hosts=allowed_hosts)

@@ -94,10 +94,10 @@ def _q(value: Any) -> str:
 def _storylines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
-            "storyline": link(s["label"], f"/doc/{_q(s['label_doc_id'])}"),
+            "storyline": link(s["label"], f"/storyline/{_q(s['id'])}"),
             "outlets": s["outlets"],
             "documents": s["documents"],
-            "first seen": link(s.get("first_outlet") or "?", f"/doc/{_q(s['first_doc_id'])}"),
+            "first seen": link(s.get("first_outlet") or "first article", f"/doc/{_q(s['first_doc_id'])}"),
             "when": str(s.get("first_seen") or "")[:10],
         }
         for s in items
@@ -148,7 +148,34 @@ def _counts(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _similar(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "sentence": link(x["text"], f"/doc/{_q(x['doc_id'])}#s-{int(x['sentence'])}"),
+            "similarity": x["similarity"],
+            "outlet": x.get("outlet"),
+            "published": str(x.get("published") or "")[:10],
+            "title": x.get("title"),
+        }
+        for x in items
+    ]
+
+
+def _members(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "published": str(m.get("published") or "")[:10],
+            "outlet": m.get("outlet"),
+            "sentence": link(m["text"], f"/doc/{_q(m['doc_id'])}#s-{int(m['sentence'])}"),
+            "similarity": m.get("similarity"),
+        }
+        for m in data.get("sentences", [])
+    ]
+
+
 PROJECTIONS: dict[str, Any] = {
+    "similar": _similar,
+    "storyline_members": _members,
     "storylines": _storylines,
     "copy_graph": _copy_graph,
     "outlets": _outlets,

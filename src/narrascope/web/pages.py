@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from narrascope.web import charts, queries
-from narrascope.web.api import Search, run_analysis, store_of
+from narrascope.web.api import Search, run_analysis, similar_query, store_of
 from narrascope.web.corpus_bridge import plain
 from narrascope.web.corpus_bridge import rows as table_rows
 from narrascope.web.reader import PANEL_ANALYZERS
@@ -43,6 +43,7 @@ def reader_page(request: Request, doc_id: str) -> HTMLResponse:
         r=reader,
         v=reader.view,
         panel_analyzers=PANEL_ANALYZERS,
+        has_vectors=reader.has_vectors,
         page="reader",
     )
 
@@ -69,6 +70,23 @@ def outlets_page(request: Request) -> HTMLResponse:
 def entity_page(request: Request, entity_id: str) -> HTMLResponse:
     profile = queries.entity(store_of(request), entity_id)
     return render(request, "profile.html", profile=profile, kind="Entity", page="entity")
+
+
+@router.get("/storyline/{storyline_id}", response_class=HTMLResponse)
+def storyline_page(request: Request, storyline_id: str) -> HTMLResponse:
+    panel = queries.storyline(store_of(request), storyline_id)
+    return render(request, "storyline.html", panel=panel, page="search")
+
+
+@router.get("/similar", response_class=HTMLResponse)
+def similar_page(
+    request: Request,
+    doc_id: Annotated[str | None, Query(max_length=16)] = None,
+    sentence: Annotated[int | None, Query(ge=0)] = None,
+    q: Annotated[str, Query(max_length=2000)] = "",
+) -> HTMLResponse:
+    result = similar_query(request, doc_id, sentence, q, 20) if (q or doc_id) else None
+    return render(request, "similar.html", result=result, q=q, page="search")
 
 
 @router.get("/analyze", response_class=HTMLResponse)

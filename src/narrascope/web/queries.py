@@ -82,6 +82,7 @@ class Reader:
     cluster_size: int
     storylines: Panel
     analyzers: set[str] = field(default_factory=set)  # families that ran on this document
+    has_vectors: bool = False  # sentence vectors stored: "similar sentences" can be asked
 
     def ran(self, family: str) -> bool:
         """Whether this analyzer's output is stored for the document (so "none" means none)."""
@@ -147,6 +148,7 @@ def reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
         storylines=call("storylines.storylines_for", store, doc.id),
         analyzers={analyzer_family(v) for v in store.analyzers_run(doc.id)}
         | {analyzer_family(a.model) for a in anns},
+        has_vectors=store.vectors(doc.id) is not None,
     )
 
 
@@ -170,7 +172,7 @@ DASHBOARD_PANELS = {
     "narratives_by_outlet": ("counts.narrative_counts", {"by": "outlet"}),
     "technique_mix": ("counts.technique_counts", {"by": "outlet"}),
     "outlets": ("profiles.outlets", {}),
-    "storylines": ("storylines.storylines", {}),
+    "storylines": ("storylines.storylines", {"limit": 12, "max_members": 0}),
     "copy_graph": ("copies.copy_graph", {}),
     "most_quoted": ("quotes.most_quoted", {}),
 }
@@ -407,3 +409,64 @@ def highlight_parts(text: str, spans: Any) -> list[tuple[str, bool]]:
     if last < len(text):
         parts.append((text[last:], False))
     return parts
+
+
+# -- storylines and similar sentences --------------------------------------------------------------
+def storyline(store: Store, storyline_id: str) -> Panel:
+    """One storyline with its member sentences by outlet and date (corpus view)."""
+    panel = call("storylines.storyline", store, storyline_id)
+    if panel.ok and panel.data is None:
+        raise NotFound(f"no storyline {storyline_id!r}")
+    return panel
+
+
+@dataclass(slots=True)
+class Similar:
+    """Stored sentences most like one sentence of a document, or like a text."""
+
+    query: str
+    doc_id: str | None
+    sentence: int | None
+    results: Panel
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "doc_id": self.doc_id,
+            "sentence": self.sentence,
+            "results": self.results.json(),
+        }
+
+
+def similar(
+    store: Store,
+    *,
+    doc_id: str | None = None,
+    sentence: int | None = None,
+    text: str = "",
+    k: int = 20,
+    encoder: Any = None,
+) -> Similar:
+    """Semantic search over the stored sentence vectors (by a stored sentence, or a text)."""
+    k = max(1, min(k, 100))
+    if doc_id is not None and sentence is not None:
+        doc = store.document(doc_id)
+        if doc is None or not 0 <= sentence < len(doc.sentences):
+            raise NotFound(f"no sentence {sentence} in document {doc_id!r}")
+        vectors = store.vectors(doc.id)
+        if vectors is None or len(vectors) <= sentence:
+            raise NotFound(f"no sentence vectors stored for document {doc.id}")
+        s, e = doc.sentences[sentence]
+        panel = call(
+            "search.similar_sentences",
+            store,
+            doc.text[s:e],
+            k=k,
+            vector=vectors[sentence],
+            exclude_doc=doc.id,
+        )
+        return Similar(doc.text[s:e], doc.id, sentence, panel)
+    if not text.strip():
+        raise BadRequest("give a text, or a document and a sentence index")
+    panel = call("search.similar_sentences", store, text.strip(), k=k, encoder=encoder)
+    return Similar(text.strip(), None, None, panel)
