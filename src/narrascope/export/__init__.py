@@ -15,8 +15,8 @@ from typing import Any
 from narrascope.model import Annotation, Document
 from narrascope.store import Store
 
-FORMATS = ("jsonl", "csv", "parquet")
-TABLES = ("documents", "annotations", "sentences", "publications")
+FORMATS = ("jsonl", "csv", "parquet", "semeval")
+TABLES = ("documents", "annotations", "sentences", "publications", "storylines", "profiles")
 _PARQUET_BATCH = 5000
 
 
@@ -80,6 +80,14 @@ def _rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
                     "doc_id": doc.id,
                     **{k: (str(v) if v is not None else None) for k, v in row.items()},
                 }
+    elif table == "storylines":
+        from narrascope.export.corpus_rows import storyline_rows
+
+        yield from storyline_rows(store)
+    elif table == "profiles":
+        from narrascope.export.corpus_rows import profile_rows
+
+        yield from profile_rows(store)
     else:
         raise ValueError(f"unknown table {table!r}; choose from {', '.join(TABLES)}")
 
@@ -90,6 +98,10 @@ def write(store: Store, out: Path, *, format: str = "jsonl", table: str = "docum
         raise ValueError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; choose from {', '.join(TABLES)}")
+    if format == "semeval":  # a folder of the shared tasks' files, whatever `table` says
+        from narrascope.export.semeval import write_semeval
+
+        return sum(write_semeval(store, out).values())
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = _rows(store, table)
     if format == "jsonl":
