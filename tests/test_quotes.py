@@ -99,6 +99,9 @@ def test_quotes_cue_and_spans_on_telegram_retort(examples_dir, entities):
     doc = _doc((examples_dir / "000_8f4d98db21bab007.txt").read_text(encoding="utf-8"))
     retort = next(a for a in _quotes(doc, entities) if "boorish" in doc.text[a.start : a.end])
     assert retort.attrs["cue"] == "replied back on Telegram"
+    assert (
+        retort.attrs["speaker"] == "Maria Zakharova" and retort.attrs["speaker_id"] == "m-zakharova"
+    )
     s, e = retort.attrs["speaker_span"]
     assert doc.text[s:e] == "the Russian Foreign Affairs spokeswoman"
     # The nested, never-closed inner quote stays inside the outer one.

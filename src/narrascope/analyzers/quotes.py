@@ -192,6 +192,11 @@ class QuoteAnalyzer:
     ) -> list[Annotation]:
         if not doc.text.strip():
             return []
+        ids = {
+            str(a.attrs["entity"]): str(a.attrs.get("entity_id") or "")
+            for a in prior
+            if a.layer == Layer.ENTITY and a.attrs.get("entity")
+        }
         return [
             Annotation(
                 doc_id=doc.id,
@@ -203,6 +208,7 @@ class QuoteAnalyzer:
                 score=q.score,
                 attrs={
                     "speaker": q.speaker,
+                    "speaker_id": _speaker_id(q.speaker, ids),
                     "speaker_span": list(q.speaker_span) if q.speaker_span else None,
                     "cue": q.cue,
                     "cue_span": list(q.cue_span) if q.cue_span else None,
@@ -244,7 +250,7 @@ def find_quotes(
         attributed = ctx.attribute_direct(quote, open_at, close_at, prev_close, next_open)
         if not attributed and found and _same_paragraph(paragraphs, found[-1].end, start):
             previous = found[-1]  # "…,” she said, “…” — the second half shares the speaker
-            if previous.kind == "direct" and previous.cue and open_at - previous.end < 200:
+            if previous.cue and open_at - previous.end < 200:
                 quote.speaker, quote.speaker_span = previous.speaker, previous.speaker_span
                 quote.cue, quote.cue_span, attributed = previous.cue, previous.cue_span, True
         if attributed and words >= min_words:
@@ -878,6 +884,8 @@ def _prefer_people(candidates: list[Named]) -> Named | None:
     return next((n for n in candidates if n.label == "PER"), candidates[0] if candidates else None)
 
 
-def speaker_id(name: str | None) -> str | None:
-    """The entity id of a speaker name (the same id the entity analyzer gives)."""
-    return canonical_entity_id(name, label="PER") if name else None
+def _speaker_id(name: str | None, ids: dict[str, str]) -> str | None:
+    """The entity id of a speaker: the entity analyzer's, else the canonical id of the name."""
+    if name is None:
+        return None
+    return ids.get(name) or canonical_entity_id(name, label="PER")
