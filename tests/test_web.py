@@ -85,7 +85,10 @@ def test_web_reader_panels_link_evidence_to_sentences(client, docs):
     assert "Kassym-Jomart Tokayev" in quotes and 'href="#s-6"' in quotes
     claims = re.search(r'id="panel-claims">(.*?)</section>', html, re.S).group(1)
     assert "0.77" in claims and 'href="#s-7"' in claims
-    assert 'id="panel-copies"' in html and 'id="panel-storylines"' in html
+    copies = re.search(r'id="panel-copies">(.*?)</section>', html, re.S).group(1)
+    assert "copied by" in copies and f'href="/doc/{docs["copy"].id}"' in copies
+    assert "copier.example" in copies and "near" in copies
+    assert 'id="panel-storylines"' in html
 
 
 def test_web_reader_json_is_the_same_document(client, docs):
@@ -225,7 +228,7 @@ def test_web_download_neutralises_formulas():
 
 def test_web_dashboard_api_twin(client):
     data = client.get("/api/v1/dashboard").json()
-    assert data["stats"]["documents"] == 6
+    assert data["stats"]["documents"] == 7
     assert set(data["panels"]) >= {"technique_mix", "copy_graph", "most_quoted", "storylines"}
     for panel in data["panels"].values():
         assert panel["available"] in (True, False)

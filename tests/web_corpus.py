@@ -159,6 +159,22 @@ def build(db: Path, examples: Path) -> dict[str, Document]:
             doc = analysis.prepare(raw, RunReport(0))
             store.add(doc, annotate(doc))
             docs[Path(raw.source.location).stem] = doc
+        # A near copy of the first article (a new outlet, one sentence dropped), found by dedup.
+        from narrascope.dedup import Deduplicator
+
+        first = docs["000_8f4d98db21bab007"]
+        a, b = first.sentences[-1]
+        copy = segment(
+            Document(
+                text=first.text[:a].rstrip(),
+                source=SourceRef("copy.txt", None, "1" * 64),
+                outlet="copier.example",
+                title="Copied: " + (first.title or ""),
+                language="en",
+            )
+        )
+        store.add(copy, [], copies=Deduplicator(store).find(copy))
+        docs["copy"] = copy
         hostile = hostile_document()
         store.add(hostile, hostile_annotations(hostile))
         docs["hostile"] = hostile

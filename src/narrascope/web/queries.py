@@ -116,19 +116,20 @@ class Reader:
 
 
 def _copy_rows(store: Store, doc_id: str, edges: list[CopyEdge]) -> list[CopyRow]:
+    edges = edges[:50]
+    others = [e.original_id if e.copy_id == doc_id else e.copy_id for e in edges]
+    infos = store.corpus.doc_infos(others)  # one query for every copy's title and outlet
     rows = []
-    for edge in edges[:50]:
-        mine = edge.copy_id == doc_id
-        other_id = edge.original_id if mine else edge.copy_id
-        other = store.document(other_id)
-        rows.append(
-            CopyRow(
-                "copy of" if mine else "copied by",
-                summary(other) if other else {"id": other_id, "title": other_id},
-                edge.kind,
-                float(edge.similarity),
-            )
-        )
+    for edge, other_id in zip(edges, others, strict=True):
+        info = infos.get(other_id)
+        other = {
+            "id": other_id,
+            "title": (info.title if info else None) or other_id,
+            "outlet": info.outlet if info else None,
+            "published": info.published.isoformat() if info and info.published else None,
+        }
+        direction = "copy of" if edge.copy_id == doc_id else "copied by"
+        rows.append(CopyRow(direction, other, edge.kind, float(edge.similarity)))
     return rows
 
 
