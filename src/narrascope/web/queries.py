@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from narrascope.model import Annotation, Document
 from narrascope.store import Store
@@ -369,9 +369,15 @@ class Profile:
     name: str
     profile: Panel
     documents: list[dict[str, Any]]
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, href built from ids)
 
     def json(self) -> dict[str, Any]:
-        return {"name": self.name, "profile": self.profile.json(), "documents": self.documents}
+        return {
+            "name": self.name,
+            "profile": self.profile.json(),
+            "documents": self.documents,
+            "links": [{"label": label, "href": href} for label, href in self.links],
+        }
 
 
 def outlets(store: Store) -> Panel:
@@ -392,8 +398,12 @@ def entity(store: Store, entity_id: str) -> Profile:
     profile = call("profiles.entity_profile", store, entity_id)
     if profile.ok and profile.data is None:
         raise NotFound(f"no entity {entity_id!r}")
-    name = getattr(profile.data, "name", None) or entity_id
-    return Profile(str(name), profile, [])
+    name = str(getattr(profile.data, "name", None) or entity_id)
+    links = [
+        ("Articles that mention it", "/search?" + urlencode({"entity": entity_id})),
+        ("Articles that quote it", "/search?" + urlencode({"speaker": name})),
+    ]
+    return Profile(name, profile, [], links)
 
 
 def highlight_parts(text: str, spans: Any) -> list[tuple[str, bool]]:
