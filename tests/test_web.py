@@ -345,6 +345,16 @@ def test_web_serve_binds_loopback_by_default():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
 
 
+def test_web_token_required_off_loopback():
+    from narrascope.web.app import access
+
+    token, hosts = access("127.0.0.1", None)
+    assert token is None and "127.0.0.1" in hosts and "evil.example" not in hosts
+    token, hosts = access("0.0.0.0", None)
+    assert token and len(token) >= 24 and hosts is None
+    assert access("192.168.1.4", "given")[0] == "given"
+
+
 def test_web_similar_and_storyline_routes(client, docs):
     doc = docs[KAZ]
     r = client.get(f"/api/v1/similar?doc_id={doc.id}&sentence=2")

@@ -235,6 +235,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def access(host: str, token: str | None) -> tuple[str | None, list[str] | None]:
+    """The token and allowed Host headers for binding to `host`.
+
+    On loopback: no token unless given, and only loopback Host names (DNS rebinding cannot
+    reach the app). Elsewhere: a token always (a random one when none is given), any Host.
+    """
+    if is_loopback(host):
+        return token, ["127.0.0.1", "localhost", "[::1]", "::1", host]
+    return token or secrets.token_urlsafe(24), None
+
+
 def serve(
     db: str | Path,
     *,
@@ -246,11 +257,7 @@ def serve(
     """Run the web app with uvicorn; off loopback a token is required (one is made if not given)."""
     import uvicorn
 
-    if not is_loopback(host) and not token:
-        token = secrets.token_urlsafe(24)
-    allowed = None
-    if is_loopback(host):
-        allowed = ["127.0.0.1", "localhost", "[::1]", "::1", host]
+    token, allowed = access(host, token)
     app = create_app(db, token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
