@@ -96,7 +96,7 @@ def heatmap_svg(rows: list[str], cols: list[str], value: Callable[[str, str], in
     left, top, cell_w, cell_h = 260, 150, max(34, min(70, 800 // len(cols))), 22
     peak = max((value(r, c) for r in rows for c in cols), default=1) or 1
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + cell_w * len(cols) + 10}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + cell_w * len(cols) + 220}" '
         f'height="{top + cell_h * len(rows) + 10}" role="img">'
     ]
     for j, col in enumerate(cols):
@@ -187,10 +187,16 @@ def technique_mix_svg(store: Store, *, top: int = 10) -> Markup:
 
 def copy_graph_svg(graph: copies.CopyGraph) -> Markup:
     """Outlets on a circle; an arrow from the first publisher to each outlet that copied it."""
-    names = sorted(graph.outlets, key=lambda n: (-graph.outlets[n], n))[:24]
+    linked = {e.source for e in graph.edges} | {e.copier for e in graph.edges}
+    names = sorted(linked, key=lambda n: (-graph.outlets.get(n, 0), n))[:24]
     if not names:
-        return Markup("")
-    size, r = 420, 150
+        return _svg(
+            [
+                f'<p class="muted">No copies found between the {len(graph.outlets)} '
+                "outlets (no near duplicates, no reused passages).</p>"
+            ]
+        )
+    size, r = (420, 150) if len(names) > 4 else (300, 90)
     pos = {
         n: (
             size / 2 + r * math.cos(2 * math.pi * i / len(names) - math.pi / 2),
@@ -206,6 +212,11 @@ def copy_graph_svg(graph: copies.CopyGraph) -> Markup:
     for edge in graph.edges:
         if edge.source in pos and edge.copier in pos and edge.source != edge.copier:
             (x1, y1), (x2, y2) = pos[edge.source], pos[edge.copier]
+            # End the arrow at the copier's circle, not under it.
+            gap = (8 + min(14, 3 * math.sqrt(graph.outlets.get(edge.copier, 1)))) / (
+                math.hypot(x2 - x1, y2 - y1) or 1.0
+            )
+            x2, y2 = x2 - (x2 - x1) * gap, y2 - (y2 - y1) * gap
             parts.append(
                 f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#b4495a" '
                 f'stroke-width="{1 + min(edge.documents, 6)}" marker-end="url(#arrow)">'
@@ -213,15 +224,11 @@ def copy_graph_svg(graph: copies.CopyGraph) -> Markup:
                 "</title></line>"
             )
     for name, (x, y) in pos.items():
-        radius = 5 + min(14, 3 * math.sqrt(graph.outlets[name]))
+        radius = 5 + min(14, 3 * math.sqrt(graph.outlets.get(name, 1)))
         parts.append(
             f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{radius:.0f}" fill="#4a6fa5"><title>{_e(name)}: '
-            f"{graph.outlets[name]} documents</title></circle>"
+            f"{graph.outlets.get(name, 0)} documents</title></circle>"
             f'<text x="{x:.0f}" y="{y + radius + 12:.0f}" text-anchor="middle">{_e(_short(name, 24))}</text>'
-        )
-    if not graph.edges:
-        parts.append(
-            f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle">no copies found</text>'
         )
     parts.append("</svg>")
     return _svg(parts)
