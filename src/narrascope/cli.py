@@ -75,12 +75,23 @@ def analyze(
     allow_private: Annotated[
         bool, typer.Option(help="Allow URLs on private or loopback addresses.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Analyze on a local Dask cluster of this many processes.")
+    ] = 0,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Analyze on an existing Dask cluster (tcp://HOST:PORT).")
+    ] = None,
 ) -> None:
     """Analyze every article under SOURCES into the database DB."""
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
     from narrascope.store import Store
 
+    stopped: tuple[type[Exception], ...] = ()
+    if workers or scheduler:
+        from narrascope.distributed import RunStopped
+
+        stopped = (RunStopped,)
     try:
         with Store.open(db) as store, progress_bar("articles") as advance:
             report = pipeline.analyze(
@@ -91,13 +102,35 @@ def analyze(
                 dedup_threshold=dedup_threshold,
                 allow_private=allow_private,
                 on_progress=advance,
+                workers=workers,
+                scheduler=scheduler,
             )
-    except (ModelFileError, KeyError, ValueError) as exc:
+    except (ModelFileError, KeyError, ValueError, *stopped) as exc:
         _fail(str(exc).strip("'\""))
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
     console.print(escape(report.summary()))
     console.print(f"database: {escape(str(db))}")
+
+
+@app.command()
+def reanalyze(
+    db: DbOption = DEFAULT_DB,
+    only: Annotated[list[str] | None, typer.Option(help="Consider only these analyzers.")] = None,
+    skip: Annotated[list[str] | None, typer.Option(help="Do not consider these.")] = None,
+) -> None:
+    """Re-run, from stored vectors, each analyzer whose stored version is not the current one."""
+    from narrascope import reanalyze as rerun
+    from narrascope.heads import ModelFileError
+    from narrascope.store import Store
+
+    try:
+        with Store.open(db) as store, progress_bar("documents") as advance:
+            report = rerun.reanalyze(store, only=only, skip=skip or (), on_progress=advance)
+    except (ModelFileError, KeyError, ValueError) as exc:
+        _fail(str(exc).strip("'\""))
+        return
+    console.print(escape(report.summary()))
 
 
 @app.command()

@@ -255,10 +255,30 @@ def analyze(
     dedup_threshold: float = 0.8,
     allow_private: bool = False,
     on_progress: ProgressCallback | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
 ) -> RunReport:
-    """Analyze every article under `sources` (files, folders, globs, URLs) into `store`."""
+    """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
+
+    With `workers` (a local Dask cluster of that many processes) or `scheduler` (the address of
+    an existing Dask cluster) the analysis runs on the cluster; see `narrascope.distributed`.
+    """
     from narrascope.ingest import iter_inputs
 
+    if workers or scheduler:
+        from narrascope import distributed
+
+        return distributed.analyze(
+            sources,
+            store,
+            only=only,
+            skip=skip,
+            dedup_threshold=dedup_threshold,
+            allow_private=allow_private,
+            on_progress=on_progress,
+            workers=workers,
+            scheduler=scheduler,
+        )
     classes = select(only, skip)
     analyzers = [cls.load() for cls in classes]  # fails on a missing model before any input
     run_id = store.begin_run(

@@ -1,0 +1,75 @@
+"""Re-running after a new analyzer version re-analyzes only what that analyzer produced."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from narrascope import pipeline
+from narrascope.analyzers.events import EventAnalyzer
+from narrascope.analyzers.stats import StatsAnalyzer
+from narrascope.reanalyze import reanalyze, stale
+from narrascope.store import Store
+
+
+class StatsV2(StatsAnalyzer):
+    """The stats analyzer as a new version would land: same layer, a new model id."""
+
+    version: ClassVar[str] = "stats-v2"
+
+    def analyze(self, doc, vectors, prior=()):
+        anns = super().analyze(doc, vectors, prior)
+        for ann in anns:
+            ann.model = self.version
+        return anns
+
+
+@pytest.fixture
+def analyzed(tmp_path, examples_dir):
+    db = tmp_path / "k.db"
+    with Store.open(db) as store:
+        pipeline.analyze([str(examples_dir)], store, only=["stats", "events"])
+    return db
+
+
+def _by_family(store):
+    out = {}
+    for doc in store.documents():
+        for ann in store.annotations(doc.id):
+            out.setdefault(ann.model, []).append((doc.id, ann.label, ann.start, ann.end))
+    return out
+
+
+def test_reanalyze_redoes_only_the_new_version(analyzed):
+    with Store.open(analyzed) as store:
+        before = _by_family(store)
+        assert set(before) == {"stats-v1", "events-v1"}
+        analyzers = [StatsV2.load(), EventAnalyzer.load()]
+        report = reanalyze(store, analyzers=analyzers)
+        assert report.counts["reanalyzed"] == 5 and report.counts["ran stats"] == 5
+        assert "ran events" not in report.counts
+        after = _by_family(store)
+        assert set(after) == {"stats-v2", "events-v1"}
+        assert after["events-v1"] == before["events-v1"]  # untouched
+        assert len(after["stats-v2"]) == len(before["stats-v1"])
+        for doc in store.documents():
+            assert store.analyzers_run(doc.id) == {"stats-v2", "events-v1"}
+        again = reanalyze(store, analyzers=analyzers)  # nothing left to do: resumes for free
+        assert again.counts["up to date"] == 5 and again.counts["reanalyzed"] == 0
+
+
+def test_reanalyze_also_redoes_analyzers_that_read_a_redone_layer():
+    class Entities:
+        version, layer, requires = "entities-v2", "entity", ()
+
+    class Roles:
+        version, layer, requires = "roles-v1", "role", ("entity",)
+
+    class Claims:
+        version, layer, requires = "claims-v1", "claim", ()
+
+    chain = [Entities, Roles, Claims]
+    stored = {"entities-v1", "roles-v1", "claims-v1"}
+    assert [a.version for a in stale(chain, stored)] == ["entities-v2", "roles-v1"]
+    assert stale(chain, {"entities-v2", "roles-v1", "claims-v1"}) == []
