@@ -107,7 +107,7 @@ def test_report_on_the_example_corpus(tmp_path, examples_dir):
     from narrascope.corpus.storylines import update_storylines
 
     with Store.open(tmp_path / "k.db") as store:
-        pipeline.analyze([examples_dir], store, only=["stats"])
+        pipeline.analyze([examples_dir], store, only=["stats", "narratives"])
         update_storylines(store)
         result = write_report(store, tmp_path / "report")
     assert result.articles == 5 and result.storylines >= 1
