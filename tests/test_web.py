@@ -364,3 +364,21 @@ def test_web_similar_and_storyline_routes(client, docs):
     assert client.get("/similar").status_code == 200
     assert client.get("/api/v1/storylines/0000000000000000").status_code == 404
     assert client.get("/storyline/0000000000000000").status_code == 404
+
+
+def test_web_dashboard_cache_follows_the_store(tmp_path):
+    from narrascope.model import Document, SourceRef
+    from narrascope.store import Store
+    from narrascope.web.queries import DashboardCache
+
+    with Store.open(tmp_path / "cache.db") as store:
+        hostile = web_corpus.hostile_document()
+        store.add(hostile, web_corpus.hostile_annotations(hostile))
+        cache = DashboardCache(size=2)
+        first = cache.get(store)
+        assert cache.get(store) is first  # unchanged store: the same object
+        assert cache.get(store, outlet=web_corpus.HOSTILE_OUTLET) is not first
+        other = Document(text="Another article.\nWith two lines.", source=SourceRef("b.txt"))
+        store.add(web_corpus.segment(other), [])
+        again = cache.get(store)
+        assert again is not first and again.stats.documents == first.stats.documents + 1

@@ -72,7 +72,12 @@ Search = Annotated[SearchParams, Depends(search_params)]
 
 @router.get("/dashboard", summary="Corpus counts and overview panels")
 def dashboard(request: Request, outlet: str | None = None) -> dict[str, Any]:
-    return queries.dashboard(store_of(request), outlet=outlet or None).json()
+    return dashboard_of(request, outlet).json()
+
+
+def dashboard_of(request: Request, outlet: str | None) -> queries.Dashboard:
+    """The dashboard a page or the API asked for, from the app's cache when the store is unchanged."""
+    return request.app.state.dashboards.get(store_of(request), outlet=outlet or None)
 
 
 @router.get("/documents/{doc_id}", summary="One article with every annotation (the reader)")

@@ -30,7 +30,13 @@ from narrascope.store import Store
 from narrascope.web.analyze import Limits
 from narrascope.web.api import AnalyzeRefused
 from narrascope.web.definitions import Definitions
-from narrascope.web.queries import BadRequest, NotFound, highlight_parts, safe_url
+from narrascope.web.queries import (
+    BadRequest,
+    DashboardCache,
+    NotFound,
+    highlight_parts,
+    safe_url,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -122,6 +128,7 @@ def create_app(
     app.state.templates = templates()
     app.state.analysis = AnalysisHolder(analysis or default_analysis)
     app.state.limits = limits or Limits()
+    app.state.dashboards = DashboardCache()
     from narrascope.encode import default_encoder
 
     app.state.encoder = default_encoder()  # loads its model on the first text query only

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from narrascope.web import charts, queries
-from narrascope.web.api import Search, run_analysis, similar_query, store_of
+from narrascope.web.api import Search, dashboard_of, run_analysis, similar_query, store_of
 from narrascope.web.corpus_bridge import plain
 from narrascope.web.corpus_bridge import rows as table_rows
 from narrascope.web.reader import PANEL_ANALYZERS
@@ -24,7 +24,7 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, outlet: str | None = None) -> HTMLResponse:
-    board = queries.dashboard(store_of(request), outlet=outlet or None)
+    board = dashboard_of(request, outlet)
     return render(
         request,
         "dashboard.html",

@@ -12,6 +12,8 @@ import binascii
 import dataclasses
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,14 +181,56 @@ DASHBOARD_PANELS = {
 }
 
 
-def dashboard(store: Store, *, outlet: str | None = None) -> Dashboard:
+def dashboard(
+    store: Store, *, outlet: str | None = None, stats: StoreStats | None = None
+) -> Dashboard:
     """Corpus counts and the corpus view's overview panels (narratives over time of one outlet)."""
     panels = {}
     for name, (path, kwargs) in DASHBOARD_PANELS.items():
         if name == "narratives_over_time" and outlet:
             kwargs = {**kwargs, "outlet": outlet}
         panels[name] = call(path, store, **kwargs)
-    return Dashboard(stats=store.stats(), panels=panels, outlet=outlet)
+    return Dashboard(stats=stats or store.stats(), panels=panels, outlet=outlet)
+
+
+class DashboardCache:
+    """The last few dashboards, reused while the store's counts stay the same.
+
+    The overview aggregates the whole corpus (the copy graph takes seconds at 10,000
+    articles); the counts that key the cache cost one cheap query. Owned by the app, bounded.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[str | None, tuple[Any, Dashboard]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(store: Store, stats: StoreStats) -> Any:
+        return (
+            stats.documents,
+            stats.publications,
+            stats.runs,
+            stats.clusters,
+            tuple(sorted(stats.annotations.items())),
+            tuple(sorted(stats.copies.items())),
+            store.corpus.storyline_count(),  # storylines are updated apart from analysis
+        )
+
+    def get(self, store: Store, *, outlet: str | None = None) -> Dashboard:
+        """The dashboard for `outlet`, computed again only when the store changed."""
+        stats = store.stats()
+        key = self._key(store, stats)
+        with self._lock:  # one computation at a time; waiting requests then reuse it
+            hit = self._items.get(outlet)
+            if hit is not None and hit[0] == key:
+                self._items.move_to_end(outlet)
+                return hit[1]
+            board = dashboard(store, outlet=outlet, stats=stats)
+            self._items[outlet] = (key, board)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return board
 
 
 # -- search ----------------------------------------------------------------------------------------
