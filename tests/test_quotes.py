@@ -222,6 +222,9 @@ def test_quotes_non_latin_speaker_names(entities):
     doc = _doc("“我们不会离开这里的，永远不会离开。” 王毅 said on Tuesday in Beijing.")
     anns = _quotes(doc, entities)
     assert len(anns) == 1 and anns[0].attrs["cue"] == "said"
+    assert anns[0].attrs["speaker"] == "王毅"
+    doc = _doc("“Мы не уйдём отсюда никогда и ни за что,” said Мария Захарова on Friday.")
+    assert [a.attrs["speaker"] for a in _quotes(doc, entities)] == ["Мария Захарова"]
 
 
 def test_quotes_without_entities_degrade_gracefully():

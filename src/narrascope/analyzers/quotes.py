@@ -578,6 +578,18 @@ class _Context:
                 if definite:
                     quote.speaker = self.resolve_description(text[d_start:d_end], d_start)
                 return
+        bare = re.fullmatch(r"[\s,—–-]*((?:\S+\s+){0,3}\S+)\s*", before)
+        if (
+            person is None
+            and not ahead
+            and not according
+            and bare
+            and all(_proper(w) for w in bare.group(1).split())
+        ):
+            # A name the tagger missed, in any script ("王毅 said"): the subject itself.
+            quote.speaker_span = (start + bare.start(1), start + bare.end(1))
+            quote.speaker = clean_name(bare.group(1), label="PER")
+            return
         choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
         if choice is not None:
             quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
@@ -877,6 +889,21 @@ def _trimmed(text: str, start: int, end: int, kind: str) -> Found | None:
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;—–-"):
         end -= 1
     return Found(start, end, kind) if end > start else None
+
+
+_NOT_NAMES_TEXT = (
+    "as in on at the a an it this that these those there then and but or so he she they we"
+    " i you yet also thus still now here when while after before if"
+)
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+
+
+def _proper(word: str) -> bool:
+    """A word that can be part of a name: capitalised, or in a script without letter case."""
+    letter = next((c for c in word if c.isalpha()), "")
+    if not letter or word.lower().strip(",.") in _NOT_NAMES:
+        return False
+    return letter.isupper() or not letter.islower()
 
 
 def _prefer_people(candidates: list[Named]) -> Named | None:
