@@ -121,6 +121,21 @@ def storyline(request: Request, storyline_id: str) -> dict[str, Any]:
     return queries.storyline(store_of(request), storyline_id).json()
 
 
+@router.get(
+    "/storylines/{storyline_id}/download", summary="A storyline's sentences as CSV or JSONL"
+)
+def storyline_download(
+    request: Request,
+    storyline_id: str,
+    format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
+) -> StreamingResponse:
+    panel = queries.storyline(store_of(request), storyline_id)
+    if not panel.ok:
+        raise queries.NotFound(panel.missing)
+    rows = export_rows(panel.data, "storyline_members")
+    return download(rows, fmt=format, name=f"narrascope-storyline-{storyline_id}")
+
+
 @router.get("/similar", summary="Stored sentences most like a sentence of a document, or a text")
 def similar(
     request: Request,
