@@ -257,9 +257,16 @@ def serve(
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
 
-    web.serve(
-        db, host=host, port=port, token=token, on_ready=lambda url: console.print(f"serving {url}")
-    )
+    try:
+        web.serve(
+            db,
+            host=host,
+            port=port,
+            token=token,
+            on_ready=lambda url: console.print(f"serving {escape(url)}"),
+        )
+    except FileNotFoundError as exc:
+        _fail(str(exc))
 
 
 @app.command()

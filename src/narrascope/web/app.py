@@ -264,6 +264,10 @@ def serve(
     """Run the web app with uvicorn; off loopback a token is required (one is made if not given)."""
     import uvicorn
 
+    if "://" not in str(db) and not Path(db).is_file():
+        raise FileNotFoundError(
+            f"no database at {db} (make one with: narrascope analyze DIR --db {db})"
+        )
     token, allowed = access(host, token)
     app = create_app(db, token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
