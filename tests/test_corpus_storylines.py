@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +16,24 @@ TALKS = "linked the protests in Kazakhstan to the upcoming talks"
 MEETING = "Russian officials are due to meet American and NATO counterparts"
 
 
+COPY_OF = "003_4fa640b94b0919dd.txt"  # republished by copycat.example, last paragraphs cut
+
+
 @pytest.fixture(scope="module")
 def store(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    db = tmp_path_factory.mktemp("corpus") / "k.db"
-    with Store.open(db) as s:
-        pipeline.analyze([examples_dir], s, only=["stats", "entities", "quotes"])
+    folder = tmp_path_factory.mktemp("corpus")
+    paragraphs = [p for p in (examples_dir / COPY_OF).read_text().split("\n") if p.strip()]
+    copy = {
+        "text": "\n\n".join(paragraphs[:-3]),
+        "outlet": "copycat.example",
+        "published": "2022-01-08T09:00:00+00:00",
+        "title": "Massacre in Kazakhstan (republished)",
+    }
+    (folder / "copies.jsonl").write_text(json.dumps(copy) + "\n", encoding="utf-8")
+    with Store.open(folder / "k.db") as s:
+        pipeline.analyze(
+            [examples_dir, folder / "copies.jsonl"], s, only=["stats", "entities", "quotes"]
+        )
         storylines.update_storylines(s)
         yield s
 
@@ -149,14 +163,25 @@ def test_corpus_semantic_search_finds_the_sentence_itself(store):
     assert hits[0].similarity > 0.99
 
 
+def test_corpus_copies_graph_and_quote_travel(store):
+    graph = copies.copy_graph(store)
+    assert [(e.source, e.copier) for e in graph.edges] == [("(no outlet)", "copycat.example")]
+    link = graph.links[0]
+    assert link.kind in ("near", "partial") and link.copy_outlet == "copycat.example"
+    travel = quotes.quote_travel(store)
+    assert travel and all(q.outlets == 2 for q in travel)
+    cut = [o for q in travel for o in q.occurrences if any(c.kind == "removed" for c in o.changes)]
+    assert cut and cut[0].outlet == "copycat.example"  # the copy trimmed a quote: shown
+
+
 def test_corpus_profiles_and_copies(store):
     names = [o.name for o in profiles.outlets(store)]
     assert "journal-neo.org" in names
     profile = profiles.outlet_profile(store, "journal-neo.org")
     assert profile.documents == 1 and profile.words > 500
     assert profiles.outlet_profile(store, "nowhere.example") is None
-    graph = copies.copy_graph(store)
-    assert sum(graph.outlets.values()) == 5
+    assert sum(copies.copy_graph(store).outlets.values()) == 6
+    assert profiles.outlet_profile(store, "copycat.example").copies_from[0].name == "(no outlet)"
     person = quotes.most_quoted(store, 3)[0]
     assert person.quotes >= 2
 

@@ -105,13 +105,12 @@ def quote_travel(
             continue
         docs = {q[0]: None for q in quotes}
         infos = store.corpus.doc_infos(list(docs))
-        full = {d: store.document(d) for d in docs}
+        full = store.corpus.doc_texts(list(docs))
         items = []
         for doc_id, start, end, kind in quotes:
-            doc = full.get(doc_id)
-            if doc is None:
+            if doc_id not in full:
                 continue
-            text = doc.text[start:end].strip()
+            text = full[doc_id][start:end].strip()
             words = _words(text)
             if len(words) >= min_words:
                 items.append((doc_id, start, end, kind, text, set(words)))
@@ -153,7 +152,11 @@ def _dice(a: set[str], b: set[str]) -> float:
 
 
 def _group(items: list[tuple], min_similarity: float) -> list[list[int]]:
-    """Connected groups of quotes from different documents whose words overlap enough."""
+    """Connected groups of quotes from different documents whose words overlap enough.
+
+    Only quotes sharing one of their three longest words are compared: near-identical quotes
+    share them, and a speaker quoted thousands of times is not compared pair by pair.
+    """
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -162,10 +165,19 @@ def _group(items: list[tuple], min_similarity: float) -> list[list[int]]:
             i = parent[i]
         return i
 
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if items[i][0] != items[j][0] and _dice(items[i][5], items[j][5]) >= min_similarity:
-                parent[root(j)] = root(i)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        for word in sorted(item[5], key=lambda w: (-len(w), w))[:3]:
+            postings[word].append(i)
+    compared: set[tuple[int, int]] = set()
+    for ids in postings.values():
+        for x, i in enumerate(ids):
+            for j in ids[x + 1 :]:
+                if (i, j) in compared or items[i][0] == items[j][0]:
+                    continue
+                compared.add((i, j))
+                if _dice(items[i][5], items[j][5]) >= min_similarity:
+                    parent[root(j)] = root(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(items)):
         groups[root(i)].append(i)

@@ -588,6 +588,15 @@ class CorpusIndex:
                     found[doc_id] = matrix.astype(np.float32)
         return found
 
+    def doc_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The clean text of these documents by id."""
+        d = t.documents.c
+        found: dict[str, str] = {}
+        with self._db.read() as conn:
+            for chunk in _chunks(list(doc_ids), 100):
+                found.update(conn.execute(select(d.id, d.text).where(d.id.in_(chunk))).all())
+        return found
+
     def sentence_spans(self, doc_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Per document, `(start, end)` of every sentence in order (no text)."""
         s = t.sentences.c
