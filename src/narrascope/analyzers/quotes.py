@@ -304,13 +304,13 @@ def _sentence_like(content: str) -> bool:
 
 def _named(doc: Document, prior: Sequence[Annotation]) -> list[Named]:
     """Entity mentions from the entity analyzer; capitalised names when there are none."""
-    entities = [a for a in prior if a.layer == Layer.ENTITY and a.start is not None]
-    if entities:
-        return sorted(
-            Named(a.start, a.end, a.label, str(a.attrs.get("entity") or doc.text[a.start : a.end]))
-            for a in entities
-            if a.end is not None
-        )
+    named = []
+    for a in prior:
+        if a.layer == Layer.ENTITY and a.start is not None and a.end is not None:
+            name = str(a.attrs.get("entity") or doc.text[a.start : a.end])
+            named.append(Named(a.start, a.end, a.label, name))
+    if named:
+        return sorted(named)
     # Stand-in: two to four capitalised words in a row are taken for a person's name.
     pattern = re.compile(r"\b[A-ZА-ЯЁ][\w’'-]+(?:\s+[A-ZА-ЯЁ][\w’'-]+){1,3}\b")
     return [
@@ -560,7 +560,8 @@ class _Context:
             # the clause's subject, the first person named in it, not the nearest.
             in_order = [n for n in ahead[::-1] if n.label == "PER"]
             subject = [n for n in in_order if re.match(r"\s*[,(]", text[n.end : n.end + 3])]
-            person = (subject or in_order or [person])[0]
+            if subject or in_order:
+                person = (subject or in_order)[0]
         described = self._description(text[start:cue_start], start, last=True)
         if according:
             described = self._description(text[cue_end:end], cue_end, last=False)

@@ -202,8 +202,8 @@ def score(articles: Iterable[tuple[Article, list[Attribution]]]) -> dict[str, fl
     relations = Counts()
     for article, predicted in articles:
         for role in ROLES:
-            gold = [r for a in article.attributions if (r := a.role(role))]
-            pred = [r for a in predicted if (r := a.role(role))]
+            gold = [spans for a in article.attributions if (spans := a.role(role))]
+            pred = [spans for a in predicted if (spans := a.role(role))]
             for rule in ("exact", "partial"):
                 totals[role, rule].add(match_spans(article.text, gold, pred, exact=rule == "exact"))
         relations.add(match_relations(article.attributions, predicted))
