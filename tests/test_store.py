@@ -272,3 +272,25 @@ def test_store_batch_writes_once_and_keeps_good_documents(store, examples):
     assert store.stats().documents == 2
     assert list(store.annotations(examples[0].id)) == _annotations(examples[0])
     assert [e.original_id for e in store.copies(copy.id)] == [examples[0].id]
+
+
+def test_store_migrations_go_down_and_up_keeping_data(tmp_path, examples):
+    from alembic import command
+    from alembic.config import Config
+
+    from narrascope.dedup import Deduplicator
+    from narrascope.store.engine import MIGRATIONS, writing
+
+    db = tmp_path / "updown.db"
+    with Store.open(db) as store:
+        store.add(examples[0], _annotations(examples[0]))
+        before = store.stats()
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with writing(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002c")  # dedup tables back to rowid tables
+    with Store.open(db) as store:  # and up to head again
+        assert store.stats() == before
+        copy = Document(examples[0].text + "\nCorrected.", SourceRef("copy.txt"))
+        assert [m.doc_id for m in Deduplicator(store).find(copy)] == [examples[0].id]

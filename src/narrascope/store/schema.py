@@ -195,6 +195,7 @@ lsh_bands = Table(
     Column("band", SmallInteger, primary_key=True),
     Column("hash", BigInteger, primary_key=True),
     _doc_fk(primary_key=True),
+    sqlite_with_rowid=False,  # the key is the whole row: keep it once (migration 0003)
 )
 
 passages = Table(
@@ -203,6 +204,7 @@ passages = Table(
     Column("hash", BigInteger, primary_key=True),  # a winnowed n-word window of the text
     _doc_fk(primary_key=True),
     Column("position", Integer, nullable=False),  # word index of its first occurrence
+    sqlite_with_rowid=False,
 )
 
 copies = Table(
