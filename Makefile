@@ -4,12 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DB ?= out/kazakhstan.db
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv system-deps clean
 
 $(BIN)/narrascope: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,train,nlp]'
+	$(BIN)/pip install -q -e '.[dev,train,nlp,scale]'
 	touch $@
 
 venv: $(BIN)/narrascope
@@ -20,7 +20,19 @@ demo: venv
 	$(BIN)/narrascope stats --db $(DB)
 	@echo "Results: $(DB)  (try: $(BIN)/narrascope list --db $(DB))"
 
-test: venv
+# The browser tests drive Debian's chromium and the PostgreSQL tests start Debian's server;
+# both skip without them, so a non-root machine still runs everything else.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "not installed:$$missing (their tests will skip)"; fi; \
+	fi
+
+test: venv system-deps
 	$(BIN)/pytest
 
 lint: venv
