@@ -111,9 +111,9 @@ def quote_travel(
             if doc_id not in full:
                 continue
             text = full[doc_id][start:end].strip()
-            words = _words(text)
-            if len(words) >= min_words:
-                items.append((doc_id, start, end, kind, text, set(words)))
+            tokens = _words(text)
+            if len(tokens) >= min_words:
+                items.append((doc_id, start, end, kind, text, set(tokens)))
         groups = _group(items, min_similarity)
         for group in groups:
             if len({items[i][0] for i in group}) < 2:

@@ -130,8 +130,10 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     else:
         after_key = None
         if query.cursor:
-            rank, doc_id, idx = _decode_cursor(query.cursor)  # type: ignore[misc]
-            after_key = (float(rank), str(doc_id), int(idx))
+            key = _decode_cursor(query.cursor)
+            if not isinstance(key, list) or len(key) != 3:
+                raise ValueError(f"bad search cursor {query.cursor!r}")
+            after_key = (float(key[0]), str(key[1]), int(key[2]))
         rows, total = store.corpus.search_sentences(
             query.text, filters, limit=limit, after=after_key
         )

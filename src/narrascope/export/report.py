@@ -72,13 +72,15 @@ def _short(text: str, n: int = 38) -> str:
 
 def segments(doc: Document, anns: Sequence[Annotation]) -> list[Segment]:
     """The text cut at every technique span boundary, each piece with the labels over it."""
-    spans = [a for a in anns if a.layer is Layer.TECHNIQUE and a.span]
-    cuts = sorted({0, len(doc.text)} | {a.start for a in spans} | {a.end for a in spans})  # type: ignore[arg-type]
+    spans: list[tuple[tuple[int, int], Annotation]] = [
+        (a.span, a) for a in anns if a.layer is Layer.TECHNIQUE and a.span is not None
+    ]
+    cuts = sorted({0, len(doc.text)} | {s for (s, _), _ in spans} | {e for (_, e), _ in spans})
     out = []
     for start, end in pairwise(cuts):
         if start >= end:
             continue
-        over = [a for a in spans if a.start <= start and end <= a.end]  # type: ignore[operator]
+        over = [a for (s, e), a in spans if s <= start and end <= e]
         labels = "; ".join(f"{a.label} {a.score:.2f}" for a in over)
         out.append(Segment(doc.text[start:end], labels))
     return out

@@ -443,7 +443,7 @@ class CorpusIndex:
         """The matching-sentence source, its rank expression and its row id expression."""
         s, d = t.sentences.c, t.documents.c
         if self.has_fts:
-            rank = literal_column(f"bm25({SEARCH_INDEX})")
+            rank: Any = literal_column(f"bm25({SEARCH_INDEX})")
             source = (
                 select(
                     _fts.c.rowid.label("rowid"),
@@ -815,7 +815,7 @@ class CorpusIndex:
             if inserts:
                 conn.execute(storylines.insert(), inserts)
             if updates:
-                columns = {k: bindparam(k) for k in updates[0] if k != "key"}
+                columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "key"}
                 conn.execute(
                     storylines.update().where(storylines.c.id == bindparam("key")).values(columns),
                     updates,
