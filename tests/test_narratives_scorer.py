@@ -79,3 +79,11 @@ def test_narratives_decide_keeps_one_domain():
     labels = ["Other", WEST, climate]
     decision = decide(np.array([0.1, 0.8, 0.7]), labels, np.full(3, 0.5))
     assert set(decision.narratives) == {WEST}
+
+
+def test_narratives_decide_keeps_the_best_narrative_beside_one_brought_by_a_subnarrative():
+    labels = ["Other", WEST, WEAK, MEDIA]
+    cut = np.array([0.5, 0.5, 0.4, 0.5])
+    decision = decide(np.array([0.1, 0.3, 0.45, 0.49]), labels, cut)
+    assert set(decision.narratives) == {WEST, MEDIA}
+    assert set(decision.subnarratives) == {WEAK, f"{MEDIA}: Other"}

@@ -112,9 +112,9 @@ def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) ->
     """Official label sets from one article's scores (one per label, `labels` of a head).
 
     "Other" wins when its score passes its threshold. Otherwise every narrative and
-    subnarrative that passes is kept, a subnarrative brings its narrative, a narrative
-    without a passing subnarrative gets "<narrative>: Other", and when nothing passes the
-    best narrative is kept (the task gives every article at least one label).
+    subnarrative that passes is kept, a subnarrative brings its narrative, the best-scored
+    narrative is always kept (the task gives every article a label), and a
+    narrative without a passing subnarrative gets "<narrative>: Other".
     """
     by_label = dict(zip(labels, scores.tolist(), strict=True))
     if OTHER in by_label and by_label[OTHER] >= thresholds[list(labels).index(OTHER)]:
@@ -135,16 +135,14 @@ def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) ->
     narratives = {label: s for label, s in passed.items() if not is_subnarrative(label)}
     for sub, s in subs.items():
         narratives.setdefault(parent_of(sub), max(by_label.get(parent_of(sub), 0.0), s))
-    if not narratives:
-        candidates = [
-            label
-            for label in labels
-            if label.startswith(f"{domain}: ") and not is_subnarrative(label)
-        ]
-        if not candidates:
-            return Decision({OTHER: 1.0}, {OTHER: 1.0})
+    candidates = [
+        label for label in labels if label.startswith(f"{domain}: ") and not is_subnarrative(label)
+    ]
+    if candidates:  # the best narrative is always among those kept
         best = max(candidates, key=lambda label: by_label[label])
-        narratives = {best: by_label[best]}
+        narratives.setdefault(best, by_label[best])
+    if not narratives:
+        return Decision({OTHER: 1.0}, {OTHER: 1.0})
     covered = {parent_of(sub) for sub in subs}
     for narrative, s in narratives.items():
         if narrative not in covered:

@@ -44,12 +44,12 @@ from narrascope.training.semeval2025 import (
 )
 
 CACHE = Path("/work/cache/semeval2025")
-C = 1.0
+C = 10.0  # chosen by CV among 0.3, 1, 3, 10 (fine samples-F1 0.300, 0.321, 0.335, 0.339)
 BLENDS = (0.0, 0.1, 0.2, 0.3, 0.4)
 BLEND_TOLERANCE = 0.01  # fine samples-F1 we give up, in CV, for out-of-domain reach
 THRESHOLD_GRID = {
-    "narrative": (0.6, 0.7, 0.8),
-    "subnarrative": (0.5, 0.6, 0.7),
+    "narrative": (0.5, 0.6, 0.7, 0.8),
+    "subnarrative": (0.4, 0.5, 0.6, 0.7),
     "other": (0.4, 0.5, 0.6),
 }
 
