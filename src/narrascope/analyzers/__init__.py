@@ -51,6 +51,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
     from narrascope.analyzers.quotes import QuoteAnalyzer
     from narrascope.analyzers.roles import RoleAnalyzer
     from narrascope.analyzers.stats import StatsAnalyzer
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
 
     return {
         "stats": lambda: StatsAnalyzer,
@@ -60,6 +61,7 @@ def _builtin() -> dict[str, Callable[[], type[Analyzer]]]:
         "events": lambda: EventAnalyzer,
         "narratives": lambda: NarrativeAnalyzer,
         "roles": lambda: RoleAnalyzer,
+        "techniques": lambda: TechniqueAnalyzer,
         "genre": lambda: GenreAnalyzer,
         "frames": lambda: FrameAnalyzer,
     }

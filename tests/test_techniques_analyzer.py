@@ -1,0 +1,122 @@
+"""The technique, genre and frame analyzers on the example articles and on bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from narrascope.analyzers import frames as frames_module
+from narrascope.analyzers import genre as genre_module
+from narrascope.analyzers import techniques as techniques_module
+from narrascope.analyzers.frames import FrameAnalyzer
+from narrascope.analyzers.genre import GenreAnalyzer
+from narrascope.analyzers.techniques import TechniqueAnalyzer, features, paragraph_techniques
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.heads import ModelFileError
+from narrascope.model import Document, Layer, SourceRef
+from narrascope.text import segment
+from narrascope.training.semeval2023 import FRAMES, GENRES, TECHNIQUES
+
+ANALYZERS = (TechniqueAnalyzer, GenreAnalyzer, FrameAnalyzer)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return UniversalSentenceEncoder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def examples(examples_dir, encoder):
+    out = []
+    for path in sorted(examples_dir.glob("*.txt")):
+        doc = segment(
+            Document(
+                text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en"
+            )
+        )
+        out.append((doc, encoder.encode(doc.sentence_texts())))
+    return out
+
+
+def _doc(text: str, language: str = "en") -> Document:
+    return segment(Document(text=text, source=SourceRef("test"), language=language))
+
+
+def test_techniques_label_example_sentences(examples):
+    analyzer = TechniqueAnalyzer.load()
+    assert analyzer.head.labels == list(TECHNIQUES)
+    total = 0
+    for doc, vectors in examples:
+        anns = analyzer.analyze(doc, vectors)
+        total += len(anns)
+        for ann in anns:
+            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v1"
+            assert (ann.start, ann.end) in doc.sentences
+            assert doc.text[ann.start : ann.end].strip() and 0.0 <= ann.score <= 1.0
+        view = paragraph_techniques(doc, anns)
+        assert len(view) == len(doc.paragraphs)
+        assert sum(map(len, view)) <= len(anns)
+    assert total > 0  # opinionated coverage of a riot uses Loaded_Language somewhere
+
+
+def test_genre_and_frames_label_examples_with_evidence(examples):
+    genre, frames = GenreAnalyzer.load(), FrameAnalyzer.load()
+    for doc, vectors in examples:
+        (label,) = genre.analyze(doc, vectors)
+        assert label.label in GENRES and 0.0 <= label.score <= 1.0
+        assert label.evidence and all(span in doc.sentences for span in label.evidence)
+        for ann in frames.analyze(doc, vectors):
+            assert ann.label in FRAMES and ann.evidence and 0.0 <= ann.score <= 1.0
+            assert all(doc.text[a:b].strip() for a, b in ann.evidence)
+
+
+@pytest.mark.parametrize("cls", ANALYZERS)
+@pytest.mark.parametrize("text", ["", "Hello", "   \n\n  "])
+def test_analyzers_give_nothing_for_empty_or_one_word_articles(cls, text, encoder):
+    doc = _doc(text)
+    assert cls.load().analyze(doc, encoder.encode(doc.sentence_texts())) == []
+
+
+@pytest.mark.parametrize("cls", ANALYZERS)
+def test_analyzers_skip_languages_the_encoder_does_not_cover(cls, encoder):
+    doc = _doc("Это длинное предложение о политике. И ещё одно предложение.", language="kk")
+    assert cls.load().analyze(doc, encoder.encode(doc.sentence_texts())) == []
+
+
+def test_techniques_handle_a_300_paragraph_article(encoder):
+    rng = np.random.default_rng(0)
+    paragraphs = [f"Paragraph {i} says the corrupt elite betrayed us again!" for i in range(300)]
+    doc = _doc("\n".join(paragraphs))
+    vectors = rng.normal(size=(len(doc.sentences), encoder.dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    anns = TechniqueAnalyzer.load().analyze(doc, vectors)
+    assert all(0.0 <= a.score <= 1.0 for a in anns)
+    assert features(doc.sentence_texts(), vectors).shape[0] == 300
+
+
+@pytest.mark.parametrize(
+    ("module", "cls", "task"),
+    [
+        (techniques_module, TechniqueAnalyzer, "techniques"),
+        (genre_module, GenreAnalyzer, "genre"),
+        (frames_module, FrameAnalyzer, "frames"),
+    ],
+)
+def test_missing_or_corrupt_head_names_the_train_command(module, cls, task, tmp_path, monkeypatch):
+    monkeypatch.setattr(module, "RESOURCES", tmp_path)
+    with pytest.raises(ModelFileError, match=f"narrascope train {task}"):
+        cls.load()
+    (tmp_path / f"{cls.version}.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelFileError, match=f"narrascope train {task}"):
+        cls.load()
+
+
+def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch):
+    shutil.copy(
+        genre_module.RESOURCES / "genre-v1.safetensors", tmp_path / "techniques-v1.safetensors"
+    )
+    monkeypatch.setattr(techniques_module, "RESOURCES", tmp_path)
+    with pytest.raises(ModelFileError, match="narrascope train techniques"):
+        TechniqueAnalyzer.load()
