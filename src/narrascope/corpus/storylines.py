@@ -180,7 +180,9 @@ def _step(
 ) -> None:
     window = timedelta(days=s.window_days)
     t0, t1 = pending[0][1], pending[-1][1]
-    new = _candidates(store, pending, s)
+    # A near copy says what its original says: it counts in the copies view, not twice here.
+    copied = store.corpus.near_copies([d for d, _, _ in pending])
+    new = _candidates(store, [p for p in pending if p[0] not in copied], s)
     report.sentences += len(new)
     active = {row.id: row for row in store.corpus.active_storylines(t0 - window, t1 + window)}
     joins: dict[str, list[tuple[_Cand, float]]] = defaultdict(list)
@@ -192,7 +194,8 @@ def _step(
         if d[0] not in new_ids
     ]
     assigned = store.corpus.assigned_sentences([d for d, _, _ in recent])
-    pool_old = _candidates(store, recent, s, skip=assigned)
+    copied_old = store.corpus.near_copies([d for d, _, _ in recent])
+    pool_old = _candidates(store, [r for r in recent if r[0] not in copied_old], s, skip=assigned)
     copies = store.corpus.copy_pairs(list(new_ids))
     clusters = _cluster(rest, pool_old, window, s.threshold, copies)
     rows: list[StorylineRow] = []
@@ -305,8 +308,10 @@ def _cluster(
         for k in sorted({cluster_of[n] for n in neighbours[node] if n in cluster_of}):
             centroid = sums[k] / (float(np.linalg.norm(sums[k])) or 1.0)
             sim = float(vector @ centroid)
-            # Every member must stay close too, or a cluster drifts topic by topic (chaining).
-            if sim >= best_sim and min(pool_vectors[members[k]] @ vector) >= floor:
+            # Ties go to the older cluster; every member must stay close too, or a cluster
+            # drifts topic by topic (chaining).
+            closer = sim > best_sim or (best < 0 and sim >= threshold)
+            if closer and min(pool_vectors[members[k]] @ vector) >= floor:
                 best, best_sim = k, sim
         if best < 0:
             best = len(clusters)

@@ -669,6 +669,16 @@ class CorpusIndex:
                 found.update((i, int(x)) for i, x in conn.execute(query))
         return found
 
+    def near_copies(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these documents repeat another one whole (exact or near copies)."""
+        c = t.copies.c
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for chunk in _chunks(list(doc_ids)):
+                query = select(c.copy_id).where(c.copy_id.in_(chunk), c.kind.in_(["exact", "near"]))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def copy_pairs(self, doc_ids: Sequence[str]) -> set[frozenset[str]]:
         """Pairs of documents (one of them in `doc_ids`) linked as copies or one cluster."""
         c, f = t.copies.c, t.fingerprints.c
