@@ -163,10 +163,7 @@ def panel_download(
 ) -> StreamingResponse:
     if name not in queries.DASHBOARD_PANELS:
         raise queries.NotFound(f"no panel {name!r}")
-    path, kwargs = queries.DASHBOARD_PANELS[name]
-    from narrascope.web.corpus_bridge import call
-
-    panel = call(path, store_of(request), **kwargs)
+    panel = dashboard_of(request, None).panels[name]
     if not panel.ok:
         raise queries.NotFound(f"{name}: {panel.missing}")
     rows = export_rows(panel.data, name)

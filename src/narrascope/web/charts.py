@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -17,6 +18,8 @@ from markupsafe import Markup, escape
 from narrascope.web.corpus_bridge import plain
 
 PALETTE = 24
+MAX_POINTS = 120  # per line; more days are drawn as weeks
+MAX_EDGES = 150  # copy-graph arrows drawn
 
 
 @dataclass(slots=True)
@@ -132,7 +135,7 @@ def lines(
         body.append(
             f'<polyline points="{path}" class="line s{i % PALETTE}"><title>{escape(name)}</title></polyline>'
         )
-        for d, (x, y) in zip(days, pts, strict=True):
+        for d, (x, y) in zip(days, pts, strict=True) if len(days) <= MAX_POINTS else ():
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="c{i % PALETTE}">'
                 f"<title>{escape(name)} · {escape(d)}: {series[name].get(d, 0):g}</title></circle>"
@@ -197,12 +200,21 @@ def dashboard_charts(board: Any) -> dict[str, Any]:
     return out
 
 
+def _week(day: str) -> str:
+    year, week, _ = date.fromisoformat(day[:10]).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def _over_time(table: dict[str, Any]) -> Any:
-    series: dict[str, dict[str, float]] = defaultdict(dict)
+    days = {c["key"] for c in table["counts"] if c["key"] != "undated"}
+    weekly = len(days) > MAX_POINTS  # a year of days: one point a week keeps the chart legible
+    series: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for c in table["counts"]:
         if c["key"] != "undated":
-            series[c["label"]][c["key"]] = c["documents"]
-    return lines(series, title="Documents per narrative and day")
+            key = _week(c["key"]) if weekly else c["key"]
+            series[c["label"]][key] += c["documents"]
+    unit = "week" if weekly else "day"
+    return lines(series, title=f"Documents per narrative and {unit}")
 
 
 def _by_key(title: str) -> Any:
@@ -217,6 +229,7 @@ def _by_key(title: str) -> Any:
 
 def _copy_graph(data: dict[str, Any]) -> Any:
     edges = [(e["copier"], e["source"], float(e["documents"])) for e in data["edges"]]
+    edges = sorted(edges, key=lambda e: -e[2])[:MAX_EDGES]  # the strongest; the table has all
     return graph(list(data["outlets"].items()), edges, title="Who copies whom")
 
 

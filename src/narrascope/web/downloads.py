@@ -28,8 +28,11 @@ def _cell(value: Any) -> str:
     return text
 
 
+CHUNK = 64_000  # characters per streamed piece: few enough pieces, bounded memory
+
+
 def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV text, header from the first row's keys, one chunk per row."""
+    """CSV text, header from the first row's keys, in pieces of about `CHUNK` characters."""
     buffer = io.StringIO()
     writer: csv.DictWriter[str] | None = None
     for row in rows:
@@ -37,14 +40,27 @@ def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
             writer = csv.DictWriter(buffer, fieldnames=list(row), extrasaction="ignore")
             writer.writeheader()
         writer.writerow({k: _cell(v) for k, v in row.items()})
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """JSON lines in pieces of about `CHUNK` characters."""
+    piece: list[str] = []
+    size = 0
     for row in rows:
-        yield json.dumps(plain(row), ensure_ascii=False) + "\n"
+        line = json.dumps(plain(row), ensure_ascii=False) + "\n"
+        piece.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)
 
 
 def download(rows: Iterable[dict[str, Any]], *, fmt: str, name: str) -> StreamingResponse:

@@ -25,11 +25,13 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, outlet: str | None = None) -> HTMLResponse:
     board = dashboard_of(request, outlet)
+    if board.charts is None:
+        board.charts = charts.dashboard_charts(board)
     return render(
         request,
         "dashboard.html",
         board=board,
-        charts=charts.dashboard_charts(board),
+        charts=board.charts,
         page="dashboard",
     )
 

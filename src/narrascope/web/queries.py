@@ -161,6 +161,7 @@ class Dashboard:
     stats: StoreStats
     panels: dict[str, Panel]
     outlet: str | None = None
+    charts: dict[str, Any] | None = None  # drawn once per cached dashboard, by the page
 
     def json(self) -> dict[str, Any]:
         return {
@@ -189,8 +190,24 @@ def dashboard(
     for name, (path, kwargs) in DASHBOARD_PANELS.items():
         if name == "narratives_over_time" and outlet:
             kwargs = {**kwargs, "outlet": outlet}
-        panels[name] = call(path, store, **kwargs)
+        panel = call(path, store, **kwargs)
+        if panel.ok:
+            panel.data = _trim(plain(panel.data))  # once: the cache then serves plain data
+        panels[name] = panel
     return Dashboard(stats=stats or store.stats(), panels=panels, outlet=outlet)
+
+
+MAX_LINKS = 200
+
+
+def _trim(data: Any) -> Any:
+    """The copy graph's document-level links cut to the first `MAX_LINKS` (its outlet edges
+    stay whole): at 10,000 articles there are ~100,000 of them, too many for an overview."""
+    if isinstance(data, dict) and isinstance(data.get("links"), list):
+        links = data["links"]
+        if len(links) > MAX_LINKS:
+            return {**data, "links": links[:MAX_LINKS], "links_total": len(links)}
+    return data
 
 
 class DashboardCache:
