@@ -23,6 +23,7 @@ from narrascope.model import Annotation, Document, Layer
 from narrascope.store import Store
 
 ASSETS = Path(__file__).with_name("report_assets")
+INDEX_ARTICLES = 5000  # rows of the overview's article table; every article still gets a page
 PALETTE = (
     "#4a6fa5",
     "#d1793a",
@@ -311,7 +312,8 @@ def write_report(
         generated=generated,
         stats=store.stats(),
         outlets=profiles.outlets(store),
-        documents=docs,
+        documents=docs[:INDEX_ARTICLES],
+        more_documents=max(0, len(docs) - INDEX_ARTICLES),
         titles={d.id: d.title for d in docs},
         storylines=lines,
         window=int(storylines.StorylineSettings().window_days),
