@@ -58,18 +58,22 @@ class BatchResult:
     stage_seconds: dict[str, float]
     worker: str
     peak_rss_mb: float
+    cpu_seconds: float  # the worker process's CPU time so far (user + system)
 
 
 @dataclass
 class WorkerCosts:
-    """Seconds of work and peak memory per worker, for benchmarks and the run summary."""
+    """Peak memory and CPU time per worker process, for benchmarks."""
 
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     batches: dict[str, int] = field(default_factory=dict)
 
     def add(self, batch: BatchResult) -> None:
         rss = self.peak_rss_mb.get(batch.worker, 0.0)
         self.peak_rss_mb[batch.worker] = max(rss, batch.peak_rss_mb)
+        cpu = self.cpu_seconds.get(batch.worker, 0.0)
+        self.cpu_seconds[batch.worker] = max(cpu, batch.cpu_seconds)
         self.batches[batch.worker] = self.batches.get(batch.worker, 0) + 1
 
 
@@ -133,8 +137,14 @@ def analyze_batch(items: list[RawDocument | Skipped]) -> BatchResult:
             results.append(
                 Skipped(str(item.source), f"internal error: {type(exc).__name__}: {exc}")
             )
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return BatchResult(results, dict(report.stage_seconds), worker.address, rss)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return BatchResult(
+        results,
+        dict(report.stage_seconds),
+        worker.address,
+        usage.ru_maxrss / 1024,
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 class ClusterRun:

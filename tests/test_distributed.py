@@ -1,0 +1,243 @@
+"""Analysis on a Dask cluster stores exactly what a local run stores, resumes, and stops cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Client, KilledWorker, LocalCluster
+
+from narrascope import distributed, pipeline
+from narrascope.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+ANALYZERS = ["stats", "events"]  # one that reads every language, one with a language set
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location(
+        "generate_corpus", ROOT / "benchmarks" / "generate_corpus.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, examples_dir) -> list[str]:
+    """The five examples plus 40 generated articles in three JSONL parts, with planted copies."""
+    out = tmp_path_factory.mktemp("corpus")
+    _generator().generate(
+        out, docs=40, copy_rate=0.15, near_rate=0.15, per_file=15, seed=3, material=None
+    )
+    (out / "truth.jsonl").unlink()
+    with (out / "part-00001.jsonl").open("a") as part:  # a bad line among the good ones
+        part.write("{not json\n")
+    return [str(examples_dir), str(out)]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def snapshot(db: str | Path) -> dict:
+    """Everything a run stores that a user can see, in a comparable form."""
+    with Store.open(db) as store:
+        docs = list(store.documents())
+        out = {
+            "docs": [
+                (
+                    d.id,
+                    d.text,
+                    d.title,
+                    d.url,
+                    d.language,
+                    d.published,
+                    d.source,
+                    d.sentences,
+                    d.paragraphs,
+                    d.removed,
+                )
+                for d in docs
+            ],
+            "annotations": sorted(
+                (
+                    a.doc_id,
+                    a.layer,
+                    a.label,
+                    a.start,
+                    a.end,
+                    round(a.score, 6),
+                    json.dumps(a.evidence),
+                    json.dumps(a.attrs, sort_keys=True),
+                    a.model,
+                )
+                for a in store.annotations()
+            ),
+            "sources": {d.id: store.sources(d.id) for d in docs},
+            "vectors": {
+                d.id: hashlib.sha256(v.tobytes()).hexdigest()
+                for d in docs
+                if (v := store.vectors(d.id)) is not None
+            },
+            "analyzers": {d.id: store.analyzers_run(d.id) for d in docs},
+            "copies": list(store.copies()),
+            "clusters": list(store.clusters()),
+            "problems": sorted(store.problems()),
+        }
+        stats = store.stats()
+        stats.runs = 0  # resumed runs are runs too
+        out["stats"] = stats
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_run(corpus, tmp_path_factory):
+    db = tmp_path_factory.mktemp("local") / "local.db"
+    with Store.open(db) as store:
+        report = pipeline.analyze(corpus, store, only=ANALYZERS)
+    return report, snapshot(db)
+
+
+def _cluster_analyze(corpus, db, client, **kw):
+    with Store.open(db) as store:
+        return distributed.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4, **kw)
+
+
+def test_distributed_stores_what_a_local_run_stores(corpus, local_run, client, tmp_path):
+    local_report, expected = local_run
+    assert local_report.counts["exact copies"] and local_report.counts["near copies"]
+    report = _cluster_analyze(corpus, tmp_path / "cluster.db", client)
+    assert report.counts == local_report.counts
+    assert report.problems == local_report.problems
+    assert snapshot(tmp_path / "cluster.db") == expected
+
+
+def test_distributed_resumes_after_the_driver_dies(
+    corpus, local_run, client, tmp_path, monkeypatch
+):
+    import narrascope.ingest as ingest
+
+    db = tmp_path / "resumed.db"
+    real = ingest.iter_inputs
+
+    def dying(sources, **kw):  # the driver is killed after reading 30 inputs
+        for n, item in enumerate(real(sources, **kw)):
+            if n == 30:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(ingest, "iter_inputs", dying)
+    with pytest.raises(KeyboardInterrupt):
+        _cluster_analyze(corpus, db, client)
+    monkeypatch.setattr(ingest, "iter_inputs", real)
+    with Store.open(db) as store:
+        stored = store.stats().documents
+    assert 0 < stored < len(local_run[1]["docs"])
+    report = _cluster_analyze(corpus, db, client)
+    assert report.counts["already stored"] > 0
+    assert snapshot(db) == local_run[1]
+
+
+def test_distributed_survives_a_worker_killed_mid_batch(corpus, local_run, tmp_path, monkeypatch):
+    """A worker process killed while it analyzes: Dask re-runs its batch on the restarted one."""
+    killed = threading.Event()
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        import narrascope.ingest as ingest
+
+        real = ingest.iter_inputs
+
+        def killing(sources, **kw):
+            for n, item in enumerate(real(sources, **kw)):
+                if n == 12 and not killed.is_set():  # two batches are on the worker by now
+                    for pid in client.run(os.getpid).values():
+                        os.kill(pid, signal.SIGKILL)
+                    killed.set()
+                yield item
+
+        monkeypatch.setattr(ingest, "iter_inputs", killing)
+        report = _cluster_analyze(corpus, tmp_path / "killed.db", client)
+    assert killed.is_set()
+    assert report.counts == local_run[0].counts
+    assert snapshot(tmp_path / "killed.db") == local_run[1]
+
+
+class LastWorker:
+    address = "tcp://10.0.0.7:4000"
+
+
+def test_distributed_stops_clearly_when_a_batch_keeps_killing_workers(client, tmp_path):
+    def poisoned(_batch):
+        raise KilledWorker("analyze_batch-1", LastWorker(), 3)
+
+    future = client.submit(poisoned, [], pure=False)
+    with Store.open(tmp_path / "poison.db") as store:
+        run = distributed.ClusterRun(
+            pipeline.Pipeline(store, pipeline.DocumentAnalysis([])), client
+        )
+        with pytest.raises(
+            distributed.RunStopped, match=r"killed tcp://10\.0\.0\.7:4000 every time"
+        ):
+            run._result(future)
+
+
+def test_distributed_stops_on_a_full_disk_and_keeps_what_it_stored(
+    corpus, local_run, client, tmp_path
+):
+    """SQLite's page cap stands in for a full disk: the run stops, every stored batch is whole."""
+    from sqlalchemy import event
+
+    db = tmp_path / "full.db"
+    with Store.open(db) as store:
+        with store.engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+        @event.listens_for(store.engine, "connect")
+        def _cap(dbapi_connection, _record):
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 300}")
+
+        store.engine.dispose()
+        with pytest.raises(distributed.RunStopped, match="disk full"):
+            distributed.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4)
+    partial = snapshot(db)
+    assert 0 < len(partial["docs"]) < len(local_run[1]["docs"])
+    for doc_id, versions in partial["analyzers"].items():  # nothing half-stored
+        assert versions, doc_id
+        assert partial["sources"][doc_id]
+    _cluster_analyze(corpus, db, client)
+    assert snapshot(db) == local_run[1]
+
+
+def test_distributed_cli_runs_on_local_workers(tmp_path, examples_dir):
+    from typer.testing import CliRunner
+
+    from narrascope.cli import app
+
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(
+        app, ["analyze", str(examples_dir), "--db", str(db), "--only", "stats", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 new documents" in result.output
