@@ -120,3 +120,10 @@ def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(techniques_module, "RESOURCES", tmp_path)
     with pytest.raises(ModelFileError, match="narrascope train techniques"):
         TechniqueAnalyzer.load()
+
+
+def test_genre_reads_an_unambiguous_opinion_piece(examples):
+    # 004 argues that the unrest was "foreign-sponsored destabilization": opinion, not reporting.
+    doc, vectors = next((d, v) for d, v in examples if "004_09b1c19c16810eb5" in d.source.location)
+    (label,) = GenreAnalyzer.load().analyze(doc, vectors)
+    assert label.label == "opinion" and label.score > 0.5

@@ -86,7 +86,10 @@ def _fit(x: np.ndarray, labels: list[str], folders: list[str], seed: int):
 
 def _head_arrays(model) -> tuple[np.ndarray, np.ndarray]:
     order = [list(model.classes_).index(g) for g in GENRES]
-    return model.coef_[order].T.astype(np.float32), model.intercept_[order].astype(np.float32)
+    # C order matters: safetensors writes the raw buffer, so a transposed view would be
+    # saved scrambled.
+    weights = np.ascontiguousarray(model.coef_[order].T, dtype=np.float32)
+    return weights, np.ascontiguousarray(model.intercept_[order], dtype=np.float32)
 
 
 def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) -> None:
