@@ -176,7 +176,26 @@ def annotations(doc, rng: random.Random):
 
 
 def build(db: Path, *, docs: int, seed: int) -> None:
-    """Generate the synthetic corpus and store it with its annotations and copies."""
+    """Store `docs` distinct synthetic articles: rounds of generated inputs until there are.
+
+    A round's exact copies become extra publications of a stored text, so later rounds
+    top the count up with fresh articles (another seed, no exact copies).
+    """
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        stored = store.stats().documents
+    round_ = 1 if stored else 0
+    while stored < docs:
+        count = docs if round_ == 0 else docs - stored
+        store_round(db, docs=count, seed=seed + round_, copy_rate=0.05 if round_ == 0 else 0.0)
+        with Store.open(db) as store:
+            stored = store.stats().documents
+        round_ += 1
+
+
+def store_round(db: Path, *, docs: int, seed: int, copy_rate: float) -> None:
+    """Generate `docs` inputs and store them with their annotations and copies."""
     import generate_corpus
 
     from narrascope.dedup import Deduplicator
@@ -188,12 +207,12 @@ def build(db: Path, *, docs: int, seed: int) -> None:
         ROOT.parent / "shared" / "data" / "article-extraction-benchmark" / "ground-truth.json"
     )
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"web-bench-{seed}-") as tmp:
         folder = Path(tmp)
         generate_corpus.generate(
             folder,
             docs=docs,
-            copy_rate=0.05,
+            copy_rate=copy_rate,
             near_rate=0.05,
             per_file=5000,
             seed=seed,
@@ -319,9 +338,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    if not args.db.exists():
-        print(f"building {args.docs} documents into {args.db}", file=sys.stderr)
-        build(args.db, docs=args.docs, seed=args.seed)
+    print(f"building {args.docs} documents into {args.db} (kept for reruns)", file=sys.stderr)
+    build(args.db, docs=args.docs, seed=args.seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(

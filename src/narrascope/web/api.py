@@ -6,12 +6,13 @@ Errors are `{"error": "..."}` with a fitting status; lists page with opaque keys
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from narrascope.store import Store
 from narrascope.web import analyze as analysis
@@ -70,9 +71,12 @@ def search_params(
 Search = Annotated[SearchParams, Depends(search_params)]
 
 
-@router.get("/dashboard", summary="Corpus counts and overview panels")
-def dashboard(request: Request, outlet: str | None = None) -> dict[str, Any]:
-    return dashboard_of(request, outlet).json()
+@router.get("/dashboard", summary="Corpus counts and overview panels", response_model=None)
+def dashboard(request: Request, outlet: str | None = None) -> Response:
+    board = dashboard_of(request, outlet)
+    if "json" not in board.rendered:  # the cached dashboard is serialised once
+        board.rendered["json"] = json.dumps(board.json(), ensure_ascii=False).encode()
+    return Response(board.rendered["json"], media_type="application/json")
 
 
 def dashboard_of(request: Request, outlet: str | None) -> queries.Dashboard:

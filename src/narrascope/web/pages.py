@@ -25,15 +25,11 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, outlet: str | None = None) -> HTMLResponse:
     board = dashboard_of(request, outlet)
-    if board.charts is None:
+    if "html" not in board.rendered:  # the cached dashboard is drawn once
         board.charts = charts.dashboard_charts(board)
-    return render(
-        request,
-        "dashboard.html",
-        board=board,
-        charts=board.charts,
-        page="dashboard",
-    )
+        page = render(request, "dashboard.html", board=board, charts=board.charts, page="dashboard")
+        board.rendered["html"] = bytes(page.body)
+    return HTMLResponse(board.rendered["html"])
 
 
 @router.get("/doc/{doc_id}", response_class=HTMLResponse)

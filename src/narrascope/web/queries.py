@@ -162,6 +162,7 @@ class Dashboard:
     panels: dict[str, Panel]
     outlet: str | None = None
     charts: dict[str, Any] | None = None  # drawn once per cached dashboard, by the page
+    rendered: dict[str, bytes] = field(default_factory=dict)  # page and JSON bodies, once
 
     def json(self) -> dict[str, Any]:
         return {
