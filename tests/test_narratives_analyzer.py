@@ -51,3 +51,13 @@ def test_narratives_taxonomy_defines_every_label():
     assert len([t for t in taxonomy if t.level == "narrative"]) == 22
     assert all(t.definition and t.definition.endswith(".") for t in taxonomy)
     assert {t.parent for t in taxonomy if t.level == "subnarrative"} <= {t.label for t in taxonomy}
+
+
+def test_narratives_definition_view_recognises_its_own_definitions():
+    """Regression: a transposed (Fortran-order) array was once saved scrambled (#4)."""
+    analyzer = NarrativeAnalyzer.load()
+    by_label = {t.label: t for t in read_taxonomy()}
+    label = "URW: Distrust towards Media: Western media is an instrument of propaganda"
+    vectors = UniversalSentenceEncoder(threads=1).encode([by_label[label].definition])
+    scores = analyzer.definitions.score(vectors)[0]
+    assert analyzer.definitions.labels[int(scores.argmax())] == label

@@ -329,7 +329,8 @@ def train(
     )
     head.save(out / HEAD_FILE.name)
     def_head = LinearHead(
-        (slope * definitions.T).astype(np.float32),
+        # C order: safetensors writes the buffer as is, and a transposed view would be scrambled
+        np.ascontiguousarray(slope * definitions.T, dtype=np.float32),
         np.where(is_other, -10.0, intercept).astype(np.float32),
         labels,
         "narratives-v1",
