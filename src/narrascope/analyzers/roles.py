@@ -138,8 +138,12 @@ def entity_features(
     language: str | None,
     *,
     context: int = CONTEXT,
+    name_vector: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(1, 3 * dim + NAME_DIM + 5): mention sentences, them with neighbours, article; name; language."""
+    """(1, 3 * dim + NAME_DIM + 5): mention sentences, them with neighbours, article; name; language.
+
+    `name_vector` is `name_features(name)` when the caller already has it.
+    """
     rows = list(rows) or [0]
     window = sorted(
         {j for i in rows for j in range(i - context, i + context + 1) if 0 <= j < len(vectors)}
@@ -148,7 +152,7 @@ def entity_features(
         vectors[rows].mean(axis=0),
         vectors[window].mean(axis=0),
         vectors.mean(axis=0),
-        name_features(name),
+        name_features(name) if name_vector is None else name_vector,
         language_features(language),
     ]
     return np.concatenate(parts)[None, :].astype(np.float32)
@@ -257,8 +261,16 @@ class RoleAnalyzer:
             if not rows:
                 continue
             decision = self.decide(vectors, rows, entity.name, doc.language)
+            name_vector = name_features(entity.name)
             support = self.main.score(
-                np.vstack([entity_features(vectors, [i], entity.name, doc.language) for i in rows])
+                np.vstack(
+                    [
+                        entity_features(
+                            vectors, [i], entity.name, doc.language, name_vector=name_vector
+                        )
+                        for i in rows
+                    ]
+                )
             )
             column = self.main.labels.index(decision.main)
             best = [
