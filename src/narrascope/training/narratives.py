@@ -81,7 +81,8 @@ def read_split(
             continue
         gold_file = lang_dir / "subtask-2-annotations.txt"
         gold = read_narrative_labels(gold_file) if gold_file.is_file() else {}
-        articles = read_articles(lang_dir)
+        # dev/test keep subtask-1 and subtask-2 inputs apart: narratives read only their own
+        articles = read_articles(lang_dir, folders=("raw-documents", "subtask-2-documents"))
         if gold:  # train keeps all texts in one folder; score only the annotated ones
             articles = {i: a for i, a in articles.items() if i in gold}
         cache = cache_path(cache_dir, split, language, encoder)

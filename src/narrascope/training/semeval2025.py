@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,10 +95,12 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_articles(lang_dir: Path) -> dict[str, Article]:
-    """Every article text of one language folder, by article id (all document folders merged)."""
+def read_articles(
+    lang_dir: Path, *, folders: Sequence[str] = DOCUMENT_FOLDERS
+) -> dict[str, Article]:
+    """Every article text of one language folder, by article id (the given folders merged)."""
     articles: dict[str, Article] = {}
-    for folder in DOCUMENT_FOLDERS:
+    for folder in folders:
         for path in sorted((lang_dir / folder).glob("*.txt")):
             if path.name not in articles:
                 raw = _read_exact(path)
