@@ -53,9 +53,14 @@ class LinearHead:
         """Write the head as safetensors with its labels and provenance in the metadata."""
         from safetensors.numpy import save_file
 
-        tensors = {"weights": self.weights.astype(np.float32), "bias": self.bias.astype(np.float32)}
+        # safetensors writes the raw buffer: a transposed (Fortran-ordered) array must be made
+        # C-contiguous first or it reloads scrambled.
+        tensors = {
+            "weights": np.ascontiguousarray(self.weights, dtype=np.float32),
+            "bias": np.ascontiguousarray(self.bias, dtype=np.float32),
+        }
         if self.thresholds is not None:
-            tensors["thresholds"] = self.thresholds.astype(np.float32)
+            tensors["thresholds"] = np.ascontiguousarray(self.thresholds, dtype=np.float32)
         metadata = {
             "labels": json.dumps(self.labels, ensure_ascii=False),
             "model_id": self.model_id,

@@ -9,11 +9,15 @@ line and never copied into the repository.
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 from narrascope.heads import RESOURCES
+
+# Encodings of the labelled data are cached here between training runs (XDG cache convention).
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "narrascope"
 
 TASKS: dict[str, str] = {
     # task name -> module; analysis issues add their tasks here
