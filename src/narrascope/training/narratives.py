@@ -30,6 +30,7 @@ from narrascope.analyzers.narratives import (
 )
 from narrascope.encode import Encoder, UniversalSentenceEncoder
 from narrascope.heads import LinearHead
+from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
 from narrascope.training.fit import cross_validate, fit_logistic
 from narrascope.training.semeval2025 import (
@@ -43,7 +44,7 @@ from narrascope.training.semeval2025 import (
     write_narrative_labels,
 )
 
-CACHE = Path("/work/cache/semeval2025")
+CACHE = TRAINING_CACHE / "semeval2025"
 C = 10.0  # chosen by CV among 0.3, 1, 3, 10 (fine samples-F1 0.300, 0.321, 0.335, 0.339)
 BLENDS = (0.0, 0.1, 0.2, 0.3, 0.4)
 BLEND_TOLERANCE = 0.01  # fine samples-F1 we give up, in CV, for out-of-domain reach
