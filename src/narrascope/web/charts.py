@@ -147,39 +147,41 @@ def graph(
     nodes: Sequence[tuple[str, float]], edges: Sequence[tuple[str, str, float]], *, title: str
 ) -> Markup | None:
     """Outlets on a circle, an arrow from the copier to the copied, width by count."""
-    names = [n for n, _ in nodes][:30]
+    names = [n for n, _ in nodes][:40]
     if not names or not edges:
         return None
-    size, r = 520, 190
+    size, r = 640, 210
     centre = size / 2
-    pos = {
-        n: (
-            centre + r * math.cos(2 * math.pi * i / len(names)),
-            centre + r * math.sin(2 * math.pi * i / len(names)),
-        )
-        for i, n in enumerate(names)
-    }
+    angle = {n: 2 * math.pi * i / len(names) - math.pi / 2 for i, n in enumerate(names)}
+    pos = {n: (centre + r * math.cos(a), centre + r * math.sin(a)) for n, a in angle.items()}
     top = max((w for *_, w in edges), default=1) or 1
     body = [
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
-        'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/></marker></defs>'
+        'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+        'class="arrowhead"/></marker></defs>'
     ]
     for src, dst, w in edges:
         if src in pos and dst in pos and src != dst:
             (x1, y1), (x2, y2) = pos[src], pos[dst]
             body.append(
                 f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="edge" '
-                f'stroke-width="{1 + 4 * w / top:.1f}" marker-end="url(#arrow)">'
+                f'stroke-width="{0.5 + 3.5 * w / top:.1f}" marker-end="url(#arrow)">'
                 f"<title>{escape(src)} copies {escape(dst)}: {w:g}</title></line>"
             )
     weight = dict(nodes)
     top_n = max(weight.values(), default=1) or 1
     for i, n in enumerate(names):
-        x, y = pos[n]
+        (x, y), a = pos[n], angle[n]
+        radius = 3 + 6 * math.sqrt(weight.get(n, 0) / top_n)
+        # Labels point outwards from the circle so neighbours do not overlap.
+        lx, ly = centre + (r + radius + 6) * math.cos(a), centre + (r + radius + 6) * math.sin(a)
+        anchor = "start" if math.cos(a) > 0.2 else "end" if math.cos(a) < -0.2 else "middle"
+        dy = 4 if anchor != "middle" else (12 if math.sin(a) > 0 else -4)
         body.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{4 + 8 * math.sqrt(weight.get(n, 0) / top_n):.1f}" class="c{i % PALETTE}">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" class="c{i % PALETTE}">'
             f"<title>{escape(n)}</title></circle>"
-            f'<text x="{x:.1f}" y="{y - 12:.1f}" class="lbl" text-anchor="middle">{escape(_short(n, 20))}</text>'
+            f'<text x="{lx:.1f}" y="{ly + dy:.1f}" class="lbl" text-anchor="{anchor}">'
+            f"{escape(_short(n, 22))}</text>"
         )
     return _svg(size, size, body, title)
 
