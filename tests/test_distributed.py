@@ -157,7 +157,10 @@ def test_distributed_resumes_after_the_driver_dies(
 
 
 def test_distributed_survives_a_worker_killed_mid_batch(corpus, local_run, tmp_path, monkeypatch):
-    """A worker process killed while it analyzes: Dask re-runs its batch on the restarted one."""
+    """A worker process killed while it analyzes: Dask re-runs its batch on the restarted one.
+
+    Also the `--scheduler` path: the run connects to an existing cluster by its address.
+    """
     killed = threading.Event()
     with (
         LocalCluster(
@@ -171,14 +174,17 @@ def test_distributed_survives_a_worker_killed_mid_batch(corpus, local_run, tmp_p
 
         def killing(sources, **kw):
             for n, item in enumerate(real(sources, **kw)):
-                if n == 12 and not killed.is_set():  # two batches are on the worker by now
+                if n == 40 and not killed.is_set():  # two batches of 16 are on the worker by now
                     for pid in client.run(os.getpid).values():
                         os.kill(pid, signal.SIGKILL)
                     killed.set()
                 yield item
 
         monkeypatch.setattr(ingest, "iter_inputs", killing)
-        report = _cluster_analyze(corpus, tmp_path / "killed.db", client)
+        with Store.open(tmp_path / "killed.db") as store:  # as `--scheduler tcp://…` does
+            report = pipeline.analyze(
+                corpus, store, only=ANALYZERS, scheduler=cluster.scheduler_address
+            )
     assert killed.is_set()
     assert report.counts == local_run[0].counts
     assert snapshot(tmp_path / "killed.db") == local_run[1]
