@@ -172,7 +172,7 @@ class Dashboard:
         }
 
 
-DASHBOARD_PANELS = {
+DASHBOARD_PANELS: dict[str, tuple[str, dict[str, Any]]] = {
     "narratives_over_time": ("counts.narrative_counts", {"by": "day"}),
     "narratives_by_outlet": ("counts.narrative_counts", {"by": "outlet"}),
     "technique_mix": ("counts.technique_counts", {"by": "outlet"}),
@@ -391,16 +391,18 @@ def _corpus_search(
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     data = plain(page)
-    hits = next((data[k] for k in ("hits", "results", "rows", "documents") if k in data), [])
+    hits: list[Any] = next(
+        (data[k] for k in ("hits", "results", "rows", "documents") if k in data), []
+    )
     cursor = next((data[k] for k in ("next_cursor", "cursor", "next") if k in data), None)
-    facets: dict[str, list[tuple[str, int]]] = {}
+    counted: dict[str, list[tuple[str, int]]] = {}
     for name, counts in (data.get("facets") or {}).items():
         if isinstance(counts, dict):
-            facets[name] = sorted(
+            counted[name] = sorted(
                 ((str(k), int(v)) for k, v in counts.items()), key=lambda kv: -kv[1]
             )
         elif isinstance(counts, list):
-            facets[name] = [
+            counted[name] = [
                 (str(c.get("value")), int(c.get("count", 0)))
                 if isinstance(c, dict)
                 else (str(c[0]), int(c[1]))
@@ -410,7 +412,7 @@ def _corpus_search(
         rows=[h if isinstance(h, dict) else {"value": h} for h in hits],
         next_cursor=cursor,
         total=data.get("total"),
-        facets=facets,
+        facets=counted,
     )
 
 
