@@ -163,10 +163,10 @@ def build(db: Path, examples: Path) -> dict[str, Document]:
         from narrascope.dedup import Deduplicator
 
         first = docs["000_8f4d98db21bab007"]
-        a, b = first.sentences[-1]
+        last_start, _ = first.sentences[-1]
         copy = segment(
             Document(
-                text=first.text[:a].rstrip(),
+                text=first.text[:last_start].rstrip(),
                 source=SourceRef("copy.txt", None, "1" * 64),
                 outlet="copier.example",
                 title="Copied: " + (first.title or ""),
