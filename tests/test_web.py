@@ -382,3 +382,16 @@ def test_web_dashboard_cache_follows_the_store(tmp_path):
         store.add(web_corpus.segment(other), [])
         again = cache.get(store)
         assert again is not first and again.stats.documents == first.stats.documents + 1
+
+
+def test_web_analyze_several_files_lists_them(client, examples_dir):
+    files = [
+        ("files", (p.name, p.read_bytes(), "text/plain"))
+        for p in sorted(examples_dir.glob("00[34]_*.txt"))
+    ]
+    files.append(("files", ("../../broken.warc.gz", b"\x1f\x8b not really gzip", "x/y")))
+    r = client.post("/analyze", files=files, follow_redirects=False)
+    assert r.status_code == 200
+    assert len(re.findall(r'<a href="/doc/[0-9a-f]{16}">', r.text)) == 2
+    problems = re.search(r'<ul class="problems">(.*?)</ul>', r.text, re.S).group(1)
+    assert "upload:" in problems and "/tmp" not in problems  # no server paths shown
