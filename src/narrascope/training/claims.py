@@ -28,13 +28,14 @@ from narrascope.analyzers.claims import (
 )
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
+from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
 from narrascope.training.checkthat import groups, positive_f1, read_split, sentence_vectors
 from narrascope.training.fit import cross_validate, fit_logistic
 
 TASK = "claims"
 MODEL_ID = "claims-v1"
-CACHE = Path.home() / ".cache" / "narrascope" / "claims"
+CACHE = TRAINING_CACHE / "claims"  # encodings of CheckThat! sentences, per encoder
 RUN_ID = "narrascope-claims-v1"
 WORDS = 2**14  # hashed word n-gram columns
 # Each feature block beyond the vector must win this much out-of-fold F1 to be kept: smaller
