@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from narrascope.analyzers import select
 from narrascope.model import BadInput, RawDocument
@@ -81,12 +81,12 @@ def build_analysis(
     only: Sequence[str] | None, skip: Sequence[str], *, threads: int = 1
 ) -> DocumentAnalysis:
     """The analyzers and the encoder one worker needs, loaded; `threads` caps the encoder's."""
-    from narrascope.encode import UniversalSentenceEncoder, default_encoder
+    from narrascope.encode import Encoder, UniversalSentenceEncoder, default_encoder
 
     analyzers = [cls.load() for cls in select(only, skip)]
     encoder = default_encoder()
     if isinstance(encoder, UniversalSentenceEncoder):  # a worker per core: one thread each
-        encoder = UniversalSentenceEncoder(threads=threads)
+        encoder = cast(Encoder, UniversalSentenceEncoder(threads=threads))
     return DocumentAnalysis(analyzers, encoder=encoder)
 
 
@@ -122,7 +122,8 @@ def analyze_batch(items: list[RawDocument | Skipped]) -> BatchResult:
     from distributed import get_worker
 
     worker = get_worker()
-    analysis = worker.plugins[PLUGIN].analysis(worker)
+    plugin = cast(AnalysisPlugin, worker.plugins[PLUGIN])
+    analysis = plugin.analysis(worker)
     report = RunReport(run_id=0)
     results: list[Analyzed | Skipped] = []
     for item in items:
@@ -185,7 +186,7 @@ class ClusterRun:
 
     def _batches(
         self, inputs: Iterable[Item], report: RunReport
-    ) -> Iterator[tuple[list[Item], int]]:
+    ) -> Iterator[tuple[list[RawDocument | Skipped], int]]:
         """Batches of inputs not stored yet, with how many inputs each one stands for."""
         store = self.pipeline.store
         batch: list[RawDocument | Skipped] = []
@@ -220,13 +221,11 @@ class ClusterRun:
     ) -> None:
         batch = self._result(future)
         self.costs.add(batch)
-        for stage, seconds in batch.stage_seconds.items():
-            report.stage_seconds[stage] += seconds
+        report.stage_seconds.update(batch.stage_seconds)  # workers' time, summed
         part = self._store(batch.results, report.run_id)
         report.counts.update(part.counts)
         report.problems.extend(part.problems)
-        for stage, seconds in part.stage_seconds.items():
-            report.stage_seconds[stage] += seconds
+        report.stage_seconds.update(part.stage_seconds)
         if on_progress:
             on_progress(seen)
 
@@ -338,7 +337,6 @@ def open_client(*, workers: int = 0, scheduler: str | None = None) -> Client:
         n_workers=max(1, workers),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
         memory_limit="2GiB",
     )
     return Client(cluster)
