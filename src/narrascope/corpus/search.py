@@ -1,7 +1,9 @@
 """Search: full text with facets (SQLite FTS5 over sentences) and "sentences like this one".
 
 Full-text hits are sentences, best first by BM25, paged by a keyset cursor (an opaque string
-naming the last hit's rank and position), so page N+1 never repeats page N. Facets narrow by
+naming the last hit's rank and position), so page N+1 never repeats page N. A query matching
+more than 10,000 sentences is listed newest first (ranking millions per page is too slow) and
+says its total is capped; facet counts are skipped for it. Facets narrow by
 outlet, language, date range, narrative, technique, entity and speaker. Semantic search scans
 the stored sentence vectors with the shared encoder's vector of the query, in bounded memory.
 """
@@ -75,9 +77,10 @@ class SearchPage:
     """One page of hits, how many there are in all, and the cursor of the next page."""
 
     hits: list[SearchHit]
-    total: int
+    total: int  # with `capped`: more than this many match, listed newest first
     next_cursor: str | None
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    capped: bool = False
 
 
 def _encode_cursor(value: object) -> str:
@@ -127,14 +130,15 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
             if i in infos
         ]
         cursor = _encode_cursor(ids[-1]) if len(ids) == limit else None
+        capped = False
     else:
-        after_key = None
+        after_key: tuple[object, ...] | None = None
         if query.cursor:
             key = _decode_cursor(query.cursor)
-            if not isinstance(key, list) or len(key) != 3:
+            if not isinstance(key, list) or len(key) not in (1, 3):
                 raise ValueError(f"bad search cursor {query.cursor!r}")
-            after_key = (float(key[0]), str(key[1]), int(key[2]))
-        rows, total = store.corpus.search_sentences(
+            after_key = tuple(key)
+        rows, total, broad = store.corpus.search_sentences(
             query.text, filters, limit=limit, after=after_key
         )
         spans = store.corpus.sentence_spans(sorted({r.doc_id for r in rows}))
@@ -142,11 +146,8 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
         hits = []
         for r in rows:
             info = infos.get(r.doc_id)
-            start, end = (
-                spans.get(r.doc_id, [])[r.idx]
-                if r.idx < len(spans.get(r.doc_id, []))
-                else (None, None)
-            )
+            doc_spans = spans.get(r.doc_id, [])
+            start, end = doc_spans[r.idx] if r.idx < len(doc_spans) else (None, None)
             hits.append(
                 SearchHit(
                     r.doc_id,
@@ -162,9 +163,12 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
                 )
             )
         last = rows[-1] if len(rows) == limit else None
-        cursor = _encode_cursor([last.rank, last.doc_id, last.idx]) if last else None
-    page = SearchPage(hits, total, cursor)
-    if facets:
+        cursor = None
+        if last is not None:
+            cursor = _encode_cursor([last.rowid] if broad else [last.rank, last.doc_id, last.idx])
+        capped = broad
+    page = SearchPage(hits, total, cursor, capped=capped)
+    if facets and not capped:
         page.facets = store.corpus.search_facets(query.text, filters)
     return page
 

@@ -96,6 +96,9 @@ def is_search_index(name: str | None) -> bool:
     return name is not None and (name == SEARCH_INDEX or name.startswith(SEARCH_INDEX + "_"))
 
 
+SEARCH_CAP = 10_000
+"""Matches ranked by relevance at most; broader full-text queries list the newest first."""
+
 _fts = table(SEARCH_INDEX, column("rowid"), column("doc_id"), column("idx"), column("text"))
 NO_OUTLET = "(no outlet)"
 
@@ -479,11 +482,58 @@ class CorpusIndex:
         filters: SearchFilters,
         *,
         limit: int,
-        after: tuple[float, str, int] | None = None,
-    ) -> tuple[list[SentenceHit], int]:
-        """Sentences matching the words, best first (keyset after `(rank, doc_id, idx)`); total."""
-        if not fts_query(query_text):
-            return [], 0
+        after: tuple[Any, ...] | None = None,
+    ) -> tuple[list[SentenceHit], int, bool]:
+        """Sentences matching the words, a page of them, the total and whether it is capped.
+
+        Up to `SEARCH_CAP` matches are ranked by BM25 (keyset after `(rank, doc_id, idx)`).
+        Broader queries would rank millions of sentences per page, so they come newest
+        first instead (keyset after `(rowid,)`), with the total given as "more than the cap".
+        """
+        q = fts_query(query_text)
+        if not q:
+            return [], 0, False
+        if not self.has_fts:
+            return self._search_generic(query_text, filters, limit=limit, after=after)
+        match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=q)
+        with self._db.read() as conn:
+            capped = select(_fts.c.rowid).where(match).limit(SEARCH_CAP + 1).subquery()
+            matches = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+            broad = matches > SEARCH_CAP
+            d = t.documents.c
+            rank: Any = literal_column(f"{SEARCH_INDEX}.rank")
+            base = (
+                select(_fts.c.rowid, _fts.c.doc_id, _fts.c.idx, _fts.c.text, rank.label("rank"))
+                .select_from(_fts)
+                .join(t.documents, d.id == _fts.c.doc_id)
+                .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
+                .where(match, *self._facet_conditions(filters))
+            )
+            if broad:
+                page = base.order_by(_fts.c.rowid.desc())
+                if after is not None:
+                    page = page.where(_fts.c.rowid < int(after[0]))
+                total = SEARCH_CAP
+            else:
+                ranked = base.subquery("ranked")
+                page = select(ranked).order_by(ranked.c.rank, ranked.c.doc_id, ranked.c.idx)
+                if after is not None and len(after) == 3:
+                    r, doc_id, idx = after
+                    page = page.where(
+                        or_(
+                            ranked.c.rank > r,
+                            and_(ranked.c.rank == r, ranked.c.doc_id > doc_id),
+                            and_(ranked.c.rank == r, ranked.c.doc_id == doc_id, ranked.c.idx > idx),
+                        )
+                    )
+                total = int(conn.execute(select(func.count()).select_from(ranked)).scalar_one())
+            rows = conn.execute(page.limit(limit)).all()
+        hits = [SentenceHit(int(r[0]), r[1], int(r[2]), r[3], float(r[4])) for r in rows]
+        return hits, total, broad
+
+    def _search_generic(
+        self, query_text: str, filters: SearchFilters, *, limit: int, after: tuple[Any, ...] | None
+    ) -> tuple[list[SentenceHit], int, bool]:
         hits, rank, _ = self._text_hits(query_text)
         d = t.documents.c
         base = (
@@ -493,21 +543,22 @@ class CorpusIndex:
             .where(*self._facet_conditions(filters))
         )
         page = base
-        if after is not None:
-            r, doc_id, idx = after
+        if after is not None and len(after) == 3:
+            _, doc_id, idx = after
             page = page.where(
-                or_(
-                    rank > r,
-                    and_(rank == r, hits.c.doc_id > doc_id),
-                    and_(rank == r, hits.c.doc_id == doc_id, hits.c.idx > idx),
-                )
+                or_(hits.c.doc_id > doc_id, and_(hits.c.doc_id == doc_id, hits.c.idx > idx))
             )
-        page = page.order_by(rank, hits.c.doc_id, hits.c.idx).limit(limit)
-        total_q = select(func.count()).select_from(base.subquery())
+        page = page.order_by(hits.c.doc_id, hits.c.idx).limit(limit)
         with self._db.read() as conn:
             rows = conn.execute(page).all()
-            total = int(conn.execute(total_q).scalar_one())
-        return [SentenceHit(int(r[0]), r[1], int(r[2]), r[3], float(r[4])) for r in rows], total
+            total = int(
+                conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+            )
+        return (
+            [SentenceHit(int(r[0]), r[1], int(r[2]), r[3], float(r[4])) for r in rows],
+            total,
+            False,
+        )
 
     def search_documents(
         self, filters: SearchFilters, *, limit: int, after: str | None = None
