@@ -512,7 +512,13 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "licence; PTC by the same organisers, treated alike). The head holds weights, not text.",
         "- PTC label map (PTC class -> T3 techniques): see `narrascope.training.ptc.PTC_TO_T3`; "
         "the SemEval-2023 English train split contains the PTC train articles (same offsets), so "
-        "PTC is used for scoring, not as extra training data.",
+        "PTC is used for scoring, not as extra training data. The English train split also holds "
+        "75 articles outside PTC train, some of which may be PTC dev articles: a PTC dev score of "
+        "this head may be contaminated, and `narrascope evaluate techniques` prints how many of "
+        "the scored articles the head was trained on.",
+        "- Known limits: spans are whole sentences, so PTC SI precision is low by construction; "
+        "PTC TC labels each gold fragment with the sentence head applied to the fragment's own "
+        "vector (no dedicated fragment classifier), which mostly answers Loaded_Language.",
         "",
         "## Cross-validated scores on train (thresholds cross-fitted: each fold decided with cuts "
         "tuned on the other folds)",
