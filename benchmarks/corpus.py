@@ -40,12 +40,14 @@ START = datetime(2022, 1, 1)
 class Synthetic:
     """Planted storylines: topic vectors with a centre date and a few days' life."""
 
-    def __init__(self, days: int, seed: int = 7, per_day: int = 8) -> None:
+    def __init__(self, days: int, seed: int = 7, per_day: int = 8, stream: int = 0) -> None:
         self.rng = np.random.default_rng(seed)
         n = days * per_day
         self.topics = self.rng.normal(size=(n, DIM)).astype(np.float32)
         self.topics /= np.linalg.norm(self.topics, axis=1, keepdims=True)
         self.centre = np.sort(self.rng.uniform(0, days, size=n))
+        # The same storylines, fresh sentences: each --offset run draws its own noise.
+        self.rng = np.random.default_rng([seed, stream])
 
     def vectors(self, day: float, rows: int) -> np.ndarray:
         out = self.rng.normal(size=(rows, DIM)).astype(np.float32)
@@ -180,9 +182,9 @@ def timed_update(db: Path) -> dict:
         "from narrascope.corpus.storylines import update_storylines\n"
         "store=Store.open(sys.argv[1]); base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "t=time.perf_counter(); r=update_storylines(store); s=time.perf_counter()-t\n"
-        "peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "u=resource.getrusage(resource.RUSAGE_SELF); peak=u.ru_maxrss\n"
         "print(json.dumps({'seconds':round(s,2),'rss_before_mb':base//1024,'peak_rss_mb':peak//1024,"
-        "'documents':r.documents,'sentences':r.sentences,'created':r.created,'grown':r.grown,'members':r.members}))\n"
+        "'cpu_seconds':round(u.ru_utime+u.ru_stime,2),'documents':r.documents,'sentences':r.sentences,'created':r.created,'grown':r.grown,'members':r.members}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(db)], check=True, capture_output=True, text=True
@@ -198,7 +200,7 @@ def run_update(args: argparse.Namespace) -> None:
     if db.exists() and not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-    syn = Synthetic(args.days)
+    syn = Synthetic(args.days, stream=args.offset)
     if not args.reuse:
         t0 = time.perf_counter()
         recent = bulk_load(db, args.docs, args.days, args.sentences, args.vector_days, syn)
@@ -215,7 +217,7 @@ def run_update(args: argparse.Namespace) -> None:
             f"older documents marked seen: {seen}; storylines over the recent {base.documents}: {lines} in {time.perf_counter() - t0:.0f} s",
             flush=True,
         )
-    secs = add_new(db, args.docs, args.new, args.days, args.sentences, syn)
+    secs = add_new(db, args.docs + args.offset, args.new, args.days, args.sentences, syn)
     print(f"added {args.new} documents through Store.add in {secs:.1f} s", flush=True)
     result = timed_update(db)
     result.update(store_documents=args.docs + args.new, sentences_per_doc=args.sentences)
@@ -299,6 +301,9 @@ def main() -> None:
     parser.add_argument("--vector-days", type=int, default=30)
     parser.add_argument(
         "--reuse", action="store_true", help="Keep the loaded store; only add and time."
+    )
+    parser.add_argument(
+        "--offset", type=int, default=0, help="With --reuse: numbering of the new documents."
     )
     args = parser.parse_args()
     (run_update if args.mode == "update" else run_stability)(args)

@@ -125,6 +125,8 @@ def _candidates(
         matrix, doc_spans = vectors.get(doc_id), spans.get(doc_id, [])
         if matrix is None or len(matrix) != len(doc_spans):
             continue
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        unit = matrix / np.where(norms > 0, norms, 1.0)  # rows below are views, not copies
         seen: set[bytes] = set()
         for idx, (start, end) in enumerate(doc_spans):
             if not s.min_chars <= end - start <= s.max_chars or (doc_id, idx) in skip:
@@ -133,8 +135,7 @@ def _candidates(
             if key in seen:
                 continue
             seen.add(key)
-            vector = matrix[idx] / (float(np.linalg.norm(matrix[idx])) or 1.0)
-            out.append(_Cand(doc_id, idx, at, outlet, vector, start, end))
+            out.append(_Cand(doc_id, idx, at, outlet, unit[idx], start, end))
     return out
 
 
@@ -279,16 +280,20 @@ def _cluster(
     if not new or len(pool) < 2:
         return []
     pool_vectors = np.stack([c.vector for c in pool]).astype(np.float32)
-    pool_days = np.array([c.at.timestamp() / 86400 for c in pool])
+    base = min(c.at for c in pool).timestamp()
+    pool_days = np.array([(c.at.timestamp() - base) / 86400 for c in pool], dtype=np.float32)
     doc_index: dict[str, int] = {}
     pool_docs = np.array([doc_index.setdefault(c.doc_id, len(doc_index)) for c in pool])
     limit = window.total_seconds() / 86400
     neighbours: dict[int, set[int]] = defaultdict(set)
     offset = len(old)
-    for start in range(0, len(new), 512):
-        rows = np.arange(offset + start, offset + min(start + 512, len(new)))
+    for start in range(0, len(new), 256):  # blocks bound memory: 256 × pool floats at a time
+        rows = np.arange(offset + start, offset + min(start + 256, len(new)))
         sims = pool_vectors[rows] @ pool_vectors.T
-        sims[np.abs(pool_days[rows][:, None] - pool_days[None, :]) > limit] = -1
+        gap = pool_days[rows][:, None] - pool_days[None, :]
+        np.abs(gap, out=gap)
+        sims[gap > limit] = -1
+        del gap
         sims[pool_docs[rows][:, None] == pool_docs[None, :]] = -1
         for i, j in zip(*np.nonzero(sims >= threshold), strict=True):
             a, b = int(rows[i]), int(j)
