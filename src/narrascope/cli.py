@@ -184,9 +184,15 @@ def show(
 def export(
     out: Annotated[Path, typer.Argument(help="The file to write.")],
     db: DbOption = DEFAULT_DB,
-    format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    format: Annotated[
+        str,
+        typer.Option("--format", help="jsonl, csv, parquet, or semeval (OUT is then a folder)."),
+    ] = "jsonl",
     table: Annotated[
-        str, typer.Option(help="documents, annotations, sentences or publications.")
+        str,
+        typer.Option(
+            help="documents, annotations, sentences, publications, storylines or profiles."
+        ),
     ] = "documents",
 ) -> None:
     """Write a whole table of the database to OUT, streamed, with no row cap."""
@@ -349,7 +355,7 @@ def search(
         except ValueError as exc:
             _fail(str(exc))
             return
-    console.print(f"{page.total} hits")
+    console.print(f"{page.total}{'+ (newest first)' if page.capped else ''} hits")
     for hit in page.hits:
         where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
         console.print(
