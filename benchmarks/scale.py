@@ -1,16 +1,21 @@
-"""Scale-out benchmark: throughput, peak memory and dedup accuracy of `analyze` on a Dask cluster.
+r"""Scale-out benchmark: throughput, peak memory and dedup accuracy of `analyze` on a Dask cluster.
 
 Runs one configuration per call on a generated corpus (`generate_corpus.py`, made here when
 missing) and prints one JSON line: documents/s, driver and per-worker peak RSS, the database's
 size per document, and dedup precision/recall against the planted copies in `truth.jsonl`.
 
-    # 100,000 documents, 2 local workers, SQLite, no analyzers (ingest, clean, language,
-    # segmentation, dedup and storing only); then the full analyzer set on a sample
-    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --workers 2 --lean
-    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --workers 1 --limit 300
-    # the same on PostgreSQL (an empty database, or a server URL to create one on)
-    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --workers 2 --lean \
-        --db postgresql://postgres@127.0.0.1:5432/postgres --new-database
+    # no analyzers (ingest, clean, language, segmentation, dedup and storing only), 2 workers
+    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --limit 10000 \
+        --workers 2 --lean
+    # every analyzer, on a sample, with 1 and then 2 workers
+    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --limit 200 --workers 1
+    # the same on PostgreSQL: a server URL and --new-database to create an empty database on it
+    .venv/bin/python benchmarks/scale.py /work/cache/scale-100k --docs 100000 --limit 2000 \
+        --workers 2 --lean --db postgresql://postgres@127.0.0.1:5432/postgres --new-database
+
+`--docs` is the generated corpus's size (made once in the folder); `--limit` analyzes only its
+first N documents. CPU seconds (`driver_cpu_s`, `worker_cpu_s`) are the figures that survive a
+shared machine; `worker_cpu_s` includes loading the models once (~5.5 CPU-s for all of them).
 """
 
 from __future__ import annotations
