@@ -165,7 +165,7 @@ def main() -> None:
             progress["rss"].append((progress["n"], round(rss)))
 
     with Store.open(db) as store:
-        inputs = _limit_inputs(sources, args.limit)
+        inputs = _limit_inputs(sources, args.limit, Path(tmp.name))
         started = time.perf_counter()
         report = distributed.analyze(
             inputs,
@@ -209,11 +209,12 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _limit_inputs(sources: list[str], limit: int | None) -> list[str]:
+def _limit_inputs(sources: list[str], limit: int | None, scratch: Path) -> list[str]:
     """The sources, or the first `limit` lines of them through a temp JSONL when limited."""
     if limit is None:
         return sources
-    out = Path(tempfile.mkdtemp(dir="/work/cache" if Path("/work/cache").is_dir() else None))
+    out = scratch / "inputs"
+    out.mkdir()
     left = limit
     paths = []
     for source in sources:
