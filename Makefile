@@ -18,7 +18,12 @@ demo: venv
 	mkdir -p out
 	$(BIN)/narrascope analyze examples/kazakhstan-2022 --db $(DB)
 	$(BIN)/narrascope stats --db $(DB)
-	@echo "Results: $(DB)  (try: $(BIN)/narrascope list --db $(DB))"
+	$(BIN)/narrascope report --out out/report --db $(DB)
+	@echo
+	@echo "Results:  database $(DB)"
+	@echo "          report   out/report/index.html (static, offline)"
+	@echo "Look:     $(BIN)/narrascope list --db $(DB); $(BIN)/narrascope show ID --db $(DB)"
+	@echo "Browse:   $(BIN)/narrascope serve --db $(DB)"
 
 # The browser tests drive Debian's chromium and the PostgreSQL tests start Debian's server;
 # both skip without them, so a non-root machine still runs everything else.
