@@ -19,10 +19,11 @@ import numpy as np
 from narrascope.analyzers.genre import GenreAnalyzer, document_features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
+from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
 from narrascope.training.semeval2023 import GENRES, VectorCache
 
-CACHE = Path("/work/cache/techniques")
+CACHE = TRAINING_CACHE / "techniques"
 C = 1.0
 
 

@@ -26,10 +26,11 @@ import numpy as np
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
+from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence, VectorCache
 
-CACHE = Path("/work/cache/techniques")
+CACHE = TRAINING_CACHE / "techniques"
 T3_NAME, PTC_NAME = "semeval2023_task3", "semeval2020_task11_ptc"
 L2 = 1e-3
 FOCUS = ("en", "ru")
