@@ -6,7 +6,7 @@ htmldate's evaluation does: a right date is a true positive, a wrong one a false
 missing one a false negative, and no date where the gold has none (NaN) a true negative;
 accuracy = (tp + tn) / all, precision = tp / (tp + fp), recall = tp / (tp + fn).
 
-    .venv/bin/python benchmarks/dates.py /work/shared/data/date-extraction-benchmark
+    .venv/bin/python benchmarks/dates.py ../shared/data/date-extraction-benchmark
     .venv/bin/python benchmarks/dates.py DATA_DIR --htmldate   # htmldate alone, for comparison
 """
 

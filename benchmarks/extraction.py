@@ -5,7 +5,7 @@ against ground-truth.json with that benchmark's own metric, reimplemented here: 
 4-token shingles compared as multisets, per-document precision and recall normalised and then
 averaged, F1 of the averages, bootstrap standard deviation over 1000 resamples.
 
-    .venv/bin/python benchmarks/extraction.py /work/shared/data/article-extraction-benchmark
+    .venv/bin/python benchmarks/extraction.py ../shared/data/article-extraction-benchmark
     .venv/bin/python benchmarks/extraction.py DATA_DIR --reference trafilatura   # check the metric
 """
 

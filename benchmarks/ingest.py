@@ -6,7 +6,7 @@ articles, copied), and (4) a synthetic JSONL of `--lines` articles, streamed, wi
 resident memory of the process after each pass (the corpus must never sit in memory). Only
 ingest is timed: no cleaning, no analysis. Inputs for (2)–(4) are written to a temporary folder.
 
-    .venv/bin/python benchmarks/ingest.py /work/shared/data/article-extraction-benchmark/html
+    .venv/bin/python benchmarks/ingest.py ../shared/data/article-extraction-benchmark/html
     .venv/bin/python benchmarks/ingest.py DATA_DIR/html --repeat 5 --lines 100000 --text-files 2000
 """
 

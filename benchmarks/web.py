@@ -10,7 +10,7 @@ would take hours on 2 cores; the pages read the same tables either way). Then st
 2. throughput: a fixed number of requests from C concurrent clients, bounded in time,
    counting errors (any status other than 200).
 
-    .venv/bin/python benchmarks/web.py --docs 10000 --db /work/cache/web-bench-10k.db
+    .venv/bin/python benchmarks/web.py --docs 10000 --db web-bench-10k.db
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ def load(base: str, urls: list[str], *, clients: int, seconds: float) -> tuple[i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=Path("/work/cache/web-bench-10k.db"))
+    parser.add_argument("--db", type=Path, default=Path("web-bench-10k.db"))
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200, help="per page kind, latency phase")

@@ -29,6 +29,7 @@ from narrascope.analyzers.roles import (
 )
 from narrascope.encode import Encoder, UniversalSentenceEncoder
 from narrascope.heads import LinearHead
+from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
 from narrascope.training.fit import cross_validate, fit_logistic
 from narrascope.training.semeval2025 import (
@@ -45,7 +46,7 @@ from narrascope.training.semeval2025 import (
     write_mentions,
 )
 
-CACHE = Path("/work/cache/semeval2025")
+CACHE = TRAINING_CACHE / "semeval2025"
 C_MAIN = 1.0
 C_FINE = 1.0
 SECOND_ROLE_GRID = (0.8, 0.9, 0.95, 1.01)  # a second fine role needs this score (1.01: never)
