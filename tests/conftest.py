@@ -23,21 +23,37 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server URL: NARRASCOPE_TEST_POSTGRES if set, else a throw-away local server
+    started from Debian's binaries (`make test` installs them); skips when neither is possible."""
+    import os
+
+    server = os.environ.get("NARRASCOPE_TEST_POSTGRES")
+    if server:
+        yield server
+        return
+    from postgres import PostgresServer, PostgresUnavailable
+
+    try:
+        local = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield local.url()
+    local.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file; also PostgreSQL when NARRASCOPE_TEST_POSTGRES
-    names a server (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to create one on."""
+    """A fresh, empty database: a SQLite file, and a new database on a PostgreSQL server."""
     if request.param == "sqlite":
         yield str(tmp_path / "test.db")
         return
-    import os
     import uuid
 
-    server = os.environ.get("NARRASCOPE_TEST_POSTGRES")
-    if not server:
-        pytest.skip("NARRASCOPE_TEST_POSTGRES is not set")
     import psycopg
 
+    server = request.getfixturevalue("postgres_server")
     name = f"narrascope_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
