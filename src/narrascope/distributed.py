@@ -329,17 +329,21 @@ def _fault(exc: BaseException) -> str | None:
 
 def open_client(*, workers: int = 0, scheduler: str | None = None) -> Client:
     """A client of an existing cluster (`scheduler` address) or of a new local one (`workers`)."""
+    import dask
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        return Client(scheduler)
-    cluster = LocalCluster(
-        n_workers=max(1, workers),
-        threads_per_worker=1,
-        processes=True,
-        memory_limit="2GiB",
-    )
-    return Client(cluster)
+    # Dask keeps the last 1000 messages of every stream for debugging; here each holds a batch of
+    # articles, so the driver grew by ~15 MB per 1000 documents until that log was full (#8).
+    with dask.config.set({"distributed.admin.low-level-log-length": 16}):
+        if scheduler:
+            return Client(scheduler)
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="2GiB",
+        )
+        return Client(cluster)
 
 
 def analyze(
