@@ -182,7 +182,8 @@ def test_pipeline_links_syndicated_and_edited_copies(tmp_path, examples_dir):
     folder.mkdir()
     (folder / "a_original.txt").write_text(original)
     (folder / "b_syndicated.jsonl").write_text(
-        json.dumps({"text": original, "url": "https://mirror.example/kz", "outlet": "Mirror"}) + "\n"
+        json.dumps({"text": original, "url": "https://mirror.example/kz", "outlet": "Mirror"})
+        + "\n"
     )
     edited = original.replace("Kazakhstan", "Kazakstan", 3).replace("this week", "these days", 1)
     (folder / "c_edited.txt").write_text(edited)
@@ -192,3 +193,28 @@ def test_pipeline_links_syndicated_and_edited_copies(tmp_path, examples_dir):
     with Store.open(tmp_path / "copies.db") as store:
         assert store.stats().documents == 2 and store.stats().publications == 3
         assert any(edge.kind == "near" for edge in store.copies())
+
+
+def test_pipeline_stops_on_a_full_disk_and_resumes(tmp_path, examples_dir):
+    """A failing database stops the run (no half-stored documents); the same command resumes."""
+    from sqlalchemy import event
+
+    db = tmp_path / "full.db"
+    with Store.open(db) as store:
+        with store.engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+        @event.listens_for(store.engine, "connect")
+        def _cap(dbapi_connection, _record):  # SQLite's page cap stands in for a full disk
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 40}")
+
+        store.engine.dispose()
+        with pytest.raises(pipeline.RunStopped, match="disk full"):
+            pipeline.analyze([str(examples_dir)], store, only=FAST)
+    with Store.open(db) as store:
+        stored = list(store.documents())
+        assert len(stored) < 5
+        assert all(store.analyzers_run(doc.id) for doc in stored)
+    _analyze([examples_dir], db)
+    with Store.open(db) as store:
+        assert store.stats().documents == 5

@@ -85,13 +85,10 @@ def analyze(
     """Analyze every article under SOURCES into the database DB."""
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
+    from narrascope.pipeline import RunStopped
     from narrascope.store import Store
 
-    stopped: tuple[type[Exception], ...] = ()
-    if workers or scheduler:
-        from narrascope.distributed import RunStopped
-
-        stopped = (RunStopped,)
+    stopped: tuple[type[Exception], ...] = (RunStopped,)
     try:
         with Store.open(db) as store, progress_bar("articles") as advance:
             report = pipeline.analyze(

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, cast
 
 from narrascope.analyzers import select
 from narrascope.model import BadInput, RawDocument
-from narrascope.pipeline import Analyzed, DocumentAnalysis, Pipeline, ProgressCallback, RunReport
+from narrascope.pipeline import (
+    Analyzed,
+    DocumentAnalysis,
+    Pipeline,
+    ProgressCallback,
+    RunReport,
+    RunStopped,
+)
+from narrascope.store.faults import database_fault
 
 if TYPE_CHECKING:
     from distributed import Client, Future, Worker
@@ -33,13 +41,6 @@ if TYPE_CHECKING:
 
 PLUGIN = "narrascope-analysis"
 Item = RawDocument | BadInput
-
-
-class RunStopped(RuntimeError):
-    """The run cannot go on (a batch that kills workers, a database refusing writes).
-
-    Everything committed before it stays stored and consistent; the same command resumes.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,45 +287,6 @@ class ClusterRun:
             reason = f"internal error: {type(exc).__name__}: {exc}"
             part.problems.append((str(doc.source), reason))
             pipeline.store.record_problem(part.run_id, str(doc.source), reason)
-
-
-def database_fault(exc: BaseException) -> str | None:
-    """Why the database failed a write, when that is the database's fault (not one document's).
-
-    Looks down the chain of exceptions: SQLite rolls a whole transaction back when the disk
-    fills, so what surfaces is a failing `ROLLBACK TO SAVEPOINT` with the real cause beneath.
-    """
-    faults = [_fault(e) for e in _chain(exc)]
-    found = [f for f in faults if f]
-    return next((f for f in found if f.startswith("disk full")), found[0] if found else None)
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _fault(exc: BaseException) -> str | None:
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(exc, OSError) and exc.errno == 28:
-        return f"disk full: {exc}"
-    if not isinstance(exc, DBAPIError):
-        return None
-    lines = str(exc.orig or exc).strip().splitlines()
-    message = lines[0] if lines else type(exc.orig).__name__
-    code = getattr(exc.orig, "sqlstate", None) or ""
-    if code == "53100" or "disk is full" in message or "No space left" in message:
-        return f"disk full: {message}"
-    if exc.connection_invalidated or code.startswith(("08", "57P", "40")):
-        return f"connection lost or conflict: {message}"
-    if "database is locked" in message or "no such savepoint" in message:
-        return f"transaction lost: {message}"
-    return None
 
 
 def open_client(*, workers: int = 0, scheduler: str | None = None) -> Client:

@@ -22,9 +22,17 @@ from narrascope.dedup import Deduplicator
 from narrascope.encode import Encoder, default_encoder
 from narrascope.model import Annotation, BadInput, Document, Layer, RawDocument
 from narrascope.store import Store
+from narrascope.store.faults import database_fault
 from narrascope.text import LanguageIdentifier, segment
 
 ProgressCallback = Callable[[int], None]
+
+
+class RunStopped(RuntimeError):
+    """The run cannot go on (a batch that kills workers, a database refusing writes).
+
+    Everything committed before it stays stored and consistent; the same command resumes.
+    """
 
 
 @dataclass
@@ -198,7 +206,6 @@ class Pipeline:
         """Find the stored copies of a new document and store it with its analysis, atomically."""
         with report.timing("dedup"):
             copies = self.deduplicator.find(result.doc)
-            fingerprint = self.deduplicator.fingerprint(result.doc)  # kept from find(): no rework
         with report.timing("store"):
             stored = self.store.add(
                 result.doc,
@@ -241,6 +248,8 @@ class Pipeline:
             except BadInput as bad:
                 self._record(report, bad.source, bad.reason)
             except Exception as exc:  # a bug on one article must not stop a million-article run
+                if (fault := database_fault(exc)) is not None:  # ...but a failing database must
+                    raise RunStopped(f"the database refused a write: {fault}") from exc
                 source = str(item.source) if isinstance(item, RawDocument) else "?"
                 self._record(report, source, f"internal error: {type(exc).__name__}: {exc}")
             if on_progress:
