@@ -72,7 +72,7 @@ class LinearHead:
         save_file(tensors, str(path), metadata=metadata)
 
     @classmethod
-    def from_file(cls, path: Path) -> LinearHead:
+    def from_file(cls, path: Path, *, inputs: int | None = None) -> LinearHead:
         """Read a head written by `save`; a missing or corrupt file names the command that rebuilds it."""
         from safetensors import safe_open
 
@@ -85,7 +85,7 @@ class LinearHead:
             with safe_open(str(path), framework="numpy") as f:
                 meta = f.metadata() or {}
                 tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open is not a dict
-            return cls(
+            head = cls(
                 weights=tensors["weights"],
                 bias=tensors["bias"],
                 thresholds=tensors.get("thresholds"),
@@ -99,3 +99,9 @@ class LinearHead:
             raise ModelFileError(
                 f"{path}: model file unreadable ({exc}); rebuild it with `narrascope train {task}`"
             ) from exc
+        if inputs is not None and head.weights.shape[0] != inputs:
+            raise ModelFileError(
+                f"{path}: head takes {head.weights.shape[0]} features, not {inputs}; "
+                f"rebuild it with `narrascope train {task}`"
+            )
+        return head

@@ -14,7 +14,7 @@ import numpy as np
 
 from narrascope.analyzers.genre import supporting_sentences
 from narrascope.encode import UniversalSentenceEncoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer
 
 EVIDENCE_SENTENCES = 3
@@ -42,12 +42,9 @@ class FrameAnalyzer:
 
     @classmethod
     def load(cls) -> FrameAnalyzer:
-        path = RESOURCES / f"{cls.version}.safetensors"
-        head = LinearHead.from_file(path)
-        if head.weights.shape[0] != UniversalSentenceEncoder.dim:
-            raise ModelFileError(
-                f"{path}: head does not fit the features; rebuild it with `narrascope train frames`"
-            )
+        head = LinearHead.from_file(
+            RESOURCES / f"{cls.version}.safetensors", inputs=UniversalSentenceEncoder.dim
+        )
         return cls(head)
 
     def analyze(

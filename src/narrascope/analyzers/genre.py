@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.encode import UniversalSentenceEncoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer
 
 EVIDENCE_SENTENCES = 3
@@ -60,12 +60,9 @@ class GenreAnalyzer:
 
     @classmethod
     def load(cls) -> GenreAnalyzer:
-        path = RESOURCES / f"{cls.version}.safetensors"
-        head = LinearHead.from_file(path)
-        if head.weights.shape[0] != 2 * UniversalSentenceEncoder.dim:
-            raise ModelFileError(
-                f"{path}: head does not fit the features; rebuild it with `narrascope train genre`"
-            )
+        head = LinearHead.from_file(
+            RESOURCES / f"{cls.version}.safetensors", inputs=2 * UniversalSentenceEncoder.dim
+        )
         return cls(head)
 
     def analyze(

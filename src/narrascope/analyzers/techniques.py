@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.encode import UniversalSentenceEncoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer, Span
 
 _QUOTED = re.compile(r"[\"“«„‘'][^\"”»“'’\n]{1,30}[\"”»“'’]")
@@ -96,13 +96,10 @@ class TechniqueAnalyzer:
 
     @classmethod
     def load(cls) -> TechniqueAnalyzer:
-        path = RESOURCES / f"{cls.version}.safetensors"
-        head = LinearHead.from_file(path)
-        if head.weights.shape[0] != 3 * UniversalSentenceEncoder.dim + 1 + N_CUES:
-            raise ModelFileError(
-                f"{path}: head does not fit the features; rebuild it with "
-                "`narrascope train techniques`"
-            )
+        head = LinearHead.from_file(
+            RESOURCES / f"{cls.version}.safetensors",
+            inputs=3 * UniversalSentenceEncoder.dim + 1 + N_CUES,
+        )
         return cls(head)
 
     def thresholds(self, language: str | None) -> np.ndarray:
