@@ -25,3 +25,11 @@ def test_heads_missing_or_corrupt_file_names_train(tmp_path):
     (tmp_path / "demo-v1.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(ModelFileError, match="narrascope train demo"):
         LinearHead.from_file(tmp_path / "demo-v1.safetensors")
+
+
+def test_heads_refuse_a_head_of_the_wrong_width(tmp_path):
+    head = LinearHead(np.zeros((8, 2)), np.zeros(2), ["a", "b"], "demo-v1", "enc")
+    head.save(tmp_path / "demo-v1.safetensors")
+    assert LinearHead.from_file(tmp_path / "demo-v1.safetensors", inputs=8).labels == ["a", "b"]
+    with pytest.raises(ModelFileError, match="takes 8 features, not 512.*narrascope train demo"):
+        LinearHead.from_file(tmp_path / "demo-v1.safetensors", inputs=512)
