@@ -16,7 +16,7 @@ from narrascope.analyzers.frames import FrameAnalyzer, document_features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import Report, semeval2023
-from narrascope.training.genre import CACHE, DocumentSet, load_documents
+from narrascope.training.genre import CACHE, DocumentSet, load_documents, write_predictions
 from narrascope.training.semeval2023 import FRAMES, VectorCache
 
 L2 = 3e-4
@@ -81,22 +81,8 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     report = Report("frames")
     score(docs, passed, report, "")
     if predictions is not None:
-        folders = sorted(set(docs.folders))
-        for folder in folders:
-            path = (
-                predictions
-                if len(folders) == 1
-                else predictions.with_name(
-                    f"{predictions.stem}-{folder}{predictions.suffix or '.txt'}"
-                )
-            )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            rows = [
-                f"{a}\t{','.join(FRAMES[j] for j in np.flatnonzero(p))}"
-                for a, f, p in zip(docs.ids, docs.folders, passed, strict=True)
-                if f == folder
-            ]
-            path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        labels = [",".join(FRAMES[j] for j in np.flatnonzero(p)) for p in passed]
+        write_predictions(predictions, docs, labels)
     return report
 
 

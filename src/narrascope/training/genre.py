@@ -156,23 +156,29 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     report = Report("genre")
     score(docs, predicted, report, "")
     if predictions is not None:
-        folders = sorted(set(docs.folders))
-        for folder in folders:
-            path = (
-                predictions
-                if len(folders) == 1
-                else predictions.with_name(
-                    f"{predictions.stem}-{folder}{predictions.suffix or '.txt'}"
-                )
-            )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            rows = [
-                f"{a}\t{p}"
-                for a, f, p in zip(docs.ids, docs.folders, predicted, strict=True)
-                if f == folder
-            ]
-            path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        write_predictions(predictions, docs, predicted)
     return report
+
+
+def write_predictions(predictions: Path, docs: DocumentSet, labels: list[str]) -> None:
+    """Official T3 subtask 1/2 files, `article_id<TAB>labels`, one per language folder.
+
+    With several folders the file name gets `-<folder>` before its suffix.
+    """
+    folders = sorted(set(docs.folders))
+    for folder in folders:
+        path = (
+            predictions
+            if len(folders) == 1
+            else predictions.with_name(f"{predictions.stem}-{folder}{predictions.suffix or '.txt'}")
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [
+            f"{a}\t{label}"
+            for a, f, label in zip(docs.ids, docs.folders, labels, strict=True)
+            if f == folder
+        ]
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def _write_card(path: Path, head: LinearHead, report: Report, counts: Counter) -> None:
