@@ -16,6 +16,17 @@ import numpy as np
 RESOURCES = Path(__file__).parent / "resources"
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Independent probabilities per label (multi-label heads)."""
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities over the labels of each row (one-of-k heads), computed stably."""
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 class ModelFileError(RuntimeError):
     """A head file is missing or unreadable; the message says how to rebuild it."""
 
@@ -38,11 +49,7 @@ class LinearHead:
         if len(vectors) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         logits = vectors.astype(np.float32) @ self.weights + self.bias
-        if self.activation == "softmax":
-            logits = logits - logits.max(axis=1, keepdims=True)
-            exp = np.exp(logits)
-            return exp / exp.sum(axis=1, keepdims=True)
-        return 1.0 / (1.0 + np.exp(-logits))
+        return softmax(logits) if self.activation == "softmax" else sigmoid(logits)
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """Boolean (n, k): which labels pass their threshold."""

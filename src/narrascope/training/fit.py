@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from narrascope.heads import LinearHead
+from narrascope.heads import LinearHead, sigmoid
 
 
 @dataclass
@@ -65,7 +65,7 @@ def cross_validate(
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, score_rows in splitter.split(x, y, groups=list(groups)):
         weights, bias = fit_logistic(x[fit_rows], y[fit_rows], c=c, seed=seed)
-        probabilities[score_rows] = 1.0 / (1.0 + np.exp(-(x[score_rows] @ weights + bias)))
+        probabilities[score_rows] = sigmoid(x[score_rows] @ weights + bias)
     return CrossValidation(probabilities, best_thresholds(y, probabilities))
 
 

@@ -28,7 +28,7 @@ from narrascope.analyzers.roles import (
     sentence_index,
 )
 from narrascope.encode import Encoder, UniversalSentenceEncoder
-from narrascope.heads import LinearHead
+from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
 from narrascope.training.fit import cross_validate, fit_logistic
@@ -152,7 +152,7 @@ def role_scores(
 # --- training ------------------------------------------------------------------------------
 
 
-def fit_softmax(
+def fitsoftmax(
     x: np.ndarray, y: np.ndarray, *, c: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression over the 3 main roles; weights (dim, 3), bias (3,)."""
@@ -165,12 +165,6 @@ def fit_softmax(
     for col, k in enumerate(model.classes_):
         weights[:, k], bias[k] = model.coef_[col], model.intercept_[col]
     return weights, bias
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    logits = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def train(
@@ -205,8 +199,8 @@ def train(
     main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, score_rows in splitter.split(x, y_main, groups=groups):
-        w, b = fit_softmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
-        main_oof[score_rows] = _softmax(x[score_rows] @ w + b)
+        w, b = fitsoftmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
+        main_oof[score_rows] = softmax(x[score_rows] @ w + b)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
 
     gold = {ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles) for ex in examples}
@@ -229,7 +223,7 @@ def train(
         keys = [ex.mention.key for ex in examples if ex.language == language]
         report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
 
-    w, b = fit_softmax(x, y_main, c=C_MAIN, seed=seed)
+    w, b = fitsoftmax(x, y_main, c=C_MAIN, seed=seed)
     info = {
         "c": C_MAIN,
         "seed": seed,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from narrascope import heads
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
@@ -74,7 +75,7 @@ def fit_sigmoid(
 
 
 def sigmoid(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
+    return heads.sigmoid(x @ weights + bias)
 
 
 def best_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -317,9 +318,7 @@ def fragment_features(
 
 
 def softmax(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    logits = x @ weights + bias
-    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return exp / exp.sum(axis=1, keepdims=True)
+    return heads.softmax(x @ weights + bias)
 
 
 def _article_features(text: str, store: VectorCache) -> tuple[list[tuple[int, int]], np.ndarray]:
