@@ -152,7 +152,7 @@ def role_scores(
 # --- training ------------------------------------------------------------------------------
 
 
-def fitsoftmax(
+def fit_softmax(
     x: np.ndarray, y: np.ndarray, *, c: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression over the 3 main roles; weights (dim, 3), bias (3,)."""
@@ -199,7 +199,7 @@ def train(
     main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, score_rows in splitter.split(x, y_main, groups=groups):
-        w, b = fitsoftmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
+        w, b = fit_softmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
         main_oof[score_rows] = softmax(x[score_rows] @ w + b)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
 
@@ -223,7 +223,7 @@ def train(
         keys = [ex.mention.key for ex in examples if ex.language == language]
         report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
 
-    w, b = fitsoftmax(x, y_main, c=C_MAIN, seed=seed)
+    w, b = fit_softmax(x, y_main, c=C_MAIN, seed=seed)
     info = {
         "c": C_MAIN,
         "seed": seed,
