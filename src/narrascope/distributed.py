@@ -20,9 +20,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from narrascope.analyzers import select
+from narrascope.dedup import DedupSettings, Fingerprinter
 from narrascope.model import BadInput, RawDocument
 from narrascope.pipeline import (
     Analyzed,
@@ -79,16 +80,24 @@ class WorkerCosts:
 
 
 def build_analysis(
-    only: Sequence[str] | None, skip: Sequence[str], *, threads: int = 1
+    only: Sequence[str] | None,
+    skip: Sequence[str],
+    *,
+    threads: int = 1,
+    dedup: dict[str, Any] | None = None,
 ) -> DocumentAnalysis:
-    """The analyzers and the encoder one worker needs, loaded; `threads` caps the encoder's."""
+    """The analyzers and the encoder one worker needs, loaded; `threads` caps the encoder's.
+
+    `dedup` (the store's `DedupSettings` as a dict) makes the worker fingerprint documents too.
+    """
     from narrascope.encode import Encoder, UniversalSentenceEncoder, default_encoder
 
     analyzers = [cls.load() for cls in select(only, skip)]
     encoder = default_encoder()
     if isinstance(encoder, UniversalSentenceEncoder):  # a worker per core: one thread each
         encoder = cast(Encoder, UniversalSentenceEncoder(threads=threads))
-    return DocumentAnalysis(analyzers, encoder=encoder)
+    fingerprinter = Fingerprinter(DedupSettings.from_dict(dedup)) if dedup else None
+    return DocumentAnalysis(analyzers, encoder=encoder, fingerprinter=fingerprinter)
 
 
 try:
@@ -103,13 +112,21 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     name = PLUGIN
 
     def __init__(
-        self, only: Sequence[str] | None, skip: Sequence[str], *, threads: int = 1
+        self,
+        only: Sequence[str] | None,
+        skip: Sequence[str],
+        *,
+        threads: int = 1,
+        dedup: dict[str, Any] | None = None,
     ) -> None:
         self.only, self.skip, self.threads = list(only) if only else None, list(skip), threads
+        self.dedup = dedup
         self._analyses: dict[str, DocumentAnalysis] = {}
 
     def setup(self, worker: Worker) -> None:
-        self._analyses[worker.address] = build_analysis(self.only, self.skip, threads=self.threads)
+        self._analyses[worker.address] = build_analysis(
+            self.only, self.skip, threads=self.threads, dedup=self.dedup
+        )
 
     def teardown(self, worker: Worker) -> None:
         self._analyses.pop(worker.address, None)
@@ -333,8 +350,12 @@ def analyze(
     own = client is None
     client = client or open_client(workers=workers, scheduler=scheduler)
     try:
+        # The driver's analysis loads nothing: it only names the encoder for stored vectors.
+        pipeline = Pipeline(store, DocumentAnalysis([]), dedup_threshold=dedup_threshold)
         # Loads the models on every worker now: a missing model file fails before any input.
-        client.register_plugin(AnalysisPlugin(only, skip), name=PLUGIN)
+        # Workers fingerprint in the store's dedup settings (fixed by the Pipeline just made).
+        dedup = pipeline.deduplicator.settings.as_dict()
+        client.register_plugin(AnalysisPlugin(only, skip, dedup=dedup), name=PLUGIN)
         run_id = store.begin_run(
             sources=[str(s) for s in sources],
             settings={
@@ -343,8 +364,6 @@ def analyze(
                 "cluster": scheduler or f"local:{max(1, workers)}",
             },
         )
-        # The driver's analysis loads nothing: it only names the encoder for stored vectors.
-        pipeline = Pipeline(store, DocumentAnalysis([]), dedup_threshold=dedup_threshold)
         cluster_run = ClusterRun(pipeline, client, batch_size=batch_size)
         if costs is not None:
             cluster_run.costs = costs

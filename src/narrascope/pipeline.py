@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.analyzers import Analyzer, select
-from narrascope.dedup import Deduplicator
+from narrascope.dedup import Deduplicator, Fingerprint, Fingerprinter
 from narrascope.encode import Encoder, default_encoder
 from narrascope.model import Annotation, BadInput, Document, Layer, RawDocument
 from narrascope.store import Store
@@ -84,6 +84,7 @@ class Analyzed:
     anns: list[Annotation]
     vectors: np.ndarray
     analyzers: list[str]  # versions of the analyzers that ran
+    fingerprint: Fingerprint | None = None  # made by a cluster worker, in the store's settings
 
 
 class DocumentAnalysis:
@@ -98,10 +99,14 @@ class DocumentAnalysis:
         *,
         encoder: Encoder | None = None,
         language_id: LanguageIdentifier | None = None,
+        fingerprinter: Fingerprinter | None = None,
     ) -> None:
         self.analyzers = list(analyzers)
         self.encoder = encoder or default_encoder()
         self.language_id = language_id or LanguageIdentifier()
+        # On a cluster worker: fingerprints are made here, beside the rest of the per-document
+        # work, instead of in the one driver that stores every batch (its time caps the run).
+        self.fingerprinter = fingerprinter
 
     def prepare(self, raw: RawDocument, report: RunReport) -> Document:
         """Clean one raw input, identify its language and segment it."""
@@ -118,7 +123,11 @@ class DocumentAnalysis:
         with report.timing("encode"):
             vectors = self.encode(doc)
         anns, ran = self.annotate(doc, vectors, report)
-        return Analyzed(doc, anns, vectors, ran)
+        fingerprint = None
+        if self.fingerprinter is not None:
+            with report.timing("fingerprint"):
+                fingerprint = self.fingerprinter.fingerprint(doc)
+        return Analyzed(doc, anns, vectors, ran, fingerprint)
 
     def encode(self, doc: Document) -> np.ndarray:
         """One vector per sentence, or an empty array when no analyzer reads this language."""
@@ -205,7 +214,7 @@ class Pipeline:
     def commit(self, result: Analyzed, report: RunReport) -> None:
         """Find the stored copies of a new document and store it with its analysis, atomically."""
         with report.timing("dedup"):
-            copies = self.deduplicator.find(result.doc)
+            copies = self.deduplicator.find(result.doc, result.fingerprint)
         with report.timing("store"):
             stored = self.store.add(
                 result.doc,
