@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="SQLite path or PostgreSQL URL (default: temp)")
     parser.add_argument("--new-database", action="store_true", help="create one on --db's server")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--checkpoint", type=int, default=5000, help="report every N inputs")
     args = parser.parse_args()
 
     ensure_corpus(args.corpus, args.docs, args.per_file)
@@ -156,13 +157,27 @@ def main() -> None:
         db = new_postgres_database(db)
     skip = available() if args.lean else ()
     costs = distributed.WorkerCosts()
-    progress = {"n": 0, "rss": []}
+    every = args.checkpoint
+    progress: dict = {"n": 0, "rss": [], "workers": [], "cpu": [], "last": (0, _cpu(), 0.0)}
 
     def on_progress(n: int) -> None:
+        # At every `every` inputs: the driver's and each worker's peak RSS so far, and the
+        # driver's CPU ms per input since the last checkpoint (flat = dedup does not slow down).
         progress["n"] += n
-        if progress["n"] // 5000 != (progress["n"] - n) // 5000:
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            progress["rss"].append((progress["n"], round(rss)))
+        done = progress["n"]
+        if done // every == (done - n) // every:
+            return
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        progress["rss"].append((done, round(rss)))
+        progress["workers"].append((done, sorted(round(v) for v in costs.peak_rss_mb.values())))
+        last_n, last_cpu, _ = progress["last"]
+        cpu = _cpu()
+        progress["cpu"].append((done, round(1000 * (cpu - last_cpu) / (done - last_n), 1)))
+        progress["last"] = (done, cpu, time.perf_counter())
+        print(json.dumps({"checkpoint": done, "driver_rss_mb": round(rss),
+                          "workers_rss_mb": progress["workers"][-1][1],
+                          "driver_cpu_ms_per_input": progress["cpu"][-1][1],
+                          "elapsed_s": round(time.perf_counter() - started, 1)}), flush=True)  # fmt: skip
 
     with Store.open(db) as store:
         inputs = _limit_inputs(sources, args.limit, Path(tmp.name))
@@ -192,6 +207,8 @@ def main() -> None:
         "docs_per_s": round(n / seconds, 2),
         "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "driver_peak_rss_by_docs": progress["rss"],
+        "worker_peak_rss_by_docs": progress["workers"],
+        "driver_cpu_ms_per_input_by_docs": progress["cpu"],
         "driver_cpu_s": round(_cpu(), 1),
         "worker_peak_rss_mb": {w: round(v) for w, v in costs.peak_rss_mb.items()},
         "worker_cpu_s": {w: round(v, 1) for w, v in costs.cpu_seconds.items()},

@@ -31,5 +31,5 @@ def test_heads_refuse_a_head_of_the_wrong_width(tmp_path):
     head = LinearHead(np.zeros((8, 2)), np.zeros(2), ["a", "b"], "demo-v1", "enc")
     head.save(tmp_path / "demo-v1.safetensors")
     assert LinearHead.from_file(tmp_path / "demo-v1.safetensors", inputs=8).labels == ["a", "b"]
-    with pytest.raises(ModelFileError, match="takes 8 features, not 512.*narrascope train demo"):
+    with pytest.raises(ModelFileError, match=r"takes 8 features, not 512.*narrascope train demo"):
         LinearHead.from_file(tmp_path / "demo-v1.safetensors", inputs=512)
