@@ -1,11 +1,12 @@
-"""Search: full text with facets (SQLite FTS5 over sentences) and "sentences like this one".
+"""Search: full text with facets (FTS5 or PostgreSQL's tsvector) and "sentences like this one".
 
-Full-text hits are sentences, best first by BM25, paged by a keyset cursor (an opaque string
-naming the last hit's rank and position), so page N+1 never repeats page N. A query matching
-more than 10,000 sentences is listed newest first (ranking millions per page is too slow) and
-says its total is capped; facet counts are skipped for it. Facets narrow by
-outlet, language, date range, narrative, technique, entity and speaker. Semantic search scans
-the stored sentence vectors with the shared encoder's vector of the query, in bounded memory.
+Full-text hits are sentences, best first (BM25 on SQLite, ts_rank on PostgreSQL), paged by a
+keyset cursor (an opaque string naming the last hit's rank and position), so page N+1 never
+repeats page N. A query matching more than 10,000 sentences is listed newest first (ranking
+millions per page is too slow) and says its total is capped; facet counts are skipped for it.
+Facets narrow by outlet, language, date range, narrative, technique, entity and speaker.
+Semantic search scans the stored sentence vectors with the shared encoder's vector of the
+query, in bounded memory.
 """
 
 from __future__ import annotations

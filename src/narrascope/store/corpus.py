@@ -2,8 +2,9 @@
 
 `narrascope.corpus` computes the analyst's cross-document views; this module is the only part
 of them that knows table names. The storyline tables are declared here on the store's one
-`metadata` (migration `0002c` creates them); the SQLite full-text index `sentence_fts` is an
-FTS5 table that triggers on `sentences` keep in sync, so every `Store.add` indexes its text.
+`metadata` (migration `0002c` creates them); the full-text index `sentence_fts` (FTS5 on SQLite,
+a GIN-indexed `tsvector` on PostgreSQL) is kept in sync by triggers on `sentences`, so every
+`Store.add` indexes its text.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ storyline_docs = Table(
 )
 
 SEARCH_INDEX = "sentence_fts"
-"""The FTS5 table over sentence texts (SQLite only); its shadow tables share the prefix."""
+"""The full-text index over sentence texts: an FTS5 table on SQLite (its shadow tables share the
+prefix), a table with a GIN-indexed `tsvector` on PostgreSQL (migration `0004`)."""
 
 
 def is_search_index(name: str | None) -> bool:
@@ -99,7 +101,9 @@ def is_search_index(name: str | None) -> bool:
 SEARCH_CAP = 10_000
 """Matches ranked by relevance at most; broader full-text queries list the newest first."""
 
-_fts = table(SEARCH_INDEX, column("rowid"), column("doc_id"), column("idx"), column("text"))
+_fts = table(
+    SEARCH_INDEX, column("rowid"), column("doc_id"), column("idx"), column("text"), column("tsv")
+)
 NO_OUTLET = "(no outlet)"
 
 
@@ -210,16 +214,32 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i : i + size]
 
 
-def fts_query(text_: str) -> str:
-    """A user's words as a safe FTS5 query: "quoted phrases" and words, all required."""
-    parts = [m.group(1) or m.group(2) for m in re.finditer(r'"([^"]+)"|(\w+\*?)', text_)]
-    quoted = []
-    for part in parts:
-        prefix = part.endswith("*")
+def _query_terms(text_: str) -> list[tuple[list[str], bool]]:
+    """A user's words as terms: "quoted phrases" and single words, each maybe a prefix (`*`)."""
+    terms = []
+    for m in re.finditer(r'"([^"]+)"|(\w+\*?)', text_):
+        part = m.group(1) or m.group(2)
         words = re.findall(r"\w+", part)
         if words:
-            quoted.append('"' + " ".join(words) + '"' + ("*" if prefix else ""))
-    return " ".join(quoted)
+            terms.append((words, part.endswith("*")))
+    return terms
+
+
+def fts_query(text_: str) -> str:
+    """A user's words as a safe FTS5 query: "quoted phrases" and words, all required."""
+    return " ".join(
+        '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        for words, prefix in _query_terms(text_)
+    )
+
+
+def pg_tsquery(text_: str) -> str:
+    """The same query as `fts_query` in PostgreSQL's `to_tsquery` syntax (words are `\\w+`
+    only, quoted as lexemes, so nothing a user types is read as an operator)."""
+    return " & ".join(
+        "(" + " <-> ".join(f"'{w.lower()}'" for w in words) + (":*" if prefix else "") + ")"
+        for words, prefix in _query_terms(text_)
+    )
 
 
 class CorpusIndex:
@@ -406,7 +426,16 @@ class CorpusIndex:
     # -- full-text search -----------------------------------------------------------------------
     @property
     def has_fts(self) -> bool:
-        return self.dialect == "sqlite"
+        return self.dialect in ("sqlite", "postgresql")
+
+    def _full_text(self, query_text: str) -> tuple[Any, Any]:
+        """The condition on `sentence_fts` rows that match, and their rank (lower is better)."""
+        if self.dialect == "postgresql":
+            query = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(query_text))
+            rank = (-func.ts_rank(_fts.c.tsv, query)).cast(Float)
+            return _fts.c.tsv.op("@@")(query), rank
+        match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=fts_query(query_text))
+        return match, literal_column(f"{SEARCH_INDEX}.rank")
 
     def _facet_conditions(self, f: SearchFilters) -> list[Any]:
         d, a = t.documents.c, t.annotations.c
@@ -446,7 +475,7 @@ class CorpusIndex:
         """The matching-sentence source, its rank expression and its row id expression."""
         s, d = t.sentences.c, t.documents.c
         if self.has_fts:
-            rank: Any = literal_column(f"bm25({SEARCH_INDEX})")
+            match, rank = self._full_text(query_text)
             source = (
                 select(
                     _fts.c.rowid.label("rowid"),
@@ -455,11 +484,11 @@ class CorpusIndex:
                     _fts.c.text,
                     rank.label("rank"),
                 )
-                .where(text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=fts_query(query_text)))
+                .where(match)
                 .subquery("hits")
             )
             return source, source.c.rank, source.c.rowid
-        # PostgreSQL and others: every word as a case-insensitive substring of the sentence.
+        # Other databases: every word as a case-insensitive substring of the sentence.
         sentence = func.substr(d.text, s.start + 1, s.end - s.start)
         words = re.findall(r"\w+", query_text)
         source = (
@@ -486,7 +515,8 @@ class CorpusIndex:
     ) -> tuple[list[SentenceHit], int, bool]:
         """Sentences matching the words, a page of them, the total and whether it is capped.
 
-        Up to `SEARCH_CAP` matches are ranked by BM25 (keyset after `(rank, doc_id, idx)`).
+        Up to `SEARCH_CAP` matches are ranked (BM25 on SQLite, `ts_rank` on PostgreSQL; keyset
+        after `(rank, doc_id, idx)`).
         Broader queries would rank millions of sentences per page, so they come newest
         first instead (keyset after `(rowid,)`), with the total given as "more than the cap".
         """
@@ -495,13 +525,12 @@ class CorpusIndex:
             return [], 0, False
         if not self.has_fts:
             return self._search_generic(query_text, filters, limit=limit, after=after)
-        match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=q)
+        match, rank = self._full_text(query_text)
         with self._db.read() as conn:
             capped = select(_fts.c.rowid).where(match).limit(SEARCH_CAP + 1).subquery()
             matches = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
             broad = matches > SEARCH_CAP
             d = t.documents.c
-            rank: Any = literal_column(f"{SEARCH_INDEX}.rank")
             base = (
                 select(_fts.c.rowid, _fts.c.doc_id, _fts.c.idx, _fts.c.text, rank.label("rank"))
                 .select_from(_fts)
