@@ -49,14 +49,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "test.db")
         return
-    import uuid
+    from postgres import scratch_database
 
-    import psycopg
-
-    server = request.getfixturevalue("postgres_server")
-    name = f"narrascope_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(request.getfixturevalue("postgres_server")) as url:
+        yield url

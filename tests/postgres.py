@@ -135,3 +135,18 @@ def running() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def scratch_database(server: str) -> Iterator[str]:
+    """A new, empty database on the server at URL `server` for the block, dropped after it."""
+    import psycopg
+
+    name = f"narrascope_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,11 +7,14 @@ read a user's words as query syntax.
 
 from __future__ import annotations
 
-import uuid
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from postgres import scratch_database
 
 from narrascope import pipeline
 from narrascope.corpus import search
@@ -22,23 +25,13 @@ QUERIES = ["talks", "Kazakhstan protests", '"upcoming talks"', "Kazakh*", "Tokay
 
 @pytest.fixture(scope="module")
 def stores(examples_dir: Path, tmp_path_factory, postgres_server) -> Iterator[dict[str, Store]]:
-    import psycopg
-
-    name = f"narrascope_search_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    urls = {
-        "sqlite": str(tmp_path_factory.mktemp("search") / "k.db"),
-        "postgresql": f"{postgres_server.rsplit('/', 1)[0]}/{name}",
-    }
-    opened = {kind: Store.open(url) for kind, url in urls.items()}
-    for store in opened.values():
-        pipeline.analyze([examples_dir], store, only=["stats"])
-    yield opened
-    for store in opened.values():
-        store.close()
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(postgres_server) as url:
+        sqlite = tmp_path_factory.mktemp("search") / "k.db"
+        with Store.open(sqlite) as lite, Store.open(url) as pg:
+            opened = {"sqlite": lite, "postgresql": pg}
+            for store in opened.values():
+                pipeline.analyze([examples_dir], store, only=["stats"])
+            yield opened
 
 
 def _all_hits(store: Store, text: str, limit: int = 3) -> list[search.SearchHit]:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 import web_corpus
+from postgres import scratch_database
 
 from narrascope.web import create_app
 from narrascope.web.analyze import Limits
@@ -26,10 +27,16 @@ from narrascope.web.analyze import Limits
 KAZ = "000_8f4d98db21bab007"
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory, examples_dir):
-    db = tmp_path_factory.mktemp("web") / "web.db"
-    return db, web_corpus.build(db, examples_dir)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def corpus(request, tmp_path_factory, examples_dir):
+    """The web corpus in a SQLite file, and again in a PostgreSQL database: every page and
+    API answer is checked on both."""
+    if request.param == "sqlite":
+        db = str(tmp_path_factory.mktemp("web") / "web.db")
+        yield db, web_corpus.build(db, examples_dir)
+        return
+    with scratch_database(request.getfixturevalue("postgres_server")) as db:
+        yield db, web_corpus.build(db, examples_dir)
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,7 @@ def hostile_annotations(doc: Document) -> list[Annotation]:
     ]
 
 
-def build(db: Path, examples: Path) -> dict[str, Document]:
+def build(db: str | Path, examples: Path) -> dict[str, Document]:
     """Fill `db` with the examples (annotated by hand) and the hostile page; returns them by name."""
     from narrascope.ingest import iter_inputs
 

@@ -26,8 +26,10 @@ app = typer.Typer(
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-DbOption = Annotated[Path, typer.Option("--db", help="The SQLite file (or a database URL).")]
-DEFAULT_DB = Path("narrascope.db")
+# A string, not a Path: Path would fold "postgresql://host/db" into "postgresql:/host/db", which
+# then opened as a SQLite file in a folder named "postgresql:".
+DbOption = Annotated[str, typer.Option("--db", help="The SQLite file, or a postgresql:// URL.")]
+DEFAULT_DB = "narrascope.db"
 
 
 @contextmanager
