@@ -129,3 +129,15 @@ def test_postgres_cli_search_and_stats(databases):
     assert "Kazakhstan" in found.output
     stats = runner.invoke(app, ["stats", "--db", databases["postgresql"]])
     assert stats.exit_code == 0 and "7 documents" in stats.output
+
+
+def test_postgres_cli_analyze_stores_and_resumes(postgres_server, examples_dir):
+    runner = CliRunner()
+    with scratch_database(postgres_server) as url:
+        args = ["analyze", str(examples_dir), "--only", "stats", "--db", url]
+        first = runner.invoke(app, args)
+        assert first.exit_code == 0, first.output
+        again = runner.invoke(app, args)  # a re-run stores nothing twice
+        assert again.exit_code == 0 and "0 new documents" in again.output
+        with Store.open(url) as store:
+            assert store.stats().documents == 5
