@@ -369,13 +369,21 @@ class Deduplicator:
             if similarity >= self.threshold:
                 matches.append(CopyMatch(other, CopyKind.NEAR, round(similarity, 4)))
                 found.add(other)
-        matches += self._partial(doc, fp, exclude=found)
+        # Band neighbours under the threshold go to the aligner first: an edited copy (a
+        # paragraph added, one cut) often shares most passages at a Jaccard of 0.6-0.8, and
+        # when many documents carry the same paragraphs the capped passage look-up can miss
+        # it (recall of planted near-copy pairs fell to 0.95 at 100,000 generated articles).
+        close = [other for similarity, other in near if similarity < self.threshold]
+        matches += self._partial(doc, fp, exclude=found, first=close)
         return matches
 
-    def _partial(self, doc: Document, fp: Fingerprint, *, exclude: set[str]) -> list[CopyMatch]:
-        hits = self.index.passage_candidates(
-            [h for h, _ in fp.passages], exclude=exclude, limit=self.max_partial
+    def _partial(
+        self, doc: Document, fp: Fingerprint, *, exclude: set[str], first: Sequence[str] = ()
+    ) -> list[CopyMatch]:
+        shared = self.index.passage_candidates(
+            [h for h, _ in fp.passages], exclude=exclude | set(first), limit=self.max_partial
         )
+        hits = [*first, *shared]
         if not hits:
             return []
         aligner = Aligner(
