@@ -9,15 +9,13 @@ Quirk handled here: the files parse as 3 columns with no quoting, but a text hol
 a quotation mark was written CSV-quoted (`"Now, let's…"`, inner quotes doubled), so such a text
 is unquoted here. Rows are keyed by `Sentence_id`, never by row order.
 
-Also here: `sentence_vectors`, an npz cache of encoder vectors keyed by encoder and text, and
-`groups`, the blocks of neighbouring sentence ids used as cross-validation groups (ids run in
-transcript order, so a block is a stretch of one debate).
+Also here: `groups`, the blocks of neighbouring sentence ids used as cross-validation groups
+(ids run in transcript order, so a block is a stretch of one debate).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,25 +104,3 @@ def positive_f1(gold: Sequence[bool] | np.ndarray, predicted: Sequence[bool] | n
     fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p and not g)
     fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g and not p)
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
-def sentence_vectors(texts: Sequence[str], *, cache: Path, encoder) -> np.ndarray:
-    """Vectors of `texts` from `encoder`, read from and added to `cache/<encoder>.npz`."""
-    path = cache / f"checkthat2024-en_{encoder.name}.npz"
-    keys = [hashlib.sha1(t.encode("utf-8"), usedforsecurity=False).hexdigest()[:20] for t in texts]
-    known: dict[str, np.ndarray] = {}
-    if path.is_file():
-        with np.load(path) as stored:
-            known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-    for i in range(0, len(missing), 4000):
-        chunk = missing[i : i + 4000]  # saved as it goes: an interrupted run keeps its work
-        fresh = encoder.encode([t for _, t in chunk])
-        known.update({k: v for (k, _), v in zip(chunk, fresh, strict=True)})
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
-        tmp.replace(path)
-    if not keys:
-        return np.zeros((0, encoder.dim), dtype=np.float32)
-    return np.stack([known[k] for k in keys]).astype(np.float32)

@@ -30,8 +30,9 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
-from narrascope.training.checkthat import groups, positive_f1, read_split, sentence_vectors
+from narrascope.training.checkthat import groups, positive_f1, read_split
 from narrascope.training.fit import cross_validate, fit_logistic
+from narrascope.training.vectors import VectorCache
 
 TASK = "claims"
 MODEL_ID = "claims-v1"
@@ -101,7 +102,7 @@ def train(
     """Choose and fit the claims head on the train split of `data`; write it into `out`."""
     sentences = read_split(data, "train")
     texts = [s.text for s in sentences]
-    vectors = sentence_vectors(texts, cache=cache, encoder=_encoder())
+    vectors = VectorCache(cache, _encoder(), prefix="checkthat2024-en_").vectors(texts)
     y = np.array([[s.positive] for s in sentences], dtype=np.float32)
     folds_of = groups(sentences)
     report = Report(TASK)

@@ -17,7 +17,8 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import Report, semeval2023
 from narrascope.training.genre import CACHE, DocumentSet, load_documents, write_predictions
-from narrascope.training.semeval2023 import FRAMES, VectorCache
+from narrascope.training.semeval2023 import FRAMES
+from narrascope.training.vectors import VectorCache
 
 L2 = 3e-4
 

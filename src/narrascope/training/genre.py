@@ -21,7 +21,8 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
-from narrascope.training.semeval2023 import GENRES, VectorCache
+from narrascope.training.semeval2023 import GENRES
+from narrascope.training.vectors import VectorCache
 
 CACHE = TRAINING_CACHE / "techniques"
 C = 1.0

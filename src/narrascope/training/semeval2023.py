@@ -10,14 +10,10 @@ keyed by article id, never by row order.
 Quirk handled here: for many non-English articles the span offsets index a CRLF rendering of
 the text while the files are LF-only. `read_spans` picks, per article, the convention under
 which the spans agree with the line labels, and returns offsets into the LF text.
-
-Also here: `VectorCache`, the on-disk cache of encoder vectors for training data (keyed
-by encoder name and sentence text), shared by the technique, genre and frame trainers.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,48 +296,6 @@ def read_techniques(data: Path, folder: str, split: str) -> TechniqueSet:
         label_sentences(found, spans.get(article_id, []))
         sentences += found
     return TechniqueSet(folder, articles, sentences, line_labels)
-
-
-class VectorCache:
-    """Encoder vectors of training sentences, kept in an npz file keyed by sentence text.
-
-    Loaded once per object; new sentences are encoded in chunks and saved as they come, so an
-    interrupted run keeps its work. One file per encoder (`<cache>/<encoder name>.npz`).
-    """
-
-    def __init__(self, cache: Path, encoder) -> None:
-        self.path = cache / f"{encoder.name}.npz"
-        self.encoder = encoder
-        self._known: dict[str, np.ndarray] | None = None
-
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-    def _load(self) -> dict[str, np.ndarray]:
-        if self._known is None:
-            self._known = {}
-            if self.path.is_file():
-                stored = np.load(self.path)
-                self._known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
-        return self._known
-
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of `texts`, shape (len(texts), dim), encoding only what the cache lacks."""
-        known = self._load()
-        keys = [self._key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-        for i in range(0, len(missing), 4000):
-            chunk = missing[i : i + 4000]
-            fresh = self.encoder.encode([t for _, t in chunk])
-            known.update({k: v for (k, _), v in zip(chunk, fresh, strict=True)})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
-            tmp.replace(self.path)
-        if not keys:
-            return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
 def multilabel_f1(

@@ -29,7 +29,8 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
-from narrascope.training.semeval2023 import TECHNIQUES, Sentence, VectorCache
+from narrascope.training.semeval2023 import TECHNIQUES, Sentence
+from narrascope.training.vectors import VectorCache
 
 CACHE = TRAINING_CACHE / "techniques"
 T3_NAME, PTC_NAME = "semeval2023_task3", "semeval2020_task11_ptc"
