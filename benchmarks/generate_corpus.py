@@ -107,7 +107,7 @@ def main() -> None:
         "--copy-rate", type=float, default=0.05, help="share of exact syndicated copies"
     )
     parser.add_argument("--near-rate", type=float, default=0.05, help="share of near-duplicates")
-    parser.add_argument("--per-file", type=int, default=5000)
+    parser.add_argument("--per-file", type=int, default=1000)  # as scale.py reads it
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--material",

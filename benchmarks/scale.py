@@ -42,6 +42,10 @@ def ensure_corpus(folder: Path, docs: int, per_file: int) -> None:
     """Generate the corpus unless `folder` already holds one of `docs` documents."""
     truth = folder / "truth.jsonl"
     if truth.exists() and sum(1 for _ in truth.open()) == docs:
+        # The truth is keyed by part file and line: parts of another size would score nonsense.
+        parts = len(list(folder.glob("part-*.jsonl")))
+        if parts != -(-docs // per_file):
+            raise SystemExit(f"{folder}: {parts} part files, not {docs} / --per-file {per_file}")
         return
     spec = importlib.util.spec_from_file_location("gen", ROOT / "benchmarks" / "generate_corpus.py")
     gen = importlib.util.module_from_spec(spec)
