@@ -38,6 +38,37 @@ def fit_logistic(
     return weights, bias
 
 
+def fit_softmax(
+    x: np.ndarray,
+    labels: Sequence,
+    classes: Sequence,
+    *,
+    c: float,
+    seed: int,
+    max_iter: int = 2000,
+    absent_bias: float = -20.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression; weights (dim, k) and bias (k,) in the order of `classes`.
+
+    A class that `labels` never holds gets zero weights and `absent_bias`, so it is never chosen.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=max_iter, random_state=seed).fit(x, labels)
+    coef, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # sklearn keeps one row for two classes: the second's logit
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, intercept[0]])
+    fitted = list(model.classes_)
+    weights = np.zeros((x.shape[1], len(classes)), dtype=np.float32)
+    bias = np.full(len(classes), absent_bias, dtype=np.float32)
+    for j, name in enumerate(classes):
+        if name in fitted:
+            k = fitted.index(name)
+            weights[:, j], bias[j] = coef[k], intercept[k]
+    return weights, bias
+
+
 def best_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """Per label, the cut on out-of-fold probabilities that maximises that label's F1."""
     grid = np.linspace(0.05, 0.95, 37)

@@ -31,7 +31,7 @@ from narrascope.encode import Encoder, UniversalSentenceEncoder
 from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
-from narrascope.training.fit import cross_validate, fit_logistic
+from narrascope.training.fit import cross_validate, fit_logistic, fit_softmax
 from narrascope.training.semeval2025 import (
     MAIN_ROLES,
     EncodedArticle,
@@ -152,19 +152,10 @@ def role_scores(
 # --- training ------------------------------------------------------------------------------
 
 
-def fit_softmax(
-    x: np.ndarray, y: np.ndarray, *, c: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression over the 3 main roles; weights (dim, 3), bias (3,)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=c, max_iter=3000, random_state=seed)
-    model.fit(x, y)
-    weights = np.zeros((x.shape[1], len(MAIN_ROLES)), dtype=np.float32)
-    bias = np.full(len(MAIN_ROLES), -10.0, dtype=np.float32)
-    for col, k in enumerate(model.classes_):
-        weights[:, k], bias[k] = model.coef_[col], model.intercept_[col]
-    return weights, bias
+def fit_main(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The main-role softmax over the 3 main roles; weights (dim, 3), bias (3,)."""
+    classes = range(len(MAIN_ROLES))
+    return fit_softmax(x, y, classes, c=C_MAIN, seed=seed, max_iter=3000, absent_bias=-10.0)
 
 
 def train(
@@ -199,7 +190,7 @@ def train(
     main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, score_rows in splitter.split(x, y_main, groups=groups):
-        w, b = fit_softmax(x[fit_rows], y_main[fit_rows], c=C_MAIN, seed=seed)
+        w, b = fit_main(x[fit_rows], y_main[fit_rows], seed)
         main_oof[score_rows] = softmax(x[score_rows] @ w + b)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
 
@@ -223,7 +214,7 @@ def train(
         keys = [ex.mention.key for ex in examples if ex.language == language]
         report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
 
-    w, b = fit_softmax(x, y_main, c=C_MAIN, seed=seed)
+    w, b = fit_main(x, y_main, seed)
     info = {
         "c": C_MAIN,
         "seed": seed,

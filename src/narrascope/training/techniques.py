@@ -29,6 +29,7 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
+from narrascope.training.fit import fit_softmax
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
 from narrascope.training.vectors import VectorCache
 
@@ -408,21 +409,6 @@ def _fragment_matrix(
     return np.vstack(rows), labels, groups
 
 
-def _fit_softmax(x: np.ndarray, labels: list[str], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, labels)
-    order = [
-        list(model.classes_).index(c) if c in model.classes_ else -1 for c in ptc.PTC_TECHNIQUES
-    ]
-    weights = np.zeros((x.shape[1], len(ptc.PTC_TECHNIQUES)), dtype=np.float32)
-    bias = np.full(len(ptc.PTC_TECHNIQUES), -20.0, dtype=np.float32)
-    for j, k in enumerate(order):
-        if k >= 0:
-            weights[:, j], bias[j] = model.coef_[k], model.intercept_[k]
-    return weights, bias
-
-
 def train_fragment_head(
     articles: dict[str, ptc.PtcArticle], *, store: VectorCache, seed: int, folds: int
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], LinearHead]:
@@ -432,9 +418,11 @@ def train_fragment_head(
     by_article: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for held in grouped_folds(groups, folds, seed):
         rest = np.setdiff1d(np.arange(len(labels)), held)
-        model = _fit_softmax(x[rest], [labels[i] for i in rest], seed)
+        model = fit_softmax(
+            x[rest], [labels[i] for i in rest], ptc.PTC_TECHNIQUES, c=1.0, seed=seed
+        )
         by_article.update({groups[i]: model for i in held})
-    weights, bias = _fit_softmax(x, labels, seed)
+    weights, bias = fit_softmax(x, labels, ptc.PTC_TECHNIQUES, c=1.0, seed=seed)
     head = LinearHead(
         weights,
         bias,
