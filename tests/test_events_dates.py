@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from narrascope.analyzers.events import EventAnalyzer
-from narrascope.analyzers.timex import NO_ANCHOR, OTHER_EVENT, find_dates
 from narrascope.model import Document, Layer, SourceRef
 from narrascope.text import segment
+from narrascope.text.timex import NO_ANCHOR, OTHER_EVENT, find_dates
 
 FRIDAY = date(2022, 1, 7)  # the editorial in the example corpus is dated Friday, January 7, 2022
 

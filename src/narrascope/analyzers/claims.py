@@ -22,13 +22,16 @@ import numpy as np
 
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer
+from narrascope.text.timewords import MONTHS_EN
 
 HEAD_FILE = RESOURCES / "claims-v1.safetensors"
 LABEL = "check-worthy"
 
+# Month names from the one month table; of the abbreviations only those a dot marks as one
+# (the head was trained with exactly this cue).
 _MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+    "|".join(name.capitalize() for name in MONTHS_EN)
+    + r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 )
 _NUMBER_WORDS = (
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|twice|double[ds]?|tripled?"

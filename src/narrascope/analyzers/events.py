@@ -1,6 +1,6 @@
 """Dated events: every date or time in an article, normalised, with its sentence, for a timeline.
 
-Each temporal expression found by `analyzers/timex.py` ("on January 5", "this week",
+Each temporal expression found by `text/timex/` ("on January 5", "this week",
 "09.01.22 11:50", "last Thursday", "5 января", "в среду", "a day before …") becomes one
 `Layer.EVENT` annotation. Choice of span: the annotation's span is the date expression itself
 (several dates in one sentence stay apart, and the highlight shows exactly the words that
@@ -25,14 +25,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.timex import (
+from narrascope.model import Annotation, Document, Layer, Span
+from narrascope.text.timex import (
     DateMention,
     Granularity,
     Resolution,
     find_dates,
     with_day,
 )
-from narrascope.model import Annotation, Document, Layer, Span
 
 SCORES = {Resolution.ABSOLUTE: 1.0, Resolution.RELATIVE: 0.8, Resolution.UNRESOLVED: 0.5}
 UNRESOLVED = "unresolved"

@@ -22,9 +22,9 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
-from narrascope.clean.dates import MONTHS
 from narrascope.clean.metadata import Extracted, language_code, outlet_from_url
 from narrascope.model import Removal
+from narrascope.text.timewords import MONTHS
 
 EXTRACTION: dict[str, Any] = {
     "fast": True,
