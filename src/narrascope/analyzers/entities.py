@@ -7,211 +7,33 @@ titles and possessives are stripped, acronyms join their long forms, and role de
 ("the US Secretary of State") join the one earlier person whose title they repeat. Each
 mention is one `Layer.ENTITY` annotation whose attrs name the entity, its stable id and aliases.
 
-`canonical_entity_id` is the one function that turns a name into an entity id, within an
-article and across the corpus; `corpus_entity_ids` then joins surname-only ids ("blinken") to
-the one full name a corpus holds ("a-blinken").
+Names are spelled, cleaned and given their id by `text/names.py` (`entity_id`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import ClassVar
 
 import numpy as np
 
 from narrascope.model import Annotation, Document, Layer
-
-# --- names -------------------------------------------------------------------------------
-
-_CYRILLIC = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ",
-        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya i ye yi g".split(),  # noqa: SIM905
-        strict=True,
-    )
-)
-_TITLES = frozenset(
-    """mr mrs ms miss madam dr prof professor sir dame lord lady president vice prime minister
-    secretary sen senator rep representative gov governor gen general col colonel adm
-    admiral mayor ambassador judge justice chairman chairwoman chair spokesman spokeswoman
-    spokesperson king queen prince princess pope rev reverend father sheikh leader chief
-    head deputy former late comrade mister monsieur herr frau state foreign defense defence
-    господин госпожа президент министр премьер глава""".split()  # noqa: SIM905
-)
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "jr.", "sr."})
-_QUOTES = "\"'“”‘’«»„ "
-_POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
-_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
-_FEMALE_NAMES = frozenset(
-    """maria mariya marina margarita jen jennifer liz elizabeth hillary hilary nancy kamala
-    angela ursula theresa teresa victoria kate catherine anna ann anne natalia natalya olga
-    irina elena yelena svetlana tatiana tatyana valentina ekaterina yekaterina aizhan dinara
-    gulnara sarah susan mary linda karen jane julia yulia christine samantha nikki sanae
-    golda indira benazir aung""".split()  # noqa: SIM905
-)
-
-_MALE_NAMES = frozenset(
-    """antony anthony john joe joseph donald barack vladimir sergey sergei dmitry dmitri
-    mikhail alexander aleksandr alexei aleksei ivan igor nikolai viktor victor boris josep
-    emmanuel olaf jens recep kassym nursultan tony paul mike michael james robert william
-    david richard thomas charles mark george ted bernie marco jeb chris ben rand tim mitt
-    gennady konstantin yevgeny evgeny andrei andrey oleg yuri pavel petr peter volodymyr
-    petro alexey ramzan nikol ilham aleksandar jake lloyd antonio rishi keir""".split()  # noqa: SIM905
+from narrascope.text.names import (
+    QUOTE_MARKS,
+    clean_name,
+    entity_id,
+    first_names_match,
+    initials,
+    name_tokens,
+    person_gender,
+    transliterate,
 )
 
 LABELS = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 """spaCy and natasha entity types mapped to ours; other types (dates, NORP, …) are dropped."""
-
-_PLACE_ALIASES = {
-    "us": "United States",
-    "u.s": "United States",
-    "u.s.": "United States",
-    "usa": "United States",
-    "u.s.a": "United States",
-    "united states": "United States",
-    "united states of america": "United States",
-    "america": "United States",
-    "uk": "United Kingdom",
-    "u.k": "United Kingdom",
-    "britain": "United Kingdom",
-    "great britain": "United Kingdom",
-    "united kingdom": "United Kingdom",
-    "russian federation": "Russia",
-    "rf": "Russia",
-    "kyiv": "Kiev",
-    "alma-ata": "Almaty",
-    "ussr": "Soviet Union",
-    "soviet union": "Soviet Union",
-}
-
-
-def transliterate(text: str) -> str:
-    """Latin letters for Cyrillic ones and no accents, so one name has one spelling for ids."""
-    out = []
-    for ch in text:
-        low = ch.lower()
-        if low in _CYRILLIC:
-            latin = _CYRILLIC[low].strip("_")
-            out.append(latin.capitalize() if ch != low else latin)
-        else:
-            out.append(ch)
-    decomposed = unicodedata.normalize("NFKD", "".join(out))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def name_tokens(name: str) -> list[str]:
-    """The words of a name without leading titles, "the", suffixes and a trailing possessive."""
-    words = _WORD.findall(_POSSESSIVE.sub("", name.strip()))
-    while len(words) > 1 and words[0].lower() in _TITLES | {"the", "of"}:
-        words = words[1:]
-    while len(words) > 1 and words[-1].lower().rstrip(".") in _SUFFIXES:
-        words = words[:-1]
-    return words
-
-
-def clean_name(name: str, *, label: str | None = None) -> str:
-    """A display name: titles, "the", quotes and possessives stripped; a place alias resolved."""
-    cleaned = _strip_the(" ".join(name.split())).strip(_QUOTES)
-    cleaned = _POSSESSIVE.sub("", cleaned)
-    if label == "PER":
-        while (m := re.match(r"([\w]+)\.?\s+(?=\w)", cleaned)) and m.group(1).lower() in _TITLES | {
-            "of",
-            "the",
-        }:
-            cleaned = cleaned[m.end() :]
-        cleaned = re.sub(r",?\s+(?:Jr|Sr|II|III|IV)\.?$", "", cleaned)
-    else:
-        cleaned = _PLACE_ALIASES.get(cleaned.lower().rstrip("."), cleaned)
-    return cleaned or name.strip()
-
-
-def _strip_the(name: str) -> str:
-    return re.sub(r"^(?:the|The|THE)\s+", "", " ".join(name.split()))
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", transliterate(text).lower()).strip("-")
-
-
-def canonical_entity_id(name: str, *, label: str | None = None) -> str:
-    """The stable id of an entity name, the same within and across articles.
-
-    People with a first name and a surname get `<first initial>-<surname>` so that spelling
-    variants of the first name ("Antony"/"Anthony", "Jen"/"Jennifer") share an id; any other
-    name is the slug of its clean form ("the U.S." and "United States" → "united-states").
-    Cyrillic is transliterated, so "Захарова" and "Zakharova" meet.
-    """
-    if label == "PER":
-        words = [_slug(w) for w in name_tokens(name)]
-        words = [w for w in words if w]
-        if len(words) >= 2:
-            return f"{words[0][0]}-{words[-1]}"
-        return words[0] if words else _slug(name) or "unknown"
-    return _slug(clean_name(name, label=label)) or _slug(name) or "unknown"
-
-
-def corpus_entity_ids(entity_ids: Iterable[str]) -> dict[str, str]:
-    """Across a corpus, map each entity id to the id it should be counted under.
-
-    An article that names a person only by surname gives "blinken"; when the corpus holds
-    exactly one full id with that surname ("a-blinken"), the surname id joins it. Every other
-    id maps to itself.
-    """
-    ids = set(entity_ids)
-    by_surname: dict[str, set[str]] = {}
-    for entity_id in ids:
-        initial, _, surname = entity_id.partition("-")
-        if len(initial) == 1 and surname:
-            by_surname.setdefault(surname, set()).add(entity_id)
-    mapping = {}
-    for entity_id in ids:
-        full = by_surname.get(entity_id, set())
-        mapping[entity_id] = next(iter(full)) if len(full) == 1 else entity_id
-    return mapping
-
-
-def person_gender(name: str) -> str | None:
-    """ "f", "m" or None: a guess from titles, common first names and Slavic surname endings."""
-    words = [transliterate(w).lower().rstrip(".") for w in _WORD.findall(name)]
-    if not words:
-        return None
-    if words[0] in {"mrs", "ms", "miss", "madam", "lady", "dame", "госпожа"}:
-        return "f"
-    if words[0] in {"mr", "sir", "lord", "mister", "господин"}:
-        return "m"
-    tokens = name_tokens(name)
-    first = transliterate(tokens[0]).lower() if tokens else ""
-    last = transliterate(tokens[-1]).lower() if tokens else ""
-    if first in _FEMALE_NAMES and len(tokens) > 1:
-        return "f"
-    if first in _MALE_NAMES and len(tokens) > 1:
-        return "m"
-    if re.search(r"(?:ova|eva|ina|aya|yna)$", last):
-        return "f"
-    if re.search(r"(?:ov|ev|in|sky|skiy|iy|yi)$", last):
-        return "m"
-    return None
-
-
-def _first_names_match(a: str, b: str) -> bool:
-    a, b = transliterate(a).lower().rstrip("."), transliterate(b).lower().rstrip(".")
-    if not a or not b or a[0] != b[0]:
-        return False
-    if len(a) == 1 or len(b) == 1 or a.startswith(b) or b.startswith(a):
-        return True
-    return SequenceMatcher(None, a, b).ratio() >= 0.75
-
-
-def _initials(name: str) -> str:
-    stop = {"of", "for", "and", "the", "in", "on", "de", "du", "la", "&"}
-    parts = re.split(r"[\s-]+", _strip_the(name))
-    return "".join(p[0] for p in parts if p and p.lower() not in stop and p[0].isalpha()).upper()
-
 
 # --- role descriptions ---------------------------------------------------------------------
 
@@ -359,7 +181,7 @@ class EntityAnalyzer:
             canonical = entity.name()
             attrs = {
                 "entity": canonical,
-                "entity_id": canonical_entity_id(canonical, label=entity.label),
+                "entity_id": entity_id(canonical, label=entity.label),
                 "aliases": entity.aliases(),
             }
             for m in entity.mentions:
@@ -421,9 +243,9 @@ def tidy_mentions(spans: list[tuple[int, int, str]], text: str) -> list[Mention]
     give a one-word name the type it has most often in the article."""
     trimmed = []
     for start, end, label in spans:
-        while start < end and (text[start] in _QUOTES or text[start].isspace()):
+        while start < end and (text[start] in QUOTE_MARKS or text[start].isspace()):
             start += 1
-        while end > start and (text[end - 1] in _QUOTES or text[end - 1].isspace()):
+        while end > start and (text[end - 1] in QUOTE_MARKS or text[end - 1].isspace()):
             end -= 1
         if end <= start or (label == "PER" and not text[start].isupper()):
             continue
@@ -550,7 +372,7 @@ def _add_person(m: Mention, people: list[Entity]) -> None:
         first = tokens[0]
         for p in reversed(same):
             firsts = p.first_names()
-            if not firsts or any(_first_names_match(first, f) for f in firsts):
+            if not firsts or any(first_names_match(first, f) for f in firsts):
                 p.mentions.append(m)
                 return
     elif same:
@@ -568,21 +390,21 @@ def _add_person(m: Mention, people: list[Entity]) -> None:
 
 def _add_other(m: Mention, others: dict[str, Entity]) -> None:
     name = clean_name(m.normal, label=m.label)
-    key = _slug(name)
+    key = entity_id(m.normal, label=m.label)
     if key in others:
         others[key].mentions.append(m)
         return
     # An acronym and its long form ("OSCE", "Organization for Security and Co-operation…")
     # meet: long forms are filed under their initials, acronyms under themselves.
     is_acronym = name.isupper() and 2 <= len(name) <= 6
-    initials = name if is_acronym else _initials(name)
+    short = name if is_acronym else initials(name)
     entity = None
-    if len(initials) >= 2:
-        entity = others.get(f"=long:{initials}" if is_acronym else f"=short:{initials}")
+    if len(short) >= 2:
+        entity = others.get(f"=long:{short}" if is_acronym else f"=short:{short}")
     if entity is None:
         entity = Entity(m.label)
-    if len(initials) >= 2:
-        others.setdefault(f"=short:{initials}" if is_acronym else f"=long:{initials}", entity)
+    if len(short) >= 2:
+        others.setdefault(f"=short:{short}" if is_acronym else f"=long:{short}", entity)
     entity.mentions.append(m)
     others[key] = entity
 

@@ -10,7 +10,6 @@ that mention the entity, their neighbours and the whole article.
 from __future__ import annotations
 
 import json
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import numpy as np
 
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer, Span
+from narrascope.text.names import capitalised_names, entity_id
 
 TAXONOMY = RESOURCES / "taxonomy" / "roles.json"
 MAIN_FILE = RESOURCES / "roles-v1.safetensors"
@@ -72,36 +72,10 @@ def entities_from(prior: Sequence[Annotation]) -> list[Entity]:
     return list(found.values())
 
 
-_NAME = re.compile(
-    r"(?:[A-ZА-ЯЁ][\w’'\-]*\.?)(?:\s+(?:(?:of|the|de|da|von|van|al|bin)\s+)?[A-ZА-ЯЁ][\w’'\-]*)*"
-)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "unknown"
-
-
 def find_names(doc: Document) -> list[Entity]:
-    """Stand-in entity finder: runs of capitalised words, grouped by name.
-
-    Leading words that the text also uses in lower case ("The", "But", "If") are dropped, so
-    is a possessive "'s". Types are unknown ("NAME"); the entities analyzer does better.
-    """
-    lower_words = set(re.findall(r"\b[a-zа-яё]+\b", doc.text))
-    spans: dict[str, list[Span]] = {}
-    for s_start, s_end in doc.sentences:
-        for m in _NAME.finditer(doc.text, s_start, s_end):
-            start, words = m.start(), m.group().split()
-            while words and words[0].lower().strip(".") in lower_words:
-                start = (
-                    doc.text.index(words[1], start + len(words[0])) if len(words) > 1 else m.end()
-                )
-                words = words[1:]
-            name = re.sub(r"[’']s$", "", " ".join(words)).rstrip(".")
-            if len(name) < 2 or name.isdigit():
-                continue
-            spans.setdefault(name, []).append((start, start + len(name)))
-    return [Entity(name, _slug(name), "NAME", found) for name, found in spans.items()]
+    """Stand-in entity finder: runs of capitalised words, grouped by name (type "NAME")."""
+    found = capitalised_names(doc.text, doc.sentences)
+    return [Entity(name, entity_id(name), "NAME", spans) for name, spans in found.items()]
 
 
 def sentence_index(doc: Document, spans: Sequence[Span]) -> list[int]:

@@ -1,0 +1,269 @@
+"""Who said it: the cue and speaker of a direct quote, and names for pronouns and descriptions.
+
+`Attribution` holds one article's text, entity mentions and quote marks. For a direct quote it
+looks for the cue after the quote, then before it, then in a lead-in paragraph; the speaker is
+a pronoun or name next to the cue, else the nearest name, else a description ("the
+politician"), each resolved to the nearest compatible earlier person. Reported speech and
+interview answers build on it (`reported.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narrascope.analyzers.quotes.lexicon import (
+    ABBREVIATION,
+    ADVERBS,
+    CUE,
+    DESCRIPTION,
+    FEMALE_NOUN,
+    PRONOUN,
+    PRONOUNS,
+)
+from narrascope.analyzers.quotes.marks import MARKS
+from narrascope.model import Span
+from narrascope.text.names import clean_name, could_be_name, person_gender
+
+
+@dataclass(frozen=True, order=True)
+class Named:
+    """An entity mention a speaker can resolve to."""
+
+    start: int
+    end: int
+    label: str
+    name: str
+
+
+@dataclass
+class Found:
+    """A quote before it becomes an annotation."""
+
+    start: int
+    end: int
+    kind: str  # "direct" | "indirect"
+    cue: str = ""
+    cue_span: Span | None = None
+    speaker: str | None = None
+    speaker_span: Span | None = None
+    score: float = 0.8
+
+
+class Attribution:
+    """One article's text, entity mentions and quote marks, for finding cues and speakers."""
+
+    def __init__(
+        self,
+        text: str,
+        named: list[Named],
+        quoted: list[Span],
+        sentences: list[Span],
+        paragraphs: list[Span],
+    ) -> None:
+        self.text, self.named, self.quoted = text, named, quoted
+        self.sentences, self.paragraphs = sentences, paragraphs
+
+    def _in_quote(self, start: int, end: int) -> bool:
+        return any(o <= start and end <= c + 1 for o, c in self.quoted)
+
+    def _sentence(self, at: int) -> Span:
+        for s, e in self.sentences:
+            if s <= at < e:
+                return s, e
+        for s, e in self.paragraphs:
+            if s <= at <= e:
+                return s, e
+        return 0, len(self.text)
+
+    def _paragraph_index(self, at: int) -> int:
+        for k, (s, e) in enumerate(self.paragraphs):
+            if s <= at <= e:
+                return k
+        return -1
+
+    def attribute_direct(
+        self, quote: Found, open_at: int, close_at: int, prev_close: int, next_open: int
+    ) -> bool:
+        """Fill the cue and speaker of a direct quote; False when no cue is found."""
+        text = self.text
+        # 1. After the quote: "…,” she said. / ”a political scientist wrote … Pogrebinsky."
+        closed = close_at < len(text) and (
+            text[close_at] in MARKS or text.startswith("''", close_at)
+        )
+        after_start = close_at + 1 if closed else next_open
+        sent_end = self._sentence(min(close_at, len(text) - 1))[1]
+        p_end = (
+            self.paragraphs[self._paragraph_index(close_at)][1] if self.paragraphs else len(text)
+        )
+        after_end = min(max(sent_end, after_start), next_open, p_end)
+        after = text[after_start:after_end]
+        lead = re.match(r"[\s,.;:!?—–'-]*", after)
+        offset = after_start + (lead.end() if lead else 0)
+        for cue in CUE.finditer(text, offset, after_end):
+            gap = ABBREVIATION.sub("", text[offset : cue.start()])
+            # A speaker with an apposition ("House Speaker Paul Ryan, the convention chair,")
+            # may stand between quote and cue; a clause with "and" or "will" may not.
+            limit = 14 if gap.rstrip().endswith(",") else 6
+            if len(gap.split()) > limit or re.search(
+                r"[.!?]\s|\b(?:and|but|or|will|would|to)\b", gap
+            ):
+                break
+            return self._fill(quote, cue, offset, after_end)
+        # 2. Before the quote, in its sentence: "Antony Blinken said that ‘…’" (not a cue
+        # inside another quote of the sentence, so "X wrote that “…,” this “…”" shares it).
+        sent_start = self._sentence(open_at)[0]
+        before_start = sent_start
+        cues = [
+            c
+            for c in CUE.finditer(text, before_start, open_at)
+            if not self._in_quote(c.start(), c.end())
+        ]
+        if cues:
+            return self._fill(quote, cues[-1], before_start, open_at)
+        # 3. A lead-in paragraph ending with ":" or "that" ("… replied back on Telegram:").
+        k = self._paragraph_index(open_at)
+        if k > 0 and not text[self.paragraphs[k][0] : open_at].strip(" –—-"):
+            p_start, p_stop = self.paragraphs[k - 1]
+            lead_in = text[p_start:p_stop].rstrip()
+            if re.search(r"(?::|\bthat|,|\bчто)$", lead_in):
+                l_start = self._sentence(p_stop - 1)[0]
+                cues = list(CUE.finditer(text, l_start, p_stop))
+                if cues:
+                    return self._fill(quote, cues[-1], l_start, p_stop)
+                quote.cue = ""
+                self._speaker(quote, l_start, p_stop, p_stop, p_stop)
+                return quote.speaker is not None
+        return False
+
+    def _fill(self, quote: Found, cue: re.Match[str], start: int, end: int) -> bool:
+        quote.cue = " ".join(cue.group(0).split())
+        quote.cue_span = (cue.start(), cue.end())
+        self._speaker(quote, start, end, cue.start(), cue.end())
+        return True
+
+    def _speaker(self, quote: Found, start: int, end: int, cue_start: int, cue_end: int) -> None:
+        """The speaker in text[start:end] around a cue: a pronoun or name right before the cue,
+        else the nearest name before it, else a name after it, else a description."""
+        text = self.text
+        names = [
+            n
+            for n in self.named
+            if start <= n.start
+            and n.end <= end
+            and not self._in_quote(n.start, n.end)
+            and not (n.start < cue_end and cue_start < n.end)
+        ]
+        before = text[start:cue_start]
+        pronoun = re.search(rf"({PRONOUN.pattern}){ADVERBS}\s*$", before)
+        according = text[cue_start:cue_end].lower().startswith(("according", "по "))
+        if pronoun and not according:
+            p_start = start + pronoun.start(1)
+            quote.speaker_span = (p_start, start + pronoun.end(1))
+            quote.speaker = self.resolve_pronoun(pronoun.group(1), p_start)
+            return
+        ahead = [n for n in names if n.end <= cue_start][::-1]  # closest first
+        behind = [n for n in names if n.start >= cue_end]
+        if according:
+            ahead, behind = behind, ahead
+        person = next((n for n in ahead if n.label == "PER"), None)
+        if not according and re.search(r"(?:,\s*|ing)$", before.rstrip() + text[cue_start:cue_end]):
+            # "Shane Shook, a security expert who …, said" / "Fiorina …, saying": the speaker is
+            # the clause's subject, the first person named in it, not the nearest.
+            in_order = [n for n in ahead[::-1] if n.label == "PER"]
+            subject = [n for n in in_order if re.match(r"\s*[,(]", text[n.end : n.end + 3])]
+            if subject or in_order:
+                person = (subject or in_order)[0]
+        described = self._description(text[start:cue_start], start, last=True)
+        if according:
+            described = self._description(text[cue_end:end], cue_end, last=False)
+        if described is not None and not according:
+            gap = text[described[1] : cue_start]  # a description must be the cue's subject
+            if len(gap.split()) > 3 or re.search(r"[.;:]", gap):
+                described = None
+        if person is None and described is not None:
+            d_start, d_end, definite = described
+            later = next((n for n in behind if n.label == "PER"), None)
+            if not definite and later is not None:  # "a political scientist wrote … Pogrebinsky"
+                person = later
+            elif not ahead or ahead[0].start >= d_start:
+                quote.speaker_span = (d_start, d_end)
+                if definite:
+                    quote.speaker = self.resolve_description(text[d_start:d_end], d_start)
+                return
+        bare = re.fullmatch(r"[\s,—–-]*((?:\S+\s+){0,3}\S+)\s*", before)
+        if (
+            person is None
+            and not ahead
+            and not according
+            and bare
+            and all(could_be_name(w) for w in bare.group(1).split())
+        ):
+            # A name the tagger missed, in any script ("王毅 said"): the subject itself.
+            quote.speaker_span = (start + bare.start(1), start + bare.end(1))
+            quote.speaker = clean_name(bare.group(1), label="PER")
+            return
+        choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
+        if choice is not None:
+            quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
+            return
+        if not according:
+            inverted = re.match(rf"\s*({PRONOUN.pattern})\b", text[cue_end:end])
+            if inverted:  # "— …, — добавила она." / "…," said he
+                p_start = cue_end + inverted.start(1)
+                quote.speaker_span = (p_start, cue_end + inverted.end(1))
+                quote.speaker = self.resolve_pronoun(inverted.group(1), p_start)
+                return
+            after = self._description(text[cue_end:end], cue_end, last=False)
+            if after is not None:
+                quote.speaker_span = after[:2]
+
+    def _description(self, region: str, base: int, *, last: bool) -> tuple[int, int, bool] | None:
+        """A description in `region` ("the politician", "one protester"): span and definiteness."""
+        found = list(DESCRIPTION.finditer(region))
+        if not found:
+            return None
+        d = found[-1] if last else found[0]
+        return base + d.start(), base + d.end(), d.group(0).split()[0].lower() == "the"
+
+    def _is_name(self, start: int, end: int) -> bool:
+        """Whether text[start:end] is a tagged name, or an all-capitals transcript label."""
+        label = self.text[start:end]
+        if label.isupper() and len(label) > 2:
+            return True
+        return any(
+            n.start <= start and end <= n.end + 1 and n.label in ("PER", "ORG") for n in self.named
+        )
+
+    def resolve_pronoun(self, pronoun: str, at: int) -> str | None:
+        """The nearest earlier person (or organisation for "it"/"they") the pronoun fits."""
+        if pronoun.lower() in ("i", "we", "я", "мы"):
+            return None  # the author, or an interviewee the caller knows better
+        gender = PRONOUNS.get(pronoun.lower())
+        wanted = ("ORG", "LOC") if pronoun.lower() in ("it", "they", "они") else ("PER",)
+        for n in reversed(self.named):
+            if n.end > at or self._in_quote(n.start, n.end) or n.label not in wanted:
+                continue
+            if at - n.end > 3000:
+                return None
+            guess = person_gender(n.name) if n.label == "PER" else None
+            if gender and guess and guess != gender:
+                continue
+            return n.name
+        return None
+
+    def resolve_description(self, description: str, at: int) -> str | None:
+        """A description not tagged as an entity ("the politician") → nearest earlier person."""
+        female = bool(FEMALE_NOUN.search(description))
+        for n in reversed(self.named):
+            if n.end > at or n.label != "PER" or self._in_quote(n.start, n.end):
+                continue
+            if female and person_gender(n.name) == "m":
+                continue
+            return n.name if at - n.end < 3000 else None
+        return None
+
+
+def _prefer_people(candidates: list[Named]) -> Named | None:
+    """The first person among candidates ordered by closeness; else the closest other name."""
+    return next((n for n in candidates if n.label == "PER"), candidates[0] if candidates else None)
