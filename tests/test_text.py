@@ -70,3 +70,34 @@ def test_language_identifies_restricted_set(text, code):
 
 def test_language_none_for_empty_text():
     assert LanguageIdentifier().identify("   ") is None
+
+
+def test_one_month_table_reads_every_form_of_a_month_name():
+    from narrascope.text.timewords import MONTHS, month_number
+
+    assert month_number("Jan.") == month_number("января") == month_number("январе") == 1
+    assert month_number("марте") == 3 and month_number("мае") == 5  # "март" before "май"
+    assert month_number("Sept") == 9 and month_number("Monday") is None
+    assert sorted(set(MONTHS.values())) == list(range(1, 13))
+
+
+def test_stand_in_name_finders_and_entity_id():
+    from narrascope.text.names import capitalised_names, could_be_name, entity_id, person_names
+
+    text = (
+        "Secretary of State Antony Blinken met Maria Zakharova in the morning. "
+        "The talks with Blinken’s team ended."
+    )
+    runs = capitalised_names(text, [(0, 69), (70, len(text))])
+    assert runs["Maria Zakharova"] == [(38, 53)]
+    assert runs["Blinken"] == [(85, 92)]  # "The" is dropped: the text also writes "the"
+    people = person_names(text)
+    assert (13, 33, "Antony Blinken") in people  # the title "State" is stripped from the name
+    assert [could_be_name(w) for w in ("王毅", "The", "Blinken", "said")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert entity_id("Antony Blinken", label="PER") == entity_id("Anthony Blinken’s", label="PER")
+    assert entity_id("US") == entity_id("the United States") == "united-states"
