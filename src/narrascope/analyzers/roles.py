@@ -73,9 +73,18 @@ def entities_from(prior: Sequence[Annotation]) -> list[Entity]:
 
 
 def find_names(doc: Document) -> list[Entity]:
-    """Stand-in entity finder: runs of capitalised words, grouped by name (type "NAME")."""
-    found = capitalised_names(doc.text, doc.sentences)
-    return [Entity(name, entity_id(name), "NAME", spans) for name, spans in found.items()]
+    """Stand-in entity finder: runs of capitalised words, grouped by entity id (type "NAME").
+
+    As with the entity analyzer's mentions, names with one id ("US", "United States") are one
+    entity, under the name seen first.
+    """
+    found: dict[str, Entity] = {}
+    for name, spans in capitalised_names(doc.text, doc.sentences).items():
+        key = entity_id(name)
+        found.setdefault(key, Entity(name, key, "NAME")).mentions.extend(spans)
+    for entity in found.values():
+        entity.mentions.sort()
+    return list(found.values())
 
 
 def sentence_index(doc: Document, spans: Sequence[Span]) -> list[int]:
