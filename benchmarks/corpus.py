@@ -135,7 +135,7 @@ def mark_old_seen(db: Path, before: datetime) -> int:
 
     from narrascope.store import Store
     from narrascope.store import schema as t
-    from narrascope.store.corpus import storyline_docs
+    from narrascope.store.storylines import storyline_docs
 
     with Store.open(db) as store, store.engine.begin() as conn:
         d = t.documents.c

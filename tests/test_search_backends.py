@@ -18,7 +18,9 @@ from postgres import scratch_database
 
 from narrascope import pipeline
 from narrascope.corpus import search
-from narrascope.store import Store, corpus
+from narrascope.store import Store
+from narrascope.store import search as store_search
+from narrascope.store.search import pg_tsquery
 
 QUERIES = ["talks", "Kazakhstan protests", '"upcoming talks"', "Kazakh*", "Tokayev"]
 
@@ -75,7 +77,7 @@ def test_search_postgresql_ranks_by_relevance_and_pages_in_rank_order(stores):
 
 
 def test_search_broad_queries_list_newest_first_on_both(stores, monkeypatch):
-    monkeypatch.setattr(corpus, "SEARCH_CAP", 3)  # any query of more than 3 matches is broad
+    monkeypatch.setattr(store_search, "SEARCH_CAP", 3)  # any query of more than 3 matches is broad
     for store in stores.values():
         first = search.search(store, search.SearchQuery("Kazakhstan", limit=2))
         assert first.capped and first.total == 3 and first.next_cursor
@@ -100,7 +102,7 @@ def test_search_postgresql_uses_its_full_text_index(stores):
             row[0]
             for row in conn.exec_driver_sql(
                 "EXPLAIN SELECT rowid FROM sentence_fts WHERE tsv @@ to_tsquery('simple', %(q)s)",
-                {"q": corpus.pg_tsquery("talks")},
+                {"q": pg_tsquery("talks")},
             )
         )
     assert "sentence_fts_tsv" in plan
@@ -115,7 +117,7 @@ def test_search_postgresql_index_follows_the_sentences(stores):
 
 
 def test_pg_tsquery_quotes_every_word_as_a_lexeme():
-    assert corpus.pg_tsquery('"upcoming talks" Kazakh* it\'s') == (
+    assert pg_tsquery('"upcoming talks" Kazakh* it\'s') == (
         "('upcoming' <-> 'talks') & ('kazakh':*) & ('it') & ('s')"
     )
-    assert corpus.pg_tsquery("& | ! <->") == ""
+    assert pg_tsquery("& | ! <->") == ""

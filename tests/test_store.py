@@ -207,7 +207,7 @@ def test_store_migrations_build_the_schema_and_rerun(database_url):
     Store.open(database_url).close()
     Store.open(database_url).close()  # at head already: nothing to do, nothing fails
     with Store.open(database_url) as store, store.engine.connect() as conn:
-        from narrascope.store.corpus import is_search_index  # FTS5 tables: not in metadata
+        from narrascope.store.search import is_search_index  # FTS5 tables: not in metadata
 
         context = MigrationContext.configure(
             conn, opts={"include_name": lambda name, kind, _: not is_search_index(name)}

@@ -25,6 +25,7 @@ from narrascope.web import create_app
 from narrascope.web.analyze import Limits
 
 KAZ = "000_8f4d98db21bab007"
+NOT_BUILT = "storylines not computed yet for this database (run: narrascope storylines)"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -237,10 +238,52 @@ def test_web_dashboard_api_twin(client):
     data = client.get("/api/v1/dashboard").json()
     assert data["stats"]["documents"] == 7
     assert set(data["panels"]) >= {"technique_mix", "copy_graph", "most_quoted", "storylines"}
-    for panel in data["panels"].values():
-        assert panel["available"] in (True, False)
+    panels = data["panels"]
+    # Storylines were never built for this store: the one panel that says "not computed yet".
+    assert panels.pop("storylines") == {"available": False, "reason": NOT_BUILT}
+    assert all(panel["available"] is True for panel in panels.values()), panels
+    techniques = {(c["label"], c["key"]) for c in panels["technique_mix"]["data"]["counts"]}
+    assert ("Loaded_Language", "journal-neo.org") in techniques
+    assert any(p["speaker"] == "Kassym-Jomart Tokayev" for p in panels["most_quoted"]["data"])
     html = client.get("/").text
     assert "Technique mix per outlet" in html and "<svg" in html
+
+
+def test_web_storylines_not_computed_is_an_empty_panel_that_says_so(client, docs):
+    board = client.get("/").text
+    section = re.search(r'id="panel-storylines">(.*?)</section>', board, re.S).group(1)
+    assert "storylines not computed yet" in section and "narrascope storylines" in section
+    reader = client.get(f"/doc/{docs[KAZ].id}").text
+    section = re.search(r'id="panel-storylines">(.*?)</section>', reader, re.S).group(1)
+    assert "storylines not computed yet for this document" in section
+    data = client.get(f"/api/v1/documents/{docs[KAZ].id}").json()
+    assert data["storylines"]["available"] is False
+    assert "not computed yet" in data["storylines"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("view", "paths"),
+    [
+        ("narrascope.corpus.copies.copy_graph", ["/", "/api/v1/dashboard"]),
+        ("narrascope.corpus.storylines.storylines", ["/", "/api/v1/dashboard"]),
+        ("narrascope.corpus.storylines.storylines_for", ["/doc/{doc}", "/api/v1/documents/{doc}"]),
+        ("narrascope.corpus.profiles.outlet_profile", ["/outlet/journal-neo.org"]),
+        ("narrascope.corpus.search.search", ["/search?q=CSTO", "/api/v1/search?q=CSTO"]),
+    ],
+)
+def test_web_broken_corpus_view_fails_loudly(corpus, docs, monkeypatch, view, paths):
+    """A view that raises anything but `NotComputed` is a bug: a 500, never an empty panel."""
+    module, _, name = view.rpartition(".")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("view broken on purpose")
+
+    monkeypatch.setattr(f"{module}.{name}", broken)
+    db, _ = corpus
+    app = create_app(db, analysis=web_corpus.stats_analysis)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for path in paths:
+            assert c.get(path.format(doc=docs[KAZ].id)).status_code == 500, path
 
 
 def test_web_entity_and_outlet_pages(client):
@@ -376,7 +419,7 @@ def test_web_similar_and_storyline_routes(client, docs):
 def test_web_dashboard_cache_follows_the_store(tmp_path):
     from narrascope.model import Document, SourceRef
     from narrascope.store import Store
-    from narrascope.web.queries import DashboardCache
+    from narrascope.web.dashboard import DashboardCache
 
     with Store.open(tmp_path / "cache.db") as store:
         hostile = web_corpus.hostile_document()

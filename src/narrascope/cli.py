@@ -321,13 +321,19 @@ def search(
     """Full-text search over sentences with facets, or --like for sentences with the same meaning."""
     from datetime import date
 
+    from narrascope.corpus import NotComputed
     from narrascope.corpus.search import SearchQuery, similar_sentences
     from narrascope.corpus.search import search as run_search
     from narrascope.store import Store
 
     with Store.open(db) as store:
         if like:
-            for hit in similar_sentences(store, query, k=limit):
+            try:
+                similar = similar_sentences(store, query, k=limit)
+            except NotComputed as exc:
+                _fail(str(exc))
+                return
+            for hit in similar:
                 console.print(
                     f"{hit.similarity:.3f}  {hit.doc_id}#{hit.sentence}  "
                     f"{escape(hit.outlet or '(no outlet)')}  {escape(hit.text)}",
@@ -338,17 +344,17 @@ def search(
             page = run_search(
                 store,
                 SearchQuery(
-                    query,
-                    outlet,
-                    language,
-                    date.fromisoformat(since) if since else None,
-                    date.fromisoformat(until) if until else None,
-                    narrative,
-                    technique,
-                    entity,
-                    speaker,
-                    limit,
-                    cursor,
+                    text=query,
+                    outlet=outlet,
+                    language=language,
+                    since=date.fromisoformat(since) if since else None,
+                    until=date.fromisoformat(until) if until else None,
+                    narrative=narrative,
+                    technique=technique,
+                    entity=entity,
+                    speaker=speaker,
+                    limit=limit,
+                    cursor=cursor,
                 ),
             )
         except ValueError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from narrascope.store import Store
-from narrascope.store.corpus import NO_OUTLET
+from narrascope.store.reads import NO_OUTLET
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.corpus import NO_OUTLET
+from narrascope.store.reads import NO_OUTLET
 
 ROLE_NAMES = {"Antagonist": "villain", "Protagonist": "hero", "Innocent": "victim"}
 """SemEval-2025 main roles as an analyst says them."""

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.corpus import NO_OUTLET
+from narrascope.store.reads import NO_OUTLET
 
 
 @dataclass(frozen=True, slots=True)

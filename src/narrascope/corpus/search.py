@@ -11,47 +11,26 @@ query, in bounded memory.
 
 from __future__ import annotations
 
-import base64
 import heapq
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import numpy as np
 
+from narrascope.corpus import NotComputed
 from narrascope.encode import Encoder, default_encoder
 from narrascope.store import Store
-from narrascope.store.corpus import SearchFilters
+from narrascope.store.search import SearchQuery
 
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """Words to find (empty: facets alone) and the facets that narrow the documents."""
-
-    text: str = ""
-    outlet: str | None = None
-    language: str | None = None
-    since: date | None = None
-    until: date | None = None  # inclusive
-    narrative: str | None = None
-    technique: str | None = None
-    entity: str | None = None  # entity id or canonical name
-    speaker: str | None = None
-    limit: int = 20
-    cursor: str | None = None  # `SearchPage.next_cursor` of the previous page
-
-    def filters(self) -> SearchFilters:
-        return SearchFilters(
-            self.outlet,
-            self.language,
-            self.since,
-            self.until,
-            self.narrative,
-            self.technique,
-            self.entity,
-            self.speaker,
-        )
+__all__ = [
+    "SearchHit",
+    "SearchPage",
+    "SearchQuery",
+    "SimilarSentence",
+    "search",
+    "similar_sentences",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +63,6 @@ class SearchPage:
     capped: bool = False
 
 
-def _encode_cursor(value: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> object:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError as exc:
-        raise ValueError(f"bad search cursor {cursor!r}") from exc
-
-
 def highlight(text: str, words: str) -> tuple[tuple[int, int], ...]:
     """Offsets in `text` of the query's words (prefix match, case-insensitive)."""
     terms = [w.lower() for w in re.findall(r"\w+", words)]
@@ -108,11 +75,12 @@ def highlight(text: str, words: str) -> tuple[tuple[int, int], ...]:
 
 
 def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPage:
-    """Sentences matching the words within the facets, best first; or documents if no words."""
-    filters, limit = query.filters(), max(1, min(query.limit, 500))
-    if not re.search(r"\w", query.text):
-        after = _decode_cursor(query.cursor) if query.cursor else None
-        ids, total = store.corpus.search_documents(filters, limit=limit, after=after)  # type: ignore[arg-type]
+    """Sentences matching the words within the facets, best first; or documents if no words.
+
+    A cursor this store did not make raises `narrascope.store.search.BadCursor` (a ValueError).
+    """
+    if not query.has_words:
+        ids, total, cursor = store.corpus.search_documents(query)
         infos = store.corpus.doc_infos(ids)
         hits = [
             SearchHit(
@@ -120,32 +88,23 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
                 None,
                 None,
                 None,
-                infos[i].title or "",
+                info.title or "",
                 (),
-                infos[i].title,
-                infos[i].outlet,
-                infos[i].published,
+                info.title,
+                info.outlet,
+                info.published,
                 0.0,
             )
             for i in ids
-            if i in infos
+            if (info := infos.get(i)) is not None
         ]
-        cursor = _encode_cursor(ids[-1]) if len(ids) == limit else None
-        capped = False
+        page = SearchPage(hits, total, cursor)
     else:
-        after_key: tuple[object, ...] | None = None
-        if query.cursor:
-            key = _decode_cursor(query.cursor)
-            if not isinstance(key, list) or len(key) not in (1, 3):
-                raise ValueError(f"bad search cursor {query.cursor!r}")
-            after_key = tuple(key)
-        rows, total, broad = store.corpus.search_sentences(
-            query.text, filters, limit=limit, after=after_key
-        )
-        spans = store.corpus.sentence_spans(sorted({r.doc_id for r in rows}))
-        infos = store.corpus.doc_infos([r.doc_id for r in rows])
+        found = store.corpus.search_sentences(query)
+        spans = store.corpus.sentence_spans(sorted({r.doc_id for r in found.hits}))
+        infos = store.corpus.doc_infos([r.doc_id for r in found.hits])
         hits = []
-        for r in rows:
+        for r in found.hits:
             info = infos.get(r.doc_id)
             doc_spans = spans.get(r.doc_id, [])
             start, end = doc_spans[r.idx] if r.idx < len(doc_spans) else (None, None)
@@ -163,14 +122,9 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
                     -r.rank,
                 )
             )
-        last = rows[-1] if len(rows) == limit else None
-        cursor = None
-        if last is not None:
-            cursor = _encode_cursor([last.rowid] if broad else [last.rank, last.doc_id, last.idx])
-        capped = broad
-    page = SearchPage(hits, total, cursor, capped=capped)
-    if facets and not capped:
-        page.facets = store.corpus.search_facets(query.text, filters)
+        page = SearchPage(hits, found.total, found.next_cursor, capped=found.capped)
+    if facets and not page.capped:
+        page.facets = store.corpus.search_facets(query)
     return page
 
 
@@ -198,7 +152,13 @@ def similar_sentences(
     vector: np.ndarray | None = None,
     exclude_doc: str | None = None,
 ) -> list[SimilarSentence]:
-    """The `k` stored sentences most like `text` (or like `vector`), scanning every document."""
+    """The `k` stored sentences most like `text` (or like `vector`), scanning every document.
+
+    `NotComputed` when the database holds no sentence vectors at all (analyzed without an
+    encoder): there is nothing to compare with, which an empty list would hide.
+    """
+    if not store.corpus.has_vectors():
+        raise NotComputed("no sentence vectors stored yet (analyze with an encoder to store them)")
     if vector is None:
         vector = (encoder or default_encoder()).encode([text])[0]
     query = np.asarray(vector, dtype=np.float32)

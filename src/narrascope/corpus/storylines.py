@@ -24,9 +24,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from narrascope.corpus import NotComputed
+from narrascope.corpus.clustering import Candidate, join_existing, leader_clusters
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.corpus import MemberRow, StorylineRow
+from narrascope.store.reads import NO_OUTLET
+from narrascope.store.storylines import MemberRow, StorylineRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +95,6 @@ class UpdateReport:
         )
 
 
-@dataclass(slots=True)
-class _Cand:
-    doc_id: str
-    idx: int
-    at: datetime
-    outlet: str | None
-    vector: np.ndarray
-    start: int
-    end: int
-
-
 def _seed_id(doc_id: str, idx: int) -> str:
     return hashlib.sha256(f"storyline:{doc_id}:{idx}".encode()).hexdigest()[:16]
 
@@ -116,11 +108,11 @@ def _candidates(
     docs: Sequence[tuple[str, datetime, str | None]],
     s: StorylineSettings,
     skip: set[tuple[str, int]] = frozenset(),  # type: ignore[assignment]
-) -> list[_Cand]:
+) -> list[Candidate]:
     ids = [d for d, _, _ in docs]
     vectors = store.corpus.vectors_of(ids)
     spans = store.corpus.sentence_spans(ids)
-    out: list[_Cand] = []
+    out: list[Candidate] = []
     for doc_id, at, outlet in docs:
         matrix, doc_spans = vectors.get(doc_id), spans.get(doc_id, [])
         if matrix is None or len(matrix) != len(doc_spans):
@@ -135,7 +127,7 @@ def _candidates(
             if key in seen:
                 continue
             seen.add(key)
-            out.append(_Cand(doc_id, idx, at, outlet, unit[idx], start, end))
+            out.append(Candidate(doc_id, idx, at, outlet, unit[idx], start, end))
     return out
 
 
@@ -186,8 +178,8 @@ def _step(
     new = _candidates(store, [p for p in pending if p[0] not in copied], s)
     report.sentences += len(new)
     active = {row.id: row for row in store.corpus.active_storylines(t0 - window, t1 + window)}
-    joins: dict[str, list[tuple[_Cand, float]]] = defaultdict(list)
-    rest = _join_existing(new, list(active.values()), window, s.threshold, joins)
+    joins: dict[str, list[tuple[Candidate, float]]] = defaultdict(list)
+    rest = join_existing(new, list(active.values()), window, s.threshold, joins)
     new_ids = {d for d, _, _ in pending}
     recent = [
         d
@@ -198,7 +190,7 @@ def _step(
     copied_old = store.corpus.near_copies([d for d, _, _ in recent])
     pool_old = _candidates(store, [r for r in recent if r[0] not in copied_old], s, skip=assigned)
     copies = store.corpus.copy_pairs(list(new_ids))
-    clusters = _cluster(rest, pool_old, window, s.threshold, copies)
+    clusters = leader_clusters(rest, pool_old, window, s.threshold, copies)
     rows: list[StorylineRow] = []
     owned: list[tuple[StorylineRow, str, int, float]] = []
     narratives = _NarrativeIndex(store)
@@ -237,101 +229,8 @@ def _step(
     )
 
 
-def _join_existing(
-    new: list[_Cand],
-    active: list[StorylineRow],
-    window: timedelta,
-    threshold: float,
-    joins: dict[str, list[tuple[_Cand, float]]],
-) -> list[_Cand]:
-    """Join new sentences to the nearest storyline in their window; returns the rest."""
-    if not active or not new:
-        return list(new)
-    centroids = np.stack([row.centroid for row in active]).astype(np.float32)
-    rest = []
-    for start in range(0, len(new), 2048):
-        block = new[start : start + 2048]
-        sims = np.stack([c.vector for c in block]) @ centroids.T
-        for c, row_sims in zip(block, sims, strict=True):
-            target = None
-            for j in np.argsort(-row_sims, kind="stable")[:5]:
-                if row_sims[j] < threshold:
-                    break
-                row = active[j]
-                if row.last_seen >= c.at - window and row.first_seen <= c.at + window:
-                    target = (row.id, float(row_sims[j]))
-                    break
-            if target is None:
-                rest.append(c)
-            else:
-                joins[target[0]].append((c, target[1]))
-    return rest
-
-
-def _cluster(
-    new: list[_Cand],
-    old: list[_Cand],
-    window: timedelta,
-    threshold: float,
-    copies: set[frozenset[str]],
-) -> list[list[_Cand]]:
-    """Leader clustering over sentences that have a close sentence in another document."""
-    pool = old + new
-    if not new or len(pool) < 2:
-        return []
-    pool_vectors = np.stack([c.vector for c in pool]).astype(np.float32)
-    base = min(c.at for c in pool).timestamp()
-    pool_days = np.array([(c.at.timestamp() - base) / 86400 for c in pool], dtype=np.float32)
-    doc_index: dict[str, int] = {}
-    pool_docs = np.array([doc_index.setdefault(c.doc_id, len(doc_index)) for c in pool])
-    limit = window.total_seconds() / 86400
-    neighbours: dict[int, set[int]] = defaultdict(set)
-    offset = len(old)
-    for start in range(0, len(new), 256):  # blocks bound memory: 256 × pool floats at a time
-        rows = np.arange(offset + start, offset + min(start + 256, len(new)))
-        sims = pool_vectors[rows] @ pool_vectors.T
-        gap = pool_days[rows][:, None] - pool_days[None, :]
-        np.abs(gap, out=gap)
-        sims[gap > limit] = -1
-        del gap
-        sims[pool_docs[rows][:, None] == pool_docs[None, :]] = -1
-        for i, j in zip(*np.nonzero(sims >= threshold), strict=True):
-            a, b = int(rows[i]), int(j)
-            if copies and frozenset((pool[a].doc_id, pool[b].doc_id)) in copies:
-                continue
-            neighbours[a].add(b)
-            neighbours[b].add(a)
-    nodes = sorted(neighbours, key=lambda k: (pool[k].at, pool[k].doc_id, pool[k].idx))
-    cluster_of: dict[int, int] = {}
-    members: list[list[int]] = []
-    floor = threshold - 0.15
-    sums: list[np.ndarray] = []
-    clusters: list[list[_Cand]] = []
-    for node in nodes:
-        vector = pool_vectors[node]
-        best, best_sim = -1, threshold
-        for k in sorted({cluster_of[n] for n in neighbours[node] if n in cluster_of}):
-            centroid = sums[k] / (float(np.linalg.norm(sums[k])) or 1.0)
-            sim = float(vector @ centroid)
-            # Ties go to the older cluster; every member must stay close too, or a cluster
-            # drifts topic by topic (chaining).
-            closer = sim > best_sim or (best < 0 and sim >= threshold)
-            if closer and min(pool_vectors[members[k]] @ vector) >= floor:
-                best, best_sim = k, sim
-        if best < 0:
-            best = len(clusters)
-            clusters.append([])
-            members.append([])
-            sums.append(np.zeros_like(vector))
-        members[best].append(node)
-        cluster_of[node] = best
-        clusters[best].append(pool[node])
-        sums[best] = sums[best] + vector
-    return clusters
-
-
 def _new_row(
-    cluster: list[_Cand],
+    cluster: list[Candidate],
     old: list[StorylineRow],
     claimed: set[str],
     taken: set[str],
@@ -371,7 +270,7 @@ def _new_row(
 
 def _grow(
     row: StorylineRow,
-    joined: list[tuple[_Cand, float]],
+    joined: list[tuple[Candidate, float]],
     existing: list[MemberRow],
     narratives: _NarrativeIndex,
 ) -> None:
@@ -404,7 +303,7 @@ class _NarrativeIndex:
         self.store = store
         self._by_doc: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {}
 
-    def count(self, cands: Sequence[_Cand]) -> dict[str, int]:
+    def count(self, cands: Sequence[Candidate]) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for c in cands:
             for label, evidence in self._of(c.doc_id):
@@ -442,7 +341,7 @@ def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> l
         )
         by_outlet: dict[str, int] = defaultdict(int)
         for m in by_id[row.id]:
-            by_outlet[m.outlet or "(no outlet)"] += 1
+            by_outlet[m.outlet or NO_OUTLET] += 1
         sentences = []
         for m in by_id[row.id][:max_members]:
             spans = texts.get(m.doc_id, [])
@@ -473,10 +372,18 @@ def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> l
     return out
 
 
+NOT_BUILT = "storylines not computed yet for this database (run: narrascope storylines)"
+
+
 def storylines(
     store: Store, limit: int = 50, *, min_outlets: int = 1, max_members: int = 50
 ) -> list[Storyline]:
-    """Storylines spanning the most outlets and documents first, with member sentences."""
+    """Storylines spanning the most outlets and documents first, with member sentences.
+
+    `NotComputed` when documents are stored but no storyline update has read any of them.
+    """
+    if not store.corpus.storylines_seen() and store.corpus.pending_storyline_docs(limit=1):
+        raise NotComputed(NOT_BUILT)
     rows = store.corpus.storyline_rows(limit=limit, min_outlets=min_outlets)
     return _build(store, rows, max_members=max_members)
 
@@ -488,7 +395,14 @@ def storyline(store: Store, storyline_id: str, *, max_members: int = 500) -> Sto
 
 
 def storylines_for(store: Store, doc_id: str, *, max_members: int = 50) -> list[Storyline]:
-    """Storylines with a sentence in this document, widest first."""
+    """Storylines with a sentence in this document, widest first.
+
+    `NotComputed` when no storyline update has read this document yet.
+    """
+    if not store.corpus.storylines_seen(doc_id):
+        raise NotComputed(
+            "storylines not computed yet for this document (run: narrascope storylines)"
+        )
     rows = store.corpus.storyline_rows(ids=store.corpus.storyline_ids_of(doc_id))
     rows.sort(key=lambda r: (-r.outlets, -r.documents, -r.members, r.id))
     return _build(store, rows, max_members=max_members)

@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from narrascope.corpus import copies, counts, profiles, quotes, storylines
+from narrascope.corpus import NotComputed, copies, counts, profiles, quotes, storylines
 from narrascope.model import Annotation, Document, Layer
 from narrascope.store import Store
 
+T = TypeVar("T")
 ASSETS = Path(__file__).with_name("report_assets")
 INDEX_ARTICLES = 5000  # rows of the overview's article table; every article still gets a page
 PALETTE = (
@@ -279,9 +281,17 @@ def _article_context(store: Store, doc: Document) -> dict[str, object]:
             {"score": a.score, "text": text_of(a) or " ".join(doc.text[s:e] for s, e in a.evidence)}
             for a in sorted(of(Layer.CLAIM), key=lambda a: -a.score)[:15]
         ],
-        "storylines": storylines.storylines_for(store, doc.id, max_members=0),
+        "storylines": _computed(storylines.storylines_for, store, doc.id, max_members=0),
         "sources": store.sources(doc.id),
     }
+
+
+def _computed(view: Callable[..., list[T]], *args: Any, **kwargs: Any) -> list[T]:
+    """The view's items, or none where it is not computed yet (the pages say how to compute it)."""
+    try:
+        return view(*args, **kwargs)
+    except NotComputed:
+        return []
 
 
 def write_report(
@@ -304,7 +314,7 @@ def write_report(
             d.id,
         )
     )
-    lines = storylines.storylines(store, storyline_limit)
+    lines = _computed(storylines.storylines, store, storyline_limit)
     graph = copies.copy_graph(store)
     index = env.get_template("index.html.j2").render(
         css=css,

@@ -15,11 +15,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from narrascope.store import Store
+from narrascope.store.search import SearchQuery
 from narrascope.web import analyze as analysis
 from narrascope.web import queries
-from narrascope.web.corpus_bridge import export_rows
+from narrascope.web import search as web_search
+from narrascope.web.dashboard import PANELS, Dashboard
 from narrascope.web.downloads import download
-from narrascope.web.queries import BadRequest, SearchParams
+from narrascope.web.panels import export_rows
+from narrascope.web.queries import BadRequest
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -50,25 +53,25 @@ def search_params(
     cursor: Annotated[
         str | None, Query(max_length=2000, description="`next_cursor` of the page before.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 25,
-) -> SearchParams:
+    limit: Annotated[int, Query(ge=1, le=web_search.MAX_PAGE)] = 25,
+) -> SearchQuery:
     """The search request from query parameters (empty form fields count as absent)."""
-    return SearchParams(
-        q=q,
+    return SearchQuery(
+        text=q,
         outlet=outlet or None,
         language=language or None,
         narrative=narrative or None,
         technique=technique or None,
         entity=entity or None,
         speaker=speaker or None,
-        date_from=_date(date_from, "date_from"),
-        date_to=_date(date_to, "date_to"),
+        since=_date(date_from, "date_from"),
+        until=_date(date_to, "date_to"),
         cursor=cursor or None,
         limit=limit,
     )
 
 
-Search = Annotated[SearchParams, Depends(search_params)]
+Search = Annotated[SearchQuery, Depends(search_params)]
 
 
 @router.get("/dashboard", summary="Corpus counts and overview panels", response_model=None)
@@ -79,7 +82,7 @@ def dashboard(request: Request, outlet: str | None = None) -> Response:
     return Response(board.rendered["json"], media_type="application/json")
 
 
-def dashboard_of(request: Request, outlet: str | None) -> queries.Dashboard:
+def dashboard_of(request: Request, outlet: str | None) -> Dashboard:
     """The dashboard a page or the API asked for, from the app's cache when the store is unchanged."""
     return request.app.state.dashboards.get(store_of(request), outlet=outlet or None)
 
@@ -91,7 +94,7 @@ def document(request: Request, doc_id: str) -> dict[str, Any]:
 
 @router.get("/search", summary="Search with facets; one page, `next_cursor` for the next")
 def search(request: Request, params: Search) -> dict[str, Any]:
-    return queries.search(store_of(request), params).json()
+    return web_search.search_json(web_search.search(store_of(request), params))
 
 
 @router.get("/search/download", summary="Every result of a search, streamed as CSV or JSONL")
@@ -101,8 +104,8 @@ def search_download(
     format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
 ) -> StreamingResponse:
     store = store_of(request)
-    queries.search(store, params)  # a bad cursor or filter fails here, before streaming starts
-    return download(queries.all_results(store, params), fmt=format, name="narrascope-search")
+    web_search.search(store, params)  # a bad cursor fails here, before streaming starts
+    return download(web_search.all_results(store, params), fmt=format, name="narrascope-search")
 
 
 @router.get("/outlets", summary="Every outlet with its counts (corpus view)")
@@ -165,7 +168,7 @@ def similar_query(
 def panel_download(
     request: Request, name: str, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv"
 ) -> StreamingResponse:
-    if name not in queries.DASHBOARD_PANELS:
+    if name not in PANELS:
         raise queries.NotFound(f"no panel {name!r}")
     panel = dashboard_of(request, None).panels[name]
     if not panel.ok:

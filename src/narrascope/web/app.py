@@ -29,14 +29,9 @@ from narrascope.pipeline import DocumentAnalysis
 from narrascope.store import Store
 from narrascope.web.analyze import Limits
 from narrascope.web.api import AnalyzeRefused
+from narrascope.web.dashboard import DashboardCache
 from narrascope.web.definitions import Definitions
-from narrascope.web.queries import (
-    BadRequest,
-    DashboardCache,
-    NotFound,
-    highlight_parts,
-    safe_url,
-)
+from narrascope.web.queries import BadRequest, NotFound, highlight_parts, safe_url
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from narrascope.web.corpus_bridge import plain
+from narrascope.web.panels import plain
 
 PALETTE = 24
 MAX_POINTS = 120  # per line; more days are drawn as weeks
@@ -187,18 +187,15 @@ def graph(
 
 
 def dashboard_charts(board: Any) -> dict[str, Any]:
-    """The dashboard's charts from whatever the corpus view returned (None where it has none)."""
+    """The dashboard's charts from the corpus views' panels (none for a panel not computed yet)."""
     out: dict[str, Any] = {
         "layers": as_chart(
             bars(list(board.stats.annotations.items()), title="Annotations by layer")
         ),
     }
     for name, panel in board.panels.items():
-        if panel.ok:
-            try:
-                out[name] = as_chart(ADAPTERS.get(name, lambda _: None)(plain(panel.data)))
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-                out[name] = None  # an unexpected shape falls back to the panel's table
+        if panel.ok and name in ADAPTERS:
+            out[name] = as_chart(ADAPTERS[name](plain(panel.data)))
     return out
 
 

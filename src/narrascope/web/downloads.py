@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from narrascope.web.corpus_bridge import plain
+from narrascope.web.panels import plain
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from narrascope.web import charts, queries
+from narrascope.web import search as web_search
 from narrascope.web.api import Search, dashboard_of, run_analysis, similar_query, store_of
-from narrascope.web.corpus_bridge import plain
-from narrascope.web.corpus_bridge import rows as table_rows
+from narrascope.web.panels import plain
+from narrascope.web.panels import rows as table_rows
 from narrascope.web.reader import PANEL_ANALYZERS
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +49,15 @@ def reader_page(request: Request, doc_id: str) -> HTMLResponse:
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, params: Search) -> HTMLResponse:
-    result = queries.search(store_of(request), params)
-    return render(request, "search.html", params=params, result=result, page="search")
+    result = web_search.search(store_of(request), params)
+    return render(
+        request,
+        "search.html",
+        params=params,
+        f=web_search.url_params(params),
+        result=result,
+        page="search",
+    )
 
 
 @router.get("/outlet/{name:path}", response_class=HTMLResponse)

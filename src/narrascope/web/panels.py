@@ -1,29 +1,27 @@
-"""Calls into `narrascope.corpus` (the corpus view), tolerating parts that have not landed yet.
+"""Corpus-view results as the web shows them: `Panel` (data, or why there is none yet) and tables.
 
-The web app never aggregates over the store itself: dashboard, search, outlet and entity pages
-call the corpus view's functions by their documented names. A function that is missing (not
-built, or its tables not computed yet) gives a `Panel` that says so instead of an error page.
+Pages and JSON routes import the corpus views (`narrascope.corpus.*`) and call them through
+`panel()`: a view that raises `NotComputed` (its tables not built for this database yet)
+becomes an empty panel that says so; any other error propagates and the request fails (500).
+`rows()` and `export_rows()` turn a panel's data into table rows, links built from ids.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import importlib
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-log = logging.getLogger(__name__)
+from narrascope.corpus import NotComputed
 
 
 @dataclass(slots=True)
 class Panel:
-    """What one corpus-view call gave: its data, or why there is none."""
+    """What one corpus-view call gave: its data, or why there is none yet."""
 
     name: str
     data: Any = None
@@ -39,28 +37,13 @@ class Panel:
         return {"available": True, "data": plain(self.data)}
 
 
-def corpus_function(path: str) -> Any | None:
-    """`narrascope.corpus.<module>.<name>` for `path` = "module.name", or None if absent."""
-    module_name, _, name = path.rpartition(".")
+def panel(view: Callable[..., Any], *args: Any, **kwargs: Any) -> Panel:
+    """`view(*args, **kwargs)` as a Panel; only `NotComputed` becomes an empty one."""
+    name = getattr(view, "__name__", str(view))
     try:
-        module = importlib.import_module(f"narrascope.corpus.{module_name}")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def call(path: str, *args: Any, **kwargs: Any) -> Panel:
-    """Call a corpus-view function; a Panel that says "not computed yet" when it cannot answer."""
-    function = corpus_function(path)
-    if function is None:
-        return Panel(path, missing="not computed yet (the corpus view has no " + path + ")")
-    try:
-        return Panel(path, function(*args, **kwargs))
-    except Exception as exc:
-        # The corpus view is built alongside the web app and its tables may be missing from an
-        # older store: one panel saying so beats an error page for the whole dashboard.
-        log.exception("corpus.%s failed", path)
-        return Panel(path, missing=f"not computed yet ({type(exc).__name__}: {exc})")
+        return Panel(name, view(*args, **kwargs))
+    except NotComputed as exc:
+        return Panel(name, missing=str(exc))
 
 
 def plain(value: Any) -> Any:
@@ -189,26 +172,30 @@ PROJECTIONS: dict[str, Any] = {
 """Panel name → the columns a table of it shows (links built from ids)."""
 
 
+def _records(value: Any, name: str | None) -> list[Any]:
+    """A panel's data as a list of records, in the columns its table shows (`PROJECTIONS`)."""
+    items = plain(value)
+    if name in PROJECTIONS:
+        items = PROJECTIONS[name](items)
+    if isinstance(items, dict):
+        items = [{"key": k, "value": v} for k, v in items.items()]
+    if not isinstance(items, list):
+        items = [items]
+    return items
+
+
 def rows(
     value: Any, name: str | None = None, *, limit: int = 50
 ) -> tuple[list[str], list[list[Any]]]:
     """Any list of records as (columns, rows) for a table; nested values as text."""
-    items = plain(value)
-    if name in PROJECTIONS:
-        # An unexpected shape falls back to the generic table.
-        with contextlib.suppress(KeyError, TypeError, AttributeError):
-            items = PROJECTIONS[name](items)
-    if isinstance(items, dict):
-        items = [{"key": k, "value": v} for k, v in items.items()]
-    if not isinstance(items, list):
-        items = [{"value": items}]
+    items = _records(value, name)[:limit]
     columns: list[str] = []
-    for item in items[:limit]:
+    for item in items:
         for key in item if isinstance(item, dict) else ["value"]:
             if key not in columns:
                 columns.append(key)
     table = []
-    for item in items[:limit]:
+    for item in items:
         record = item if isinstance(item, dict) else {"value": item}
         table.append([_cell(record.get(c)) for c in columns])
     return columns, table
@@ -227,14 +214,6 @@ def _cell(value: Any) -> Any:
 
 def export_rows(value: Any, name: str | None = None) -> list[dict[str, Any]]:
     """Every row of a panel for a download: the table's columns, links as their text."""
-    items = plain(value)
-    if name in PROJECTIONS:
-        with contextlib.suppress(KeyError, TypeError, AttributeError):
-            items = PROJECTIONS[name](items)
-    if isinstance(items, dict):
-        items = [{"key": k, "value": v} for k, v in items.items()]
-    if not isinstance(items, list):
-        items = [items]
     return [
         {
             k: v["text"] if isinstance(v, dict) and set(v) == {"text", "href"} else v
@@ -242,5 +221,5 @@ def export_rows(value: Any, name: str | None = None) -> list[dict[str, Any]]:
         }
         if isinstance(r, dict)
         else {"value": r}
-        for r in items
+        for r in _records(value, name)
     ]

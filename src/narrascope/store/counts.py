@@ -1,0 +1,181 @@
+"""Label, attribute, entity and publication counts: the numbers behind counts and profiles.
+
+Part of `Store.corpus` (see `store/corpus.py`); `narrascope.corpus.counts`, `.profiles`,
+`.copies` and `.quotes` turn these rows into the analyst's views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, literal_column, or_, select
+
+from narrascope.model import Layer
+from narrascope.store import schema as t
+from narrascope.store.reads import NO_OUTLET, Reads, chunks, outlet_is
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCount:
+    """How many documents (and annotations) carry `label`, for one outlet or one day."""
+
+    label: str
+    key: str
+    documents: int
+    annotations: int
+
+
+def _day(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat()[:10] if isinstance(value, (date, datetime)) else str(value)[:10]
+
+
+class LabelCounts(Reads):
+    """Aggregates over annotations, outlets and publications."""
+
+    def outlet_counts(self) -> list[tuple[str | None, int, int, datetime | None, datetime | None]]:
+        """`(outlet, documents, words, first published, last published)` per outlet."""
+        d, o = t.documents.c, t.outlets.c
+        query = (
+            select(
+                o.name,
+                func.count(),
+                func.sum(d.words),
+                func.min(d.published_utc),
+                func.max(d.published_utc),
+            )
+            .select_from(t.documents)
+            .outerjoin(t.outlets, o.id == d.outlet_id)
+            .group_by(o.name)
+        )
+        with self._db.read() as conn:
+            return [(n, int(c), int(w or 0), a, b) for n, c, w, a, b in conn.execute(query)]
+
+    def label_counts(
+        self, layers: Sequence[Layer | str], *, by: str, outlet: str | None = None
+    ) -> list[LabelCount]:
+        """Documents and annotations per label of `layers`, by outlet, day, or not at all."""
+        a, d, o = t.annotations.c, t.documents.c, t.outlets.c
+        key: Any
+        if by == "outlet":
+            key = o.name
+        elif by == "day":
+            key = func.date(d.published_utc)
+        elif by == "all":
+            key = literal_column("'all'")
+        else:
+            raise ValueError(f"unknown grouping {by!r}: outlet, day or all")
+        query = (
+            select(a.label, key, func.count(func.distinct(a.doc_id)), func.count())
+            .select_from(t.annotations)
+            .join(t.documents, d.id == a.doc_id)
+            .outerjoin(t.outlets, o.id == d.outlet_id)
+            .where(a.layer.in_([str(layer) for layer in layers]))
+            # PostgreSQL refuses a constant in GROUP BY, and grouping by one changes nothing.
+            .group_by(a.label, *([] if by == "all" else [key]))
+        )
+        if outlet is not None:
+            query = query.where(outlet_is(outlet))
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            LabelCount(
+                label,
+                (_day(k) or "undated") if by == "day" else (k or NO_OUTLET),
+                int(docs),
+                int(n),
+            )
+            for label, k, docs, n in rows
+        ]
+
+    def attr_counts(
+        self, layer: Layer | str, attr: str, *, outlet: str | None = None, label: str | None = None
+    ) -> list[tuple[str, int, int]]:
+        """`(value of attrs[attr], annotations, documents)` for a layer, most frequent first."""
+        a, d = t.annotations.c, t.documents.c
+        value = a.attrs[attr].as_string()
+        query = (
+            select(value, func.count(), func.count(func.distinct(a.doc_id)))
+            .select_from(t.annotations)
+            .where(a.layer == str(layer), value.is_not(None))
+            .group_by(value)
+            .order_by(func.count().desc(), value)
+        )
+        if label is not None:
+            query = query.where(a.label == label)
+        if outlet is not None:
+            query = (
+                query.join(t.documents, d.id == a.doc_id)
+                .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
+                .where(outlet_is(outlet))
+            )
+        with self._db.read() as conn:
+            return [(str(v), int(n), int(docs)) for v, n, docs in conn.execute(query) if v]
+
+    def _entity_is(self, entity: str) -> Any:
+        a = t.annotations.c
+        return or_(
+            a.attrs["entity_id"].as_string() == entity, a.attrs["entity"].as_string() == entity
+        )
+
+    def entity_mentions(self, entity: str) -> list[tuple[str, str, str | None]]:
+        """`(doc_id, canonical name, type)` of each mention of an entity (id or name)."""
+        a = t.annotations.c
+        query = (
+            select(a.doc_id, a.attrs["entity"].as_string(), a.label)
+            .where(a.layer == str(Layer.ENTITY), self._entity_is(entity))
+            .order_by(a.id)
+        )
+        with self._db.read() as conn:
+            return [(d, name or entity, label) for d, name, label in conn.execute(query)]
+
+    def entity_roles(self, entity: str) -> list[tuple[str, int, int]]:
+        """`(main role, annotations, documents)` an entity is cast in, most frequent first."""
+        a = t.annotations.c
+        query = (
+            select(a.label, func.count(), func.count(func.distinct(a.doc_id)))
+            .where(
+                a.layer == str(Layer.ROLE),
+                self._entity_is(entity),
+                or_(a.attrs["level"].as_string() == "main", a.attrs["level"].as_string().is_(None)),
+            )
+            .group_by(a.label)
+            .order_by(func.count().desc(), a.label)
+        )
+        with self._db.read() as conn:
+            return [(label, int(n), int(docs)) for label, n, docs in conn.execute(query)]
+
+    def publication_counts(self, *, min_outlets: int = 2) -> list[tuple[str, int, int]]:
+        """`(doc_id, publications, distinct outlets)` of texts published more than once."""
+        p = t.publications.c
+        outlets = func.count(func.distinct(p.outlet_id))
+        query = (
+            select(p.doc_id, func.count(), outlets)
+            .group_by(p.doc_id)
+            .having(or_(outlets >= min_outlets, func.count() >= min_outlets))
+            .order_by(outlets.desc(), func.count().desc(), p.doc_id)
+        )
+        with self._db.read() as conn:
+            return [(i, int(n), int(k)) for i, n, k in conn.execute(query)]
+
+    def publication_outlets(
+        self, doc_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str | None, Any]]]:
+        """Per document, `(outlet, published_utc)` of each publication, earliest first."""
+        p, o = t.publications.c, t.outlets.c
+        found: dict[str, list[tuple[str | None, Any]]] = {}
+        with self._db.read() as conn:
+            for chunk in chunks(list(doc_ids)):
+                query = (
+                    select(p.doc_id, o.name, p.published_utc)
+                    .outerjoin(t.outlets, o.id == p.outlet_id)
+                    .where(p.doc_id.in_(chunk))
+                    .order_by(p.doc_id, p.published_utc.is_(None), p.published_utc, p.id)
+                )
+                for doc_id, name, when in conn.execute(query):
+                    found.setdefault(doc_id, []).append((name, when))
+        return found

@@ -1,0 +1,296 @@
+"""Full-text search SQL, the one search-query type and the one cursor codec.
+
+`SearchQuery` is what the CLI's `search`, the web search page and its JSON twin all pass down
+(through `narrascope.corpus.search`); the store turns it into SQL over `sentence_fts` (FTS5 on
+SQLite, a GIN-indexed `tsvector` on PostgreSQL, kept in sync by triggers on `sentences`) and
+pages with keyset cursors made and read by `encode_cursor`/`decode_cursor`, so page N+1 never
+repeats page N. Part of `Store.corpus` (see `store/corpus.py`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, column, exists, func, literal_column, or_, select, table, text
+
+from narrascope.store import schema as t
+from narrascope.store.reads import NO_OUTLET, Reads, outlet_is
+
+SEARCH_INDEX = "sentence_fts"
+"""The full-text index over sentence texts: an FTS5 table on SQLite (its shadow tables share the
+prefix), a table with a GIN-indexed `tsvector` on PostgreSQL (migration `0004`)."""
+
+SEARCH_CAP = 10_000
+"""Matches ranked by relevance at most; broader full-text queries list the newest first."""
+
+MAX_LIMIT = 500
+"""Hits per page at most."""
+
+_fts = table(
+    SEARCH_INDEX, column("rowid"), column("doc_id"), column("idx"), column("text"), column("tsv")
+)
+
+
+def is_search_index(name: str | None) -> bool:
+    """Whether a table belongs to the full-text index (not described in `schema.metadata`)."""
+    return name is not None and (name == SEARCH_INDEX or name.startswith(SEARCH_INDEX + "_"))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Words to find (empty: facets alone), the facets that narrow the documents, and a page."""
+
+    text: str = ""
+    outlet: str | None = None
+    language: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive
+    narrative: str | None = None
+    technique: str | None = None
+    entity: str | None = None  # entity id or canonical name
+    speaker: str | None = None
+    limit: int = 20
+    cursor: str | None = None  # `next_cursor` of the previous page
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", (self.text or "").strip())
+        object.__setattr__(self, "limit", max(1, min(int(self.limit), MAX_LIMIT)))
+
+    @property
+    def has_words(self) -> bool:
+        """Whether there is anything to look for in the text (else: documents by facets)."""
+        return bool(re.search(r"\w", self.text))
+
+
+class BadCursor(ValueError):
+    """A page cursor this store did not make (edited, truncated, or from another query)."""
+
+
+def encode_cursor(key: str | list[Any]) -> str:
+    """The keyset `key` of a page's last row as an opaque, URL-safe cursor."""
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    """The keyset key inside a cursor made by `encode_cursor`; `BadCursor` if there is none."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error is a ValueError
+        raise BadCursor(f"bad search cursor {cursor[:40]!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceHit:
+    """One sentence that matched a full-text query; offsets index `Document.text`."""
+
+    rowid: int
+    doc_id: str
+    idx: int
+    text: str
+    rank: float
+
+
+@dataclass(frozen=True, slots=True)
+class SentencePage:
+    """A page of matching sentences, how many match, and the cursor of the next page.
+
+    `capped`: more than `SEARCH_CAP` match, so they come newest first and `total` is the cap.
+    """
+
+    hits: list[SentenceHit]
+    total: int
+    capped: bool
+    next_cursor: str | None
+
+
+def _query_terms(text_: str) -> list[tuple[list[str], bool]]:
+    """A user's words as terms: "quoted phrases" and single words, each maybe a prefix (`*`)."""
+    terms = []
+    for m in re.finditer(r'"([^"]+)"|(\w+\*?)', text_):
+        part = m.group(1) or m.group(2)
+        words = re.findall(r"\w+", part)
+        if words:
+            terms.append((words, part.endswith("*")))
+    return terms
+
+
+def fts_query(text_: str) -> str:
+    """A user's words as a safe FTS5 query: "quoted phrases" and words, all required."""
+    return " ".join(
+        '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        for words, prefix in _query_terms(text_)
+    )
+
+
+def pg_tsquery(text_: str) -> str:
+    """The same query as `fts_query` in PostgreSQL's `to_tsquery` syntax (words are `\\w+`
+    only, quoted as lexemes, so nothing a user types is read as an operator)."""
+    return " & ".join(
+        "(" + " <-> ".join(f"'{w.lower()}'" for w in words) + (":*" if prefix else "") + ")"
+        for words, prefix in _query_terms(text_)
+    )
+
+
+def _key(cursor: str | None, sizes: tuple[int, ...]) -> list[Any] | None:
+    """The keyset key of a text search's cursor: `[rowid]` or `[rank, doc_id, idx]`."""
+    if cursor is None:
+        return None
+    key = decode_cursor(cursor)
+    if not isinstance(key, list) or len(key) not in sizes:
+        raise BadCursor(f"bad search cursor {cursor[:40]!r}")
+    return key
+
+
+class FullTextSearch(Reads):
+    """Sentences by words within facets, documents by facets alone, and facet counts."""
+
+    def _full_text(self, query_text: str) -> tuple[Any, Any]:
+        """The condition on `sentence_fts` rows that match, and their rank (lower is better)."""
+        if self.dialect == "postgresql":
+            query = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(query_text))
+            rank = (-func.ts_rank(_fts.c.tsv, query)).cast(Float)
+            return _fts.c.tsv.op("@@")(query), rank
+        match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=fts_query(query_text))
+        return match, literal_column(f"{SEARCH_INDEX}.rank")
+
+    def _facet_conditions(self, q: SearchQuery) -> list[Any]:
+        d, a = t.documents.c, t.annotations.c
+        conds: list[Any] = []
+        if q.outlet is not None:
+            conds.append(outlet_is(q.outlet))
+        if q.language is not None:
+            conds.append(d.language == q.language)
+        if q.since is not None:
+            conds.append(d.published_utc >= datetime.combine(q.since, datetime.min.time()))
+        if q.until is not None:
+            end = datetime.combine(q.until + timedelta(days=1), datetime.min.time())
+            conds.append(d.published_utc < end)
+
+        def has(layers: Sequence[str], *extra: Any) -> Any:
+            return exists().where(a.doc_id == d.id, a.layer.in_(layers), *extra)
+
+        if q.narrative is not None:
+            conds.append(has(["narrative", "subnarrative"], a.label == q.narrative))
+        if q.technique is not None:
+            conds.append(has(["technique"], a.label == q.technique))
+        if q.entity is not None:
+            conds.append(
+                has(
+                    ["entity"],
+                    or_(
+                        a.attrs["entity_id"].as_string() == q.entity,
+                        a.attrs["entity"].as_string() == q.entity,
+                    ),
+                )
+            )
+        if q.speaker is not None:
+            conds.append(has(["quote"], a.attrs["speaker"].as_string() == q.speaker))
+        return conds
+
+    def search_sentences(self, query: SearchQuery) -> SentencePage:
+        """Sentences matching the words within the facets: one page, from `query.cursor` on.
+
+        Up to `SEARCH_CAP` matches are ranked (BM25 on SQLite, `ts_rank` on PostgreSQL; keyset
+        after `(rank, doc_id, idx)`).
+        Broader queries would rank millions of sentences per page, so they come newest
+        first instead (keyset after `(rowid,)`), with the total given as "more than the cap".
+        """
+        if not fts_query(query.text):
+            return SentencePage([], 0, False, None)
+        after = _key(query.cursor, (1, 3))
+        match, rank = self._full_text(query.text)
+        with self._db.read() as conn:
+            capped_rows = select(_fts.c.rowid).where(match).limit(SEARCH_CAP + 1).subquery()
+            matches = int(conn.execute(select(func.count()).select_from(capped_rows)).scalar_one())
+            broad = matches > SEARCH_CAP
+            d = t.documents.c
+            base = (
+                select(_fts.c.rowid, _fts.c.doc_id, _fts.c.idx, _fts.c.text, rank.label("rank"))
+                .select_from(_fts)
+                .join(t.documents, d.id == _fts.c.doc_id)
+                .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
+                .where(match, *self._facet_conditions(query))
+            )
+            if broad:
+                page = base.order_by(_fts.c.rowid.desc())
+                if after is not None:
+                    page = page.where(_fts.c.rowid < int(after[0]))
+                total = SEARCH_CAP
+            else:
+                ranked = base.subquery("ranked")
+                page = select(ranked).order_by(ranked.c.rank, ranked.c.doc_id, ranked.c.idx)
+                if after is not None and len(after) == 3:
+                    r, doc_id, idx = after
+                    page = page.where(
+                        or_(
+                            ranked.c.rank > r,
+                            and_(ranked.c.rank == r, ranked.c.doc_id > doc_id),
+                            and_(ranked.c.rank == r, ranked.c.doc_id == doc_id, ranked.c.idx > idx),
+                        )
+                    )
+                total = int(conn.execute(select(func.count()).select_from(ranked)).scalar_one())
+            rows = conn.execute(page.limit(query.limit)).all()
+        hits = [SentenceHit(int(r[0]), r[1], int(r[2]), r[3], float(r[4])) for r in rows]
+        cursor = None
+        if len(hits) == query.limit:
+            last = hits[-1]
+            cursor = encode_cursor([last.rowid] if broad else [last.rank, last.doc_id, last.idx])
+        return SentencePage(hits, total, broad, cursor)
+
+    def search_documents(self, query: SearchQuery) -> tuple[list[str], int, str | None]:
+        """Ids of documents matching the facets alone (in id order), the total, the next cursor."""
+        d = t.documents.c
+        base = (
+            select(d.id)
+            .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
+            .where(*self._facet_conditions(query))
+        )
+        page = base
+        if query.cursor is not None:
+            after = decode_cursor(query.cursor)
+            if not isinstance(after, str):
+                raise BadCursor(f"bad search cursor {query.cursor[:40]!r}")
+            page = base.where(d.id > after)
+        with self._db.read() as conn:
+            ids = list(conn.execute(page.order_by(d.id).limit(query.limit)).scalars())
+            total = int(
+                conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+            )
+        return ids, total, encode_cursor(ids[-1]) if len(ids) == query.limit else None
+
+    def search_facets(
+        self, query: SearchQuery, *, top: int = 20
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Matching documents per outlet and per language, for narrowing a search."""
+        d, o = t.documents.c, t.outlets.c
+        if fts_query(query.text):
+            match, _ = self._full_text(query.text)
+            hits = select(_fts.c.doc_id).where(match).subquery("hits")
+            docs = select(hits.c.doc_id.label("id")).distinct().subquery("docs")
+            base = select(d.id, o.name, d.language).join(docs, docs.c.id == d.id)
+        else:
+            base = select(d.id, o.name, d.language).select_from(t.documents)
+        base = base.outerjoin(t.outlets, o.id == d.outlet_id).where(*self._facet_conditions(query))
+        inner = base.subquery("matching")
+        facets: dict[str, list[tuple[str, int]]] = {}
+        with self._db.read() as conn:
+            for name, col in (("outlet", inner.c.name), ("language", inner.c.language)):
+                counted = (
+                    select(col, func.count())
+                    .group_by(col)
+                    .order_by(func.count().desc(), col)
+                    .limit(top)
+                )
+                facets[name] = [
+                    (v or NO_OUTLET if name == "outlet" else v or "?", int(n))
+                    for v, n in conn.execute(counted)
+                ]
+        return facets

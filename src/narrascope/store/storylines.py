@@ -1,0 +1,379 @@
+"""The storyline tables and their reads and writes (`narrascope.corpus.storylines` computes them).
+
+The tables are declared here on the store's one `metadata` (migration `0002c` creates them).
+Part of `Store.corpus` (see `store/corpus.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+
+from narrascope.store import schema as t
+from narrascope.store.reads import Reads, as_datetime, chunks
+from narrascope.store.records import now
+
+storylines = Table(
+    "storylines",
+    t.metadata,
+    Column("id", t.DocId, primary_key=True),  # 16 hex digits of the seed sentence's hash
+    Column("label", Text, nullable=False),  # the member sentence closest to the centroid
+    Column("label_doc_id", t.DocId, nullable=False),
+    Column("label_start", Integer, nullable=False),
+    Column("label_end", Integer, nullable=False),
+    Column("label_vector", LargeBinary, nullable=False),  # float32
+    Column("vector_sum", LargeBinary, nullable=False),  # float32 sum of member vectors
+    Column("members", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("outlets", Integer, nullable=False),
+    Column("first_doc_id", t.DocId, nullable=False),
+    Column("first_outlet", String(255)),
+    Column("first_seen", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("narratives", JSON, nullable=False),  # {narrative label: member sentences carrying it}
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_storylines_last_seen", "last_seen"),
+)
+
+storyline_members = Table(
+    "storyline_members",
+    t.metadata,
+    Column("doc_id", t.DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),  # sentence index in the document
+    Column("storyline_id", t.DocId, nullable=False),
+    Column("similarity", Float, nullable=False),  # to the centroid when the sentence joined
+    Index("ix_storyline_members_storyline_id", "storyline_id"),
+)
+
+storyline_docs = Table(
+    "storyline_docs",
+    t.metadata,
+    Column("doc_id", t.DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", DateTime, nullable=False),  # when or, undated, added: the storyline clock
+    Column("processed_at", DateTime, nullable=False),
+    Index("ix_storyline_docs_at", "at"),
+)
+
+
+@dataclass(slots=True)
+class StorylineRow:
+    """A stored storyline: its running centroid and what the corpus view shows of it."""
+
+    id: str
+    label: str
+    label_doc_id: str
+    label_start: int
+    label_end: int
+    label_vector: np.ndarray
+    vector_sum: np.ndarray
+    members: int
+    documents: int
+    outlets: int
+    first_doc_id: str
+    first_outlet: str | None
+    first_seen: datetime
+    last_seen: datetime
+    narratives: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.vector_sum)) or 1.0
+        return self.vector_sum / norm
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A sentence in a storyline, with its document's outlet and date."""
+
+    storyline_id: str
+    doc_id: str
+    idx: int
+    similarity: float
+    outlet: str | None
+    published: datetime | None
+    at: datetime
+
+
+def _vec(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float32).copy()
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+class StorylineTables(Reads):
+    """Reads and writes of the storyline tables, and the copies storylines must skip."""
+
+    # -- storylines ---------------------------------------------------------------------------------
+    def pending_storyline_docs(self, *, limit: int) -> list[tuple[str, datetime, str | None]]:
+        """`(doc_id, clock, outlet)` of documents not yet in storylines, earliest clock first."""
+        d, o, sd = t.documents.c, t.outlets.c, storyline_docs.c
+        clock = func.coalesce(d.published_utc, d.added_at)
+        query = (
+            select(d.id, clock, o.name)
+            .outerjoin(t.outlets, o.id == d.outlet_id)
+            .outerjoin(storyline_docs, sd.doc_id == d.id)
+            .where(sd.doc_id.is_(None))
+            .order_by(clock, d.id)
+            .limit(limit)
+        )
+        with self._db.read() as conn:
+            return [(i, as_datetime(c), n) for i, c, n in conn.execute(query)]
+
+    def storyline_docs_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, datetime, str | None]]:
+        """`(doc_id, clock, outlet)` of processed documents whose clock falls in [start, end]."""
+        sd, d, o = storyline_docs.c, t.documents.c, t.outlets.c
+        query = (
+            select(sd.doc_id, sd.at, o.name)
+            .join(t.documents, d.id == sd.doc_id)
+            .outerjoin(t.outlets, o.id == d.outlet_id)
+            .where(sd.at >= start, sd.at <= end)
+            .order_by(sd.at, sd.doc_id)
+        )
+        with self._db.read() as conn:
+            return [(i, as_datetime(c), n) for i, c, n in conn.execute(query)]
+
+    def assigned_sentences(self, doc_ids: Sequence[str]) -> set[tuple[str, int]]:
+        """`(doc_id, idx)` of these documents' sentences that belong to a storyline."""
+        m = storyline_members.c
+        found: set[tuple[str, int]] = set()
+        with self._db.read() as conn:
+            for chunk in chunks(list(doc_ids)):
+                query = select(m.doc_id, m.idx).where(m.doc_id.in_(chunk))
+                found.update((i, int(x)) for i, x in conn.execute(query))
+        return found
+
+    def near_copies(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these documents repeat another one whole (exact or near copies)."""
+        c = t.copies.c
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for chunk in chunks(list(doc_ids)):
+                query = select(c.copy_id).where(c.copy_id.in_(chunk), c.kind.in_(["exact", "near"]))
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def copy_pairs(self, doc_ids: Sequence[str]) -> set[frozenset[str]]:
+        """Pairs of documents (one of them in `doc_ids`) linked as copies or one cluster."""
+        c, f = t.copies.c, t.fingerprints.c
+        pairs: set[frozenset[str]] = set()
+        with self._db.read() as conn:
+            for chunk in chunks(list(doc_ids)):
+                query = select(c.copy_id, c.original_id).where(
+                    or_(c.copy_id.in_(chunk), c.original_id.in_(chunk))
+                )
+                pairs.update(frozenset(p) for p in conn.execute(query))
+                clusters = select(f.cluster_id).where(f.doc_id.in_(chunk)).scalar_subquery()
+                members: dict[str, list[str]] = {}
+                query2 = select(f.cluster_id, f.doc_id).where(f.cluster_id.in_(clusters))
+                for cluster_id, doc_id in conn.execute(query2):
+                    members.setdefault(cluster_id, []).append(doc_id)
+                for group in members.values():
+                    pairs.update(
+                        frozenset((x, y)) for i, x in enumerate(group) for y in group[i + 1 :]
+                    )
+        return pairs
+
+    def active_storylines(self, start: datetime, end: datetime) -> list[StorylineRow]:
+        """Storylines seen in [start, end] (their last sentence on or after `start`)."""
+        s = storylines.c
+        query = select(storylines).where(s.last_seen >= start, s.first_seen <= end).order_by(s.id)
+        with self._db.read() as conn:
+            return [_storyline(r) for r in conn.execute(query).mappings()]
+
+    def storyline_rows(
+        self, *, ids: Sequence[str] | None = None, limit: int | None = None, min_outlets: int = 1
+    ) -> list[StorylineRow]:
+        """Storylines, widest first (outlets, documents, members), or the given ones."""
+        s = storylines.c
+        query = select(storylines).order_by(
+            s.outlets.desc(), s.documents.desc(), s.members.desc(), s.id
+        )
+        if min_outlets > 1:
+            query = query.where(s.outlets >= min_outlets)
+        rows: list[StorylineRow] = []
+        with self._db.read() as conn:
+            if ids is not None:
+                for chunk in chunks(list(ids)):
+                    rows += [
+                        _storyline(r) for r in conn.execute(query.where(s.id.in_(chunk))).mappings()
+                    ]
+                return rows
+            if limit is not None:
+                query = query.limit(limit)
+            return [_storyline(r) for r in conn.execute(query).mappings()]
+
+    def storyline_ids_present(self, ids: Sequence[str]) -> set[str]:
+        """Which of these storyline ids are stored."""
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for chunk in chunks(list(ids)):
+                query = select(storylines.c.id).where(storylines.c.id.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def storyline_ids_of(self, doc_id: str) -> list[str]:
+        """Storylines with a sentence in this document."""
+        m = storyline_members.c
+        query = select(m.storyline_id).where(m.doc_id == doc_id).distinct()
+        with self._db.read() as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def storyline_members(self, storyline_ids: Sequence[str]) -> list[MemberRow]:
+        """Member sentences of these storylines with outlet and date, earliest first."""
+        m, d, o, sd = storyline_members.c, t.documents.c, t.outlets.c, storyline_docs.c
+        rows: list[MemberRow] = []
+        with self._db.read() as conn:
+            for chunk in chunks(list(storyline_ids)):
+                query = (
+                    select(
+                        m.storyline_id,
+                        m.doc_id,
+                        m.idx,
+                        m.similarity,
+                        o.name,
+                        d.published,
+                        sd.at,
+                    )
+                    .join(t.documents, d.id == m.doc_id)
+                    .join(storyline_docs, sd.doc_id == m.doc_id)
+                    .outerjoin(t.outlets, o.id == d.outlet_id)
+                    .where(m.storyline_id.in_(chunk))
+                    .order_by(m.storyline_id, sd.at, m.doc_id, m.idx)
+                )
+                rows += [
+                    MemberRow(
+                        sid,
+                        doc_id,
+                        int(idx),
+                        float(sim),
+                        outlet,
+                        datetime.fromisoformat(pub) if pub else None,
+                        as_datetime(at),
+                    )
+                    for sid, doc_id, idx, sim, outlet, pub, at in conn.execute(query)
+                ]
+        return rows
+
+    def storyline_count(self) -> int:
+        """How many storylines are stored."""
+        with self._db.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(storylines)).scalar_one())
+
+    def storylines_seen(self, doc_id: str | None = None) -> bool:
+        """Whether an update of the storylines has read this document (or, None, any document)."""
+        sd = storyline_docs.c
+        query = select(sd.doc_id).limit(1)
+        if doc_id is not None:
+            query = query.where(sd.doc_id == doc_id)
+        with self._db.read() as conn:
+            return conn.execute(query).first() is not None
+
+    def write_storylines(
+        self,
+        rows: Sequence[StorylineRow],
+        members: Sequence[tuple[str, str, int, float]],
+        docs: Sequence[tuple[str, datetime]],
+        *,
+        existing: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
+        """Insert new storylines, update `existing` ones, add members, mark documents seen.
+
+        `(storyline_id, doc_id, idx, similarity)` per member. One transaction, statements
+        executed once per kind with many parameter sets.
+        """
+        stamp = now()
+
+        def values(row: StorylineRow) -> dict[str, Any]:
+            return {
+                "label": row.label,
+                "label_doc_id": row.label_doc_id,
+                "label_start": row.label_start,
+                "label_end": row.label_end,
+                "label_vector": _blob(row.label_vector),
+                "vector_sum": _blob(row.vector_sum),
+                "members": row.members,
+                "documents": row.documents,
+                "outlets": row.outlets,
+                "first_doc_id": row.first_doc_id,
+                "first_outlet": row.first_outlet,
+                "first_seen": row.first_seen,
+                "last_seen": row.last_seen,
+                "narratives": row.narratives,
+                "updated_at": stamp,
+            }
+
+        inserts = [{"id": r.id, **values(r)} for r in rows if r.id not in existing]
+        updates = [{"key": r.id, **values(r)} for r in rows if r.id in existing]
+        with self._db.write() as conn:
+            if inserts:
+                conn.execute(storylines.insert(), inserts)
+            if updates:
+                columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "key"}
+                conn.execute(
+                    storylines.update().where(storylines.c.id == bindparam("key")).values(columns),
+                    updates,
+                )
+            if members:
+                conn.execute(
+                    self._insert(storyline_members).on_conflict_do_nothing(),
+                    [
+                        {"storyline_id": sid, "doc_id": d, "idx": i, "similarity": sim}
+                        for sid, d, i, sim in members
+                    ],
+                )
+            if docs:
+                conn.execute(
+                    self._insert(storyline_docs).on_conflict_do_nothing(),
+                    [{"doc_id": d, "at": at, "processed_at": stamp} for d, at in docs],
+                )
+
+    def clear_storylines(self) -> None:
+        """Forget every storyline and which documents they saw (before a full rebuild)."""
+        with self._db.write() as conn:
+            for tbl in (storyline_members, storyline_docs, storylines):
+                conn.execute(tbl.delete())
+
+
+def _storyline(r: Any) -> StorylineRow:
+    return StorylineRow(
+        id=r["id"],
+        label=r["label"],
+        label_doc_id=r["label_doc_id"],
+        label_start=r["label_start"],
+        label_end=r["label_end"],
+        label_vector=_vec(r["label_vector"]),
+        vector_sum=_vec(r["vector_sum"]),
+        members=r["members"],
+        documents=r["documents"],
+        outlets=r["outlets"],
+        first_doc_id=r["first_doc_id"],
+        first_outlet=r["first_outlet"],
+        first_seen=as_datetime(r["first_seen"]),
+        last_seen=as_datetime(r["last_seen"]),
+        narratives=dict(r["narratives"] or {}),
+    )
