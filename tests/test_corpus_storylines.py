@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from narrascope import pipeline
-from narrascope.corpus import copies, counts, profiles, quotes, search, storylines
+from narrascope.corpus import NotComputed, copies, counts, profiles, quotes, search, storylines
 from narrascope.store import Store
 
 TALKS = "linked the protests in Kazakhstan to the upcoming talks"
@@ -71,6 +71,30 @@ def test_corpus_storylines_rebuild_keeps_ids(store):
 def test_corpus_storylines_for_a_document(store):
     doc_id = next(d.id for d in store.documents() if TALKS in d.text)
     assert _line_with(storylines.storylines_for(store, doc_id, max_members=500), TALKS)
+
+
+def test_corpus_views_not_computed_yet_say_so(tmp_path, examples_dir):
+    """Storylines never built, a document no update has read, no vectors stored: `NotComputed`,
+    which the web shows as an empty panel with this message; an empty store is just empty."""
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        assert storylines.storylines(fresh) == []  # nothing stored: nothing to compute
+        pipeline.analyze([examples_dir / COPY_OF], fresh, only=["stats"])
+        doc = next(fresh.documents())
+        with pytest.raises(NotComputed, match="narrascope storylines"):
+            storylines.storylines(fresh)
+        with pytest.raises(NotComputed, match="this document"):
+            storylines.storylines_for(fresh, doc.id)
+        storylines.update_storylines(fresh)
+        assert storylines.storylines(fresh) == [] and storylines.storylines_for(fresh, doc.id) == []
+    with Store.open(tmp_path / "no-vectors.db") as bare:  # stored without an encoder
+        from narrascope.model import Document, SourceRef
+        from narrascope.text import segment
+
+        bare.add(
+            segment(Document(text="One sentence here. And another one.", source=SourceRef("a"))), []
+        )
+        with pytest.raises(NotComputed, match="no sentence vectors"):
+            search.similar_sentences(bare, "", vector=np.ones(4, dtype=np.float32))
 
 
 def test_corpus_storylines_ids_survive_new_documents(tmp_path, examples_dir):

@@ -146,7 +146,7 @@ def _write_parquet(rows: Iterator[dict[str, Any]], out: Path) -> int:
 
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
-    count, batch = 0, []
+    count, batch = 0, list[dict[str, Any]]()
 
     def flush() -> None:
         nonlocal writer, schema
