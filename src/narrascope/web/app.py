@@ -31,7 +31,8 @@ from narrascope.web.analyze import Limits
 from narrascope.web.api import AnalyzeRefused
 from narrascope.web.dashboard import DashboardCache
 from narrascope.web.definitions import Definitions
-from narrascope.web.queries import BadRequest, NotFound, highlight_parts, safe_url
+from narrascope.web.queries import BadRequest, NotFound, safe_url
+from narrascope.web.search import highlight_parts
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

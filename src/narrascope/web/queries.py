@@ -8,7 +8,6 @@ and called through `panel()`. The dashboard and search have their own modules.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -20,8 +19,6 @@ from narrascope.store.records import CopyEdge, Publication, analyzer_family
 from narrascope.web.definitions import Definitions
 from narrascope.web.panels import Panel, panel, plain
 from narrascope.web.reader import ReaderView, reader_view
-
-log = logging.getLogger(__name__)
 
 
 class NotFound(LookupError):
@@ -190,22 +187,6 @@ def entity(store: Store, entity_id: str) -> Profile:
         ("Articles that quote it", "/search?" + urlencode({"speaker": name})),
     ]
     return Profile(name, profile, [], links)
-
-
-def highlight_parts(text: str, spans: Any) -> list[tuple[str, bool]]:
-    """`text` cut into (piece, highlighted) at the half-open `spans` (for the search snippets)."""
-    parts, last = [], 0
-    for start, end in sorted((int(a), int(b)) for a, b in spans or ()):
-        start, end = max(start, last), min(end, len(text))
-        if start >= end:
-            continue
-        if start > last:
-            parts.append((text[last:start], False))
-        parts.append((text[start:end], True))
-        last = end
-    if last < len(text):
-        parts.append((text[last:], False))
-    return parts
 
 
 # -- storylines and similar sentences --------------------------------------------------------------

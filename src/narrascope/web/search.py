@@ -56,6 +56,22 @@ def search_json(page: SearchPage) -> dict[str, Any]:
     }
 
 
+def highlight_parts(text: str, spans: Any) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, highlighted) at the half-open `spans` (for the search snippets)."""
+    parts, last = [], 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans or ()):
+        start, end = max(start, last), min(end, len(text))
+        if start >= end:
+            continue
+        if start > last:
+            parts.append((text[last:start], False))
+        parts.append((text[start:end], True))
+        last = end
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
+
+
 def all_results(store: Store, query: SearchQuery) -> Iterator[dict[str, Any]]:
     """Every result of a search, page after page (for downloads; no row cap)."""
     query = dataclasses.replace(query, limit=MAX_PAGE)
