@@ -95,6 +95,7 @@ class DashboardCache:
             tuple(sorted(stats.annotations.items())),
             tuple(sorted(stats.copies.items())),
             store.corpus.storyline_count(),  # storylines are updated apart from analysis
+            store.corpus.storylines_seen(),  # built once, even with none found: not "not computed"
         )
 
     def get(self, store: Store, *, outlet: str | None = None) -> Dashboard:
