@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer, select
+from narrascope.analyzers import Analyzer
 from narrascope.model import Annotation, Document, Layer
-from narrascope.pipeline import ProgressCallback
+from narrascope.run import ProgressCallback, load_analyzers
 from narrascope.store import Store
 from narrascope.store.records import analyzer_family as _family
 
@@ -89,7 +89,7 @@ def reanalyze(
     on_progress: ProgressCallback | None = None,
 ) -> ReanalyzeReport:
     """Bring every stored document up to the current analyzer versions, from stored vectors."""
-    chosen = list(analyzers) if analyzers is not None else [c.load() for c in select(only, skip)]
+    chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip)
     report = ReanalyzeReport()
     started = time.perf_counter()
     for doc in store.documents():
