@@ -31,34 +31,43 @@ class CountingEncoder:
         return np.array(rows, dtype=np.float32)
 
 
-def _run(folder: Path, db: Path, analysis: DocumentAnalysis):
+def _run(folder: Path, db: Path, analysis: DocumentAnalysis, batch_size: int = 1):
     from narrascope.ingest import iter_inputs
 
     with Store.open(db) as store:
-        loop = RunLoop(store, LocalExecutor(analysis))
+        loop = RunLoop(store, LocalExecutor(analysis, batch_size=batch_size))
         run_id = store.begin_run(sources=[str(folder)], settings={})
         return loop.run(iter_inputs([folder]), run_id=run_id)
 
 
-def test_run_near_copy_encodes_only_its_new_sentences(tmp_path, examples_dir):
+ADDED = "A sentence only the copy carries, about a march that nobody else reported."
+
+
+@pytest.fixture
+def copies_folder(tmp_path, examples_dir) -> Path:
+    """An article, an unrelated one, and a near copy of the first with one sentence added."""
     original = (examples_dir / "002_74977be9488212fe.txt").read_text(encoding="utf-8")
     lines = original.split("\n")
-    added = "A sentence only the copy carries, about a march that nobody else reported."
-    edited = "\n".join([*lines[:3], added, *lines[3:]])
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a_original.txt").write_text(original)
-    (folder / "b_copy.txt").write_text(edited)
+    (folder / "b_copy.txt").write_text("\n".join([*lines[:3], ADDED, *lines[3:]]))
+    return folder
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_run_near_copy_encodes_only_its_new_sentences(copies_folder, tmp_path, batch_size):
+    """Also when the original is in the copy's own batch: the copy waits for its vectors."""
     encoder = CountingEncoder()
     analysis = DocumentAnalysis([StatsAnalyzer.load()], encoder=encoder)
     db = tmp_path / "reuse.db"
-    report = _run(folder, db, analysis)
+    report = _run(copies_folder, db, analysis, batch_size)
     assert report.counts["stored"] == 2 and report.counts["near copies"] == 1
     with Store.open(db) as store:
         first, copy = sorted(store.documents(), key=lambda d: d.source.location)
         first_texts, copy_texts = first.sentence_texts(), copy.sentence_texts()
         new = [t for t in copy_texts if t not in set(first_texts)]
-        assert new and any(added in t for t in new)
+        assert new and any(ADDED in t for t in new)
         # The original went through the encoder whole; of the copy, only what it adds.
         assert encoder.seen == first_texts + new
         assert report.encoded == len(first_texts) + len(new)

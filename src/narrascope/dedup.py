@@ -319,8 +319,8 @@ class InFlight:
         """Each key's first `n` ids among the stored and the held documents, in id order."""
         out: dict[Key, list[str]] = {}
         for key in keys:
-            doc_ids = stored.get(key, [])
-            held = [i for i, h in self._held.items() if has(h, key)]
+            doc_ids: list[str] = stored.get(key, [])
+            held: list[str] = [i for i, h in self._held.items() if has(h, key)]
             if held:
                 doc_ids = sorted({*doc_ids, *held})[:n]
             if doc_ids:

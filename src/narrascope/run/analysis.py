@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class StageTimes(Counter[str]):
         try:
             yield
         finally:
-            self[stage] += time.perf_counter() - started
+            self[stage] += time.perf_counter() - started  # type: ignore[assignment]  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,9 @@ def load_analysis(
 
     encoder = default_encoder()
     if threads is not None and isinstance(encoder, UniversalSentenceEncoder):
-        encoder = UniversalSentenceEncoder(threads=threads)  # a worker per core: one thread each
+        encoder = cast(
+            Encoder, UniversalSentenceEncoder(threads=threads)
+        )  # a worker per core: one thread each
     return DocumentAnalysis(load_analyzers(only, skip), encoder=encoder)
 
 
@@ -213,11 +216,9 @@ class DocumentAnalysis:
                 if doc.sentences:
                     anns.append(self._not_analyzed(doc, analyzer))
                 continue
-            started = time.perf_counter()
-            anns.extend(analyzer.analyze(doc, vectors, prior=tuple(anns)))
+            with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
+                anns.extend(analyzer.analyze(doc, vectors, prior=tuple(anns)))
             ran.append(analyzer.version)
-            if times is not None:
-                times[f"analyzer {analyzer.name}"] += time.perf_counter() - started
         return anns, ran
 
     @staticmethod
@@ -233,32 +234,3 @@ class DocumentAnalysis:
                 "reason": f"language {doc.language or 'unknown'!r} is not one it reads",
             },
         )
-
-
-def prepare_batch(
-    analysis: DocumentAnalysis,
-    items: Sequence[RawDocument],
-    settings: DedupSettings,
-    times: StageTimes,
-) -> list[Prepared | Failed]:
-    """Phase 1 over a batch; an input that fails becomes its `Failed` record, in its place."""
-    out: list[Prepared | Failed] = []
-    for raw in items:
-        try:
-            out.append(analysis.prepare(raw, settings, times))
-        except Exception as exc:  # one article's bug must not fail the batch
-            out.append(failed(raw.source, exc))
-    return out
-
-
-def finish_batch(
-    analysis: DocumentAnalysis, items: Sequence[ToAnalyze], times: StageTimes
-) -> list[Analyzed | Failed]:
-    """Phase 2 over a batch; a document that fails becomes its `Failed` record, in its place."""
-    out: list[Analyzed | Failed] = []
-    for item in items:
-        try:
-            out.append(analysis.finish(item, times))
-        except Exception as exc:  # one article's bug must not fail the batch
-            out.append(failed(item.doc.source, exc))
-    return out

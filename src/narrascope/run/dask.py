@@ -24,13 +24,10 @@ from narrascope.run.analysis import (
     DocumentAnalysis,
     Failed,
     Prepared,
-    StageTimes,
     ToAnalyze,
-    finish_batch,
     load_analysis,
-    prepare_batch,
 )
-from narrascope.run.executor import BatchResult, RunStopped, batch_result
+from narrascope.run.executor import BatchResult, RunStopped, finish_batch, prepare_batch
 
 if TYPE_CHECKING:
     from distributed import Client, Future, Worker
@@ -77,15 +74,13 @@ def prepare_on_worker(
 ) -> BatchResult[Prepared | Failed]:
     """Worker side, phase 1: clean, segment and fingerprint one batch."""
     worker, analysis = _worker_analysis()
-    times = StageTimes()
-    return batch_result(prepare_batch(analysis, items, settings, times), times, worker.address)
+    return prepare_batch(analysis, items, settings, worker.address)
 
 
 def finish_on_worker(items: list[ToAnalyze]) -> BatchResult[Analyzed | Failed]:
     """Worker side, phase 2: encode what is not reused and run the analyzers on one batch."""
     worker, analysis = _worker_analysis()
-    times = StageTimes()
-    return batch_result(finish_batch(analysis, items, times), times, worker.address)
+    return finish_batch(analysis, items, worker.address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +134,11 @@ class DaskExecutor:
         )
         return DaskPending(future)
 
-    def finish(self, items: Sequence[ToAnalyze]) -> DaskPending:
-        return DaskPending(self.client.submit(finish_on_worker, list(items), pure=False))
+    def finish(self, items: Sequence[ToAnalyze], *, urgent: bool = False) -> DaskPending:
+        future = self.client.submit(
+            finish_on_worker, list(items), pure=False, priority=2 if urgent else 0
+        )
+        return DaskPending(future)
 
 
 def open_client(*, workers: int = 0, scheduler: str | None = None) -> Client:

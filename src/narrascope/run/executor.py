@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from narrascope.model import DedupSettings, RawDocument
-from narrascope.run.analysis import Analyzed, Failed, Prepared, StageTimes, ToAnalyze
+from narrascope.run.analysis import (
+    Analyzed,
+    DocumentAnalysis,
+    Failed,
+    Prepared,
+    StageTimes,
+    ToAnalyze,
+    failed,
+)
 
 T = TypeVar("T", covariant=True)
 
@@ -45,6 +53,37 @@ def batch_result(results: list[T], times: StageTimes, worker: str) -> BatchResul
     )
 
 
+def prepare_batch(
+    analysis: DocumentAnalysis,
+    items: Sequence[RawDocument],
+    settings: DedupSettings,
+    worker: str,
+) -> BatchResult[Prepared | Failed]:
+    """Phase 1 over a batch; an input that fails becomes its `Failed` record, in its place."""
+    times = StageTimes()
+    out: list[Prepared | Failed] = []
+    for raw in items:
+        try:
+            out.append(analysis.prepare(raw, settings, times))
+        except Exception as exc:  # one article's bug must not fail the batch
+            out.append(failed(raw.source, exc))
+    return batch_result(out, times, worker)
+
+
+def finish_batch(
+    analysis: DocumentAnalysis, items: Sequence[ToAnalyze], worker: str
+) -> BatchResult[Analyzed | Failed]:
+    """Phase 2 over a batch; a document that fails becomes its `Failed` record, in its place."""
+    times = StageTimes()
+    out: list[Analyzed | Failed] = []
+    for item in items:
+        try:
+            out.append(analysis.finish(item, times))
+        except Exception as exc:  # one article's bug must not fail the batch
+            out.append(failed(item.doc.source, exc))
+    return batch_result(out, times, worker)
+
+
 class Pending(Protocol[T]):
     """A phase submitted for one batch; `result()` waits for it."""
 
@@ -73,7 +112,11 @@ class Executor(Protocol):
         self, items: Sequence[RawDocument], settings: DedupSettings
     ) -> Pending[Prepared | Failed]: ...
 
-    def finish(self, items: Sequence[ToAnalyze]) -> Pending[Analyzed | Failed]: ...
+    def finish(
+        self, items: Sequence[ToAnalyze], *, urgent: bool = False
+    ) -> Pending[Analyzed | Failed]:
+        """Phase 2; `urgent` work goes ahead of queued batches (the loop waits on it)."""
+        ...
 
 
 @dataclass

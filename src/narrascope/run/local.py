@@ -10,17 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from narrascope.model import DedupSettings, RawDocument
-from narrascope.run.analysis import (
-    Analyzed,
-    DocumentAnalysis,
-    Failed,
-    Prepared,
-    StageTimes,
-    ToAnalyze,
-    finish_batch,
-    prepare_batch,
-)
-from narrascope.run.executor import Done, batch_result
+from narrascope.run.analysis import Analyzed, DocumentAnalysis, Failed, Prepared, ToAnalyze
+from narrascope.run.executor import Done, finish_batch, prepare_batch
 
 
 class LocalExecutor:
@@ -36,11 +27,9 @@ class LocalExecutor:
     def prepare(
         self, items: Sequence[RawDocument], settings: DedupSettings
     ) -> Done[Prepared | Failed]:
-        times = StageTimes()
-        return Done(
-            batch_result(prepare_batch(self.analysis, items, settings, times), times, "local")
-        )
+        return Done(prepare_batch(self.analysis, items, settings, "local"))
 
-    def finish(self, items: Sequence[ToAnalyze]) -> Done[Analyzed | Failed]:
-        times = StageTimes()
-        return Done(batch_result(finish_batch(self.analysis, items, times), times, "local"))
+    def finish(
+        self, items: Sequence[ToAnalyze], *, urgent: bool = False
+    ) -> Done[Analyzed | Failed]:
+        return Done(finish_batch(self.analysis, items, "local"))

@@ -112,7 +112,8 @@ class _Slot:
     raw: RawDocument | None  # None for an input that could not even be read
     result: Prepared | Analyzed | Failed | None = None
     exact: bool = False  # its text is stored (or on its way): link it, do not analyze it
-    sent: bool = False  # went to the executor's second phase
+    sent: bool = False  # went to the executor's second phase with its batch
+    deferred: bool = False  # copies a text still being analyzed: encoded once that one is done
     copies: list[CopyMatch] = field(default_factory=list)
     fingerprint: Fingerprint | None = None  # of a new text, held by dedup until committed
 
@@ -267,31 +268,81 @@ class RunLoop:
             self.dedup.find(doc, prepared.fingerprint),
             prepared.fingerprint,
         )
+        if any(doc_id in self.dedup.index for doc_id in _originals(slot.copies)):
+            # Its original is still being analyzed (a cluster run): it has no vectors yet. The
+            # copy waits for them (`_finish_deferred`), so it reuses exactly what a local run's
+            # copy reuses, and stores the same bytes.
+            slot.deferred = True
+            self.dedup.hold(doc, prepared.fingerprint)
+            return None
         self.dedup.hold(doc, prepared.fingerprint)
-        return ToAnalyze(doc, self._reusable(doc, slot.copies))
+        return ToAnalyze(doc, self._reusable(doc, slot.copies, {}))
 
-    def _reusable(self, doc: Document, copies: list[CopyMatch]) -> dict[str, np.ndarray]:
-        """Stored vectors of the sentences `doc` shares verbatim with the texts it copies whole.
+    def _reusable(
+        self, doc: Document, copies: list[CopyMatch], fresh: dict[str, Analyzed]
+    ) -> dict[str, np.ndarray]:
+        """Vectors of the sentences `doc` shares verbatim with the texts it copies whole.
 
-        Only stored originals lend vectors (one still being analyzed has none yet), and only
-        vectors of the encoder the executor uses.
+        From the store, or from `fresh` (this batch's results, not stored yet: their vectors are
+        already rounded as the store keeps them); only vectors of the encoder the executor uses.
         """
-        originals = [
-            c.doc_id
-            for c in copies
-            if c.kind != CopyKind.PARTIAL and c.doc_id not in self.dedup.index
-        ]
         wanted = set(doc.sentence_texts())
         reuse: dict[str, np.ndarray] = {}
-        for doc_id in originals:
-            vectors = self.store.vectors(doc_id, encoder=self.executor.encoder_name)
-            original = self.store.document(doc_id) if vectors is not None else None
-            if original is None or vectors is None or len(vectors) != len(original.sentences):
-                continue
-            for text, vector in zip(original.sentence_texts(), vectors, strict=True):
+        for doc_id in _originals(copies):
+            texts, vectors = self._vectors_of(doc_id, fresh)
+            for text, vector in zip(texts, vectors, strict=True):
                 if text in wanted:
                     reuse.setdefault(text, vector)
         return reuse
+
+    def _vectors_of(
+        self, doc_id: str, fresh: dict[str, Analyzed]
+    ) -> tuple[list[str], np.ndarray | list[np.ndarray]]:
+        """An original's sentence texts and vectors (none when it has none of this encoder's)."""
+        encoder = self.executor.encoder_name
+        doc: Document | None
+        if doc_id in fresh:
+            found = fresh[doc_id]
+            doc, vectors = found.doc, found.vectors if found.encoder == encoder else None
+        else:
+            vectors = self.store.vectors(doc_id, encoder=encoder)
+            doc = self.store.document(doc_id) if vectors is not None else None
+        if doc is None or vectors is None or len(vectors) != len(doc.sentences):
+            return [], []
+        return doc.sentence_texts(), vectors
+
+    def _finish_deferred(
+        self, batch: _Batch, fresh: dict[str, Analyzed], report: RunReport
+    ) -> None:
+        """Analyze the batch's copies of in-flight texts, now that those texts have vectors.
+
+        Every earlier batch is stored by now; a copy of a text deferred itself waits one more
+        round (an original always comes before its copies, so every round has work).
+        """
+        deferred = [s for s in batch.slots if s.deferred]
+        while deferred:
+            waiting = {s.fingerprint.doc_id for s in deferred if s.fingerprint}
+            ready = [
+                s for s in deferred if not any(doc_id in waiting for doc_id in _originals(s.copies))
+            ]
+            ready = ready or deferred  # cannot happen (see above), but never spin
+            todo = []
+            for slot in ready:
+                assert isinstance(slot.result, Prepared)
+                doc = slot.result.doc
+                try:
+                    todo.append(ToAnalyze(doc, self._reusable(doc, slot.copies, fresh)))
+                except Exception as exc:
+                    if database_fault(exc) is not None:
+                        raise
+                    todo.append(ToAnalyze(doc))  # encoded in full rather than lost
+            done = self.executor.finish(todo, urgent=True).result()
+            self._absorb(done, report)
+            for slot, result in zip(ready, done.results, strict=True):
+                slot.result = result
+                if isinstance(result, Analyzed):
+                    fresh[result.doc.id] = result
+            deferred = [s for s in deferred if s not in ready]
 
     # -- phase 4: commit -------------------------------------------------------------------------
     def _commit(
@@ -301,9 +352,13 @@ class RunLoop:
         finished = batch.finished.result()
         self._absorb(finished, report)
         results = iter(finished.results)
+        fresh: dict[str, Analyzed] = {}
         for slot in batch.slots:
             if slot.sent:
-                slot.result = next(results)
+                slot.result = result = next(results)
+                if isinstance(result, Analyzed):
+                    fresh[result.doc.id] = result
+        self._finish_deferred(batch, fresh, report)
         report.add(self._store(batch, report.run_id))
         self.dedup.release(s.fingerprint.doc_id for s in batch.slots if s.fingerprint)
         if on_progress:
@@ -380,3 +435,12 @@ class RunLoop:
         source = self.shown(failure.source)
         part.problems.append((source, failure.reason))
         self.store.record_problem(part.run_id, source, failure.reason)
+
+
+def _originals(copies: list[CopyMatch]) -> list[str]:
+    """The texts a document copies whole (exact words or near copies), which may lend vectors.
+
+    In id order: the order dedup found them in may differ between runs, and two originals may
+    hold a shared sentence with vectors a hair apart (each encoded amid its own sentences).
+    """
+    return sorted(c.doc_id for c in copies if c.kind != CopyKind.PARTIAL)
