@@ -34,6 +34,16 @@ class RunStopped(RuntimeError):
     """
 
 
+def stopping(exc: Exception) -> RunStopped | None:
+    """What `exc` stops a run with when it is the database's fault (else None: one input's)."""
+    from narrascope.store.faults import database_fault
+
+    if isinstance(exc, RunStopped):
+        return exc
+    fault = database_fault(exc)
+    return None if fault is None else RunStopped(f"the database refused a write: {fault}")
+
+
 @dataclass
 class BatchResult(Generic[T]):
     """What one phase gives back for one batch: a result per input, in order, and its costs."""

@@ -42,7 +42,14 @@ from narrascope.run.analysis import (
     ToAnalyze,
     failed,
 )
-from narrascope.run.executor import BatchResult, Executor, Pending, RunStopped, WorkerCosts
+from narrascope.run.executor import (
+    BatchResult,
+    Executor,
+    Pending,
+    RunStopped,
+    WorkerCosts,
+    stopping,
+)
 from narrascope.store import Store
 from narrascope.store.faults import database_fault
 
@@ -165,11 +172,9 @@ class RunLoop:
         started = time.perf_counter()
         try:
             self._run(inputs, report, on_progress)
-        except RunStopped:
-            raise
         except Exception as exc:
-            if (fault := database_fault(exc)) is not None:
-                raise RunStopped(f"the database refused a write: {fault}") from exc
+            if (stop := stopping(exc)) not in (None, exc):
+                raise stop from exc
             raise
         report.seconds = time.perf_counter() - started
         return report
