@@ -31,8 +31,9 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from narrascope import distributed
+from narrascope import pipeline
 from narrascope.analyzers import available
+from narrascope.run import WorkerCosts
 from narrascope.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def main() -> None:
     if args.new_database:
         db = new_postgres_database(db)
     skip = available() if args.lean else ()
-    costs = distributed.WorkerCosts()
+    costs = WorkerCosts()
     every = args.checkpoint
     progress: dict = {"n": 0, "rss": [], "workers": [], "cpu": [], "last": (0, _cpu(), 0.0)}
 
@@ -199,7 +200,7 @@ def main() -> None:
     with Store.open(db) as store:
         inputs = _limit_inputs(sources, args.limit, Path(tmp.name))
         started = time.perf_counter()
-        report = distributed.analyze(
+        report = pipeline.analyze(
             inputs,
             store,
             only=args.only,

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.dedup import CopyKind, Deduplicator
-from narrascope.model import Annotation, Document, Layer, SourceRef
+from narrascope.dedup import Deduplicator
+from narrascope.model import Annotation, CopyKind, Document, Layer, SourceRef
 from narrascope.store import Store
 from narrascope.text import segment
 

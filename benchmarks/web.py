@@ -248,7 +248,12 @@ def store_round(db: Path, *, docs: int, seed: int, copy_rate: float) -> None:
                                     published=doc.published,
                                 )
                                 continue
-                            store.add(doc, annotations(doc, rng), copies=dedup.find(doc))
+                            store.add(
+                                doc,
+                                annotations(doc, rng),
+                                copies=dedup.find(doc),
+                                fingerprint=dedup.fingerprint(doc),
+                            )
                             n += 1
                     print(
                         f"\r  stored {n} documents, {time.perf_counter() - started:.0f} s",

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from narrascope.dedup import CopyKind, Deduplicator, shared_spans
-from narrascope.model import Document, SourceRef
+from narrascope.dedup import Deduplicator, shared_spans
+from narrascope.model import CopyKind, Document, SourceRef
 from narrascope.store import Store
 from narrascope.text import segment
 
@@ -61,7 +61,7 @@ def test_dedup_finds_a_lightly_edited_copy(store, articles):
     matches = dedup.find(copy)
     assert [(m.doc_id, m.kind) for m in matches] == [(original.id, CopyKind.NEAR)]
     assert 0.8 <= matches[0].similarity < 1.0
-    store.add(copy, [], copies=matches)
+    store.add(copy, [], copies=matches, fingerprint=dedup.fingerprint(copy))
     edges = list(store.copies(copy.id))
     assert [(e.copy_id, e.original_id, e.kind) for e in edges] == [(copy.id, original.id, "near")]
     (cluster,) = store.clusters()
@@ -87,7 +87,7 @@ def test_dedup_finds_an_edited_copy_under_the_jaccard_threshold_through_its_band
     fp, stored = dedup.fingerprint(copy), store.fingerprints.signatures([original.id])
     jaccard = float((fp.signature == stored[original.id]).mean())
     assert 0.5 <= jaccard < 0.8  # the premise: MinHash alone would not call it a near copy
-    monkeypatch.setattr(store.fingerprints, "passage_candidates", lambda *a, **k: [])
+    monkeypatch.setattr(store.fingerprints, "passage_members", lambda *a, **k: {})
     (match,) = dedup.find(copy)
     assert (match.doc_id, match.kind) == (original.id, CopyKind.NEAR)
     assert match.similarity >= 0.8 and match.spans  # by passage cover, with the shared spans
@@ -124,7 +124,7 @@ def test_dedup_finds_three_embedded_paragraphs_with_their_spans(store, articles)
         )
         assert ours.split() == theirs.split() and span.words >= 25
     assert borrowed[0][:40] in doc.text[spans[0].start : spans[-1].end]
-    store.add(doc, [], copies=matches)
+    store.add(doc, [], copies=matches, fingerprint=dedup.fingerprint(doc))
     (edge,) = store.copies(doc.id)
     assert (edge.copy_id, edge.original_id, edge.kind) == (doc.id, source.id, "partial")
     assert edge.spans[0][:2] == (spans[0].start, spans[0].end)
@@ -170,7 +170,7 @@ def test_dedup_merges_clusters_that_a_new_copy_bridges(store, articles):
     low = Deduplicator(store, threshold=0.5)
     matches = low.find(whole)
     assert {m.doc_id for m in matches} == {a.id, b.id}
-    store.add(whole, [], copies=matches)
+    store.add(whole, [], copies=matches, fingerprint=low.fingerprint(whole))
     (cluster,) = store.clusters()
     assert cluster.size == 3 and cluster.canonical_id == a.id
 
@@ -197,8 +197,12 @@ def test_dedup_settings_are_the_stores(tmp_path, articles):
         with pytest.raises(ValueError, match="new database"):
             Deduplicator(store, threshold=0.3)
         doc = _doc(articles["000"], "000.txt", 5)
-        store.add(doc, [])  # no fingerprint given: the store makes one in its settings
-        assert Deduplicator(store).find(_doc(_edit_lightly(articles["000"]), "c", 6))
+        copy = _doc(_edit_lightly(articles["000"]), "c", 6)
+        store.add(doc, [])  # no fingerprint given: the store makes none, dedup cannot find it
+        assert Deduplicator(store).find(copy) == []
+        other = _doc(articles["000"] + "\nA line added.", "000b.txt", 5)
+        store.add(other, [], fingerprint=Deduplicator(store, threshold=0.9).fingerprint(other))
+        assert [m.doc_id for m in Deduplicator(store).find(copy)] == [other.id]
 
 
 def test_dedup_shared_spans_finds_25_words_and_no_fewer():

@@ -17,7 +17,8 @@ pytest.importorskip("distributed")
 
 from distributed import Client, KilledWorker, LocalCluster
 
-from narrascope import distributed, pipeline
+from narrascope import pipeline
+from narrascope.run.dask import DaskPending
 from narrascope.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +119,7 @@ def local_run(corpus, tmp_path_factory):
 
 def _cluster_analyze(corpus, db, client, **kw):
     with Store.open(db) as store:
-        return distributed.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4, **kw)
+        return pipeline.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4, **kw)
 
 
 def test_distributed_stores_what_a_local_run_stores(corpus, local_run, client, tmp_path):
@@ -194,19 +195,13 @@ class LastWorker:
     address = "tcp://10.0.0.7:4000"
 
 
-def test_distributed_stops_clearly_when_a_batch_keeps_killing_workers(client, tmp_path):
+def test_distributed_stops_clearly_when_a_batch_keeps_killing_workers(client):
     def poisoned(_batch):
         raise KilledWorker("analyze_batch-1", LastWorker(), 3)
 
     future = client.submit(poisoned, [], pure=False)
-    with Store.open(tmp_path / "poison.db") as store:
-        run = distributed.ClusterRun(
-            pipeline.Pipeline(store, pipeline.DocumentAnalysis([])), client
-        )
-        with pytest.raises(
-            distributed.RunStopped, match=r"killed tcp://10\.0\.0\.7:4000 every time"
-        ):
-            run._result(future)
+    with pytest.raises(pipeline.RunStopped, match=r"killed tcp://10\.0\.0\.7:4000 every time"):
+        DaskPending(future).result()
 
 
 def test_distributed_stops_on_a_full_disk_and_keeps_what_it_stored(
@@ -225,8 +220,8 @@ def test_distributed_stops_on_a_full_disk_and_keeps_what_it_stored(
             dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 300}")
 
         store.engine.dispose()
-        with pytest.raises(distributed.RunStopped, match="disk full"):
-            distributed.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4)
+        with pytest.raises(pipeline.RunStopped, match="disk full"):
+            pipeline.analyze(corpus, store, only=ANALYZERS, client=client, batch_size=4)
     partial = snapshot(db)
     assert 0 < len(partial["docs"]) < len(local_run[1]["docs"])
     for doc_id, versions in partial["analyzers"].items():  # nothing half-stored

@@ -17,6 +17,7 @@ import pytest
 import narrascope
 from narrascope import pipeline
 from narrascope.cli import app
+from narrascope.run import DocumentAnalysis, LocalExecutor, RunLoop
 from narrascope.store import Store
 
 FAST = ["stats"]  # the pipeline's own behaviour does not depend on which analyzers run
@@ -95,8 +96,8 @@ def test_pipeline_interrupted_run_resumes_without_doubling(tmp_path, examples_di
 
     with Store.open(db) as store:
         run = store.begin_run(sources=[str(examples_dir)], settings={})
-        analysis = pipeline.DocumentAnalysis([c.load() for c in select(FAST)])
-        runner = pipeline.Pipeline(store, analysis)
+        analysis = DocumentAnalysis([c.load() for c in select(FAST)])
+        runner = RunLoop(store, LocalExecutor(analysis))
         with pytest.raises(KeyboardInterrupt):
             runner.run(interrupted(iter_inputs([examples_dir]), 2), run_id=run)
         assert len(list(store.documents())) == 2

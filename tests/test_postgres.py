@@ -15,7 +15,9 @@ pytest.importorskip("psycopg")
 from postgres import PostgresServer, PostgresUnavailable
 from test_distributed import ANALYZERS, _cluster_analyze, snapshot
 
-from narrascope import distributed, pipeline
+from narrascope.run.dask import DaskExecutor
+from narrascope.run.executor import RunStopped
+from narrascope.run.loop import RunLoop
 from narrascope.store import Store
 
 # The shared fixtures of test_distributed (corpus, client, local_run).
@@ -55,26 +57,21 @@ def test_postgres_cluster_run_stores_what_sqlite_stores(corpus, local_run, clien
 def test_postgres_dropped_connection_is_retried(
     corpus, local_run, client, server, database, monkeypatch
 ):
-    commit = pipeline.Pipeline.commit
+    commit = RunLoop._store_one
     calls = {"n": 0}
 
-    def cut_then_commit(self, result, report):
+    def cut_then_commit(self, slot, report):
         calls["n"] += 1
         if calls["n"] in (7, 20):  # the network drops mid-batch, twice
             assert server.terminate_connections(database) >= 1
-        return commit(self, result, report)
+        return commit(self, slot, report)
 
-    monkeypatch.setattr(pipeline.Pipeline, "commit", cut_then_commit)
+    monkeypatch.setattr(RunLoop, "_store_one", cut_then_commit)
     with Store.open(database) as store:
-        run = distributed.ClusterRun(
-            pipeline.Pipeline(store, pipeline.DocumentAnalysis([])),
-            client,
-            batch_size=4,
-            retry_wait=0.1,
-        )
+        executor = DaskExecutor(client, only=ANALYZERS, batch_size=4)
+        run = RunLoop(store, executor, retry_wait=0.1)
         from narrascope.ingest import iter_inputs
 
-        client.register_plugin(distributed.AnalysisPlugin(ANALYZERS, ()), name=distributed.PLUGIN)
         run_id = store.begin_run(sources=corpus, settings={})
         report = run.run(iter_inputs(corpus), run_id=run_id)
     assert calls["n"] > 20
@@ -85,29 +82,23 @@ def test_postgres_dropped_connection_is_retried(
 def test_postgres_connection_that_stays_down_stops_the_run(
     corpus, client, server, database, monkeypatch
 ):
-    commit = pipeline.Pipeline.commit
+    commit = RunLoop._store_one
     calls = {"n": 0}
 
-    def always_cut(self, result, report):
+    def always_cut(self, slot, report):
         calls["n"] += 1
         if calls["n"] > 10:
             server.terminate_connections(database)
-        return commit(self, result, report)
+        return commit(self, slot, report)
 
-    monkeypatch.setattr(pipeline.Pipeline, "commit", always_cut)
+    monkeypatch.setattr(RunLoop, "_store_one", always_cut)
     with Store.open(database) as store:
-        run = distributed.ClusterRun(
-            pipeline.Pipeline(store, pipeline.DocumentAnalysis([])),
-            client,
-            batch_size=4,
-            retries=2,
-            retry_wait=0.05,
-        )
+        executor = DaskExecutor(client, only=ANALYZERS, batch_size=4)
+        run = RunLoop(store, executor, retries=2, retry_wait=0.05)
         from narrascope.ingest import iter_inputs
 
-        client.register_plugin(distributed.AnalysisPlugin(ANALYZERS, ()), name=distributed.PLUGIN)
         run_id = store.begin_run(sources=corpus, settings={})
-        with pytest.raises(distributed.RunStopped, match=r"connection lost.*after 3 attempt"):
+        with pytest.raises(RunStopped, match=r"connection lost.*after 3 attempt"):
             run.run(iter_inputs(corpus), run_id=run_id)
     partial = snapshot(database)
     assert partial["docs"]

@@ -73,3 +73,23 @@ def test_reanalyze_also_redoes_analyzers_that_read_a_redone_layer():
     stored = {"entities-v1", "roles-v1", "claims-v1"}
     assert [a.version for a in stale(chain, stored)] == ["entities-v2", "roles-v1"]
     assert stale(chain, {"entities-v2", "roles-v1", "claims-v1"}) == []
+
+
+def test_reanalyze_records_a_failing_document_and_goes_on(analyzed, monkeypatch):
+    """The failure record is the run loop's: one line per document, the rest re-analyzed."""
+    real = StatsAnalyzer.analyze
+    broken: list[str] = []
+
+    def analyze(self, doc, vectors, prior=()):
+        if not broken:
+            broken.append(doc.id)
+            raise ValueError("a bug on one document")
+        return real(self, doc, vectors, prior=prior)
+
+    monkeypatch.setattr(StatsAnalyzer, "analyze", analyze)
+    with Store.open(analyzed) as store:
+        report = reanalyze(store, analyzers=[StatsV2.load()])
+        assert report.counts["failed"] == 1 and report.counts["reanalyzed"] == 4
+        (problem,) = report.problems
+        assert problem[1] == "internal error: ValueError: a bug on one document"
+        assert store.problems()[-1] == problem

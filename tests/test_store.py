@@ -260,14 +260,16 @@ def test_store_batch_writes_once_and_keeps_good_documents(store, examples):
     bad_ann = Annotation(bad.id, Layer.CLAIM, "x", "claims-v1", attrs={"oops": object()})
     dedup = Deduplicator(store)
     with store.batch():
-        store.add(examples[0], _annotations(examples[0]))
+        store.add(
+            examples[0], _annotations(examples[0]), fingerprint=dedup.fingerprint(examples[0])
+        )
         assert store.has_document(examples[0].id)  # reads inside see the batch's writes
         with pytest.raises(Exception, match="serializable"):
             store.add(bad, [bad_ann])
         copy = Document(examples[0].text + "\nUpdated.", SourceRef("copy.txt"))
         copies = dedup.find(copy)
         assert [c.doc_id for c in copies] == [examples[0].id]
-        store.add(copy, [], copies=copies)
+        store.add(copy, [], copies=copies, fingerprint=dedup.fingerprint(copy))
     assert not store.has_document(bad.id)
     assert store.stats().documents == 2
     assert list(store.annotations(examples[0].id)) == _annotations(examples[0])
@@ -283,7 +285,8 @@ def test_store_migrations_go_down_and_up_keeping_data(tmp_path, examples):
 
     db = tmp_path / "updown.db"
     with Store.open(db) as store:
-        store.add(examples[0], _annotations(examples[0]))
+        fingerprint = Deduplicator(store).fingerprint(examples[0])
+        store.add(examples[0], _annotations(examples[0]), fingerprint=fingerprint)
         before = store.stats()
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))

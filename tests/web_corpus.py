@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from narrascope.model import Annotation, Document, Layer, SourceRef
-from narrascope.pipeline import DocumentAnalysis, RunReport
+from narrascope.run.analysis import DocumentAnalysis, StageTimes
 from narrascope.store import Store
 from narrascope.text import segment
 
@@ -150,17 +150,18 @@ def hostile_annotations(doc: Document) -> list[Annotation]:
 
 def build(db: str | Path, examples: Path) -> dict[str, Document]:
     """Fill `db` with the examples (annotated by hand) and the hostile page; returns them by name."""
+    from narrascope.dedup import Deduplicator
     from narrascope.ingest import iter_inputs
 
     analysis = stats_analysis()
     docs: dict[str, Document] = {}
     with Store.open(db) as store:
+        dedup = Deduplicator(store)
         for raw in iter_inputs([examples]):
-            doc = analysis.prepare(raw, RunReport(0))
-            store.add(doc, annotate(doc))
+            doc = analysis.clean(raw, StageTimes())
+            store.add(doc, annotate(doc), fingerprint=dedup.fingerprint(doc))
             docs[Path(raw.source.location).stem] = doc
         # A near copy of the first article (a new outlet, one sentence dropped), found by dedup.
-        from narrascope.dedup import Deduplicator
 
         first = docs["000_8f4d98db21bab007"]
         last_start, _ = first.sentences[-1]
@@ -173,7 +174,7 @@ def build(db: str | Path, examples: Path) -> dict[str, Document]:
                 language="en",
             )
         )
-        store.add(copy, [], copies=Deduplicator(store).find(copy))
+        store.add(copy, [], copies=dedup.find(copy), fingerprint=dedup.fingerprint(copy))
         docs["copy"] = copy
         hostile = hostile_document()
         store.add(hostile, hostile_annotations(hostile))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from narrascope.pipeline import ProgressCallback, RunReport
+    from narrascope.run import ProgressCallback, RunReport
     from narrascope.store import Store
 
 __all__ = ["Corpus", "analyze", "open"]

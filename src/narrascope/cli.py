@@ -87,7 +87,7 @@ def analyze(
     """Analyze every article under SOURCES into the database DB."""
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
-    from narrascope.pipeline import RunStopped
+    from narrascope.run import RunStopped
     from narrascope.store import Store
 
     stopped: tuple[type[Exception], ...] = (RunStopped,)

@@ -19,116 +19,65 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from narrascope.model import Document
-
-if TYPE_CHECKING:
-    from narrascope.store import Store
+from narrascope.model import (
+    CopyKind,
+    CopyMatch,
+    DedupSettings,
+    Document,
+    Fingerprint,
+    SharedSpan,
+)
 
 _WORD = re.compile(r"\w+")
 _LSH_FLOOR = 0.5  # the band table serves every threshold at or above this Jaccard
+Key = TypeVar("Key", int, tuple[int, int])
 
 
-class CopyKind(StrEnum):
-    """How a document repeats another one."""
+def settings_for(threshold: float, *, num_perm: int = 128, shingle_words: int = 5) -> DedupSettings:
+    """Settings whose LSH bands suit `min(threshold, 0.5)` (datasketch's optimal b, r)."""
+    from datasketch.lsh import _optimal_param
 
-    EXACT = "exact"  # the same words in the same order (punctuation, case or spacing differ)
-    NEAR = "near"  # shingle Jaccard, or shared passages' cover of both texts, >= the threshold
-    PARTIAL = "partial"  # shares at least one long passage, but is otherwise different
-
-
-@dataclass(frozen=True, slots=True)
-class SharedSpan:
-    """A passage two documents share: character offsets into each, and its length in words."""
-
-    start: int
-    end: int
-    other_start: int
-    other_end: int
-    words: int
-
-    def swapped(self) -> SharedSpan:
-        """The same passage seen from the other document."""
-        return SharedSpan(self.other_start, self.other_end, self.start, self.end, self.words)
+    floor = min(threshold, _LSH_FLOOR)
+    bands, rows = _optimal_param(floor, num_perm, 0.5, 0.5)
+    return DedupSettings(
+        num_perm=num_perm,
+        shingle_words=shingle_words,
+        bands=bands,
+        rows=rows,
+        lsh_threshold=floor,
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class CopyMatch:
-    """A stored document that the new one repeats, wholly or in part.
+class CopyIndex(Protocol):
+    """The look-ups dedup needs from wherever fingerprints are kept (the store's index)."""
 
-    `spans` index the new document (`start`/`end`) and the stored one (`other_*`).
-    `similarity` is the estimated Jaccard for near copies found by MinHash; for copies found
-    through shared passages it is the share of words those passages cover: of both texts
-    (a near copy when that reaches the threshold), else of the text they cover most
-    (partial reuse: 1.0 when all of one text is quoted in the other).
-    """
+    def settings(self, wanted: DedupSettings) -> DedupSettings: ...
 
-    doc_id: str
-    kind: CopyKind
-    similarity: float
-    spans: tuple[SharedSpan, ...] = ()
+    def same_words(self, words_sha: str) -> list[str]: ...
+
+    def band_members(
+        self, bands: Sequence[tuple[int, int]], *, per_bucket: int
+    ) -> dict[tuple[int, int], list[str]]: ...
+
+    def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def passage_members(self, hashes: Sequence[int], *, per_hash: int) -> dict[int, list[str]]: ...
+
+    def texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class DedupSettings:
-    """How fingerprints are made; fixed for a store once its first document is fingerprinted."""
-
-    num_perm: int = 128
-    shingle_words: int = 5
-    bands: int = 25
-    rows: int = 5
-    passage_words: int = 12  # window length of the passage hashes
-    winnow: int = 14  # winnowing window: any shared run of 12 + 14 - 1 = 25 words is found
-    seed: int = 1
-    scheme: str = "affine32"  # datasketch's permutation scheme: pinned, signatures depend on it
-    lsh_threshold: float = 0.5  # the lowest Jaccard the bands were designed for
-
-    @classmethod
-    def for_threshold(
-        cls, threshold: float, *, num_perm: int = 128, shingle_words: int = 5
-    ) -> DedupSettings:
-        """Settings whose LSH bands suit `min(threshold, 0.5)` (datasketch's optimal b, r)."""
-        from datasketch.lsh import _optimal_param
-
-        floor = min(threshold, _LSH_FLOOR)
-        bands, rows = _optimal_param(floor, num_perm, 0.5, 0.5)
-        return cls(
-            num_perm=num_perm,
-            shingle_words=shingle_words,
-            bands=bands,
-            rows=rows,
-            lsh_threshold=floor,
-        )
+class HasCopyIndex(Protocol):
+    """A store: it holds its fingerprints' index as `fingerprints`."""
 
     @property
-    def min_passage_words(self) -> int:
-        """Shared passages at least this long (in words) are always found."""
-        return self.passage_words + self.winnow - 1
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DedupSettings:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass(slots=True)
-class Fingerprint:
-    """What the store keeps of a document to find its copies later."""
-
-    doc_id: str
-    signature: np.ndarray  # uint32, one value per permutation
-    words: int
-    words_sha: str  # hash of the lowercased word sequence: equal for exact copies
-    bands: list[tuple[int, int]]  # (band index, signed 64-bit hash of its rows)
-    passages: list[tuple[int, int]]  # (signed 64-bit window hash, word position), unique hashes
+    def fingerprints(self) -> CopyIndex: ...
 
 
 def _tokens(text: str) -> list[re.Match[str]]:
@@ -162,7 +111,11 @@ def _winnow(hashes: np.ndarray, w: int) -> list[tuple[int, int]]:
 
 
 class Fingerprinter:
-    """Makes fingerprints in one store's settings (holds datasketch's permutations once)."""
+    """Makes fingerprints in one store's settings (holds datasketch's permutations once).
+
+    The only maker of fingerprints: the run loop's prepare phase calls it (on a cluster
+    worker when there is one), and the store is handed what it made.
+    """
 
     def __init__(self, settings: DedupSettings) -> None:
         from datasketch import MinHash
@@ -203,11 +156,6 @@ class Fingerprinter:
             bands=bands,
             passages=passages,
         )
-
-
-def fingerprint(doc: Document, settings: DedupSettings) -> Fingerprint:
-    """`doc`'s fingerprint in `settings` (see `Fingerprinter` to make many)."""
-    return Fingerprinter(settings).fingerprint(doc)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -300,12 +248,105 @@ def shared_spans(
     return list(Aligner(text, window=window, min_words=min_words).align(other).spans)
 
 
+def _most_shared(
+    members: Iterable[list[str]], limit: int, exclude: Collection[str] = ()
+) -> list[str]:
+    """The documents found under the most keys (buckets, passages), first found first on ties."""
+    hits: Counter[str] = Counter()
+    for doc_ids in members:
+        hits.update(d for d in doc_ids if d not in exclude)
+    return [doc_id for doc_id, _ in hits.most_common(limit)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    fingerprint: Fingerprint
+    text: str
+    bands: frozenset[tuple[int, int]]
+    passages: frozenset[int]
+
+
+class InFlight:
+    """A copy index plus the documents found new but not stored yet (batches being analyzed).
+
+    A cluster run dedups batch k while batches before it are still being encoded; their
+    documents must count as stored, or a copy of one of them would go unnoticed. Look-ups
+    answer exactly as the store would if they were stored (the first `n` ids of a key, in id
+    order), so a cluster run finds the same copies as a local one. Documents stay here until
+    the run commits them (`release`); one that then fails is never stored, and the store
+    drops copy edges to documents it does not hold.
+    """
+
+    def __init__(self, index: CopyIndex) -> None:
+        self.index = index
+        self._held: dict[str, _Held] = {}
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._held
+
+    def hold(self, doc: Document, fp: Fingerprint) -> None:
+        passages = frozenset(h for h, _ in fp.passages)
+        self._held[doc.id] = _Held(fp, doc.text, frozenset(fp.bands), passages)
+
+    def release(self, doc_ids: Iterable[str]) -> None:
+        for doc_id in doc_ids:
+            self._held.pop(doc_id, None)
+
+    def settings(self, wanted: DedupSettings) -> DedupSettings:
+        return self.index.settings(wanted)
+
+    def same_words(self, words_sha: str) -> list[str]:
+        held = [i for i, h in self._held.items() if h.fingerprint.words_sha == words_sha]
+        return list(dict.fromkeys([*self.index.same_words(words_sha), *held]))
+
+    def band_members(
+        self, bands: Sequence[tuple[int, int]], *, per_bucket: int
+    ) -> dict[tuple[int, int], list[str]]:
+        stored = self.index.band_members(bands, per_bucket=per_bucket)
+        return self._merged(bands, stored, lambda h, key: key in h.bands, per_bucket)
+
+    def passage_members(self, hashes: Sequence[int], *, per_hash: int) -> dict[int, list[str]]:
+        stored = self.index.passage_members(hashes, per_hash=per_hash)
+        return self._merged(hashes, stored, lambda h, key: key in h.passages, per_hash)
+
+    def _merged(
+        self,
+        keys: Sequence[Key],
+        stored: dict[Key, list[str]],
+        has: Callable[[_Held, Key], bool],
+        n: int,
+    ) -> dict[Key, list[str]]:
+        """Each key's first `n` ids among the stored and the held documents, in id order."""
+        out: dict[Key, list[str]] = {}
+        for key in keys:
+            doc_ids: list[str] = stored.get(key, [])
+            held: list[str] = [i for i, h in self._held.items() if has(h, key)]
+            if held:
+                doc_ids = sorted({*doc_ids, *held})[:n]
+            if doc_ids:
+                out[key] = doc_ids
+        return out
+
+    def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        out = {i: self._held[i].fingerprint.signature for i in doc_ids if i in self._held}
+        out.update(self.index.signatures([i for i in doc_ids if i not in out]))
+        return out
+
+    def texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        out = {i: self._held[i].text for i in doc_ids if i in self._held}
+        out.update(self.index.texts([i for i in doc_ids if i not in out]))
+        return out
+
+
 class Deduplicator:
-    """Finds the stored documents that a new one copies, wholly (near) or in part (partial)."""
+    """Finds the stored documents that a new one copies, wholly (near) or in part (partial).
+
+    Documents `hold`-ed (found new, not stored yet) count as stored until `release`d.
+    """
 
     def __init__(
         self,
-        store: Store,
+        store: HasCopyIndex,
         *,
         threshold: float = 0.8,
         num_perm: int = 128,
@@ -317,10 +358,11 @@ class Deduplicator:
             raise ValueError(f"dedup threshold must be in (0, 1], not {threshold}")
         self.store, self.threshold = store, threshold
         self.max_candidates, self.max_partial = max_candidates, max_partial
-        wanted = DedupSettings.for_threshold(
-            threshold, num_perm=num_perm, shingle_words=shingle_words
-        )
-        self.index = store.fingerprints
+        # Per bucket and per passage, only the first this many documents are candidates, so
+        # a story copied thousands of times costs no more to look up than a rare one.
+        self.per_bucket, self.per_hash = 100, 20
+        wanted = settings_for(threshold, num_perm=num_perm, shingle_words=shingle_words)
+        self.index = InFlight(store.fingerprints)
         self.settings = self.index.settings(wanted)
         s = self.settings
         if (s.num_perm, s.shingle_words) != (num_perm, shingle_words):
@@ -335,6 +377,14 @@ class Deduplicator:
             )
         self.fingerprinter = Fingerprinter(self.settings)
         self._last: Fingerprint | None = None  # the one document between find() and add()
+
+    def hold(self, doc: Document, fp: Fingerprint) -> None:
+        """Count `doc` as stored from now on (it is on its way to the store)."""
+        self.index.hold(doc, fp)
+
+    def release(self, doc_ids: Iterable[str]) -> None:
+        """These documents are stored now (or never will be): ask the store about them."""
+        self.index.release(doc_ids)
 
     def fingerprint(self, doc: Document) -> Fingerprint:
         """`doc`'s fingerprint in this store's settings (computed once per document)."""
@@ -359,7 +409,8 @@ class Deduplicator:
             if other != doc.id
         ]
         found = {m.doc_id for m in matches} | {doc.id}
-        candidates = self.index.band_candidates(fp.bands, limit=self.max_candidates)
+        buckets = self.index.band_members(fp.bands, per_bucket=self.per_bucket)
+        candidates = _most_shared(buckets.values(), self.max_candidates)
         signatures = self.index.signatures(sorted(set(candidates) - found))
         near = sorted(
             ((jaccard(fp.signature, sig), other) for other, sig in signatures.items()),
@@ -380,9 +431,10 @@ class Deduplicator:
     def _partial(
         self, doc: Document, fp: Fingerprint, *, exclude: set[str], first: Sequence[str] = ()
     ) -> list[CopyMatch]:
-        shared = self.index.passage_candidates(
-            [h for h, _ in fp.passages], exclude=exclude | set(first), limit=self.max_partial
-        )
+        skip = exclude | set(first)
+        hashes = [h for h, _ in fp.passages]
+        members = self.index.passage_members(hashes, per_hash=self.per_hash + len(skip))
+        shared = _most_shared(members.values(), self.max_partial, skip)
         hits = [*first, *shared]
         if not hits:
             return []

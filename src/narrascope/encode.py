@@ -8,6 +8,7 @@ implementing `Encoder`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
@@ -22,6 +23,12 @@ class Encoder(Protocol):
     languages: frozenset[str]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# The BLAS thread limit (threadpoolctl) is process-wide: two threads encoding at once (Dask
+# workers in one process, the web app's threads) undo each other's limit, and the BLAS thread
+# count changes the floats, so a cluster run stopped matching a local run bit for bit.
+_BLAS_LIMIT = threading.Lock()
 
 
 class UniversalSentenceEncoder:
@@ -56,6 +63,10 @@ class UniversalSentenceEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._loaded()
+        with _BLAS_LIMIT:
+            return self._encode(model, texts)
+
+    def _encode(self, model, texts: Sequence[str]) -> np.ndarray:
         # Batches of similar length waste less work on padding; rows go back to input order.
         order = np.argsort([len(t) for t in texts], kind="stable")
         ordered = [texts[i][: self.max_chars] for i in order]

@@ -1,16 +1,20 @@
-"""The one vocabulary every stage speaks: raw inputs, clean documents and their annotations.
+"""The one vocabulary every stage speaks: raw inputs, clean documents, annotations and copies.
 
 Ingest yields `RawDocument`s, cleaning and segmentation turn them into `Document`s, analyzers
-add `Annotation`s. Offsets are half-open character offsets into `Document.text`.
+add `Annotation`s. Offsets are half-open character offsets into `Document.text`. Dedup speaks
+`Fingerprint`, `CopyMatch` and `SharedSpan` to the store, which keeps them without knowing how
+they are made (`narrascope.dedup` makes them).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 Span = tuple[int, int]
 """Half-open character offsets `(start, end)` into `Document.text`."""
@@ -148,3 +152,86 @@ class Annotation:
     @property
     def span(self) -> Span | None:
         return None if self.start is None or self.end is None else (self.start, self.end)
+
+
+# -- copies ------------------------------------------------------------------------------------
+class CopyKind(StrEnum):
+    """How a document repeats another one."""
+
+    EXACT = "exact"  # the same words in the same order (punctuation, case or spacing differ)
+    NEAR = "near"  # shingle Jaccard, or shared passages' cover of both texts, >= the threshold
+    PARTIAL = "partial"  # shares at least one long passage, but is otherwise different
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSpan:
+    """A passage two documents share: character offsets into each, and its length in words."""
+
+    start: int
+    end: int
+    other_start: int
+    other_end: int
+    words: int
+
+    def swapped(self) -> SharedSpan:
+        """The same passage seen from the other document."""
+        return SharedSpan(self.other_start, self.other_end, self.start, self.end, self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyMatch:
+    """A stored document that the new one repeats, wholly or in part.
+
+    `spans` index the new document (`start`/`end`) and the stored one (`other_*`).
+    `similarity` is the estimated Jaccard for near copies found by MinHash; for copies found
+    through shared passages it is the share of words those passages cover: of both texts
+    (a near copy when that reaches the threshold), else of the text they cover most
+    (partial reuse: 1.0 when all of one text is quoted in the other).
+    """
+
+    doc_id: str
+    kind: CopyKind
+    similarity: float
+    spans: tuple[SharedSpan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """How fingerprints are made; fixed for a store once its first document is fingerprinted.
+
+    `narrascope.dedup.settings_for` picks the LSH bands for a threshold.
+    """
+
+    num_perm: int = 128
+    shingle_words: int = 5
+    bands: int = 25
+    rows: int = 5
+    passage_words: int = 12  # window length of the passage hashes
+    winnow: int = 14  # winnowing window: any shared run of 12 + 14 - 1 = 25 words is found
+    seed: int = 1
+    scheme: str = "affine32"  # datasketch's permutation scheme: pinned, signatures depend on it
+    lsh_threshold: float = 0.5  # the lowest Jaccard the bands were designed for
+
+    @property
+    def min_passage_words(self) -> int:
+        """Shared passages at least this long (in words) are always found."""
+        return self.passage_words + self.winnow - 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DedupSettings:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(slots=True)
+class Fingerprint:
+    """What the store keeps of a document to find its copies later."""
+
+    doc_id: str
+    signature: np.ndarray  # uint32, one value per permutation
+    words: int
+    words_sha: str  # hash of the lowercased word sequence: equal for exact copies
+    bands: list[tuple[int, int]]  # (band index, signed 64-bit hash of its rows)
+    passages: list[tuple[int, int]]  # (signed 64-bit window hash, word position), unique hashes

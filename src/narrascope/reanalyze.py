@@ -4,7 +4,9 @@ Reads each stored document with its stored sentence vectors (no cleaning, no enc
 every analyzer whose version is not the one stored for that document — and any later analyzer
 that needs a layer one of those produces — and puts their output in place of the old
 (`Store.replace_annotations`, one transaction per document and analyzer). Interrupted, it
-resumes: a document already brought up to date is skipped.
+resumes: a document already brought up to date is skipped. Failures are handled as in
+`narrascope.run`: a bug on one document is one recorded problem line (`run.analysis.failed`)
+and the re-run goes on; a database fault stops it with `RunStopped`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer, select
+from narrascope.analyzers import Analyzer
 from narrascope.model import Annotation, Document, Layer
-from narrascope.pipeline import ProgressCallback
+from narrascope.run import ProgressCallback, load_analyzers
+from narrascope.run.analysis import failed
+from narrascope.run.executor import stopping
 from narrascope.store import Store
 from narrascope.store.records import analyzer_family as _family
 
@@ -28,6 +32,7 @@ class ReanalyzeReport:
     """What a re-run did: documents brought up to date, already up to date, and per analyzer."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -41,6 +46,7 @@ class ReanalyzeReport:
             for key, n in sorted(c.items())
             if key.startswith("ran ")
         ]
+        lines += [f"  failed: {source}: {reason}" for source, reason in self.problems]
         return "\n".join(lines)
 
 
@@ -89,13 +95,22 @@ def reanalyze(
     on_progress: ProgressCallback | None = None,
 ) -> ReanalyzeReport:
     """Bring every stored document up to the current analyzer versions, from stored vectors."""
-    chosen = list(analyzers) if analyzers is not None else [c.load() for c in select(only, skip)]
+    chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip)
     report = ReanalyzeReport()
     started = time.perf_counter()
     for doc in store.documents():
         report.counts["documents"] += 1
         todo = stale(chosen, store.analyzers_run(doc.id))
-        ran = reanalyze_document(store, doc, chosen, todo) if todo else []
+        try:
+            ran = reanalyze_document(store, doc, chosen, todo) if todo else []
+        except Exception as exc:  # one document's bug must not stop the re-run
+            if (stop := stopping(exc)) is not None:
+                raise stop from exc
+            failure = failed(doc.source, exc)
+            report.problems.append((failure.source, failure.reason))
+            store.record_problem(None, failure.source, failure.reason)
+            report.counts["failed"] += 1
+            continue
         report.counts["reanalyzed" if ran else "up to date"] += 1
         report.counts.update(f"ran {name}" for name in ran)
         if on_progress:

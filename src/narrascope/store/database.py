@@ -17,8 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from narrascope.dedup import CopyMatch, Fingerprint
-from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
+from narrascope.model import Annotation, CopyMatch, Document, Fingerprint, Layer, Removal, SourceRef
 from narrascope.store import schema as t
 from narrascope.store.corpus import CorpusIndex
 from narrascope.store.engine import Connections, make_engine, migrate
@@ -235,9 +234,11 @@ class Store:
         """Store a document with everything about it in one transaction; False if already there.
 
         When the text is already stored, only this publication of it is added. `fingerprint`
-        (from `Deduplicator.fingerprint`) is computed here when not given.
+        (made by `narrascope.dedup`) makes the document findable by dedup; `copies` are the
+        stored documents it repeats, and need the fingerprint.
         """
-        fp = fingerprint or self.fingerprints.fingerprint(doc)
+        if copies and fingerprint is None:
+            raise ValueError("copy edges need the new document's fingerprint")
         with self._db.write() as conn:
             outlet_id = self._outlet_id(conn, doc.outlet)
             inserted = conn.execute(
@@ -256,9 +257,14 @@ class Store:
             self._mark_analyzers(conn, doc.id, analyzers)
             if vectors is not None and len(vectors):
                 self._write_vectors(conn, doc.id, vectors, encoder or "unknown")
-            self.fingerprints.write(
-                conn, fp, copies, published_utc=as_utc(doc.published), words=doc.word_count
-            )
+            if fingerprint is not None:
+                self.fingerprints.write(
+                    conn,
+                    fingerprint,
+                    copies,
+                    published_utc=as_utc(doc.published),
+                    words=doc.word_count,
+                )
         return True
 
     def _write_segments(self, conn: Connection, doc: Document) -> None:
@@ -434,11 +440,17 @@ class Store:
                 return
             after = ids[-1]
 
-    def vectors(self, doc_id: str) -> np.ndarray | None:
-        """The document's sentence vectors (float32, one row per sentence), if stored."""
+    def vectors(self, doc_id: str, *, encoder: str | None = None) -> np.ndarray | None:
+        """The document's sentence vectors (float32, one row per sentence), if stored.
+
+        With `encoder`, only vectors that encoder made (others are not comparable).
+        """
         v = t.vectors.c
+        query = select(v.rows, v.dim, v.data).where(v.doc_id == doc_id)
+        if encoder is not None:
+            query = query.where(v.encoder == encoder)
         with self._db.read() as conn:
-            row = conn.execute(select(v.rows, v.dim, v.data).where(v.doc_id == doc_id)).first()
+            row = conn.execute(query).first()
         if row is None:
             return None
         rows, dim, data = row

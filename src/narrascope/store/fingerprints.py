@@ -1,12 +1,12 @@
 """The dedup index inside the store: signatures, LSH band hashes, passage hashes, copy edges and
-near-duplicate clusters. `narrascope.dedup` asks it for candidates; `Store.add` writes to it in the
-document's own transaction.
+near-duplicate clusters. `narrascope.dedup` asks it for candidates (it fits dedup's `CopyIndex`);
+`Store.add` writes the fingerprint it is handed in the document's own transaction. Fingerprints
+are made by `narrascope.dedup`, never here: the store only speaks the vocabulary (`model.py`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Column, Connection, TextClause, and_, case, func, select, text
 
-from narrascope.dedup import CopyKind, CopyMatch, DedupSettings, Fingerprint, Fingerprinter
-from narrascope.model import Document
+from narrascope.model import CopyKind, CopyMatch, DedupSettings, Fingerprint
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
 from narrascope.store.records import Cluster, CopyEdge
@@ -31,8 +30,9 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 def _first_per_key(
     conn: Connection, columns: Sequence[Column], keys: Sequence[Sequence[Any]], n: int
-) -> list[str]:
-    """The first `n` doc ids (in id order) of the rows matching each key on `columns`.
+) -> list[tuple[int, str]]:
+    """The first `n` doc ids (in id order) of the rows matching each key on `columns`, each
+    with the index of its key in `keys`.
 
     One LIMITed index range per key, joined by UNION ALL: a key that thousands of documents
     share (a paragraph reused across a corpus) costs `n` rows, not thousands, so finding
@@ -45,7 +45,7 @@ def _first_per_key(
         params.update({f"k{i}_{j}": value for j, value in enumerate(key)})
     table = columns[0].table.name
     sql = _first_per_key_sql(table, tuple(c.name for c in columns), len(keys))
-    return list(conn.execute(sql, params).scalars())
+    return [(int(k), doc_id) for k, doc_id in conn.execute(sql, params)]
 
 
 @lru_cache(maxsize=256)
@@ -53,7 +53,7 @@ def _first_per_key_sql(table: str, columns: tuple[str, ...], count: int) -> Text
     # Plain SQL, made once per shape: SQLAlchemy compiling a 40-part union on every call cost
     # 20 ms, ten times the query itself. Names come from the schema; every value is bound.
     where = " AND ".join(f"{c} = :k{{i}}_{j}" for j, c in enumerate(columns))
-    part = f"SELECT * FROM (SELECT doc_id FROM {table} WHERE {where} ORDER BY doc_id LIMIT :n) AS p{{i}}"  # noqa: S608
+    part = f"SELECT {{i}} AS k, doc_id FROM (SELECT doc_id FROM {table} WHERE {where} ORDER BY doc_id LIMIT :n) AS p{{i}}"  # noqa: S608
     return text(" UNION ALL ".join(part.format(i=i) for i in range(count)))
 
 
@@ -76,14 +76,13 @@ class FingerprintIndex:
     def __init__(self, connections: Connections, insert: Any) -> None:
         self._db, self._insert = connections, insert
         self._settings: DedupSettings | None = None  # fixed once stored, so kept
-        self._fingerprinter: Fingerprinter | None = None
         connections.on_rollback.append(self._forget)
 
     def _forget(self) -> None:
-        self._settings = self._fingerprinter = None
+        self._settings = None
 
     # -- settings ---------------------------------------------------------------------------
-    def settings(self, wanted: DedupSettings | None = None) -> DedupSettings:
+    def settings(self, wanted: DedupSettings) -> DedupSettings:
         """The database's fingerprint settings; the first caller's `wanted` ones become them."""
         if self._settings is not None:
             return self._settings
@@ -93,7 +92,6 @@ class FingerprintIndex:
         if stored is not None:
             self._settings = DedupSettings.from_dict(stored)
             return self._settings
-        wanted = wanted or DedupSettings.for_threshold(0.8)
         with self._db.write() as conn:
             conn.execute(
                 self._insert(t.meta)
@@ -104,12 +102,6 @@ class FingerprintIndex:
         self._settings = DedupSettings.from_dict(stored)
         return self._settings
 
-    def fingerprint(self, doc: Document) -> Fingerprint:
-        """`doc`'s fingerprint in this database's settings."""
-        if self._fingerprinter is None:
-            self._fingerprinter = Fingerprinter(self.settings())
-        return self._fingerprinter.fingerprint(doc)
-
     # -- candidates -------------------------------------------------------------------------
     def same_words(self, words_sha: str) -> list[str]:
         """Documents with exactly these words in this order."""
@@ -117,19 +109,20 @@ class FingerprintIndex:
         with self._db.read() as conn:
             return list(conn.execute(query.limit(100)).scalars())
 
-    def band_candidates(
-        self, bands: Sequence[tuple[int, int]], *, limit: int, per_bucket: int = 100
-    ) -> list[str]:
-        """Documents sharing at least one LSH band, most shared bands first.
+    def band_members(
+        self, bands: Sequence[tuple[int, int]], *, per_bucket: int
+    ) -> dict[tuple[int, int], list[str]]:
+        """The first `per_bucket` documents (in id order) in each LSH bucket `(band, hash)`.
 
         A bucket that thousands of copies of one story share brings `per_bucket` of them.
         """
-        hits: Counter[str] = Counter()
         b = t.lsh_bands.c
+        out: dict[tuple[int, int], list[str]] = {}
         with self._db.read() as conn:
             for chunk in _chunks(bands):
-                hits.update(_first_per_key(conn, (b.band, b.hash), chunk, per_bucket))
-        return [doc_id for doc_id, _ in hits.most_common(limit)]
+                for k, doc_id in _first_per_key(conn, (b.band, b.hash), chunk, per_bucket):
+                    out.setdefault(tuple(chunk[k]), []).append(doc_id)  # type: ignore[arg-type]
+        return out
 
     def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -142,23 +135,20 @@ class FingerprintIndex:
                     out[doc_id] = np.frombuffer(blob, dtype=np.uint32)
         return out
 
-    def passage_candidates(
-        self, hashes: Sequence[int], *, exclude: Iterable[str], limit: int, per_hash: int = 20
-    ) -> list[str]:
-        """Documents sharing at least one winnowed passage hash, most shared first.
+    def passage_members(self, hashes: Sequence[int], *, per_hash: int) -> dict[int, list[str]]:
+        """The first `per_hash` documents (in id order) carrying each winnowed passage hash.
 
         A passage that hundreds of documents carry (a syndicated paragraph) brings only
         `per_hash` of them, so the cost per document stays bounded as the corpus grows.
         """
-        skip = set(exclude)
-        hits: Counter[str] = Counter()
         p = t.passages.c
+        out: dict[int, list[str]] = {}
         with self._db.read() as conn:
             for chunk in _chunks(hashes):
                 keys = [(h,) for h in chunk]
-                found = _first_per_key(conn, (p.hash,), keys, per_hash + len(skip))
-                hits.update(d for d in found if d not in skip)
-        return [doc_id for doc_id, _ in hits.most_common(limit)]
+                for k, doc_id in _first_per_key(conn, (p.hash,), keys, per_hash):
+                    out.setdefault(chunk[k], []).append(doc_id)
+        return out
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}

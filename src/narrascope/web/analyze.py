@@ -1,7 +1,8 @@
-"""The Analyze page's work: pasted text, a URL or uploaded files through the same pipeline.
+"""The Analyze page's work: pasted text, a URL or uploaded files through the same run loop.
 
-Uploads are written to a temporary folder and read by the ingest readers like any folder, so
-an upload is analyzed exactly as `narrascope analyze` would; URLs go through ingest's fetcher,
+Uploads are written to a temporary folder and read by the ingest readers like any folder, then
+go through `narrascope.run.RunLoop` in this process, so an upload is analyzed, deduped, stored
+and its failures recorded exactly as `narrascope analyze` would; URLs go through ingest's fetcher,
 which refuses private and loopback addresses. Returns the ids of the documents it stored.
 """
 
@@ -13,8 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from narrascope.model import BadInput, RawDocument
-from narrascope.pipeline import DocumentAnalysis, Pipeline, RunReport
+from narrascope.run import DocumentAnalysis, LocalExecutor, RunLoop
 from narrascope.store import Store
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -102,31 +102,20 @@ def run(
             sources=[_shown(s, folder) for s in sources],
             settings={"analyzers": [a.version for a in analysis.analyzers], "via": "web"},
         )
-        report = RunReport(run_id)
-        pipeline = Pipeline(store, analysis)
         outcome = Outcome()
+        loop = RunLoop(
+            store,
+            LocalExecutor(analysis),
+            resume=False,  # the same text again links to the stored one, and shows it
+            shown=lambda source: _shown(source, folder),
+            on_document=outcome.doc_ids.append,
+        )
         inputs = iter_inputs(sources, allow_private=allow_private, max_bytes=limits.max_total_bytes)
-        for item in inputs:
-            report.counts["inputs"] += 1
-            try:
-                if isinstance(item, BadInput):
-                    raise item
-                outcome.doc_ids.append(_process(pipeline, item, report))
-            except BadInput as bad:
-                source = _shown(bad.source, folder)
-                outcome.problems.append((source, bad.reason))
-                store.record_problem(run_id, source, bad.reason)
+        report = loop.run(inputs, run_id=run_id)
+        outcome.problems = report.problems
         store.finish_run(run_id, counts=dict(report.counts))
     outcome.doc_ids = list(dict.fromkeys(outcome.doc_ids))
     return outcome
-
-
-def _process(pipeline: Pipeline, raw: RawDocument, report: RunReport) -> str:
-    """Pipeline.process, keeping the id of the document the input became."""
-    doc = pipeline.analysis.prepare(raw, report)
-    if not pipeline.add_copy(raw, doc, report):
-        pipeline.commit(pipeline.analysis.analyze(doc, report), report)
-    return doc.id
 
 
 def _shown(source: str | Path, folder: Path) -> str:

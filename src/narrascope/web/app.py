@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from narrascope.pipeline import DocumentAnalysis
+from narrascope.run import DocumentAnalysis
 from narrascope.store import Store
 from narrascope.web.analyze import Limits
 from narrascope.web.api import AnalyzeRefused
@@ -66,9 +66,9 @@ class AnalysisHolder:
 
 def default_analysis(only: Sequence[str] | None = None) -> DocumentAnalysis:
     """Every available analyzer (or `only` these), loaded, as `narrascope analyze` runs them."""
-    from narrascope.analyzers import select
+    from narrascope.run import load_analysis
 
-    return DocumentAnalysis([cls.load() for cls in select(only)])
+    return load_analysis(only)
 
 
 def templates() -> Jinja2Templates:
