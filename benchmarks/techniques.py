@@ -10,6 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
+from narrascope.analyzers import load_analyzers
 from narrascope.analyzers.frames import FrameAnalyzer
 from narrascope.analyzers.genre import GenreAnalyzer
 from narrascope.analyzers.techniques import TechniqueAnalyzer
@@ -32,7 +33,7 @@ def main() -> None:
     ]
     encoder = UniversalSentenceEncoder(threads=1)
     encoder.encode(["warm up"])
-    analyzers = [TechniqueAnalyzer.load(), GenreAnalyzer.load(), FrameAnalyzer.load()]
+    analyzers = load_analyzers([TechniqueAnalyzer, GenreAnalyzer, FrameAnalyzer], encoder)
     n_sentences = sum(len(d.sentences) for d in docs)
     encode_time, analyzer_time = 0.0, {a.name: 0.0 for a in analyzers}
     for _ in range(args.repeat):

@@ -53,3 +53,38 @@ def database_url(request, tmp_path):
 
     with scratch_database(request.getfixturevalue("postgres_server")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The default sentence encoder, one thread (what the committed heads were trained on)."""
+    from narrascope.encode import UniversalSentenceEncoder
+
+    return UniversalSentenceEncoder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def example_docs(examples_dir):
+    """The five Kazakhstan articles, segmented, as English documents."""
+    from narrascope.model import Document, SourceRef
+    from narrascope.text import segment
+
+    docs = []
+    for path in sorted(examples_dir.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        docs.append(segment(Document(text=text, source=SourceRef(str(path)), language="en")))
+    return docs
+
+
+@pytest.fixture(scope="session")
+def example_vectors(example_docs, encoder):
+    """Sentence vectors of each example document, by document id."""
+    return {doc.id: encoder.encode(doc.sentence_texts()) for doc in example_docs}
+
+
+@pytest.fixture(scope="session")
+def loaded_analyzers(encoder):
+    """Every built-in analyzer, loaded once for the session, by name, in run order."""
+    from narrascope.analyzers import available, load_analyzers, select
+
+    return dict(zip(available(), load_analyzers(select(), encoder), strict=True))

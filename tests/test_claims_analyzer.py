@@ -21,8 +21,8 @@ def encoder():
 
 
 @pytest.fixture(scope="module")
-def analyzer():
-    return ClaimAnalyzer.load()
+def analyzer(encoder):
+    return ClaimAnalyzer.load(encoder)
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +70,18 @@ def test_claims_features_fire_on_their_cues():
     assert claim_features("Taxes rose 5% in 2019.").shape == (len(FEATURES),)
 
 
-def test_claims_missing_head_names_the_command(tmp_path, monkeypatch):
+def test_claims_missing_head_names_the_command(tmp_path, monkeypatch, encoder):
     monkeypatch.setattr(claims_module, "HEAD_FILE", tmp_path / "claims-v1.safetensors")
     with pytest.raises(ModelFileError, match="narrascope train claims"):
-        ClaimAnalyzer.load()
+        ClaimAnalyzer.load(encoder)
 
 
-def test_claims_corrupt_head_names_the_command(tmp_path, monkeypatch):
+def test_claims_corrupt_head_names_the_command(tmp_path, monkeypatch, encoder):
     broken = tmp_path / "claims-v1.safetensors"
     broken.write_bytes(b"\x00garbage, not safetensors")
     monkeypatch.setattr(claims_module, "HEAD_FILE", broken)
     with pytest.raises(ModelFileError, match="narrascope train claims"):
-        ClaimAnalyzer.load()
+        ClaimAnalyzer.load(encoder)
 
 
 def test_claims_task_is_registered():

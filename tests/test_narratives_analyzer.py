@@ -15,7 +15,7 @@ US_BLAMED = "003_4fa640b94b0919dd"  # "Massacre in Kazakhstan: the United States
 @pytest.fixture(scope="module")
 def analyzed(examples_dir):
     encoder = UniversalSentenceEncoder(threads=1)
-    analyzer = NarrativeAnalyzer.load()
+    analyzer = NarrativeAnalyzer.load(encoder)
     out = {}
     for path in sorted(examples_dir.glob("*.txt")):
         doc = segment(
@@ -55,9 +55,10 @@ def test_narratives_taxonomy_defines_every_label():
 
 def test_narratives_definition_view_recognises_its_own_definitions():
     """Regression: a transposed (Fortran-order) array was once saved scrambled (#4)."""
-    analyzer = NarrativeAnalyzer.load()
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = NarrativeAnalyzer.load(encoder)
     by_label = {t.label: t for t in read_taxonomy()}
     label = "URW: Distrust towards Media: Western media is an instrument of propaganda"
-    vectors = UniversalSentenceEncoder(threads=1).encode([by_label[label].definition])
+    vectors = encoder.encode([by_label[label].definition])
     scores = analyzer.definitions.score(vectors)[0]
     assert analyzer.definitions.labels[int(scores.argmax())] == label

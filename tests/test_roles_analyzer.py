@@ -14,22 +14,27 @@ US_BLAMED = "003_4fa640b94b0919dd"  # "Massacre in Kazakhstan: the United States
 
 
 @pytest.fixture(scope="module")
-def article(examples_dir):
+def encoder():
+    return UniversalSentenceEncoder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def article(examples_dir, encoder):
     path = examples_dir / f"{US_BLAMED}.txt"
     doc = segment(
         Document(text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en")
     )
-    return doc, UniversalSentenceEncoder(threads=1).encode(doc.sentence_texts())
+    return doc, encoder.encode(doc.sentence_texts())
 
 
 def _main_roles(anns):
     return {a.attrs["entity"]: a for a in anns if a.attrs["level"] == "main"}
 
 
-def test_roles_united_states_is_cast_as_antagonist(article):
+def test_roles_united_states_is_cast_as_antagonist(article, encoder):
     doc, vectors = article
     entities = EntityAnalyzer.load().analyze(doc, vectors)
-    anns = RoleAnalyzer.load().analyze(doc, vectors, prior=tuple(entities))
+    anns = RoleAnalyzer.load(encoder).analyze(doc, vectors, prior=tuple(entities))
     roles = _main_roles(anns)
     us = roles["United States"]
     assert us.label == "Antagonist" and us.layer is Layer.ROLE and 0.5 < us.score <= 1.0
@@ -45,12 +50,12 @@ def test_roles_united_states_is_cast_as_antagonist(article):
     assert fine and all(parents[a.label] == "Antagonist" for a in fine)
 
 
-def test_roles_stand_in_finds_names_without_entities(article):
+def test_roles_stand_in_finds_names_without_entities(article, encoder):
     doc, vectors = article
     names = {e.name for e in find_names(doc)}
     assert {"Russia", "CSTO", "Moscow"} <= names
     assert not any(n.startswith(("The ", "But ")) for n in names)
-    anns = RoleAnalyzer.load().analyze(doc, vectors)
+    anns = RoleAnalyzer.load(encoder).analyze(doc, vectors)
     assert "CSTO" in _main_roles(anns)
 
 

@@ -7,8 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from narrascope.analyzers import frames as frames_module
-from narrascope.analyzers import genre as genre_module
+from narrascope.analyzers import document_head as document_head_module
 from narrascope.analyzers import techniques as techniques_module
 from narrascope.analyzers.frames import FrameAnalyzer
 from narrascope.analyzers.genre import GenreAnalyzer
@@ -44,8 +43,8 @@ def _doc(text: str, language: str = "en") -> Document:
     return segment(Document(text=text, source=SourceRef("test"), language=language))
 
 
-def test_techniques_label_example_sentences(examples):
-    analyzer = TechniqueAnalyzer.load()
+def test_techniques_label_example_sentences(examples, encoder):
+    analyzer = TechniqueAnalyzer.load(encoder)
     assert analyzer.head.labels == list(TECHNIQUES)
     total = 0
     for doc, vectors in examples:
@@ -61,8 +60,8 @@ def test_techniques_label_example_sentences(examples):
     assert total > 0  # opinionated coverage of a riot uses Loaded_Language somewhere
 
 
-def test_genre_and_frames_label_examples_with_evidence(examples):
-    genre, frames = GenreAnalyzer.load(), FrameAnalyzer.load()
+def test_genre_and_frames_label_examples_with_evidence(examples, encoder):
+    genre, frames = GenreAnalyzer.load(encoder), FrameAnalyzer.load(encoder)
     for doc, vectors in examples:
         (label,) = genre.analyze(doc, vectors)
         assert label.label in GENRES and 0.0 <= label.score <= 1.0
@@ -76,13 +75,13 @@ def test_genre_and_frames_label_examples_with_evidence(examples):
 @pytest.mark.parametrize("text", ["", "Hello", "   \n\n  "])
 def test_analyzers_give_nothing_for_empty_or_one_word_articles(cls, text, encoder):
     doc = _doc(text)
-    assert cls.load().analyze(doc, encoder.encode(doc.sentence_texts())) == []
+    assert cls.load(encoder).analyze(doc, encoder.encode(doc.sentence_texts())) == []
 
 
 @pytest.mark.parametrize("cls", ANALYZERS)
 def test_analyzers_skip_languages_the_encoder_does_not_cover(cls, encoder):
     doc = _doc("Это длинное предложение о политике. И ещё одно предложение.", language="kk")
-    assert cls.load().analyze(doc, encoder.encode(doc.sentence_texts())) == []
+    assert cls.load(encoder).analyze(doc, encoder.encode(doc.sentence_texts())) == []
 
 
 def test_techniques_handle_a_300_paragraph_article(encoder):
@@ -91,7 +90,7 @@ def test_techniques_handle_a_300_paragraph_article(encoder):
     doc = _doc("\n".join(paragraphs))
     vectors = rng.normal(size=(len(doc.sentences), encoder.dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    anns = TechniqueAnalyzer.load().analyze(doc, vectors)
+    anns = TechniqueAnalyzer.load(encoder).analyze(doc, vectors)
     assert all(0.0 <= a.score <= 1.0 for a in anns)
     assert features(doc.sentence_texts(), vectors).shape[0] == 300
 
@@ -100,30 +99,33 @@ def test_techniques_handle_a_300_paragraph_article(encoder):
     ("module", "cls", "task"),
     [
         (techniques_module, TechniqueAnalyzer, "techniques"),
-        (genre_module, GenreAnalyzer, "genre"),
-        (frames_module, FrameAnalyzer, "frames"),
+        (document_head_module, GenreAnalyzer, "genre"),
+        (document_head_module, FrameAnalyzer, "frames"),
     ],
 )
-def test_missing_or_corrupt_head_names_the_train_command(module, cls, task, tmp_path, monkeypatch):
+def test_missing_or_corrupt_head_names_the_train_command(
+    module, cls, task, tmp_path, monkeypatch, encoder
+):
     monkeypatch.setattr(module, "RESOURCES", tmp_path)
     with pytest.raises(ModelFileError, match=f"narrascope train {task}"):
-        cls.load()
+        cls.load(encoder)
     (tmp_path / f"{cls.version}.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(ModelFileError, match=f"narrascope train {task}"):
-        cls.load()
+        cls.load(encoder)
 
 
-def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch):
+def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch, encoder):
     shutil.copy(
-        genre_module.RESOURCES / "genre-v1.safetensors", tmp_path / "techniques-v1.safetensors"
+        document_head_module.RESOURCES / "genre-v1.safetensors",
+        tmp_path / "techniques-v1.safetensors",
     )
     monkeypatch.setattr(techniques_module, "RESOURCES", tmp_path)
     with pytest.raises(ModelFileError, match="narrascope train techniques"):
-        TechniqueAnalyzer.load()
+        TechniqueAnalyzer.load(encoder)
 
 
-def test_genre_reads_an_unambiguous_opinion_piece(examples):
+def test_genre_reads_an_unambiguous_opinion_piece(examples, encoder):
     # 004 argues that the unrest was "foreign-sponsored destabilization": opinion, not reporting.
     doc, vectors = next((d, v) for d, v in examples if "004_09b1c19c16810eb5" in d.source.location)
-    (label,) = GenreAnalyzer.load().analyze(doc, vectors)
+    (label,) = GenreAnalyzer.load(encoder).analyze(doc, vectors)
     assert label.label == "opinion" and label.score > 0.5

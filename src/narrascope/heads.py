@@ -2,7 +2,8 @@
 
 A head is a linear layer (weights, bias) with one decision threshold per label, chosen by
 cross-validation when it was trained. Labels, model id and encoder name travel in the file's
-metadata, so a head never needs pickle.
+metadata, so a head never needs pickle. A head is read for the encoder it will be fed:
+`from_file(..., encoder=...)` refuses a head trained on another encoder (name or width).
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from narrascope.encode import Encoder
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -29,6 +34,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 class ModelFileError(RuntimeError):
     """A head file is missing or unreadable; the message says how to rebuild it."""
+
+
+class EncoderMismatch(ModelFileError):
+    """A head was trained on another sentence encoder (name or dimension) than the one given."""
 
 
 @dataclass
@@ -79,11 +88,17 @@ class LinearHead:
         save_file(tensors, str(path), metadata=metadata)
 
     @classmethod
-    def from_file(cls, path: Path, *, inputs: int | None = None) -> LinearHead:
-        """Read a head written by `save`; a missing or corrupt file names the command that rebuilds it."""
+    def from_file(
+        cls, path: Path, *, inputs: int | None = None, encoder: Encoder | None = None
+    ) -> LinearHead:
+        """Read a head written by `save`; a missing or corrupt file names the command that rebuilds it.
+
+        With `encoder`, the head must have been trained on that encoder and take `inputs`
+        features built from its vectors, or `EncoderMismatch` says which encoder it needs.
+        """
         from safetensors import safe_open
 
-        task = path.stem.rsplit("-v", 1)[0]
+        task = _task(path)
         if not path.is_file():
             raise ModelFileError(
                 f"{path}: model file missing; rebuild it with `narrascope train {task}`"
@@ -106,9 +121,36 @@ class LinearHead:
             raise ModelFileError(
                 f"{path}: model file unreadable ({exc}); rebuild it with `narrascope train {task}`"
             ) from exc
+        if encoder is not None:
+            check_encoder(head, encoder, inputs=inputs, path=path)
         if inputs is not None and head.weights.shape[0] != inputs:
             raise ModelFileError(
                 f"{path}: head takes {head.weights.shape[0]} features, not {inputs}; "
                 f"rebuild it with `narrascope train {task}`"
             )
         return head
+
+
+def check_encoder(
+    head: LinearHead, encoder: Encoder, *, inputs: int | None, path: Path | None = None
+) -> None:
+    """Raise `EncoderMismatch` unless `head` was trained on `encoder` and takes `inputs` features.
+
+    `inputs` is the width of the head's features when built from `encoder`'s vectors (None: not
+    checked); the encoder a head was trained on is named in its metadata (`head.encoder`).
+    """
+    rows = head.weights.shape[0]
+    if head.encoder == encoder.name and (inputs is None or rows == inputs):
+        return
+    where = f"{path}: " if path is not None else ""
+    given = f"{encoder.name!r} ({encoder.dim}-d" + (f", {inputs} features)" if inputs else ")")
+    raise EncoderMismatch(
+        f"{where}head {head.model_id} was trained on encoder {head.encoder!r} ({rows} features); "
+        f"the encoder given is {given}: analyze with {head.encoder!r}, or retrain the head "
+        f"on the new encoder with `narrascope train {_task(path or Path(head.model_id))}`"
+    )
+
+
+def _task(path: Path) -> str:
+    """The `narrascope train` task that writes a head file (`roles-v1-fine` -> `roles`)."""
+    return path.stem.rsplit("-v", 1)[0]

@@ -6,6 +6,12 @@ earlier in the run made for the same document (what its `requires` layers come f
 returns new annotations. `languages` is the set it can read (None: any); the pipeline does not
 run it on a document in another language, and says so. Plugins join
 `BUILTIN` by name through `register()`; nothing is found by import side effects.
+
+An analyzer is loaded for the encoder whose vectors it will read (`load(encoder)`): a head
+takes its dimension, languages and name from that encoder and refuses one it was not trained
+on. Analyzers that read no vectors take the encoder too and ignore it, so that
+`load_analyzers(classes, encoder)` loads any selection the same way, after checking that
+every `requires` layer comes from an analyzer earlier in the order.
 """
 
 from __future__ import annotations
@@ -15,21 +21,26 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from narrascope.encode import Encoder
 from narrascope.model import Annotation, Document, Layer
 
 
 @runtime_checkable
 class Analyzer(Protocol):
-    """Every analysis has this shape: settings in `__init__`, models in `load()`, a pure `analyze`."""
+    """Every analysis has this shape: settings in `__init__`, models in `load()`, a pure `analyze`.
+
+    `requires` names every layer `analyze` reads from `prior`. `languages` may come from the
+    encoder given to `load` (an analyzer reads what its encoder reads).
+    """
 
     name: ClassVar[str]
     version: ClassVar[str]
     layer: ClassVar[Layer]
     requires: ClassVar[tuple[Layer, ...]]
-    languages: ClassVar[frozenset[str] | None]
+    languages: frozenset[str] | None
 
     @classmethod
-    def load(cls) -> Analyzer: ...
+    def load(cls, encoder: Encoder) -> Analyzer: ...
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
@@ -97,6 +108,16 @@ def select(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[
     chosen = [analyzer_class(n) for n in names if n not in skipped]
     check_order(chosen)
     return chosen
+
+
+def load_analyzers(classes: Sequence[type[Analyzer]], encoder: Encoder) -> list[Analyzer]:
+    """Load `classes`, in order, to read `encoder`'s vectors: the one way analyzers are loaded.
+
+    A bad order (`AnalyzerOrderError`) is refused before any model is read; a head trained on
+    another encoder raises `heads.EncoderMismatch` naming both.
+    """
+    check_order(classes)
+    return [cls.load(encoder) for cls in classes]
 
 
 def check_order(classes: Sequence[type[Analyzer]]) -> None:

@@ -20,7 +20,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.encode import Encoder
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, check_encoder
 from narrascope.model import Annotation, Document, Layer
 from narrascope.text.timewords import MONTHS_EN
 
@@ -121,7 +122,7 @@ class ClaimAnalyzer:
         self.vector_dim = head.weights.shape[0] - self.words - len(self.features)
 
     @classmethod
-    def load(cls) -> ClaimAnalyzer:
+    def load(cls, encoder: Encoder) -> ClaimAnalyzer:
         head = LinearHead.from_file(HEAD_FILE)
         words, features = _blocks(head)
         unknown = [f for f in features if f not in FEATURES]
@@ -131,6 +132,7 @@ class ClaimAnalyzer:
                 f"(labels {head.labels}, unknown features {unknown}); rebuild it with "
                 "`narrascope train claims`"
             )
+        check_encoder(head, encoder, inputs=encoder.dim + words + len(features), path=HEAD_FILE)
         return cls(head)
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:

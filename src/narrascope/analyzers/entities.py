@@ -163,7 +163,7 @@ class EntityAnalyzer:
         self.english, self.russian = english, russian
 
     @classmethod
-    def load(cls) -> EntityAnalyzer:
+    def load(cls, encoder: object = None) -> EntityAnalyzer:  # reads no vectors: any encoder
         return cls(SpacyNER.load(), NatashaNER.load())
 
     def analyze(

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer
 
@@ -175,9 +176,9 @@ class NarrativeAnalyzer:
             )
 
     @classmethod
-    def load(cls) -> NarrativeAnalyzer:
-        head = LinearHead.from_file(HEAD_FILE)
-        definitions = LinearHead.from_file(DEFINITIONS_FILE)
+    def load(cls, encoder: Encoder) -> NarrativeAnalyzer:
+        head = LinearHead.from_file(HEAD_FILE, inputs=2 * encoder.dim, encoder=encoder)
+        definitions = LinearHead.from_file(DEFINITIONS_FILE, inputs=encoder.dim, encoder=encoder)
         return cls(head, definitions, blend=float(head.info.get("blend", 0.0)))
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer, Span
 from narrascope.text.names import capitalised_names, entity_id
@@ -184,8 +185,9 @@ class RoleAnalyzer:
     name: ClassVar[str] = "roles"
     version: ClassVar[str] = "roles-v1"
     layer: ClassVar[Layer] = Layer.ROLE
-    # Entities come from `prior` when an entity analyzer ran; otherwise a stand-in finds names.
-    requires: ClassVar[tuple[Layer, ...]] = ()
+    # Entities come from `prior` (the entities analyzer); called without them, a stand-in
+    # finds capitalised names.
+    requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
     languages: ClassVar[frozenset[str] | None] = None
 
     def __init__(
@@ -206,8 +208,10 @@ class RoleAnalyzer:
             )
 
     @classmethod
-    def load(cls) -> RoleAnalyzer:
-        return cls(LinearHead.from_file(MAIN_FILE), LinearHead.from_file(FINE_FILE))
+    def load(cls, encoder: Encoder) -> RoleAnalyzer:
+        inputs = 3 * encoder.dim + NAME_DIM + len(LANGUAGES)  # see `entity_features`
+        main = LinearHead.from_file(MAIN_FILE, inputs=inputs, encoder=encoder)
+        return cls(main, LinearHead.from_file(FINE_FILE, inputs=inputs, encoder=encoder))
 
     def entities(self, doc: Document, prior: Sequence[Annotation]) -> list[Entity]:
         """The entities to cast: the most mentioned ones, from `prior` or the stand-in finder."""

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.encode import UniversalSentenceEncoder
+from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer, Span
 
@@ -88,19 +88,19 @@ class TechniqueAnalyzer:
     version: ClassVar[str] = "techniques-v1"
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
-    languages: ClassVar[frozenset[str] | None] = UniversalSentenceEncoder.languages
     min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique
 
-    def __init__(self, head: LinearHead) -> None:
-        self.head = head
+    def __init__(self, head: LinearHead, *, languages: frozenset[str] | None = None) -> None:
+        self.head, self.languages = head, languages
 
     @classmethod
-    def load(cls) -> TechniqueAnalyzer:
+    def load(cls, encoder: Encoder) -> TechniqueAnalyzer:
         head = LinearHead.from_file(
             RESOURCES / f"{cls.version}.safetensors",
-            inputs=3 * UniversalSentenceEncoder.dim + 1 + N_CUES,
+            inputs=features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1],
+            encoder=encoder,
         )
-        return cls(head)
+        return cls(head, languages=encoder.languages)
 
     def thresholds(self, language: str | None) -> np.ndarray:
         """Per-technique cuts: those tuned for `language` if training had it, else the pooled ones."""

@@ -24,6 +24,7 @@ from typing import cast
 import numpy as np
 
 from narrascope.analyzers import Analyzer, select
+from narrascope.analyzers import load_analyzers as load_classes
 from narrascope.dedup import Fingerprinter
 from narrascope.encode import Encoder, default_encoder
 from narrascope.model import (
@@ -98,9 +99,13 @@ class Analyzed:
 def load_analyzers(
     only: Sequence[str] | None = None,
     skip: Sequence[str] = (),
+    *,
+    encoder: Encoder | None = None,
 ) -> list[Analyzer]:
-    """The chosen analyzers, loaded (the one place a run loads them); fails on a missing model."""
-    return [cls.load() for cls in select(only, skip)]
+    """The chosen analyzers, loaded to read `encoder`'s vectors (default: the default encoder):
+    the one place a run loads them. Fails before any input on a bad order, a missing model or a
+    head trained on another encoder."""
+    return load_classes(select(only, skip), encoder or default_encoder())
 
 
 def load_analysis(
@@ -117,7 +122,7 @@ def load_analysis(
         encoder = cast(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
-    return DocumentAnalysis(load_analyzers(only, skip), encoder=encoder)
+    return DocumentAnalysis(load_analyzers(only, skip, encoder=encoder), encoder=encoder)
 
 
 class DocumentAnalysis:

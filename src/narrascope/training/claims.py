@@ -154,9 +154,10 @@ def train(
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """F1 of the positive class of the shipped head on `split`; optionally write predictions."""
     sentences = read_split(data, split)
-    analyzer = ClaimAnalyzer.load()
+    encoder = _encoder()
+    analyzer = ClaimAnalyzer.load(encoder)
     texts = [s.text for s in sentences]
-    scores = analyzer.scores(texts, _encoder().encode(texts))
+    scores = analyzer.scores(texts, encoder.encode(texts))
     predicted = scores >= analyzer.threshold
     report = Report(TASK)
     if predictions is not None:

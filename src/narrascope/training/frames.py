@@ -75,8 +75,9 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
 
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """Score the shipped frames head on `split` (official micro-F1); write official files if asked."""
-    analyzer = FrameAnalyzer.load()
-    store = VectorCache(CACHE, UniversalSentenceEncoder(threads=1))
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = FrameAnalyzer.load(encoder)
+    store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 2, document_features, store=store)
     passed = analyzer.head.decide(analyzer.head.score(docs.x))
     report = Report("frames")

@@ -149,8 +149,9 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
 
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """Score the shipped genre head on `split` (official macro-F1); write official files if asked."""
-    analyzer = GenreAnalyzer.load()
-    store = VectorCache(CACHE, UniversalSentenceEncoder(threads=1))
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = GenreAnalyzer.load(encoder)
+    store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 1, document_features, store=store)
     probabilities = analyzer.head.score(docs.x)
     predicted = [GENRES[int(j)] for j in probabilities.argmax(axis=1)] if len(docs.ids) else []

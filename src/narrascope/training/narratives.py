@@ -437,7 +437,7 @@ def evaluate(
 ) -> Report:
     """Score the shipped heads on `split` (official layout); write predictions per language if asked."""
     encoder = encoder or UniversalSentenceEncoder(threads=1)
-    analyzer = NarrativeAnalyzer.load()
+    analyzer = NarrativeAnalyzer.load(encoder)
     taxonomy = read_taxonomy()
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
     predicted = predict(analyzer, examples)

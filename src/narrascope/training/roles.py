@@ -301,7 +301,7 @@ def evaluate(
 ) -> Report:
     """Score the shipped heads on `split`'s mentions; write official predictions per language if asked."""
     encoder = encoder or UniversalSentenceEncoder(threads=1)
-    analyzer = RoleAnalyzer.load()
+    analyzer = RoleAnalyzer.load(encoder)
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
     report = Report("roles")
     for language in sorted({ex.language for ex in examples}):

@@ -530,8 +530,9 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     t3, ptc_dir = find_data(data)
     if t3 is None and ptc_dir is None:
         raise FileNotFoundError(f"{data}: neither a SemEval-2023 Task 3 nor a PTC bundle")
-    analyzer = TechniqueAnalyzer.load()
-    store = VectorCache(CACHE, UniversalSentenceEncoder(threads=1))
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = TechniqueAnalyzer.load(encoder)
+    store = VectorCache(CACHE, encoder)
     report = Report("techniques")
     trained_on = set(analyzer.head.info.get("train_articles", []))
     if t3 is not None:

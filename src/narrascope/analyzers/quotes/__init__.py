@@ -48,7 +48,7 @@ class QuoteAnalyzer:
         self.min_words, self.unattributed_min_words = min_words, unattributed_min_words
 
     @classmethod
-    def load(cls) -> QuoteAnalyzer:
+    def load(cls, encoder: object = None) -> QuoteAnalyzer:  # reads no vectors: any encoder
         return cls()
 
     def analyze(

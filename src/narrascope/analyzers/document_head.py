@@ -1,0 +1,104 @@
+"""The shared body of document-level heads over sentence vectors (genre and frames).
+
+Such an analyzer pools an article's sentence vectors into one row of features, scores it with a
+linear head, and gives each label it keeps as evidence the sentences whose vectors point most
+towards that label. Subclasses say only how the row is built (`features`), which labels are
+kept (`choose`) and which direction in sentence space speaks for a label (`direction`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from narrascope.encode import Encoder
+from narrascope.heads import RESOURCES, LinearHead
+from narrascope.model import Annotation, Document, Layer
+
+
+def supporting_sentences(
+    doc: Document, vectors: np.ndarray, direction: np.ndarray, k: int, *, min_words: int = 4
+) -> list[int]:
+    """Indices (in text order) of the `k` sentences whose vectors point most along `direction`.
+
+    Sentences shorter than `min_words` (datelines, bylines, captions) are passed over while
+    longer ones remain, so that the evidence is prose a reader can judge.
+    """
+    push = vectors.astype(np.float32) @ direction
+    texts = doc.sentence_texts()
+    long_enough = np.array([len(t.split()) >= min_words for t in texts])
+    if long_enough.any():
+        push = np.where(long_enough, push, -np.inf)
+    best = np.argsort(-push, kind="stable")[: min(k, int(np.isfinite(push).sum()) or k)]
+    return sorted(int(i) for i in best)
+
+
+class DocumentHeadAnalyzer:
+    """Document labels from one linear head over pooled sentence vectors, with evidence sentences.
+
+    The head file is `resources/<version>.safetensors`; it must have been trained on the encoder
+    given to `load`, whose languages become the analyzer's.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    layer: ClassVar[Layer]
+    requires: ClassVar[tuple[Layer, ...]] = ()
+    min_words: ClassVar[int] = 2  # an empty or one-word article has no genre or frame
+    evidence_sentences: ClassVar[int] = 3
+
+    def __init__(
+        self, head: LinearHead, *, dim: int, languages: frozenset[str] | None = None
+    ) -> None:
+        self.head, self.dim, self.languages = head, dim, languages
+
+    @staticmethod
+    def features(vectors: np.ndarray) -> np.ndarray:
+        """The head's input for one document, shape (1, width), from its sentence vectors."""
+        raise NotImplementedError
+
+    def choose(self, scores: np.ndarray) -> list[int]:
+        """The label columns to emit for one document's scores, best first."""
+        raise NotImplementedError
+
+    def direction(self, column: int) -> np.ndarray:
+        """A vector in sentence space along which sentences speak for label `column`."""
+        raise NotImplementedError
+
+    def attrs(self, scores: np.ndarray) -> dict[str, Any]:
+        """Extra detail stored with each label (none by default)."""
+        return {}
+
+    @classmethod
+    def load(cls, encoder: Encoder) -> DocumentHeadAnalyzer:
+        width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32)).shape[1]
+        head = LinearHead.from_file(
+            RESOURCES / f"{cls.version}.safetensors", inputs=width, encoder=encoder
+        )
+        return cls(head, dim=encoder.dim, languages=encoder.languages)
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        if not doc.sentences or doc.word_count < self.min_words:
+            return []
+        if doc.language and self.languages and doc.language not in self.languages:
+            return []
+        scores = self.head.score(self.features(vectors))[0]
+        anns = []
+        for j in self.choose(scores):
+            chosen = supporting_sentences(doc, vectors, self.direction(j), self.evidence_sentences)
+            anns.append(
+                Annotation(
+                    doc_id=doc.id,
+                    layer=self.layer,
+                    label=self.head.labels[j],
+                    model=self.version,
+                    score=float(scores[j]),
+                    evidence=[doc.sentences[i] for i in chosen],
+                    attrs=self.attrs(scores),
+                )
+            )
+        return anns
