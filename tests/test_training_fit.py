@@ -30,3 +30,33 @@ def test_fit_softmax_with_two_classes_gives_both_columns():
     probabilities = softmax(x @ weights + bias)
     assert bias[2] == -10.0
     assert [["Victim", "Hero", "Villain"][k] for k in probabilities.argmax(axis=1)] == labels
+
+
+def test_fit_thresholds_come_from_the_one_grid_and_never_fire_unseen_labels():
+    from narrascope.training.fit import THRESHOLD_GRID, UNSEEN, best_thresholds
+
+    rng = np.random.default_rng(3)
+    y = np.zeros((200, 3), dtype=np.float32)
+    y[:40, 0] = 1  # label 0: positives score high
+    y[::10, 1] = 1  # label 1: scores carry no signal
+    probabilities = rng.random((200, 3)).astype(np.float32) * 0.5
+    probabilities[:40, 0] += 0.45
+    cuts = best_thresholds(y, probabilities)
+    on_grid = [bool(np.isclose(THRESHOLD_GRID, cut).any()) for cut in cuts[:2]]
+    assert on_grid == [True, True]
+    assert 0.45 <= cuts[0] <= 0.5  # splits the two groups cleanly
+    assert cuts[2] == np.float32(UNSEEN)  # label 2 has no positive row
+
+
+def test_fit_micro_thresholds_silence_a_label_that_only_adds_noise():
+    from narrascope.training.fit import best_thresholds, micro_thresholds
+
+    rng = np.random.default_rng(5)
+    y = np.zeros((300, 2), dtype=np.float32)
+    y[:150, 0] = 1
+    y[::30, 1] = 1  # rare label the scores cannot find
+    probabilities = np.column_stack([y[:, 0] * 0.6 + 0.2, rng.random(300) * 0.3])
+    start = best_thresholds(y, probabilities)
+    cuts = micro_thresholds(y, probabilities, start)
+    assert (probabilities[:, 1] >= start[1]).any()  # its own best F1 fires on noise
+    assert cuts[0] == start[0] and not (probabilities[:, 1] >= cuts[1]).any()

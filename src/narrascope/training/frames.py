@@ -16,6 +16,13 @@ from narrascope.analyzers.frames import FrameAnalyzer, document_features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import Report, semeval2023
+from narrascope.training.fit import (
+    cross_validate_sigmoid,
+    fit_sigmoid,
+    grouped_folds,
+    rest_of,
+    tune_thresholds,
+)
 from narrascope.training.genre import CACHE, DocumentSet, load_documents, write_predictions
 from narrascope.training.semeval2023 import FRAMES
 from narrascope.training.vectors import VectorCache
@@ -38,22 +45,16 @@ def score(docs: DocumentSet, passed: np.ndarray, report: Report, prefix: str) ->
 
 def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
     """Fit the frames head on the T3 train split of every language; CV micro-F1 in the report."""
-    from narrascope.training.techniques import fit_sigmoid, grouped_folds, sigmoid, tune_thresholds
-
     encoder = UniversalSentenceEncoder(threads=1)
     docs = load_documents(data, "train", 2, document_features, store=VectorCache(CACHE, encoder))
     y = np.array([[f in labels for f in FRAMES] for labels in docs.labels], dtype=np.float32)
     groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
     held_out = grouped_folds(groups, folds, seed)
-    probabilities = np.zeros(y.shape, dtype=np.float32)
-    for held in held_out:
-        rest = np.setdiff1d(np.arange(len(y)), held)
-        weights, bias = fit_sigmoid(docs.x[rest], y[rest], l2=L2)
-        probabilities[held] = sigmoid(docs.x[held], weights, bias)
+    probabilities, _ = cross_validate_sigmoid(docs.x, y, held_out, l2=L2)
     # Honest CV: each fold is decided with cuts tuned on the other folds' out-of-fold scores.
     passed = np.zeros(y.shape, dtype=bool)
     for held in held_out:
-        rest = np.setdiff1d(np.arange(len(y)), held)
+        rest = rest_of(held, len(y))
         passed[held] = probabilities[held] >= tune_thresholds(y[rest], probabilities[rest])
     report = Report("frames")
     score(docs, passed, report, "cv_")

@@ -21,6 +21,7 @@ from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
+from narrascope.training.fit import fit_softmax, grouped_folds, rest_of
 from narrascope.training.semeval2023 import GENRES
 from narrascope.training.vectors import VectorCache
 
@@ -78,20 +79,12 @@ def _weights(labels: list[str], folders: list[str]) -> np.ndarray:
     )
 
 
-def _fit(x: np.ndarray, labels: list[str], folders: list[str], seed: int):
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=C, max_iter=3000, random_state=seed)
-    model.fit(x, labels, sample_weight=_weights(labels, folders))
-    return model
-
-
-def _head_arrays(model) -> tuple[np.ndarray, np.ndarray]:
-    order = [list(model.classes_).index(g) for g in GENRES]
-    # C order matters: safetensors writes the raw buffer, so a transposed view would be
-    # saved scrambled.
-    weights = np.ascontiguousarray(model.coef_[order].T, dtype=np.float32)
-    return weights, np.ascontiguousarray(model.intercept_[order], dtype=np.float32)
+def _fit(
+    x: np.ndarray, labels: list[str], folders: list[str], seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The genre softmax in `GENRES` order, classes balanced within each language."""
+    weights = _weights(labels, folders)
+    return fit_softmax(x, labels, GENRES, c=C, seed=seed, max_iter=3000, sample_weight=weights)
 
 
 def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) -> None:
@@ -108,8 +101,6 @@ def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) 
 
 def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
     """Fit the genre head on the T3 train split of every language; CV macro-F1 in the report."""
-    from narrascope.training.techniques import grouped_folds
-
     encoder = UniversalSentenceEncoder(threads=1)
     docs = load_documents(data, "train", 1, document_features, store=VectorCache(CACHE, encoder))
     keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
@@ -123,14 +114,15 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
     groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
     predicted = [""] * len(labels)
     for held in grouped_folds(groups, folds, seed):
-        rest = np.setdiff1d(np.arange(len(labels)), held)
-        model = _fit(docs.x[rest], [labels[i] for i in rest], [docs.folders[i] for i in rest], seed)
-        for i, guess in zip(held, model.predict(docs.x[held]), strict=True):
-            predicted[i] = str(guess)
+        rest = rest_of(held, len(labels))
+        weights, bias = _fit(
+            docs.x[rest], [labels[i] for i in rest], [docs.folders[i] for i in rest], seed
+        )
+        for i, k in zip(held, (docs.x[held] @ weights + bias).argmax(axis=1), strict=True):
+            predicted[i] = GENRES[int(k)]
     report = Report("genre")
     score(docs, predicted, report, "cv_")
-    model = _fit(docs.x, labels, docs.folders, seed)
-    weights, bias = _head_arrays(model)
+    weights, bias = _fit(docs.x, labels, docs.folders, seed)
     head = LinearHead(
         weights,
         bias,

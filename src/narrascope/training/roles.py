@@ -31,7 +31,13 @@ from narrascope.encode import Encoder, UniversalSentenceEncoder
 from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
-from narrascope.training.fit import cross_validate, fit_logistic, fit_softmax
+from narrascope.training.fit import (
+    cross_validate,
+    fit_logistic,
+    fit_softmax,
+    grouped_folds,
+    rest_of,
+)
 from narrascope.training.semeval2025 import (
     MAIN_ROLES,
     EncodedArticle,
@@ -169,8 +175,6 @@ def train(
     languages: Sequence[str] | None = None,
 ) -> Report:
     """Fit the main- and fine-role heads on `data`'s train split with article-grouped CV."""
-    from sklearn.model_selection import GroupKFold
-
     encoder = encoder or UniversalSentenceEncoder(threads=1)
     taxonomy = read_taxonomy()
     fine_labels = [r.label for r in taxonomy if r.level == "fine"]
@@ -188,10 +192,10 @@ def train(
     groups = [ex.mention.article_id for ex in examples]
 
     main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fit_rows, score_rows in splitter.split(x, y_main, groups=groups):
-        w, b = fit_main(x[fit_rows], y_main[fit_rows], seed)
-        main_oof[score_rows] = softmax(x[score_rows] @ w + b)
+    for held in grouped_folds(groups, folds, seed):
+        rest = rest_of(held, len(examples))
+        w, b = fit_main(x[rest], y_main[rest], seed)
+        main_oof[held] = softmax(x[held] @ w + b)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
 
     gold = {ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles) for ex in examples}

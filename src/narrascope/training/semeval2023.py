@@ -144,14 +144,6 @@ def languages(data: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name in LANGUAGE_CODES)
 
 
-def find_bundle(data: Path, name: str, marker: str) -> Path | None:
-    """`data` if it holds `marker`, else its child folder `name` if that does, else None."""
-    for candidate in (data, data / name):
-        if (candidate / marker).exists():
-            return candidate
-    return None
-
-
 def _article_id(path: Path) -> str:
     return path.stem.removeprefix("article").split("-")[0].split(".")[0]
 

@@ -17,129 +17,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from narrascope import heads
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
-from narrascope.training.fit import fit_softmax
+from narrascope.training.fit import (
+    cross_validate_sigmoid,
+    fit_sigmoid,
+    grouped_folds,
+    rest_of,
+    tune_thresholds,
+)
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
+from narrascope.training.techniques_ptc import (
+    TC_VERSION,
+    ptc_report,
+    score_ptc,
+    train_fragment_head,
+)
 from narrascope.training.vectors import VectorCache
 
 CACHE = TRAINING_CACHE / "techniques"
 T3_NAME, PTC_NAME = "semeval2023_task3", "semeval2020_task11_ptc"
 L2 = 1e-3
 FOCUS = ("en", "ru")
-
-
-# --------------------------------------------------------------------------- fitting
-
-
-def fit_sigmoid(
-    x: np.ndarray, y: np.ndarray, *, l2: float, max_iter: int = 300
-) -> tuple[np.ndarray, np.ndarray]:
-    """Multi-label logistic regression for all labels at once (L-BFGS, L2 on weights).
-
-    Deterministic (zero start, full batch); returns weights (dim, k) and bias (k,). A label
-    with no positive row gets a bias that never fires.
-    """
-    from scipy.optimize import minimize
-
-    n, d = x.shape
-    k = y.shape[1]
-    xb = np.hstack([x, np.ones((n, 1), dtype=np.float32)]).astype(np.float32)
-    y = y.astype(np.float32)
-
-    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        w = flat.reshape(d + 1, k).astype(np.float32)
-        z = xb @ w
-        p = 1.0 / (1.0 + np.exp(-z))
-        value = np.logaddexp(0, z).sum() - (y * z).sum()
-        grad = xb.T @ (p - y) / n
-        grad[:-1] += l2 * w[:-1]
-        value = value / n + l2 * float((w[:-1] ** 2).sum()) / 2
-        return float(value), grad.ravel().astype(np.float64)
-
-    result = minimize(
-        loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
-    )
-    w = result.x.reshape(d + 1, k).astype(np.float32)
-    weights, bias = w[:-1], w[-1]
-    bias[y.sum(axis=0) == 0] = -20.0
-    return weights, bias
-
-
-def sigmoid(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return heads.sigmoid(x @ weights + bias)
-
-
-def best_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    """Per label, the cut on out-of-fold probabilities that maximises that label's F1."""
-    grid = np.round(np.arange(0.02, 0.91, 0.02), 2)
-    cuts = np.full(y.shape[1], 0.99, dtype=np.float32)
-    for j in range(y.shape[1]):
-        truth = y[:, j] > 0
-        if not truth.any():
-            continue
-        f1 = [
-            2
-            * float((probabilities[:, j] >= c)[truth].sum())
-            / max(float((probabilities[:, j] >= c).sum() + truth.sum()), 1.0)
-            for c in grid
-        ]
-        cuts[j] = grid[int(np.argmax(f1))]
-    return cuts
-
-
-def micro_thresholds(y: np.ndarray, probabilities: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Per-label cuts that maximise the micro-F1 over all labels together (the official headline).
-
-    Coordinate ascent from `start` (per-label F1 cuts): each label in turn takes the cut, or
-    "never" (1.01), that maximises micro-F1 with the others fixed; two passes. Unlike per-label
-    F1 cuts, this silences a label whose best F1 comes from firing almost everywhere.
-    """
-    grid = [*np.round(np.arange(0.02, 0.91, 0.02), 2), 1.01]
-    truth = y > 0
-    cuts = start.astype(np.float32).copy()
-    passed = probabilities >= cuts
-    tp = (passed & truth).sum(axis=0).astype(float)
-    fp = (passed & ~truth).sum(axis=0).astype(float)
-    fn = (~passed & truth).sum(axis=0).astype(float)
-    for _ in range(2):
-        for j in range(y.shape[1]):
-            rest_tp, rest_fp, rest_fn = tp.sum() - tp[j], fp.sum() - fp[j], fn.sum() - fn[j]
-            best = (-1.0, cuts[j], tp[j], fp[j], fn[j])
-            for cut in grid:
-                fired = probabilities[:, j] >= cut
-                a = float((fired & truth[:, j]).sum())
-                b = float((fired & ~truth[:, j]).sum())
-                c = float(truth[:, j].sum()) - a
-                f1 = 2 * (rest_tp + a) / max(2 * (rest_tp + a) + rest_fp + b + rest_fn + c, 1.0)
-                if f1 > best[0]:
-                    best = (f1, cut, a, b, c)
-            _, cuts[j], tp[j], fp[j], fn[j] = best
-    return cuts
-
-
-def tune_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    """The cuts the heads use: per-label F1 cuts, then refined for micro-F1."""
-    return micro_thresholds(y, probabilities, best_thresholds(y, probabilities))
-
-
-def grouped_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
-    """Row indices of each fold; every group (article) lands in exactly one fold."""
-    from sklearn.model_selection import GroupKFold
-
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    rows = np.zeros(len(groups))
-    return [held for _, held in splitter.split(rows, rows, groups=list(groups))]
 
 
 # --------------------------------------------------------------------------- data
@@ -225,220 +132,6 @@ def find_data(data: Path) -> tuple[Path | None, Path | None]:
     return t3, (data / PTC_NAME) if (data / PTC_NAME).is_dir() else None
 
 
-def ptc_predictions(
-    articles: dict[str, ptc.PtcArticle],
-    score_sentences: Callable[[str, list[tuple[int, int]]], tuple[np.ndarray, np.ndarray]],
-    score_fragments: Callable[[str, list[tuple[int, int]]], np.ndarray],
-) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[str, int, int]]]]:
-    """SI spans (sentences where any technique passes) and TC labels for the gold TC spans."""
-    from narrascope.text.segment import sentence_spans
-
-    si, tc = {}, {}
-    ptc_index = {name: i for i, name in enumerate(ptc.PTC_TECHNIQUES)}
-    to_ptc = np.zeros((len(TECHNIQUES), len(ptc.PTC_TECHNIQUES)), dtype=np.float32)
-    for j, name in enumerate(TECHNIQUES):
-        if name in ptc.T3_TO_PTC:
-            to_ptc[j, ptc_index[ptc.T3_TO_PTC[name]]] = 1.0
-    for article_id, article in articles.items():
-        spans = [
-            s
-            for a, b in _line_spans(article.text)
-            for s in sentence_spans(article.text, a, b, language="en")
-        ]
-        _, passed = score_sentences(article_id, spans)
-        si[article_id] = [span for span, keep in zip(spans, passed, strict=True) if keep.any()]
-        gold_spans = sorted({(s, e) for _, s, e in article.tc})
-        if not gold_spans:
-            continue
-        technique_scores = score_fragments(article_id, gold_spans)
-        if technique_scores.shape[1] == len(TECHNIQUES):
-            # A PTC class scores as its best T3 technique (a sum would favour merged classes).
-            fragment_scores = (technique_scores[:, :, None] * to_ptc[None, :, :]).max(axis=1)
-        else:  # a fragment head already scores the PTC classes
-            fragment_scores = technique_scores
-        rows = []
-        for (s, e), row in zip(gold_spans, fragment_scores, strict=True):
-            k = sum(1 for _, a, b in article.tc if (a, b) == (s, e))
-            for j in np.argsort(-row, kind="stable")[:k]:
-                rows.append((ptc.PTC_TECHNIQUES[j], s, e))
-        tc[article_id] = rows
-    return si, tc
-
-
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    out, offset = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            out.append((offset, offset + len(line)))
-        offset += len(line) + 1
-    return out
-
-
-def _fragment_rows(
-    text: str,
-    sentences: list[tuple[int, int]],
-    sentence_x: np.ndarray,
-    fragments: list[tuple[int, int]],
-    fragment_vectors: np.ndarray,
-) -> np.ndarray:
-    """Head input for fragments: the row of the sentence each starts in, with the fragment's own
-    vector and cues in place of the sentence's."""
-    from narrascope.analyzers.techniques import N_CUES, cue_features
-
-    dim = fragment_vectors.shape[1]
-    starts = [a for a, _ in sentences]
-    rows = []
-    cues = cue_features([text[s:e] for s, e in fragments])
-    for (s, _), vector, cue in zip(fragments, fragment_vectors, cues, strict=True):
-        index = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
-        row = sentence_x[index].copy()
-        row[:dim] = vector
-        row[-N_CUES:] = cue
-        rows.append(row)
-    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), sentence_x.shape[1])
-
-
-def fragment_features(
-    text: str,
-    sentences: list[tuple[int, int]],
-    sentence_x: np.ndarray,
-    fragments: list[tuple[int, int]],
-    fragment_vectors: np.ndarray,
-) -> np.ndarray:
-    """Input of the TC fragment head: fragment vector, vector and cues of the sentence it starts
-    in, log length."""
-    from narrascope.analyzers.techniques import N_CUES
-
-    dim = fragment_vectors.shape[1]
-    starts = [a for a, _ in sentences]
-    rows = []
-    for (s, e), vector in zip(fragments, fragment_vectors, strict=True):
-        index = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
-        context = sentence_x[index]
-        rows.append(np.hstack([vector, context[:dim], context[-N_CUES:], [np.log1p(e - s) / 5]]))
-    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), 2 * dim + N_CUES + 1)
-
-
-def softmax(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return heads.softmax(x @ weights + bias)
-
-
-def _article_features(text: str, store: VectorCache) -> tuple[list[tuple[int, int]], np.ndarray]:
-    from narrascope.text.segment import sentence_spans
-
-    spans = [s for a, b in _line_spans(text) for s in sentence_spans(text, a, b, language="en")]
-    texts = [text[a:b] for a, b in spans]
-    return spans, features(texts, store.vectors(texts))
-
-
-def score_ptc(
-    articles: dict[str, ptc.PtcArticle],
-    models: Callable[[str], tuple[np.ndarray, np.ndarray]],
-    cuts: np.ndarray,
-    *,
-    store: VectorCache,
-    tc_models: Callable[[str], tuple[np.ndarray, np.ndarray]] | None = None,
-) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[str, int, int]]]]:
-    """PTC SI and TC predictions; `models(article_id)` gives the sentence head (weights, bias)
-    to score an article with, `tc_models(article_id)` the fragment head (else the sentence head
-    labels fragments)."""
-    prepared = {a: _article_features(art.text, store) for a, art in articles.items()}
-    fragments = {a: sorted({(s, e) for _, s, e in art.tc}) for a, art in articles.items()}
-    all_fragments = [articles[a].text[s:e] for a in articles for s, e in fragments[a]]
-    fragment_vectors = store.vectors(all_fragments)
-    offsets = np.cumsum([0] + [len(fragments[a]) for a in articles])
-    position = {a: i for i, a in enumerate(articles)}
-
-    def score_sentences(article_id: str, spans: list[tuple[int, int]]):
-        weights, bias = models(article_id)
-        probabilities = sigmoid(prepared[article_id][1], weights, bias)
-        return probabilities, probabilities >= cuts
-
-    def score_fragments(article_id: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        i = position[article_id]
-        if tc_models is not None:
-            rows = fragment_features(
-                articles[article_id].text,
-                prepared[article_id][0],
-                prepared[article_id][1],
-                spans,
-                fragment_vectors[offsets[i] : offsets[i + 1]],
-            )
-            return softmax(rows, *tc_models(article_id))
-        weights, bias = models(article_id)
-        rows = _fragment_rows(
-            articles[article_id].text,
-            prepared[article_id][0],
-            prepared[article_id][1],
-            spans,
-            fragment_vectors[offsets[i] : offsets[i + 1]],
-        )
-        # Probabilities as they are: spans are mostly Loaded_Language, and the fitted
-        # probabilities carry that prior, which TC accuracy rewards.
-        return sigmoid(rows, weights, bias)
-
-    return ptc_predictions(articles, score_sentences, score_fragments)
-
-
-def _ptc_report(articles, si, tc, report: Report, prefix: str) -> None:
-    gold_si = {a: art.si for a, art in articles.items()}
-    gold_tc = {a: art.tc for a, art in articles.items()}
-    precision, recall, f1 = ptc.si_scores(gold_si, si)
-    report.scores[f"{prefix}ptc_si_f1"] = f1
-    report.scores[f"{prefix}ptc_si_precision"] = precision
-    report.scores[f"{prefix}ptc_si_recall"] = recall
-    report.scores[f"{prefix}ptc_tc_micro_f1"] = ptc.tc_micro_f1(gold_tc, tc)
-
-
-TC_VERSION = "techniques-tc-v1"
-
-
-def _fragment_matrix(
-    articles: dict[str, ptc.PtcArticle], store: VectorCache
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """One row per gold TC annotation (a span with two labels gives two rows), its label and
-    article."""
-    rows, labels, groups = [], [], []
-    for article_id, article in articles.items():
-        spans, x = _article_features(article.text, store)
-        fragments = [(s, e) for _, s, e in article.tc]
-        vectors = store.vectors([article.text[s:e] for s, e in fragments])
-        rows.append(fragment_features(article.text, spans, x, fragments, vectors))
-        labels += [t for t, _, _ in article.tc]
-        groups += [article_id] * len(fragments)
-    return np.vstack(rows), labels, groups
-
-
-def train_fragment_head(
-    articles: dict[str, ptc.PtcArticle], *, store: VectorCache, seed: int, folds: int
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], LinearHead]:
-    """The PTC TC fragment head (softmax over the 14 PTC classes, fitted on PTC train fragments):
-    the fold model of each article for CV, and the head fitted on all."""
-    x, labels, groups = _fragment_matrix(articles, store)
-    by_article: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for held in grouped_folds(groups, folds, seed):
-        rest = np.setdiff1d(np.arange(len(labels)), held)
-        model = fit_softmax(
-            x[rest], [labels[i] for i in rest], ptc.PTC_TECHNIQUES, c=1.0, seed=seed
-        )
-        by_article.update({groups[i]: model for i in held})
-    weights, bias = fit_softmax(x, labels, ptc.PTC_TECHNIQUES, c=1.0, seed=seed)
-    head = LinearHead(
-        weights,
-        bias,
-        list(ptc.PTC_TECHNIQUES),
-        TC_VERSION,
-        store.encoder.name,
-        activation="softmax",
-        info={
-            "seed": seed,
-            "trained": dt.date.today().isoformat(),
-            "data": "PTC (SemEval-2020 Task 11) train, TC labels",
-        },
-    )
-    return by_article, head
-
-
 def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
     """Fit the technique head on the T3 train split of every language; CV scores in the report."""
     t3, ptc_dir = find_data(data)
@@ -449,13 +142,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
     corpus = load_corpus(t3, "train", store=store)
     report = Report("techniques")
     held_out = grouped_folds(corpus.groups(), folds, seed)
-    probabilities = np.zeros(corpus.y.shape, dtype=np.float32)
-    fold_models = []
-    for held in held_out:
-        fit_rows = np.setdiff1d(np.arange(len(corpus.y)), held)
-        weights, bias = fit_sigmoid(corpus.x[fit_rows], corpus.y[fit_rows], l2=L2)
-        probabilities[held] = sigmoid(corpus.x[held], weights, bias)
-        fold_models.append((weights, bias))
+    probabilities, fold_models = cross_validate_sigmoid(corpus.x, corpus.y, held_out, l2=L2)
     folders = np.array(corpus.folders)
     by_language = {
         semeval2023.LANGUAGE_CODES[f]: tune_thresholds(
@@ -467,7 +154,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
     # Honest CV: each fold is decided with cuts tuned on the other folds' out-of-fold scores.
     passed = np.zeros(corpus.y.shape, dtype=bool)
     for held in held_out:
-        rest = np.setdiff1d(np.arange(len(corpus.y)), held)
+        rest = rest_of(held, len(corpus.y))
         for f in corpus.line_labels:
             tune = rest[folders[rest] == f]
             rows = held[folders[held] == f]
@@ -513,7 +200,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
             store=store,
             tc_models=lambda a: tc_cv[a],
         )
-        _ptc_report(known, si, tc, report, "cv_")
+        ptc_report(known, si, tc, report, "cv_")
         report.lines.append(
             f"  PTC train articles scored out of fold: {len(known)}/{len(articles)}"
         )
@@ -569,7 +256,7 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
             tc_models=tc_models,
         )
         if any(art.si or art.tc for art in articles.values()):
-            _ptc_report(articles, si, tc, report, "")
+            ptc_report(articles, si, tc, report, "")
         seen = {f"en/{a}" for a in articles} & trained_on
         report.lines.append(
             f"  PTC {split}: {len(seen)}/{len(articles)} articles were in the head's training data"
