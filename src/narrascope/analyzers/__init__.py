@@ -110,6 +110,13 @@ def select(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[
     return chosen
 
 
+def cannot_read(doc: Document, *, min_words: int, languages: frozenset[str] | None) -> bool:
+    """True when `doc` is too short to label, or in a language outside `languages` (None: any)."""
+    if not doc.sentences or doc.word_count < min_words:
+        return True
+    return bool(doc.language and languages and doc.language not in languages)
+
+
 def load_analyzers(classes: Sequence[type[Analyzer]], encoder: Encoder) -> list[Analyzer]:
     """Load `classes`, in order, to read `encoder`'s vectors: the one way analyzers are loaded.
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer
@@ -82,9 +83,7 @@ class DocumentHeadAnalyzer:
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
-        if not doc.sentences or doc.word_count < self.min_words:
-            return []
-        if doc.language and self.languages and doc.language not in self.languages:
+        if cannot_read(doc, min_words=self.min_words, languages=self.languages):
             return []
         scores = self.head.score(self.features(vectors))[0]
         anns = []

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Annotation, Document, Layer, Span
@@ -118,9 +119,7 @@ class TechniqueAnalyzer:
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
-        if not doc.sentences or doc.word_count < self.min_words:
-            return []
-        if doc.language and self.languages and doc.language not in self.languages:
+        if cannot_read(doc, min_words=self.min_words, languages=self.languages):
             return []
         scores = self.scores(doc, vectors)
         passed = scores >= self.thresholds(doc.language)

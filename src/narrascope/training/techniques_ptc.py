@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -74,53 +75,57 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _fragment_rows(
-    text: str,
-    sentences: list[tuple[int, int]],
-    sentence_x: np.ndarray,
-    fragments: list[tuple[int, int]],
-    fragment_vectors: np.ndarray,
-) -> np.ndarray:
-    """Head input for fragments: the row of the sentence each starts in, with the fragment's own
-    vector and cues in place of the sentence's."""
-    dim = fragment_vectors.shape[1]
-    starts = [a for a, _ in sentences]
-    rows = []
-    cues = cue_features([text[s:e] for s, e in fragments])
-    for (s, _), vector, cue in zip(fragments, fragment_vectors, cues, strict=True):
-        index = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
-        row = sentence_x[index].copy()
-        row[:dim] = vector
-        row[-N_CUES:] = cue
-        rows.append(row)
-    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), sentence_x.shape[1])
+@dataclass
+class PreparedArticle:
+    """A PTC article cut into sentences, with the technique head's input row for each."""
+
+    text: str
+    sentences: list[tuple[int, int]]
+    x: np.ndarray  # `analyzers.techniques.features` of the sentences
+
+    def starting_sentence(self, fragments: list[tuple[int, int]]) -> list[int]:
+        """Index of the sentence each fragment starts in (the first, for one before all)."""
+        starts = [a for a, _ in self.sentences]
+        return [max(int(np.searchsorted(starts, s, side="right")) - 1, 0) for s, _ in fragments]
 
 
-def fragment_features(
-    text: str,
-    sentences: list[tuple[int, int]],
-    sentence_x: np.ndarray,
-    fragments: list[tuple[int, int]],
-    fragment_vectors: np.ndarray,
-) -> np.ndarray:
-    """Input of the TC fragment head: fragment vector, vector and cues of the sentence it starts
-    in, log length."""
-    dim = fragment_vectors.shape[1]
-    starts = [a for a, _ in sentences]
-    rows = []
-    for (s, e), vector in zip(fragments, fragment_vectors, strict=True):
-        index = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
-        context = sentence_x[index]
-        rows.append(np.hstack([vector, context[:dim], context[-N_CUES:], [np.log1p(e - s) / 5]]))
-    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), 2 * dim + N_CUES + 1)
-
-
-def _article_features(text: str, store: VectorCache) -> tuple[list[tuple[int, int]], np.ndarray]:
+def prepare(text: str, store: VectorCache) -> PreparedArticle:
+    """Split a PTC article into lines and sentences and build the head's input for each."""
     from narrascope.text.segment import sentence_spans
 
     spans = [s for a, b in _line_spans(text) for s in sentence_spans(text, a, b, language="en")]
     texts = [text[a:b] for a, b in spans]
-    return spans, features(texts, store.vectors(texts))
+    return PreparedArticle(text, spans, features(texts, store.vectors(texts)))
+
+
+def _fragment_rows(
+    article: PreparedArticle, fragments: list[tuple[int, int]], vectors: np.ndarray
+) -> np.ndarray:
+    """Head input for fragments: the row of the sentence each starts in, with the fragment's own
+    vector and cues in place of the sentence's."""
+    dim = vectors.shape[1]
+    rows = []
+    cues = cue_features([article.text[s:e] for s, e in fragments])
+    for index, vector, cue in zip(article.starting_sentence(fragments), vectors, cues, strict=True):
+        row = article.x[index].copy()
+        row[:dim] = vector
+        row[-N_CUES:] = cue
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), article.x.shape[1])
+
+
+def fragment_features(
+    article: PreparedArticle, fragments: list[tuple[int, int]], vectors: np.ndarray
+) -> np.ndarray:
+    """Input of the TC fragment head: fragment vector, vector and cues of the sentence it starts
+    in, log length."""
+    dim = vectors.shape[1]
+    rows = []
+    starting = article.starting_sentence(fragments)
+    for (s, e), index, vector in zip(fragments, starting, vectors, strict=True):
+        context = article.x[index]
+        rows.append(np.hstack([vector, context[:dim], context[-N_CUES:], [np.log1p(e - s) / 5]]))
+    return np.asarray(rows, dtype=np.float32).reshape(len(fragments), 2 * dim + N_CUES + 1)
 
 
 def score_ptc(
@@ -134,7 +139,7 @@ def score_ptc(
     """PTC SI and TC predictions; `models(article_id)` gives the sentence head (weights, bias)
     to score an article with, `tc_models(article_id)` the fragment head (else the sentence head
     labels fragments)."""
-    prepared = {a: _article_features(art.text, store) for a, art in articles.items()}
+    prepared = {a: prepare(art.text, store) for a, art in articles.items()}
     fragments = {a: sorted({(s, e) for _, s, e in art.tc}) for a, art in articles.items()}
     all_fragments = [articles[a].text[s:e] for a in articles for s, e in fragments[a]]
     fragment_vectors = store.vectors(all_fragments)
@@ -143,29 +148,18 @@ def score_ptc(
 
     def score_sentences(article_id: str, spans: list[tuple[int, int]]):
         weights, bias = models(article_id)
-        probabilities = heads.sigmoid(prepared[article_id][1] @ weights + bias)
+        probabilities = heads.sigmoid(prepared[article_id].x @ weights + bias)
         return probabilities, probabilities >= cuts
 
     def score_fragments(article_id: str, spans: list[tuple[int, int]]) -> np.ndarray:
         i = position[article_id]
+        vectors = fragment_vectors[offsets[i] : offsets[i + 1]]
         if tc_models is not None:
-            rows = fragment_features(
-                articles[article_id].text,
-                prepared[article_id][0],
-                prepared[article_id][1],
-                spans,
-                fragment_vectors[offsets[i] : offsets[i + 1]],
-            )
             weights, bias = tc_models(article_id)
+            rows = fragment_features(prepared[article_id], spans, vectors)
             return heads.softmax(rows @ weights + bias)
         weights, bias = models(article_id)
-        rows = _fragment_rows(
-            articles[article_id].text,
-            prepared[article_id][0],
-            prepared[article_id][1],
-            spans,
-            fragment_vectors[offsets[i] : offsets[i + 1]],
-        )
+        rows = _fragment_rows(prepared[article_id], spans, vectors)
         # Probabilities as they are: spans are mostly Loaded_Language, and the fitted
         # probabilities carry that prior, which TC accuracy rewards.
         return heads.sigmoid(rows @ weights + bias)
@@ -197,10 +191,9 @@ def _fragment_matrix(
     article."""
     rows, labels, groups = [], [], []
     for article_id, article in articles.items():
-        spans, x = _article_features(article.text, store)
         fragments = [(s, e) for _, s, e in article.tc]
         vectors = store.vectors([article.text[s:e] for s, e in fragments])
-        rows.append(fragment_features(article.text, spans, x, fragments, vectors))
+        rows.append(fragment_features(prepare(article.text, store), fragments, vectors))
         labels += [t for t, _, _ in article.tc]
         groups += [article_id] * len(fragments)
     return np.vstack(rows), labels, groups
