@@ -26,7 +26,7 @@ from narrascope.analyzers.claims import (
     cue_matrix,
     word_hashes,
 )
-from narrascope.encode import UniversalSentenceEncoder
+from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
@@ -67,10 +67,6 @@ CANDIDATES: tuple[Candidate, ...] = (
 )
 
 
-def _encoder() -> UniversalSentenceEncoder:
-    return UniversalSentenceEncoder(threads=1)
-
-
 def design(vectors: np.ndarray, texts: Sequence[str], candidate: Candidate):
     """The sparse training matrix: vector, hashed words, cues (the analyzer's weight layout)."""
     import scipy.sparse as sp  # comes with scikit-learn, the `train` extra
@@ -102,7 +98,8 @@ def train(
     """Choose and fit the claims head on the train split of `data`; write it into `out`."""
     sentences = read_split(data, "train")
     texts = [s.text for s in sentences]
-    vectors = VectorCache(cache, _encoder(), prefix="checkthat2024-en_").vectors(texts)
+    encoder = default_encoder()
+    vectors = VectorCache(cache, encoder, prefix="checkthat2024-en_").vectors(texts)
     y = np.array([[s.positive] for s in sentences], dtype=np.float32)
     folds_of = groups(sentences)
     report = Report(TASK)
@@ -136,7 +133,7 @@ def train(
         bias,
         [LABEL],
         MODEL_ID,
-        _encoder().name,
+        encoder.name,
         thresholds=np.array([cut], dtype=np.float32),
         info=info,
     )
@@ -154,7 +151,7 @@ def train(
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """F1 of the positive class of the shipped head on `split`; optionally write predictions."""
     sentences = read_split(data, split)
-    encoder = _encoder()
+    encoder = default_encoder()
     analyzer = ClaimAnalyzer.load(encoder)
     texts = [s.text for s in sentences]
     scores = analyzer.scores(texts, encoder.encode(texts))

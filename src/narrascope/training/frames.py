@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.analyzers.frames import FrameAnalyzer, document_features
-from narrascope.encode import UniversalSentenceEncoder
+from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import Report, semeval2023
 from narrascope.training.fit import (
@@ -45,7 +45,7 @@ def score(docs: DocumentSet, passed: np.ndarray, report: Report, prefix: str) ->
 
 def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
     """Fit the frames head on the T3 train split of every language; CV micro-F1 in the report."""
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     docs = load_documents(data, "train", 2, document_features, store=VectorCache(CACHE, encoder))
     y = np.array([[f in labels for f in FRAMES] for labels in docs.labels], dtype=np.float32)
     groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
@@ -76,7 +76,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
 
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """Score the shipped frames head on `split` (official micro-F1); write official files if asked."""
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     analyzer = FrameAnalyzer.load(encoder)
     store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 2, document_features, store=store)

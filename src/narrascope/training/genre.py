@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.analyzers.genre import GenreAnalyzer, document_features
-from narrascope.encode import UniversalSentenceEncoder
+from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
@@ -101,7 +101,7 @@ def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) 
 
 def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
     """Fit the genre head on the T3 train split of every language; CV macro-F1 in the report."""
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     docs = load_documents(data, "train", 1, document_features, store=VectorCache(CACHE, encoder))
     keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
     docs = DocumentSet(
@@ -141,7 +141,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
 
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """Score the shipped genre head on `split` (official macro-F1); write official files if asked."""
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     analyzer = GenreAnalyzer.load(encoder)
     store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 1, document_features, store=store)

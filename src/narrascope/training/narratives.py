@@ -28,7 +28,7 @@ from narrascope.analyzers.narratives import (
     is_subnarrative,
     read_taxonomy,
 )
-from narrascope.encode import Encoder, UniversalSentenceEncoder
+from narrascope.encode import Encoder, default_encoder
 from narrascope.heads import LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
@@ -275,7 +275,7 @@ def train(
     languages: Sequence[str] | None = None,
 ) -> Report:
     """Fit the narrative heads on `data`'s train split; thresholds and blend chosen by grouped CV."""
-    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    encoder = encoder or default_encoder()
     taxonomy = read_taxonomy()
     labels = head_labels(taxonomy)
     examples = [
@@ -436,7 +436,7 @@ def evaluate(
     cache_dir: Path | None = CACHE,
 ) -> Report:
     """Score the shipped heads on `split` (official layout); write predictions per language if asked."""
-    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    encoder = encoder or default_encoder()
     analyzer = NarrativeAnalyzer.load(encoder)
     taxonomy = read_taxonomy()
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)

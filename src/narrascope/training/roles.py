@@ -27,7 +27,7 @@ from narrascope.analyzers.roles import (
     read_taxonomy,
     sentence_index,
 )
-from narrascope.encode import Encoder, UniversalSentenceEncoder
+from narrascope.encode import Encoder, default_encoder
 from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
@@ -175,7 +175,7 @@ def train(
     languages: Sequence[str] | None = None,
 ) -> Report:
     """Fit the main- and fine-role heads on `data`'s train split with article-grouped CV."""
-    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    encoder = encoder or default_encoder()
     taxonomy = read_taxonomy()
     fine_labels = [r.label for r in taxonomy if r.level == "fine"]
     parents = {r.label: r.parent for r in taxonomy if r.level == "fine"}
@@ -304,7 +304,7 @@ def evaluate(
     cache_dir: Path | None = CACHE,
 ) -> Report:
     """Score the shipped heads on `split`'s mentions; write official predictions per language if asked."""
-    encoder = encoder or UniversalSentenceEncoder(threads=1)
+    encoder = encoder or default_encoder()
     analyzer = RoleAnalyzer.load(encoder)
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
     report = Report("roles")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features
-from narrascope.encode import UniversalSentenceEncoder
+from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
@@ -137,7 +137,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
     t3, ptc_dir = find_data(data)
     if t3 is None:
         raise FileNotFoundError(f"{data}: no SemEval-2023 Task 3 bundle found")
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     store = VectorCache(CACHE, encoder)
     corpus = load_corpus(t3, "train", store=store)
     report = Report("techniques")
@@ -217,7 +217,7 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     t3, ptc_dir = find_data(data)
     if t3 is None and ptc_dir is None:
         raise FileNotFoundError(f"{data}: neither a SemEval-2023 Task 3 nor a PTC bundle")
-    encoder = UniversalSentenceEncoder(threads=1)
+    encoder = default_encoder()
     analyzer = TechniqueAnalyzer.load(encoder)
     store = VectorCache(CACHE, encoder)
     report = Report("techniques")
