@@ -48,7 +48,8 @@ CACHE = TRAINING_CACHE / "semeval2025"
 C = 10.0  # chosen by CV among 0.3, 1, 3, 10 (fine samples-F1 0.300, 0.321, 0.335, 0.339)
 BLENDS = (0.0, 0.1, 0.2, 0.3, 0.4)
 BLEND_TOLERANCE = 0.01  # fine samples-F1 we give up, in CV, for out-of-domain reach
-THRESHOLD_GRID = {
+# Per-level cuts searched jointly for samples-F1 (not per label: see `choose_thresholds`).
+LEVEL_GRID = {
     "narrative": (0.5, 0.6, 0.7, 0.8),
     "subnarrative": (0.4, 0.5, 0.6, 0.7),
     "other": (0.4, 0.5, 0.6),
@@ -243,9 +244,9 @@ def choose_thresholds(
     per level, not per label, because samples-F1 rewards the right number of labels per article.
     """
     best: tuple[float, np.ndarray, dict[str, float]] | None = None
-    for narrative in THRESHOLD_GRID["narrative"]:
-        for subnarrative in THRESHOLD_GRID["subnarrative"]:
-            for other in THRESHOLD_GRID["other"]:
+    for narrative in LEVEL_GRID["narrative"]:
+        for subnarrative in LEVEL_GRID["subnarrative"]:
+            for other in LEVEL_GRID["other"]:
                 cut = level_thresholds(labels, narrative, subnarrative, other)
                 scores = _cv_scores(examples, taxonomy, labels, probabilities, cut)
                 key = scores["f1_fine_official"] + scores["f1_coarse_official"] / 100
