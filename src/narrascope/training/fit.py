@@ -2,10 +2,11 @@
 
 Fitters return a head's arrays, weights (dim, k) and bias (k,): `fit_logistic` (one-vs-rest,
 balanced classes, scikit-learn), `fit_sigmoid` (all labels at once, deterministic L-BFGS) and
-`fit_softmax` (one label of k). Folds are grouped by article (`grouped_folds`), so no article is
-in both the fitting and the scoring part of a fold, and thresholds are chosen on the
-out-of-fold probabilities over one grid (`THRESHOLD_GRID`): per label for F1
-(`best_thresholds`), optionally refined for micro-F1 over all labels (`micro_thresholds`).
+`fit_softmax` (one label of k); `fit_calibration` maps a raw score to a probability. Folds are
+grouped by article (`grouped_folds`), so no article is in both the fitting and the scoring part
+of a fold, and thresholds are chosen on the out-of-fold probabilities over one grid
+(`THRESHOLD_GRID`): per label for F1 (`best_thresholds`), optionally refined for micro-F1 over
+all labels (`micro_thresholds`).
 """
 
 from __future__ import annotations
@@ -133,6 +134,16 @@ def fit_softmax(
             k = fitted.index(name)
             weights[:, j], bias[j] = coef[k], intercept[k]
     return weights, bias
+
+
+def fit_calibration(scores: np.ndarray, y: np.ndarray, *, seed: int) -> tuple[float, float]:
+    """One slope and intercept turning a score into P(label present), fitted on all pairs
+    (Platt scaling; `scores` and `y` of any shape, read element by element)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
+    model.fit(scores.reshape(-1, 1), y.reshape(-1))
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
 def best_thresholds(y: np.ndarray, probabilities: np.ndarray) -> np.ndarray:

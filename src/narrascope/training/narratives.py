@@ -32,7 +32,7 @@ from narrascope.encode import Encoder, default_encoder
 from narrascope.heads import LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
-from narrascope.training.fit import cross_validate, fit_logistic
+from narrascope.training.fit import cross_validate, fit_calibration, fit_logistic
 from narrascope.training.semeval2025 import (
     EncodedArticle,
     NarrativeLabels,
@@ -193,17 +193,6 @@ def definition_texts(taxonomy: Sequence[NarrativeLabel], labels: Sequence[str]) 
     return texts
 
 
-def calibrate_similarity(
-    similarity: np.ndarray, y: np.ndarray, *, seed: int
-) -> tuple[float, float]:
-    """One slope and intercept turning a max-cosine into P(label present), fitted on all pairs."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
-    model.fit(similarity.reshape(-1, 1), y.reshape(-1))
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
-
-
 def level_thresholds(
     labels: Sequence[str], narrative: float, subnarrative: float, other: float
 ) -> np.ndarray:
@@ -295,7 +284,7 @@ def train(
     definitions[labels.index(OTHER)] = 0.0  # "Other" is never matched by meaning
     similarity = definition_similarity(examples, definitions)
     named = [j for j, label in enumerate(labels) if label != OTHER]
-    slope, intercept = calibrate_similarity(similarity[:, named], y[:, named], seed=seed)
+    slope, intercept = fit_calibration(similarity[:, named], y[:, named], seed=seed)
     similar = 1.0 / (1.0 + np.exp(-(slope * similarity + intercept)))
     is_other = np.array([label == OTHER for label in labels])
 
