@@ -1,0 +1,59 @@
+"""Calibration: Platt and temperature recover a known miscalibration; ECE and operating points."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from narrascope.heads import sigmoid, softmax
+from narrascope.training import calibrate
+
+
+def _miscalibrated(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw scores sigmoid(z) of a label whose true probability is sigmoid(2z - 1)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    y = (rng.random(n) < sigmoid(2 * z - 1)).astype(float)
+    return z, sigmoid(z), y
+
+
+def test_calibrate_platt_recovers_slope_and_offset():
+    _, raw, y = _miscalibrated()
+    a, b = calibrate.fit_platt(raw, y)
+    assert abs(a - 2) < 0.2 and abs(b + 1) < 0.15
+    calibrated = calibrate.apply_platt(raw[:, None], np.array([a]), np.array([b]))
+    before = calibrate.expected_calibration_error(raw, y)
+    after = calibrate.expected_calibration_error(calibrated, y[:, None])
+    assert before > 0.1 and after < 0.03
+
+
+def test_calibrate_platt_folds_into_a_linear_head():
+    rng = np.random.default_rng(1)
+    x, w, bias = rng.normal(size=(50, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+    a, b = np.array([1.7, 0.4]), np.array([-0.3, 0.8])
+    folded_w, folded_b = calibrate.fold_platt(w, bias, a, b)
+    expected = calibrate.apply_platt(sigmoid(x @ w + bias), a, b)
+    assert np.allclose(sigmoid(x @ folded_w + folded_b), expected, atol=1e-5)
+
+
+def test_calibrate_temperature_recovers_overconfidence_and_folds():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(4000, 3)) * 3
+    truth = np.array([rng.choice(3, p=softmax(row[None, :] / 3)[0]) for row in logits])
+    t = calibrate.fit_temperature(softmax(logits), truth)
+    assert abs(t - 3) < 0.3
+    w, bias = np.eye(3), np.zeros(3)
+    folded_w, folded_b = calibrate.fold_temperature(w, bias, t)
+    assert np.allclose(softmax(logits @ folded_w + folded_b), softmax(logits / t), atol=1e-5)
+
+
+def test_calibrate_operating_points_favour_precision_and_silence_hopeless_labels():
+    _, raw, y = _miscalibrated(seed=3)
+    a, b = calibrate.fit_platt(raw, y)
+    p = calibrate.apply_platt(raw[:, None], np.array([a]), np.array([b]))
+    hopeless = np.zeros_like(p)  # a label that is never above the floor
+    cuts = calibrate.operating_points(np.hstack([p, hopeless]), np.stack([y, y], axis=1))
+    assert 0.5 <= cuts[0] < 1 and cuts[1] > 1
+    shown = calibrate.reliability(p, y[:, None], cuts[:1])
+    at_half = calibrate.reliability(p, y[:, None], np.array([0.5]))
+    assert shown.shown_precision >= at_half.shown_precision
+    assert shown.ece < 0.03
