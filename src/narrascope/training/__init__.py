@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -52,10 +53,20 @@ def task_module(task: str) -> ModuleType:
 
 
 def train(
-    task: str, data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5
+    task: str,
+    data: Path,
+    *,
+    out: Path = RESOURCES,
+    seed: int = 13,
+    folds: int = 5,
+    languages: Sequence[str] | None = None,
 ) -> Report:
-    """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`."""
-    return task_module(task).train(data, out=out, seed=seed, folds=folds)
+    """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`.
+
+    `languages` keeps only those languages' articles (the CV score floors train on English).
+    """
+    options = {"languages": list(languages)} if languages else {}
+    return task_module(task).train(data, out=out, seed=seed, folds=folds, **options)
 
 
 def evaluate(
