@@ -38,6 +38,7 @@ system-deps:
 	fi
 
 test: venv system-deps
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 lint: venv

@@ -201,7 +201,9 @@ def test_store_runs_problems_and_stats(store, examples):
 def test_store_migrations_build_the_schema_and_rerun(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
+    from narrascope.store.engine import MIGRATIONS
     from narrascope.store.schema import metadata
 
     Store.open(database_url).close()
@@ -214,7 +216,8 @@ def test_store_migrations_build_the_schema_and_rerun(database_url):
         )
         diff = compare_metadata(context, metadata)
         assert diff == []  # the migrations create exactly the tables schema.py describes
-        assert MigrationContext.configure(conn).get_current_revision() is not None
+        head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        assert MigrationContext.configure(conn).get_current_revision() == head
 
 
 def test_store_creates_a_sqlite_file_in_wal_mode(tmp_path):
