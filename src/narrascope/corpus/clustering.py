@@ -66,8 +66,14 @@ def leader_clusters(
     window: timedelta,
     threshold: float,
     copies: set[frozenset[str]],
+    *,
+    floor: float | None = None,
 ) -> list[list[Candidate]]:
-    """Leader clustering over sentences that have a close sentence in another document."""
+    """Leader clustering over sentences that have a close sentence in another document.
+
+    A sentence joins a cluster whose centroid is at least `threshold` close and all of whose
+    members are at least `floor` close (default: `threshold`), so a cluster cannot drift.
+    """
     pool = old + new
     if not new or len(pool) < 2:
         return []
@@ -96,7 +102,7 @@ def leader_clusters(
     nodes = sorted(neighbours, key=lambda k: (pool[k].at, pool[k].doc_id, pool[k].idx))
     cluster_of: dict[int, int] = {}
     members: list[list[int]] = []
-    floor = threshold - 0.15
+    floor = threshold if floor is None else floor
     sums: list[np.ndarray] = []
     clusters: list[list[Candidate]] = []
     for node in nodes:
