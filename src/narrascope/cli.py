@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -184,13 +184,17 @@ def export(
     out: Annotated[Path, typer.Argument(help="The file to write.")],
     db: DbOption = DEFAULT_DB,
     format: Annotated[
-        str,
-        typer.Option("--format", help="jsonl, csv, parquet, or semeval (OUT is then a folder)."),
-    ] = "jsonl",
+        str | None,
+        typer.Option(
+            "--format",
+            help="jsonl, csv, parquet, or semeval (OUT is then a folder); default: OUT's suffix.",
+        ),
+    ] = None,
     table: Annotated[
         str,
         typer.Option(
-            help="documents, annotations, sentences, publications, storylines or profiles."
+            help="documents, labels (flat, for spreadsheets), bookkeeping, annotations,"
+            " sentences, publications, storylines or profiles."
         ),
     ] = "documents",
 ) -> None:
@@ -276,28 +280,62 @@ def serve(
 
 @app.command()
 def storylines(
+    storyline_id: Annotated[
+        str | None, typer.Argument(help="Show this storyline: its members by date and outlet.")
+    ] = None,
     db: DbOption = DEFAULT_DB,
-    limit: Annotated[int, typer.Option(help="Show this many storylines, widest first.")] = 20,
+    limit: Annotated[int, typer.Option(help="Show this many storylines.")] = 20,
+    sort: Annotated[str, typer.Option(help="outlets, size, first_seen or growth.")] = "outlets",
+    narrative: Annotated[str | None, typer.Option(help="Only storylines carrying it.")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only storylines this outlet joined.")] = None,
     rebuild: Annotated[
         bool, typer.Option(help="Cluster everything again (old ids pass to the nearest).")
     ] = False,
 ) -> None:
     """Update storylines with the documents added since the last update, then list them."""
-    from narrascope.corpus.storylines import storylines as read
     from narrascope.corpus.storylines import update_storylines
     from narrascope.store import Store
 
-    with Store.open(db) as store, progress_bar("documents") as advance:
-        report = update_storylines(store, rebuild=rebuild, on_progress=advance)
-        lines = read(store, limit, max_members=0)
-    console.print(escape(report.summary()))
-    for line in lines:
-        console.print(
-            f"{line.id}  {line.documents:>3} docs {line.outlets:>3} outlets  "
-            f"first {escape(line.first_outlet or '(no outlet)')} {line.first_seen.date()}  "
-            f"{escape(line.label[:120])}",
-            soft_wrap=True,
+    with Store.open(db) as store:
+        with progress_bar("documents") as advance:
+            report = update_storylines(store, rebuild=rebuild, on_progress=advance)
+        console.print(escape(report.summary()))
+        try:
+            if storyline_id is not None:
+                _show_storyline(store, storyline_id)
+            else:
+                _list_storylines(store, limit, sort, narrative, outlet)
+        except ValueError as exc:
+            _fail(str(exc))
+
+
+def _list_storylines(
+    store: Any, limit: int, sort: str, narrative: str | None, outlet: str | None
+) -> None:
+    from narrascope.corpus import labels
+    from narrascope.corpus.storyline_list import storyline_list
+    from narrascope.terminal import storyline_line
+
+    if narrative:
+        narrative = labels.resolve(
+            "narrative", narrative, labels.labels_present(store, labels.NARRATIVE_LAYERS)
         )
+    if outlet:
+        outlet = labels.resolve("outlet", outlet, labels.outlets_present(store))
+    listing = storyline_list(store, sort=sort, narrative=narrative, outlet=outlet, limit=limit)
+    for line in listing.lines:
+        console.print(storyline_line(line), soft_wrap=True)
+
+
+def _show_storyline(store: Any, storyline_id: str) -> None:
+    from narrascope.corpus.storylines import storyline
+    from narrascope.terminal import render_storyline
+
+    line = storyline(store, storyline_id)
+    if line is None:
+        _fail(f"no storyline {storyline_id!r}")
+        return
+    console.print(render_storyline(line), soft_wrap=True)
 
 
 @app.command()
@@ -308,8 +346,8 @@ def search(
     language: Annotated[str | None, typer.Option(help="Only this language (ISO code).")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
-    narrative: Annotated[str | None, typer.Option(help="Documents with this narrative.")] = None,
-    technique: Annotated[str | None, typer.Option(help="Documents with this technique.")] = None,
+    narrative: Annotated[str | None, typer.Option(help="This narrative (its evidence sentences without words).")] = None,
+    technique: Annotated[str | None, typer.Option(help="This technique (its labelled spans without words).")] = None,
     entity: Annotated[str | None, typer.Option(help="Documents mentioning this entity.")] = None,
     speaker: Annotated[str | None, typer.Option(help="Documents quoting this speaker.")] = None,
     like: Annotated[
@@ -363,9 +401,15 @@ def search(
     console.print(f"{page.total}{'+ (newest first)' if page.capped else ''} hits")
     for hit in page.hits:
         where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
+        day = hit.published.date().isoformat() if hit.published else "undated"
+        label = f"  [{escape(hit.label)}]" if hit.label else ""
         console.print(
-            f"{where}  {escape(hit.outlet or '(no outlet)')}  {escape(hit.snippet)}", soft_wrap=True
+            f"{where}  {day}  {escape(hit.outlet or '(no outlet)')}  "
+            f"{escape(hit.title or '(no title)')}{label}",
+            soft_wrap=True,
         )
+        if hit.snippet and hit.snippet != hit.title:
+            console.print(f"    {escape(hit.snippet)}", soft_wrap=True)
     if page.next_cursor:
         console.print(f"next page: --cursor {page.next_cursor}")
 

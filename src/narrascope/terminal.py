@@ -1,4 +1,4 @@
-"""Plain-text views of stored documents for the terminal (`narrascope list`, `show`).
+"""Plain-text views for the terminal: documents (`narrascope list`, `show`), storylines.
 
 Article text is hostile: it is shown as rich `Text` (never parsed as markup) with control
 characters removed, so a page cannot restyle or drive the analyst's terminal.
@@ -170,3 +170,36 @@ def render_removed(doc: Document) -> Group:
     rows = [Text(_clean(f"[{r.reason}] {r.text}")) for r in doc.removed]
     header = Text(f"{len(rows)} lines removed from {doc.id}", style="bold")
     return Group(header, *rows)
+
+
+def _first_seen(line: Any) -> str:
+    """When and where a storyline was first seen; never a date it does not have (#15)."""
+    undated = f", {line.undated} undated" if line.undated else ""
+    if line.first_seen is None:
+        return f"no dated member{undated}"
+    return f"first {line.first_outlet or '(no outlet)'} {line.first_seen.date()}{undated}"
+
+
+def storyline_line(line: Any) -> Text:
+    """A storyline as one line of `narrascope storylines`."""
+    return Text(
+        _clean(
+            f"{line.id}  {line.documents:>3} docs {line.outlets:>3} outlets  "
+            f"{_first_seen(line)}  {line.label[:120]}"
+        )
+    )
+
+
+def render_storyline(line: Any) -> Group:
+    """One storyline: its claim, counts, and members by date and outlet."""
+    unnamed = f", {line.unnamed} without outlet" if line.unnamed else ""
+    rows: list[Any] = [
+        Text(_clean(line.label), style="bold"),
+        Text(f"{line.documents} documents, {line.outlets} outlets{unnamed}; {_first_seen(line)}"),
+    ]
+    for m in line.sentences:
+        day = m.published.date().isoformat() if m.published else "undated"
+        rows.append(
+            Text(_clean(f"{day}  {m.outlet or '(no outlet)'}  {m.doc_id}#{m.sentence}  {m.text}"))
+        )
+    return Group(*rows)

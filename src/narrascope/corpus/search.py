@@ -4,7 +4,10 @@ Full-text hits are sentences, best first (BM25 on SQLite, ts_rank on PostgreSQL)
 keyset cursor (an opaque string naming the last hit's rank and position), so page N+1 never
 repeats page N. A query matching more than 10,000 sentences is listed newest first (ranking
 millions per page is too slow) and says its total is capped; facet counts are skipped for it.
-Facets narrow by outlet, language, date range, narrative, technique, entity and speaker.
+Facets narrow by outlet, language, date range, narrative, technique, entity and speaker; the
+label and outlet filters are matched tolerantly (`narrascope.corpus.labels`). A technique or
+narrative filter without words lists the labelled passages themselves: the technique's spans,
+the narrative's evidence sentences.
 Semantic search scans the stored sentence vectors with the shared encoder's vector of the
 query, in bounded memory.
 """
@@ -19,6 +22,7 @@ from datetime import datetime
 import numpy as np
 
 from narrascope.corpus import NotComputed
+from narrascope.corpus.labels import resolve_query
 from narrascope.encode import Encoder, default_encoder
 from narrascope.store import Store
 from narrascope.store.search import SearchQuery
@@ -50,6 +54,7 @@ class SearchHit:
     outlet: str | None
     published: datetime | None
     score: float
+    label: str | None = None  # the technique or narrative a labelled passage carries
 
 
 @dataclass(slots=True)
@@ -77,9 +82,13 @@ def highlight(text: str, words: str) -> tuple[tuple[int, int], ...]:
 def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPage:
     """Sentences matching the words within the facets, best first; or documents if no words.
 
-    A cursor this store did not make raises `narrascope.store.search.BadCursor` (a ValueError).
+    A cursor this store did not make raises `narrascope.store.search.BadCursor`, a filter that
+    names nothing stored `narrascope.corpus.labels.UnknownLabel` (both ValueErrors).
     """
-    if not query.has_words:
+    query = resolve_query(store, query)
+    if not query.has_words and (query.technique or query.narrative):
+        page = _labelled(store, query)
+    elif not query.has_words:
         ids, total, cursor = store.corpus.search_documents(query)
         infos = store.corpus.doc_infos(ids)
         hits = [
@@ -126,6 +135,39 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     if facets and not page.capped:
         page.facets = store.corpus.search_facets(query)
     return page
+
+
+def _labelled(store: Store, query: SearchQuery) -> SearchPage:
+    """The passages carrying the asked technique (its span) or narrative (its evidence)."""
+    rows, total, cursor = store.corpus.search_labelled(query)
+    ids = sorted({r[1] for r in rows})
+    texts, infos = store.corpus.doc_texts(ids), store.corpus.doc_infos(ids)
+    sentences = store.corpus.sentence_spans(ids)
+    hits = []
+    for _, doc_id, start, end, evidence, label, score in rows:
+        text, info = texts.get(doc_id, ""), infos.get(doc_id)
+        spans = [(start, end)] if start is not None else [tuple(e) for e in evidence or []]
+        if not spans or not text:
+            continue
+        snippet = " … ".join(text[a:b].strip() for a, b in spans)
+        first = spans[0][0]
+        idx = next((i for i, (a, b) in enumerate(sentences.get(doc_id, [])) if a <= first < b), None)
+        hits.append(
+            SearchHit(
+                doc_id,
+                idx,
+                spans[0][0],
+                spans[-1][1],
+                snippet,
+                ((0, len(snippet)),) if start is not None else (),
+                info.title if info else None,
+                info.outlet if info else None,
+                info.published if info else None,
+                float(score),
+                label,
+            )
+        )
+    return SearchPage(hits, total, cursor)
 
 
 @dataclass(frozen=True, slots=True)

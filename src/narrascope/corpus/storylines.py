@@ -9,8 +9,10 @@ Ids are the hash of a storyline's first sentence, so they survive new documents 
 deterministic; a full rebuild hands old ids on to the new clusters nearest their old centroids.
 
 Copies (near duplicates, partial reuse) are not storylines: sentence pairs between copies are
-ignored, since the copies view shows them. An outlet that is unknown counts as one outlet per
-document: two unnamed sites cannot be assumed to be one.
+ignored, since the copies view shows them. Only named outlets count as outlets; documents with
+none are counted apart (`unnamed`). A storyline is dated by its dated members only: an undated
+document takes part (its time of storing bounds whom it may meet) but never sets "first seen",
+which stays None when no member is dated (#15).
 """
 
 from __future__ import annotations
@@ -72,10 +74,12 @@ class Storyline:
     members: int
     documents: int
     outlets: int
-    first_doc_id: str
+    first_doc_id: str | None  # the earliest dated member's document (None: none is dated)
     first_outlet: str | None
-    first_seen: datetime  # publication time (or, undated, the time it was added)
-    last_seen: datetime
+    first_seen: datetime | None  # earliest publication time of a member; never the run's clock
+    last_seen: datetime | None
+    undated: int = 0  # member documents without a publication date
+    unnamed: int = 0  # member documents without an outlet
     narratives: dict[str, int] = field(default_factory=dict)  # label → member sentences
     by_outlet: dict[str, int] = field(default_factory=dict)  # outlet → member sentences
     sentences: list[StorylineSentence] = field(default_factory=list)
@@ -103,8 +107,9 @@ def _seed_id(doc_id: str, idx: int) -> str:
     return hashlib.sha256(f"storyline:{doc_id}:{idx}".encode()).hexdigest()[:16]
 
 
-def _source(outlet: str | None, doc_id: str) -> str:
-    return outlet if outlet else f"?{doc_id}"
+def _named(outlets: Sequence[str | None]) -> int:
+    """How many distinct named outlets (an unnamed site is no outlet: #17)."""
+    return len({o for o in outlets if o})
 
 
 def _candidates(
@@ -264,7 +269,7 @@ def _new_row(
         vector_sum=total,
         members=len(ordered),
         documents=len({c.doc_id for c in ordered}),
-        outlets=len({_source(c.outlet, c.doc_id) for c in ordered}),
+        outlets=_named([c.outlet for c in ordered]),
         first_doc_id=first.doc_id,
         first_outlet=first.outlet,
         first_seen=first.at,
@@ -288,10 +293,7 @@ def _grow(
     row.members += len(cands)
     docs = {m.doc_id for m in existing} | {c.doc_id for c in cands}
     row.documents = len(docs)
-    row.outlets = len(
-        {_source(m.outlet, m.doc_id) for m in existing}
-        | {_source(c.outlet, c.doc_id) for c in cands}
-    )
+    row.outlets = _named([m.outlet for m in existing] + [c.outlet for c in cands])
     first = min(cands, key=lambda c: (c.at, c.doc_id))
     if (first.at, first.doc_id) < (row.first_seen, row.first_doc_id):
         row.first_seen, row.first_doc_id, row.first_outlet = first.at, first.doc_id, first.outlet
@@ -326,7 +328,10 @@ class _NarrativeIndex:
 
 
 # -- reading ----------------------------------------------------------------------------------------
-def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> list[Storyline]:
+def build_storylines(
+    store: Store, rows: Sequence[StorylineRow], *, max_members: int
+) -> list[Storyline]:
+    """Stored storyline rows as `Storyline`s, dated by their dated members, with sentences."""
     members = store.corpus.storyline_members([r.id for r in rows])
     by_id: dict[str, list[MemberRow]] = defaultdict(list)
     for m in members:
@@ -346,6 +351,8 @@ def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> l
         by_outlet: dict[str, int] = defaultdict(int)
         for m in by_id[row.id]:
             by_outlet[m.outlet or NO_OUTLET] += 1
+        dated = sorted((m.at, m.doc_id, m.outlet) for m in by_id[row.id] if m.published)
+        docs = {m.doc_id: m for m in by_id[row.id]}
         sentences = []
         for m in by_id[row.id][:max_members]:
             spans = texts.get(m.doc_id, [])
@@ -363,11 +370,13 @@ def _build(store: Store, rows: Sequence[StorylineRow], *, max_members: int) -> l
                 label_doc_id=row.label_doc_id,
                 members=row.members,
                 documents=row.documents,
-                outlets=row.outlets,
-                first_doc_id=row.first_doc_id,
-                first_outlet=row.first_outlet,
-                first_seen=row.first_seen,
-                last_seen=row.last_seen,
+                outlets=_named([m.outlet for m in docs.values()]),
+                first_doc_id=dated[0][1] if dated else None,
+                first_outlet=dated[0][2] if dated else None,
+                first_seen=dated[0][0] if dated else None,
+                last_seen=dated[-1][0] if dated else None,
+                undated=sum(1 for m in docs.values() if not m.published),
+                unnamed=sum(1 for m in docs.values() if not m.outlet),
                 narratives=dict(sorted(row.narratives.items(), key=lambda kv: -kv[1])),
                 by_outlet=dict(sorted(by_outlet.items(), key=lambda kv: (-kv[1], kv[0]))),
                 sentences=sentences,
@@ -389,13 +398,13 @@ def storylines(
     if not store.corpus.storylines_seen() and store.corpus.pending_storyline_docs(limit=1):
         raise NotComputed(NOT_BUILT)
     rows = store.corpus.storyline_rows(limit=limit, min_outlets=min_outlets)
-    return _build(store, rows, max_members=max_members)
+    return build_storylines(store, rows, max_members=max_members)
 
 
 def storyline(store: Store, storyline_id: str, *, max_members: int = 500) -> Storyline | None:
     """One storyline by id, with up to `max_members` member sentences."""
     rows = store.corpus.storyline_rows(ids=[storyline_id])
-    return _build(store, rows, max_members=max_members)[0] if rows else None
+    return build_storylines(store, rows, max_members=max_members)[0] if rows else None
 
 
 def storylines_for(store: Store, doc_id: str, *, max_members: int = 50) -> list[Storyline]:
@@ -409,4 +418,4 @@ def storylines_for(store: Store, doc_id: str, *, max_members: int = 50) -> list[
         )
     rows = store.corpus.storyline_rows(ids=store.corpus.storyline_ids_of(doc_id))
     rows.sort(key=lambda r: (-r.outlets, -r.documents, -r.members, r.id))
-    return _build(store, rows, max_members=max_members)
+    return build_storylines(store, rows, max_members=max_members)

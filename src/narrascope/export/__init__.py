@@ -1,6 +1,9 @@
 """Exports of the store's tables as JSONL, CSV or Parquet: complete, streamed, no row caps.
 
-Rows are plain dicts made here, at the edge; the store hands over model objects.
+Rows are plain dicts made here, at the edge; the store hands over model objects. `labels` is
+the flat table an analyst opens in a spreadsheet (one row per label, with its document's outlet
+and date, the span and evidence sentences as text, the entity of a role); the bookkeeping rows
+(`stats`, `not-analyzed`) go to their own table. The format follows the file's suffix.
 """
 
 from __future__ import annotations
@@ -12,11 +15,22 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from narrascope.model import Annotation, Document
+from narrascope.model import Annotation, Document, Layer
 from narrascope.store import Store
 
 FORMATS = ("jsonl", "csv", "parquet", "semeval")
-TABLES = ("documents", "annotations", "sentences", "publications", "storylines", "profiles")
+TABLES = (
+    "documents",
+    "labels",
+    "bookkeeping",
+    "annotations",
+    "sentences",
+    "publications",
+    "storylines",
+    "profiles",
+)
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+SUFFIXES |= {".parquet": "parquet", ".pq": "parquet"}
 _PARQUET_BATCH = 5000
 
 
@@ -56,9 +70,47 @@ def annotation_row(ann: Annotation, text: str | None = None) -> dict[str, Any]:
     }
 
 
+def label_row(doc: Document, ann: Annotation) -> dict[str, Any]:
+    """A label as a flat spreadsheet row: offsets resolved to text, the entity named."""
+    evidence = " | ".join(doc.text[s:e].strip() for s, e in ann.evidence)
+    attrs = ann.attrs or {}
+    return {
+        "doc_id": doc.id,
+        "outlet": doc.outlet,
+        "published": doc.published.isoformat() if doc.published else None,
+        "title": doc.title,
+        "layer": str(ann.layer),
+        "label": ann.label,
+        "confidence": round(float(ann.score), 4),
+        "span_text": doc.text[ann.start : ann.end] if ann.span else None,
+        "evidence_text": evidence or None,
+        "entity": attrs.get("entity") or attrs.get("name"),
+        "speaker": attrs.get("speaker"),
+        "start": ann.start,
+        "end": ann.end,
+        "model": ann.model,
+    }
+
+
+def bookkeeping_row(doc: Document, ann: Annotation) -> dict[str, Any]:
+    """A bookkeeping note (`stats`, `not-analyzed`): what ran on a document, not a label."""
+    return {
+        "doc_id": doc.id,
+        "kind": ann.label,
+        "model": ann.model,
+        "details": json.dumps(ann.attrs, ensure_ascii=False, default=str),
+    }
+
+
 def _rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
     if table == "documents":
         yield from (document_row(doc) for doc in store.documents())
+    elif table in ("labels", "bookkeeping"):
+        bookkeeping = table == "bookkeeping"
+        for doc in store.documents():
+            for ann in store.annotations(doc.id):
+                if (ann.layer == Layer.STATS) == bookkeeping:
+                    yield bookkeeping_row(doc, ann) if bookkeeping else label_row(doc, ann)
     elif table == "annotations":
         for doc in store.documents():
             yield from (annotation_row(ann, doc.text) for ann in store.annotations(doc.id))
@@ -92,8 +144,23 @@ def _rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
         raise ValueError(f"unknown table {table!r}; choose from {', '.join(TABLES)}")
 
 
-def write(store: Store, out: Path, *, format: str = "jsonl", table: str = "documents") -> int:
-    """Write every row of `table` to `out` in `format`; returns the number of rows written."""
+def format_for(out: Path, format: str | None = None) -> str:
+    """The format asked for, else the one `out`'s suffix names (`ValueError` if none does)."""
+    if format:
+        return format
+    if out.suffix.lower() in SUFFIXES:
+        return SUFFIXES[out.suffix.lower()]
+    raise ValueError(
+        f"cannot tell the format from {out.name!r}: name it .csv, .parquet or .jsonl,"
+        " or give --format"
+    )
+
+
+def write(
+    store: Store, out: Path, *, format: str | None = None, table: str = "documents"
+) -> int:
+    """Write every row of `table` to `out` in `format` (default: from `out`'s suffix)."""
+    format = format_for(out, format)
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
     if table not in TABLES:

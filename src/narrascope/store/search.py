@@ -72,7 +72,7 @@ class BadCursor(ValueError):
     """A page cursor this store did not make (edited, truncated, or from another query)."""
 
 
-def encode_cursor(key: str | list[Any]) -> str:
+def encode_cursor(key: str | int | list[Any]) -> str:
     """The keyset `key` of a page's last row as an opaque, URL-safe cursor."""
     raw = json.dumps(key, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -265,6 +265,43 @@ class FullTextSearch(Reads):
                 conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
             )
         return ids, total, encode_cursor(ids[-1]) if len(ids) == query.limit else None
+
+    def search_labelled(
+        self, query: SearchQuery
+    ) -> tuple[list[tuple[int, str, int | None, int | None, list, str, float]], int, str | None]:
+        """The technique or narrative annotations a facets-only query names, as passages.
+
+        `(annotation id, doc_id, start, end, evidence, label, score)` in annotation-id order
+        (keyset after the id), the total, and the next cursor. Technique first when both.
+        """
+        # An alias: the facet conditions' EXISTS over `annotations` must not correlate to it.
+        labelled = t.annotations.alias("labelled")
+        a = labelled.c
+        if query.technique is not None:
+            layers, label = ["technique"], query.technique
+        else:
+            layers, label = ["narrative", "subnarrative"], str(query.narrative)
+        d = t.documents.c
+        base = (
+            select(a.id, a.doc_id, a.start, a.end, a.evidence, a.label, a.score)
+            .select_from(labelled)
+            .join(t.documents, d.id == a.doc_id)
+            .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
+            .where(a.layer.in_(layers), a.label == label, *self._facet_conditions(query))
+        )
+        page = base
+        if query.cursor is not None:
+            after = decode_cursor(query.cursor)
+            if not isinstance(after, int):
+                raise BadCursor(f"bad search cursor {query.cursor[:40]!r}")
+            page = base.where(a.id > after)
+        with self._db.read() as conn:
+            rows = [tuple(r) for r in conn.execute(page.order_by(a.id).limit(query.limit))]
+            total = int(
+                conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+            )
+        cursor = encode_cursor(int(rows[-1][0])) if len(rows) == query.limit else None
+        return rows, total, cursor  # type: ignore[return-value]
 
     def search_facets(
         self, query: SearchQuery, *, top: int = 20

@@ -19,6 +19,7 @@ from narrascope.store.search import SearchQuery
 from narrascope.web import analyze as analysis
 from narrascope.web import queries
 from narrascope.web import search as web_search
+from narrascope.web import storylines as web_storylines
 from narrascope.web.dashboard import PANELS, Dashboard
 from narrascope.web.downloads import download
 from narrascope.web.panels import export_rows
@@ -123,9 +124,14 @@ def entity(request: Request, entity_id: str) -> dict[str, Any]:
     return queries.entity(store_of(request), entity_id).json()
 
 
+@router.get("/storylines", summary="Storylines sorted by outlets, size, first seen or growth")
+def storylines(request: Request, params: web_storylines.ListQuery) -> dict[str, Any]:
+    return web_storylines.listing(store_of(request), params).json()
+
+
 @router.get("/storylines/{storyline_id}", summary="One storyline with its member sentences")
 def storyline(request: Request, storyline_id: str) -> dict[str, Any]:
-    return queries.storyline(store_of(request), storyline_id).json()
+    return web_storylines.detail(store_of(request), storyline_id).json()
 
 
 @router.get(

@@ -7,8 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from narrascope.corpus.storyline_list import SORTS
+
 from narrascope.web import charts, queries
 from narrascope.web import search as web_search
+from narrascope.web import storylines as web_storylines
 from narrascope.web.api import Search, dashboard_of, run_analysis, similar_query, store_of
 from narrascope.web.panels import plain
 from narrascope.web.panels import rows as table_rows
@@ -54,6 +57,7 @@ def search_page(request: Request, params: Search) -> HTMLResponse:
         request,
         "search.html",
         params=params,
+        choices=web_search.choices(store_of(request)),
         f=web_search.url_params(params),
         result=result,
         page="search",
@@ -78,10 +82,19 @@ def entity_page(request: Request, entity_id: str) -> HTMLResponse:
     return render(request, "profile.html", profile=profile, kind="Entity", page="entity")
 
 
+@router.get("/storylines", response_class=HTMLResponse)
+def storylines_page(request: Request, params: web_storylines.ListQuery) -> HTMLResponse:
+    found = web_storylines.listing(store_of(request), params)
+    return render(
+        request, "storylines.html", panel=found, params=params, page="storylines", sorts=SORTS
+    )
+
+
 @router.get("/storyline/{storyline_id}", response_class=HTMLResponse)
 def storyline_page(request: Request, storyline_id: str) -> HTMLResponse:
-    panel = queries.storyline(store_of(request), storyline_id)
-    return render(request, "storyline.html", panel=panel, page="search")
+    found = web_storylines.detail(store_of(request), storyline_id)
+    chart = web_storylines.timeline(found.storyline)
+    return render(request, "storyline.html", d=found, timeline=chart, page="storylines")
 
 
 @router.get("/similar", response_class=HTMLResponse)

@@ -80,10 +80,13 @@ def _storylines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "storyline": link(s["label"], f"/storyline/{_q(s['id'])}"),
             "outlets": s["outlets"],
             "documents": s["documents"],
-            "first seen": link(
-                s.get("first_outlet") or "first article", f"/doc/{_q(s['first_doc_id'])}"
+            "first seen": (
+                link(s.get("first_outlet") or "first article", f"/doc/{_q(s['first_doc_id'])}")
+                if s.get("first_doc_id")
+                else "undated"
             ),
             "when": str(s.get("first_seen") or "")[:10],
+            "undated": s.get("undated", 0),
         }
         for s in items
     ]

@@ -11,8 +11,10 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+from narrascope.corpus import labels
 from narrascope.corpus import search as corpus_search
 from narrascope.corpus.search import SearchPage
+from narrascope.model import Layer
 from narrascope.store import Store
 from narrascope.store.search import BadCursor, SearchQuery
 from narrascope.web.panels import plain
@@ -41,8 +43,17 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     """One page of search results with facet counts; `next_cursor` continues it (keyset)."""
     try:
         return corpus_search.search(store, query, facets=facets)
-    except BadCursor as exc:
+    except (BadCursor, labels.UnknownLabel) as exc:
         raise BadRequest(str(exc)) from exc
+
+
+def choices(store: Store) -> dict[str, list[str]]:
+    """The pick-lists of the search form: the labels and outlets the store holds."""
+    return {
+        "outlet": labels.outlets_present(store),
+        "narrative": labels.labels_present(store, labels.NARRATIVE_LAYERS),
+        "technique": labels.labels_present(store, [Layer.TECHNIQUE]),
+    }
 
 
 def search_json(page: SearchPage) -> dict[str, Any]:

@@ -1,0 +1,96 @@
+"""Filters that find: what a user typed for a technique, narrative or outlet, as a stored name.
+
+Matching is tolerant — case, spaces for underscores and hyphens (the legend shows
+"Loaded Language" for `Loaded_Language`), a narrative's short name without its "URW: " or
+"CC: " prefix, an unambiguous prefix ("journal-neo" for journal-neo.org) — and a name that
+matches nothing raises `UnknownLabel` with the nearest names ("did you mean"). The search
+(`narrascope.corpus.search`) and the storylines list resolve their filters here; the web's
+pick-lists come from `labels_present`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Sequence
+
+from narrascope.model import Layer
+from narrascope.store import Store
+from narrascope.store.search import SearchQuery
+
+NARRATIVE_LAYERS = (Layer.NARRATIVE, Layer.SUBNARRATIVE)
+
+
+class UnknownLabel(ValueError):
+    """A filter value that names nothing stored; the message suggests the nearest names."""
+
+    def __init__(self, kind: str, value: str, suggestions: Sequence[str], *, several: bool = False):
+        self.kind, self.value, self.suggestions = kind, value, list(suggestions)
+        head = f"{kind} {value!r} " + ("matches several" if several else "matches nothing stored")
+        hint = "; did you mean: " + ", ".join(repr(s) for s in self.suggestions[:5])
+        super().__init__(head + (hint if self.suggestions else ""))
+
+
+def normal(text: str) -> str:
+    """Case, underscores, hyphens and runs of spaces folded: "Loaded_Language" → "loaded language"."""
+    return re.sub(r"[\s_\-/]+", " ", text.strip().lower()).strip()
+
+
+def _short(name: str) -> str:
+    """A taxonomy label without its domain prefix: "URW: Russia is the Victim" → "Russia is…"."""
+    return name.split(": ", 1)[1] if re.match(r"^[A-Z]{2,4}: ", name) else name
+
+
+def resolve(kind: str, value: str, names: Sequence[str]) -> str:
+    """The one stored name `value` means; `UnknownLabel` with suggestions if none or several."""
+    if value in names:
+        return value
+    want = normal(value)
+    for keyed in (normal, lambda n: normal(_short(n))):
+        hits = sorted({n for n in names if keyed(n) == want})
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise UnknownLabel(kind, value, hits, several=True)
+    prefixed = sorted(
+        {n for n in names if normal(n).startswith(want) or normal(_short(n)).startswith(want)}
+    )
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        raise UnknownLabel(kind, value, prefixed, several=True)
+    by_normal = {normal(n): n for n in names}
+    close = difflib.get_close_matches(want, list(by_normal), n=5, cutoff=0.6)
+    inside = [n for k, n in sorted(by_normal.items()) if want and want in k]
+    return _raise(kind, value, [by_normal[c] for c in close] + inside)
+
+
+def _raise(kind: str, value: str, suggestions: list[str]) -> str:
+    raise UnknownLabel(kind, value, list(dict.fromkeys(suggestions)))
+
+
+def labels_present(store: Store, layers: Sequence[Layer]) -> list[str]:
+    """Labels of these layers that some stored document carries, sorted."""
+    return sorted({c.label for c in store.corpus.label_counts(list(layers), by="all")})
+
+
+def outlets_present(store: Store) -> list[str]:
+    """Named outlets of the stored documents, sorted."""
+    return sorted(name for name, *_ in store.corpus.outlet_counts() if name)
+
+
+def resolve_query(store: Store, query: SearchQuery) -> SearchQuery:
+    """The query with its technique, narrative and outlet filters as stored names."""
+    changes: dict[str, str] = {}
+    if query.technique:
+        changes["technique"] = resolve(
+            "technique", query.technique, labels_present(store, [Layer.TECHNIQUE])
+        )
+    if query.narrative:
+        changes["narrative"] = resolve(
+            "narrative", query.narrative, labels_present(store, NARRATIVE_LAYERS)
+        )
+    if query.outlet and query.outlet != "(no outlet)":
+        changes["outlet"] = resolve("outlet", query.outlet, outlets_present(store))
+    return dataclasses.replace(query, **changes) if changes else query
