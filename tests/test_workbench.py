@@ -1,95 +1,36 @@
 """The analyst's workbench (#17, #15.7): storylines list and page, tolerant filters that show the
 labelled sentences, flat label exports; CLI through typer's runner, web through TestClient.
 
-The store is built by hand: four documents whose sentence vectors put two dated outlets on one
-claim and two undated, unnamed documents on another, with technique, narrative, role and
-bookkeeping annotations on real sentences.
+The store is built by hand (`workbench_corpus.py`).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
+import sys
 from datetime import datetime
+from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).parent))
+import workbench_corpus  # noqa: E402
+from workbench_corpus import CLAIM, NARRATIVE  # noqa: E402
+
 from narrascope import export
 from narrascope.cli import app
-from narrascope.corpus import labels, storylines
+from narrascope.corpus import labels
 from narrascope.corpus.storyline_list import drift, storyline_list
-from narrascope.model import Annotation, Document, Layer, SourceRef
 from narrascope.store import Store
-from narrascope.text import segment
 from narrascope.web import create_app
-
-CLAIM = "The protests in the capital were organised from abroad by foreign agents."
-OTHER = "Prices of bread and fuel rose sharply in the western regions last month."
-UNDATED = "The new pipeline will carry gas to the southern provinces within two years."
-NARRATIVE = "URW: Russia is the Victim"
-
-
-def _doc(i: int, first: str, outlet: str | None, published: datetime | None) -> Document:
-    text = f"{first} {OTHER.replace('bread', f'item {i}')}"
-    return segment(
-        Document(
-            text=text,
-            source=SourceRef(f"doc{i}.txt"),
-            outlet=outlet,
-            published=published,
-            title=f"Title {i}",
-        )
-    )
-
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("bench") / "w.db")
-    rng = np.random.default_rng(3)
-    claim, undated = rng.normal(size=32), rng.normal(size=32)
-    docs = [
-        _doc(1, CLAIM, "journal-neo.org", datetime(2022, 1, 5, 9)),
-        _doc(2, CLAIM.replace("foreign agents", "agents from abroad"), "tass.com", None),
-        _doc(3, UNDATED, None, None),
-        _doc(4, UNDATED.replace("two", "three"), None, None),
-    ]
-    docs[1] = segment(
-        Document(
-            text=docs[1].text,
-            source=docs[1].source,
-            outlet="tass.com",
-            published=datetime(2022, 1, 7, 12),
-            title="Title 2",
-        )
-    )
-    with Store.open(path) as store:
-        for k, doc in enumerate(docs):
-            topic = claim if k < 2 else undated
-            vectors = np.vstack([topic + 0.05 * rng.normal(size=32), rng.normal(size=32)])
-            s = doc.sentences
-            anns = [Annotation(doc.id, Layer.STATS, "stats", "stats-v1", attrs={"words": 20})]
-            if k == 0:
-                anns += [
-                    Annotation(
-                        doc.id, Layer.TECHNIQUE, "Loaded_Language", "t-v1", s[0][0], s[0][1], 0.8
-                    ),
-                    Annotation(doc.id, Layer.NARRATIVE, NARRATIVE, "n-v1", score=0.7, evidence=[s[1]]),
-                    Annotation(
-                        doc.id,
-                        Layer.ROLE,
-                        "Antagonist",
-                        "r-v1",
-                        score=0.6,
-                        evidence=[s[0]],
-                        attrs={"entity": "Foreign agents", "entity_id": "foreign-agents"},
-                    ),
-                ]
-            store.add(doc, anns, vectors=vectors.astype(np.float32), encoder="test")
-        storylines.update_storylines(store)
-    return path
+    return workbench_corpus.build(str(tmp_path_factory.mktemp("bench") / "w.db"))
 
 
 def test_corpus_labels_resolve_tolerantly_and_suggest():
@@ -204,7 +145,7 @@ def test_web_storylines_page_and_json_agree(client):
     assert '<option value="tass.com"' in page.text and "undated" in page.text
     data = client.get("/api/v1/storylines?sort=first_seen").json()["data"]
     assert [s["id"] for s in data["lines"]] == [
-        s for s in __import__("re").findall(r'href="/storyline/([0-9a-f]+)"', page.text)
+        s for s in re.findall(r'href="/storyline/([0-9a-f]+)"', page.text)
     ]
     assert data["lines"][-1]["first_seen"] is None and data["lines"][-1]["undated"] == 2
     bad = client.get("/api/v1/storylines?outlet=nowhere")

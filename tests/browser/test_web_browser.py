@@ -158,3 +158,53 @@ def test_web_browser_upload_and_download(server, page, shots, examples_dir, tmp_
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert len(rows) >= 6 and all(row.get("doc_id") or row.get("id") for row in rows)
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def storyline_server(tmp_path_factory):
+    """A server over the workbench store: one dated storyline across two outlets, one undated."""
+    import uvicorn
+    import workbench_corpus
+
+    from narrascope.web import create_app
+
+    db = workbench_corpus.build(str(tmp_path_factory.mktemp("storylines") / "w.db"))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_web_browser_storylines_list_filter_and_open_one(storyline_server, page, shots):
+    page.goto(storyline_server + "/storylines")
+    rows = page.locator("table.storylines tbody tr")
+    assert rows.count() == 2
+    page.select_option("select[name=sort]", "first_seen")
+    page.select_option("select[name=outlet]", "tass.com")
+    page.click("#storyline-filters button[type=submit]")
+    page.wait_for_url("**/storylines?*outlet=tass.com*")
+    assert page.locator("table.storylines tbody tr").count() == 1
+    page.screenshot(path=str(shots / "storylines.png"), full_page=True)
+    page.click("a.storyline-link")
+    page.wait_for_url("**/storyline/*")
+    assert "journal-neo.org" in page.locator("#first-seen").inner_text()
+    assert page.locator("svg.timeline circle").count() == 2
+    assert page.locator("#members mark").count() >= 1  # the reworded member's drift
+    page.screenshot(path=str(shots / "storyline.png"), full_page=True)
+    assert not page.errors
+
+
+def test_web_browser_undated_storyline_has_no_first_seen(storyline_server, page):
+    page.goto(storyline_server + "/storylines?sort=first_seen")
+    page.locator("a.storyline-link").last.click()
+    page.wait_for_url("**/storyline/*")
+    assert "no dated member" in page.locator("#first-seen").inner_text()
+    assert page.locator("svg.timeline").count() == 0
+    assert not page.errors
