@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 import workbench_corpus  # noqa: E402
+from postgres import scratch_database  # noqa: E402
 from workbench_corpus import CLAIM, NARRATIVE  # noqa: E402
 
 from narrascope import export
@@ -28,9 +29,14 @@ from narrascope.corpus.storyline_list import drift, storyline_list
 from narrascope.store import Store
 from narrascope.web import create_app
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return workbench_corpus.build(str(tmp_path_factory.mktemp("bench") / "w.db"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db(request, tmp_path_factory) -> str:
+    """The workbench store in a SQLite file, and again in a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield workbench_corpus.build(str(tmp_path_factory.mktemp("bench") / "w.db"))
+        return
+    with scratch_database(request.getfixturevalue("postgres_server")) as url:
+        yield workbench_corpus.build(url)
 
 
 def test_corpus_labels_resolve_tolerantly_and_suggest():
@@ -105,6 +111,23 @@ def test_cli_search_filters_find(db, option, value, shown):
     assert result.exit_code == 0, result.output
     assert not result.output.startswith("0 hits") and shown in result.output
     assert "2022-01-05" in result.output and "journal-neo.org" in result.output
+
+
+@pytest.mark.parametrize(
+    ("words", "option", "value", "hits"),
+    [
+        ("protests", "--technique", "Loaded Language", 1),  # the labelled span's sentence
+        ("fuel", "--technique", "Loaded Language", 0),  # same document, unlabelled sentence
+        ("fuel", "--narrative", "Russia is the Victim", 1),  # the evidence sentence
+        ("protests", "--narrative", "Russia is the Victim", 0),
+    ],
+)
+def test_cli_search_label_filters_match_sentences(db, words, option, value, hits):
+    result = CliRunner().invoke(app, ["search", words, "--db", db, option, value])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{hits} hits")
+    if hits:
+        assert ("Loaded_Language" if option == "--technique" else NARRATIVE) in result.output
 
 
 def test_cli_search_unknown_label_suggests(db):

@@ -402,7 +402,8 @@ def search(
     for hit in page.hits:
         where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
         day = hit.published.date().isoformat() if hit.published else "undated"
-        label = f"  [{escape(hit.label)}]" if hit.label else ""
+        shown = ", ".join(hit.labels) or hit.label or ""
+        label = f"  [{escape(shown)}]" if shown else ""
         console.print(
             f"{where}  {day}  {escape(hit.outlet or '(no outlet)')}  "
             f"{escape(hit.title or '(no title)')}{label}",

@@ -14,6 +14,7 @@ query, in bounded memory.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 from narrascope.corpus import NotComputed
 from narrascope.corpus.labels import resolve_query
 from narrascope.encode import Encoder, default_encoder
+from narrascope.model import Layer
 from narrascope.store import Store
 from narrascope.store.search import SearchQuery
 
@@ -55,6 +57,7 @@ class SearchHit:
     published: datetime | None
     score: float
     label: str | None = None  # the technique or narrative a labelled passage carries
+    labels: tuple[str, ...] = ()  # techniques and narratives on this sentence (or document)
 
 
 @dataclass(slots=True)
@@ -132,9 +135,33 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
                 )
             )
         page = SearchPage(hits, found.total, found.next_cursor, capped=found.capped)
+    page.hits = _with_labels(store, page.hits)
     if facets and not page.capped:
         page.facets = store.corpus.search_facets(query)
     return page
+
+
+_SHOWN = (Layer.TECHNIQUE, Layer.NARRATIVE, Layer.SUBNARRATIVE)
+
+
+def _with_labels(store: Store, hits: list[SearchHit]) -> list[SearchHit]:
+    """Hits with the techniques and narratives their sentence (or document) carries."""
+    anns = {
+        doc_id: [a for a in store.annotations(doc_id) if a.layer in _SHOWN]
+        for doc_id in {h.doc_id for h in hits}
+    }
+    out = []
+    for hit in hits:
+        found = []
+        for a in anns[hit.doc_id]:
+            if hit.start is None or hit.end is None:
+                found.append(a.label)
+            elif a.span is not None and a.start < hit.end and a.end > hit.start:  # type: ignore[operator]
+                found.append(a.label)
+            elif any(s <= hit.start and hit.end <= e for s, e in a.evidence):
+                found.append(a.label)
+        out.append(dataclasses.replace(hit, labels=tuple(sorted(set(found)))))
+    return out
 
 
 def _labelled(store: Store, query: SearchQuery) -> SearchPage:

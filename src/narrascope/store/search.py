@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, column, exists, func, literal_column, or_, select, table, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 
 from narrascope.store import schema as t
 from narrascope.store.reads import NO_OUTLET, Reads, outlet_is
@@ -161,7 +173,39 @@ class FullTextSearch(Reads):
         match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=fts_query(query_text))
         return match, literal_column(f"{SEARCH_INDEX}.rank")
 
-    def _facet_conditions(self, q: SearchQuery) -> list[Any]:
+    def _carries(self, layers: Sequence[str], label: str, sentence: Any) -> Any:
+        """The condition "this sentence carries the label": inside a technique's span, or one
+        of a narrative's evidence sentences (evidence is JSON `[[start, end], ...]`)."""
+        a = t.annotations.c
+        if layers == ["technique"]:
+            overlap = (a.start < sentence.end, a.end > sentence.start)
+            return exists().where(
+                a.doc_id == sentence.doc_id, a.layer.in_(layers), a.label == label, *overlap
+            )
+        if self.dialect == "postgresql":
+            spans = func.json_array_elements(a.evidence).table_valued("value").alias("ev")
+            start = spans.c.value.op("->>")(0).cast(Integer)
+            end = spans.c.value.op("->>")(1).cast(Integer)
+        else:
+            spans = func.json_each(a.evidence).table_valued("value").alias("ev")
+            start, end = (
+                func.json_extract(spans.c.value, "$[0]"),
+                func.json_extract(spans.c.value, "$[1]"),
+            )
+        # Two levels down: without an explicit correlate the sentence table joins in anew.
+        inside = (
+            select(literal_column("1"))
+            .select_from(spans)
+            .where(start <= sentence.start, end >= sentence.end)
+            .correlate(t.annotations, t.sentences)
+        )
+        return exists().where(
+            a.doc_id == sentence.doc_id, a.layer.in_(layers), a.label == label, inside.exists()
+        )
+
+    def _facet_conditions(self, q: SearchQuery, sentence: Any = None) -> list[Any]:
+        """Conditions on documents; with `sentence` (the sentences table's columns), the
+        technique and narrative facets hold for that sentence, not just its document."""
         d, a = t.documents.c, t.annotations.c
         conds: list[Any] = []
         if q.outlet is not None:
@@ -178,9 +222,18 @@ class FullTextSearch(Reads):
             return exists().where(a.doc_id == d.id, a.layer.in_(layers), *extra)
 
         if q.narrative is not None:
-            conds.append(has(["narrative", "subnarrative"], a.label == q.narrative))
+            layers = ["narrative", "subnarrative"]
+            conds.append(
+                has(layers, a.label == q.narrative)
+                if sentence is None
+                else self._carries(layers, q.narrative, sentence)
+            )
         if q.technique is not None:
-            conds.append(has(["technique"], a.label == q.technique))
+            conds.append(
+                has(["technique"], a.label == q.technique)
+                if sentence is None
+                else self._carries(["technique"], q.technique, sentence)
+            )
         if q.entity is not None:
             conds.append(
                 has(
@@ -217,8 +270,15 @@ class FullTextSearch(Reads):
                 .select_from(_fts)
                 .join(t.documents, d.id == _fts.c.doc_id)
                 .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
-                .where(match, *self._facet_conditions(query))
             )
+            if query.technique is not None or query.narrative is not None:
+                sent = t.sentences.c
+                base = base.join(
+                    t.sentences, and_(sent.doc_id == _fts.c.doc_id, sent.idx == _fts.c.idx)
+                )
+                base = base.where(match, *self._facet_conditions(query, sent))
+            else:
+                base = base.where(match, *self._facet_conditions(query))
             if broad:
                 page = base.order_by(_fts.c.rowid.desc())
                 if after is not None:
