@@ -141,9 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     texts, truth = build(args.data, args.claims, args.share, args.seed)
     vectors = default_encoder().encode(texts)
-    same = sum(
-        truth[i] == truth[j] for i in range(len(truth)) for j in range(i + 1, len(truth))
-    )
+    same = sum(truth[i] == truth[j] for i in range(len(truth)) for j in range(i + 1, len(truth)))
     print(f"{len(texts)} sentences, {len(set(truth))} claims, {same} same-claim pairs")
     before = StorylineSettings(threshold=0.5, floor=0.35)
     now = StorylineSettings()

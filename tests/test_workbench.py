@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-import workbench_corpus  # noqa: E402
-from postgres import scratch_database  # noqa: E402
-from workbench_corpus import CLAIM, NARRATIVE  # noqa: E402
+import workbench_corpus
+from postgres import scratch_database
+from workbench_corpus import CLAIM, NARRATIVE
 
 from narrascope import export
 from narrascope.cli import app
@@ -28,6 +28,7 @@ from narrascope.corpus import labels
 from narrascope.corpus.storyline_list import drift, storyline_list
 from narrascope.store import Store
 from narrascope.web import create_app
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def db(request, tmp_path_factory) -> str:

@@ -62,7 +62,9 @@ def build(path: str) -> str:
                     Annotation(
                         doc.id, Layer.TECHNIQUE, "Loaded_Language", "t-v1", s[0][0], s[0][1], 0.8
                     ),
-                    Annotation(doc.id, Layer.NARRATIVE, NARRATIVE, "n-v1", score=0.7, evidence=[s[1]]),
+                    Annotation(
+                        doc.id, Layer.NARRATIVE, NARRATIVE, "n-v1", score=0.7, evidence=[s[1]]
+                    ),
                     Annotation(
                         doc.id,
                         Layer.ROLE,
@@ -76,5 +78,3 @@ def build(path: str) -> str:
             store.add(doc, anns, vectors=vectors.astype(np.float32), encoder="test")
         storylines.update_storylines(store)
     return path
-
-

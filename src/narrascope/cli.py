@@ -346,8 +346,12 @@ def search(
     language: Annotated[str | None, typer.Option(help="Only this language (ISO code).")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
-    narrative: Annotated[str | None, typer.Option(help="This narrative (its evidence sentences without words).")] = None,
-    technique: Annotated[str | None, typer.Option(help="This technique (its labelled spans without words).")] = None,
+    narrative: Annotated[
+        str | None, typer.Option(help="This narrative (its evidence sentences without words).")
+    ] = None,
+    technique: Annotated[
+        str | None, typer.Option(help="This technique (its labelled spans without words).")
+    ] = None,
     entity: Annotated[str | None, typer.Option(help="Documents mentioning this entity.")] = None,
     speaker: Annotated[str | None, typer.Option(help="Documents quoting this speaker.")] = None,
     like: Annotated[

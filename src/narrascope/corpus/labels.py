@@ -63,11 +63,7 @@ def resolve(kind: str, value: str, names: Sequence[str]) -> str:
     by_normal = {normal(n): n for n in names}
     close = difflib.get_close_matches(want, list(by_normal), n=5, cutoff=0.6)
     inside = [n for k, n in sorted(by_normal.items()) if want and want in k]
-    return _raise(kind, value, [by_normal[c] for c in close] + inside)
-
-
-def _raise(kind: str, value: str, suggestions: list[str]) -> str:
-    raise UnknownLabel(kind, value, list(dict.fromkeys(suggestions)))
+    raise UnknownLabel(kind, value, list(dict.fromkeys([by_normal[c] for c in close] + inside)))
 
 
 def labels_present(store: Store, layers: Sequence[Layer]) -> list[str]:

@@ -154,11 +154,12 @@ def _with_labels(store: Store, hits: list[SearchHit]) -> list[SearchHit]:
     for hit in hits:
         found = []
         for a in anns[hit.doc_id]:
-            if hit.start is None or hit.end is None:
-                found.append(a.label)
-            elif a.span is not None and a.start < hit.end and a.end > hit.start:  # type: ignore[operator]
-                found.append(a.label)
-            elif any(s <= hit.start and hit.end <= e for s, e in a.evidence):
+            if (
+                hit.start is None
+                or hit.end is None
+                or (a.span is not None and a.start < hit.end and a.end > hit.start)
+                or any(s <= hit.start and hit.end <= e for s, e in a.evidence)
+            ):
                 found.append(a.label)
         out.append(dataclasses.replace(hit, labels=tuple(sorted(set(found)))))
     return out
@@ -178,7 +179,9 @@ def _labelled(store: Store, query: SearchQuery) -> SearchPage:
             continue
         snippet = " … ".join(text[a:b].strip() for a, b in spans)
         first = spans[0][0]
-        idx = next((i for i, (a, b) in enumerate(sentences.get(doc_id, [])) if a <= first < b), None)
+        idx = next(
+            (i for i, (a, b) in enumerate(sentences.get(doc_id, [])) if a <= first < b), None
+        )
         hits.append(
             SearchHit(
                 doc_id,

@@ -106,7 +106,7 @@ def drift(claim: str, text: str) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     for i, tok in enumerate(tokens):
         on = i in flags
-        if pieces and pieces[-1][1] == on or (pieces and tok.isspace()):
+        if (pieces and pieces[-1][1] == on) or (pieces and tok.isspace()):
             pieces[-1] = (pieces[-1][0] + tok, pieces[-1][1])
         else:
             pieces.append((tok, on))

@@ -156,9 +156,7 @@ def format_for(out: Path, format: str | None = None) -> str:
     )
 
 
-def write(
-    store: Store, out: Path, *, format: str | None = None, table: str = "documents"
-) -> int:
+def write(store: Store, out: Path, *, format: str | None = None, table: str = "documents") -> int:
     """Write every row of `table` to `out` in `format` (default: from `out`'s suffix)."""
     format = format_for(out, format)
     if format not in FORMATS:

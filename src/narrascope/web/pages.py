@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from narrascope.corpus.storyline_list import SORTS
-
 from narrascope.web import charts, queries
 from narrascope.web import search as web_search
 from narrascope.web import storylines as web_storylines

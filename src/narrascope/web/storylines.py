@@ -132,7 +132,9 @@ def timeline(line: Storyline, *, width: int = 760) -> Markup | None:
         x = left + (width - 10 - left) * ((at - t0).total_seconds() / span)
         y = 14 + outlets.index(m.outlet or "(no outlet)") * row_h
         title = escape(f"{at.date().isoformat()} {m.outlet or ''}: {m.text[:120]}")
-        body.append(f'<circle cx="{x:.1f}" cy="{y}" r="5" class="c0"><title>{title}</title></circle>')
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y}" r="5" class="c0"><title>{title}</title></circle>'
+        )
     return Markup(  # noqa: S704 - every text above went through `escape`
         f'<svg class="chart timeline" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Members over time by outlet" xmlns="http://www.w3.org/2000/svg">'
