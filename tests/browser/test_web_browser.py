@@ -13,6 +13,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,13 +45,19 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, examples_dir):
-    import uvicorn
-
     from narrascope.web import create_app
 
     db = tmp_path_factory.mktemp("browser") / "web.db"
     docs = web_corpus.build(db, examples_dir)
-    app = create_app(db, analysis=web_corpus.stats_analysis)
+    with _serving(create_app(db, analysis=web_corpus.stats_analysis)) as url:
+        yield url, docs
+
+
+@contextmanager
+def _serving(app) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, in a thread, for the block."""
+    import uvicorn
+
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -59,7 +67,7 @@ def server(tmp_path_factory, examples_dir):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", docs
+    yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -163,23 +171,13 @@ def test_web_browser_upload_and_download(server, page, shots, examples_dir, tmp_
 @pytest.fixture(scope="module")
 def storyline_server(tmp_path_factory):
     """A server over the workbench store: one dated storyline across two outlets, one undated."""
-    import uvicorn
     import workbench_corpus
 
     from narrascope.web import create_app
 
     db = workbench_corpus.build(str(tmp_path_factory.mktemp("storylines") / "w.db"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with _serving(create_app(db)) as url:
+        yield url
 
 
 def test_web_browser_storylines_list_filter_and_open_one(storyline_server, page, shots):

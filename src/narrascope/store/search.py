@@ -313,18 +313,27 @@ class FullTextSearch(Reads):
             .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
             .where(*self._facet_conditions(query))
         )
+        rows, total, cursor = self._keyset_page(base, d.id, str, query)
+        return [r[0] for r in rows], total, cursor
+
+    def _keyset_page(
+        self, base: Any, key: Any, kind: type, query: SearchQuery
+    ) -> tuple[list[tuple[Any, ...]], int, str | None]:
+        """One page of `base` in `key` order after the query's cursor, the total, the next
+        cursor (the page's last key, whose type must be `kind`)."""
         page = base
         if query.cursor is not None:
             after = decode_cursor(query.cursor)
-            if not isinstance(after, str):
+            if not isinstance(after, kind):
                 raise BadCursor(f"bad search cursor {query.cursor[:40]!r}")
-            page = base.where(d.id > after)
+            page = base.where(key > after)
         with self._db.read() as conn:
-            ids = list(conn.execute(page.order_by(d.id).limit(query.limit)).scalars())
+            rows = [tuple(r) for r in conn.execute(page.order_by(key).limit(query.limit))]
             total = int(
                 conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
             )
-        return ids, total, encode_cursor(ids[-1]) if len(ids) == query.limit else None
+        cursor = encode_cursor(rows[-1][0]) if len(rows) == query.limit else None
+        return rows, total, cursor
 
     def search_labelled(
         self, query: SearchQuery
@@ -349,19 +358,7 @@ class FullTextSearch(Reads):
             .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
             .where(a.layer.in_(layers), a.label == label, *self._facet_conditions(query))
         )
-        page = base
-        if query.cursor is not None:
-            after = decode_cursor(query.cursor)
-            if not isinstance(after, int):
-                raise BadCursor(f"bad search cursor {query.cursor[:40]!r}")
-            page = base.where(a.id > after)
-        with self._db.read() as conn:
-            rows = [tuple(r) for r in conn.execute(page.order_by(a.id).limit(query.limit))]
-            total = int(
-                conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-            )
-        cursor = encode_cursor(int(rows[-1][0])) if len(rows) == query.limit else None
-        return rows, total, cursor  # type: ignore[return-value]
+        return self._keyset_page(base, a.id, int, query)  # type: ignore[return-value]
 
     def search_facets(
         self, query: SearchQuery, *, top: int = 20
