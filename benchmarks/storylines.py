@@ -8,7 +8,11 @@ the project has and runs the storyline clustering (`narrascope.corpus.clustering
 - travelling copies of a share of them, each in another "document" and outlet: a near copy
   (a word or two dropped or swapped, as `generate_corpus.py` perturbs copies) or a reworded
   report of it (attributed: "X said on Tuesday that ...", "..., according to X"; clause cut);
-- the real paraphrase pair of the Kazakhstan examples (the talks claim in two outlets).
+- the real paraphrase pair of the Kazakhstan examples (the talks claim in two outlets), and a
+  sentence of a third outlet on the same topic that makes another claim (officials will meet).
+
+The reworded copies are made by rule, so they are easier than real paraphrase: recall here is
+an upper bound, and the real pair (cosine printed) shows where looser rewording falls.
 
 Pairs are every two sentences of different documents; a pair is "same" when both come from one
 claim. Predicted "same" when the clustering puts both in one storyline. Reports precision,
@@ -35,6 +39,10 @@ from narrascope.encode import default_encoder
 SWEEP = [(0.5, 0.5), (0.55, 0.5), (0.6, 0.5), (0.6, 0.6), (0.65, 0.6), (0.7, 0.7), (0.75, 0.7)]
 ROOT = Path(__file__).resolve().parents[1]
 SAYERS = ["officials", "the ministry", "a spokesman", "critics", "the senator", "analysts"]
+KAZAKHSTAN_OTHER = (
+    "Russian officials are due to meet American and NATO counterparts within days to discuss"
+    " far-reaching security proposals in unprecedented geopolitical negotiations."
+)
 KAZAKHSTAN_PAIR = (
     "However, some experts have already linked the protests in Kazakhstan to the upcoming talks"
     " on security guarantees between the United States and Russia.",
@@ -94,8 +102,8 @@ def build(data: Path, n_claims: int, share: float, seed: int) -> tuple[list[str]
                 texts.append(make(claim, rng))
                 truth.append(k)
     k = len(claims)
-    texts += list(KAZAKHSTAN_PAIR)
-    truth += [k, k]
+    texts += [*KAZAKHSTAN_PAIR, KAZAKHSTAN_OTHER]
+    truth += [k, k, k + 1]
     return texts, truth
 
 
@@ -143,6 +151,8 @@ def main() -> None:
     vectors = default_encoder().encode(texts)
     same = sum(truth[i] == truth[j] for i in range(len(truth)) for j in range(i + 1, len(truth)))
     print(f"{len(texts)} sentences, {len(set(truth))} claims, {same} same-claim pairs")
+    a, b, c = vectors[-3:]
+    print(f"Kazakhstan: same claim cosine {a @ b:.2f}; same topic, other claim {a @ c:.2f}")
     before = StorylineSettings(threshold=0.5, floor=0.35)
     now = StorylineSettings()
     for name, s in (("before (0.50, floor 0.35)", before), (f"now ({s_desc(now)})", now)):
