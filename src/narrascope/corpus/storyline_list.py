@@ -53,7 +53,7 @@ def storyline_list(
         raise ValueError(f"unknown sort {sort!r}; choose from {', '.join(SORTS)}")
     if not store.corpus.storylines_seen() and store.corpus.pending_storyline_docs(limit=1):
         raise NotComputed(NOT_BUILT)
-    rows = store.corpus.storyline_rows()
+    rows = store.corpus.storyline_rows(vectors=False)
     narratives = sorted({n for r in rows for n in r.narratives})
     if narrative is not None:
         rows = [r for r in rows if narrative in r.narratives]

@@ -206,11 +206,20 @@ class StorylineTables(Reads):
             return [_storyline(r) for r in conn.execute(query).mappings()]
 
     def storyline_rows(
-        self, *, ids: Sequence[str] | None = None, limit: int | None = None, min_outlets: int = 1
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        min_outlets: int = 1,
+        vectors: bool = True,
     ) -> list[StorylineRow]:
-        """Storylines, widest first (outlets, documents, members), or the given ones."""
+        """Storylines, widest first (outlets, documents, members), or the given ones.
+
+        `vectors=False` leaves the centroid blobs unread (empty), for lists that only show.
+        """
         s = storylines.c
-        query = select(storylines).order_by(
+        shown = [c for c in storylines.c if vectors or c.name not in _BLOBS]
+        query = select(*shown).order_by(
             s.outlets.desc(), s.documents.desc(), s.members.desc(), s.id
         )
         if min_outlets > 1:
@@ -359,6 +368,10 @@ class StorylineTables(Reads):
                 conn.execute(tbl.delete())
 
 
+_BLOBS = ("label_vector", "vector_sum")
+_EMPTY = np.zeros(0, dtype=np.float32).tobytes()
+
+
 def _storyline(r: Any) -> StorylineRow:
     return StorylineRow(
         id=r["id"],
@@ -366,8 +379,8 @@ def _storyline(r: Any) -> StorylineRow:
         label_doc_id=r["label_doc_id"],
         label_start=r["label_start"],
         label_end=r["label_end"],
-        label_vector=_vec(r["label_vector"]),
-        vector_sum=_vec(r["vector_sum"]),
+        label_vector=_vec(r.get("label_vector", _EMPTY)),
+        vector_sum=_vec(r.get("vector_sum", _EMPTY)),
         members=r["members"],
         documents=r["documents"],
         outlets=r["outlets"],
