@@ -36,6 +36,19 @@ class Layer(StrEnum):
     STATS = "stats"
 
 
+class PageType(StrEnum):
+    """What kind of page a document is; only articles are analyzed by default (#15)."""
+
+    ARTICLE = "article"
+    LISTING = "listing"  # category, tag or archive pages, teaser lists
+    LEGAL = "legal"  # privacy policy, imprint, terms, cookie notice
+    ABOUT = "about"  # about us, contact
+    PRODUCT = "product"  # a shop's product page
+    LOGIN = "login"  # sign-in and registration forms
+    ERROR = "error"  # 404 and other error pages
+    THIN = "thin"  # too little running text to be an article
+
+
 class InputFormat(StrEnum):
     """How the raw content of an input is to be read by cleaning."""
 
@@ -109,6 +122,8 @@ class Document:
     paragraphs: list[Span] = field(default_factory=list)
     sentences: list[Span] = field(default_factory=list)
     removed: list[Removal] = field(default_factory=list)
+    page_type: PageType = PageType.ARTICLE
+    page_reason: str | None = None  # the evidence for a page type other than an article
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -118,6 +133,11 @@ class Document:
     def sentence_texts(self) -> list[str]:
         """The text of every sentence, in order."""
         return [self.text[start:end] for start, end in self.sentences]
+
+    @property
+    def is_article(self) -> bool:
+        """Whether this page is an article (what the analyzers are made for)."""
+        return self.page_type is PageType.ARTICLE
 
     @property
     def word_count(self) -> int:

@@ -3,13 +3,15 @@
 Sits between ingest and segmentation. `clean(raw)` extracts the article text (paragraphs
 separated by "\\n"), its title, byline, date with the date's source, outlet, URL and declared
 language, and lists every line it dropped with the reason. Metadata the container gave
-(feed entry, JSONL columns, WARC headers) wins over what cleaning reads from the page.
+(feed entry, JSONL columns, WARC headers) wins over what cleaning reads from the page. Last,
+the page type says whether the page is an article at all, and on what evidence (`pagetype`).
 """
 
 from __future__ import annotations
 
 from narrascope.clean.html import extract_html
 from narrascope.clean.metadata import Extracted, outlet_from_url
+from narrascope.clean.pagetype import with_page_type
 from narrascope.clean.text import extract_text
 from narrascope.model import BadInput, Document, InputFormat, RawDocument
 
@@ -40,7 +42,7 @@ def clean(raw: RawDocument, *, max_chars: int = 500_000) -> Document:
         raise BadInput(
             source, f"article text too long ({len(found.text):,} characters > {max_chars:,})"
         )
-    return _document(raw, found)
+    return with_page_type(_document(raw, found))
 
 
 def _document(raw: RawDocument, found: Extracted) -> Document:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from narrascope.model import Annotation, Document, Layer, Removal, SourceRef
+from narrascope.model import Annotation, Document, Layer, PageType, Removal, SourceRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +122,8 @@ def document_row(doc: Document, *, outlet_id: int | None, run_id: int | None) ->
         "published_utc": as_utc(doc.published),
         "date_source": doc.date_source,
         "language": doc.language,
+        "page_type": str(doc.page_type),
+        "page_reason": doc.page_reason,
         "words": doc.word_count,
         "location": doc.source.location,
         "record": doc.source.record,
@@ -149,6 +151,8 @@ def document_from_row(
         published=from_iso(row["published"]),
         date_source=row["date_source"],
         language=row["language"],
+        page_type=PageType(row["page_type"] or PageType.ARTICLE),
+        page_reason=row["page_reason"],
         paragraphs=paragraphs,
         sentences=sentences,
         removed=removed,

@@ -86,6 +86,8 @@ documents = Table(
     Column("published_utc", DateTime),  # the same instant, naive UTC, for ordering
     Column("date_source", String(64)),
     Column("language", String(16)),
+    Column("page_type", String(16)),  # empty: stored before page types, an article (0005)
+    Column("page_reason", Text),
     Column("words", Integer, nullable=False),
     Column("location", Text, nullable=False),  # the first input that produced this text
     Column("record", Text),
