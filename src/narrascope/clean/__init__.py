@@ -10,7 +10,7 @@ the page type says whether the page is an article at all, and on what evidence (
 from __future__ import annotations
 
 from narrascope.clean.html import extract_html
-from narrascope.clean.metadata import Extracted, outlet_from_url
+from narrascope.clean.metadata import Extracted, publisher_name
 from narrascope.clean.pagetype import with_page_type
 from narrascope.clean.text import extract_text
 from narrascope.model import BadInput, Document, InputFormat, RawDocument
@@ -50,13 +50,20 @@ def _document(raw: RawDocument, found: Extracted) -> Document:
     published, date_source = (
         (raw.published, "container") if raw.published else (found.published, found.date_source)
     )
+    title, authors = raw.title or found.title, raw.authors or found.authors
+    # An outlet is a publisher: a headline, date or byline in a site-name field is refused (#15).
+    candidates = (raw.outlet, found.outlet, url)
+    outlet = next(
+        (name for c in candidates if (name := publisher_name(c, title=title, authors=authors))),
+        None,
+    )
     return Document(
         text=found.text,
         source=raw.source,
         url=url,
-        outlet=raw.outlet or found.outlet or outlet_from_url(url),
-        title=raw.title or found.title,
-        authors=raw.authors or found.authors,
+        outlet=outlet,
+        title=title,
+        authors=authors,
         published=published,
         date_source=date_source if published else None,
         language=raw.language or found.language,

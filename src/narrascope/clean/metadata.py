@@ -6,6 +6,8 @@ it with the metadata the container gave (which wins) into a `Document`.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -35,6 +37,55 @@ def outlet_from_url(url: str | None) -> str | None:
     host = (urlsplit(url if "://" in url else "//" + url).hostname or "").lower()
     host = host.removeprefix("www.").removeprefix("m.").strip(".")
     return host or None
+
+
+_SOCIAL_HOSTS = re.compile(
+    r"(^|\.)(facebook\.com|fb\.com|twitter\.com|x\.com|t\.me|telegram\.me|vk\.com"
+    r"|instagram\.com|youtube\.com|youtu\.be|tiktok\.com|ok\.ru|linkedin\.com)$"
+)
+_COPYRIGHT = re.compile(r"^\s*(©|\(c\)|ⓒ|copyright\b)|all rights reserved|все права защищены", re.I)
+_DATE_LIKE = re.compile(
+    r"(?<!\d)(\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|(19|20)\d\d)(?!\d)"
+    r"|^[\d\s.,:/-]+$"
+)
+_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$", re.I)
+_BYLINE = re.compile(r"^(by|von|par|por|di|автор)\s", re.I)
+_MAX_WORDS = 10
+
+
+def publisher_name(
+    value: str | None, *, title: str | None = None, authors: tuple[str, ...] = ()
+) -> str | None:
+    """`value` if it can name a publisher (a site name or a domain), else None (#15).
+
+    A page's site-name field, a feed's title or a JSONL column sometimes holds something else:
+    the headline, a copyright line, a date ("02.11.2021"), the author, or a social-media
+    address. Such a value is refused rather than shown as an outlet; a URL becomes its host.
+    """
+    if not value:
+        return None
+    name = " ".join(html.unescape(value).split()).strip(" |-–—·:")
+    if "://" in name or name.lower().startswith("www.") or _HOST.match(name):
+        host = outlet_from_url(name)
+        if host is None or _SOCIAL_HOSTS.search(host):
+            return None
+        return name if _HOST.match(name) else host  # "Space.com" keeps its spelling
+    folded = name.casefold()
+    headline = " ".join((title or "").split()).casefold()
+    if (
+        not name
+        or _COPYRIGHT.search(name)
+        or _DATE_LIKE.search(name)
+        or _BYLINE.match(name)
+        or len(name.split()) > _MAX_WORDS
+        or (
+            headline
+            and (folded == headline or (folded.startswith(headline) and len(headline.split()) >= 3))
+        )
+        or any(folded == author.casefold() for author in authors)
+    ):
+        return None
+    return name
 
 
 def language_code(value: str | None) -> str | None:

@@ -1,0 +1,85 @@
+"""An outlet is a publisher (#15): never a headline, a date, a byline, a copyright line."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrascope.clean import clean
+from narrascope.clean.metadata import publisher_name
+from narrascope.model import InputFormat, RawDocument, SourceRef
+
+TITLE = "Отрезать голову во имя пророка. Теракт во Франции обнажил старые проблемы"
+
+REFUSED = {
+    "date": "02.11.2021",
+    "iso date": "2021-11-02",
+    "headline": TITLE,
+    "headline with rubrics": f"{TITLE} | В мире | Политика",
+    "author": "Jane Doe",
+    "byline": "By Jane Doe",
+    "copyright": "Copyright, 2011, 2012, 2013, 2014 Daily Legal News, Inc.",
+    "escaped copyright": "&amp;copy; 2016 aryanews.com",
+    "rights reserved": "(c) alarmeringen.nl - All rights reserved",
+    "address": "1999-2005 Factoría de Chapela-Redondela 36320 PONTEVEDRA Galicia ESPAÑA",
+    "social address": "https://www.facebook.com/chosun",
+    "tagline": "Информационное агентство УНН. Все онлайн новости дня в Украине за сегодня",
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_clean_outlet_refuses(case):
+    assert publisher_name(REFUSED[case], title=TITLE, authors=("Jane Doe",)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Space.com", "Space.com"),
+        ("https://www.hawaiinewsnow.com/", "hawaiinewsnow.com"),
+        ("Neue Zürcher Zeitung AG, Schweiz", "Neue Zürcher Zeitung AG, Schweiz"),
+        ("24 Канал", "24 Канал"),
+        ("Mix 107.3 KIOW", "Mix 107.3 KIOW"),
+        (
+            "LinkNaija | Nigeria's popular news platform",
+            "LinkNaija | Nigeria's popular news platform",
+        ),
+    ],
+)
+def test_clean_outlet_keeps_publisher(value, expected):
+    title = "LinkNaija | Nigeria's popular news platform: Kate Henshaw in new photos"
+    assert publisher_name(value, title=title) == expected
+
+
+PAGE = """<html lang="en"><head><title>Harbour bridge closed to lorries</title>
+<meta property="og:site_name" content="{site}"></head><body><article>
+<h1>Harbour bridge closed to lorries</h1>
+<p>The regional council voted on Tuesday to close the old harbour bridge to lorries after
+engineers found cracks in two of its supports, a decision that will send heavy traffic through
+the town centre for at least a year.</p>
+<p>Shop owners on the high street said they feared the noise and the fumes, while the council
+promised to pay for new crossings near the two primary schools on the diverted route.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("site", "outlet"),
+    [
+        ("02.11.2021", "harbour-news.example"),
+        ("Harbour bridge closed to lorries", "harbour-news.example"),
+        ("Harbour News", "Harbour News"),
+    ],
+)
+def test_clean_outlet_falls_back_to_domain(site, outlet):
+    raw = RawDocument(
+        SourceRef("bridge.html"),
+        PAGE.format(site=site),
+        InputFormat.HTML,
+        url="https://www.harbour-news.example/2024/05/bridge",
+    )
+    assert clean(raw).outlet == outlet
+
+
+def test_clean_outlet_from_container_refused_without_url():
+    text = "Harbour bridge closed\n\n" + " ".join(["The council closed the bridge today."] * 8)
+    raw = RawDocument(SourceRef("rows.jsonl", "3"), text, InputFormat.TEXT, outlet="06.01.2022")
+    assert clean(raw).outlet is None  # no publisher known: none invented
