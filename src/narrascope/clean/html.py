@@ -22,6 +22,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
+from narrascope.clean.code import code_reason
 from narrascope.clean.metadata import Extracted, language_code, outlet_from_url
 from narrascope.model import Removal
 from narrascope.text.timewords import MONTHS
@@ -95,7 +96,7 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
     if not isinstance(found, Document):  # None: trafilatura found no article
         return Extracted(text="", removed=_left_out(tree, ""))
     text, chrome = _drop_chrome(found.text or "")
-    removed = chrome + _left_out(tree, text)
+    removed = chrome + _left_out(tree, text, dropped={" ".join(r.text.split()) for r in chrome})
     page_url = found.url or url
     published = _published(html, url=url or page_url)
     return Extracted(
@@ -131,23 +132,28 @@ def page_lines(tree: HtmlElement) -> list[str]:
 
 
 def _drop_chrome(text: str) -> tuple[str, list[Removal]]:
-    """trafilatura's text without the chrome lines it let through ("Read more: …", "© …")."""
+    """trafilatura's text without the chrome lines it let through ("Read more: …", "© …"),
+    nor script, style or JSON text a page printed outside its `<script>` elements (#15)."""
     kept, removed = [], []
     for line in text.splitlines():
         line = line.strip()
-        if line and (reason := chrome_reason(line)) is not None:
+        if line and (reason := chrome_reason(line) or code_reason(line)) is not None:
             removed.append(Removal(line, reason))
         elif line:
             kept.append(line)
     return "\n".join(kept), removed
 
 
-def _left_out(tree: HtmlElement, kept: str) -> list[Removal]:
+def _left_out(
+    tree: HtmlElement, kept: str, *, dropped: frozenset[str] | set[str] = frozenset()
+) -> list[Removal]:
+    """The page's lines that are not in the kept text, nor `dropped` from it already."""
     kept_flat = " ".join(kept.split())
     removed = []
     for line in page_lines(tree):
-        if line not in kept_flat:
-            removed.append(Removal(line, edge_reason(line) or "outside the main text"))
+        if line not in kept_flat and line not in dropped:
+            reason = code_reason(line) or edge_reason(line) or "outside the main text"
+            removed.append(Removal(line, reason))
     return removed
 
 

@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 
 from narrascope.clean.chrome import chrome_reason, edge_reason, opens_related_list, url_in_line
+from narrascope.clean.code import code_reason
 from narrascope.clean.dates import date_from_url, parse_date_line
 from narrascope.clean.metadata import Extracted, outlet_from_url
 from narrascope.clean.repeats import line_key, repeated_lines
@@ -100,12 +101,12 @@ class _Page:
         self.url: str | None = None
 
     def mark_chrome(self) -> None:
-        """Lines that are chrome wherever they stand, URL lines, and lists after "See also"."""
+        """Lines that are chrome or code wherever they stand, URL lines, lists after "See also"."""
         for i in self.nonblank:
             line = self.lines[i]
             if url_in_line(line) is not None:
                 self.reasons[i] = LINK
-            elif (reason := chrome_reason(line)) is not None:
+            elif (reason := chrome_reason(line) or code_reason(line)) is not None:
                 self.reasons[i] = reason
         for pos, i in enumerate(self.nonblank):
             if self.reasons.get(i) == "related list" and opens_related_list(self.lines[i]):
