@@ -83,6 +83,10 @@ def analyze(
     scheduler: Annotated[
         str | None, typer.Option(help="Analyze on an existing Dask cluster (tcp://HOST:PORT).")
     ] = None,
+    analyze_all: Annotated[
+        bool,
+        typer.Option(help="Analyze pages that are not articles too (listings, legal pages…)."),
+    ] = False,
 ) -> None:
     """Analyze every article under SOURCES into the database DB."""
     from narrascope import pipeline
@@ -103,6 +107,7 @@ def analyze(
                 on_progress=advance,
                 workers=workers,
                 scheduler=scheduler,
+                analyze_all=analyze_all,
             )
     except (ModelFileError, KeyError, ValueError, *stopped) as exc:
         _fail(str(exc).strip("'\""))
@@ -147,7 +152,7 @@ def list_documents(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 0,
 ) -> None:
-    """One line per document: id, date, language, outlet, title."""
+    """One line per document: id, date, language, outlet, title; why, for a page not analyzed."""
     from narrascope.store import Store
     from narrascope.terminal import document_line
 

@@ -38,19 +38,24 @@ def analyze(
     client: Client | None = None,
     batch_size: int | None = None,
     costs: WorkerCosts | None = None,
+    analyze_all: bool = False,
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
     In this process, unless `workers` (a local Dask cluster of that many processes),
     `scheduler` (the address of an existing Dask cluster) or `client` (a Dask client) says
     otherwise. `costs`, when given, receives each worker's peak memory and batch count.
+    Pages that are not articles are stored with their page type but not analyzed, unless
+    `analyze_all`.
     """
     from narrascope.ingest import iter_inputs
 
     settings: dict[str, Any] = {"dedup_threshold": dedup_threshold}
+    if analyze_all:
+        settings["analyze_all"] = True
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
-    with _executor(only, skip, workers, scheduler, client, batch_size) as executor:
+    with _executor(only, skip, workers, scheduler, client, batch_size, analyze_all) as executor:
         loop = RunLoop(store, executor, dedup_threshold=dedup_threshold, costs=costs)
         run_id = store.begin_run(
             sources=[str(s) for s in sources],
@@ -70,10 +75,12 @@ def _executor(
     scheduler: str | None,
     client: Client | None,
     batch_size: int | None,
+    analyze_all: bool,
 ) -> Iterator[Executor]:
     """The executor the caller chose; models load now, so a missing one fails before any input."""
     if not (workers or scheduler or client):
-        yield LocalExecutor(load_analysis(only, skip), batch_size=batch_size or 1)
+        analysis = load_analysis(only, skip, analyze_all=analyze_all)
+        yield LocalExecutor(analysis, batch_size=batch_size or 1)
         return
     from narrascope.run.dask import dask_executor
 
@@ -84,5 +91,6 @@ def _executor(
         scheduler=scheduler,
         client=client,
         batch_size=batch_size or 16,
+        analyze_all=analyze_all,
     ) as executor:
         yield executor

@@ -40,6 +40,11 @@ class ReanalyzeReport:
         lines = [
             f"{c['documents']} documents in {self.seconds:.1f} s — {c['reanalyzed']} re-analyzed, "
             f"{c['up to date']} up to date"
+            + (
+                f", {c['not an article']} not articles (not analyzed)"
+                if c["not an article"]
+                else ""
+            )
         ]
         lines += [
             f"  {key.removeprefix('ran ')}: {n} documents"
@@ -100,6 +105,9 @@ def reanalyze(
     started = time.perf_counter()
     for doc in store.documents():
         report.counts["documents"] += 1
+        if not doc.is_article:  # stored with its page type, never analyzed by default (#15)
+            report.counts["not an article"] += 1
+            continue
         todo = stale(chosen, store.analyzers_run(doc.id))
         try:
             ran = reanalyze_document(store, doc, chosen, todo) if todo else []

@@ -32,10 +32,12 @@ def _clean(text: str) -> str:
 
 
 def document_line(doc: Document) -> str:
-    """One line for a listing: id, date, language, outlet, title."""
+    """One line for a listing: id, date, language, outlet, title, and for a page that is not an
+    article, the evidence for what it is (#15)."""
     date = doc.published.date().isoformat() if doc.published else "----------"
     title = (doc.title or doc.text[:70]).replace("\n", " ")
-    return f"{doc.id}  {date}  {doc.language or '--'}  {doc.outlet or '-':<24.24}  {title:.80}"
+    line = f"{doc.id}  {date}  {doc.language or '--'}  {doc.outlet or '-':<24.24}  {title:.80}"
+    return line if doc.is_article else f"{line}  [not an article: {doc.page_reason}]"
 
 
 def _evidence_text(doc: Document, ann: Annotation, *, limit: int = 2) -> list[str]:

@@ -113,8 +113,12 @@ def load_analysis(
     skip: Sequence[str] = (),
     *,
     threads: int | None = None,
+    analyze_all: bool = False,
 ) -> DocumentAnalysis:
-    """The analyzers and the encoder one process needs; `threads` caps the encoder's."""
+    """The analyzers and the encoder one process needs; `threads` caps the encoder's.
+
+    `analyze_all` runs the analyzers on pages that are not articles too (listings, legal pages…).
+    """
     from narrascope.encode import UniversalSentenceEncoder
 
     encoder = default_encoder()
@@ -122,13 +126,15 @@ def load_analysis(
         encoder = cast(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
-    return DocumentAnalysis(load_analyzers(only, skip, encoder=encoder), encoder=encoder)
+    analyzers = load_analyzers(only, skip, encoder=encoder)
+    return DocumentAnalysis(analyzers, encoder=encoder, analyze_all=analyze_all)
 
 
 class DocumentAnalysis:
     """Everything done to one document that needs no store: clean, segment, encode, analyze.
 
     Holds the loaded models, so a process builds it once and reuses it for every document.
+    A page that is not an article is stored but not analyzed, unless `analyze_all` (#15).
     """
 
     def __init__(
@@ -137,8 +143,10 @@ class DocumentAnalysis:
         *,
         encoder: Encoder | None = None,
         language_id: LanguageIdentifier | None = None,
+        analyze_all: bool = False,
     ) -> None:
         self.analyzers = list(analyzers)
+        self.analyze_all = analyze_all
         self.encoder = encoder or default_encoder()
         self.language_id = language_id or LanguageIdentifier()
         self._fingerprinter: Fingerprinter | None = None
@@ -186,7 +194,7 @@ class DocumentAnalysis:
         a fresh one are then the same input, whichever run or executor produced them, and a
         later `reanalyze` (which reads stored vectors) sees what this analysis saw.
         """
-        readers = [a for a in self.analyzers if self._reads(a, doc)]
+        readers = [a for a in self.analyzers if self._why_not(a, doc) is None]
         if not readers or doc.language not in self.encoder.languages:
             return np.zeros((0, self.encoder.dim), dtype=np.float32), 0
         texts = doc.sentence_texts()
@@ -200,26 +208,33 @@ class DocumentAnalysis:
                 vectors[i] = reuse[text]
         return vectors.astype(np.float16).astype(np.float32), len(fresh)
 
-    @staticmethod
-    def _reads(analyzer: Analyzer, doc: Document) -> bool:
-        return analyzer.languages is None or doc.language in analyzer.languages
+    def _why_not(self, analyzer: Analyzer, doc: Document) -> str | None:
+        """Why `analyzer` must not read `doc` (a page that is not an article, a language it
+        does not read), or None."""
+        if not (doc.is_article or self.analyze_all):
+            return f"not an article: {doc.page_reason or doc.page_type}"
+        if analyzer.languages is not None and doc.language not in analyzer.languages:
+            return _language_reason(doc)
+        return None
 
     def annotate(
         self, doc: Document, vectors: np.ndarray, times: StageTimes | None = None
     ) -> tuple[list[Annotation], list[str]]:
         """Run every analyzer in order; returns the annotations and the analyzer versions that ran.
 
-        An analyzer that cannot read the document's language leaves a `not-analyzed` note on the
-        document instead of guessing.
+        An analyzer that cannot read the document's language, or a page that is not an article,
+        leaves a `not-analyzed` note with the reason on the document instead of a guess.
         """
         anns: list[Annotation] = []
         ran: list[str] = []
         for analyzer in self.analyzers:
-            if not self._reads(analyzer, doc) or (
-                analyzer.languages is not None and len(vectors) != len(doc.sentences)
-            ):
+            reason = self._why_not(analyzer, doc)
+            unencoded = analyzer.languages is not None and len(vectors) != len(doc.sentences)
+            if reason is None and unencoded:  # the encoder does not read this language
+                reason = _language_reason(doc)
+            if reason is not None:
                 if doc.sentences:
-                    anns.append(self._not_analyzed(doc, analyzer))
+                    anns.append(self._not_analyzed(doc, analyzer, reason))
                 continue
             with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
                 anns.extend(analyzer.analyze(doc, vectors, prior=tuple(anns)))
@@ -227,15 +242,16 @@ class DocumentAnalysis:
         return anns, ran
 
     @staticmethod
-    def _not_analyzed(doc: Document, analyzer: Analyzer) -> Annotation:
+    def _not_analyzed(doc: Document, analyzer: Analyzer, reason: str) -> Annotation:
         return Annotation(
             doc_id=doc.id,
             layer=Layer.STATS,
             label="not-analyzed",
             model="pipeline",
             evidence=[doc.sentences[0]],
-            attrs={
-                "analyzer": analyzer.name,
-                "reason": f"language {doc.language or 'unknown'!r} is not one it reads",
-            },
+            attrs={"analyzer": analyzer.name, "reason": reason},
         )
+
+
+def _language_reason(doc: Document) -> str:
+    return f"language {doc.language or 'unknown'!r} is not one it reads"

@@ -46,13 +46,21 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     name = PLUGIN
 
     def __init__(
-        self, only: Sequence[str] | None, skip: Sequence[str], *, threads: int = 1
+        self,
+        only: Sequence[str] | None,
+        skip: Sequence[str],
+        *,
+        threads: int = 1,
+        analyze_all: bool = False,
     ) -> None:
         self.only, self.skip, self.threads = list(only) if only else None, list(skip), threads
+        self.analyze_all = analyze_all
         self._analyses: dict[str, DocumentAnalysis] = {}
 
     def setup(self, worker: Worker) -> None:
-        self._analyses[worker.address] = load_analysis(self.only, self.skip, threads=self.threads)
+        self._analyses[worker.address] = load_analysis(
+            self.only, self.skip, threads=self.threads, analyze_all=self.analyze_all
+        )
 
     def teardown(self, worker: Worker) -> None:
         self._analyses.pop(worker.address, None)
@@ -119,11 +127,13 @@ class DaskExecutor:
         skip: Sequence[str] = (),
         batch_size: int = 16,
         depth: int | None = None,
+        analyze_all: bool = False,
     ) -> None:
         self.client, self.batch_size = client, batch_size
         self.analyzer_versions = [cls.version for cls in select(only, skip)]
         self.encoder_name = default_encoder().name  # names it, loads nothing
-        client.register_plugin(AnalysisPlugin(only, skip), name=PLUGIN)
+        plugin = AnalysisPlugin(only, skip, analyze_all=analyze_all)
+        client.register_plugin(plugin, name=PLUGIN)
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         self.depth = depth or 2 * workers + 1
 
@@ -169,6 +179,7 @@ def dask_executor(
     scheduler: str | None = None,
     client: Client | None = None,
     batch_size: int = 16,
+    analyze_all: bool = False,
 ) -> Iterator[DaskExecutor]:
     """An executor on `client`, else on `scheduler`'s cluster, else on `workers` local processes.
 
@@ -177,7 +188,9 @@ def dask_executor(
     own = client is None
     client = client or open_client(workers=workers, scheduler=scheduler)
     try:
-        yield DaskExecutor(client, only=only, skip=skip, batch_size=batch_size)
+        yield DaskExecutor(
+            client, only=only, skip=skip, batch_size=batch_size, analyze_all=analyze_all
+        )
     finally:
         if own:
             cluster = client.cluster

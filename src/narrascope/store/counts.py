@@ -15,7 +15,7 @@ from sqlalchemy import func, literal_column, or_, select
 
 from narrascope.model import Layer
 from narrascope.store import schema as t
-from narrascope.store.reads import NO_OUTLET, Reads, chunks, outlet_is
+from narrascope.store.reads import NO_OUTLET, Reads, chunks, is_article, outlet_is
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,7 @@ class LabelCounts(Reads):
             )
             .select_from(t.documents)
             .outerjoin(t.outlets, o.id == d.outlet_id)
+            .where(is_article())
             .group_by(o.name)
         )
         with self._db.read() as conn:
@@ -74,7 +75,7 @@ class LabelCounts(Reads):
             .select_from(t.annotations)
             .join(t.documents, d.id == a.doc_id)
             .outerjoin(t.outlets, o.id == d.outlet_id)
-            .where(a.layer.in_([str(layer) for layer in layers]))
+            .where(a.layer.in_([str(layer) for layer in layers]), is_article())
             # PostgreSQL refuses a constant in GROUP BY, and grouping by one changes nothing.
             .group_by(a.label, *([] if by == "all" else [key]))
         )
@@ -101,17 +102,16 @@ class LabelCounts(Reads):
         query = (
             select(value, func.count(), func.count(func.distinct(a.doc_id)))
             .select_from(t.annotations)
-            .where(a.layer == str(layer), value.is_not(None))
+            .join(t.documents, d.id == a.doc_id)
+            .where(a.layer == str(layer), value.is_not(None), is_article())
             .group_by(value)
             .order_by(func.count().desc(), value)
         )
         if label is not None:
             query = query.where(a.label == label)
         if outlet is not None:
-            query = (
-                query.join(t.documents, d.id == a.doc_id)
-                .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
-                .where(outlet_is(outlet))
+            query = query.outerjoin(t.outlets, t.outlets.c.id == d.outlet_id).where(
+                outlet_is(outlet)
             )
         with self._db.read() as conn:
             return [(str(v), int(n), int(docs)) for v, n, docs in conn.execute(query) if v]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
@@ -49,6 +49,15 @@ def outlet_is(outlet: str) -> Any:
     if outlet == NO_OUTLET:
         return t.documents.c.outlet_id.is_(None)
     return t.outlets.c.name == outlet
+
+
+def is_article() -> Any:
+    """The condition "the document is an article": corpus views leave other pages out (#15).
+
+    Documents stored before page types (migration 0005) have none, and count as articles.
+    """
+    page_type = t.documents.c.page_type
+    return or_(page_type.is_(None), page_type == "article")
 
 
 def as_datetime(value: Any) -> datetime:

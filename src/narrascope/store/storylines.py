@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from narrascope.store import schema as t
-from narrascope.store.reads import Reads, as_datetime, chunks
+from narrascope.store.reads import Reads, as_datetime, chunks, is_article
 from narrascope.store.records import now
 
 storylines = Table(
@@ -135,7 +135,7 @@ class StorylineTables(Reads):
             select(d.id, clock, o.name)
             .outerjoin(t.outlets, o.id == d.outlet_id)
             .outerjoin(storyline_docs, sd.doc_id == d.id)
-            .where(sd.doc_id.is_(None))
+            .where(sd.doc_id.is_(None), is_article())
             .order_by(clock, d.id)
             .limit(limit)
         )
