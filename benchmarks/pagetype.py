@@ -45,6 +45,9 @@ def article_pages(data: Path) -> Iterator[Page]:
         yield "date benchmark", _html(path, url_of.get(path.name))
     for path in sorted((ROOT / "examples" / "kazakhstan-2022").glob("*.txt")):
         yield "kazakhstan examples", _text(path)
+    for path in sorted((ROOT / "tests" / "data" / "leaked").iterdir()):
+        raw = _html(path, None, gzipped=False) if path.suffix == ".html" else _text(path)
+        yield "test articles with leaked script text", raw
     for folder in sorted((data / "semeval2023_task3" / "data").glob("*/train-articles-subtask-1")):
         for path in sorted(folder.glob("*.txt")):
             yield f"semeval2023 {folder.parent.name} train", _text(path)

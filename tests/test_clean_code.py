@@ -10,17 +10,17 @@ from narrascope.clean import clean
 from narrascope.clean.code import DATA, SCRIPT, STYLE, code_reason
 from narrascope.model import InputFormat, RawDocument, SourceRef
 
-PAGES = Path(__file__).parent / "data" / "pages"
+PAGES = Path(__file__).parent / "data" / "leaked"  # article pages with code printed as text
 
 # page → (format, sentences that stay, markers of code that must not, reasons the audit lists)
 LEAKY = {
-    "leaked-script-en.html": (
+    "script-en.html": (
         InputFormat.HTML,
         ["six weeks after a winter storm", "Repairs cost about two million pounds"],
         ["__INITIAL_STATE__", "@context", "googletag", "font-size", "@media", "_paq"],
         {SCRIPT, DATA, STYLE},
     ),
-    "leaked-script-ru.txt": (
+    "script-ru.txt": (
         InputFormat.TEXT,
         ["Новый мост через Волгу открыли", "Строительство обошлось городу"],
         ["_tmr", "@context", "mc.yandex.ru", "font-size"],
