@@ -4,15 +4,27 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DB ?= out/kazakhstan.db
 
-.PHONY: demo test lint venv system-deps clean
+.PHONY: demo test lint venv lock system-deps clean
 
-$(BIN)/narrascope: pyproject.toml
+EXTRAS := dev,train,nlp,scale
+
+# The venv installs the tested dependency set pinned in requirements.lock, then Narrascope
+# itself without resolving anything: the same set whatever pip the Python ships (#18).
+# torch is not in it: the `train` extra's fine-tuning installs it by hand (see README).
+$(BIN)/narrascope: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,train,nlp,scale]'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e '.[$(EXTRAS)]'
 	touch $@
 
 venv: $(BIN)/narrascope
+
+# Refresh the lock from the venv as it stands (after installing or upgrading a dependency there);
+# pip check first, so a broken set is never locked.
+lock:
+	$(BIN)/pip check
+	$(BIN)/pip freeze --exclude-editable \
+	  | grep -viE '^(narrascope|torch|torchvision|pip|setuptools|wheel)[=@ ]' > requirements.lock
 
 demo: venv
 	mkdir -p out
