@@ -7,6 +7,7 @@ lead nowhere come out as `BadInput`, in their place in the stream.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
@@ -46,6 +47,8 @@ def expand(source: str | Path) -> Iterator[Path | BadInput]:
         yield path
     elif isinstance(source, str) and _GLOB_CHARS & set(source):
         yield from _glob(source)
+    elif (broken := broken_link(path)) is not None:
+        yield BadInput(str(source), broken)
     elif path.exists():
         yield BadInput(str(source), "not a regular file")
     else:
@@ -63,8 +66,22 @@ def _glob(pattern: str) -> Iterator[Path | BadInput]:
         elif path.is_file() and not is_note(path.name):
             found = True
             yield path
+        elif (broken := broken_link(path)) is not None:
+            found = True
+            yield BadInput(match, broken)
     if not found:
         yield BadInput(pattern, "no file matches this pattern")
+
+
+def broken_link(path: Path) -> str | None:
+    """Why a symlink leads to no file ("symlink loop", "dangling symlink"), or None."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "dangling symlink"
+    return None
 
 
 def walk(root: Path) -> Iterator[Path | BadInput]:
@@ -86,9 +103,16 @@ def walk(root: Path) -> Iterator[Path | BadInput]:
             if entry.name.startswith("."):
                 continue
             path = folder / entry.name
-            if entry.is_dir():
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+            except OSError:  # a symlink loop raises here (ELOOP); say so and read the rest (#18)
+                is_dir = is_file = False
+            if is_dir:
                 yield from visit(path)
-            elif entry.is_file() and not is_note(entry.name):
-                yield path
+            elif is_file:
+                if not is_note(entry.name):
+                    yield path
+            elif (broken := broken_link(path)) is not None:
+                yield BadInput(str(path), broken)
 
     yield from visit(root)
