@@ -9,7 +9,7 @@ the page type says whether the page is an article at all, and on what evidence (
 
 from __future__ import annotations
 
-from narrascope.clean.html import extract_html
+from narrascope.clean.html import PageRefused, extract_html
 from narrascope.clean.metadata import Extracted, publisher_name
 from narrascope.clean.pagetype import with_page_type
 from narrascope.clean.text import extract_text
@@ -33,7 +33,10 @@ def clean(raw: RawDocument, *, max_chars: int = 500_000) -> Document:
     if not raw.content.strip():
         raise BadInput(source, "empty content")
     if raw.format is InputFormat.HTML:
-        found = extract_html(raw.content, url=raw.url)
+        try:
+            found = extract_html(raw.content, url=raw.url)
+        except PageRefused as exc:
+            raise BadInput(source, str(exc)) from None
     else:
         found = extract_text(raw.content)
     if not found.text.strip():

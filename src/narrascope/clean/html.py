@@ -17,9 +17,9 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.html import HTMLParser, HtmlElement, fromstring
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
 from narrascope.clean.code import code_reason
@@ -36,6 +36,22 @@ EXTRACTION: dict[str, Any] = {
     "include_links": False,
 }
 """trafilatura options (tuned for F1 on the article-extraction benchmark)."""
+
+# trafilatura's own parser settings, plus `huge_tree` (see `parse_page`).
+_PARSER: dict[str, Any] = {
+    "collect_ids": False,
+    "default_doctype": False,
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": True,
+}
+_MAX_DEPTH = 2048  # libxml2's nesting limit even with huge_tree
+
+
+class PageRefused(ValueError):
+    """An HTML page the parser cannot hold whole; the message says why."""
+
 
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
 _BLOCKS = frozenset(
@@ -84,7 +100,7 @@ _BLOCKS = frozenset(
 
 def extract_html(html: str, *, url: str | None = None) -> Extracted:
     """The main text of an HTML page and its metadata; removals are the page lines left out."""
-    tree = load_html(html)
+    tree = parse_page(html)
     if tree is None:
         return Extracted(text="")
     # trafilatura's own date search stays cheap: the date comes from `_published` below.
@@ -110,6 +126,23 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
         outlet=found.sitename or outlet_from_url(page_url),
         language=_declared_language(tree),
     )
+
+
+def parse_page(html: str) -> HtmlElement | None:
+    """The page's tree, parsed as trafilatura would but without libxml2's depth limit.
+
+    Past 255 nested elements (or 300 unclosed `<font>` tags, as old CMS output has) the default
+    parser stops and the article is lost (#18). `huge_tree` lifts that limit; the input size caps
+    (ingest) still bound what it can cost.
+    """
+    parser = HTMLParser(**_PARSER)  # one per page: lxml parsers are not for sharing by threads
+    try:
+        tree = fromstring(repair_faulty_html(html, html[:50].lower()), parser=parser)
+    except (ValueError, etree.ParserError):  # an encoding declaration, an empty document…
+        return load_html(html)  # trafilatura's own fallbacks
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        raise PageRefused(f"page nested deeper than the HTML parser's limit ({_MAX_DEPTH:,})")
+    return tree if tree is not None and len(tree) else load_html(html)
 
 
 def page_lines(tree: HtmlElement) -> list[str]:
