@@ -153,6 +153,7 @@ _XML_ENCODING = re.compile(
 # Browsers read a declared latin-1 as windows-1252 (WHATWG Encoding), and so do we.
 _ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252"}
 _ESCAPED = re.compile("[\udc80-\udcff]")
+_STRAY_NULS = 4  # NUL bytes in the head that are taken as noise in text, not as binary (#18)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -200,7 +201,7 @@ def decode(data: bytes, *, declared: str | None = None, markup: bool = False) ->
     binary content and for bytes no encoding fits.
     """
     encoding = bom_encoding(data)
-    if encoding is None and b"\x00" in data[:HEAD]:
+    if encoding is None and data[:HEAD].count(0) > _STRAY_NULS:
         encoding = utf16_without_bom(data[:HEAD])
         if encoding is None:
             raise NotReadable("binary content (NUL bytes)")
@@ -249,11 +250,15 @@ def _mostly_utf8(data: bytes) -> str | None:
 
 
 def _checked(text: str) -> str:
-    """Refuse text that is mostly control characters: binary data that happened to decode."""
+    """Refuse text that is mostly control characters: binary data that happened to decode.
+
+    A stray NUL in good text becomes U+FFFD: the parsers downstream refuse NUL, and one such
+    byte used to drop the whole page (#18).
+    """
     sample = text[:HEAD]
     if sample and len(_CONTROL.findall(sample)) > 0.05 * len(sample):
         raise NotReadable("binary content (control characters)")
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff").replace("\x00", "\ufffd")
 
 
 class _Prefixed(io.RawIOBase):
