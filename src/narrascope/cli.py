@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+if TYPE_CHECKING:
+    from narrascope.store import Store
 
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
@@ -60,6 +63,26 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def opened(db: str, *, create: bool = False, readonly: bool = True) -> Iterator[Store]:
+    """The store at `db`, or one `error:` line naming it and the reason (no traceback).
+
+    Only `analyze` and `migrate` pass `create`; reading commands pass `readonly` (#18).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from narrascope.store import DatabaseError, Store
+    from narrascope.store.access import display_name, driver_reason
+
+    try:
+        with Store.open(db, create=create, readonly=readonly) as store:
+            yield store
+    except DatabaseError as exc:
+        _fail(str(exc))
+    except SQLAlchemyError as exc:  # a file cut short can pass the opening check
+        _fail(f"{display_name(db)}: {driver_reason(exc)}")
+
+
 def escape(text: str) -> str:
     """Text from articles, safe for the terminal: no rich markup, no control characters."""
     from narrascope.terminal import safe_text
@@ -87,16 +110,23 @@ def analyze(
         bool,
         typer.Option(help="Analyze pages that are not articles too (listings, legal pages…)."),
     ] = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero when any input is skipped.")] = False,
 ) -> None:
-    """Analyze every article under SOURCES into the database DB."""
+    """Analyze every article under SOURCES into the database DB (made if missing).
+
+    Exits non-zero when an input path does not exist, when nothing could be read, when every
+    input failed, and (with --strict) when any input was skipped.
+    """
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
     from narrascope.run import RunStopped
-    from narrascope.store import Store
 
+    missing = missing_inputs(sources)
+    if missing:
+        _fail(f"no such input: {', '.join(missing)}")
     stopped: tuple[type[Exception], ...] = (RunStopped,)
     try:
-        with Store.open(db) as store, progress_bar("articles") as advance:
+        with opened(db, create=True, readonly=False) as store, progress_bar("articles") as advance:
             report = pipeline.analyze(
                 sources,
                 store,
@@ -115,6 +145,34 @@ def analyze(
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
     console.print(escape(report.summary()))
     console.print(f"database: {escape(str(db))}")
+    failed = run_failure(report.counts["inputs"], len(report.problems), strict=strict)
+    if failed:
+        _fail(failed)
+
+
+def missing_inputs(sources: list[str]) -> list[str]:
+    """The named input paths that do not exist (URLs and glob patterns are checked later)."""
+    from narrascope.ingest.sources import url_scheme
+
+    return [
+        source
+        for source in sources
+        if url_scheme(source) is None
+        and not set("*?[") & set(source)
+        and not Path(source).exists()
+        and not Path(source).is_symlink()  # a broken link gets its own skipped line
+    ]
+
+
+def run_failure(inputs: int, skipped: int, *, strict: bool = False) -> str | None:
+    """Why a run's exit code must say it failed, or None: a script can trust the code (#18)."""
+    if inputs == 0:
+        return "nothing to read in the inputs given"
+    if skipped == inputs:
+        return f"every input failed ({skipped} skipped)"
+    if strict and skipped:
+        return f"{skipped} of {inputs} inputs skipped (--strict)"
+    return None
 
 
 @app.command()
@@ -126,10 +184,9 @@ def reanalyze(
     """Re-run, from stored vectors, each analyzer whose stored version is not the current one."""
     from narrascope import reanalyze as rerun
     from narrascope.heads import ModelFileError
-    from narrascope.store import Store
 
     try:
-        with Store.open(db) as store, progress_bar("documents") as advance:
+        with opened(db, readonly=False) as store, progress_bar("documents") as advance:
             report = rerun.reanalyze(store, only=only, skip=skip or (), on_progress=advance)
     except (ModelFileError, KeyError, ValueError) as exc:
         _fail(str(exc).strip("'\""))
@@ -140,9 +197,8 @@ def reanalyze(
 @app.command()
 def stats(db: DbOption = DEFAULT_DB) -> None:
     """Counts of what the database holds."""
-    from narrascope.store import Store
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         console.print(escape(store.stats().summary()))
 
 
@@ -153,10 +209,9 @@ def list_documents(
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 0,
 ) -> None:
     """One line per document: id, date, language, outlet, title; why, for a page not analyzed."""
-    from narrascope.store import Store
     from narrascope.terminal import document_line
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         for doc in store.documents(outlet=outlet, limit=limit or None):
             console.print(escape(document_line(doc)), soft_wrap=True)
 
@@ -170,10 +225,9 @@ def show(
     ] = False,
 ) -> None:
     """Print one article with its technique spans marked and every other layer listed."""
-    from narrascope.store import Store
     from narrascope.terminal import render_document, render_removed
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         doc = store.document(doc_id)
         if doc is None:
             _fail(f"no document {doc_id!r} in {db}")
@@ -205,9 +259,8 @@ def export(
 ) -> None:
     """Write a whole table of the database to OUT, streamed, with no row cap."""
     from narrascope import export as exporter
-    from narrascope.store import Store
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         try:
             rows = exporter.write(store, out, format=format, table=table)
         except ValueError as exc:
@@ -265,12 +318,30 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     token: Annotated[
-        str | None, typer.Option(help="Require this token (made up when bound off loopback).")
+        str | None,
+        typer.Option(
+            envvar="NARRASCOPE_TOKEN",
+            show_envvar=True,
+            help="Require this token (made up when bound off loopback); or set the variable.",
+        ),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the token from this file's first line (keeps it out of `ps`)."),
     ] = None,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
 
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read the token file {token_file}: {exc}")
+    if token is not None and not token.strip():
+        _fail("an empty token would let anyone in: give a real one, or none on loopback")
+    with opened(db, readonly=False):  # refuses a missing, foreign or older database (#18)
+        pass
     try:
         web.serve(
             db,
@@ -279,8 +350,31 @@ def serve(
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
+
+
+@app.command()
+def migrate(db: DbOption = DEFAULT_DB) -> None:
+    """Create the database DB, or bring an older one's schema up to this version."""
+    from narrascope.store import DatabaseError
+    from narrascope.store.access import probe
+
+    try:
+        before = probe(db, create=True)  # refuses a folder or a foreign file; makes nothing
+    except DatabaseError as exc:
+        _fail(str(exc))
+        return
+    with opened(db, create=True, readonly=False):
+        pass
+    if before.empty:
+        console.print(f"created {escape(db)} at schema version {before.head}")
+    elif before.current:
+        console.print(f"{escape(db)} is at schema version {before.head} already")
+    else:
+        console.print(
+            f"migrated {escape(db)} from schema version {before.revision} to {before.head}"
+        )
 
 
 @app.command()
@@ -299,9 +393,8 @@ def storylines(
 ) -> None:
     """Update storylines with the documents added since the last update, then list them."""
     from narrascope.corpus.storylines import update_storylines
-    from narrascope.store import Store
 
-    with Store.open(db) as store:
+    with opened(db, readonly=False) as store:
         with progress_bar("documents") as advance:
             report = update_storylines(store, rebuild=rebuild, on_progress=advance)
         console.print(escape(report.summary()))
@@ -371,9 +464,8 @@ def search(
     from narrascope.corpus import NotComputed
     from narrascope.corpus.search import SearchQuery, similar_sentences
     from narrascope.corpus.search import search as run_search
-    from narrascope.store import Store
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         if like:
             try:
                 similar = similar_sentences(store, query, k=limit)
@@ -431,9 +523,8 @@ def profile(
 ) -> None:
     """An outlet's profile: articles, genres, technique rate, narratives, quoted, roles, copies."""
     from narrascope.corpus.profiles import outlet_profile
-    from narrascope.store import Store
 
-    with Store.open(db) as store:
+    with opened(db) as store:
         found = outlet_profile(store, outlet)
     if found is None:
         _fail(f"no outlet {outlet!r} in {db}")
@@ -466,9 +557,8 @@ def report(
     """Write a static, offline HTML report: corpus overview and one page per article."""
     from narrascope.corpus.storylines import update_storylines
     from narrascope.export.report import write_report
-    from narrascope.store import Store
 
-    with Store.open(db) as store, progress_bar("articles") as advance:
+    with opened(db, readonly=False) as store, progress_bar("articles") as advance:
         update_storylines(store)
         result = write_report(store, out, on_progress=advance)
     console.print(

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from narrascope.model import Annotation, CopyMatch, Document, Fingerprint, Layer, Removal, SourceRef
 from narrascope.store import schema as t
+from narrascope.store.access import DatabaseError, display_name, driver_reason, probe
 from narrascope.store.corpus import CorpusIndex
 from narrascope.store.engine import Connections, make_engine, migrate
 from narrascope.store.fingerprints import FingerprintIndex
@@ -49,11 +51,13 @@ class Store:
     Open one `Store` per process or thread; many of them may write to one database at once.
     """
 
-    def __init__(self, url_or_path: str | Path) -> None:
-        self.engine = make_engine(url_or_path)
+    def __init__(self, url_or_path: str | Path, *, readonly: bool = False) -> None:
+        self.engine = make_engine(url_or_path, readonly=readonly)
         dialect = self.engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database {dialect!r}: use a SQLite path or PostgreSQL")
+            raise DatabaseError(
+                f"unsupported database {dialect!r}: use a SQLite path or PostgreSQL"
+            )
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._db = Connections(self.engine)
         self.fingerprints = FingerprintIndex(self._db, self._insert)
@@ -70,14 +74,31 @@ class Store:
         self._insert_publication = self._insert(t.publications).on_conflict_do_nothing()
 
     @classmethod
-    def open(cls, url_or_path: str | Path) -> Store:
-        """Open (creating and migrating as needed) the database at a path or URL."""
-        store = cls(url_or_path)
+    def open(cls, url_or_path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
+        """Open the database at a path or URL; `DatabaseError` names it and says why not.
+
+        With `create` a missing database is made and an older schema migrated to this
+        version (what `analyze` and `migrate` do). Without it the database must exist at this
+        version; `readonly` (which implies no `create`) also makes every write fail, so reading
+        never changes a byte.
+        """
+        create = create and not readonly
+        state = probe(url_or_path, create=create)
         try:
-            migrate(store.engine)
-        except Exception:
-            store.close()
-            raise
+            store = cls(url_or_path, readonly=readonly)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise DatabaseError(f"{display_name(url_or_path)}: {driver_reason(exc)}") from None
+        if create and not state.current:
+            try:
+                migrate(store.engine)
+            except SQLAlchemyError as exc:
+                store.close()
+                raise DatabaseError(
+                    f"{display_name(url_or_path)}: cannot migrate ({driver_reason(exc)})"
+                ) from None
+            except Exception:
+                store.close()
+                raise
         return store
 
     def close(self) -> None:

@@ -6,10 +6,12 @@ lock, so two processes opening a fresh database at once cannot both create it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
@@ -18,12 +20,16 @@ WRITE = "narrascope_write"
 """Execution option marking a connection whose transaction will write (SQLite: BEGIN IMMEDIATE)."""
 
 
-def database_url(url_or_path: str | Path) -> str:
-    """The SQLAlchemy URL for a path or URL; PostgreSQL URLs get the psycopg 3 driver."""
+def database_url(url_or_path: str | Path, *, create: bool = True) -> str:
+    """The SQLAlchemy URL for a path or URL; PostgreSQL URLs get the psycopg 3 driver.
+
+    Only with `create` does a path get its missing folders made.
+    """
     text_ = str(url_or_path)
     if "://" not in text_:
         path = Path(text_).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     for plain in ("postgresql://", "postgres://"):
         if text_.startswith(plain):
@@ -31,12 +37,24 @@ def database_url(url_or_path: str | Path) -> str:
     return text_
 
 
-def make_engine(url_or_path: str | Path) -> Engine:
-    """An engine for the database; SQLite connections use WAL, foreign keys and a busy timeout."""
-    url = database_url(url_or_path)
+def make_engine(url_or_path: str | Path, *, readonly: bool = False) -> Engine:
+    """An engine for the database; SQLite connections use WAL, foreign keys and a busy timeout.
+
+    `readonly` opens the file (or PostgreSQL session) so that nothing can be written: no WAL
+    switch, no table, not a byte changed (#18).
+    """
+    url = database_url(url_or_path, create=not readonly)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        options = {"options": "-c default_transaction_read_only=on"} if readonly else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
+    if readonly:  # a URI, so that SQLite itself refuses every write ("mode=ro")
+        uri = f"file:{quote(url.removeprefix('sqlite:///'))}?mode=ro"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False),
+        )
+    else:
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -44,8 +62,11 @@ def make_engine(url_or_path: str | Path) -> Engine:
         # and then fails with "database is locked" when two writers upgrade at once).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if readonly:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

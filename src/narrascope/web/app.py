@@ -96,14 +96,16 @@ def create_app(
     analysis: Callable[[], DocumentAnalysis] | None = None,
     limits: Limits | None = None,
     allow_private: bool = False,
+    create: bool = True,
 ) -> FastAPI:
     """The web app over the database `db`.
 
+    `create`: make or migrate the database if needed (`serve` passes False: it only opens one).
     `token`: when given, every request must carry it (`Authorization: Bearer`, the cookie a
     `?token=` visit sets). `allowed_hosts`: Host header values accepted (None: any, for tests
     and reverse proxies). `analysis`: builds the models the Analyze page runs (default: all).
     """
-    store = Store.open(db)
+    store = Store.open(db, create=create)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -137,6 +139,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(HeadAsGet)
     return app
 
 
@@ -244,9 +247,35 @@ def access(host: str, token: str | None) -> tuple[str | None, list[str] | None]:
     On loopback: no token unless given, and only loopback Host names (DNS rebinding cannot
     reach the app). Elsewhere: a token always (a random one when none is given), any Host.
     """
+    if token is not None and not token.strip():  # "" used to turn the check off (#18)
+        raise ValueError("an empty token would let anyone in: give a real one, or none")
     if is_loopback(host):
         return token, ["127.0.0.1", "localhost", "[::1]", "::1", host]
     return token or secrets.token_urlsafe(24), None
+
+
+class HeadAsGet:
+    """Answer `HEAD` wherever `GET` is answered: the same status and headers, no body (#18).
+
+    Link checkers and uptime probes send `HEAD /`; the routes are declared for GET only.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, headers_only)
 
 
 def serve(
@@ -260,12 +289,8 @@ def serve(
     """Run the web app with uvicorn; off loopback a token is required (one is made if not given)."""
     import uvicorn
 
-    if "://" not in str(db) and not Path(db).is_file():
-        raise FileNotFoundError(
-            f"no database at {db} (make one with: narrascope analyze DIR --db {db})"
-        )
     token, allowed = access(host, token)
-    app = create_app(db, token=token, allowed_hosts=allowed)
+    app = create_app(db, token=token, allowed_hosts=allowed, create=False)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     if on_ready:
