@@ -8,6 +8,7 @@ with broken XML is read leniently: its good entries are kept, then one `BadInput
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,11 @@ import feedparser
 from narrascope.ingest.decode import sha256
 from narrascope.ingest.rows import language_code
 from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
+
+# RSS says a description is HTML, but many feeds put plain text there: text without a single
+# tag is read as text, and an HTML fragment is made a page, or extraction finds nothing (#18).
+_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9]*)[\s/>]")
+_PAGE = re.compile(r"<(html|body)[\s>]", re.I)
 
 # Not errors in the feed, only notes on how feedparser read it.
 _HARMLESS = ("CharacterEncodingOverride", "NonXMLContentType")
@@ -61,10 +67,11 @@ def _entry_document(
     if body is None:
         return BadInput(str(SourceRef(location, record)), "feed entry has no content or summary")
     value, kind, body_language = body
+    text = kind == "text/plain" or not _TAG.search(value)
     return RawDocument(
         source=SourceRef(location, record, sha256(value.encode("utf-8"))),
-        content=value,
-        format=InputFormat.TEXT if kind == "text/plain" else InputFormat.HTML,
+        content=value if text or _PAGE.search(value) else f"<html><body>{value}</body></html>",
+        format=InputFormat.TEXT if text else InputFormat.HTML,
         url=entry.get("link") or None,
         title=(entry.get("title") or "").strip() or None,
         published=_date(entry.get("published_parsed") or entry.get("updated_parsed")),

@@ -56,7 +56,9 @@ def _line_document(location: str, number: int, line: str, encoding: str) -> RawD
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise NotReadable(f"malformed JSON ({exc.msg} at column {exc.colno})") from exc
+        # Some messages end in "at" already ("Unterminated string starting at"): no "at at".
+        what = exc.msg.removesuffix(" at")
+        raise NotReadable(f"malformed JSON ({what} at column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
         raise NotReadable(f"malformed JSON ({type(exc).__name__})") from exc
     if not isinstance(row, dict):

@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -47,13 +48,34 @@ def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host
         raise NotReadable(f"cannot resolve host {host!r}")
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise NotReadable(
-                f"refused: {host} resolves to non-public address {address} (--allow-private fetches it)"
-            )
+        for form in (*embedded_ipv4(address), address):
+            if not form.is_global or form.is_multicast:
+                raise NotReadable(
+                    f"refused: {host} resolves to non-public address {form} "
+                    "(--allow-private fetches it)"
+                )
     return addresses
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[Any]:
+    """The IPv4 addresses an IPv6 address carries: mapped, NAT64, 6to4, IPv4-compatible, Teredo.
+
+    Each reaches that IPv4 host through a translator or tunnel, so a private one behind a
+    public-looking IPv6 form must be refused too (#18).
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    last32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    found: list[Any] = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo:
+        found.append(address.teredo[1])
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        found.append(last32)
+    return [a for a in found if a is not None]
 
 
 def _is_ip(host: str) -> bool:
@@ -97,6 +119,10 @@ class Fetcher:
         try:
             current = httpx.URL(url)
             for _ in range(self.max_redirects + 1):
+                # The whole chain shares one time budget, not each hop its own (#18).
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise NotReadable(f"timed out (redirects slower than {self.timeout:.0f} s)")
                 if current.scheme not in ("http", "https"):
                     raise NotReadable(f"unsupported URL scheme {current.scheme!r}")
                 if not current.host:
@@ -120,6 +146,7 @@ class Fetcher:
                     headers=headers,
                     extensions=extensions,
                     follow_redirects=False,
+                    timeout=httpx.Timeout(left, connect=min(left, 10.0)),
                 ) as response:
                     if response.is_redirect:
                         target = response.headers.get("location")

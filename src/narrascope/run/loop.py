@@ -365,6 +365,8 @@ class RunLoop:
                     fresh[result.doc.id] = result
         self._finish_deferred(batch, fresh, report)
         report.add(self._store(batch, report.run_id))
+        if (reason := every_document_fails(report)) is not None:
+            raise RunStopped(f"every document fails the same way: {reason}")
         self.dedup.release(s.fingerprint.doc_id for s in batch.slots if s.fingerprint)
         if on_progress:
             on_progress(batch.seen)
@@ -440,6 +442,26 @@ class RunLoop:
         source = self.shown(failure.source)
         part.problems.append((source, failure.reason))
         self.store.record_problem(part.run_id, source, failure.reason)
+
+
+SAME_ERROR_STOP = 5
+"""A run whose first this-many inputs all fail on one internal error stops (#18)."""
+
+
+def every_document_fails(report: RunReport) -> str | None:
+    """The one internal error every input so far failed on, once there are enough of them.
+
+    A broken install (a missing module) fails every document alike: stop with it at once
+    rather than record it a million times and exit as if the run went well (#18).
+    """
+    c = report.counts
+    reasons = {reason for _, reason in report.problems}
+    if c["stored"] or c["exact copies"] or c["already stored"] or len(reasons) != 1:
+        return None
+    (reason,) = reasons
+    if len(report.problems) >= SAME_ERROR_STOP and reason.startswith("internal error"):
+        return reason
+    return None
 
 
 def _originals(copies: list[CopyMatch]) -> list[str]:

@@ -9,6 +9,8 @@ naming the database and the reason, never as a driver's traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +120,16 @@ def refuse(state: SchemaState, name: str, *, create: bool) -> None:
         )
 
 
+@contextmanager
+def database_errors(url_or_path: str | Path, *, doing: str = "") -> Iterator[None]:
+    """Turn a driver's error inside the block into a `DatabaseError` naming the database."""
+    try:
+        yield
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        reason = f"{doing} ({driver_reason(exc)})" if doing else driver_reason(exc)
+        raise DatabaseError(f"{display_name(url_or_path)}: {reason}") from None
+
+
 def driver_reason(exc: BaseException) -> str:
     """The first line of what the database driver said, without SQLAlchemy's boilerplate."""
     inner = getattr(exc, "orig", None) or exc
@@ -132,10 +144,8 @@ def probe(url_or_path: str | Path, *, create: bool) -> SchemaState:
     check_file(url_or_path, create=create)
     if "://" not in str(url_or_path) and not Path(url_or_path).expanduser().exists():
         return SchemaState(empty=True, head=revisions()[1])  # `create`: a new file
-    try:
+    with database_errors(url_or_path):
         engine = make_engine(url_or_path, readonly=True)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise DatabaseError(f"{name}: {driver_reason(exc)}") from None
     try:
         state = schema_state(engine, name)
     finally:

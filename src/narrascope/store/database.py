@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from narrascope.model import Annotation, CopyMatch, Document, Fingerprint, Layer, Removal, SourceRef
 from narrascope.store import schema as t
-from narrascope.store.access import DatabaseError, display_name, driver_reason, probe
+from narrascope.store.access import DatabaseError, database_errors, probe
 from narrascope.store.corpus import CorpusIndex
 from narrascope.store.engine import Connections, make_engine, migrate
 from narrascope.store.fingerprints import FingerprintIndex
@@ -39,6 +38,7 @@ from narrascope.store.records import (
     iso,
     now,
 )
+from narrascope.store.runs import mark_interrupted, this_process, unfinished_runs
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
@@ -55,9 +55,7 @@ class Store:
         self.engine = make_engine(url_or_path, readonly=readonly)
         dialect = self.engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
-            raise DatabaseError(
-                f"unsupported database {dialect!r}: use a SQLite path or PostgreSQL"
-            )
+            raise DatabaseError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._db = Connections(self.engine)
         self.fingerprints = FingerprintIndex(self._db, self._insert)
@@ -77,28 +75,20 @@ class Store:
     def open(cls, url_or_path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
         """Open the database at a path or URL; `DatabaseError` names it and says why not.
 
-        With `create` a missing database is made and an older schema migrated to this
-        version (what `analyze` and `migrate` do). Without it the database must exist at this
-        version; `readonly` (which implies no `create`) also makes every write fail, so reading
-        never changes a byte.
+        `create`: make it if missing, migrate an older schema (`analyze`, `migrate`); otherwise
+        it must exist at this version. `readonly` (no `create`) refuses every write.
         """
         create = create and not readonly
         state = probe(url_or_path, create=create)
-        try:
+        with database_errors(url_or_path):
             store = cls(url_or_path, readonly=readonly)
-        except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise DatabaseError(f"{display_name(url_or_path)}: {driver_reason(exc)}") from None
-        if create and not state.current:
-            try:
-                migrate(store.engine)
-            except SQLAlchemyError as exc:
-                store.close()
-                raise DatabaseError(
-                    f"{display_name(url_or_path)}: cannot migrate ({driver_reason(exc)})"
-                ) from None
-            except Exception:
-                store.close()
-                raise
+        try:
+            if create and not state.current:
+                with database_errors(url_or_path, doing="cannot migrate"):
+                    migrate(store.engine)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -123,10 +113,13 @@ class Store:
 
     # -- runs and problems -----------------------------------------------------------------------
     def begin_run(self, *, sources: list[str], settings: dict[str, Any]) -> int:
-        """Record the start of a run; returns its id."""
+        """Record the start of a run (after marking dead processes' runs interrupted); its id."""
         with self._db.write() as conn:
+            mark_interrupted(conn)
             result = conn.execute(
-                t.runs.insert().values(started_at=now(), sources=sources, settings=settings)
+                t.runs.insert().values(
+                    started_at=now(), sources=sources, settings={**settings, **this_process()}
+                )
             )
             key = result.inserted_primary_key
             assert key is not None
@@ -510,6 +503,7 @@ class Store:
                 clusters=count(conn, t.clusters),
                 problems=count(conn, t.problems),
                 runs=count(conn, t.runs),
+                unfinished=unfinished_runs(conn),
             )
 
 

@@ -70,12 +70,16 @@ class StoreStats:
     clusters: int = 0
     problems: int = 0
     runs: int = 0
+    unfinished: dict[str, int] = field(default_factory=dict)  # "interrupted"/"running" → runs
 
     def summary(self) -> str:
         """A few lines for the terminal."""
+        open_runs = ", ".join(f"{n} {state}" for state, n in sorted(self.unfinished.items()))
         lines = [
             f"{self.documents} documents, {self.publications} publications, "
-            f"{self.outlets} outlets, {self.runs} runs, {self.problems} problems",
+            f"{self.outlets} outlets, {self.runs} runs"
+            + (f" ({open_runs})" if open_runs else "")
+            + f", {self.problems} problems",
             f"copies: {self.clusters} near-duplicate clusters; "
             + (", ".join(f"{n} {kind}" for kind, n in sorted(self.copies.items())) or "none"),
         ]
