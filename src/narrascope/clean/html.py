@@ -17,7 +17,7 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, fromstring
+from lxml.html import HtmlElement, HTMLParser, fromstring
 from trafilatura.settings import Document
 from trafilatura.utils import load_html, repair_faulty_html
 
