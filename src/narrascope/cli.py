@@ -9,14 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+
+from narrascope.terminal import progress_bar
 
 if TYPE_CHECKING:
     from narrascope.store import Store
@@ -33,29 +27,6 @@ err = Console(stderr=True, highlight=False)
 # then opened as a SQLite file in a folder named "postgresql:".
 DbOption = Annotated[str, typer.Option("--db", help="The SQLite file, or a postgresql:// URL.")]
 DEFAULT_DB = "narrascope.db"
-
-
-@contextmanager
-def progress_bar(what: str) -> Iterator:
-    """A rich progress bar with count and rate; yields the callback that advances it."""
-    columns = (
-        SpinnerColumn(),
-        TextColumn(f"[bold]{what}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task(what, total=None, rate="")
-
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-            t = progress.tasks[task]
-            if t.elapsed:
-                progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
-
-        yield advance
 
 
 def _fail(message: str) -> None:
@@ -119,9 +90,10 @@ def analyze(
     """
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
+    from narrascope.ingest.sources import missing_paths
     from narrascope.run import RunStopped
 
-    missing = missing_inputs(sources)
+    missing = missing_paths(sources)
     if missing:
         _fail(f"no such input: {', '.join(missing)}")
     stopped: tuple[type[Exception], ...] = (RunStopped,)
@@ -148,20 +120,6 @@ def analyze(
     failed = run_failure(report.counts["inputs"], len(report.problems), strict=strict)
     if failed:
         _fail(failed)
-
-
-def missing_inputs(sources: list[str]) -> list[str]:
-    """The named input paths that do not exist (URLs and glob patterns are checked later)."""
-    from narrascope.ingest.sources import url_scheme
-
-    return [
-        source
-        for source in sources
-        if url_scheme(source) is None
-        and not set("*?[") & set(source)
-        and not Path(source).exists()
-        and not Path(source).is_symlink()  # a broken link gets its own skipped line
-    ]
 
 
 def run_failure(inputs: int, skipped: int, *, strict: bool = False) -> str | None:

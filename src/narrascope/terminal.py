@@ -1,4 +1,5 @@
-"""Plain-text views for the terminal: documents (`narrascope list`, `show`), storylines.
+"""Plain-text views for the terminal: documents (`narrascope list`, `show`), storylines,
+progress bars.
 
 Article text is hostile: it is shown as rich `Text` (never parsed as markup) with control
 characters removed, so a page cannot restyle or drive the analyst's terminal.
@@ -8,10 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, Group
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 from narrascope.model import Annotation, Document, Layer
@@ -205,3 +215,28 @@ def render_storyline(line: Any) -> Group:
             Text(_clean(f"{day}  {m.outlet or '(no outlet)'}  {m.doc_id}#{m.sentence}  {m.text}"))
         )
     return Group(*rows)
+
+
+@contextmanager
+def progress_bar(what: str, *, console: Console | None = None) -> Iterator:
+    """A rich progress bar (on stderr) with count and rate; yields the callback that advances it."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(
+        *columns, console=console or Console(stderr=True, highlight=False), transient=False
+    ) as progress:
+        task = progress.add_task(what, total=None, rate="")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            t = progress.tasks[task]
+            if t.elapsed:
+                progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
+
+        yield advance

@@ -11,7 +11,7 @@ import errno
 import glob
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from narrascope.model import BadInput
@@ -116,3 +116,15 @@ def walk(root: Path) -> Iterator[Path | BadInput]:
                 yield BadInput(str(path), broken)
 
     yield from visit(root)
+
+
+def missing_paths(sources: Sequence[str]) -> list[str]:
+    """The named input paths that do not exist (URLs and glob patterns are checked as read)."""
+    return [
+        source
+        for source in sources
+        if url_scheme(source) is None
+        and not _GLOB_CHARS & set(source)
+        and not Path(source).exists()
+        and not Path(source).is_symlink()  # a broken link gets its own skipped line
+    ]
