@@ -78,7 +78,7 @@ class Corpus:
 
 
 def open(db: str | Path) -> Corpus:
-    """Open a database written by `analyze` for reading in Python."""
+    """Open a database written by `analyze` for reading in Python (read-only: it changes nothing)."""
     from narrascope.store import Store
 
-    return Corpus(Store.open(db))
+    return Corpus(Store.open(db, readonly=True))
