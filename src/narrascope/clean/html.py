@@ -17,7 +17,7 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml import etree
-from lxml.html import HtmlElement, HTMLParser, fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura.settings import Document
 from trafilatura.utils import load_html, repair_faulty_html
 
@@ -137,7 +137,9 @@ def parse_page(html: str) -> HtmlElement | None:
     """
     parser = HTMLParser(**_PARSER)  # one per page: lxml parsers are not for sharing by threads
     try:
-        tree = fromstring(repair_faulty_html(html, html[:50].lower()), parser=parser)
+        # A whole document even for a fragment (a feed's `<p>…</p>`): trafilatura finds no
+        # article in a bare element (#18).
+        tree = document_fromstring(repair_faulty_html(html, html[:50].lower()), parser=parser)
     except (ValueError, etree.ParserError):  # an encoding declaration, an empty document…
         return load_html(html)  # trafilatura's own fallbacks
     if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):

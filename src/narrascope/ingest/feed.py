@@ -20,9 +20,8 @@ from narrascope.ingest.rows import language_code
 from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
 
 # RSS says a description is HTML, but many feeds put plain text there: text without a single
-# tag is read as text, and an HTML fragment is made a page, or extraction finds nothing (#18).
+# tag is read as text (as HTML, extraction found nothing in it) (#18).
 _TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9]*)[\s/>]")
-_PAGE = re.compile(r"<(html|body)[\s>]", re.I)
 
 # Not errors in the feed, only notes on how feedparser read it.
 _HARMLESS = ("CharacterEncodingOverride", "NonXMLContentType")
@@ -70,7 +69,7 @@ def _entry_document(
     text = kind == "text/plain" or not _TAG.search(value)
     return RawDocument(
         source=SourceRef(location, record, sha256(value.encode("utf-8"))),
-        content=value if text or _PAGE.search(value) else f"<html><body>{value}</body></html>",
+        content=value,
         format=InputFormat.TEXT if text else InputFormat.HTML,
         url=entry.get("link") or None,
         title=(entry.get("title") or "").strip() or None,
