@@ -61,7 +61,7 @@ def run(case: Case) -> Outcome:
     """Run the case's command in a child process; its own peak RSS comes from wait4."""
     if case.before:
         case.before()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **case.env}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "250", **case.env}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
@@ -169,7 +169,14 @@ def build(work: Path, *, maximal: bool) -> list[Case]:
     conn.execute("UPDATE alembic_version SET version_num = '0003'")
     conn.commit()
     conn.close()
-    many = folder("many", {f"{i:03}.txt": f"{ARTICLE}\nNote {i}: counted." for i in range(30)})
+    middle = ARTICLE.index("\n", len(ARTICLE) // 2)
+    many = folder(  # distinct texts: each with its own sentence mid-body
+        "many",
+        {
+            f"{i:03}.txt": f"{ARTICLE[:middle]} The editors counted {i} protests.{ARTICLE[middle:]}"
+            for i in range(40)
+        },
+    )
 
     def kill_midway() -> None:
         proc = subprocess.Popen(
