@@ -38,7 +38,7 @@ from narrascope.store.records import (
     iso,
     now,
 )
-from narrascope.store.runs import mark_interrupted, this_process, unfinished_runs
+from narrascope.store.runs import add_problem, end_run, start_run, unfinished_runs
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
@@ -115,33 +115,17 @@ class Store:
     def begin_run(self, *, sources: list[str], settings: dict[str, Any]) -> int:
         """Record the start of a run (after marking dead processes' runs interrupted); its id."""
         with self._db.write() as conn:
-            mark_interrupted(conn)
-            result = conn.execute(
-                t.runs.insert().values(
-                    started_at=now(), sources=sources, settings={**settings, **this_process()}
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            self.run_id = int(key[0])
+            self.run_id = start_run(conn, sources=sources, settings=settings)
         return self.run_id
 
     def finish_run(self, run_id: int, *, counts: dict[str, int]) -> None:
         with self._db.write() as conn:
-            conn.execute(
-                t.runs.update()
-                .where(t.runs.c.id == run_id)
-                .values(finished_at=now(), counts=dict(counts))
-            )
+            end_run(conn, run_id, counts=counts)
 
     def record_problem(self, run_id: int | None, source: str, reason: str) -> None:
         """Keep one line about an input that could not be read: which one and why."""
         with self._db.write() as conn:
-            conn.execute(
-                t.problems.insert().values(
-                    run_id=run_id, source=source, reason=reason, created_at=now()
-                )
-            )
+            add_problem(conn, run_id, source, reason)
 
     def problems(self, run_id: int | None = None) -> list[tuple[str, str]]:
         """`(source, reason)` of every recorded problem, or of one run's."""

@@ -1,4 +1,4 @@
-"""Runs left unfinished: which process a run belongs to, and marking the dead ones interrupted.
+"""The runs table: a run's start and end, its problems, and the runs left unfinished.
 
 A killed `analyze` leaves its run without `finished_at`. The next run marks it interrupted
 (its counts say so) when the process that started it is gone, and `stats` shows both kinds
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from narrascope.store import schema as t
+from narrascope.store.records import now
 
 INTERRUPTED = "interrupted"
 
@@ -59,3 +60,30 @@ def unfinished_runs(conn: Connection) -> dict[str, int]:
         state = INTERRUPTED if (counts or {}).get(INTERRUPTED) else "running"
         found[state] = found.get(state, 0) + 1
     return found
+
+
+def start_run(conn: Connection, *, sources: list[str], settings: dict[str, Any]) -> int:
+    """Insert a run (after marking dead processes' runs interrupted); returns its id."""
+    mark_interrupted(conn)
+    result = conn.execute(
+        t.runs.insert().values(
+            started_at=now(), sources=sources, settings={**settings, **this_process()}
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def end_run(conn: Connection, run_id: int, *, counts: dict[str, int]) -> None:
+    """Stamp a run finished, with its counts by outcome."""
+    conn.execute(
+        t.runs.update().where(t.runs.c.id == run_id).values(finished_at=now(), counts=dict(counts))
+    )
+
+
+def add_problem(conn: Connection, run_id: int | None, source: str, reason: str) -> None:
+    """One line about an input that could not be read: which one and why."""
+    conn.execute(
+        t.problems.insert().values(run_id=run_id, source=source, reason=reason, created_at=now())
+    )
