@@ -15,12 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrascope import pipeline
-from narrascope.analyzers.stats import StatsAnalyzer
 from narrascope.clean import clean
 from narrascope.ingest import iter_inputs
 from narrascope.ingest.decode import NotReadable, decode
 from narrascope.model import BadInput, Document, RawDocument, SourceRef
+from narrascope.run import LocalExecutor, RunLoop, load_analysis
 from narrascope.store import Store
 from narrascope.text import segment
 
@@ -127,7 +126,7 @@ def run_loop(tmp_path_factory):
     """One store and one loaded pipeline for every drawn example (models load once)."""
     db = tmp_path_factory.mktemp("loop") / "k.db"
     store = Store.open(db)
-    yield store, pipeline.Pipeline(store, pipeline.DocumentAnalysis([StatsAnalyzer.load()]))
+    yield store, RunLoop(store, LocalExecutor(load_analysis(["stats"])))
     store.close()
 
 
