@@ -105,6 +105,7 @@ def snapshot(db: str | Path) -> dict:
         }
         stats = store.stats()
         stats.runs = 0  # resumed runs are runs too
+        stats.unfinished = {}  # ...and a run killed or stopped on purpose stays unfinished
         out["stats"] = stats
     return out
 
