@@ -35,7 +35,10 @@ def store(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     }
     # The talks claim travels to another outlet, reworded (#17: a storyline is one claim).
     report = {
-        "text": TRAVELLED + "\n\nThe agency gave no further details on the meeting in Geneva.",
+        # Three sentences: a wire brief long enough to be an article, not a thin page (#15).
+        "text": TRAVELLED
+        + "\n\nThe agency gave no further details on the meeting in Geneva."
+        + " Officials in Nur-Sultan declined to comment on the report on Friday.",
         "outlet": "wire.example",
         "published": "2022-01-07T10:00:00+00:00",
         "title": "Experts link unrest to talks",
