@@ -219,3 +219,55 @@ def test_pipeline_stops_on_a_full_disk_and_resumes(tmp_path, examples_dir):
     _analyze([examples_dir], db)
     with Store.open(db) as store:
         assert store.stats().documents == 5
+
+
+def _events(db: Path) -> dict[tuple, float]:
+    with Store.open(db) as store:
+        return {
+            (a.doc_id, a.label, a.start, a.end): a.score
+            for doc in store.documents()
+            for a in store.annotations(doc.id)
+            if a.layer == "event"
+        }
+
+
+def _run_settings(db: Path) -> list[dict]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:  # any SQLite tool reads the run record
+        return [json.loads(row[0]) for row in conn.execute("SELECT settings FROM runs")]
+
+
+@pytest.fixture(scope="module")
+def events_db(tmp_path_factory, examples_dir):
+    db = tmp_path_factory.mktemp("events") / "all.db"
+    _analyze([examples_dir], db, only=["stats", "events"])
+    return db
+
+
+def test_cli_min_confidence_stores_only_labels_above_it(events_db, examples_dir, tmp_path):
+    """#15: `analyze --min-confidence P` drops labels below P, keeps stats, records P."""
+    from typer.testing import CliRunner
+
+    every = _events(events_db)
+    assert min(every.values()) < 0.9 <= max(every.values())
+    db = tmp_path / "high.db"
+    args = ["analyze", str(examples_dir), "--db", str(db), "--only", "stats", "--only", "events"]
+    result = CliRunner().invoke(app, [*args, "--min-confidence", "0.9"])
+    assert result.exit_code == 0, result.output
+    assert _events(db) == {k: v for k, v in every.items() if v >= 0.9}
+    with Store.open(db) as store:
+        assert all(
+            any(a.layer == "stats" for a in store.annotations(doc.id)) for doc in store.documents()
+        )
+    assert _run_settings(db)[-1]["min_confidence"] == {"*": 0.9}
+    bad = CliRunner().invoke(app, [*args, "--min-confidence", "event=2"])
+    assert bad.exit_code == 1 and "between 0 and 1" in bad.output
+
+
+def test_python_api_min_confidence_per_layer(events_db, examples_dir, tmp_path):
+    every = _events(events_db)
+    db = tmp_path / "api.db"
+    narrascope.analyze(examples_dir, db=db, only=["stats", "events"], min_confidence={"event": 0.7})
+    assert _events(db) == {k: v for k, v in every.items() if v >= 0.7}
+    assert _run_settings(db)[-1]["min_confidence"] == {"*": 0.0, "event": 0.7}

@@ -93,3 +93,34 @@ def test_reanalyze_records_a_failing_document_and_goes_on(analyzed, monkeypatch)
         (problem,) = report.problems
         assert problem[1] == "internal error: ValueError: a bug on one document"
         assert store.problems()[-1] == problem
+
+
+class EventsV2(EventAnalyzer):
+    """The events analyzer as a new version would land."""
+
+    version: ClassVar[str] = "events-v2"
+
+    def analyze(self, doc, vectors, prior=()):
+        anns = super().analyze(doc, vectors, prior)
+        for ann in anns:
+            ann.model = self.version
+        return anns
+
+
+def test_reanalyze_honours_min_confidence(analyzed):
+    """#15: a re-run stores only labels at or above the bar, like a first analysis."""
+    with Store.open(analyzed) as store:
+        before = _by_family(store)["events-v1"]
+        docs = {doc.id: doc for doc in store.documents()}
+        scores = {
+            (a.doc_id, a.label, a.start, a.end): a.score
+            for doc_id in docs
+            for a in store.annotations(doc_id)
+            if a.model == "events-v1"
+        }
+        assert min(scores.values()) < 0.9 <= max(scores.values())  # the bar cuts something
+        analyzers = [StatsAnalyzer.load(), EventsV2.load()]
+        reanalyze(store, analyzers=analyzers, min_confidence="event=0.9")
+        after = _by_family(store)
+        assert sorted(after["events-v2"]) == sorted(k for k in before if scores[k] >= 0.9)
+        assert after["stats-v1"]  # bookkeeping, untouched

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from narrascope.analyzers.stats import StatsAnalyzer
-from narrascope.model import BadInput
+from narrascope.model import Annotation, BadInput, Document, Layer, SourceRef
 from narrascope.run import DocumentAnalysis, LocalExecutor, RunLoop
-from narrascope.run.analysis import failed
+from narrascope.run.analysis import MinConfidence, failed
 from narrascope.store import Store
+from narrascope.text import segment
 
 
 class CountingEncoder:
@@ -159,3 +160,80 @@ def test_run_every_executor_records_failures_alike(failing_inputs, tmp_path):
     assert reasons["c.txt"] == "internal error: KeyError: 'no such sentence'"
     assert "d.jsonl" in reasons and not reasons["d.jsonl"].startswith("internal error")
     assert local.counts == dask.counts and local.counts["stored"] == 2
+
+
+class ScoredAnalyzer:
+    """A fake analyzer: one technique label per score, and a stats note scored 0.1."""
+
+    name, version, layer, requires, languages = "scored", "scored-v1", Layer.TECHNIQUE, (), None
+    scores = (0.3, 0.65, 0.9)
+
+    def analyze(self, doc, vectors, prior=()):
+        span = doc.sentences[0]
+        anns = [
+            Annotation(doc.id, Layer.TECHNIQUE, f"t{s}", self.version, *span, score=s)
+            for s in self.scores
+        ]
+        return [
+            *anns,
+            Annotation(doc.id, Layer.STATS, "note", self.version, evidence=[span], score=0.1),
+        ]
+
+
+class PriorReader:
+    """A fake later analyzer that records which labels it was handed."""
+
+    name, version, layer, requires, languages = "reader", "reader-v1", Layer.FRAME, (), None
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def analyze(self, doc, vectors, prior=()):
+        self.seen = [a.label for a in prior]
+        span = doc.sentences[0]
+        return [Annotation(doc.id, Layer.FRAME, "f", self.version, evidence=[span], score=0.5)]
+
+
+@pytest.mark.parametrize(
+    ("spec", "kept"),
+    [
+        (None, ["t0.3", "t0.65", "t0.9", "note", "f"]),
+        (0.6, ["t0.65", "t0.9", "note"]),
+        ("technique=0.7", ["t0.9", "note", "f"]),
+        (["0.4", "technique=0.7"], ["t0.9", "note", "f"]),
+        ({"frame": 0.6}, ["t0.3", "t0.65", "t0.9", "note"]),
+    ],
+)
+def test_run_min_confidence_drops_labels_below_the_bar(spec, kept):
+    """#15: one filter, in the per-document analysis; bookkeeping (stats) is exempt, and a later
+    analyzer sees only what will be stored."""
+    doc = segment(Document(text="One sentence here. And another one.", source=SourceRef("x")))
+    reader = PriorReader()
+    analysis = DocumentAnalysis(
+        [ScoredAnalyzer(), reader], encoder=CountingEncoder(), min_confidence=spec
+    )
+    anns, ran = analysis.annotate(doc, np.zeros((2, 8), dtype=np.float32))
+    assert [a.label for a in anns] == kept
+    assert reader.seen == [label for label in kept if label != "f"]
+    assert ran == ["scored-v1", "reader-v1"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("1.5", "between 0 and 1"),
+        ("high", "not a number"),
+        ("tone=0.5", "no layer 'tone'"),
+        ("stats=0.5", "bookkeeping"),
+    ],
+)
+def test_run_min_confidence_refuses_bad_settings(spec, message):
+    with pytest.raises(ValueError, match=message):
+        MinConfidence.parse(spec)
+
+
+def test_run_min_confidence_setting_names_every_bar():
+    bar = MinConfidence.parse(["0.5", "technique=0.7"])
+    assert bar.setting() == {"*": 0.5, "technique": 0.7}
+    assert bar.bar(Layer.TECHNIQUE) == 0.7 and bar.bar(Layer.CLAIM) == 0.5
+    assert bar.bar(Layer.STATS) == 0.0 and not MinConfidence.parse(None)

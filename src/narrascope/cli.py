@@ -27,6 +27,14 @@ err = Console(stderr=True, highlight=False)
 # then opened as a SQLite file in a folder named "postgresql:".
 DbOption = Annotated[str, typer.Option("--db", help="The SQLite file, or a postgresql:// URL.")]
 DEFAULT_DB = "narrascope.db"
+MinConfidenceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--min-confidence",
+        help="Store only labels scored at least P (above each head's own cut); "
+        "LAYER=P for one layer, e.g. technique=0.7. Repeatable.",
+    ),
+]
 
 
 def _fail(message: str) -> None:
@@ -82,6 +90,7 @@ def analyze(
         typer.Option(help="Analyze pages that are not articles too (listings, legal pages…)."),
     ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any input is skipped.")] = False,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -110,6 +119,7 @@ def analyze(
                 workers=workers,
                 scheduler=scheduler,
                 analyze_all=analyze_all,
+                min_confidence=min_confidence,
             )
     except (ModelFileError, KeyError, ValueError, *stopped) as exc:
         _fail(str(exc).strip("'\""))
@@ -138,6 +148,7 @@ def reanalyze(
     db: DbOption = DEFAULT_DB,
     only: Annotated[list[str] | None, typer.Option(help="Consider only these analyzers.")] = None,
     skip: Annotated[list[str] | None, typer.Option(help="Do not consider these.")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Re-run, from stored vectors, each analyzer whose stored version is not the current one."""
     from narrascope import reanalyze as rerun
@@ -145,7 +156,13 @@ def reanalyze(
 
     try:
         with opened(db, readonly=False) as store, progress_bar("documents") as advance:
-            report = rerun.reanalyze(store, only=only, skip=skip or (), on_progress=advance)
+            report = rerun.reanalyze(
+                store,
+                only=only,
+                skip=skip or (),
+                on_progress=advance,
+                min_confidence=min_confidence,
+            )
     except (ModelFileError, KeyError, ValueError) as exc:
         _fail(str(exc).strip("'\""))
         return

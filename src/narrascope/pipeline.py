@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrascope.run.analysis import load_analysis
+from narrascope.run.analysis import ConfidenceSpec, MinConfidence, load_analysis
 from narrascope.run.executor import Executor, RunStopped, WorkerCosts
 from narrascope.run.local import LocalExecutor
 from narrascope.run.loop import ProgressCallback, RunLoop, RunReport
@@ -39,6 +39,7 @@ def analyze(
     batch_size: int | None = None,
     costs: WorkerCosts | None = None,
     analyze_all: bool = False,
+    min_confidence: ConfidenceSpec | MinConfidence = None,
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
@@ -46,16 +47,23 @@ def analyze(
     `scheduler` (the address of an existing Dask cluster) or `client` (a Dask client) says
     otherwise. `costs`, when given, receives each worker's peak memory and batch count.
     Pages that are not articles are stored with their page type but not analyzed, unless
-    `analyze_all`.
+    `analyze_all`. `min_confidence` raises every head's operating point: `0.7`,
+    `{"technique": 0.8}`, or the CLI's strings (`["0.7", "technique=0.8"]`); labels scored
+    below it are not stored.
     """
     from narrascope.ingest import iter_inputs
 
+    bar = MinConfidence.parse(min_confidence)  # a bad value fails before any input
     settings: dict[str, Any] = {"dedup_threshold": dedup_threshold}
     if analyze_all:
         settings["analyze_all"] = True
+    if bar:
+        settings["min_confidence"] = bar.setting()
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
-    with _executor(only, skip, workers, scheduler, client, batch_size, analyze_all) as executor:
+    with _executor(
+        only, skip, workers, scheduler, client, batch_size, analyze_all, bar
+    ) as executor:
         loop = RunLoop(store, executor, dedup_threshold=dedup_threshold, costs=costs)
         run_id = store.begin_run(
             sources=[str(s) for s in sources],
@@ -76,10 +84,11 @@ def _executor(
     client: Client | None,
     batch_size: int | None,
     analyze_all: bool,
+    min_confidence: MinConfidence,
 ) -> Iterator[Executor]:
     """The executor the caller chose; models load now, so a missing one fails before any input."""
     if not (workers or scheduler or client):
-        analysis = load_analysis(only, skip, analyze_all=analyze_all)
+        analysis = load_analysis(only, skip, analyze_all=analyze_all, min_confidence=min_confidence)
         yield LocalExecutor(analysis, batch_size=batch_size or 1)
         return
     from narrascope.run.dask import dask_executor
@@ -92,5 +101,6 @@ def _executor(
         client=client,
         batch_size=batch_size or 16,
         analyze_all=analyze_all,
+        min_confidence=min_confidence,
     ) as executor:
         yield executor

@@ -6,7 +6,8 @@ that needs a layer one of those produces — and puts their output in place of t
 (`Store.replace_annotations`, one transaction per document and analyzer). Interrupted, it
 resumes: a document already brought up to date is skipped. Failures are handled as in
 `narrascope.run`: a bug on one document is one recorded problem line (`run.analysis.failed`)
-and the re-run goes on; a database fault stops it with `RunStopped`.
+and the re-run goes on; a database fault stops it with `RunStopped`. A `min_confidence` bar
+drops low labels exactly as `run.analysis.MinConfidence` does in a first analysis.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from narrascope.analyzers import Analyzer
 from narrascope.model import Annotation, Document, Layer
 from narrascope.run import ProgressCallback, load_analyzers
-from narrascope.run.analysis import failed
+from narrascope.run.analysis import ConfidenceSpec, MinConfidence, failed
 from narrascope.run.executor import stopping
 from narrascope.store import Store
 from narrascope.store.records import analyzer_family as _family
@@ -67,9 +68,14 @@ def stale(analyzers: Sequence[Analyzer], stored: set[str]) -> list[Analyzer]:
 
 
 def reanalyze_document(
-    store: Store, doc: Document, analyzers: Sequence[Analyzer], todo: Sequence[Analyzer]
+    store: Store,
+    doc: Document,
+    analyzers: Sequence[Analyzer],
+    todo: Sequence[Analyzer],
+    min_confidence: MinConfidence | None = None,
 ) -> list[str]:
     """Re-run `todo` (a subset of `analyzers`, in their order) on one stored document."""
+    bar = min_confidence or MinConfidence()
     vectors = store.vectors(doc.id)
     if vectors is None:
         vectors = np.zeros((0, 0), dtype=np.float32)
@@ -83,7 +89,7 @@ def reanalyze_document(
             continue
         earlier = {_family(a.version) for a in analyzers[: analyzers.index(analyzer)]}
         prior: tuple[Annotation, ...] = tuple(a for a in kept if _family(a.model) in earlier)
-        anns = analyzer.analyze(doc, vectors, prior=prior)
+        anns = bar.keep(analyzer.analyze(doc, vectors, prior=prior))
         store.replace_annotations(doc.id, analyzer.version, anns)
         family = _family(analyzer.version)
         kept = [a for a in kept if _family(a.model) != family] + anns
@@ -98,8 +104,13 @@ def reanalyze(
     skip: Sequence[str] = (),
     analyzers: Sequence[Analyzer] | None = None,
     on_progress: ProgressCallback | None = None,
+    min_confidence: ConfidenceSpec | MinConfidence = None,
 ) -> ReanalyzeReport:
-    """Bring every stored document up to the current analyzer versions, from stored vectors."""
+    """Bring every stored document up to the current analyzer versions, from stored vectors.
+
+    `min_confidence` is the bar of `narrascope.pipeline.analyze`: labels below it are not stored.
+    """
+    bar = MinConfidence.parse(min_confidence)
     chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip)
     report = ReanalyzeReport()
     started = time.perf_counter()
@@ -110,7 +121,7 @@ def reanalyze(
             continue
         todo = stale(chosen, store.analyzers_run(doc.id))
         try:
-            ran = reanalyze_document(store, doc, chosen, todo) if todo else []
+            ran = reanalyze_document(store, doc, chosen, todo, bar) if todo else []
         except Exception as exc:  # one document's bug must not stop the re-run
             if (stop := stopping(exc)) is not None:
                 raise stop from exc

@@ -7,6 +7,9 @@ A run hands each document through two phases here, with the run loop's dedup bet
 2. `finish`: encode the sentences, reusing the vectors the loop found stored for sentences a
    near copy shares verbatim with its original(s), and run every analyzer.
 
+`MinConfidence` is the run-wide operating point (`analyze --min-confidence`): the one place a
+label scored below the user's bar is dropped, before a later analyzer or the store sees it.
+
 Both run in the driver process (local executor) or on a Dask worker (`narrascope.run.dask`),
 which is why everything here is store-free and every failure becomes a `Failed` record: one
 format of the failure line, whichever executor ran the document.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast
@@ -37,6 +40,86 @@ from narrascope.model import (
     RawDocument,
 )
 from narrascope.text import LanguageIdentifier, segment
+
+# Layers that record how a document was processed, not a label about it: never filtered.
+BOOKKEEPING: frozenset[Layer] = frozenset({Layer.STATS})
+
+ConfidenceSpec = float | str | Sequence[str] | Mapping[str, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class MinConfidence:
+    """The run-wide operating point: the score every stored label must reach (#15).
+
+    It only raises the bar above each head's own operating point: `default` for every layer,
+    `layers` for the named ones. A label scored below its bar is not stored; bookkeeping
+    layers (`BOOKKEEPING`) are exempt.
+    """
+
+    default: float = 0.0
+    layers: Mapping[Layer, float] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, spec: ConfidenceSpec | MinConfidence) -> MinConfidence:
+        """From `0.6`, `"0.6"`, `"technique=0.7"`, a list of those, or `{"technique": 0.7}`."""
+        if isinstance(spec, MinConfidence):
+            return spec
+        if spec is None:
+            return cls()
+        if isinstance(spec, int | float):
+            return cls(_probability(spec, "min-confidence"))
+        items: list[tuple[str | None, object]]
+        if isinstance(spec, Mapping):
+            items = list(spec.items())
+        else:
+            parts = [spec] if isinstance(spec, str) else list(spec)
+            items = [
+                (key.strip(), value) if sep else (None, key)
+                for key, sep, value in (str(p).partition("=") for p in parts)
+            ]
+        default, layers = 0.0, {}
+        for key, value in items:
+            if key is None:
+                default = _probability(value, "min-confidence")
+                continue
+            try:
+                layer = Layer(key)
+            except ValueError:
+                raise ValueError(
+                    f"min-confidence: no layer {key!r}; choose from "
+                    + ", ".join(x.value for x in Layer if x not in BOOKKEEPING)
+                ) from None
+            if layer in BOOKKEEPING:
+                raise ValueError(f"min-confidence: {key!r} is bookkeeping, it has no scores")
+            layers[layer] = _probability(value, f"min-confidence {key}")
+        return cls(default, layers)
+
+    def bar(self, layer: Layer) -> float:
+        """The score a label of `layer` must reach to be stored."""
+        return 0.0 if layer in BOOKKEEPING else self.layers.get(layer, self.default)
+
+    def keep(self, anns: Sequence[Annotation]) -> list[Annotation]:
+        """The annotations that reach their layer's bar."""
+        if not self:
+            return list(anns)
+        return [a for a in anns if a.score >= self.bar(a.layer)]
+
+    def setting(self) -> dict[str, float]:
+        """As the run's settings record it: `{"*": default, layer: bar, ...}`."""
+        return {"*": self.default, **{layer.value: v for layer, v in self.layers.items()}}
+
+    def __bool__(self) -> bool:
+        return self.default > 0 or any(v > 0 for v in self.layers.values())
+
+
+def _probability(value: object, what: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: {value!r} is not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{what}: {number} is not a probability between 0 and 1")
+    return number
 
 
 class StageTimes(Counter[str]):
@@ -114,10 +197,12 @@ def load_analysis(
     *,
     threads: int | None = None,
     analyze_all: bool = False,
+    min_confidence: ConfidenceSpec | MinConfidence = None,
 ) -> DocumentAnalysis:
     """The analyzers and the encoder one process needs; `threads` caps the encoder's.
 
-    `analyze_all` runs the analyzers on pages that are not articles too (listings, legal pages…).
+    `analyze_all` runs the analyzers on pages that are not articles too (listings, legal pages…);
+    `min_confidence` is the run-wide operating point (`MinConfidence.parse`).
     """
     from narrascope.encode import UniversalSentenceEncoder
 
@@ -127,7 +212,9 @@ def load_analysis(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
     analyzers = load_analyzers(only, skip, encoder=encoder)
-    return DocumentAnalysis(analyzers, encoder=encoder, analyze_all=analyze_all)
+    return DocumentAnalysis(
+        analyzers, encoder=encoder, analyze_all=analyze_all, min_confidence=min_confidence
+    )
 
 
 class DocumentAnalysis:
@@ -144,9 +231,11 @@ class DocumentAnalysis:
         encoder: Encoder | None = None,
         language_id: LanguageIdentifier | None = None,
         analyze_all: bool = False,
+        min_confidence: ConfidenceSpec | MinConfidence = None,
     ) -> None:
         self.analyzers = list(analyzers)
         self.analyze_all = analyze_all
+        self.min_confidence = MinConfidence.parse(min_confidence)
         self.encoder = encoder or default_encoder()
         self.language_id = language_id or LanguageIdentifier()
         self._fingerprinter: Fingerprinter | None = None
@@ -223,7 +312,10 @@ class DocumentAnalysis:
         """Run every analyzer in order; returns the annotations and the analyzer versions that ran.
 
         An analyzer that cannot read the document's language, or a page that is not an article,
-        leaves a `not-analyzed` note with the reason on the document instead of a guess.
+        leaves a `not-analyzed` note with the reason on the document instead of a guess. Labels
+        below the run's `min_confidence` are dropped as each analyzer returns them, so a later
+        analyzer sees what the store will hold (as in `reanalyze`, which reads its inputs from
+        the store).
         """
         anns: list[Annotation] = []
         ran: list[str] = []
@@ -237,7 +329,8 @@ class DocumentAnalysis:
                     anns.append(self._not_analyzed(doc, analyzer, reason))
                 continue
             with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
-                anns.extend(analyzer.analyze(doc, vectors, prior=tuple(anns)))
+                found = analyzer.analyze(doc, vectors, prior=tuple(anns))
+            anns.extend(self.min_confidence.keep(found))
             ran.append(analyzer.version)
         return anns, ran
 

@@ -23,6 +23,7 @@ from narrascope.run.analysis import (
     Analyzed,
     DocumentAnalysis,
     Failed,
+    MinConfidence,
     Prepared,
     ToAnalyze,
     load_analysis,
@@ -52,14 +53,19 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         *,
         threads: int = 1,
         analyze_all: bool = False,
+        min_confidence: MinConfidence | None = None,
     ) -> None:
         self.only, self.skip, self.threads = list(only) if only else None, list(skip), threads
-        self.analyze_all = analyze_all
+        self.analyze_all, self.min_confidence = analyze_all, min_confidence
         self._analyses: dict[str, DocumentAnalysis] = {}
 
     def setup(self, worker: Worker) -> None:
         self._analyses[worker.address] = load_analysis(
-            self.only, self.skip, threads=self.threads, analyze_all=self.analyze_all
+            self.only,
+            self.skip,
+            threads=self.threads,
+            analyze_all=self.analyze_all,
+            min_confidence=self.min_confidence,
         )
 
     def teardown(self, worker: Worker) -> None:
@@ -128,11 +134,12 @@ class DaskExecutor:
         batch_size: int = 16,
         depth: int | None = None,
         analyze_all: bool = False,
+        min_confidence: MinConfidence | None = None,
     ) -> None:
         self.client, self.batch_size = client, batch_size
         self.analyzer_versions = [cls.version for cls in select(only, skip)]
         self.encoder_name = default_encoder().name  # names it, loads nothing
-        plugin = AnalysisPlugin(only, skip, analyze_all=analyze_all)
+        plugin = AnalysisPlugin(only, skip, analyze_all=analyze_all, min_confidence=min_confidence)
         client.register_plugin(plugin, name=PLUGIN)
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         self.depth = depth or 2 * workers + 1
@@ -180,6 +187,7 @@ def dask_executor(
     client: Client | None = None,
     batch_size: int = 16,
     analyze_all: bool = False,
+    min_confidence: MinConfidence | None = None,
 ) -> Iterator[DaskExecutor]:
     """An executor on `client`, else on `scheduler`'s cluster, else on `workers` local processes.
 
@@ -189,7 +197,12 @@ def dask_executor(
     client = client or open_client(workers=workers, scheduler=scheduler)
     try:
         yield DaskExecutor(
-            client, only=only, skip=skip, batch_size=batch_size, analyze_all=analyze_all
+            client,
+            only=only,
+            skip=skip,
+            batch_size=batch_size,
+            analyze_all=analyze_all,
+            min_confidence=min_confidence,
         )
     finally:
         if own:
