@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import pytest
 
 from narrascope import pipeline
@@ -13,16 +11,20 @@ from narrascope.reanalyze import reanalyze, stale
 from narrascope.store import Store
 
 
-class StatsV2(StatsAnalyzer):
-    """The stats analyzer as a new version would land: same layer, a new model id."""
-
-    version: ClassVar[str] = "stats-v2"
+def landed(base: type, version: str) -> type:
+    """`base` as a new version would land: same layer, a new model id."""
 
     def analyze(self, doc, vectors, prior=()):
-        anns = super().analyze(doc, vectors, prior)
+        anns = base.analyze(self, doc, vectors, prior)
         for ann in anns:
-            ann.model = self.version
+            ann.model = version
         return anns
+
+    return type(f"{base.__name__}Next", (base,), {"version": version, "analyze": analyze})
+
+
+StatsV2 = landed(StatsAnalyzer, "stats-v2")
+EventsV2 = landed(EventAnalyzer, "events-v2")
 
 
 @pytest.fixture
@@ -93,18 +95,6 @@ def test_reanalyze_records_a_failing_document_and_goes_on(analyzed, monkeypatch)
         (problem,) = report.problems
         assert problem[1] == "internal error: ValueError: a bug on one document"
         assert store.problems()[-1] == problem
-
-
-class EventsV2(EventAnalyzer):
-    """The events analyzer as a new version would land."""
-
-    version: ClassVar[str] = "events-v2"
-
-    def analyze(self, doc, vectors, prior=()):
-        anns = super().analyze(doc, vectors, prior)
-        for ann in anns:
-            ann.model = self.version
-        return anns
 
 
 def test_reanalyze_honours_min_confidence(analyzed):
