@@ -29,7 +29,7 @@ VECTOR_READERS = {
     "frames": "frames-v1",
     "narratives": "narratives-v1",
     "roles": "roles-v1",
-    "claims": "claims-v1",
+    "claims": "claims-v2",
 }
 
 

@@ -146,10 +146,15 @@ def render_document(
         ],
     )
 
-    claims = sorted(by_layer.pop(Layer.CLAIM, []), key=lambda a: -a.score)
+    # Ranked within the article (#15): "#1/46" is its most check-worthy sentence.
+    claims = sorted(by_layer.pop(Layer.CLAIM, []), key=lambda a: (a.attrs.get("rank", 0), -a.score))
     parts += _section(
         "Check-worthy claims",
-        [Text(_clean(f"  {a.score:.2f}  {doc.text[a.start : a.end]}")) for a in claims if a.span],
+        [
+            Text(_clean(f"  {_claim_rank(a)}{a.score:.2f}  {doc.text[a.start : a.end]}"))
+            for a in claims
+            if a.span
+        ],
     )
 
     events = sorted(by_layer.pop(Layer.EVENT, []), key=lambda a: str(a.attrs.get("date", "")))
@@ -240,3 +245,8 @@ def progress_bar(what: str, *, console: Console | None = None) -> Iterator:
                 progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
 
         yield advance
+
+
+def _claim_rank(ann: Annotation) -> str:
+    rank, total = ann.attrs.get("rank"), ann.attrs.get("sentences")
+    return f"#{rank}/{total}  " if rank and total else ""

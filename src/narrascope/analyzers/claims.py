@@ -5,9 +5,14 @@ check-worthy or not; see `training/claims.py`). The head is linear over the shar
 vector, concatenated with cheap features of the sentence text when cross-validation showed
 that they help: hashed word unigrams and bigrams (no vocabulary to store) and a few surface
 cues (numbers, dates, quantities, comparatives, hedges, persons, questions). Which blocks the
-head uses is stored in the head file (`info["words"]`, `info["features"]`). Sentences at or
-above the threshold chosen by cross-validation become `Layer.CLAIM` span annotations with
-their score; `attrs["features"]` names the surface cues that fired, so an analyst sees why.
+head uses is stored in the head file (`info["words"]`, `info["features"]`).
+
+The score is a calibrated probability (Platt scaling folded into the head), so it orders an
+article's sentences: a ranked list, not a yes/no (#15). Sentences at or above the head's
+precision-first operating point become `Layer.CLAIM` span annotations with their score;
+`attrs["rank"]` is the sentence's place among the article's `attrs["sentences"]` scored
+sentences (1 = the most check-worthy), and `attrs["features"]` names the surface cues that
+fired, so an analyst sees why.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from narrascope.heads import RESOURCES, LinearHead, ModelFileError, check_encode
 from narrascope.model import Annotation, Document, Layer
 from narrascope.text.timewords import MONTHS_EN
 
-HEAD_FILE = RESOURCES / "claims-v1.safetensors"
+HEAD_FILE = RESOURCES / "claims-v2.safetensors"
 LABEL = "check-worthy"
 
 # Month names from the one month table; of the abbreviations only those a dot marks as one
@@ -108,7 +113,7 @@ class ClaimAnalyzer:
     """Scores each sentence for check-worthiness (CheckThat! 2024 labels)."""
 
     name: ClassVar[str] = "claims"
-    version: ClassVar[str] = "claims-v1"
+    version: ClassVar[str] = "claims-v2"
     layer: ClassVar[Layer] = Layer.CLAIM
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en"})
@@ -158,12 +163,15 @@ class ClaimAnalyzer:
         if not doc.sentences:
             return []
         texts = doc.sentence_texts()
+        scores = self.scores(texts, vectors)
+        scored = [i for i, text in enumerate(texts) if text.strip()]
+        # Rank by score, ties in reading order: the same article always gets the same ranks.
+        order = sorted(scored, key=lambda i: (-float(scores[i]), i))
         anns = []
-        for (start, end), text, score in zip(
-            doc.sentences, texts, self.scores(texts, vectors), strict=True
-        ):
-            if score < self.threshold or not text.strip():
-                continue
+        for rank, i in enumerate(order, start=1):
+            if scores[i] < self.threshold:
+                break
+            start, end = doc.sentences[i]
             anns.append(
                 Annotation(
                     doc_id=doc.id,
@@ -172,11 +180,11 @@ class ClaimAnalyzer:
                     model=self.version,
                     start=start,
                     end=end,
-                    score=float(score),
-                    attrs={"features": fired(text)},
+                    score=float(scores[i]),
+                    attrs={"rank": rank, "sentences": len(order), "features": fired(texts[i])},
                 )
             )
-        return anns
+        return sorted(anns, key=lambda a: a.start or 0)
 
 
 def _blocks(head: LinearHead) -> tuple[int, list[str]]:

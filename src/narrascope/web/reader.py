@@ -303,6 +303,12 @@ def _entities(anns: Sequence[Annotation]) -> list[tuple[str, str, str, int]]:
     return sorted(((*k, n) for k, n in counts.items()), key=lambda row: (-row[3], row[0]))
 
 
+def claim_rank(ann: Annotation) -> str:
+    """A claim's place in its article's ranked sentences (#15), e.g. "#2 of 46"; "" if unranked."""
+    rank, total = ann.attrs.get("rank"), ann.attrs.get("sentences")
+    return f"#{rank} of {total}" if rank and total else ""
+
+
 def reader_view(doc: Document, anns: Sequence[Annotation], defs: Definitions) -> ReaderView:
     """The reader page's content for one document and its annotations."""
     index = SentenceIndex(doc)
@@ -322,9 +328,11 @@ def reader_view(doc: Document, anns: Sequence[Annotation], defs: Definitions) ->
             float(a.score),
             "",
             [Evidence(index.of(a.start or 0), doc.text[a.start or 0 : a.end or 0].strip())],
+            detail=claim_rank(a),
         )
         for a in sorted(
-            (a for a in anns if a.layer == Layer.CLAIM and a.span), key=lambda a: -a.score
+            (a for a in anns if a.layer == Layer.CLAIM and a.span),
+            key=lambda a: (a.attrs.get("rank", 0), -a.score),
         )
     ]
     events = []
