@@ -189,3 +189,22 @@ def test_claims_evaluate_writes_submission_format(tmp_path):
     assert lines[0] == "id\tclass_label\trun_id"
     assert [line.split("\t")[:2] for line in lines[1:]] == [["1", "Yes"], ["2", "No"]]
     assert report.scores["dev_f1_yes"] == 1.0
+
+
+def test_claims_rank_is_shown_in_show_and_reader(analyzer, crosseyed):
+    """#15: `narrascope show` and the web reader list claims best first, with their rank."""
+    from rich.console import Console
+
+    from narrascope.terminal import render_document
+    from narrascope.web.reader import claim_rank
+
+    doc, vectors = crosseyed
+    anns = analyzer.analyze(doc, vectors)
+    top = min(anns, key=lambda a: a.attrs["rank"])
+    total = top.attrs["sentences"]
+    assert claim_rank(top) == f"#1 of {total}"
+    console = Console(width=400, record=True)
+    console.print(render_document(doc, anns))
+    shown = [line for line in console.export_text().splitlines() if f"/{total}  " in line]
+    assert len(shown) == len(anns)
+    assert shown[0].strip().startswith(f"#1/{total}") and doc.text[top.start : top.end] in shown[0]
