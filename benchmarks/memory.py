@@ -3,14 +3,18 @@
 Builds one legal article just under the 500,000-character cap from distinct real paragraphs
 (the five Kazakhstan examples, then the article bodies of the ScrapingHub extraction
 benchmark in ../shared/data, in a fixed order), so that neither dedup nor the repeated-block
-cleaner shrinks it. Two modes:
+cleaner shrinks it; `--short` cuts the words of those paragraphs into four-word sentences
+(about 20,000 of them: the most sentences the cap lets in, for the work that grows
+with the square of the sentence count). Two modes:
 
-- default: runs `narrascope analyze FILE --only NAME` in a fresh process for each analyzer
-  (and once with every analyzer), and prints peak RSS (from `wait4`) and seconds per row;
+- default: runs `narrascope analyze FILE` in a fresh process with every analyzer (and, for each
+  analyzer named by `--only`, once with that one alone), and prints peak RSS (from `wait4`) and
+  seconds per row;
 - `--stages`: one process runs clean, segment, encode and each analyzer in turn and prints
   the peak RSS reached inside each stage (a thread samples /proc/self/statm every 5 ms).
 
-    .venv/bin/python benchmarks/memory.py [--chars 470000] [--only entities quotes] [--stages]
+    .venv/bin/python benchmarks/memory.py [--chars 470000] [--short] [--only entities] [--stages]
+    .venv/bin/python benchmarks/memory.py --src /tmp/before/src   # the same on another tree
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,8 +38,9 @@ BODIES = ROOT.parent / "shared" / "data" / "article-extraction-benchmark" / "gro
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def maximal_article(chars: int = 470_000) -> str:
-    """One article of `chars` characters made of distinct real paragraphs."""
+def maximal_article(chars: int = 470_000, *, short: bool = False) -> str:
+    """One article of `chars` characters made of distinct real paragraphs (or, `short`, of
+    their clauses as sentences, several to a line)."""
     paragraphs: list[str] = []
     for path in sorted(EXAMPLES.glob("*.txt")):
         paragraphs += path.read_text(encoding="utf-8").split("\n\n")
@@ -52,15 +58,20 @@ def maximal_article(chars: int = 470_000) -> str:
         size += len(paragraph) + 2
         if size >= chars:
             break
+    if short:
+        words = [w for p in out for w in re.sub(r"[,;.]", "", p).split()]
+        pieces = [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]
+        sentences = [f"{piece[0].upper()}{piece[1:]}." for piece in pieces]
+        out = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
     return "\n\n".join(out)[:chars]
 
 
-def run_cli(path: Path, only: list[str], db: Path) -> tuple[float, float, str]:
+def run_cli(path: Path, only: list[str], db: Path, src: Path) -> tuple[float, float, str]:
     """Peak RSS (MB) and seconds of `narrascope analyze` in a fresh process, and its last line."""
     args = [sys.executable, "-m", "narrascope", "analyze", str(path), "--db", str(db)]
     if only:
         args += ["--only", *only]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "250"}
+    env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "250"}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -103,7 +114,6 @@ class RssSampler:
 
 def profile_stages(path: Path, only: list[str]) -> None:
     """Run each stage in this process and print the peak RSS reached inside each."""
-    sys.path.insert(0, str(ROOT / "src"))
     from narrascope.ingest import read_path
     from narrascope.run.analysis import StageTimes, load_analysis
 
@@ -130,22 +140,22 @@ def profile_stages(path: Path, only: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=470_000, help="length of the article")
-    parser.add_argument("--only", nargs="*", default=None, help="analyzers, one row each")
+    parser.add_argument("--only", nargs="*", default=None, help="analyzers, a row each")
+    parser.add_argument("--short", action="store_true", help="short sentences, as many as fit")
     parser.add_argument("--stages", action="store_true", help="per-stage peaks in one process")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the sources to measure")
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(args.src))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.txt"
-        path.write_text(maximal_article(args.chars), encoding="utf-8")
+        path.write_text(maximal_article(args.chars, short=args.short), encoding="utf-8")
         if args.stages:
             profile_stages(path, args.only or [])
             return 0
-        sys.path.insert(0, str(ROOT / "src"))
-        from narrascope.analyzers import available
-
-        rows = [[name] for name in (args.only or available())] + [[]]
+        rows = [[name] for name in (args.only or [])] + [[]]
         print("| analyzers | peak RSS | s | outcome |\n|---|---|---|---|")
         for n, only in enumerate(rows):
-            peak, seconds, line = run_cli(path, only, Path(tmp) / f"{n}.db")
+            peak, seconds, line = run_cli(path, only, Path(tmp) / f"{n}.db", args.src)
             print(
                 f"| {' '.join(only) or 'every analyzer'} | {peak:,.0f} MB | {seconds:.0f} | {line} |"
             )
