@@ -4,8 +4,9 @@ Builds one legal article just under the 500,000-character cap from distinct real
 (the five Kazakhstan examples, then the article bodies of the ScrapingHub extraction
 benchmark in ../shared/data, in a fixed order), so that neither dedup nor the repeated-block
 cleaner shrinks it; `--short` cuts the words of those paragraphs into four-word sentences
-(about 20,000 of them: the most sentences the cap lets in, for the work that grows
-with the square of the sentence count). Two modes:
+(about 18,000 of them: near the most sentences the cap lets in, for the work that
+grows with the square of the sentence count); `--russian` uses the Russian articles of SemEval-2025
+Task 10 instead (natasha's NER, razdel's sentences). Two modes:
 
 - default: runs `narrascope analyze FILE` in a fresh process with every analyzer (and, for each
   analyzer named by `--only`, once with that one alone), and prints peak RSS (from `wait4`) and
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,18 +37,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "kazakhstan-2022"
 BODIES = ROOT.parent / "shared" / "data" / "article-extraction-benchmark" / "ground-truth.json"
+RUSSIAN = ROOT.parent / "shared" / "data" / "semeval2025_task10" / "train" / "RU" / "raw-documents"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def maximal_article(chars: int = 470_000, *, short: bool = False) -> str:
+def maximal_article(chars: int = 470_000, *, short: bool = False, russian: bool = False) -> str:
     """One article of `chars` characters made of distinct real paragraphs (or, `short`, of
-    their clauses as sentences, several to a line)."""
+    their words in four-word sentences); `russian`: of the SemEval-2025 Russian articles (all
+    of them hold about 437,000 characters)."""
     paragraphs: list[str] = []
-    for path in sorted(EXAMPLES.glob("*.txt")):
-        paragraphs += path.read_text(encoding="utf-8").split("\n\n")
-    bodies = json.loads(BODIES.read_text(encoding="utf-8"))
-    for key in sorted(bodies):
-        paragraphs += bodies[key].get("articleBody", "").split("\n")
+    if russian:
+        for path in sorted(RUSSIAN.glob("*.txt")):
+            paragraphs += path.read_text(encoding="utf-8").split("\n")
+    else:
+        for path in sorted(EXAMPLES.glob("*.txt")):
+            paragraphs += path.read_text(encoding="utf-8").split("\n\n")
+        bodies = json.loads(BODIES.read_text(encoding="utf-8"))
+        for key in sorted(bodies):
+            paragraphs += bodies[key].get("articleBody", "").split("\n")
     seen: set[str] = set()
     out: list[str] = []
     size = 0
@@ -80,8 +88,10 @@ def run_cli(path: Path, only: list[str], db: Path, src: Path) -> tuple[float, fl
         lines = out.read().decode("utf-8", "replace").strip().splitlines()
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
-    last = " ".join(lines[-1].split()) if lines else ""
-    return usage.ru_maxrss / 1024, seconds, f"exit {code}: {last}"
+    summary = next((" ".join(line.split()) for line in lines if line.startswith("run ")), "")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        labels = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+    return usage.ru_maxrss / 1024, seconds, f"exit {code}, {labels:,} labels: {summary}"
 
 
 class RssSampler:
@@ -142,13 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chars", type=int, default=470_000, help="length of the article")
     parser.add_argument("--only", nargs="*", default=None, help="analyzers, a row each")
     parser.add_argument("--short", action="store_true", help="short sentences, as many as fit")
+    parser.add_argument("--russian", action="store_true", help="Russian paragraphs")
     parser.add_argument("--stages", action="store_true", help="per-stage peaks in one process")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="the sources to measure")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.src))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.txt"
-        path.write_text(maximal_article(args.chars, short=args.short), encoding="utf-8")
+        path.write_text(
+            maximal_article(args.chars, short=args.short, russian=args.russian), encoding="utf-8"
+        )
         if args.stages:
             profile_stages(path, args.only or [])
             return 0
