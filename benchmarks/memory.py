@@ -3,9 +3,9 @@
 Builds one legal article just under the 500,000-character cap from distinct real paragraphs
 (the five Kazakhstan examples, then the article bodies of the ScrapingHub extraction
 benchmark in ../shared/data, in a fixed order), so that neither dedup nor the repeated-block
-cleaner shrinks it; `--short` cuts the words of those paragraphs into four-word sentences
-(about 18,000 of them: near the most sentences the cap lets in, for the work that
-grows with the square of the sentence count); `--russian` uses the Russian articles of SemEval-2025
+cleaner shrinks it; `--sentence-words N` cuts the words of those paragraphs into N-word
+sentences (4: about 18,000 sentences; 1: about 64,000), for the work that grows with the
+number of sentences or its square; `--russian` uses the Russian articles of SemEval-2025
 Task 10 instead (natasha's NER, razdel's sentences). Two modes:
 
 - default: runs `narrascope analyze FILE` in a fresh process with every analyzer (and, for each
@@ -14,7 +14,7 @@ Task 10 instead (natasha's NER, razdel's sentences). Two modes:
 - `--stages`: one process runs clean, segment, encode and each analyzer in turn and prints
   the peak RSS reached inside each stage (a thread samples /proc/self/statm every 5 ms).
 
-    .venv/bin/python benchmarks/memory.py [--chars 470000] [--short] [--only entities] [--stages]
+    .venv/bin/python benchmarks/memory.py [--chars 470000] [--sentence-words 4] [--only entities] [--stages]
     .venv/bin/python benchmarks/memory.py --src /tmp/before/src   # the same on another tree
 """
 
@@ -41,9 +41,9 @@ RUSSIAN = ROOT.parent / "shared" / "data" / "semeval2025_task10" / "train" / "RU
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def maximal_article(chars: int = 470_000, *, short: bool = False, russian: bool = False) -> str:
+def maximal_article(chars: int = 470_000, *, sentence_words: int = 0, russian: bool = False) -> str:
     """One article of `chars` characters made of distinct real paragraphs (or, `short`, of
-    their words in four-word sentences); `russian`: of the SemEval-2025 Russian articles (all
+    their words cut into sentences of `sentence_words` words); `russian`: of the SemEval-2025 Russian articles (all
     of them hold about 437,000 characters)."""
     paragraphs: list[str] = []
     if russian:
@@ -66,9 +66,10 @@ def maximal_article(chars: int = 470_000, *, short: bool = False, russian: bool 
         size += len(paragraph) + 2
         if size >= chars:
             break
-    if short:
+    if sentence_words:
         words = [w for p in out for w in re.sub(r"[,;.]", "", p).split()]
-        pieces = [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]
+        n = sentence_words
+        pieces = [" ".join(words[i : i + n]) for i in range(0, len(words), n)]
         sentences = [f"{piece[0].upper()}{piece[1:]}." for piece in pieces]
         out = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
     return "\n\n".join(out)[:chars]
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=470_000, help="length of the article")
     parser.add_argument("--only", nargs="*", default=None, help="analyzers, a row each")
-    parser.add_argument("--short", action="store_true", help="short sentences, as many as fit")
+    parser.add_argument("--sentence-words", type=int, default=0, help="cut into N-word sentences")
     parser.add_argument("--russian", action="store_true", help="Russian paragraphs")
     parser.add_argument("--stages", action="store_true", help="per-stage peaks in one process")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="the sources to measure")
@@ -160,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.txt"
         path.write_text(
-            maximal_article(args.chars, short=args.short, russian=args.russian), encoding="utf-8"
+            maximal_article(args.chars, sentence_words=args.sentence_words, russian=args.russian),
+            encoding="utf-8",
         )
         if args.stages:
             profile_stages(path, args.only or [])

@@ -133,7 +133,7 @@ def test_genre_reads_an_unambiguous_opinion_piece(examples, encoder):
 
 @pytest.mark.parametrize("n", [2, 1024, 3000])
 def test_techniques_repeat_feature_needs_no_square_matrix(n):
-    # Issue 18: each sentence's nearest other sentence is found 1,024 rows at a time, not from
+    # Issue 18: each sentence's nearest other sentence is found a block of rows at a time, not from
     # one n × n matrix; the same values (bit for bit up to 1,024 sentences, to float rounding past).
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((n, 512)).astype(np.float32)

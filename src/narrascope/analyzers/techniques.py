@@ -65,12 +65,14 @@ def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     return np.hstack([vectors, neighbours, document, repeats, cue_features(texts)])
 
 
-def _nearest_other(vectors: np.ndarray, *, rows: int = 1024) -> np.ndarray:
+def _nearest_other(vectors: np.ndarray) -> np.ndarray:
     """Each sentence's highest similarity to another sentence of the document, shape (n, 1).
 
-    Computed `rows` sentences at a time: the whole n × n matrix of a document of 20,000 short
-    sentences (the cap allows it) would take 1.6 GB (issue 18)."""
+    Computed a block of rows at a time (at most 32 MB; all 1,024 rows of most articles at
+    once): the whole n × n matrix of a document of 20,000 short sentences (the cap allows it)
+    would take 1.6 GB (issue 18)."""
     n = len(vectors)
+    rows = max(128, min(1024, (1 << 23) // n))
     out = np.empty((n, 1), dtype=np.float32)
     for lo in range(0, n, rows):
         similarity = vectors[lo : lo + rows] @ vectors.T
