@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,40 @@ def test_entities_russian(analyzer):
 def test_entities_empty_and_other_language(analyzer):
     assert analyzer.analyze(_doc(""), NO_VECTORS) == []
     assert analyzer.analyze(_doc("   \n  "), NO_VECTORS) == []
+
+
+def _mentions(mentions) -> list[tuple[int, int, str, str]]:
+    return [(m.start, m.end, m.label, m.normal) for m in mentions]
+
+
+@pytest.mark.parametrize(("size", "margin"), [(20_000, 1_000), (3_000, 400)])
+def test_entities_windowed_ner_finds_what_one_pass_finds(analyzer, examples_dir, size, margin):
+    # Issue 18: a long article is read in windows so that NER memory stays bounded; on the five
+    # examples put end to end (72,000 characters) it must find the very mentions one pass finds.
+    from narrascope.analyzers.entities import find_in_windows
+    from narrascope.text.segment import text_windows
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(examples_dir.glob("*.txt")))
+    windows = text_windows(text, size=size, margin=margin)
+    assert len(windows) >= 4 and windows[0].keep_start == 0 and windows[-1].keep_end == len(text)
+    assert all(a.keep_end == b.keep_start for a, b in itertools.pairwise(windows))
+    assert max(w.end - w.start for w in windows) <= size + 4 * margin
+    ner = analyzer.english
+    one_pass = ner._find(text)
+    assert len(one_pass) > 300
+    assert _mentions(find_in_windows(ner._find, text, size=size, margin=margin)) == _mentions(
+        one_pass
+    )
+
+
+def test_entities_windowed_russian_ner_finds_what_one_pass_finds(analyzer, shared_data):
+    from narrascope.analyzers.entities import find_in_windows
+
+    folder = shared_data / "semeval2025_task10" / "train" / "RU" / "raw-documents"
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))[:12])
+    ner = analyzer.russian
+    one_pass = ner._find(text)
+    assert len(one_pass) > 100
+    assert _mentions(find_in_windows(ner._find, text, size=5_000, margin=500)) == _mentions(
+        one_pass
+    )

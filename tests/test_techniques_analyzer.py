@@ -129,3 +129,19 @@ def test_genre_reads_an_unambiguous_opinion_piece(examples, encoder):
     doc, vectors = next((d, v) for d, v in examples if "004_09b1c19c16810eb5" in d.source.location)
     (label,) = GenreAnalyzer.load(encoder).analyze(doc, vectors)
     assert label.label == "opinion" and label.score > 0.5
+
+
+@pytest.mark.parametrize("n", [2, 1024, 3000])
+def test_techniques_repeat_feature_needs_no_square_matrix(n):
+    # Issue 18: each sentence's nearest other sentence is found a block of rows at a time, not from
+    # one n × n matrix; the same values (bit for bit up to 1,024 sentences, to float rounding past).
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((n, 512)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -1.0)
+    expected = similarity.max(axis=1)
+    repeats = features(["A sentence."] * n, vectors)[:, 3 * 512]
+    if n <= 1024:
+        assert np.array_equal(repeats, expected)
+    np.testing.assert_allclose(repeats, expected, atol=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from narrascope.model import Document, SourceRef
@@ -101,3 +103,26 @@ def test_stand_in_name_finders_and_entity_id():
     ]
     assert entity_id("Antony Blinken", label="PER") == entity_id("Anthony Blinken’s", label="PER")
     assert entity_id("US") == entity_id("the United States") == "united-states"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Short text.\nTwo lines.",
+        "\n".join(f"Paragraph {i} says something about the unrest in Almaty." for i in range(900)),
+        " ".join(["word"] * 20_000),  # one line: cut between words
+        "x" * 50_001,  # no line break, no space: cut anywhere
+    ],
+)
+def test_segment_text_windows_tile_the_text_and_stay_bounded(text):
+    from narrascope.text.segment import text_windows
+
+    windows = text_windows(text, size=5_000, margin=300)
+    assert windows[0].keep_start == 0 and windows[-1].keep_end == len(text)
+    for a, b in itertools.pairwise(windows):
+        assert a.keep_end == b.keep_start
+    for w in windows:
+        assert w.start <= w.keep_start < w.keep_end <= w.end
+        assert w.end - w.start <= 5_000 + 4 * 300 and w.keep_end - w.keep_start <= 5_000
+        if w.keep_end < len(text) and "\n" in text:
+            assert text[w.keep_end - 1] == "\n"  # cut at a line break when there is one

@@ -69,15 +69,14 @@ class UniversalSentenceEncoder:
     def _encode(self, model, texts: Sequence[str]) -> np.ndarray:
         # Batches of similar length waste less work on padding; rows go back to input order.
         order = np.argsort([len(t) for t in texts], kind="stable")
-        ordered = [texts[i][: self.max_chars] for i in order]
-        batches = [
-            np.asarray(model.encode(ordered[i : i + self.batch_size]))
-            for i in range(0, len(ordered), self.batch_size)
-        ]
+        # Each batch goes straight to its rows and is normalised in place: a long document
+        # holds one copy of its vectors, not four (issue 18).
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
-        vectors[order] = np.vstack(batches)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        for i in range(0, len(order), self.batch_size):
+            rows = order[i : i + self.batch_size]
+            vectors[rows] = model.encode([texts[j][: self.max_chars] for j in rows])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
 
 
 def default_encoder() -> Encoder:

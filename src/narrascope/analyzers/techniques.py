@@ -61,13 +61,24 @@ def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     zero = np.zeros((1, dim), dtype=np.float32)
     neighbours = (np.vstack([zero, vectors[:-1]]) + np.vstack([vectors[1:], zero])) / 2
     document = np.repeat(vectors.mean(axis=0, keepdims=True), n, axis=0)
-    if n > 1:
-        similarity = vectors @ vectors.T
-        np.fill_diagonal(similarity, -1.0)
-        repeats = similarity.max(axis=1, keepdims=True)
-    else:
-        repeats = np.zeros((1, 1), dtype=np.float32)
+    repeats = _nearest_other(vectors) if n > 1 else np.zeros((1, 1), dtype=np.float32)
     return np.hstack([vectors, neighbours, document, repeats, cue_features(texts)])
+
+
+def _nearest_other(vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's highest similarity to another sentence of the document, shape (n, 1).
+
+    Computed a block of rows at a time (at most 32 MB; all 1,024 rows of most articles at
+    once): the whole n × n matrix of a document of 20,000 short sentences (the cap allows it)
+    would take 1.6 GB (issue 18)."""
+    n = len(vectors)
+    rows = max(128, min(1024, (1 << 23) // n))
+    out = np.empty((n, 1), dtype=np.float32)
+    for lo in range(0, n, rows):
+        similarity = vectors[lo : lo + rows] @ vectors.T
+        similarity[np.arange(len(similarity)), np.arange(lo, lo + len(similarity))] = -1.0
+        out[lo : lo + rows, 0] = similarity.max(axis=1)
+    return out
 
 
 def paragraph_techniques(doc: Document, anns: Sequence[Annotation]) -> list[set[str]]:

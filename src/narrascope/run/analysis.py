@@ -289,13 +289,17 @@ class DocumentAnalysis:
         texts = doc.sentence_texts()
         reuse = reuse or {}
         fresh = [i for i, text in enumerate(texts) if text not in reuse]
-        vectors = np.empty((len(texts), self.encoder.dim), dtype=np.float32)
-        if fresh:
-            vectors[fresh] = self.encoder.encode([texts[i] for i in fresh])
+        if len(fresh) == len(texts):  # nothing reused: no second copy of the vectors (#18)
+            vectors = np.require(self.encoder.encode(texts), np.float32, ["W"])
+        else:
+            vectors = np.empty((len(texts), self.encoder.dim), dtype=np.float32)
+            if fresh:
+                vectors[fresh] = self.encoder.encode([texts[i] for i in fresh])
         for i, text in enumerate(texts):
             if text in reuse:
                 vectors[i] = reuse[text]
-        return vectors.astype(np.float16).astype(np.float32), len(fresh)
+        vectors[:] = vectors.astype(np.float16)  # in place, for the same reason (issue 18)
+        return vectors, len(fresh)
 
     def _why_not(self, analyzer: Analyzer, doc: Document) -> str | None:
         """Why `analyzer` must not read `doc` (a page that is not an article, a language it
