@@ -116,23 +116,21 @@ publications = Table(
     UniqueConstraint("location", "record", "raw_sha256", name="uq_publications_input"),
 )
 
-paragraphs = Table(
-    "paragraphs",
-    metadata,
-    _doc_fk(primary_key=True),
-    Column("idx", Integer, primary_key=True),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
-)
 
-sentences = Table(
-    "sentences",
-    metadata,
-    _doc_fk(primary_key=True),
-    Column("idx", Integer, primary_key=True),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
-)
+def _spans(name: str) -> Table:
+    """A segmentation table: one `(start, end)` character span per row, in document order."""
+    return Table(
+        name,
+        metadata,
+        _doc_fk(primary_key=True),
+        Column("idx", Integer, primary_key=True),
+        Column("start", Integer, nullable=False),
+        Column("end", Integer, nullable=False),
+    )
+
+
+paragraphs = _spans("paragraphs")
+sentences = _spans("sentences")
 
 removed = Table(
     "removed",
@@ -212,8 +210,8 @@ passages = Table(
 copies = Table(
     "copies",
     metadata,
-    Column("copy_id", DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
-    Column("original_id", DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    _doc_fk("copy_id", primary_key=True),
+    _doc_fk("original_id", primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("similarity", Float, nullable=False),
     Column("spans", JSON, nullable=False),  # [[copy_start, copy_end, orig_start, orig_end, words]]
@@ -226,4 +224,46 @@ clusters = Table(
     Column("id", DocId, primary_key=True),
     Column("canonical_id", DocId, nullable=False),
     Column("size", Integer, nullable=False),
+)
+
+# Storylines (migration 0002c); `narrascope.corpus.storylines` computes them.
+storylines = Table(
+    "storylines",
+    metadata,
+    Column("id", DocId, primary_key=True),  # 16 hex digits of the seed sentence's hash
+    Column("label", Text, nullable=False),  # the member sentence closest to the centroid
+    Column("label_doc_id", DocId, nullable=False),
+    Column("label_start", Integer, nullable=False),
+    Column("label_end", Integer, nullable=False),
+    Column("label_vector", LargeBinary, nullable=False),  # float32
+    Column("vector_sum", LargeBinary, nullable=False),  # float32 sum of member vectors
+    Column("members", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("outlets", Integer, nullable=False),
+    Column("first_doc_id", DocId, nullable=False),
+    Column("first_outlet", String(255)),
+    Column("first_seen", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("narratives", JSON, nullable=False),  # {narrative label: member sentences carrying it}
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_storylines_last_seen", "last_seen"),
+)
+
+storyline_members = Table(
+    "storyline_members",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("idx", Integer, primary_key=True),  # sentence index in the document
+    Column("storyline_id", DocId, nullable=False),
+    Column("similarity", Float, nullable=False),  # to the centroid when the sentence joined
+    Index("ix_storyline_members_storyline_id", "storyline_id"),
+)
+
+storyline_docs = Table(
+    "storyline_docs",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("at", DateTime, nullable=False),  # when or, undated, added: the storyline clock
+    Column("processed_at", DateTime, nullable=False),
+    Index("ix_storyline_docs_at", "at"),
 )

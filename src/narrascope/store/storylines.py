@@ -1,6 +1,6 @@
-"""The storyline tables and their reads and writes (`narrascope.corpus.storylines` computes them).
+"""Reads and writes of the storyline tables (`narrascope.corpus.storylines` computes them).
 
-The tables are declared here on the store's one `metadata` (migration `0002c` creates them).
+The tables are declared with the others in `schema.py` (migration `0002c` creates them).
 Part of `Store.corpus` (see `store/corpus.py`).
 """
 
@@ -12,68 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-    bindparam,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import bindparam, func, or_, select
 
 from narrascope.store import schema as t
 from narrascope.store.reads import Reads, as_datetime, chunks, is_article
 from narrascope.store.records import now
-
-storylines = Table(
-    "storylines",
-    t.metadata,
-    Column("id", t.DocId, primary_key=True),  # 16 hex digits of the seed sentence's hash
-    Column("label", Text, nullable=False),  # the member sentence closest to the centroid
-    Column("label_doc_id", t.DocId, nullable=False),
-    Column("label_start", Integer, nullable=False),
-    Column("label_end", Integer, nullable=False),
-    Column("label_vector", LargeBinary, nullable=False),  # float32
-    Column("vector_sum", LargeBinary, nullable=False),  # float32 sum of member vectors
-    Column("members", Integer, nullable=False),
-    Column("documents", Integer, nullable=False),
-    Column("outlets", Integer, nullable=False),
-    Column("first_doc_id", t.DocId, nullable=False),
-    Column("first_outlet", String(255)),
-    Column("first_seen", DateTime, nullable=False),
-    Column("last_seen", DateTime, nullable=False),
-    Column("narratives", JSON, nullable=False),  # {narrative label: member sentences carrying it}
-    Column("updated_at", DateTime, nullable=False),
-    Index("ix_storylines_last_seen", "last_seen"),
-)
-
-storyline_members = Table(
-    "storyline_members",
-    t.metadata,
-    Column("doc_id", t.DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
-    Column("idx", Integer, primary_key=True),  # sentence index in the document
-    Column("storyline_id", t.DocId, nullable=False),
-    Column("similarity", Float, nullable=False),  # to the centroid when the sentence joined
-    Index("ix_storyline_members_storyline_id", "storyline_id"),
-)
-
-storyline_docs = Table(
-    "storyline_docs",
-    t.metadata,
-    Column("doc_id", t.DocId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
-    Column("at", DateTime, nullable=False),  # when or, undated, added: the storyline clock
-    Column("processed_at", DateTime, nullable=False),
-    Index("ix_storyline_docs_at", "at"),
-)
 
 
 @dataclass(slots=True)
@@ -129,12 +72,12 @@ class StorylineTables(Reads):
     # -- storylines ---------------------------------------------------------------------------------
     def pending_storyline_docs(self, *, limit: int) -> list[tuple[str, datetime, str | None]]:
         """`(doc_id, clock, outlet)` of documents not yet in storylines, earliest clock first."""
-        d, o, sd = t.documents.c, t.outlets.c, storyline_docs.c
+        d, o, sd = t.documents.c, t.outlets.c, t.storyline_docs.c
         clock = func.coalesce(d.published_utc, d.added_at)
         query = (
             select(d.id, clock, o.name)
             .outerjoin(t.outlets, o.id == d.outlet_id)
-            .outerjoin(storyline_docs, sd.doc_id == d.id)
+            .outerjoin(t.storyline_docs, sd.doc_id == d.id)
             .where(sd.doc_id.is_(None), is_article())
             .order_by(clock, d.id)
             .limit(limit)
@@ -146,7 +89,7 @@ class StorylineTables(Reads):
         self, start: datetime, end: datetime
     ) -> list[tuple[str, datetime, str | None]]:
         """`(doc_id, clock, outlet)` of processed documents whose clock falls in [start, end]."""
-        sd, d, o = storyline_docs.c, t.documents.c, t.outlets.c
+        sd, d, o = t.storyline_docs.c, t.documents.c, t.outlets.c
         query = (
             select(sd.doc_id, sd.at, o.name)
             .join(t.documents, d.id == sd.doc_id)
@@ -159,7 +102,7 @@ class StorylineTables(Reads):
 
     def assigned_sentences(self, doc_ids: Sequence[str]) -> set[tuple[str, int]]:
         """`(doc_id, idx)` of these documents' sentences that belong to a storyline."""
-        m = storyline_members.c
+        m = t.storyline_members.c
         found: set[tuple[str, int]] = set()
         with self._db.read() as conn:
             for chunk in chunks(list(doc_ids)):
@@ -200,8 +143,8 @@ class StorylineTables(Reads):
 
     def active_storylines(self, start: datetime, end: datetime) -> list[StorylineRow]:
         """Storylines seen in [start, end] (their last sentence on or after `start`)."""
-        s = storylines.c
-        query = select(storylines).where(s.last_seen >= start, s.first_seen <= end).order_by(s.id)
+        s = t.storylines.c
+        query = select(t.storylines).where(s.last_seen >= start, s.first_seen <= end).order_by(s.id)
         with self._db.read() as conn:
             return [_storyline(r) for r in conn.execute(query).mappings()]
 
@@ -217,8 +160,8 @@ class StorylineTables(Reads):
 
         `vectors=False` leaves the centroid blobs unread (empty), for lists that only show.
         """
-        s = storylines.c
-        shown = [c for c in storylines.c if vectors or c.name not in _BLOBS]
+        s = t.storylines.c
+        shown = [c for c in t.storylines.c if vectors or c.name not in _BLOBS]
         query = select(*shown).order_by(
             s.outlets.desc(), s.documents.desc(), s.members.desc(), s.id
         )
@@ -241,20 +184,20 @@ class StorylineTables(Reads):
         found: set[str] = set()
         with self._db.read() as conn:
             for chunk in chunks(list(ids)):
-                query = select(storylines.c.id).where(storylines.c.id.in_(chunk))
+                query = select(t.storylines.c.id).where(t.storylines.c.id.in_(chunk))
                 found.update(conn.execute(query).scalars())
         return found
 
     def storyline_ids_of(self, doc_id: str) -> list[str]:
         """Storylines with a sentence in this document."""
-        m = storyline_members.c
+        m = t.storyline_members.c
         query = select(m.storyline_id).where(m.doc_id == doc_id).distinct()
         with self._db.read() as conn:
             return sorted(conn.execute(query).scalars())
 
     def storyline_members(self, storyline_ids: Sequence[str]) -> list[MemberRow]:
         """Member sentences of these storylines with outlet and date, earliest first."""
-        m, d, o, sd = storyline_members.c, t.documents.c, t.outlets.c, storyline_docs.c
+        m, d, o, sd = t.storyline_members.c, t.documents.c, t.outlets.c, t.storyline_docs.c
         rows: list[MemberRow] = []
         with self._db.read() as conn:
             for chunk in chunks(list(storyline_ids)):
@@ -269,7 +212,7 @@ class StorylineTables(Reads):
                         sd.at,
                     )
                     .join(t.documents, d.id == m.doc_id)
-                    .join(storyline_docs, sd.doc_id == m.doc_id)
+                    .join(t.storyline_docs, sd.doc_id == m.doc_id)
                     .outerjoin(t.outlets, o.id == d.outlet_id)
                     .where(m.storyline_id.in_(chunk))
                     .order_by(m.storyline_id, sd.at, m.doc_id, m.idx)
@@ -291,11 +234,11 @@ class StorylineTables(Reads):
     def storyline_count(self) -> int:
         """How many storylines are stored."""
         with self._db.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(storylines)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(t.storylines)).scalar_one())
 
     def storylines_seen(self, doc_id: str | None = None) -> bool:
         """Whether an update of the storylines has read this document (or, None, any document)."""
-        sd = storyline_docs.c
+        sd = t.storyline_docs.c
         query = select(sd.doc_id).limit(1)
         if doc_id is not None:
             query = query.where(sd.doc_id == doc_id)
@@ -340,16 +283,18 @@ class StorylineTables(Reads):
         updates = [{"key": r.id, **values(r)} for r in rows if r.id in existing]
         with self._db.write() as conn:
             if inserts:
-                conn.execute(storylines.insert(), inserts)
+                conn.execute(t.storylines.insert(), inserts)
             if updates:
                 columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "key"}
                 conn.execute(
-                    storylines.update().where(storylines.c.id == bindparam("key")).values(columns),
+                    t.storylines.update()
+                    .where(t.storylines.c.id == bindparam("key"))
+                    .values(columns),
                     updates,
                 )
             if members:
                 conn.execute(
-                    self._insert(storyline_members).on_conflict_do_nothing(),
+                    self._insert(t.storyline_members).on_conflict_do_nothing(),
                     [
                         {"storyline_id": sid, "doc_id": d, "idx": i, "similarity": sim}
                         for sid, d, i, sim in members
@@ -357,14 +302,14 @@ class StorylineTables(Reads):
                 )
             if docs:
                 conn.execute(
-                    self._insert(storyline_docs).on_conflict_do_nothing(),
+                    self._insert(t.storyline_docs).on_conflict_do_nothing(),
                     [{"doc_id": d, "at": at, "processed_at": stamp} for d, at in docs],
                 )
 
     def clear_storylines(self) -> None:
         """Forget every storyline and which documents they saw (before a full rebuild)."""
         with self._db.write() as conn:
-            for tbl in (storyline_members, storyline_docs, storylines):
+            for tbl in (t.storyline_members, t.storyline_docs, t.storylines):
                 conn.execute(tbl.delete())
 
 

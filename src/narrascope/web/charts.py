@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 
 from narrascope.web.panels import plain
 
-PALETTE = 24
+PALETTE_SIZE = 24
+"""How many colours `static/palette.css` defines (`.tcN`, `.cN`, `.sN` for N below it)."""
 MAX_POINTS = 120  # per line; more days are drawn as weeks
 MAX_EDGES = 150  # copy-graph arrows drawn
 
@@ -66,7 +67,7 @@ def bars(items: Sequence[tuple[str, float]], *, title: str, limit: int = 15) -> 
         body.append(
             f'<text x="{label_w - 6}" y="{y + 14}" class="lbl" text-anchor="end">'
             f"{escape(_short(label))}<title>{escape(label)}</title></text>"
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" class="c{i % PALETTE}">'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" class="c{i % PALETTE_SIZE}">'
             f"<title>{escape(label)}: {value:g}</title></rect>"
             f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" class="num">{value:g}</text>'
         )
@@ -82,7 +83,7 @@ def stacked(
         for k, v in counts.items():
             totals[k] += v
     top_keys = [k for k, _ in sorted(totals.items(), key=lambda kv: -kv[1])[:keys]]
-    colour = {k: i % PALETTE for i, k in enumerate(top_keys)}
+    colour = {k: i % PALETTE_SIZE for i, k in enumerate(top_keys)}
     names = sorted(groups, key=lambda g: -sum(groups[g].values()))[:limit]
     if not names or not top_keys:
         return None
@@ -133,14 +134,14 @@ def lines(
         ]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         body.append(
-            f'<polyline points="{path}" class="line s{i % PALETTE}"><title>{escape(name)}</title></polyline>'
+            f'<polyline points="{path}" class="line s{i % PALETTE_SIZE}"><title>{escape(name)}</title></polyline>'
         )
         for d, (x, y) in zip(days, pts, strict=True) if len(days) <= MAX_POINTS else ():
             body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="c{i % PALETTE}">'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="c{i % PALETTE_SIZE}">'
                 f"<title>{escape(name)} · {escape(d)}: {series[name].get(d, 0):g}</title></circle>"
             )
-    return _svg(width, height, body, title), [(n, i % PALETTE) for i, n in enumerate(names)]
+    return _svg(width, height, body, title), [(n, i % PALETTE_SIZE) for i, n in enumerate(names)]
 
 
 def graph(
@@ -178,7 +179,7 @@ def graph(
         anchor = "start" if math.cos(a) > 0.2 else "end" if math.cos(a) < -0.2 else "middle"
         dy = 4 if anchor != "middle" else (12 if math.sin(a) > 0 else -4)
         body.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" class="c{i % PALETTE}">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" class="c{i % PALETTE_SIZE}">'
             f"<title>{escape(n)}</title></circle>"
             f'<text x="{lx:.1f}" y="{ly + dy:.1f}" class="lbl" text-anchor="{anchor}">'
             f"{escape(_short(n, 22))}</text>"

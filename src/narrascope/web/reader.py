@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from narrascope.model import Annotation, Document, Layer, Span
+from narrascope.web.charts import PALETTE_SIZE
 from narrascope.web.definitions import Definitions
 
-PALETTE_SIZE = 24
 PANEL_ANALYZERS = {
     "Narratives": "narratives",
     "Subnarratives": "narratives",
@@ -26,7 +26,6 @@ PANEL_ANALYZERS = {
     "Frames": "frames",
 }
 """Which analyzer fills each labelled panel (to tell "none found" from "not analyzed")."""
-"""How many technique colours the stylesheet defines (`.tc0` … `.tc23`)."""
 
 
 @dataclass(frozen=True, slots=True)
