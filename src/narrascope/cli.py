@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,11 +35,22 @@ MinConfidenceOption = Annotated[
         "LAYER=P for one layer, e.g. technique=0.7. Repeatable.",
     ),
 ]
+DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(1)
+
+
+@contextmanager
+def _failing(*errors: type[Exception]) -> Iterator[None]:
+    """Turn these library errors into one `error:` line and exit status 1 (no traceback)."""
+    try:
+        yield
+    except errors as exc:
+        # str() of a KeyError is the repr of its message: print the message itself.
+        _fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
 
 
 @contextmanager
@@ -105,24 +116,24 @@ def analyze(
     missing = missing_paths(sources)
     if missing:
         _fail(f"no such input: {', '.join(missing)}")
-    stopped: tuple[type[Exception], ...] = (RunStopped,)
-    try:
-        with opened(db, create=True, readonly=False) as store, progress_bar("articles") as advance:
-            report = pipeline.analyze(
-                sources,
-                store,
-                only=only,
-                skip=skip or (),
-                dedup_threshold=dedup_threshold,
-                allow_private=allow_private,
-                on_progress=advance,
-                workers=workers,
-                scheduler=scheduler,
-                analyze_all=analyze_all,
-                min_confidence=min_confidence,
-            )
-    except (ModelFileError, KeyError, ValueError, *stopped) as exc:
-        _fail(str(exc).strip("'\""))
+    with (
+        _failing(ModelFileError, KeyError, ValueError, RunStopped),
+        opened(db, create=True, readonly=False) as store,
+        progress_bar("articles") as advance,
+    ):
+        report = pipeline.analyze(
+            sources,
+            store,
+            only=only,
+            skip=skip or (),
+            dedup_threshold=dedup_threshold,
+            allow_private=allow_private,
+            on_progress=advance,
+            workers=workers,
+            scheduler=scheduler,
+            analyze_all=analyze_all,
+            min_confidence=min_confidence,
+        )
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
     console.print(escape(report.summary()))
@@ -154,18 +165,18 @@ def reanalyze(
     from narrascope import reanalyze as rerun
     from narrascope.heads import ModelFileError
 
-    try:
-        with opened(db, readonly=False) as store, progress_bar("documents") as advance:
-            report = rerun.reanalyze(
-                store,
-                only=only,
-                skip=skip or (),
-                on_progress=advance,
-                min_confidence=min_confidence,
-            )
-    except (ModelFileError, KeyError, ValueError) as exc:
-        _fail(str(exc).strip("'\""))
-        return
+    with (
+        _failing(ModelFileError, KeyError, ValueError),
+        opened(db, readonly=False) as store,
+        progress_bar("documents") as advance,
+    ):
+        report = rerun.reanalyze(
+            store,
+            only=only,
+            skip=skip or (),
+            on_progress=advance,
+            min_confidence=min_confidence,
+        )
     console.print(escape(report.summary()))
 
 
@@ -206,7 +217,6 @@ def show(
         doc = store.document(doc_id)
         if doc is None:
             _fail(f"no document {doc_id!r} in {db}")
-            return
         if removed:
             console.print(render_removed(doc))
             return
@@ -235,11 +245,8 @@ def export(
     """Write a whole table of the database to OUT, streamed, with no row cap."""
     from narrascope import export as exporter
 
-    with opened(db) as store:
-        try:
-            rows = exporter.write(store, out, format=format, table=table)
-        except ValueError as exc:
-            _fail(str(exc))
+    with opened(db) as store, _failing(ValueError):
+        rows = exporter.write(store, out, format=format, table=table)
     console.print(f"{rows} rows → {escape(str(out))}")
 
 
@@ -248,7 +255,7 @@ def train(
     task: Annotated[
         str, typer.Argument(help="techniques, genre, frames, narratives, roles, claims…")
     ],
-    data: Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")],
+    data: DataOption,
     out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
     seed: int = 13,
     folds: int = 5,
@@ -257,18 +264,15 @@ def train(
     from narrascope import training
     from narrascope.heads import RESOURCES
 
-    try:
+    with _failing(KeyError, FileNotFoundError):
         report = training.train(task, data, out=out or RESOURCES, seed=seed, folds=folds)
-    except (KeyError, FileNotFoundError) as exc:
-        _fail(str(exc).strip("'\""))
-        return
     console.print(escape(report.summary()))
 
 
 @app.command()
 def evaluate(
     task: Annotated[str, typer.Argument(help="The task whose shipped head is scored.")],
-    data: Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")],
+    data: DataOption,
     split: Annotated[str, typer.Option(help="The split's file prefix: train, dev, test…")] = "dev",
     predictions: Annotated[
         Path | None, typer.Option(help="Also write predictions in the official format here.")
@@ -277,11 +281,8 @@ def evaluate(
     """Score TASK on a split with the task's official metric."""
     from narrascope import training
 
-    try:
+    with _failing(KeyError, FileNotFoundError):
         report = training.evaluate(task, data, split=split, predictions=predictions)
-    except (KeyError, FileNotFoundError) as exc:
-        _fail(str(exc).strip("'\""))
-        return
     console.print(escape(report.summary()))
 
 
@@ -317,7 +318,7 @@ def serve(
         _fail("an empty token would let anyone in: give a real one, or none on loopback")
     with opened(db, readonly=False):  # refuses a missing, foreign or older database (#18)
         pass
-    try:
+    with _failing(FileNotFoundError, ValueError):
         web.serve(
             db,
             host=host,
@@ -325,8 +326,6 @@ def serve(
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
         )
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
 
 
 @app.command()
@@ -335,11 +334,8 @@ def migrate(db: DbOption = DEFAULT_DB) -> None:
     from narrascope.store import DatabaseError
     from narrascope.store.access import probe
 
-    try:
+    with _failing(DatabaseError):
         before = probe(db, create=True)  # refuses a folder or a foreign file; makes nothing
-    except DatabaseError as exc:
-        _fail(str(exc))
-        return
     with opened(db, create=True, readonly=False):
         pass
     if before.empty:
@@ -373,13 +369,11 @@ def storylines(
         with progress_bar("documents") as advance:
             report = update_storylines(store, rebuild=rebuild, on_progress=advance)
         console.print(escape(report.summary()))
-        try:
+        with _failing(ValueError):
             if storyline_id is not None:
                 _show_storyline(store, storyline_id)
             else:
                 _list_storylines(store, limit, sort, narrative, outlet)
-        except ValueError as exc:
-            _fail(str(exc))
 
 
 def _list_storylines(
@@ -407,7 +401,6 @@ def _show_storyline(store: Any, storyline_id: str) -> None:
     line = storyline(store, storyline_id)
     if line is None:
         _fail(f"no storyline {storyline_id!r}")
-        return
     console.print(render_storyline(line), soft_wrap=True)
 
 
@@ -439,14 +432,12 @@ def search(
     from narrascope.corpus import NotComputed
     from narrascope.corpus.search import SearchQuery, similar_sentences
     from narrascope.corpus.search import search as run_search
+    from narrascope.terminal import render_hit
 
     with opened(db) as store:
         if like:
-            try:
+            with _failing(NotComputed):
                 similar = similar_sentences(store, query, k=limit)
-            except NotComputed as exc:
-                _fail(str(exc))
-                return
             for hit in similar:
                 console.print(
                     f"{hit.similarity:.3f}  {hit.doc_id}#{hit.sentence}  "
@@ -454,7 +445,7 @@ def search(
                     soft_wrap=True,
                 )
             return
-        try:
+        with _failing(ValueError):
             page = run_search(
                 store,
                 SearchQuery(
@@ -471,22 +462,9 @@ def search(
                     cursor=cursor,
                 ),
             )
-        except ValueError as exc:
-            _fail(str(exc))
-            return
     console.print(f"{page.total}{'+ (newest first)' if page.capped else ''} hits")
     for hit in page.hits:
-        where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
-        day = hit.published.date().isoformat() if hit.published else "undated"
-        shown = ", ".join(hit.labels) or hit.label or ""
-        label = f"  [{escape(shown)}]" if shown else ""
-        console.print(
-            f"{where}  {day}  {escape(hit.outlet or '(no outlet)')}  "
-            f"{escape(hit.title or '(no title)')}{label}",
-            soft_wrap=True,
-        )
-        if hit.snippet and hit.snippet != hit.title:
-            console.print(f"    {escape(hit.snippet)}", soft_wrap=True)
+        console.print(render_hit(hit), soft_wrap=True)
     if page.next_cursor:
         console.print(f"next page: --cursor {page.next_cursor}")
 
@@ -498,30 +476,13 @@ def profile(
 ) -> None:
     """An outlet's profile: articles, genres, technique rate, narratives, quoted, roles, copies."""
     from narrascope.corpus.profiles import outlet_profile
+    from narrascope.terminal import render_profile
 
     with opened(db) as store:
         found = outlet_profile(store, outlet)
     if found is None:
         _fail(f"no outlet {outlet!r} in {db}")
-        return
-    console.print(
-        f"[bold]{escape(found.name)}[/bold]: {found.documents} articles, {found.words} words"
-    )
-    console.print(f"techniques per 1,000 words: {found.techniques_per_1000_words}")
-    for title, ranked in (
-        ("genres", found.genres),
-        ("narratives", found.narratives),
-        ("techniques", found.techniques),
-        ("most quoted", found.quoted),
-        ("villains", found.villains),
-        ("heroes", found.heroes),
-        ("victims", found.victims),
-        ("copies from", found.copies_from),
-        ("copied by", found.copied_by),
-    ):
-        if ranked:
-            items = ", ".join(f"{r.name} ({r.documents})" for r in ranked[:8])
-            console.print(f"{title}: {escape(items)}", soft_wrap=True)
+    console.print(render_profile(found), soft_wrap=True)
 
 
 @app.command()

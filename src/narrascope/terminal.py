@@ -222,6 +222,45 @@ def render_storyline(line: Any) -> Group:
     return Group(*rows)
 
 
+def render_hit(hit: Any) -> Group:
+    """A search hit: where, date, outlet, title and labels; under it the snippet, when it adds."""
+    where = f"{hit.doc_id}#{hit.sentence}" if hit.sentence is not None else hit.doc_id
+    day = hit.published.date().isoformat() if hit.published else "undated"
+    shown = ", ".join(hit.labels) or hit.label or ""
+    label = f"  [{shown}]" if shown else ""
+    outlet, title = hit.outlet or "(no outlet)", hit.title or "(no title)"
+    rows = [Text(_clean(f"{where}  {day}  {outlet}  {title}{label}"))]
+    if hit.snippet and hit.snippet != hit.title:
+        rows.append(Text(_clean(f"    {hit.snippet}")))
+    return Group(*rows)
+
+
+def render_profile(profile: Any) -> Group:
+    """An outlet's profile: its size, technique rate, and the top eight of each ranking."""
+    rows: list[Any] = [
+        Text.assemble(
+            (_clean(profile.name), "bold"),
+            f": {profile.documents} articles, {profile.words} words",
+        ),
+        Text(f"techniques per 1,000 words: {profile.techniques_per_1000_words}"),
+    ]
+    for title, ranked in (
+        ("genres", profile.genres),
+        ("narratives", profile.narratives),
+        ("techniques", profile.techniques),
+        ("most quoted", profile.quoted),
+        ("villains", profile.villains),
+        ("heroes", profile.heroes),
+        ("victims", profile.victims),
+        ("copies from", profile.copies_from),
+        ("copied by", profile.copied_by),
+    ):
+        if ranked:
+            items = ", ".join(f"{r.name} ({r.documents})" for r in ranked[:8])
+            rows.append(Text(_clean(f"{title}: {items}")))
+    return Group(*rows)
+
+
 @contextmanager
 def progress_bar(what: str, *, console: Console | None = None) -> Iterator:
     """A rich progress bar (on stderr) with count and rate; yields the callback that advances it."""

@@ -155,6 +155,17 @@ class Counts:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def _match_greedily(pairs: list[tuple[int, int, int]], *, pred: int, gold: int) -> Counts:
+    """One-to-one matching from `(strength, gold index, predicted index)` pairs, strongest first."""
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    for _, i, j in sorted(pairs, reverse=True):
+        if i not in used_g and j not in used_p:
+            used_g.add(i)
+            used_p.add(j)
+    return Counts(len(used_p), len(used_g), pred, gold)
+
+
 def match_spans(
     text: str, gold: list[tuple[Span, ...]], pred: list[tuple[Span, ...]], *, exact: bool
 ) -> Counts:
@@ -167,13 +178,7 @@ def match_spans(
                     pairs.append((1, i, j))
             elif (size := _overlap(g, p)) > 0:
                 pairs.append((size, i, j))
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    for _, i, j in sorted(pairs, reverse=True):
-        if i not in used_g and j not in used_p:
-            used_g.add(i)
-            used_p.add(j)
-    return Counts(len(used_p), len(used_g), len(pred), len(gold))
+    return _match_greedily(pairs, pred=len(pred), gold=len(gold))
 
 
 def match_relations(gold: list[Attribution], pred: list[Attribution]) -> Counts:
@@ -187,13 +192,7 @@ def match_relations(gold: list[Attribution], pred: list[Attribution]) -> Counts:
             no_source = g.source is None and p.source is None
             if no_source or (g.source and p.source and _overlap(g.source, p.source) > 0):
                 pairs.append((content, i, j))
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    for _, i, j in sorted(pairs, reverse=True):
-        if i not in used_g and j not in used_p:
-            used_g.add(i)
-            used_p.add(j)
-    return Counts(len(used_p), len(used_g), len(pred), len(gold))
+    return _match_greedily(pairs, pred=len(pred), gold=len(gold))
 
 
 def score(articles: Iterable[tuple[Article, list[Attribution]]]) -> dict[str, float]:
