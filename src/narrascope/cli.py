@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -35,12 +35,20 @@ MinConfidenceOption = Annotated[
         "LAYER=P for one layer, e.g. technique=0.7. Repeatable.",
     ),
 ]
+T = TypeVar("T")
 DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
 
 
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(1)
+
+
+def _found(value: T | None, what: str) -> T:
+    """`value`, or one `error:` line saying there is no such `what` (exit status 1)."""
+    if value is None:
+        _fail(f"no {what}")
+    return value
 
 
 @contextmanager
@@ -214,9 +222,7 @@ def show(
     from narrascope.terminal import render_document, render_removed
 
     with opened(db) as store:
-        doc = store.document(doc_id)
-        if doc is None:
-            _fail(f"no document {doc_id!r} in {db}")
+        doc = _found(store.document(doc_id), f"document {doc_id!r} in {db}")
         if removed:
             console.print(render_removed(doc))
             return
@@ -398,9 +404,7 @@ def _show_storyline(store: Any, storyline_id: str) -> None:
     from narrascope.corpus.storylines import storyline
     from narrascope.terminal import render_storyline
 
-    line = storyline(store, storyline_id)
-    if line is None:
-        _fail(f"no storyline {storyline_id!r}")
+    line = _found(storyline(store, storyline_id), f"storyline {storyline_id!r}")
     console.print(render_storyline(line), soft_wrap=True)
 
 
@@ -479,9 +483,7 @@ def profile(
     from narrascope.terminal import render_profile
 
     with opened(db) as store:
-        found = outlet_profile(store, outlet)
-    if found is None:
-        _fail(f"no outlet {outlet!r} in {db}")
+        found = _found(outlet_profile(store, outlet), f"outlet {outlet!r} in {db}")
     console.print(render_profile(found), soft_wrap=True)
 
 

@@ -6,8 +6,9 @@ declaration (`<meta charset>`), or detection, in that order; cleaning extracts t
 
 from __future__ import annotations
 
-from narrascope.ingest.decode import NotReadable, decode, sha256
-from narrascope.model import InputFormat, RawDocument, SourceRef
+from narrascope.ingest.decode import NotReadable, decode
+from narrascope.ingest.plaintext import file_document
+from narrascope.model import InputFormat, RawDocument
 
 
 def read_html(
@@ -23,9 +24,4 @@ def read_html(
     content = decode(data, declared=charset, markup=True)
     if not content.strip():
         raise NotReadable("empty page")
-    return RawDocument(
-        source=SourceRef(location, record, sha256(data if raw is None else raw)),
-        content=content,
-        format=InputFormat.HTML,
-        url=url,
-    )
+    return file_document(location, data, content, InputFormat.HTML, raw=raw, url=url, record=record)

@@ -17,9 +17,23 @@ def read_text(
     content = decode(data)
     if not content.strip():
         raise NotReadable("empty file (whitespace only)")
+    return file_document(location, data, content, InputFormat.TEXT, raw=raw, url=url)
+
+
+def file_document(
+    location: str,
+    data: bytes,
+    content: str,
+    fmt: InputFormat,
+    *,
+    raw: bytes | None = None,
+    url: str | None = None,
+    record: str | None = None,
+) -> RawDocument:
+    """One whole file as one article: `content` decoded from `data`, hashed as stored (`raw`)."""
     return RawDocument(
-        source=SourceRef(location, None, sha256(data if raw is None else raw)),
+        source=SourceRef(location, record, sha256(data if raw is None else raw)),
         content=content,
-        format=InputFormat.TEXT,
+        format=fmt,
         url=url,
     )
