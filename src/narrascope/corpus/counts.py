@@ -51,20 +51,6 @@ class CountTable:
             out[c.label] += c.documents
         return dict(out)
 
-    def as_rows(self) -> list[dict[str, object]]:
-        """One dict per count (for JSON and exports)."""
-        return [
-            {
-                "layer": self.layer,
-                "by": self.by,
-                "label": c.label,
-                "key": c.key,
-                "documents": c.documents,
-                "annotations": c.annotations,
-            }
-            for c in self.counts
-        ]
-
 
 def _week(day: str) -> str:
     if day == "undated":

@@ -28,8 +28,6 @@ from narrascope.training.semeval2025 import (
     write_narrative_labels,
 )
 
-FILES = ("narratives.txt", "roles.txt", "genre.txt", "frames.txt", "techniques.txt")
-
 
 def task10_id(doc: Document) -> str:
     """The Task 10 article id: the input file's name."""

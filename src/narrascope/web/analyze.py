@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +121,3 @@ def run(
 def _shown(source: str | Path, folder: Path) -> str:
     """A source as the analyst named it: without the temporary folder's path."""
     return str(source).replace(str(folder) + "/", "upload:")
-
-
-AnalysisFactory = Callable[[], DocumentAnalysis]
