@@ -10,13 +10,11 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
-from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable, open_text
-from narrascope.ingest.rows import row_document
+from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable
+from narrascope.ingest.rows import read_rows, row_document
 from narrascope.model import BadInput, RawDocument, SourceRef
-
-GIVE_UP_AFTER = 100  # bad rows with no good one before them: this is not an article table
 
 
 class _Lines:
@@ -45,11 +43,20 @@ def read_csv(
     location: str, stream: BinaryIO, *, max_bytes: int, delimiter: str | None = None
 ) -> Iterator[RawDocument | BadInput]:
     """Every article in a CSV stream; one `BadInput` per bad row."""
-    try:
-        text, encoding = open_text(stream)
-    except NotReadable as exc:
-        yield BadInput(location, exc.reason)
-        return
+    return read_rows(
+        location,
+        stream,
+        lambda text, encoding: _rows(location, text, encoding, max_bytes, delimiter),
+        what="an article table",
+        unit="rows",
+        empty="no rows after the header",
+    )
+
+
+def _rows(
+    location: str, text: TextIO, encoding: str, max_bytes: int, delimiter: str | None
+) -> Iterator[RawDocument | BadInput]:
+    """The header, then one item per row; a bad header is one `BadInput` and the end."""
     # The field limit is process-wide in the csv module; raising it to our cap is harmless.
     csv.field_size_limit(max(csv.field_size_limit(), max_bytes))
     physical = capped_lines(text, max_bytes)
@@ -65,7 +72,6 @@ def read_csv(
     if "text" not in header and "html" not in header:
         yield BadInput(location, "CSV header has no text or html column")
         return
-    good = bad = 0
     while True:
         start = lines.number + 1
         try:
@@ -81,17 +87,7 @@ def read_csv(
                 problem = f"row over size cap ({max_bytes:,} characters)"
             elif not "".join(row).strip():
                 continue  # a blank line
-        item = _row_item(location, start, header, row, raw, encoding, problem)
-        yield item
-        if isinstance(item, RawDocument):
-            good += 1
-            continue
-        bad += 1
-        if not good and bad >= GIVE_UP_AFTER:
-            yield BadInput(location, f"not an article table: the first {bad} rows are all bad")
-            return
-    if not good and not bad:
-        yield BadInput(location, "no rows after the header")
+        yield _row_item(location, start, header, row, raw, encoding, problem)
 
 
 def _row_item(

@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
-from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable, open_text
-from narrascope.ingest.rows import row_document
+from narrascope.ingest.decode import NotReadable, capped_lines, has_undecodable
+from narrascope.ingest.rows import read_rows, row_document
 from narrascope.model import BadInput, RawDocument, SourceRef
-
-GIVE_UP_AFTER = 100  # malformed lines with no good one before them: this is not JSON Lines
 
 
 def read_jsonl(
     location: str, stream: BinaryIO, *, max_bytes: int
 ) -> Iterator[RawDocument | BadInput]:
     """Every article in a JSON Lines stream; one `BadInput` per bad line."""
-    try:
-        text, encoding = open_text(stream)
-    except NotReadable as exc:
-        yield BadInput(location, exc.reason)
-        return
-    good = bad = 0
+    return read_rows(
+        location,
+        stream,
+        lambda text, encoding: _lines(location, text, encoding, max_bytes),
+        what="JSON Lines",
+        unit="lines",
+        empty="no records (blank lines only)",
+    )
+
+
+def _lines(
+    location: str, text: TextIO, encoding: str, max_bytes: int
+) -> Iterator[RawDocument | BadInput]:
+    """One item per non-blank line."""
     for number, line in enumerate(capped_lines(text, max_bytes), start=1):
-        where = str(SourceRef(location, str(number)))
         if line is None:
             reason = f"line over size cap ({max_bytes:,} characters)"
         elif not line.strip():
@@ -37,17 +42,10 @@ def read_jsonl(
         else:
             try:
                 yield _line_document(location, number, line, encoding)
-                good += 1
                 continue
             except NotReadable as exc:
                 reason = exc.reason
-        bad += 1
-        yield BadInput(where, reason)
-        if not good and bad >= GIVE_UP_AFTER:
-            yield BadInput(location, f"not JSON Lines: the first {bad} lines are all bad")
-            return
-    if not good and not bad:
-        yield BadInput(location, "no records (blank lines only)")
+        yield BadInput(str(SourceRef(location, str(number))), reason)
 
 
 def _line_document(location: str, number: int, line: str, encoding: str) -> RawDocument:

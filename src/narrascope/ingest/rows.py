@@ -1,4 +1,4 @@
-"""One JSONL object or CSV row to a `RawDocument`: the content column and the metadata columns.
+"""One JSONL object or CSV row to a `RawDocument`, and the frame both row readers run in.
 
 Shared by `jsonl.py` and `csv.py`, which only differ in how they split a file into rows. The
 content is the `html` column when it has one (cleaning then finds dates and bylines too),
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import email.utils
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from typing import BinaryIO, TextIO
 
-from narrascope.ingest.decode import NotReadable, sha256
-from narrascope.model import InputFormat, RawDocument, SourceRef
+from narrascope.ingest.decode import NotReadable, open_text, sha256
+from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
 
+GIVE_UP_AFTER = 100  # bad rows with no good one before them: the file is not what it claims
 URL_KEYS = ("url", "link")
 TITLE_KEYS = ("title", "headline")
 DATE_KEYS = ("published", "date", "published_at", "publish_date", "pubdate")
@@ -32,6 +34,39 @@ _DATE_FORMATS = (
     "%b %d, %Y",
     "%d %B %Y",
 )
+
+
+def read_rows(
+    location: str,
+    stream: BinaryIO,
+    rows: Callable[[TextIO, str], Iterator[RawDocument | BadInput]],
+    *,
+    what: str,
+    unit: str,
+    empty: str,
+) -> Iterator[RawDocument | BadInput]:
+    """The items `rows(text, encoding)` reads from a text stream, and why a file gave none.
+
+    A file whose first `GIVE_UP_AFTER` rows are all bad is not `what`: one more `BadInput` says
+    so and reading stops. A file with no rows at all ends with the `BadInput` `empty`.
+    """
+    try:
+        text, encoding = open_text(stream)
+    except NotReadable as exc:
+        yield BadInput(location, exc.reason)
+        return
+    good = bad = 0
+    for item in rows(text, encoding):
+        yield item
+        if isinstance(item, RawDocument):
+            good += 1
+            continue
+        bad += 1
+        if not good and bad >= GIVE_UP_AFTER:
+            yield BadInput(location, f"not {what}: the first {bad} {unit} are all bad")
+            return
+    if not good and not bad:
+        yield BadInput(location, empty)
 
 
 def row_document(location: str, record: str, row: Mapping[str, object], raw: bytes) -> RawDocument:
