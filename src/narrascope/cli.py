@@ -442,10 +442,10 @@ def search(
         if like:
             with _failing(NotComputed):
                 similar = similar_sentences(store, query, k=limit)
-            for hit in similar:
+            for near in similar:
                 console.print(
-                    f"{hit.similarity:.3f}  {hit.doc_id}#{hit.sentence}  "
-                    f"{escape(hit.outlet or '(no outlet)')}  {escape(hit.text)}",
+                    f"{near.similarity:.3f}  {near.doc_id}#{near.sentence}  "
+                    f"{escape(near.outlet or '(no outlet)')}  {escape(near.text)}",
                     soft_wrap=True,
                 )
             return
