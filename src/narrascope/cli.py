@@ -146,20 +146,9 @@ def analyze(
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
     console.print(escape(report.summary()))
     console.print(f"database: {escape(str(db))}")
-    failed = run_failure(report.counts["inputs"], len(report.problems), strict=strict)
+    failed = report.failure(strict=strict)
     if failed:
         _fail(failed)
-
-
-def run_failure(inputs: int, skipped: int, *, strict: bool = False) -> str | None:
-    """Why a run's exit code must say it failed, or None: a script can trust the code (#18)."""
-    if inputs == 0:
-        return "nothing to read in the inputs given"
-    if skipped == inputs:
-        return f"every input failed ({skipped} skipped)"
-    if strict and skipped:
-        return f"{skipped} of {inputs} inputs skipped (--strict)"
-    return None
 
 
 @app.command()
@@ -385,16 +374,11 @@ def storylines(
 def _list_storylines(
     store: Any, limit: int, sort: str, narrative: str | None, outlet: str | None
 ) -> None:
-    from narrascope.corpus import labels
+    from narrascope.corpus.labels import resolve_filters
     from narrascope.corpus.storyline_list import storyline_list
     from narrascope.terminal import storyline_line
 
-    if narrative:
-        narrative = labels.resolve(
-            "narrative", narrative, labels.labels_present(store, labels.NARRATIVE_LAYERS)
-        )
-    if outlet:
-        outlet = labels.resolve("outlet", outlet, labels.outlets_present(store))
+    narrative, outlet = resolve_filters(store, narrative=narrative, outlet=outlet)
     listing = storyline_list(store, sort=sort, narrative=narrative, outlet=outlet, limit=limit)
     for line in listing.lines:
         console.print(storyline_line(line), soft_wrap=True)

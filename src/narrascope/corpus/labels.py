@@ -76,6 +76,17 @@ def outlets_present(store: Store) -> list[str]:
     return sorted(name for name, *_ in store.corpus.outlet_counts() if name)
 
 
+def resolve_filters(
+    store: Store, *, narrative: str | None, outlet: str | None
+) -> tuple[str | None, str | None]:
+    """A narrative and an outlet filter as stored names (empty ones as None); `UnknownLabel`."""
+    if narrative:
+        narrative = resolve("narrative", narrative, labels_present(store, NARRATIVE_LAYERS))
+    if outlet:
+        outlet = resolve("outlet", outlet, outlets_present(store))
+    return narrative or None, outlet or None
+
+
 def resolve_query(store: Store, query: SearchQuery) -> SearchQuery:
     """The query with its technique, narrative and outlet filters as stored names."""
     changes: dict[str, str] = {}

@@ -103,6 +103,17 @@ class RunReport:
         lines += [f"  skipped ({n}): {reason}" for reason, n in reasons.most_common()]
         return "\n".join(lines)
 
+    def failure(self, *, strict: bool = False) -> str | None:
+        """Why the run's exit code must say it failed, or None: a script can trust the code (#18)."""
+        inputs, skipped = self.counts["inputs"], len(self.problems)
+        if inputs == 0:
+            return "nothing to read in the inputs given"
+        if skipped == inputs:
+            return f"every input failed ({skipped} skipped)"
+        if strict and skipped:
+            return f"{skipped} of {inputs} inputs skipped (--strict)"
+        return None
+
     def stage_table(self) -> str:
         """Seconds and share of the run's time per stage, largest first."""
         total = sum(self.stage_seconds.values()) or 1.0

@@ -67,11 +67,8 @@ ListQuery = Annotated[ListParams, Depends(list_params)]
 def listing(store: Store, params: ListParams) -> Panel:
     """Storylines sorted and filtered; a filter naming nothing stored is a 400 that suggests."""
     try:
-        narrative = params.narrative and labels.resolve(
-            "narrative", params.narrative, labels.labels_present(store, labels.NARRATIVE_LAYERS)
-        )
-        outlet = params.outlet and labels.resolve(
-            "outlet", params.outlet, labels.outlets_present(store)
+        narrative, outlet = labels.resolve_filters(
+            store, narrative=params.narrative, outlet=params.outlet
         )
     except labels.UnknownLabel as exc:
         raise BadRequest(str(exc)) from exc
@@ -79,8 +76,8 @@ def listing(store: Store, params: ListParams) -> Panel:
         storyline_list,
         store,
         sort=params.sort,
-        narrative=narrative or None,
-        outlet=outlet or None,
+        narrative=narrative,
+        outlet=outlet,
         since=params.since,
         until=params.until,
         limit=params.limit,
