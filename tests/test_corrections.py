@@ -133,23 +133,91 @@ def _refusals(doc: Document, ids: dict[str, int]) -> list[tuple[dict, str]]:
     n = len(doc.text)
     return [
         ({"action": "reject", "annotation_id": 10**9}, "no label"),
-        ({"action": "add", "doc_id": "0" * 16, "layer": "technique", "label": "Doubt",
-          "start": 0, "end": 4}, "no document"),
-        ({"action": "add", "doc_id": doc.id, "layer": "technique", "label": "Doubt",
-          "start": s1 + 1, "end": e1 + 3}, "overlaps"),
-        ({"action": "add", "doc_id": doc.id, "layer": "technique", "label": "Repetition",
-          "start": n - 2, "end": n + 10}, "out of the text"),
-        ({"action": "add", "doc_id": doc.id, "layer": "technique", "label": "Repetition",
-          "start": 9, "end": 9}, "out of the text"),
-        ({"action": "add", "doc_id": doc.id, "layer": "technique", "label": "Not_A_Technique",
-          "start": s0, "end": s0 + 4}, "unknown technique label"),
+        (
+            {
+                "action": "add",
+                "doc_id": "0" * 16,
+                "layer": "technique",
+                "label": "Doubt",
+                "start": 0,
+                "end": 4,
+            },
+            "no document",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Doubt",
+                "start": s1 + 1,
+                "end": e1 + 3,
+            },
+            "overlaps",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Repetition",
+                "start": n - 2,
+                "end": n + 10,
+            },
+            "out of the text",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Repetition",
+                "start": 9,
+                "end": 9,
+            },
+            "out of the text",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Not_A_Technique",
+                "start": s0,
+                "end": s0 + 4,
+            },
+            "unknown technique label",
+        ),
         ({"action": "relabel", "annotation_id": ids["Doubt"], "label": "Bogus"}, "unknown"),
-        ({"action": "relabel", "annotation_id": ids["Doubt"], "doc_id": "f" * 16,
-          "label": "Slogans"}, "not on document"),
-        ({"action": "add", "doc_id": doc.id, "layer": "narrative",
-          "label": "URW: Blaming the war on others rather than the invader"}, "already has"),
-        ({"action": "add", "doc_id": doc.id, "layer": "genre", "label": "opinion",
-          "start": 0, "end": 5}, "whole document"),
+        (
+            {
+                "action": "relabel",
+                "annotation_id": ids["Doubt"],
+                "doc_id": "f" * 16,
+                "label": "Slogans",
+            },
+            "not on document",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "narrative",
+                "label": "URW: Blaming the war on others rather than the invader",
+            },
+            "already has",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "genre",
+                "label": "opinion",
+                "start": 0,
+                "end": 5,
+            },
+            "whole document",
+        ),
         ({"action": "sharpen", "annotation_id": ids["Doubt"]}, "unknown action"),
         ({"action": "accept", "annotation_id": ids["Doubt"], "user": " "}, "name of who"),
     ]
@@ -177,7 +245,6 @@ def test_corrections_refuse_a_label_reanalysis_removed(review, doc):
 
 
 def test_corrections_queue_puts_uncertain_labels_first_and_counts_progress(review, doc):
-    store = review.store
     queue = review.queue(layer="technique")
     # Doubt's 0.35 and Flag_Waving's 0.6 sit nearer their cuts than Loaded_Language's 0.9.
     assert [i.ann.label for i in queue.items][-1] == "Loaded_Language"

@@ -19,7 +19,7 @@ from narrascope.store.corrections import CORRECTION_MODEL
 SPAN_LAYERS = frozenset({Layer.TECHNIQUE, Layer.ENTITY, Layer.QUOTE, Layer.CLAIM, Layer.EVENT})
 """Layers whose labels sit on a span of text; the others label the whole document."""
 
-__all__ = ["QueueItem", "Review", "ReviewQueue", "SPAN_LAYERS", "Vocabulary"]
+__all__ = ["SPAN_LAYERS", "QueueItem", "Review", "ReviewQueue", "Vocabulary"]
 
 
 class Review:

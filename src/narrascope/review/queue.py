@@ -133,6 +133,8 @@ def _disagrees(ann: Annotation, narratives: set[tuple[str, str]]) -> float:
         return 0.0 if (str(Layer.NARRATIVE), parent) in narratives else 1.0
     if ann.layer is Layer.NARRATIVE and ann.label != "Other":
         prefix = ann.label + ": "
-        has_sub = any(lay == Layer.SUBNARRATIVE and lab.startswith(prefix) for lay, lab in narratives)
+        has_sub = any(
+            lay == Layer.SUBNARRATIVE and lab.startswith(prefix) for lay, lab in narratives
+        )
         return 0.0 if has_sub else 1.0
     return 0.0

@@ -79,7 +79,9 @@ class CorrectionTable:
                 undone_at=None,
                 undone_by="",
             )
-            row_id = conn.execute(t.corrections.insert().values(**_row(stored))).inserted_primary_key
+            row_id = conn.execute(
+                t.corrections.insert().values(**_row(stored))
+            ).inserted_primary_key
             assert row_id is not None
             stored = replace(stored, id=int(row_id[0]))
             _apply(conn, stored)
@@ -91,7 +93,9 @@ class CorrectionTable:
             raise CorrectionRefused("undoing a correction needs the name of who undoes it")
         c = t.corrections.c
         with self._db.write() as conn:
-            row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            row = (
+                conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            )
             if row is None:
                 raise CorrectionRefused(f"no correction {correction_id}")
             if row["undone_at"] is not None:
@@ -114,9 +118,7 @@ class CorrectionTable:
         """Apply the document's standing corrections again, oldest first (after re-analysis)."""
         c = t.corrections.c
         query = (
-            select(t.corrections)
-            .where(c.doc_id == doc_id, c.undone_at.is_(None))
-            .order_by(c.id)
+            select(t.corrections).where(c.doc_id == doc_id, c.undone_at.is_(None)).order_by(c.id)
         )
         for row in conn.execute(query).mappings().all():
             _apply(conn, correction_from_row(row))
@@ -125,7 +127,9 @@ class CorrectionTable:
     def get(self, correction_id: int) -> Correction | None:
         c = t.corrections.c
         with self._db.read() as conn:
-            row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            row = (
+                conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            )
         return None if row is None else correction_from_row(row)
 
     def of(self, doc_id: str | None = None, *, undone: bool = False) -> list[Correction]:
@@ -151,7 +155,9 @@ class CorrectionTable:
         """The stored annotation with this row id (the id the review queue and reader show)."""
         a = t.annotations.c
         with self._db.read() as conn:
-            row = conn.execute(select(t.annotations).where(a.id == annotation_id)).mappings().first()
+            row = (
+                conn.execute(select(t.annotations).where(a.id == annotation_id)).mappings().first()
+            )
         return None if row is None else annotation_from_row(row)
 
     def annotated(self, doc_id: str) -> list[tuple[int, Annotation]]:
@@ -231,11 +237,7 @@ def _rows_matching(conn: Connection, key: LabelKey, *, analyzer: str | None = No
     query = select(a.id, t.annotations.c.attrs).where(_key_filter(key))
     if analyzer is not None:
         query = query.where(a.analyzer == analyzer)
-    return [
-        row_id
-        for row_id, attrs in conn.execute(query)
-        if _subject(attrs or {}) == key.subject
-    ]
+    return [row_id for row_id, attrs in conn.execute(query) if _subject(attrs or {}) == key.subject]
 
 
 def _subject(attrs: Mapping[str, Any]) -> str:
@@ -250,8 +252,11 @@ def _delete(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> 
 
 def _ensure(conn: Connection, ann: Annotation, *, analyzer: str) -> None:
     if not _rows_matching(conn, LabelKey.of(ann)):
-        conn.execute(t.annotations.insert().values(**annotation_row(ann, doc_id=ann.doc_id,
-                                                                     analyzer=analyzer)))
+        conn.execute(
+            t.annotations.insert().values(
+                **annotation_row(ann, doc_id=ann.doc_id, analyzer=analyzer)
+            )
+        )
 
 
 # -- checking ------------------------------------------------------------------------------------
@@ -266,11 +271,10 @@ def _check_new(conn: Connection, text: str, new: Annotation, old: Annotation | N
     """Refuse a new value that is out of the text, overlaps its own label, or is there already."""
     if (new.start is None) != (new.end is None):
         raise CorrectionRefused("a span needs both a start and an end")
-    if new.start is not None and new.end is not None:
-        if not 0 <= new.start < new.end <= len(text):
-            raise CorrectionRefused(
-                f"span {new.start}-{new.end} is out of the text (0-{len(text)}) or empty"
-            )
+    if new.start is not None and new.end is not None and not 0 <= new.start < new.end <= len(text):
+        raise CorrectionRefused(
+            f"span {new.start}-{new.end} is out of the text (0-{len(text)}) or empty"
+        )
     if old is not None and LabelKey.of(new) == LabelKey.of(old):
         return  # an accept: the label stays what it is
     if old is not None and (old.start is None) != (new.start is None):
