@@ -304,6 +304,9 @@ def serve(
         Path | None,
         typer.Option(help="Read the token from this file's first line (keeps it out of `ps`)."),
     ] = None,
+    users: Annotated[
+        Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
+    ] = None,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
@@ -324,6 +327,7 @@ def serve(
             port=port,
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
+            users_file=users,
         )
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
