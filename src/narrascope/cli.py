@@ -15,11 +15,15 @@ from narrascope.terminal import progress_bar
 if TYPE_CHECKING:
     from narrascope.store import Store
 
+from narrascope.review_cli import review_app, users_app
+
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(review_app, name="review")
+app.add_typer(users_app, name="users")
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 

@@ -76,7 +76,6 @@ def build_queue(
     doc_labels: dict[str, set[tuple[str, str]]] = {}
     for row_id, ann in store.corrections.candidates(outlet=outlet, layers=layers, label=label):
         if LabelKey.of(ann) in settled:
-            queue.reviewed += 1
             continue
         queue.remaining += 1
         if ann.layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE) and ann.doc_id not in doc_labels:
@@ -87,8 +86,30 @@ def build_queue(
             heapq.heappush(best, entry)
         elif entry[:2] > best[0][:2]:
             heapq.heapreplace(best, entry)
+    queue.reviewed = _reviewed(store, outlet=outlet, layers=layers, label=label)
     queue.items = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
     return queue
+
+
+def _reviewed(
+    store: Store, *, outlet: str | None, layers: Sequence[Layer], label: str | None
+) -> int:
+    """How many standing corrections fall under the queue's filters."""
+    outlets: dict[str, str | None] = {}
+    count = 0
+    for done in store.corrections.of():
+        ann = done.old or done.new
+        assert ann is not None
+        if ann.layer not in layers or (label is not None and label != ann.label):
+            continue
+        if outlet is not None:
+            if ann.doc_id not in outlets:
+                doc = store.document(ann.doc_id)
+                outlets[ann.doc_id] = doc.outlet if doc else None
+            if outlets[ann.doc_id] != outlet:
+                continue
+        count += 1
+    return count
 
 
 def _item(
