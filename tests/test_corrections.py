@@ -257,3 +257,19 @@ def test_corrections_queue_puts_uncertain_labels_first_and_counts_progress(revie
     assert review.queue(outlet="elsewhere.example").items == []
     left = after.items[0].ann.label
     assert [i.ann.label for i in review.queue(label=left).items] == [left]
+
+
+def test_corrections_reach_search_counts_and_semeval_exports(review, doc, tmp_path):
+    from narrascope.export.semeval import write_semeval
+    from narrascope.store.search import SearchQuery
+
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    review.correct("relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans")
+    review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    found, total, _ = store.corpus.search_documents(SearchQuery(technique="Slogans"))
+    assert (found, total) == ([doc.id], 1)
+    assert store.corpus.search_documents(SearchQuery(technique="Doubt"))[1] == 0
+    write_semeval(store, tmp_path)
+    techniques = (tmp_path / "techniques.txt").read_text(encoding="utf-8")
+    assert "Slogans" in techniques and "Doubt" not in techniques and "Flag_Waving" not in techniques
