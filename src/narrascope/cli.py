@@ -256,13 +256,18 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
     seed: int = 13,
     folds: int = 5,
+    corrections: Annotated[
+        str | None, typer.Option(help="A database whose analysts' corrections are weighted in.")
+    ] = None,
 ) -> None:
     """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
     from narrascope import training
     from narrascope.heads import RESOURCES
 
     try:
-        report = training.train(task, data, out=out or RESOURCES, seed=seed, folds=folds)
+        report = training.train(
+            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
+        )
     except (KeyError, FileNotFoundError) as exc:
         _fail(str(exc).strip("'\""))
         return
