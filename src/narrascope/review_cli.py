@@ -119,52 +119,53 @@ def queue(
     cli.console.print(f"{q.reviewed} reviewed, {q.remaining} to go ({q.progress:.1%})")
 
 
-@review_app.command("accept")
-def accept(
-    annotation_id: int,
-    db: DbOption = DEFAULT_DB,
-    user: UserOption = None,
-    users: UsersOption = None,
-    note: NoteOption = "",
-) -> None:
-    """Mark label ANNOTATION_ID right: it stays whatever a later model says."""
-    _run(db, "accept", _who(user, users), annotation_id=annotation_id, note=note)
+def _verdict(action: str, doc: str):
+    """`review accept|reject ANNOTATION_ID`: the same options, one action each."""
+
+    def command(
+        annotation_id: int,
+        db: DbOption = DEFAULT_DB,
+        user: UserOption = None,
+        users: UsersOption = None,
+        note: NoteOption = "",
+    ) -> None:
+        _run(db, action, _who(user, users), annotation_id=annotation_id, note=note)
+
+    command.__doc__ = doc
+    return review_app.command(action)(command)
 
 
-@review_app.command("reject")
-def reject(
-    annotation_id: int,
-    db: DbOption = DEFAULT_DB,
-    user: UserOption = None,
-    users: UsersOption = None,
-    note: NoteOption = "",
-) -> None:
-    """Mark label ANNOTATION_ID wrong: it goes, and stays gone after re-analysis."""
-    _run(db, "reject", _who(user, users), annotation_id=annotation_id, note=note)
+accept = _verdict("accept", "Mark label ANNOTATION_ID right: it stays whatever a later model says.")
+reject = _verdict(
+    "reject", "Mark label ANNOTATION_ID wrong: it goes, and stays gone after re-analysis."
+)
+
+
+StartOption = Annotated[int | None, typer.Option(help="Span start (character offset).")]
+EndOption = Annotated[int | None, typer.Option(help="Span end (character offset, exclusive).")]
 
 
 @review_app.command("relabel")
 def relabel(
     annotation_id: int,
     label: Annotated[str | None, typer.Option(help="The right label.")] = None,
-    start: Annotated[int | None, typer.Option(help="New span start (character offset).")] = None,
-    end: Annotated[int | None, typer.Option(help="New span end (character offset).")] = None,
+    start: StartOption = None,
+    end: EndOption = None,
     db: DbOption = DEFAULT_DB,
     user: UserOption = None,
     users: UsersOption = None,
     note: NoteOption = "",
 ) -> None:
     """Give label ANNOTATION_ID another label, or move or resize its span."""
-    who = _who(user, users)
+    span = {"start": start, "end": end}
     _run(
         db,
         "relabel",
-        who,
+        _who(user, users),
         annotation_id=annotation_id,
         label=label,
-        start=start,
-        end=end,
         note=note,
+        **span,
     )
 
 
@@ -173,28 +174,17 @@ def add(
     doc_id: str,
     layer: Annotated[str, typer.Option(help="technique, narrative, genre, frame, role, …")],
     label: Annotated[str, typer.Option(help="The label the model missed.")],
-    start: Annotated[int | None, typer.Option(help="Span start (span layers).")] = None,
-    end: Annotated[int | None, typer.Option(help="Span end (span layers).")] = None,
+    start: StartOption = None,
+    end: EndOption = None,
     subject: Annotated[str | None, typer.Option(help="Entity id (roles).")] = None,
     db: DbOption = DEFAULT_DB,
     user: UserOption = None,
     users: UsersOption = None,
     note: NoteOption = "",
 ) -> None:
-    """Add a label the model missed to document DOC_ID."""
-    who = _who(user, users)
-    _run(
-        db,
-        "add",
-        who,
-        doc_id=doc_id,
-        layer=layer,
-        label=label,
-        start=start,
-        end=end,
-        subject=subject,
-        note=note,
-    )
+    """Add a label the model missed to document DOC_ID (span layers need --start/--end)."""
+    fields = {"doc_id": doc_id, "layer": layer, "label": label, "subject": subject}
+    _run(db, "add", _who(user, users), start=start, end=end, note=note, **fields)
 
 
 @review_app.command("undo")

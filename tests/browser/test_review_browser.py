@@ -8,8 +8,6 @@ browser tests. Skips like them when Chromium or Playwright is absent.
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,24 +24,12 @@ FIRST = "000_8f4d98db21bab007"
 
 @pytest.fixture(scope="module")
 def review_server(tmp_path_factory, examples_dir):
-    import uvicorn
-
     from narrascope.web import create_app
 
     db = tmp_path_factory.mktemp("review-browser") / "web.db"
     docs = web_corpus.build(db, examples_dir)
-    port = shared._free_port()
-    config = uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", docs, db
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with shared._serving(create_app(db)) as base:
+        yield base, docs, db
 
 
 def _row(page, label: str):

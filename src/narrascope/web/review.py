@@ -16,7 +16,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from narrascope.model import Annotation, Correction, CorrectionRefused, LabelKey, Layer
+from narrascope.export import annotation_row
+from narrascope.model import (
+    Annotation,
+    Correction,
+    CorrectionRefused,
+    LabelKey,
+    Layer,
+    subject_of,
+)
 from narrascope.review import Review
 from narrascope.review.queue import ReviewQueue
 from narrascope.web.queries import BadRequest, NotFound
@@ -65,16 +73,8 @@ def _review(request: Request) -> Review:
 
 
 def _ann_json(ann: Annotation) -> dict[str, Any]:
-    return {
-        "doc_id": ann.doc_id,
-        "layer": str(ann.layer),
-        "label": ann.label,
-        "start": ann.start,
-        "end": ann.end,
-        "score": round(float(ann.score), 4),
-        "model": ann.model,
-        "subject": str(ann.attrs.get("entity_id") or ann.attrs.get("speaker") or ""),
-    }
+    """An annotation as the export rows have it, with who it is about."""
+    return {**annotation_row(ann), "subject": subject_of(ann)}
 
 
 def correction_json(c: Correction) -> dict[str, Any]:
