@@ -273,3 +273,14 @@ def test_corrections_reach_search_counts_and_semeval_exports(review, doc, tmp_pa
     write_semeval(store, tmp_path)
     techniques = (tmp_path / "techniques.txt").read_text(encoding="utf-8")
     assert "Slogans" in techniques and "Doubt" not in techniques and "Flag_Waving" not in techniques
+
+
+def test_corrections_accepted_label_stays_after_a_model_drops_it(review, doc):
+    store = review.store
+    accepted = review.correct(
+        "accept", user="ana", annotation_id=ids_by_label(store, doc.id)["Doubt"]
+    )
+    store.replace_annotations(doc.id, "techniques-v2", model_labels(doc, "techniques-v2")[:1])
+    assert set(labels(store, doc.id)) == {"Loaded_Language", "Doubt"}
+    review.undo(accepted.id, user="ana")  # without the verdict, the new model's view stands
+    assert set(labels(store, doc.id)) == {"Loaded_Language"}

@@ -106,7 +106,7 @@ class CorrectionTable:
                 .values(undone_at=now(), undone_by=user)
             )
             done = correction_from_row(row)
-            if done.new is not None and done.action is not CorrectionAction.ACCEPT:
+            if done.new is not None:  # only rows the correction inserted, never the model's
                 _delete(conn, LabelKey.of(done.new), analyzer=CORRECTION_ANALYZER)
             if done.old is not None and done.action in _REMOVES:
                 _ensure(conn, done.old, analyzer=analyzer_family(done.old.model))
