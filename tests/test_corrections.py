@@ -218,6 +218,7 @@ def _refusals(doc: Document, ids: dict[str, int]) -> list[tuple[dict, str]]:
             },
             "whole document",
         ),
+        ({"action": "relabel", "annotation_id": ids["Doubt"], "label": "Doubt"}, "changes neither"),
         ({"action": "sharpen", "annotation_id": ids["Doubt"]}, "unknown action"),
         ({"action": "accept", "annotation_id": ids["Doubt"], "user": " "}, "name of who"),
     ]
