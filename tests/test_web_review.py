@@ -184,3 +184,26 @@ def test_web_review_users_file_errors_are_clear(tmp_path):
     bad.write_text('{"users": [{"name": "x", "role": "overlord", "token_sha256": "0"}]}')
     with pytest.raises(ValueError, match="unknown role"):
         Users.load(bad)
+
+
+def test_web_review_serve_with_a_users_file_makes_no_shared_token(corpus, tmp_path, monkeypatch):
+    import uvicorn
+
+    from narrascope.web.app import serve
+
+    db, _ = corpus
+    users = Users.load(tmp_path / "users.json", create=True)
+    token = users.add("vic", Role.REVIEWER)
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    serve(
+        db,
+        host="0.0.0.0",
+        users_file=tmp_path / "users.json",
+        on_ready=lambda url: served.update(url=url),
+    )
+    assert served["url"].startswith("http://0.0.0.0:8000/") and "token=" not in served["url"]
+    with TestClient(served["app"]) as c:
+        assert c.get("/api/v1/review/queue").status_code == 401
+        mine = c.get("/api/v1/review/queue", headers={"Authorization": f"Bearer {token}"})
+        assert mine.status_code == 200
