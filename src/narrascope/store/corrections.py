@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from narrascope.model import (
     Annotation,
@@ -220,28 +220,26 @@ def _apply(conn: Connection, correction: Correction) -> None:
         _ensure(conn, correction.new, analyzer=CORRECTION_ANALYZER)
 
 
-def _key_filter(key: LabelKey) -> Any:
+def _layer_rows(conn: Connection, doc_id: str, layer: Layer) -> Any:
+    """The document's annotation rows of one layer.
+
+    Selected by (document, layer) alone, and the label matched in Python: given the label too,
+    SQLite's planner picks the (layer, label) index and walks that label across the whole
+    corpus (400 ms a correction on 10,000 articles instead of a few).
+    """
     a = t.annotations.c
-    return and_(
-        a.doc_id == key.doc_id,
-        a.layer == str(key.layer),
-        a.label == key.label,
-        a.start.is_(None) if key.start is None else a.start == key.start,
-        a.end.is_(None) if key.end is None else a.end == key.end,
-    )
+    query = select(t.annotations).where(a.doc_id == doc_id, a.layer == str(layer))
+    return conn.execute(query).mappings()
 
 
 def _rows_matching(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> list[int]:
-    """Row ids of the annotations with this key (the subject is checked on the decoded attrs)."""
-    a = t.annotations.c
-    query = select(a.id, t.annotations.c.attrs).where(_key_filter(key))
-    if analyzer is not None:
-        query = query.where(a.analyzer == analyzer)
-    return [row_id for row_id, attrs in conn.execute(query) if _subject(attrs or {}) == key.subject]
-
-
-def _subject(attrs: Mapping[str, Any]) -> str:
-    return str(attrs.get("entity_id") or attrs.get("speaker") or "")
+    """Row ids of the annotations with this key (and of this analyzer, when given)."""
+    return [
+        row["id"]
+        for row in _layer_rows(conn, key.doc_id, key.layer)
+        if LabelKey.of(annotation_from_row(row)) == key
+        and (analyzer is None or row["analyzer"] == analyzer)
+    ]
 
 
 def _delete(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> None:
@@ -284,13 +282,9 @@ def _check_new(conn: Connection, text: str, new: Annotation, old: Annotation | N
             f"a {old.layer} label is {'document' if old.start is None else 'span'}-level: "
             "keep it so"
         )
-    a = t.annotations.c
-    query = select(t.annotations).where(
-        a.doc_id == new.doc_id, a.layer == str(new.layer), a.label == new.label
-    )
-    for row in conn.execute(query).mappings():
+    for row in _layer_rows(conn, new.doc_id, Layer(new.layer)):
         other = annotation_from_row(row)
-        if subject_of(other) != subject_of(new):
+        if other.label != new.label or subject_of(other) != subject_of(new):
             continue
         if old is not None and LabelKey.of(other) == LabelKey.of(old):
             continue  # the label being changed does not stand in its own way
