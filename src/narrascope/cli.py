@@ -15,11 +15,15 @@ from narrascope.terminal import progress_bar
 if TYPE_CHECKING:
     from narrascope.store import Store
 
+from narrascope.review_cli import review_app, users_app
+
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(review_app, name="review")
+app.add_typer(users_app, name="users")
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -254,13 +258,18 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
     seed: int = 13,
     folds: int = 5,
+    corrections: Annotated[
+        str | None, typer.Option(help="A database whose analysts' corrections are weighted in.")
+    ] = None,
 ) -> None:
     """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
     from narrascope import training
     from narrascope.heads import RESOURCES
 
     with _failing(KeyError, FileNotFoundError):
-        report = training.train(task, data, out=out or RESOURCES, seed=seed, folds=folds)
+        report = training.train(
+            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
+        )
     console.print(escape(report.summary()))
 
 
@@ -300,17 +309,16 @@ def serve(
         Path | None,
         typer.Option(help="Read the token from this file's first line (keeps it out of `ps`)."),
     ] = None,
+    users: Annotated[
+        Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
+    ] = None,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
+    from narrascope.web.users import server_token
 
-    if token_file is not None:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"cannot read the token file {token_file}: {exc}")
-    if token is not None and not token.strip():
-        _fail("an empty token would let anyone in: give a real one, or none on loopback")
+    with _failing(ValueError):
+        token = server_token(token, token_file)
     with opened(db, readonly=False):  # refuses a missing, foreign or older database (#18)
         pass
     with _failing(FileNotFoundError, ValueError):
@@ -320,6 +328,7 @@ def serve(
             port=port,
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
+            users_file=users,
         )
 
 
@@ -358,7 +367,8 @@ def storylines(
     ] = False,
 ) -> None:
     """Update storylines with the documents added since the last update, then list them."""
-    from narrascope.corpus.storylines import update_storylines
+    from narrascope.corpus.storylines import storyline, update_storylines
+    from narrascope.terminal import render_storyline
 
     with opened(db, readonly=False) as store:
         with progress_bar("documents") as advance:
@@ -366,7 +376,8 @@ def storylines(
         console.print(escape(report.summary()))
         with _failing(ValueError):
             if storyline_id is not None:
-                _show_storyline(store, storyline_id)
+                line = _found(storyline(store, storyline_id), f"storyline {storyline_id!r}")
+                console.print(render_storyline(line), soft_wrap=True)
             else:
                 _list_storylines(store, limit, sort, narrative, outlet)
 
@@ -382,14 +393,6 @@ def _list_storylines(
     listing = storyline_list(store, sort=sort, narrative=narrative, outlet=outlet, limit=limit)
     for line in listing.lines:
         console.print(storyline_line(line), soft_wrap=True)
-
-
-def _show_storyline(store: Any, storyline_id: str) -> None:
-    from narrascope.corpus.storylines import storyline
-    from narrascope.terminal import render_storyline
-
-    line = _found(storyline(store, storyline_id), f"storyline {storyline_id!r}")
-    console.print(render_storyline(line), soft_wrap=True)
 
 
 @app.command()

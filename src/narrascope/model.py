@@ -255,3 +255,76 @@ class Fingerprint:
     words_sha: str  # hash of the lowercased word sequence: equal for exact copies
     bands: list[tuple[int, int]]  # (band index, signed 64-bit hash of its rows)
     passages: list[tuple[int, int]]  # (signed 64-bit window hash, word position), unique hashes
+
+
+# -- corrections -------------------------------------------------------------------------------
+class CorrectionAction(StrEnum):
+    """What an analyst did to a label."""
+
+    ACCEPT = "accept"  # the label is right: keep it, whatever a later model says
+    REJECT = "reject"  # the label is wrong: drop it, and keep it dropped after re-analysis
+    RELABEL = "relabel"  # a different label and/or span in place of this one
+    ADD = "add"  # a label the model missed
+
+
+class CorrectionRefused(ValueError):
+    """A correction that cannot be stored: the reason is one line for the analyst."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelKey:
+    """What a correction points at: a label that survives re-analysis and model upgrades.
+
+    The model version and score change from run to run; the document, layer, label, span and
+    subject (the entity of a role, the speaker of a quote) of what was corrected do not.
+    """
+
+    doc_id: str
+    layer: Layer
+    label: str
+    start: int | None = None
+    end: int | None = None
+    subject: str = ""
+
+    @classmethod
+    def of(cls, ann: Annotation) -> LabelKey:
+        """The key of a stored annotation."""
+        return cls(ann.doc_id, Layer(ann.layer), ann.label, ann.start, ann.end, subject_of(ann))
+
+
+def subject_of(ann: Annotation) -> str:
+    """Who a label is about, when a layer labels several things per document (roles, quotes)."""
+    return str(ann.attrs.get("entity_id") or ann.attrs.get("speaker") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """An analyst's verdict on one label: who, when, what it was, what it is now, and why.
+
+    `old` is the label as the model stored it (None when adding); `new` is what it is now
+    (None when rejecting; the same as `old` when accepting). `model` is the version of what
+    produced the original. `undone_at` is set when the correction was taken back.
+    """
+
+    action: CorrectionAction
+    user: str
+    old: Annotation | None
+    new: Annotation | None
+    note: str = ""
+    id: int | None = None
+    created_at: datetime | None = None
+    model: str = ""
+    undone_at: datetime | None = None
+    undone_by: str = ""
+
+    @property
+    def doc_id(self) -> str:
+        ann = self.new or self.old
+        assert ann is not None
+        return ann.doc_id
+
+    @property
+    def layer(self) -> Layer:
+        ann = self.new or self.old
+        assert ann is not None
+        return Layer(ann.layer)

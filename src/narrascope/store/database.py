@@ -21,6 +21,7 @@ from narrascope.model import Annotation, CopyMatch, Document, Fingerprint, Layer
 from narrascope.store import schema as t
 from narrascope.store.access import DatabaseError, database_errors, probe
 from narrascope.store.corpus import CorpusIndex
+from narrascope.store.corrections import CorrectionTable
 from narrascope.store.engine import Connections, make_engine, migrate
 from narrascope.store.fingerprints import FingerprintIndex
 from narrascope.store.records import (
@@ -60,6 +61,7 @@ class Store:
         self._db = Connections(self.engine)
         self.fingerprints = FingerprintIndex(self._db, self._insert)
         self.corpus = CorpusIndex(self._db, self._insert, dialect)  # corpus views' SQL
+        self.corrections = CorrectionTable(self._db)  # analysts' corrections, applied
         self.run_id: int | None = None  # the run that `begin_run` opened; stamped on documents
         self._outlet_ids: dict[str, int] = {}  # outlet ids never change; bounded below
         self._db.on_rollback.append(self._outlet_ids.clear)  # ids a rollback undid are gone
@@ -414,6 +416,7 @@ class Store:
                     t.annotations.insert(),
                     [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
                 )
+            self.corrections.reapply(conn, doc_id)  # an analyst's correction outranks a model
 
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""

@@ -267,3 +267,31 @@ storyline_docs = Table(
     Column("processed_at", DateTime, nullable=False),
     Index("ix_storyline_docs_at", "at"),
 )
+
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    # No foreign key: a correction outlives its document being dropped and stored again
+    # (the id hashes the text), and the analyst's work is never deleted by a cascade.
+    Column("doc_id", DocId, nullable=False),
+    Column("layer", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("user", String(128), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("subject", Text, nullable=False),  # entity of a role, speaker of a quote, or ""
+    Column("old_label", Text),  # the label as the model stored it (none when adding)
+    Column("old_start", Integer),
+    Column("old_end", Integer),
+    Column("new_label", Text),  # the label as it is now (none when rejecting)
+    Column("new_start", Integer),
+    Column("new_end", Integer),
+    Column("model", String(128), nullable=False),  # what produced the original ("" when adding)
+    Column("old", JSON),  # the original annotation whole (score, evidence, attrs), to undo
+    Column("new", JSON),
+    Column("note", Text, nullable=False),
+    Column("undone_at", DateTime),
+    Column("undone_by", String(128)),
+    Index("ix_corrections_doc_id", "doc_id", "id"),
+    Index("ix_corrections_layer_label", "layer", "new_label"),
+)

@@ -9,6 +9,7 @@ line and never copied into the repository.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,13 +61,20 @@ def train(
     seed: int = 13,
     folds: int = 5,
     languages: Sequence[str] | None = None,
+    corrections: str | None = None,
 ) -> Report:
     """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`.
 
     `languages` keeps only those languages' articles (the CV score floors train on English).
+    `corrections`: a Narrascope database whose analysts' corrections are weighted in.
     """
-    options = {"languages": list(languages)} if languages else {}
-    return task_module(task).train(data, out=out, seed=seed, folds=folds, **options)
+    module = task_module(task)
+    options: dict[str, object] = {"languages": list(languages)} if languages else {}
+    if corrections is not None:
+        if "corrections" not in inspect.signature(module.train).parameters:
+            raise KeyError(f"{task} cannot learn from corrections yet (frames can)")
+        options["corrections"] = corrections
+    return module.train(data, out=out, seed=seed, folds=folds, **options)
 
 
 def evaluate(

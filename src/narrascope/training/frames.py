@@ -15,7 +15,9 @@ import numpy as np
 from narrascope.analyzers.frames import FrameAnalyzer, document_features
 from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
+from narrascope.model import Layer
 from narrascope.training import Report, semeval2023
+from narrascope.training.corrections import WEIGHT, corrected_documents, weighted_in
 from narrascope.training.fit import (
     cross_validate_sigmoid,
     fit_sigmoid,
@@ -43,8 +45,19 @@ def score(docs: DocumentSet, passed: np.ndarray, report: Report, prefix: str) ->
         report.scores[f"{prefix}st2_macro_f1_{folder}"] = macro
 
 
-def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
-    """Fit the frames head on the T3 train split of every language; CV micro-F1 in the report."""
+def train(
+    data: Path,
+    *,
+    out: Path = RESOURCES,
+    seed: int = 13,
+    folds: int = 5,
+    corrections: str | None = None,
+) -> Report:
+    """Fit the frames head on the T3 train split of every language; CV micro-F1 in the report.
+
+    `corrections`: a Narrascope database whose corrected documents are weighted into the final
+    fit (the CV scores stay those of the labelled data alone); the card says how many.
+    """
     encoder = default_encoder()
     docs = load_documents(data, "train", 2, document_features, store=VectorCache(CACHE, encoder))
     y = np.array([[f in labels for f in FRAMES] for labels in docs.labels], dtype=np.float32)
@@ -58,7 +71,21 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
         passed[held] = probabilities[held] >= tune_thresholds(y[rest], probabilities[rest])
     report = Report("frames")
     score(docs, passed, report, "cv_")
-    weights, bias = fit_sigmoid(docs.x, y, l2=L2)
+    info: dict[str, object] = {"seed": seed, "folds": folds, "l2": L2}
+    x_fit, y_fit = docs.x, y
+    if corrections is not None:
+        corrected = corrected_documents(
+            corrections, Layer.FRAME, FRAMES, document_features, encoder=encoder.name
+        )
+        x_fit, y_fit = weighted_in(docs.x, y, corrected, WEIGHT)
+        report.lines.append(corrected.card_line(WEIGHT))
+        info["corrections"] = {
+            "source": corrections,
+            "count": corrected.corrections,
+            "documents": corrected.documents,
+            "weight": WEIGHT,
+        }
+    weights, bias = fit_sigmoid(x_fit, y_fit, l2=L2)
     head = LinearHead(
         weights,
         bias,
@@ -66,7 +93,7 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
         FrameAnalyzer.version,
         encoder.name,
         thresholds=tune_thresholds(y, probabilities),
-        info={"seed": seed, "folds": folds, "l2": L2, "trained": dt.date.today().isoformat()},
+        info={**info, "trained": dt.date.today().isoformat()},
     )
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / f"{FrameAnalyzer.version}.safetensors")

@@ -33,6 +33,7 @@ from narrascope.web.dashboard import DashboardCache
 from narrascope.web.definitions import Definitions
 from narrascope.web.queries import BadRequest, NotFound, safe_url
 from narrascope.web.search import highlight_parts
+from narrascope.web.users import Role, Users
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -97,6 +98,7 @@ def create_app(
     limits: Limits | None = None,
     allow_private: bool = False,
     create: bool = True,
+    users: Users | None = None,
 ) -> FastAPI:
     """The web app over the database `db`.
 
@@ -104,6 +106,7 @@ def create_app(
     `token`: when given, every request must carry it (`Authorization: Bearer`, the cookie a
     `?token=` visit sets). `allowed_hosts`: Host header values accepted (None: any, for tests
     and reverse proxies). `analysis`: builds the models the Analyze page runs (default: all).
+    `users`: when given, every request needs one of their tokens, and only reviewers write.
     """
     store = Store.open(db, create=create)
 
@@ -132,10 +135,11 @@ def create_app(
     app.state.encoder = default_encoder()  # loads its model on the first text query only
     app.state.allow_private = allow_private
 
-    _guard(app, token=token, allowed_hosts=allowed_hosts)
+    _guard(app, token=token, allowed_hosts=allowed_hosts, users=users)
     _errors(app)
-    from narrascope.web import api, pages
+    from narrascope.web import api, pages, review
 
+    app.include_router(review.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -199,7 +203,13 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def _guard(app: FastAPI, *, token: str | None, allowed_hosts: Sequence[str] | None) -> None:
+def _guard(
+    app: FastAPI,
+    *,
+    token: str | None,
+    allowed_hosts: Sequence[str] | None,
+    users: Users | None = None,
+) -> None:
     hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
 
     @app.middleware("http")
@@ -207,13 +217,22 @@ def _guard(app: FastAPI, *, token: str | None, allowed_hosts: Sequence[str] | No
         host = request.headers.get("host", "").lower()
         if hosts is not None and host not in hosts and host.rsplit(":", 1)[0] not in hosts:
             return error_response(request, 421, f"unexpected Host header {host[:100]!r}")
-        if token is not None:
+        if token is not None or users is not None:
             given = request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
             auth = request.headers.get("authorization", "")
             if auth.lower().startswith("bearer "):
                 given = auth[7:].strip()
-            if not secrets.compare_digest(given.encode(), token.encode()):
+            user = users.find(given) if users is not None and given else None
+            if users is not None and user is None:
+                return error_response(request, 401, "a valid user token is required (?token=…)")
+            if users is None and not secrets.compare_digest(given.encode(), str(token).encode()):
                 return error_response(request, 401, "a valid token is required (?token=…)")
+            if user is not None:
+                request.state.user = user
+                if request.method not in ("GET", "HEAD", "OPTIONS") and user.role < Role.REVIEWER:
+                    return error_response(
+                        request, 403, f"{user.name} is a reader: readers cannot write"
+                    )
             if request.query_params.get("token") and request.method == "GET":
                 # Move the token from the URL into a cookie, so it leaves no trace in history.
                 query = urlencode(
@@ -221,7 +240,7 @@ def _guard(app: FastAPI, *, token: str | None, allowed_hosts: Sequence[str] | No
                 )
                 target = request.url.path + (f"?{query}" if query else "")
                 response: Response = RedirectResponse(target, status_code=303)
-                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+                response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict", path="/")
                 response.headers.update(SECURITY_HEADERS)
                 return response
         if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
@@ -285,12 +304,18 @@ def serve(
     port: int = 8000,
     token: str | None = None,
     on_ready: Callable[[str], None] | None = None,
+    users_file: Path | None = None,
 ) -> None:
-    """Run the web app with uvicorn; off loopback a token is required (one is made if not given)."""
+    """Run the web app with uvicorn; off loopback a token is required (one is made if not given).
+
+    With `users_file`, each user signs in with their own token and their role decides what
+    they may do; no shared token is made.
+    """
     import uvicorn
 
-    token, allowed = access(host, token)
-    app = create_app(db, token=token, allowed_hosts=allowed, create=False)
+    users = Users.load(users_file) if users_file is not None else None
+    token, allowed = access(host, token) if users is None else (None, access(host, None)[1])
+    app = create_app(db, token=token, allowed_hosts=allowed, create=False, users=users)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     if on_ready:

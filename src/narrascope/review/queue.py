@@ -1,0 +1,161 @@
+"""The review queue: the stored labels whose review would teach the models most, first.
+
+A label ranks high when its score sits near its head's operating point (the model was unsure
+either way), when its label is rare in the corpus (few examples to learn from), and when the
+layers disagree (a subnarrative whose narrative was not given, or the reverse). Labels a
+standing correction settled are left out; progress counts them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from narrascope.model import Annotation, LabelKey, Layer
+from narrascope.review.vocabulary import Vocabulary
+from narrascope.store import Store
+
+REVIEWABLE = (
+    Layer.TECHNIQUE,
+    Layer.NARRATIVE,
+    Layer.SUBNARRATIVE,
+    Layer.ROLE,
+    Layer.GENRE,
+    Layer.FRAME,
+    Layer.CLAIM,
+    Layer.QUOTE,
+    Layer.ENTITY,
+)
+"""Layers whose labels an analyst reviews (events and text statistics are not verdicts)."""
+UNCERTAINTY_WEIGHT, RARITY_WEIGHT, DISAGREEMENT_WEIGHT = 0.6, 0.25, 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One label to review: its row id (what `review accept ID` takes), priority and reasons."""
+
+    annotation_id: int
+    ann: Annotation
+    priority: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ReviewQueue:
+    """The first items of the queue, and how far review has come under the same filters."""
+
+    items: list[QueueItem] = field(default_factory=list)
+    reviewed: int = 0
+    remaining: int = 0
+
+    @property
+    def progress(self) -> float:
+        """The share of labels reviewed, 0 to 1."""
+        total = self.reviewed + self.remaining
+        return self.reviewed / total if total else 1.0
+
+
+def build_queue(
+    store: Store,
+    vocabulary: Vocabulary,
+    *,
+    outlet: str | None = None,
+    layers: Sequence[Layer] = (),
+    label: str | None = None,
+    limit: int = 20,
+) -> ReviewQueue:
+    """Rank every unreviewed label under the filters; keep the `limit` best (streamed)."""
+    counts = store.corrections.label_counts()
+    most = max(counts.values(), default=1)
+    settled = store.corrections.reviewed()
+    layers = tuple(layers) or REVIEWABLE
+    queue = ReviewQueue()
+    best: list[tuple[float, int, QueueItem]] = []
+    doc_labels: dict[str, set[tuple[str, str]]] = {}
+    for row_id, ann in store.corrections.candidates(outlet=outlet, layers=layers, label=label):
+        if LabelKey.of(ann) in settled:
+            continue
+        queue.remaining += 1
+        if ann.layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE) and ann.doc_id not in doc_labels:
+            doc_labels = {ann.doc_id: _narratives(store, ann.doc_id)}  # one document at a time
+        item = _item(row_id, ann, vocabulary, counts, most, doc_labels.get(ann.doc_id, set()))
+        entry = (item.priority, -row_id, item)
+        if len(best) < limit:
+            heapq.heappush(best, entry)
+        elif entry[:2] > best[0][:2]:
+            heapq.heapreplace(best, entry)
+    queue.reviewed = _reviewed(store, outlet=outlet, layers=layers, label=label)
+    queue.items = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
+    return queue
+
+
+def _reviewed(
+    store: Store, *, outlet: str | None, layers: Sequence[Layer], label: str | None
+) -> int:
+    """How many standing corrections fall under the queue's filters."""
+    outlets: dict[str, str | None] = {}
+    count = 0
+    for done in store.corrections.of():
+        ann = done.old or done.new
+        assert ann is not None
+        if ann.layer not in layers or (label is not None and label != ann.label):
+            continue
+        if outlet is not None:
+            if ann.doc_id not in outlets:
+                doc = store.document(ann.doc_id)
+                outlets[ann.doc_id] = doc.outlet if doc else None
+            if outlets[ann.doc_id] != outlet:
+                continue
+        count += 1
+    return count
+
+
+def _item(
+    row_id: int,
+    ann: Annotation,
+    vocabulary: Vocabulary,
+    counts: dict[tuple[str, str], int],
+    most: int,
+    narratives: set[tuple[str, str]],
+) -> QueueItem:
+    cut = vocabulary.cut(Layer(ann.layer), ann.label)
+    distance = abs(float(ann.score) - cut) / max(cut, 1.0 - cut)
+    uncertainty = 1.0 - min(1.0, distance)
+    n = counts.get((str(ann.layer), ann.label), 1)
+    rarity = 1.0 - math.log1p(n) / math.log1p(most) if most > 1 else 0.0
+    disagreement = _disagrees(ann, narratives)
+    reasons = [f"score {ann.score:.2f} near its cut {cut:.2f}"] if uncertainty >= 0.75 else []
+    if rarity >= 0.5:
+        reasons.append(f"rare label ({n} in the corpus)")
+    if disagreement:
+        reasons.append("narrative and subnarrative disagree")
+    priority = (
+        UNCERTAINTY_WEIGHT * uncertainty
+        + RARITY_WEIGHT * rarity
+        + DISAGREEMENT_WEIGHT * disagreement
+    )
+    return QueueItem(row_id, ann, round(priority, 4), tuple(reasons))
+
+
+def _narratives(store: Store, doc_id: str) -> set[tuple[str, str]]:
+    return {
+        (str(a.layer), a.label)
+        for a in store.annotations(doc_id)
+        if a.layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE)
+    }
+
+
+def _disagrees(ann: Annotation, narratives: set[tuple[str, str]]) -> float:
+    """1.0 when a subnarrative's narrative is missing, or a narrative has no subnarrative."""
+    if ann.layer is Layer.SUBNARRATIVE:
+        parent = ann.label.rsplit(": ", 1)[0]
+        return 0.0 if (str(Layer.NARRATIVE), parent) in narratives else 1.0
+    if ann.layer is Layer.NARRATIVE and ann.label != "Other":
+        prefix = ann.label + ": "
+        has_sub = any(
+            lay == Layer.SUBNARRATIVE and lab.startswith(prefix) for lay, lab in narratives
+        )
+        return 0.0 if has_sub else 1.0
+    return 0.0

@@ -1,0 +1,345 @@
+"""`Store.corrections`: analysts' corrections of labels, stored and applied to the annotations.
+
+A correction is a row of its own (`corrections`), and its effect is written into `annotations`
+in the same transaction: a rejected label's row goes, a relabelled or added one is inserted
+(`analyzer = "correction"`). So every reader of annotations (reader, search, profiles,
+storylines, report, exports) sees the corrected labels without knowing corrections exist.
+`Store.replace_annotations` calls `reapply` after writing a new model's output, so corrections
+survive re-analysis; `undo` puts the original back. Only `store/` writes SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from narrascope.model import (
+    Annotation,
+    Correction,
+    CorrectionAction,
+    CorrectionRefused,
+    LabelKey,
+    Layer,
+    subject_of,
+)
+from narrascope.store import schema as t
+from narrascope.store.engine import Connections
+from narrascope.store.reads import outlet_is
+from narrascope.store.records import analyzer_family, annotation_from_row, annotation_row, now
+
+CORRECTION_ANALYZER = "correction"
+"""The `analyzer` of annotation rows a correction inserted (so `undo` can find them)."""
+CORRECTION_MODEL = "correction"
+"""The `model` of a label an analyst added or changed: no model produced it."""
+_REMOVES = (CorrectionAction.REJECT, CorrectionAction.RELABEL)
+_ENSURES = (CorrectionAction.ACCEPT, CorrectionAction.RELABEL, CorrectionAction.ADD)
+
+
+class CorrectionTable:
+    """Corrections of one database: write (checked), undo, list, and re-apply after analysis."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._db = connections
+
+    # -- writing -----------------------------------------------------------------------------------
+    def add(self, correction: Correction) -> Correction:
+        """Store a correction and apply it; `CorrectionRefused` (nothing stored) if it cannot be.
+
+        Refused: a document or label that no longer exists, a span out of the text or
+        overlapping the same label, a label the document already has, a missing user.
+        """
+        if not correction.user.strip():
+            raise CorrectionRefused("a correction needs the name of who made it")
+        with self._db.write() as conn:
+            text = _document_text(conn, correction.doc_id)
+            old = correction.old
+            if correction.action is CorrectionAction.ADD:
+                if old is not None:
+                    raise CorrectionRefused("an added label has no old value")
+            elif old is None or not _rows_matching(conn, LabelKey.of(old)):
+                raise CorrectionRefused(
+                    f"no such label on document {correction.doc_id}: it was re-analysed or "
+                    "corrected since; reload and try again"
+                )
+            new = correction.new
+            if correction.action is CorrectionAction.ACCEPT:
+                new = old
+            elif correction.action is CorrectionAction.REJECT:
+                new = None
+            if new is not None:
+                _check_new(conn, text, new, old)
+            stored = replace(
+                correction,
+                new=new,
+                created_at=now(),
+                model=old.model if old is not None else "",
+                undone_at=None,
+                undone_by="",
+            )
+            row_id = conn.execute(
+                t.corrections.insert().values(**_row(stored))
+            ).inserted_primary_key
+            assert row_id is not None
+            stored = replace(stored, id=int(row_id[0]))
+            _apply(conn, stored)
+        return stored
+
+    def undo(self, correction_id: int, *, user: str) -> Correction:
+        """Take a correction back: the original label returns, the correction stays as history."""
+        if not user.strip():
+            raise CorrectionRefused("undoing a correction needs the name of who undoes it")
+        c = t.corrections.c
+        with self._db.write() as conn:
+            row = (
+                conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            )
+            if row is None:
+                raise CorrectionRefused(f"no correction {correction_id}")
+            if row["undone_at"] is not None:
+                raise CorrectionRefused(f"correction {correction_id} was already undone")
+            conn.execute(
+                t.corrections.update()
+                .where(c.id == correction_id)
+                .values(undone_at=now(), undone_by=user)
+            )
+            done = correction_from_row(row)
+            if done.new is not None:  # only rows the correction inserted, never the model's
+                _delete(conn, LabelKey.of(done.new), analyzer=CORRECTION_ANALYZER)
+            if done.old is not None and done.action in _REMOVES:
+                _ensure(conn, done.old, analyzer=analyzer_family(done.old.model))
+            self.reapply(conn, done.doc_id)  # the document's other corrections still hold
+            row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().one()
+        return correction_from_row(row)
+
+    def reapply(self, conn: Connection, doc_id: str) -> None:
+        """Apply the document's standing corrections again, oldest first (after re-analysis)."""
+        c = t.corrections.c
+        query = (
+            select(t.corrections).where(c.doc_id == doc_id, c.undone_at.is_(None)).order_by(c.id)
+        )
+        for row in conn.execute(query).mappings().all():
+            _apply(conn, correction_from_row(row))
+
+    # -- reading -----------------------------------------------------------------------------------
+    def get(self, correction_id: int) -> Correction | None:
+        c = t.corrections.c
+        with self._db.read() as conn:
+            row = (
+                conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().first()
+            )
+        return None if row is None else correction_from_row(row)
+
+    def of(self, doc_id: str | None = None, *, undone: bool = False) -> list[Correction]:
+        """Corrections in the order they were made, of one document or all; standing ones only
+        unless `undone`."""
+        c = t.corrections.c
+        query = select(t.corrections).order_by(c.id)
+        if doc_id is not None:
+            query = query.where(c.doc_id == doc_id)
+        if not undone:
+            query = query.where(c.undone_at.is_(None))
+        with self._db.read() as conn:
+            return [correction_from_row(row) for row in conn.execute(query).mappings()]
+
+    def count(self) -> int:
+        """How many corrections stand (not undone)."""
+        c = t.corrections.c
+        query = select(func.count()).select_from(t.corrections).where(c.undone_at.is_(None))
+        with self._db.read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def annotation(self, annotation_id: int) -> Annotation | None:
+        """The stored annotation with this row id (the id the review queue and reader show)."""
+        a = t.annotations.c
+        with self._db.read() as conn:
+            row = (
+                conn.execute(select(t.annotations).where(a.id == annotation_id)).mappings().first()
+            )
+        return None if row is None else annotation_from_row(row)
+
+    def annotated(self, doc_id: str) -> list[tuple[int, Annotation]]:
+        """The document's annotations with their row ids, in storage order."""
+        a = t.annotations.c
+        query = select(t.annotations).where(a.doc_id == doc_id).order_by(a.id)
+        with self._db.read() as conn:
+            return [(row["id"], annotation_from_row(row)) for row in conn.execute(query).mappings()]
+
+    def candidates(
+        self,
+        *,
+        outlet: str | None = None,
+        layers: Sequence[Layer] = (),
+        label: str | None = None,
+        batch: int = 5000,
+    ) -> Iterator[tuple[int, Annotation]]:
+        """Model-made annotations (not from corrections) with their row ids, streamed by id."""
+        a = t.annotations.c
+        query = select(t.annotations).where(a.analyzer != CORRECTION_ANALYZER).order_by(a.id)
+        if layers:
+            query = query.where(a.layer.in_([str(layer) for layer in layers]))
+        if label is not None:
+            query = query.where(a.label == label)
+        if outlet is not None:
+            query = (
+                query.join(t.documents, t.documents.c.id == a.doc_id)
+                .outerjoin(t.outlets, t.outlets.c.id == t.documents.c.outlet_id)
+                .where(outlet_is(outlet))
+            )
+        after = 0
+        while True:
+            with self._db.read() as conn:
+                rows = conn.execute(query.where(a.id > after).limit(batch)).mappings().all()
+            yield from ((row["id"], annotation_from_row(row)) for row in rows)
+            if len(rows) < batch:
+                return
+            after = rows[-1]["id"]
+
+    def label_counts(self) -> dict[tuple[str, str], int]:
+        """How many annotations each (layer, label) has: what makes a label rare."""
+        a = t.annotations.c
+        query = select(a.layer, a.label, func.count()).group_by(a.layer, a.label)
+        with self._db.read() as conn:
+            return {(layer, label): int(n) for layer, label, n in conn.execute(query)}
+
+    def reviewed(self) -> set[LabelKey]:
+        """The keys of labels a standing correction settled (as they were, and as they are)."""
+        keys: set[LabelKey] = set()
+        for done in self.of():
+            keys.update(LabelKey.of(ann) for ann in (done.old, done.new) if ann is not None)
+        return keys
+
+
+# -- applying ------------------------------------------------------------------------------------
+def _apply(conn: Connection, correction: Correction) -> None:
+    if correction.old is not None and correction.action in _REMOVES:
+        _delete(conn, LabelKey.of(correction.old))
+    if correction.new is not None and correction.action in _ENSURES:
+        _ensure(conn, correction.new, analyzer=CORRECTION_ANALYZER)
+
+
+def _layer_rows(conn: Connection, doc_id: str, layer: Layer) -> Any:
+    """The document's annotation rows of one layer.
+
+    Selected by (document, layer) alone, and the label matched in Python: given the label too,
+    SQLite's planner picks the (layer, label) index and walks that label across the whole
+    corpus (400 ms a correction on 10,000 articles instead of a few).
+    """
+    a = t.annotations.c
+    query = select(t.annotations).where(a.doc_id == doc_id, a.layer == str(layer))
+    return conn.execute(query).mappings()
+
+
+def _rows_matching(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> list[int]:
+    """Row ids of the annotations with this key (and of this analyzer, when given)."""
+    return [
+        row["id"]
+        for row in _layer_rows(conn, key.doc_id, key.layer)
+        if LabelKey.of(annotation_from_row(row)) == key
+        and (analyzer is None or row["analyzer"] == analyzer)
+    ]
+
+
+def _delete(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> None:
+    ids = _rows_matching(conn, key, analyzer=analyzer)
+    if ids:
+        conn.execute(t.annotations.delete().where(t.annotations.c.id.in_(ids)))
+
+
+def _ensure(conn: Connection, ann: Annotation, *, analyzer: str) -> None:
+    if not _rows_matching(conn, LabelKey.of(ann)):
+        conn.execute(
+            t.annotations.insert().values(
+                **annotation_row(ann, doc_id=ann.doc_id, analyzer=analyzer)
+            )
+        )
+
+
+# -- checking ------------------------------------------------------------------------------------
+def _document_text(conn: Connection, doc_id: str) -> str:
+    text = conn.execute(select(t.documents.c.text).where(t.documents.c.id == doc_id)).scalar()
+    if text is None:
+        raise CorrectionRefused(f"no document {doc_id!r} in this database")
+    return str(text)
+
+
+def _check_new(conn: Connection, text: str, new: Annotation, old: Annotation | None) -> None:
+    """Refuse a new value that is out of the text, overlaps its own label, or is there already."""
+    if (new.start is None) != (new.end is None):
+        raise CorrectionRefused("a span needs both a start and an end")
+    if new.start is not None and new.end is not None and not 0 <= new.start < new.end <= len(text):
+        raise CorrectionRefused(
+            f"span {new.start}-{new.end} is out of the text (0-{len(text)}) or empty"
+        )
+    if old is not None and LabelKey.of(new) == LabelKey.of(old):
+        if new.model == old.model:
+            return  # an accept: the label stays what it is
+        raise CorrectionRefused("this relabel changes neither label nor span: accept it instead")
+    if old is not None and (old.start is None) != (new.start is None):
+        raise CorrectionRefused(
+            f"a {old.layer} label is {'document' if old.start is None else 'span'}-level: "
+            "keep it so"
+        )
+    for row in _layer_rows(conn, new.doc_id, Layer(new.layer)):
+        other = annotation_from_row(row)
+        if other.label != new.label or subject_of(other) != subject_of(new):
+            continue
+        if old is not None and LabelKey.of(other) == LabelKey.of(old):
+            continue  # the label being changed does not stand in its own way
+        if other.start is None or new.start is None:
+            raise CorrectionRefused(f"document {new.doc_id} already has {new.layer} {new.label!r}")
+        if other.start < (new.end or 0) and new.start < (other.end or 0):
+            raise CorrectionRefused(
+                f"span {new.start}-{new.end} overlaps {new.label!r} at {other.start}-{other.end}"
+            )
+
+
+# -- rows ----------------------------------------------------------------------------------------
+def _ann_json(ann: Annotation | None) -> dict[str, Any] | None:
+    if ann is None:
+        return None
+    row = annotation_row(ann, doc_id=ann.doc_id)
+    row.pop("analyzer")
+    return row
+
+
+def _row(c: Correction) -> dict[str, Any]:
+    old, new = c.old, c.new
+    return {
+        "doc_id": c.doc_id,
+        "layer": str(c.layer),
+        "action": str(c.action),
+        "user": c.user,
+        "created_at": c.created_at,
+        "subject": subject_of(new or old),  # type: ignore[arg-type]
+        "old_label": old.label if old else None,
+        "old_start": old.start if old else None,
+        "old_end": old.end if old else None,
+        "new_label": new.label if new else None,
+        "new_start": new.start if new else None,
+        "new_end": new.end if new else None,
+        "model": c.model,
+        "old": _ann_json(old),
+        "new": _ann_json(new),
+        "note": c.note,
+        "undone_at": c.undone_at,
+        "undone_by": c.undone_by or None,
+    }
+
+
+def correction_from_row(row: Mapping[str, Any]) -> Correction:
+    """A stored correction as the model's `Correction`."""
+    return Correction(
+        action=CorrectionAction(row["action"]),
+        user=row["user"],
+        old=annotation_from_row(row["old"]) if row["old"] else None,
+        new=annotation_from_row(row["new"]) if row["new"] else None,
+        note=row["note"],
+        id=int(row["id"]),
+        created_at=row["created_at"],
+        model=row["model"],
+        undone_at=row["undone_at"],
+        undone_by=row["undone_by"] or "",
+    )

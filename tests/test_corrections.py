@@ -1,0 +1,287 @@
+"""Corrections (#19): stored, applied over the model's labels, surviving re-analysis, undone,
+and refused whole when they point at nothing or say something impossible."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from narrascope.model import (
+    Annotation,
+    CorrectionAction,
+    CorrectionRefused,
+    Document,
+    Layer,
+    SourceRef,
+)
+from narrascope.review import Review
+from narrascope.store import Store
+from narrascope.text import segment
+
+
+@pytest.fixture(scope="module")
+def doc(examples_dir) -> Document:
+    path = sorted(examples_dir.glob("*.txt"))[0]
+    raw = path.read_bytes()
+    source = SourceRef(str(path), None, hashlib.sha256(raw).hexdigest())
+    return segment(Document(raw.decode("utf-8"), source, outlet="outlet.example", language="en"))
+
+
+def model_labels(doc: Document, version: str = "techniques-v1") -> list[Annotation]:
+    (s0, e0), (s1, e1), (s2, e2) = doc.sentences[:3]
+    return [
+        Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", version, s0, e0, score=0.9),
+        Annotation(doc.id, Layer.TECHNIQUE, "Doubt", version, s1, e1, score=0.35),
+        Annotation(doc.id, Layer.TECHNIQUE, "Flag_Waving", version, s2, e2, score=0.6),
+    ]
+
+
+def narrative(doc: Document) -> Annotation:
+    s, e = doc.sentences[0]
+    return Annotation(
+        doc.id,
+        Layer.NARRATIVE,
+        "URW: Blaming the war on others rather than the invader",
+        "narratives-v1",
+        score=0.55,
+        evidence=[(s, e)],
+    )
+
+
+@pytest.fixture
+def review(database_url, doc):
+    with Store.open(database_url) as store:
+        store.add(doc, [*model_labels(doc), narrative(doc)], analyzers=["techniques-v1"])
+        yield Review(store)
+
+
+def ids_by_label(store: Store, doc_id: str) -> dict[str, int]:
+    return {ann.label: row_id for row_id, ann in store.corrections.annotated(doc_id)}
+
+
+def labels(store: Store, doc_id: str, layer: Layer = Layer.TECHNIQUE) -> dict[str, tuple]:
+    return {a.label: (a.start, a.end, a.model) for a in store.annotations(doc_id, layer=layer)}
+
+
+def test_corrections_override_labels_and_keep_who_and_when(review, doc):
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"], note="hedging")
+    relabelled = review.correct(
+        CorrectionAction.RELABEL, user="ben", annotation_id=ids["Flag_Waving"], label="Slogans"
+    )
+    accepted = review.correct("accept", user="ana", annotation_id=ids["Loaded_Language"])
+    s3, e3 = doc.sentences[3]
+    added = review.correct(
+        "add", user="ana", doc_id=doc.id, layer="technique", label="Repetition", start=s3, end=e3
+    )
+    now = labels(store, doc.id)
+    assert set(now) == {"Loaded_Language", "Slogans", "Repetition"}
+    assert now["Slogans"][2] == "correction" and now["Repetition"][:2] == (s3, e3)
+    assert now["Loaded_Language"][2] == "techniques-v1"  # accepted: the model's row stays
+    kept = store.corrections.of(doc.id)
+    assert [c.id for c in kept] == [rejected.id, relabelled.id, accepted.id, added.id]
+    assert kept[0].user == "ana" and kept[0].note == "hedging" and kept[0].created_at is not None
+    assert kept[0].model == "techniques-v1" and kept[0].old.label == "Doubt" and kept[0].new is None
+    assert (kept[1].old.label, kept[1].new.label, kept[1].user) == ("Flag_Waving", "Slogans", "ben")
+    assert kept[3].old is None and kept[3].model == ""
+    assert store.stats().annotations["technique"] == 3  # what counts and exports read
+
+
+def test_corrections_survive_reanalysis_by_a_new_model_version(review, doc):
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    review.correct("relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans")
+    store.replace_annotations(doc.id, "techniques-v2", model_labels(doc, "techniques-v2"))
+    now = labels(store, doc.id)
+    assert set(now) == {"Loaded_Language", "Slogans"}
+    assert now["Loaded_Language"][2] == "techniques-v2"
+    assert labels(store, doc.id, Layer.NARRATIVE)  # another analyzer's labels are untouched
+
+
+def test_corrections_undo_brings_the_model_label_back(review, doc):
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    before = labels(store, doc.id)
+    relabelled = review.correct(
+        "relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans", start=0, end=5
+    )
+    rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    undone = review.undo(relabelled.id, user="ben")
+    assert undone.undone_by == "ben" and undone.undone_at is not None
+    assert set(labels(store, doc.id)) == {"Loaded_Language", "Flag_Waving"}  # Doubt stays out
+    review.undo(rejected.id, user="ben")
+    assert labels(store, doc.id) == before
+    assert store.corrections.of(doc.id) == []
+    assert len(store.corrections.of(doc.id, undone=True)) == 2  # history is kept
+    with pytest.raises(CorrectionRefused, match="already undone"):
+        review.undo(rejected.id, user="ben")
+
+
+def test_corrections_relabel_a_document_label(review, doc):
+    store = review.store
+    row = ids_by_label(store, doc.id)["URW: Blaming the war on others rather than the invader"]
+    review.correct("relabel", user="ana", annotation_id=row, label="URW: Praise of Russia")
+    (ann,) = store.annotations(doc.id, layer=Layer.NARRATIVE)
+    assert ann.label == "URW: Praise of Russia" and ann.evidence  # the evidence travels along
+
+
+def _refusals(doc: Document, ids: dict[str, int]) -> list[tuple[dict, str]]:
+    (s0, _), (s1, e1) = doc.sentences[0], doc.sentences[1]
+    n = len(doc.text)
+    return [
+        ({"action": "reject", "annotation_id": 10**9}, "no label"),
+        (
+            {
+                "action": "add",
+                "doc_id": "0" * 16,
+                "layer": "technique",
+                "label": "Doubt",
+                "start": 0,
+                "end": 4,
+            },
+            "no document",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Doubt",
+                "start": s1 + 1,
+                "end": e1 + 3,
+            },
+            "overlaps",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Repetition",
+                "start": n - 2,
+                "end": n + 10,
+            },
+            "out of the text",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Repetition",
+                "start": 9,
+                "end": 9,
+            },
+            "out of the text",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Not_A_Technique",
+                "start": s0,
+                "end": s0 + 4,
+            },
+            "unknown technique label",
+        ),
+        ({"action": "relabel", "annotation_id": ids["Doubt"], "label": "Bogus"}, "unknown"),
+        (
+            {
+                "action": "relabel",
+                "annotation_id": ids["Doubt"],
+                "doc_id": "f" * 16,
+                "label": "Slogans",
+            },
+            "not on document",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "narrative",
+                "label": "URW: Blaming the war on others rather than the invader",
+            },
+            "already has",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "genre",
+                "label": "opinion",
+                "start": 0,
+                "end": 5,
+            },
+            "whole document",
+        ),
+        ({"action": "relabel", "annotation_id": ids["Doubt"], "label": "Doubt"}, "changes neither"),
+        ({"action": "sharpen", "annotation_id": ids["Doubt"]}, "unknown action"),
+        ({"action": "accept", "annotation_id": ids["Doubt"], "user": " "}, "name of who"),
+    ]
+
+
+def test_corrections_refuse_bad_input_and_store_nothing(review, doc):
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    before = sorted((a.label, a.start, a.end) for a in store.annotations(doc.id))
+    for request, reason in _refusals(doc, ids):
+        request = {"user": "ana", **request}
+        with pytest.raises(CorrectionRefused, match=reason):
+            review.correct(request.pop("action"), **request)
+    assert store.corrections.of(undone=True) == []
+    assert sorted((a.label, a.start, a.end) for a in store.annotations(doc.id)) == before
+
+
+def test_corrections_refuse_a_label_reanalysis_removed(review, doc):
+    store = review.store
+    stale = ids_by_label(store, doc.id)["Doubt"]
+    store.replace_annotations(doc.id, "techniques-v2", model_labels(doc, "techniques-v2")[:1])
+    with pytest.raises(CorrectionRefused, match="re-analysed"):
+        review.correct("reject", user="ana", annotation_id=stale)
+    assert store.corrections.count() == 0
+
+
+def test_corrections_queue_puts_uncertain_labels_first_and_counts_progress(review, doc):
+    queue = review.queue(layer="technique")
+    # Doubt's 0.35 and Flag_Waving's 0.6 sit nearer their cuts than Loaded_Language's 0.9.
+    assert [i.ann.label for i in queue.items][-1] == "Loaded_Language"
+    assert (queue.reviewed, queue.remaining) == (0, 3)
+    first = queue.items[0]
+    review.correct("accept", user="ana", annotation_id=first.annotation_id)
+    after = review.queue(layer="technique")
+    assert first.annotation_id not in [i.annotation_id for i in after.items]
+    assert (after.reviewed, after.remaining) == (1, 2) and after.progress == pytest.approx(1 / 3)
+    assert review.queue(outlet="elsewhere.example").items == []
+    left = after.items[0].ann.label
+    assert [i.ann.label for i in review.queue(label=left).items] == [left]
+
+
+def test_corrections_reach_search_counts_and_semeval_exports(review, doc, tmp_path):
+    from narrascope.export.semeval import write_semeval
+    from narrascope.store.search import SearchQuery
+
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    review.correct("relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans")
+    review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    found, total, _ = store.corpus.search_documents(SearchQuery(technique="Slogans"))
+    assert (found, total) == ([doc.id], 1)
+    assert store.corpus.search_documents(SearchQuery(technique="Doubt"))[1] == 0
+    write_semeval(store, tmp_path)
+    techniques = (tmp_path / "techniques.txt").read_text(encoding="utf-8")
+    assert "Slogans" in techniques and "Doubt" not in techniques and "Flag_Waving" not in techniques
+
+
+def test_corrections_accepted_label_stays_after_a_model_drops_it(review, doc):
+    store = review.store
+    accepted = review.correct(
+        "accept", user="ana", annotation_id=ids_by_label(store, doc.id)["Doubt"]
+    )
+    store.replace_annotations(doc.id, "techniques-v2", model_labels(doc, "techniques-v2")[:1])
+    assert set(labels(store, doc.id)) == {"Loaded_Language", "Doubt"}
+    review.undo(accepted.id, user="ana")  # without the verdict, the new model's view stands
+    assert set(labels(store, doc.id)) == {"Loaded_Language"}

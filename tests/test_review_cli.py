@@ -1,0 +1,105 @@
+"""`narrascope review` and `narrascope users` (#19): the queue, corrections by id with --user,
+undo, and refusals that print one clear error and store nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from narrascope.cli import app
+from narrascope.store import Store
+
+sys.path.insert(0, str(Path(__file__).parent))
+import web_corpus
+
+FIRST = "000_8f4d98db21bab007"
+
+
+@pytest.fixture
+def corpus(tmp_path, examples_dir):
+    db = tmp_path / "cli.db"
+    return str(db), web_corpus.build(db, examples_dir)
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def row_ids(db: str, doc_id: str) -> dict[str, int]:
+    with Store.open(db) as store:
+        return {ann.label: row for row, ann in store.corrections.annotated(doc_id)}
+
+
+def test_review_cli_queue_correct_list_undo(corpus):
+    db, docs = corpus
+    doc = docs[FIRST]
+    listed = run("review", "queue", "--db", db, "--layer", "technique", "-n", "3")
+    assert listed.exit_code == 0, listed.output
+    assert "0 reviewed" in listed.output and len(listed.output.strip().splitlines()) == 4
+    ids = row_ids(db, doc.id)
+    done = run("review", "reject", ids["Doubt"], "--db", db, "--user", "ana", "--note", "no")
+    assert (
+        done.exit_code == 0 and "rejected technique 'Doubt'" in done.output and "ana" in done.output
+    )
+    moved = run(
+        "review", "relabel", ids["Flag_Waving"], "--db", db, "--user", "ana", "--label", "Slogans"
+    )
+    assert moved.exit_code == 0 and "as technique 'Slogans'" in moved.output
+    assert "2 reviewed" in run("review", "queue", "--db", db, "--layer", "technique").output
+    assert "0 reviewed" in run("review", "queue", "--db", db, "--label", "Loaded_Language").output
+    history = run("review", "list", "--db", db, "--doc", doc.id)
+    assert history.output.count("by ana") == 2
+    undone = run("review", "undo", "1", "--db", db, "--user", "ben")
+    assert undone.exit_code == 0 and "undone by ben" in undone.output
+    assert "Doubt" in row_ids(db, doc.id)
+
+
+def test_review_cli_refusals_store_nothing(corpus, tmp_path):
+    db, docs = corpus
+    doc = docs[FIRST]
+    ids = row_ids(db, doc.id)
+    users = tmp_path / "users.json"
+    assert run("users", "add", "rita", "--role", "reader", "--users", users).exit_code == 0
+    assert "token" in run("users", "add", "vic", "--role", "reviewer", "--users", users).output
+    assert run("users", "add", "x", "--role", "king", "--users", users).exit_code == 1
+    cases = [
+        (("review", "reject", 10**9, "--user", "ana"), "no label"),
+        (("review", "relabel", ids["Doubt"], "--label", "Nope", "--user", "ana"), "unknown"),
+        (
+            (
+                "review",
+                "add",
+                doc.id,
+                "--layer",
+                "technique",
+                "--label",
+                "Doubt",
+                "--start",
+                "0",
+                "--end",
+                str(len(doc.text) + 1),
+                "--user",
+                "ana",
+            ),
+            "out of the text",
+        ),
+        (("review", "accept", ids["Doubt"], "--user", "rita", "--users", users), "is a reader"),
+        (("review", "accept", ids["Doubt"], "--user", "zed", "--users", users), "not in"),
+        (("review", "undo", "7", "--user", "ana"), "no correction 7"),
+        (("review", "queue", "--layer", "nonsense"), "nonsense"),
+    ]
+    for args, reason in cases:
+        result = run(*args, "--db", db)
+        assert result.exit_code == 1, args
+        assert reason in result.output
+    assert (
+        run(
+            "review", "accept", ids["Doubt"], "--db", db, "--user", "vic", "--users", users
+        ).exit_code
+        == 0
+    )
+    with Store.open(db) as store:
+        assert [c.user for c in store.corrections.of(undone=True)] == ["vic"]

@@ -1,0 +1,209 @@
+"""Review in the web app (#19): the JSON twin of the reader's review keys, the queue page, and
+per-user tokens with roles (readers cannot write; every correction names its author)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from narrascope.store import Store
+from narrascope.web import create_app
+from narrascope.web.users import Role, Users
+
+sys.path.insert(0, str(Path(__file__).parent))
+import web_corpus
+
+FIRST = "000_8f4d98db21bab007"
+
+
+@pytest.fixture
+def corpus(tmp_path, examples_dir):
+    db = tmp_path / "web.db"
+    return db, web_corpus.build(db, examples_dir)
+
+
+@pytest.fixture
+def client(corpus):
+    db, docs = corpus
+    with TestClient(create_app(db, analysis=web_corpus.stats_analysis)) as c:
+        yield c, docs
+
+
+def _labels(client, doc_id):
+    response = client.get(f"/api/v1/documents/{doc_id}/labels")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _id_of(data, label):
+    return next(item["id"] for item in data["labels"] if item["label"] == label)
+
+
+def test_web_review_corrects_shows_who_and_undoes(client):
+    c, docs = client
+    doc = docs[FIRST]
+    data = _labels(c, doc.id)
+    assert data["user"] == "local"
+    response = c.post(
+        "/api/v1/corrections",
+        json={"action": "reject", "annotation_id": _id_of(data, "Doubt"), "doc_id": doc.id},
+    )
+    assert response.status_code == 201
+    rejected = response.json()
+    assert rejected["user"] == "local" and rejected["old"]["label"] == "Doubt"
+    relabel = {
+        "action": "relabel",
+        "annotation_id": _id_of(data, "Flag_Waving"),
+        "label": "Slogans",
+    }
+    assert c.post("/api/v1/corrections", json=relabel).status_code == 201
+    after = _labels(c, doc.id)
+    slogans = next(item for item in after["labels"] if item["label"] == "Slogans")
+    assert slogans["correction"]["action"] == "relabel" and slogans["correction"]["at"]
+    assert [r["old"]["label"] for r in after["rejected"]] == ["Doubt"]
+    # The reader and the document JSON show the corrected labels.
+    techniques = {
+        a["label"]
+        for a in c.get(f"/api/v1/documents/{doc.id}").json()["annotations"]
+        if a["layer"] == "technique"
+    }
+    assert techniques == {"Loaded_Language", "Slogans"}
+    page = c.get(f"/doc/{doc.id}").text
+    assert 'id="panel-review"' in page and "/static/review.js" in page
+    undone = c.delete(f"/api/v1/corrections/{rejected['id']}")
+    assert undone.status_code == 200 and undone.json()["undone_by"] == "local"
+    assert "Doubt" in {item["label"] for item in _labels(c, doc.id)["labels"]}
+
+
+def test_web_review_bad_input_is_one_clear_error_and_stores_nothing(client):
+    c, docs = client
+    doc = docs[FIRST]
+    before = _labels(c, doc.id)
+    n = len(doc.text)
+    bad = [
+        ({"action": "reject", "annotation_id": 99999999}, "no label"),
+        (
+            {"action": "relabel", "annotation_id": _id_of(before, "Doubt"), "label": "Nope"},
+            "unknown technique label",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Doubt",
+                "start": n - 1,
+                "end": n + 5,
+            },
+            "out of the text",
+        ),
+        (
+            {"action": "add", "doc_id": "ffffffffffffffff", "layer": "genre", "label": "opinion"},
+            "no document",
+        ),
+    ]
+    for body, reason in bad:
+        response = c.post("/api/v1/corrections", json=body)
+        assert response.status_code == 400 and reason in response.json()["error"]
+    assert c.delete("/api/v1/corrections/12345").status_code == 404
+    assert _labels(c, doc.id) == before
+
+
+def test_web_review_queue_page_and_api(client):
+    c, _ = client
+    data = c.get("/api/v1/review/queue", params={"layer": "technique", "limit": 5}).json()
+    assert data["remaining"] > 0 and data["reviewed"] == 0 and len(data["items"]) == 5
+    priorities = [item["priority"] for item in data["items"]]
+    assert priorities == sorted(priorities, reverse=True)
+    first = data["items"][0]
+    c.post("/api/v1/corrections", json={"action": "accept", "annotation_id": first["id"]})
+    again = c.get("/api/v1/review/queue", params={"layer": "technique"}).json()
+    assert again["reviewed"] == 1 and first["id"] not in [i["id"] for i in again["items"]]
+    page = c.get("/review", params={"layer": "technique"})
+    assert page.status_code == 200 and "1 reviewed" in page.text and "<progress" in page.text
+    assert c.get("/api/v1/review/queue", params={"layer": "nonsense"}).status_code == 400
+    labels = c.get("/api/v1/review/labels", params={"layer": "technique"}).json()["labels"]
+    assert "Loaded_Language" in labels and len(labels) == 23
+
+
+@pytest.fixture
+def people(corpus, tmp_path):
+    db, docs = corpus
+    users = Users.load(tmp_path / "users.json", create=True)
+    tokens = {
+        name: users.add(name, role)
+        for name, role in (("rita", Role.READER), ("vic", Role.REVIEWER), ("ada", Role.ADMIN))
+    }
+    stored = (tmp_path / "users.json").read_text()
+    assert all(token not in stored for token in tokens.values())  # only hashes are kept
+    assert json.loads(stored)["users"][0]["role"] == "reader"
+    app = create_app(
+        db, analysis=web_corpus.stats_analysis, users=Users.load(tmp_path / "users.json")
+    )
+    with TestClient(app) as c:
+        yield c, docs, tokens
+
+
+def test_web_review_roles_decide_who_writes(people):
+    c, docs, tokens = people
+    doc = docs[FIRST]
+
+    def as_(name):
+        return {"Authorization": f"Bearer {tokens[name]}"}
+
+    assert c.get(f"/api/v1/documents/{doc.id}/labels").status_code == 401
+    data = c.get(f"/api/v1/documents/{doc.id}/labels", headers=as_("rita")).json()
+    body = {"action": "reject", "annotation_id": _id_of(data, "Doubt")}
+    refused = c.post("/api/v1/corrections", json=body, headers=as_("rita"))
+    assert refused.status_code == 403 and "reader" in refused.json()["error"]
+    with Store.open(c.app.state.store.engine.url.database) as store:
+        assert store.corrections.count() == 0
+    done = c.post("/api/v1/corrections", json=body, headers=as_("vic")).json()
+    assert done["user"] == "vic"
+    relabel = {
+        "action": "relabel",
+        "annotation_id": _id_of(data, "Flag_Waving"),
+        "label": "Slogans",
+    }
+    by_ada = c.post("/api/v1/corrections", json=relabel, headers=as_("ada")).json()
+    # A reviewer undoes their own corrections, not another's; an admin undoes anyone's.
+    assert c.delete(f"/api/v1/corrections/{by_ada['id']}", headers=as_("vic")).status_code == 403
+    assert c.delete(f"/api/v1/corrections/{done['id']}", headers=as_("vic")).status_code == 200
+    assert c.delete(f"/api/v1/corrections/{by_ada['id']}", headers=as_("ada")).status_code == 200
+    assert c.get("/", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+
+
+def test_web_review_users_file_errors_are_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no users file"):
+        Users.load(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"users": [{"name": "x", "role": "overlord", "token_sha256": "0"}]}')
+    with pytest.raises(ValueError, match="unknown role"):
+        Users.load(bad)
+
+
+def test_web_review_serve_with_a_users_file_makes_no_shared_token(corpus, tmp_path, monkeypatch):
+    import uvicorn
+
+    from narrascope.web.app import serve
+
+    db, _ = corpus
+    users = Users.load(tmp_path / "users.json", create=True)
+    token = users.add("vic", Role.REVIEWER)
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    serve(
+        db,
+        host="0.0.0.0",
+        users_file=tmp_path / "users.json",
+        on_ready=lambda url: served.update(url=url),
+    )
+    assert served["url"].startswith("http://0.0.0.0:8000/") and "token=" not in served["url"]
+    with TestClient(served["app"]) as c:
+        assert c.get("/api/v1/review/queue").status_code == 401
+        mine = c.get("/api/v1/review/queue", headers={"Authorization": f"Bearer {token}"})
+        assert mine.status_code == 200
