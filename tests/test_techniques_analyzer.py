@@ -10,7 +10,7 @@ import pytest
 from narrascope.analyzers import document_head as document_head_module
 from narrascope.analyzers import techniques as techniques_module
 from narrascope.analyzers.frames import FrameAnalyzer
-from narrascope.analyzers.genre import GenreAnalyzer
+from narrascope.analyzers.genre import GenreAnalyzer, choose_genre, document_features
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features, paragraph_techniques
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import ModelFileError
@@ -116,8 +116,8 @@ def test_missing_or_corrupt_head_names_the_train_command(
 
 def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch, encoder):
     shutil.copy(
-        document_head_module.RESOURCES / "genre-v1.safetensors",
-        tmp_path / "techniques-v1.safetensors",
+        document_head_module.RESOURCES / f"{GenreAnalyzer.version}.safetensors",
+        tmp_path / f"{TechniqueAnalyzer.version}.safetensors",
     )
     monkeypatch.setattr(techniques_module, "RESOURCES", tmp_path)
     with pytest.raises(ModelFileError, match="narrascope train techniques"):
@@ -145,3 +145,33 @@ def test_techniques_repeat_feature_needs_no_square_matrix(n):
     if n <= 1024:
         assert np.array_equal(repeats, expected)
     np.testing.assert_allclose(repeats, expected, atol=1e-6)
+
+
+def test_frames_are_stored_only_at_their_operating_point(examples, encoder):
+    frames = FrameAnalyzer.load(encoder)
+    cuts = dict(zip(frames.head.labels, frames.head.thresholds, strict=True))
+    assert min(cuts.values()) >= 0.5
+    for doc, vectors in examples:
+        scores = frames.head.score(frames.features(vectors, doc.sentence_texts()))[0]
+        expected = {k for k, p in zip(frames.head.labels, scores, strict=True) if p >= cuts[k]}
+        anns = frames.analyze(doc, vectors)
+        assert {a.label for a in anns} == expected
+        assert all(a.score >= cuts[a.label] for a in anns)
+
+
+def test_satire_needs_strong_evidence():
+    gate = np.array([0.0, 0.0, 0.5], dtype=np.float32)
+    scores = np.array([[0.30, 0.25, 0.45], [0.10, 0.30, 0.60], [0.50, 0.20, 0.30]])
+    assert [GENRES[k] for k in choose_genre(scores, gate)] == ["opinion", "satire", "opinion"]
+
+
+def test_genre_stores_the_calibrated_probability_of_the_genre_shown(examples, encoder):
+    genre = GenreAnalyzer.load(encoder)
+    assert genre.head.thresholds[GENRES.index("satire")] >= 0.5
+    for doc, vectors in examples:
+        scores = genre.head.score(document_features(vectors, doc.sentence_texts()))[0]
+        (label,) = genre.analyze(doc, vectors)
+        shown = GENRES[int(choose_genre(scores[None, :], genre.head.thresholds)[0])]
+        assert label.label == shown and label.score == pytest.approx(scores[GENRES.index(shown)])
+        expected = dict(zip(GENRES, scores, strict=True))
+        assert label.attrs["scores"] == pytest.approx(expected, abs=1e-4)
