@@ -24,9 +24,9 @@ from narrascope.text import segment
 
 # The analyzers that read sentence vectors, with the head file each loads first.
 VECTOR_READERS = {
-    "techniques": "techniques-v1",
-    "genre": "genre-v1",
-    "frames": "frames-v1",
+    "techniques": "techniques-v2",
+    "genre": "genre-v2",
+    "frames": "frames-v2",
     "narratives": "narratives-v1",
     "roles": "roles-v1",
     "claims": "claims-v2",

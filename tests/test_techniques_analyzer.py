@@ -10,12 +10,13 @@ import pytest
 from narrascope.analyzers import document_head as document_head_module
 from narrascope.analyzers import techniques as techniques_module
 from narrascope.analyzers.frames import FrameAnalyzer
-from narrascope.analyzers.genre import GenreAnalyzer
+from narrascope.analyzers.genre import GenreAnalyzer, choose_genre, document_features
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features, paragraph_techniques
 from narrascope.encode import UniversalSentenceEncoder
-from narrascope.heads import ModelFileError
+from narrascope.heads import LinearHead, ModelFileError, sigmoid
 from narrascope.model import Document, Layer, SourceRef
 from narrascope.text import segment
+from narrascope.training.calibrate import apply_platt
 from narrascope.training.semeval2023 import FRAMES, GENRES, TECHNIQUES
 
 ANALYZERS = (TechniqueAnalyzer, GenreAnalyzer, FrameAnalyzer)
@@ -51,7 +52,7 @@ def test_techniques_label_example_sentences(examples, encoder):
         anns = analyzer.analyze(doc, vectors)
         total += len(anns)
         for ann in anns:
-            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v1"
+            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v2"
             assert (ann.start, ann.end) in doc.sentences
             assert doc.text[ann.start : ann.end].strip() and 0.0 <= ann.score <= 1.0
         view = paragraph_techniques(doc, anns)
@@ -116,8 +117,8 @@ def test_missing_or_corrupt_head_names_the_train_command(
 
 def test_head_of_wrong_shape_is_refused(tmp_path, monkeypatch, encoder):
     shutil.copy(
-        document_head_module.RESOURCES / "genre-v1.safetensors",
-        tmp_path / "techniques-v1.safetensors",
+        document_head_module.RESOURCES / f"{GenreAnalyzer.version}.safetensors",
+        tmp_path / f"{TechniqueAnalyzer.version}.safetensors",
     )
     monkeypatch.setattr(techniques_module, "RESOURCES", tmp_path)
     with pytest.raises(ModelFileError, match="narrascope train techniques"):
@@ -145,3 +146,77 @@ def test_techniques_repeat_feature_needs_no_square_matrix(n):
     if n <= 1024:
         assert np.array_equal(repeats, expected)
     np.testing.assert_allclose(repeats, expected, atol=1e-6)
+
+
+def test_techniques_store_only_calibrated_scores_at_their_operating_point(examples, encoder):
+    analyzer = TechniqueAnalyzer.load(encoder)
+    head, cuts = analyzer.head, analyzer.thresholds()
+    # The file's weights carry Platt scaling: unfolding it gives the raw head, whose sigmoid
+    # through the stored (a, b) is exactly what the analyzer stores.
+    a, b = np.array(head.info["platt_a"]), np.array(head.info["platt_b"])
+    assert (cuts >= 0.5).all()  # precision first: never shown below an even chance
+    shown = 0
+    for doc, vectors in examples:
+        x = features(doc.sentence_texts(), vectors)
+        raw = sigmoid(x @ (head.weights / a) + (head.bias - b) / a)
+        calibrated = apply_platt(raw, a, b)
+        np.testing.assert_allclose(analyzer.scores(doc, vectors), calibrated, atol=2e-4)
+        stored = {(ann.start, ann.label): ann.score for ann in analyzer.analyze(doc, vectors)}
+        for i, (start, _) in enumerate(doc.sentences):
+            for j, label in enumerate(head.labels):
+                if calibrated[i, j] >= cuts[j] + 1e-4:
+                    assert stored[start, label] == pytest.approx(calibrated[i, j], abs=2e-4)
+                elif calibrated[i, j] < cuts[j] - 1e-4:
+                    assert (start, label) not in stored
+        shown += len(stored)
+    assert shown > 0
+
+
+def test_a_technique_below_its_operating_point_is_not_stored(encoder):
+    doc = _doc("They are traitors and liars! Everyone knows it. Wake up, people.")
+    width = features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1]
+    # Every technique scores sigmoid(0) = 0.5 on every sentence; the cuts decide alone.
+    cuts = np.full(len(TECHNIQUES), 0.6, dtype=np.float32)
+    cuts[TECHNIQUES.index("Slogans")] = 0.5
+    cuts[TECHNIQUES.index("Loaded_Language")] = 1.01  # silenced: never shown
+    head = LinearHead(
+        np.zeros((width, len(TECHNIQUES)), dtype=np.float32),
+        np.zeros(len(TECHNIQUES), dtype=np.float32),
+        list(TECHNIQUES),
+        TechniqueAnalyzer.version,
+        encoder.name,
+        thresholds=cuts,
+    )
+    anns = TechniqueAnalyzer(head).analyze(doc, encoder.encode(doc.sentence_texts()))
+    assert {ann.label for ann in anns} == {"Slogans"}
+    assert len(anns) == len(doc.sentences) and all(ann.score == 0.5 for ann in anns)
+
+
+def test_frames_are_stored_only_at_their_operating_point(examples, encoder):
+    frames = FrameAnalyzer.load(encoder)
+    cuts = dict(zip(frames.head.labels, frames.head.thresholds, strict=True))
+    assert min(cuts.values()) >= 0.5
+    for doc, vectors in examples:
+        scores = frames.head.score(frames.features(vectors, doc.sentence_texts()))[0]
+        expected = {k for k, p in zip(frames.head.labels, scores, strict=True) if p >= cuts[k]}
+        anns = frames.analyze(doc, vectors)
+        assert {a.label for a in anns} == expected
+        assert all(a.score >= cuts[a.label] for a in anns)
+
+
+def test_satire_needs_strong_evidence():
+    gate = np.array([0.0, 0.0, 0.5], dtype=np.float32)
+    scores = np.array([[0.30, 0.25, 0.45], [0.10, 0.30, 0.60], [0.50, 0.20, 0.30]])
+    assert [GENRES[k] for k in choose_genre(scores, gate)] == ["opinion", "satire", "opinion"]
+
+
+def test_genre_stores_the_calibrated_probability_of_the_genre_shown(examples, encoder):
+    genre = GenreAnalyzer.load(encoder)
+    assert genre.head.thresholds[GENRES.index("satire")] >= 0.5
+    for doc, vectors in examples:
+        scores = genre.head.score(document_features(vectors, doc.sentence_texts()))[0]
+        (label,) = genre.analyze(doc, vectors)
+        shown = GENRES[int(choose_genre(scores[None, :], genre.head.thresholds)[0])]
+        assert label.label == shown and label.score == pytest.approx(scores[GENRES.index(shown)])
+        expected = dict(zip(GENRES, scores, strict=True))
+        assert label.attrs["scores"] == pytest.approx(expected, abs=1e-4)

@@ -57,3 +57,33 @@ def test_calibrate_operating_points_favour_precision_and_silence_hopeless_labels
     at_half = calibrate.reliability(p, y[:, None], np.array([0.5]))
     assert shown.shown_precision >= at_half.shown_precision
     assert shown.ece < 0.03
+
+
+def test_calibrate_cross_fit_judges_each_fold_by_the_others():
+    _, raw, y = _miscalibrated(n=3000, seed=3)
+    scores, truth = raw[:, None], y[:, None]
+    folds = [np.arange(k, len(y), 3) for k in range(3)]
+    crossed = calibrate.cross_fit_platt(scores, truth, folds)
+    for k, held in enumerate(folds):
+        rest = np.setdiff1d(np.arange(len(y)), held)
+        a, b = calibrate.fit_platt_all(scores[rest], truth[rest])
+        np.testing.assert_allclose(crossed.platt[k][0], a)
+        np.testing.assert_allclose(
+            crossed.calibrated[held], calibrate.apply_platt(scores[held], a, b)
+        )
+        cuts = calibrate.operating_points(crossed.calibrated[rest], truth[rest])
+        assert (crossed.shown[held] == (crossed.calibrated[held] >= cuts)).all()
+    found = crossed.reliability(truth)
+    assert found.ece < 0.03 and found.shown_precision > 0.5
+    assert (crossed.calibrated[crossed.shown] >= 0.5).all()
+
+
+def test_calibrate_weighted_temperature_counts_rows_by_weight():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(3000, 3)) * 2
+    y = np.array([rng.choice(3, p=p) for p in softmax(logits / 2)])
+    doubled = np.vstack([logits, logits[:500]])
+    weights = np.r_[np.ones(3000), np.zeros(500)]
+    plain = calibrate.fit_temperature(softmax(logits), y)
+    weighted = calibrate.fit_temperature(softmax(doubled), np.r_[y, y[:500]], weights=weights)
+    assert abs(plain - 2) < 0.2 and abs(weighted - plain) < 1e-3

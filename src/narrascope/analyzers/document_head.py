@@ -56,8 +56,9 @@ class DocumentHeadAnalyzer:
         self.head, self.dim, self.languages = head, dim, languages
 
     @staticmethod
-    def features(vectors: np.ndarray) -> np.ndarray:
-        """The head's input for one document, shape (1, width), from its sentence vectors."""
+    def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """The head's input for one document, shape (1, width), from its sentence vectors (and,
+        for a head that reads them, its sentence texts)."""
         raise NotImplementedError
 
     def choose(self, scores: np.ndarray) -> list[int]:
@@ -74,7 +75,7 @@ class DocumentHeadAnalyzer:
 
     @classmethod
     def load(cls, encoder: Encoder) -> DocumentHeadAnalyzer:
-        width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32)).shape[1]
+        width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32), []).shape[1]
         head = LinearHead.from_file(
             RESOURCES / f"{cls.version}.safetensors", inputs=width, encoder=encoder
         )
@@ -85,7 +86,7 @@ class DocumentHeadAnalyzer:
     ) -> list[Annotation]:
         if cannot_read(doc, min_words=self.min_words, languages=self.languages):
             return []
-        scores = self.head.score(self.features(vectors))[0]
+        scores = self.head.score(self.features(vectors, doc.sentence_texts()))[0]
         anns = []
         for j in self.choose(scores):
             chosen = supporting_sentences(doc, vectors, self.direction(j), self.evidence_sentences)

@@ -1,12 +1,14 @@
 """Frames of an article (SemEval-2023 Task 3 subtask 2): any of 14 framing dimensions.
 
 Multi-label document labels, each with a score and the sentences that carry that frame most.
-The head is linear (one sigmoid per frame) over the mean sentence vector, with per-frame
-thresholds chosen by grouped cross-validation on the training articles.
+The head is linear (one sigmoid per frame) over the mean sentence vector; its score is a
+calibrated probability (Platt scaling folded into the weights) and a frame is stored only at or
+above its precision-first operating point, both chosen by grouped cross-validation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -15,8 +17,8 @@ from narrascope.analyzers.document_head import DocumentHeadAnalyzer
 from narrascope.model import Layer
 
 
-def document_features(vectors: np.ndarray) -> np.ndarray:
-    """One row for a document: its mean sentence vector."""
+def document_features(vectors: np.ndarray, texts: Sequence[str] = ()) -> np.ndarray:
+    """One row for a document: its mean sentence vector (the texts are not read)."""
     if len(vectors) == 0:
         return np.zeros((1, vectors.shape[1]), dtype=np.float32)
     return vectors.astype(np.float32).mean(axis=0)[None, :]
@@ -26,7 +28,7 @@ class FrameAnalyzer(DocumentHeadAnalyzer):
     """Labels the frames a document uses, each with the sentences that carry it."""
 
     name: ClassVar[str] = "frames"
-    version: ClassVar[str] = "frames-v1"
+    version: ClassVar[str] = "frames-v2"
     layer: ClassVar[Layer] = Layer.FRAME
     features = staticmethod(document_features)
 

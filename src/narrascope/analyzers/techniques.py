@@ -1,7 +1,8 @@
 """Persuasion techniques (SemEval-2023 Task 3, 23 techniques), sentence by sentence.
 
-Each sentence gets the techniques whose score passes the head's threshold, as a span
-annotation over that sentence. The head is linear over features built from the shared
+Each sentence gets the techniques whose calibrated probability reaches that technique's
+operating point (chosen for precision when the head was trained), as a span annotation over
+that sentence; a technique below it is not stored. The head is linear over features built from the shared
 sentence vectors: the sentence's own vector, the mean of its two neighbours, the mean of the
 document, how closely it repeats another sentence, and a few surface cues. `features` below is
 the one definition of them, used both here and by `narrascope train techniques`.
@@ -97,7 +98,7 @@ class TechniqueAnalyzer:
     """Marks each sentence with the persuasion techniques it uses, with a score per technique."""
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = "techniques-v1"
+    version: ClassVar[str] = "techniques-v2"
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique
@@ -114,17 +115,15 @@ class TechniqueAnalyzer:
         )
         return cls(head, languages=encoder.languages)
 
-    def thresholds(self, language: str | None) -> np.ndarray:
-        """Per-technique cuts: those tuned for `language` if training had it, else the pooled ones."""
-        by_language = self.head.info.get("thresholds_by_language", {})
-        if isinstance(by_language, dict) and language in by_language:
-            return np.asarray(by_language[language], dtype=np.float32)
+    def thresholds(self) -> np.ndarray:
+        """Per-technique operating points on the calibrated probability (1.01: never shown)."""
         if self.head.thresholds is not None:
             return self.head.thresholds
         return np.full(len(self.head.labels), 0.5, dtype=np.float32)
 
     def scores(self, doc: Document, vectors: np.ndarray) -> np.ndarray:
-        """Probability of every technique for every sentence, shape (sentences, 23)."""
+        """Calibrated probability of every technique for every sentence, shape (sentences, 23);
+        the head's weights carry the Platt scaling, so this is one linear layer."""
         return self.head.score(features(doc.sentence_texts(), vectors))
 
     def analyze(
@@ -133,7 +132,7 @@ class TechniqueAnalyzer:
         if cannot_read(doc, min_words=self.min_words, languages=self.languages):
             return []
         scores = self.scores(doc, vectors)
-        passed = scores >= self.thresholds(doc.language)
+        passed = scores >= self.thresholds()
         anns = []
         for (start, end), row, keep in zip(doc.sentences, scores, passed, strict=True):
             for j in np.flatnonzero(keep):

@@ -17,6 +17,7 @@ more than recall), never below `floor`: an analyst prefers a short list that hol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,19 +82,24 @@ def fold_platt(
     return (weights * a).astype(np.float32), (bias * a + b).astype(np.float32)
 
 
-def fit_temperature(probabilities: np.ndarray, y: np.ndarray) -> float:
+def fit_temperature(
+    probabilities: np.ndarray, y: np.ndarray, *, weights: np.ndarray | None = None
+) -> float:
     """The temperature that minimises the log loss of one-of-k out-of-fold probabilities.
 
-    `y` holds the true class index per row. Golden-section search over log t in [-3, 3].
+    `y` holds the true class index per row; `weights` (one per row, optional) weigh the loss,
+    e.g. to calibrate for balanced classes. Golden-section search over log t in [-3, 3].
     """
     z = np.log(np.clip(probabilities, EPS, 1.0))
     rows = np.arange(len(y))
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
 
     def loss(log_t: float) -> float:
         scaled = z / np.exp(log_t)
         scaled -= scaled.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(scaled).sum(axis=1))
-        return float(np.mean(log_norm - scaled[rows, y]))
+        return float(np.sum(w * (log_norm - scaled[rows, y])))
 
     lo, hi = -3.0, 3.0
     ratio = (np.sqrt(5) - 1) / 2
@@ -190,8 +196,8 @@ class Reliability:
     shown_precision: float  # micro precision of the labels that pass
     shown_recall: float  # micro recall of the labels that pass
 
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in self.__dict__.items()}
+    def as_dict(self, prefix: str = "") -> dict[str, float]:
+        return {f"{prefix}{k}": round(v, 4) for k, v in self.__dict__.items()}
 
 
 def reliability(probabilities: np.ndarray, y: np.ndarray, thresholds: np.ndarray) -> Reliability:
@@ -205,3 +211,63 @@ def reliability(probabilities: np.ndarray, y: np.ndarray, thresholds: np.ndarray
         shown_precision=tp / max(float(shown.sum()), 1.0),
         shown_recall=tp / max(float(truth.sum()), 1.0),
     )
+
+
+@dataclass(frozen=True)
+class CrossFit:
+    """Out-of-fold probabilities calibrated and decided as a model card must report them.
+
+    Each fold's rows go through the Platt scaling fitted on the other folds' out-of-fold scores
+    (`calibrated`) and are decided by the operating points chosen on the other folds' calibrated
+    scores (`shown`), so neither the calibration nor the cut ever saw the rows it is judged on.
+    """
+
+    calibrated: np.ndarray  # (n, k)
+    shown: np.ndarray  # (n, k) bool
+    platt: list[tuple[np.ndarray, np.ndarray]]  # per fold: (a, b), each (k,)
+
+    def reliability(self, y: np.ndarray) -> Reliability:
+        """ECE over all probabilities and over the shown ones; precision/recall of the shown."""
+        truth = y > 0
+        tp = float(np.sum(self.shown & truth))
+        return Reliability(
+            ece=expected_calibration_error(self.calibrated, y),
+            ece_shown=expected_calibration_error(self.calibrated[self.shown], y[self.shown]),
+            shown_precision=tp / max(float(self.shown.sum()), 1.0),
+            shown_recall=tp / max(float(truth.sum()), 1.0),
+        )
+
+
+def cross_fit_platt(
+    scores: np.ndarray,
+    y: np.ndarray,
+    held_out: Sequence[np.ndarray],
+    *,
+    beta: float = PRECISION_BETA,
+    floor: float = 0.5,
+) -> CrossFit:
+    """Platt scaling and operating points cross-fitted over the folds `held_out` of (n, k) scores."""
+    calibrated = np.zeros(scores.shape, dtype=np.float64)
+    shown = np.zeros(scores.shape, dtype=bool)
+    platt = []
+    everything = np.arange(len(y))
+    for held in held_out:
+        rest = np.setdiff1d(everything, held)
+        a, b = fit_platt_all(scores[rest], y[rest])
+        platt.append((a, b))
+        calibrated[held] = apply_platt(scores[held], a, b)
+    for held in held_out:
+        rest = np.setdiff1d(everything, held)
+        cuts = operating_points(calibrated[rest], y[rest], beta=beta, floor=floor)
+        shown[held] = calibrated[held] >= cuts
+    return CrossFit(calibrated, shown, platt)
+
+
+def platt_info(a: np.ndarray, b: np.ndarray, unit: str) -> dict[str, object]:
+    """What a head file records of its folded Platt scaling and its operating points."""
+    return {
+        "calibration": f"platt per {unit}, folded into weights and bias",
+        "platt_a": [round(float(v), 6) for v in a],
+        "platt_b": [round(float(v), 6) for v in b],
+        "operating_points": "F0.5 on calibrated out-of-fold probabilities, floor 0.5",
+    }

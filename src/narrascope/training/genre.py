@@ -11,22 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.genre import GenreAnalyzer, document_features
+from narrascope.analyzers.genre import N_CUES, GenreAnalyzer, choose_genre, document_features
 from narrascope.encode import default_encoder
-from narrascope.heads import RESOURCES, LinearHead
+from narrascope.heads import RESOURCES, LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
+from narrascope.training.calibrate import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+    fold_temperature,
+)
 from narrascope.training.fit import fit_softmax, grouped_folds, rest_of
 from narrascope.training.semeval2023 import GENRES
 from narrascope.training.vectors import VectorCache
 
 CACHE = TRAINING_CACHE / "techniques"
-C = 1.0
+C = 4.0  # chosen by leave-one-language-out macro-F1 (1.0 in genre-v1)
+# Operating points: opinion and reporting whenever likeliest; satire only at 0.5 or above.
+SATIRE_GATE = np.array([0.0, 0.0, 0.5], dtype=np.float32)
 
 
 @dataclass
@@ -40,12 +49,21 @@ class DocumentSet:
 
 
 def load_documents(
-    data: Path, split: str, subtask: int, features, *, store: VectorCache
+    data: Path,
+    split: str,
+    subtask: int,
+    features,
+    *,
+    store: VectorCache,
+    languages: Sequence[str] | None = None,
 ) -> DocumentSet:
-    """Read the articles (and labels, if present) of `subtask` for `split`, with features."""
+    """Read the articles (and labels, if present) of `subtask` for `split`, with features;
+    every language folder, or those of `languages` (folder names or ISO codes)."""
     t3 = data / "semeval2023_task3" if not semeval2023.languages(data) else data
     ids, folders, labels, sentences = [], [], [], []
     for folder in semeval2023.languages(t3):
+        if languages and not {folder, semeval2023.LANGUAGE_CODES[folder]} & set(languages):
+            continue
         articles = semeval2023.read_articles(t3, folder, split, subtask)
         path = semeval2023.labels_path(t3, folder, split, subtask)
         gold: dict[str, list[str]] = {}
@@ -61,7 +79,9 @@ def load_documents(
             labels.append(gold.get(article_id, []))
     vectors = store.vectors([t for texts in sentences for t in texts])
     bounds = np.cumsum([0] + [len(texts) for texts in sentences])
-    rows = [features(vectors[bounds[i] : bounds[i + 1]]) for i in range(len(sentences))]
+    rows = [
+        features(vectors[bounds[i] : bounds[i + 1]], sentences[i]) for i in range(len(sentences))
+    ]
     x = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
     return DocumentSet(ids, folders, x, labels)
 
@@ -80,11 +100,11 @@ def _weights(labels: list[str], folders: list[str]) -> np.ndarray:
 
 
 def _fit(
-    x: np.ndarray, labels: list[str], folders: list[str], seed: int
+    x: np.ndarray, labels: list[str], folders: list[str], seed: int, *, c: float = C
 ) -> tuple[np.ndarray, np.ndarray]:
     """The genre softmax in `GENRES` order, classes balanced within each language."""
     weights = _weights(labels, folders)
-    return fit_softmax(x, labels, GENRES, c=C, seed=seed, max_iter=3000, sample_weight=weights)
+    return fit_softmax(x, labels, GENRES, c=c, seed=seed, max_iter=3000, sample_weight=weights)
 
 
 def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) -> None:
@@ -99,10 +119,20 @@ def score(docs: DocumentSet, predicted: list[str], report: Report, prefix: str) 
             )
 
 
-def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) -> Report:
-    """Fit the genre head on the T3 train split of every language; CV macro-F1 in the report."""
+def train(
+    data: Path,
+    *,
+    out: Path = RESOURCES,
+    seed: int = 13,
+    folds: int = 5,
+    languages: Sequence[str] | None = None,
+) -> Report:
+    """Fit the genre head on the T3 train split (every language unless told), calibrate it and
+    measure it out of fold and across languages (leave one language out)."""
     encoder = default_encoder()
-    docs = load_documents(data, "train", 1, document_features, store=VectorCache(CACHE, encoder))
+    docs = load_documents(
+        data, "train", 1, document_features, store=VectorCache(CACHE, encoder), languages=languages
+    )
     keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
     docs = DocumentSet(
         [docs.ids[i] for i in keep],
@@ -111,32 +141,115 @@ def train(data: Path, *, out: Path = RESOURCES, seed: int = 13, folds: int = 5) 
         [docs.labels[i] for i in keep],
     )
     labels = [lab[0] for lab in docs.labels]
+    truth = np.array([GENRES.index(lab) for lab in labels])
     groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
-    predicted = [""] * len(labels)
-    for held in grouped_folds(groups, folds, seed):
+    held_out = grouped_folds(groups, folds, seed)
+    raw = np.zeros((len(labels), len(GENRES)))
+    for held in held_out:
         rest = rest_of(held, len(labels))
         weights, bias = _fit(
             docs.x[rest], [labels[i] for i in rest], [docs.folders[i] for i in rest], seed
         )
-        for i, k in zip(held, (docs.x[held] @ weights + bias).argmax(axis=1), strict=True):
-            predicted[i] = GENRES[int(k)]
+        raw[held] = softmax(docs.x[held] @ weights + bias)
+    balance = _weights(labels, docs.folders)
+    # Cross-fitted temperature: each fold calibrated by the other folds' out-of-fold scores.
+    calibrated = np.zeros(raw.shape)
+    for held in held_out:
+        rest = rest_of(held, len(labels))
+        t = fit_temperature(raw[rest], truth[rest], weights=balance[rest])
+        calibrated[held] = apply_temperature(raw[held], t)
     report = Report("genre")
-    score(docs, predicted, report, "cv_")
-    weights, bias = _fit(docs.x, labels, docs.folders, seed)
+    shown = choose_genre(calibrated, SATIRE_GATE)
+    score(docs, [GENRES[k] for k in shown], report, "cv_")
+    _calibration_scores(calibrated, truth, balance, shown, report)
+    if len(set(docs.folders)) > 1:
+        _leave_one_language_out(docs, labels, raw, balance, seed, report)
+    temperature = fit_temperature(raw, truth, weights=balance)
+    weights, bias = fold_temperature(*_fit(docs.x, labels, docs.folders, seed), temperature)
     head = LinearHead(
         weights,
         bias,
         list(GENRES),
         GenreAnalyzer.version,
         encoder.name,
+        thresholds=SATIRE_GATE,
         activation="softmax",
-        info={"seed": seed, "folds": folds, "C": C, "trained": dt.date.today().isoformat()},
+        info={
+            "seed": seed,
+            "folds": folds,
+            "C": C,
+            "temperature": round(temperature, 4),
+            "priors": "equal within each language (balanced class weights)",
+            "trained": dt.date.today().isoformat(),
+        },
     )
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / f"{GenreAnalyzer.version}.safetensors")
     counts = Counter(zip(docs.folders, labels, strict=True))
     _write_card(out / f"{GenreAnalyzer.version}.md", head, report, counts)
     return report
+
+
+def _calibration_scores(
+    calibrated: np.ndarray,
+    truth: np.ndarray,
+    balance: np.ndarray,
+    shown: np.ndarray,
+    report: Report,
+) -> None:
+    """ECE of the calibrated out-of-fold probabilities (all three per article, and of the shown
+    genre alone), and the precision/recall of satire as shown."""
+    onehot = np.eye(len(GENRES))[truth]
+    report.scores["cv_ece"] = expected_calibration_error(calibrated, onehot)
+    top = calibrated[np.arange(len(truth)), shown]
+    report.scores["cv_ece_shown"] = expected_calibration_error(top, shown == truth)
+    # Under equal priors (the head's assumption): each article weighted by its balancing weight.
+    resample = np.random.default_rng(0).choice(
+        len(truth), 20 * len(truth), p=balance / balance.sum()
+    )
+    report.scores["cv_ece_equal_priors"] = expected_calibration_error(
+        calibrated[resample], onehot[resample]
+    )
+    satire = GENRES.index("satire")
+    said, really = shown == satire, truth == satire
+    report.scores["cv_satire_precision"] = float((said & really).sum() / max(said.sum(), 1))
+    report.scores["cv_satire_recall"] = float((said & really).sum() / max(really.sum(), 1))
+
+
+def _leave_one_language_out(
+    docs: DocumentSet,
+    labels: list[str],
+    raw: np.ndarray,
+    balance: np.ndarray,
+    seed: int,
+    report: Report,
+) -> None:
+    """Genre macro-F1 on each language by a head fitted on the other languages only: their
+    genre mixes differ, so this is the test of shift that plain CV is not. The rule of genre-v1
+    (vectors only, C = 1, argmax) beside it. The temperature is fitted on the other languages'
+    out-of-fold probabilities `raw`, weighted to equal priors by `balance`."""
+    folders = np.array(docs.folders)
+    width = docs.x.shape[1] - N_CUES
+    for folder in sorted(set(docs.folders)):
+        rest, held = np.flatnonzero(folders != folder), np.flatnonzero(folders == folder)
+        fitted = [labels[i] for i in rest]
+        weights, bias = _fit(docs.x[rest], fitted, list(folders[rest]), seed)
+        truth = np.array([GENRES.index(labels[i]) for i in rest])
+        t = fit_temperature(raw[rest], truth, weights=balance[rest])
+        probabilities = apply_temperature(softmax(docs.x[held] @ weights + bias), t)
+        shown = choose_genre(probabilities, SATIRE_GATE)
+        old_w, old_b = _fit(docs.x[rest][:, :width], fitted, list(folders[rest]), seed, c=1.0)
+        old = (docs.x[held][:, :width] @ old_w + old_b).argmax(axis=1)
+        gold = {docs.ids[i]: labels[i] for i in held}
+        for prefix, chosen in (("lolo_", shown), ("lolo_v1rule_", old)):
+            guess = {docs.ids[i]: GENRES[k] for i, k in zip(held, chosen, strict=True)}
+            report.scores[f"{prefix}st1_macro_f1_{folder}"] = semeval2023.genre_macro_f1(
+                gold, guess
+            )
+        report.lines.append(
+            f"  satire shown, leave-{folder}-out: {int((shown == 2).sum())} (v1 rule "
+            f"{int((old == 2).sum())}), true {sum(labels[i] == 'satire' for i in held)}"
+        )
 
 
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
@@ -146,7 +259,8 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 1, document_features, store=store)
     probabilities = analyzer.head.score(docs.x)
-    predicted = [GENRES[int(j)] for j in probabilities.argmax(axis=1)] if len(docs.ids) else []
+    shown = choose_genre(probabilities, analyzer.head.thresholds)
+    predicted = [GENRES[int(j)] for j in shown] if len(docs.ids) else []
     report = Report("genre")
     score(docs, predicted, report, "")
     if predictions is not None:
@@ -183,15 +297,35 @@ def _write_card(path: Path, head: LinearHead, report: Report, counts: Counter) -
         f"- Trained: {head.info['trained']} by `narrascope train genre --data DIR` "
         f"(seed {head.info['seed']}, {head.info['folds']}-fold CV grouped by article).",
         f"- Encoder: `{head.encoder}`, frozen. Head: softmax over [mean sentence vector, first "
-        f"sentence vector], sklearn LogisticRegression C={head.info['C']}.",
-        "- Shift: class weights balanced within each language (equal genre priors), because "
-        "the genre mix differs sharply between languages and splits (English train is mostly "
-        "opinion).",
+        f"sentence vector, {N_CUES} document cues (`analyzers.genre.document_cues`)], sklearn "
+        f"LogisticRegression C={head.info['C']}.",
+        "- Shift: the genre mix differs sharply between languages and splits (English train is "
+        "88% opinion, real inputs mostly reporting). Class weights are balanced within each "
+        "language (equal genre priors: no mix is assumed), and the softmax is "
+        f"temperature-calibrated (t = {head.info['temperature']}, fitted on the out-of-fold "
+        "probabilities weighted to equal priors, folded into the weights). Measured by leave-one-"
+        "language-out (`lolo_*`: fitted on the other five languages, scored on the held-out one, "
+        "whose mix differs), with genre-v1's rule beside it (`lolo_v1rule_*`). Also tried, on the "
+        "same protocol (with genre-v1's features), and rejected: a fixed news prior (0.35 "
+        "opinion, 0.55 reporting, 0.10 satire, folded into the bias) lowered macro-F1 in every "
+        "held-out language, even on reporting-heavy resamples of English (temperature-"
+        "calibrated first); priors re-estimated by EM on the held-out language (Saerens et al. "
+        "2002) collapsed to all-opinion in four of six languages "
+        "(French, German, Italian, Polish macro-F1 0.26-0.29). EM would also need a corpus-level "
+        "pass that the one-document-at-a-time run loop does not have.",
+        "- Operating point: one genre per article. Satire is shown only when its calibrated "
+        "probability is at least 0.5 (its false alarms cost an analyst most); otherwise the "
+        "likelier of opinion and reporting. The stored score is the calibrated probability of "
+        "the genre shown; `attrs.scores` holds all three.",
+        "- Calibration: `cv_ece` over all three probabilities per article, on the natural "
+        "(opinion-heavy) train mix; `cv_ece_equal_priors` on a class-balanced resample (the "
+        "head's assumption); `cv_ece_shown` of the shown genre's probability.",
         "- Evidence: the three sentences whose vectors point most towards the chosen genre.",
         f"- Training data: SemEval-2023 Task 3 subtask 1 train, all languages ({mix}).",
         "- Terms of use of the data: research use only, no redistribution.",
         "",
-        "## Cross-validated scores on train (official macro-F1 per language)",
+        "## Scores on train (official macro-F1 by article per language; `cv_`: 5-fold CV "
+        "grouped by article, calibration cross-fitted; `lolo_`: leave one language out)",
         "",
         "```",
         report.summary(),
