@@ -205,3 +205,16 @@ def reliability(probabilities: np.ndarray, y: np.ndarray, thresholds: np.ndarray
         shown_precision=tp / max(float(shown.sum()), 1.0),
         shown_recall=tp / max(float(truth.sum()), 1.0),
     )
+
+
+def cross_fitted_platt(scores: np.ndarray, y: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:
+    """Calibrated out-of-fold scores for reporting: each fold mapped by Platt fitted on the others.
+
+    `held_out` lists each fold's row indices (e.g. `fit.grouped_folds`).
+    """
+    out = np.zeros(scores.shape, dtype=np.float64)
+    for held in held_out:
+        rest = np.setdiff1d(np.arange(len(y)), held)
+        a, b = fit_platt_all(scores[rest], y[rest])
+        out[held] = apply_platt(scores[held], a, b)
+    return out
