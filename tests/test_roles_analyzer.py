@@ -95,3 +95,30 @@ def test_roles_name_features_are_stable_and_normalised():
     a, b = name_features("NATO"), name_features("NATO")
     assert (a == b).all() and abs(float((a * a).sum()) - 1.0) < 1e-5
     assert float(a @ name_features("Vladimir Putin")) < 0.5
+
+
+def test_roles_one_record_exports_its_fine_roles():
+    """The T10 writer reads a v2 record's fine roles from its attrs (v1 wrote fine rows)."""
+    from narrascope.export.semeval import _roles
+
+    doc = Document(text="Kyiv said no.", source=SourceRef("article1.txt"), language="en")
+    ann = Annotation(
+        doc.id,
+        Layer.ROLE,
+        "Antagonist",
+        "roles-v2",
+        score=0.8,
+        evidence=[(0, 13)],
+        attrs={
+            "entity": "Kyiv",
+            "entity_id": "kyiv",
+            "mentions": [[0, 4]],
+            "fine_roles": ["Instigator"],
+        },
+    )
+    (mention,) = _roles(doc, [ann])
+    assert (mention.text, mention.main_role, mention.fine_roles) == (
+        "Kyiv",
+        "Antagonist",
+        ("Instigator",),
+    )

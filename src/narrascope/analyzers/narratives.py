@@ -215,7 +215,7 @@ class NarrativeAnalyzer:
         if not doc.sentences or len(vectors) != len(doc.sentences):
             return []  # no vectors: the pipeline did not encode this language
         if self.gate is not None:
-            verdict = self.gate.verdict(vectors)
+            verdict = self.gate.verdict(vectors, doc.text)
             if not verdict.inside:
                 return [self.gate.note(doc, self.name, verdict)]
         article, per_sentence = self.scores(vectors)

@@ -258,7 +258,7 @@ class RoleAnalyzer:
         if not actors:
             return []
         if self.gate is not None:
-            verdict = self.gate.verdict(vectors)
+            verdict = self.gate.verdict(vectors, doc.text)
             if not verdict.inside:
                 return [self.gate.note(doc, self.name, verdict)]
         anns = []

@@ -13,7 +13,7 @@ only clear negatives teach the gate.
 Measured honestly: the in-domain rate the gate silences by article-grouped CV, and the share of
 out-of-domain pages that pass it per held-out SOURCE (the gate trained without that source).
 The cut on P(inside) is the smallest that keeps every held-out source's pass rate at or under
-`TARGET_PASS`; the probabilities are temperature-calibrated on those honest out-of-fold scores.
+`TARGET_PASS` on average over the sources; P(inside) is Platt-calibrated on those honest scores.
 """
 
 from __future__ import annotations
@@ -28,18 +28,24 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.domain import DOMAINS, GATE_FILE, OUTSIDE, article_features
+from narrascope.analyzers.domain import (
+    DOMAINS,
+    GATE_FILE,
+    OUTSIDE,
+    article_features,
+    mentions_topics,
+)
 from narrascope.encode import Encoder, default_encoder
-from narrascope.heads import LinearHead
+from narrascope.heads import LinearHead, softmax
 from narrascope.model import BadInput, Document, InputFormat, RawDocument, SourceRef
 from narrascope.text import segment
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
 from narrascope.training.calibrate import (
-    apply_temperature,
+    apply_platt,
+    cross_fitted_platt,
     expected_calibration_error,
-    fit_temperature,
-    fold_temperature,
+    fit_platt,
 )
 from narrascope.training.fit import fit_softmax, grouped_folds, rest_of
 from narrascope.training.narratives import read_split
@@ -48,69 +54,8 @@ from narrascope.training.vectors import VectorCache
 CACHE = TRAINING_CACHE / "domain"
 C = 1.0
 PSEUDO_DOC = 20  # CheckThat! sentences per pseudo-document
-TARGET_PASS = 0.01  # held-out out-of-domain pages that may pass (the issue asks <= 2%)
+TARGET_PASS = 0.02  # held-out out-of-domain pages that may pass, mean over sources (issue: <= 2%)
 CUT_GRID = np.round(np.arange(0.30, 0.991, 0.01), 2)
-TOPIC_WORDS = re.compile(
-    "|".join(
-        [
-            # en (and the Latin-script stems shared with de, fr, it, pl, pt)
-            r"ukrain",
-            r"kyiv",
-            r"kiev",
-            r"kreml",
-            r"putin",
-            r"zelensk",
-            r"donbas",
-            r"crimea",
-            r"climat",
-            r"clima",
-            r"klima",
-            r"klimat",
-            r"global warming",
-            r"greenhouse",
-            r"carbon",
-            r"co2",
-            r"fossil fuel",
-            r"renewable",
-            r"net zero",
-            r"ipcc",
-            r"ucrân",
-            r"ucran",
-            r"aquecimento global",
-            r"erderwärmung",
-            r"réchauffement",
-            r"riscaldamento globale",
-            r"ocieplenie",
-            r"zełensk",
-            # ru, bg
-            r"украин",
-            r"украйн",
-            r"киев",
-            r"кремл",
-            r"путин",
-            r"зеленск",
-            r"донбас",
-            r"крым",
-            r"климат",
-            r"потеплени",
-            r"затопляне",
-            r"парников",
-            # hi
-            r"यूक्रेन",
-            r"कीव",
-            r"पुतिन",
-            r"क्रेमलिन",
-            r"जलवायु",
-            r"ग्लोबल वार्मिंग",
-        ]
-    ),
-    re.IGNORECASE,
-)
-
-
-def mentions_topics(text: str) -> bool:
-    """True when `text` names the war in Ukraine or climate change (keyword list)."""
-    return TOPIC_WORDS.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -195,19 +140,14 @@ def _fit(
     return fit_softmax(x[rows], y[rows], range(len(DOMAINS)), c=C, seed=seed, sample_weight=weight)
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def train(
     data: Path,
     *,
     out: Path,
     seed: int,
     folds: int,
-    encoder: Encoder | None = None,
     languages: Sequence[str] | None = None,
+    encoder: Encoder | None = None,
 ) -> Report:
     """Fit the gate on Task 10 train (`data`) against the negatives beside it; write head and card."""
     encoder = encoder or default_encoder()
@@ -240,21 +180,21 @@ def train(
     for held in grouped_folds(ids, folds, seed):
         w, b = _fit(x, y, rest_of(held, len(y)), seed)
         keep = held[is_inside[held]]
-        honest[keep] = _softmax(x[keep] @ w + b)
+        honest[keep] = softmax(x[keep] @ w + b)
     names = sorted(set(sources) - {"task10"})
     for source in names:
         held = np.array([i for i, s in enumerate(sources) if s == source])
         w, b = _fit(x, y, rest_of(held, len(y)), seed)
-        honest[held] = _softmax(x[held] @ w + b)
+        honest[held] = softmax(x[held] @ w + b)
 
-    t = fit_temperature(honest, y)
-    calibrated = apply_temperature(honest, t)
-    p_inside = 1.0 - calibrated[:, DOMAINS.index(OUTSIDE)]
+    raw = 1.0 - honest[:, DOMAINS.index(OUTSIDE)]
+    platt = fit_platt(raw, is_inside)
+    p_inside = apply_platt(raw, *platt)
     passed = {s: p_inside[np.array(sources) == s] for s in names}
     cut = lowest_cut(passed)
     report = Report("domain")
     report.scores["cut"] = cut
-    report.scores["temperature"] = t
+    report.scores["platt_a"], report.scores["platt_b"] = platt
     report.scores["silenced_task10"] = float(np.mean(p_inside[is_inside] < cut))
     for language in sorted({ex.language for ex in inside}):
         mine = np.array([ex.language == language for ex in inside])
@@ -266,7 +206,13 @@ def train(
     for source in names:  # the cut chosen without the source too: nothing tuned on it
         own = lowest_cut({s: p for s, p in passed.items() if s != source})
         report.scores[f"{source}_passed_blind"] = float(np.mean(passed[source] >= own))
-    report.scores["ece_inside"] = _cross_fitted_ece(honest, y, ids, folds, seed)
+    crossfit = cross_fitted_platt(raw[:, None], is_inside[:, None], grouped_folds(ids, folds, seed))
+    report.scores["ece_inside"] = expected_calibration_error(crossfit, is_inside)
+    for c in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+        rates = ", ".join(f"{s} {np.mean(p >= c):.3f}" for s, p in passed.items())
+        report.lines.append(
+            f"  cut {c:.2f}: Task 10 silenced {np.mean(p_inside[is_inside] < c):.3f}; passed: {rates}"
+        )
     for source in names:
         report.lines.append(
             f"  {source}: {int(np.sum(np.array(sources) == source))} pages kept, "
@@ -274,8 +220,7 @@ def train(
         )
 
     w, b = _fit(x, y, np.arange(len(y)), seed)
-    w, b = fold_temperature(w, b, t)
-    info = {"cut": cut, "temperature": t, "c": C, "seed": seed, "folds": folds}
+    info = {"cut": cut, "platt": list(platt), "c": C, "seed": seed, "folds": folds}
     head = LinearHead(
         w, b, list(DOMAINS), "domain-v1", encoder.name, activation="softmax", info=info
     )
@@ -285,23 +230,12 @@ def train(
 
 
 def lowest_cut(scores: dict[str, np.ndarray]) -> float:
-    """The smallest cut on P(inside) that lets at most `TARGET_PASS` of each source's pages pass."""
+    """The smallest cut on P(inside) that lets pass at most `TARGET_PASS` of the pages, on
+    average over the sources (each source weighs the same, whatever its size)."""
     for cut in CUT_GRID:
-        if all(np.mean(p >= cut) <= TARGET_PASS for p in scores.values()):
+        if np.mean([np.mean(p >= cut) for p in scores.values()]) <= TARGET_PASS:
             return float(cut)
     return float(CUT_GRID[-1])
-
-
-def _cross_fitted_ece(
-    honest: np.ndarray, y: np.ndarray, ids: Sequence[str], folds: int, seed: int
-) -> float:
-    """ECE of P(inside) with the temperature fitted on the other folds' honest scores."""
-    p = np.zeros(len(y))
-    for held in grouped_folds(ids, folds, seed):
-        rest = rest_of(held, len(y))
-        t = fit_temperature(honest[rest], y[rest])
-        p[held] = 1.0 - apply_temperature(honest[held], t)[:, DOMAINS.index(OUTSIDE)]
-    return expected_calibration_error(p, (y != DOMAINS.index(OUTSIDE)).astype(float))
 
 
 def write_model_card(
@@ -323,7 +257,8 @@ def write_model_card(
         f"  documents of {PSEUDO_DOC}. Pages naming either topic (a keyword list in en, ru, bg,",
         "  pt, hi, de, fr, it, pl) were left out of the negatives.",
         "- Head: 3-way softmax (class-balanced logistic regression) over the mean and max of the",
-        "  sentence vectors (use-multilingual-v3), temperature-calibrated.",
+        "  sentence vectors (use-multilingual-v3); P(inside) = 1 - P(outside), Platt-calibrated",
+        "  on the honest scores below (`platt` in the head's info).",
         f"- Seed {seed}, {folds} article-grouped folds. Trained {date.today().isoformat()};",
         "  rebuild with `narrascope train domain --data DIR/semeval2025_task10`.",
         "",
@@ -331,8 +266,8 @@ def write_model_card(
         "",
         "`silenced_*`: Task 10 articles under the cut, out of fold (article-grouped CV).",
         "`<source>_passed`: pages of that source over the cut when the gate is trained without",
-        "the source (source held out); the cut is the smallest keeping every held-out source at",
-        f"or under {TARGET_PASS:.0%}; `<source>_passed_blind` uses the cut chosen on the other",
+        "the source (source held out); the cut is the smallest keeping the held-out sources' mean",
+        f"pass rate at or under {TARGET_PASS:.0%}; `<source>_passed_blind` uses the cut chosen on the other",
         "sources (nothing tuned on the source). `ece_inside`: ECE of P(inside), cross-fitted.",
         "Limits: no out-of-domain pages in Bulgarian, Hindi or Portuguese were available.",
         "",

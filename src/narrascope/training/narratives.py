@@ -89,7 +89,7 @@ def read_split(
     """Every subtask-2 article of `split` (all languages unless told), encoded, with its gold."""
     examples = []
     for language, lang_dir in language_dirs(data, split).items():
-        if languages and language not in languages:
+        if languages and language.lower() not in {code.lower() for code in languages}:
             continue
         gold_file = lang_dir / "subtask-2-annotations.txt"
         gold = read_narrative_labels(gold_file) if gold_file.is_file() else {}
@@ -372,7 +372,9 @@ def gated_scores(examples, taxonomy, labels, probabilities, cut, encoder) -> dic
     if not GATE_FILE.is_file():
         return {}
     gate = DomainGate.load(encoder)
-    silenced = np.array([not gate.verdict(ex.encoded.vectors).inside for ex in examples])
+    silenced = np.array(
+        [not gate.verdict(ex.encoded.vectors, ex.encoded.article.text).inside for ex in examples]
+    )
     gated = np.where(silenced[:, None], 0.0, probabilities)
     gated[:, labels.index(OTHER)] = np.where(silenced, 1.0, probabilities[:, labels.index(OTHER)])
     scores = _cv_scores(examples, taxonomy, labels, gated, cut)

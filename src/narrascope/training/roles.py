@@ -103,7 +103,7 @@ def read_split(
     conventions = read_offset_conventions(data)
     examples = []
     for language, lang_dir in language_dirs(data, split).items():
-        if languages and language not in languages:
+        if languages and language.lower() not in {code.lower() for code in languages}:
             continue
         gold, given = mention_files(lang_dir)
         source = gold or given
