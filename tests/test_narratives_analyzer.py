@@ -42,7 +42,7 @@ def test_narratives_stay_in_one_domain_and_keep_the_hierarchy(analyzed):
         for sub in (a for a in anns if a.layer is Layer.SUBNARRATIVE):
             assert sub.attrs["parent"] in narratives
         for ann in anns:
-            assert ann.model == "narratives-v1" and len(ann.evidence) <= 3
+            assert ann.model == "narratives-v2" and len(ann.evidence) <= 3
             assert len({doc.text[s:e] for s, e in ann.evidence}) == len(ann.evidence)
 
 
@@ -62,3 +62,36 @@ def test_narratives_definition_view_recognises_its_own_definitions():
     vectors = encoder.encode([by_label[label].definition])
     scores = analyzer.definitions.score(vectors)[0]
     assert analyzer.definitions.labels[int(scores.argmax())] == label
+
+
+CAR_REVIEW = """The new BMW 3 Series Touring is a practical estate with a sporty drive.
+We took the 330e plug-in hybrid on a 400-kilometre test drive through the Bavarian Alps.
+The steering is precise, the eight-speed automatic shifts smoothly and the cabin is quiet at motorway speeds.
+Boot space shrinks slightly because of the battery, but the rear seats still fold flat.
+Fuel consumption averaged 5.8 litres per 100 kilometres over our route.
+Prices start at 52,000 euros, and the M Sport package adds larger wheels and firmer suspension.
+Verdict: a comfortable, well-built family car that is also fun on a winding road."""
+
+RECIPE = """Classic banana bread with walnuts.
+Preheat the oven to 180 degrees and butter a loaf tin.
+Mash three ripe bananas in a bowl with a fork until smooth.
+Stir in melted butter, brown sugar, one egg and a teaspoon of vanilla extract.
+Fold in the flour, baking soda and a pinch of salt, then add chopped walnuts.
+Pour the batter into the tin and bake for about 60 minutes, until a skewer comes out clean.
+Let it cool for ten minutes before slicing; it keeps for three days wrapped in foil."""
+
+
+@pytest.mark.parametrize("text", [CAR_REVIEW, RECIPE], ids=["car review", "recipe"])
+def test_narratives_abstain_outside_the_taxonomy(text):
+    """Issue 15: a page about neither the war in Ukraine nor climate change gets no narrative,
+    but one note saying why, with the gate's probability."""
+    encoder = UniversalSentenceEncoder(threads=1)
+    doc = segment(Document(text=text, source=SourceRef("page"), language="en"))
+    anns = NarrativeAnalyzer.load(encoder).analyze(doc, encoder.encode(doc.sentence_texts()))
+    assert [a.layer for a in anns] == [Layer.STATS]
+    note = anns[0]
+    assert note.label == "not-analyzed" and note.attrs["analyzer"] == "narratives"
+    assert note.attrs["reason"].startswith(
+        "outside the taxonomy (war in Ukraine, climate change): p="
+    )
+    assert note.evidence and doc.text[slice(*note.evidence[0])].strip()

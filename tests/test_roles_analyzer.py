@@ -1,13 +1,20 @@
-"""The role analyzer on the Kazakhstan examples, with and without the entities analyzer (issue 4)."""
+"""The role analyzer on the Kazakhstan examples, with and without the entities analyzer (issues 4, 15):
+roles only on named actors the entity layer recognised, one record per entity."""
 
 from __future__ import annotations
 
 import pytest
 
 from narrascope.analyzers.entities import EntityAnalyzer
-from narrascope.analyzers.roles import RoleAnalyzer, find_names, name_features, read_taxonomy
+from narrascope.analyzers.roles import (
+    RoleAnalyzer,
+    entities_from,
+    is_named,
+    name_features,
+    read_taxonomy,
+)
 from narrascope.encode import UniversalSentenceEncoder
-from narrascope.model import Document, Layer, SourceRef
+from narrascope.model import Annotation, Document, Layer, SourceRef
 from narrascope.text import segment
 
 US_BLAMED = "003_4fa640b94b0919dd"  # "Massacre in Kazakhstan: the United States hit the 'soft underbelly' of Russia"
@@ -28,7 +35,9 @@ def article(examples_dir, encoder):
 
 
 def _main_roles(anns):
-    return {a.attrs["entity"]: a for a in anns if a.attrs["level"] == "main"}
+    roles = [a for a in anns if a.layer is Layer.ROLE]
+    assert len({a.attrs["entity_id"] for a in roles}) == len(roles)  # one record per entity
+    return {a.attrs["entity"]: a for a in roles}
 
 
 def test_roles_united_states_is_cast_as_antagonist(article, encoder):
@@ -38,28 +47,78 @@ def test_roles_united_states_is_cast_as_antagonist(article, encoder):
     roles = _main_roles(anns)
     us = roles["United States"]
     assert us.label == "Antagonist" and us.layer is Layer.ROLE and 0.5 < us.score <= 1.0
-    assert us.attrs["entity_id"] and us.attrs["fine_roles"]
+    assert us.attrs["entity_id"]
     assert all(doc.text[s:e] for s, e in us.evidence) and len(us.evidence) <= 3
     mentioned = {doc.sentences.index(span) for span in us.evidence}
     assert all(
         any(s <= m[0] < e for m in us.attrs["mentions"])
         for s, e in (doc.sentences[i] for i in mentioned)
     )
-    fine = [a for a in anns if a.attrs["level"] == "fine" and a.attrs["entity"] == "United States"]
     parents = {r.label: r.parent for r in read_taxonomy() if r.level == "fine"}
-    assert fine and all(parents[a.label] == "Antagonist" for a in fine)
+    fine = us.attrs["fine_scores"]
+    assert fine and all(parents[r] == "Antagonist" for r in fine)
+    assert set(us.attrs["fine_roles"]) <= set(fine)
 
 
-def test_roles_stand_in_finds_names_without_entities(article, encoder):
+def test_roles_need_the_entity_layer(article, encoder):
+    """No capitalised-word fallback: without recognised entities nothing is cast."""
     doc, vectors = article
-    names = {e.name for e in find_names(doc)}
-    assert {"Russia", "CSTO", "Moscow"} <= names
-    assert not any(n.startswith(("The ", "But ")) for n in names)
-    anns = RoleAnalyzer.load(encoder).analyze(doc, vectors)
-    assert "CSTO" in _main_roles(anns)
+    assert RoleAnalyzer.load(encoder).analyze(doc, vectors) == []
+
+
+def _mentions(doc, name, label, times=3):
+    at = doc.text.index("Russia")
+    attrs = {"entity": name, "entity_id": f"{label}:{name}"}
+    return [Annotation(doc.id, Layer.ENTITY, label, "test", at, at + 6, attrs=attrs)] * times
+
+
+def test_roles_never_on_a_lower_case_noun(article, encoder):
+    doc, vectors = article
+    entities = list(EntityAnalyzer.load().analyze(doc, vectors))
+    entities += _mentions(doc, "gewalt", "ORG") + _mentions(doc, "sticker", "PER")
+    roles = RoleAnalyzer.load(encoder).analyze(doc, vectors, prior=tuple(entities))
+    assert roles and all(a.layer is Layer.ROLE for a in roles)
+    assert not any(a.attrs["entity"][:1].islower() for a in roles)
+    assert not is_named("anmerkung") and is_named("Anmerkung") and is_named("Путин")
+    assert is_named("मोदी")  # a script without case is not judged by case
+
+
+def test_roles_only_for_named_entity_types(article):
+    doc, _ = article
+    made = [
+        m for kind in ("PER", "ORG", "LOC", "DATE", "MONEY") for m in _mentions(doc, "Russia", kind)
+    ]
+    assert {e.type for e in entities_from(made)} == {"PER", "ORG", "LOC"}
 
 
 def test_roles_name_features_are_stable_and_normalised():
     a, b = name_features("NATO"), name_features("NATO")
     assert (a == b).all() and abs(float((a * a).sum()) - 1.0) < 1e-5
     assert float(a @ name_features("Vladimir Putin")) < 0.5
+
+
+def test_roles_one_record_exports_its_fine_roles():
+    """The T10 writer reads a v2 record's fine roles from its attrs (v1 wrote fine rows)."""
+    from narrascope.export.semeval import _roles
+
+    doc = Document(text="Kyiv said no.", source=SourceRef("article1.txt"), language="en")
+    ann = Annotation(
+        doc.id,
+        Layer.ROLE,
+        "Antagonist",
+        "roles-v2",
+        score=0.8,
+        evidence=[(0, 13)],
+        attrs={
+            "entity": "Kyiv",
+            "entity_id": "kyiv",
+            "mentions": [[0, 4]],
+            "fine_roles": ["Instigator"],
+        },
+    )
+    (mention,) = _roles(doc, [ann])
+    assert (mention.text, mention.main_role, mention.fine_roles) == (
+        "Kyiv",
+        "Antagonist",
+        ("Instigator",),
+    )

@@ -117,6 +117,18 @@ def cannot_read(doc: Document, *, min_words: int, languages: frozenset[str] | No
     return bool(doc.language and languages and doc.language not in languages)
 
 
+def not_analyzed(doc: Document, analyzer: str, reason: str) -> Annotation:
+    """The note an analyzer (or the pipeline for it) leaves on a document it did not label."""
+    return Annotation(
+        doc_id=doc.id,
+        layer=Layer.STATS,
+        label="not-analyzed",
+        model="pipeline",
+        evidence=[doc.sentences[0]] if doc.sentences else [],
+        attrs={"analyzer": analyzer, "reason": reason},
+    )
+
+
 def load_analyzers(classes: Sequence[type[Analyzer]], encoder: Encoder) -> list[Analyzer]:
     """Load `classes`, in order, to read `encoder`'s vectors: the one way analyzers are loaded.
 

@@ -7,8 +7,12 @@ document label with a score and, as evidence, the sentences that support it most
 The score blends two views of the article's sentence vectors (shared encoder):
 - a linear head over the article's mean- and max-pooled sentence vectors, trained on the
   Task 10 articles (Ukraine war, climate change);
-- similarity to our own one-line definition of each label (`resources/taxonomy/`), so
-  an article outside those two topics still gets the labels whose meaning fits it.
+- similarity to our own one-line definition of each label (`resources/taxonomy/`).
+The blend is then Platt-calibrated per label (`platt_a`, `platt_b` in the head's info), so a
+stored score is the probability that the label holds, measured out of fold.
+
+The taxonomy covers two domains only: the domain gate (`analyzers/domain.py`) is asked first,
+and an article outside both gets no label but one `not-analyzed` note with its reason.
 "Other" (no narrative of the taxonomy) is the absence of narrative annotations here; the
 official-format writer in `training.narratives` spells it out.
 """
@@ -23,13 +27,15 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.analyzers.domain import DomainGate, article_features
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer
+from narrascope.training.calibrate import apply_platt
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
-HEAD_FILE = RESOURCES / "narratives-v1.safetensors"
-DEFINITIONS_FILE = RESOURCES / "narratives-v1-definitions.safetensors"
+HEAD_FILE = RESOURCES / "narratives-v2.safetensors"
+DEFINITIONS_FILE = RESOURCES / "narratives-v2-definitions.safetensors"
 OTHER = "Other"
 EVIDENCE_SENTENCES = 3
 
@@ -83,13 +89,6 @@ def is_subnarrative(label: str) -> bool:
 def parent_of(label: str) -> str:
     """The narrative of a subnarrative label."""
     return label.rsplit(": ", 1)[0]
-
-
-def article_features(vectors: np.ndarray) -> np.ndarray:
-    """One row per article: mean and max of its sentence vectors, shape (1, 2 * dim)."""
-    if len(vectors) == 0:
-        return np.zeros((1, 2 * vectors.shape[1]), dtype=np.float32)
-    return np.concatenate([vectors.mean(axis=0), vectors.max(axis=0)])[None, :].astype(np.float32)
 
 
 def sentence_features(vectors: np.ndarray) -> np.ndarray:
@@ -155,7 +154,7 @@ class NarrativeAnalyzer:
     """Multi-label narratives and subnarratives per article, with the sentences that carry them."""
 
     name: ClassVar[str] = "narratives"
-    version: ClassVar[str] = "narratives-v1"
+    version: ClassVar[str] = "narratives-v2"
     layer: ClassVar[Layer] = Layer.NARRATIVE
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = None
@@ -164,12 +163,16 @@ class NarrativeAnalyzer:
         self,
         head: LinearHead,
         definitions: LinearHead | None = None,
+        gate: DomainGate | None = None,
         *,
         blend: float = 0.0,
         evidence: int = EVIDENCE_SENTENCES,
     ) -> None:
-        self.head, self.definitions = head, definitions
+        self.head, self.definitions, self.gate = head, definitions, gate
         self.blend, self.evidence = blend, evidence
+        k = len(head.labels)
+        self.platt_a = np.asarray(head.info.get("platt_a", np.ones(k)), dtype=np.float64)
+        self.platt_b = np.asarray(head.info.get("platt_b", np.zeros(k)), dtype=np.float64)
         if definitions is not None and definitions.labels != head.labels:
             raise ModelFileError(
                 "narrative heads disagree on labels; rebuild with `narrascope train narratives`"
@@ -179,10 +182,11 @@ class NarrativeAnalyzer:
     def load(cls, encoder: Encoder) -> NarrativeAnalyzer:
         head = LinearHead.from_file(HEAD_FILE, inputs=2 * encoder.dim, encoder=encoder)
         definitions = LinearHead.from_file(DEFINITIONS_FILE, inputs=encoder.dim, encoder=encoder)
-        return cls(head, definitions, blend=float(head.info.get("blend", 0.0)))
+        gate = DomainGate.load(encoder)
+        return cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Article scores (k,) and per-sentence support (n, k) for the head's labels."""
+        """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated)."""
         article = self.head.score(article_features(vectors))[0]
         per_sentence = self.head.score(sentence_features(vectors))
         if self.definitions is not None and self.blend > 0:
@@ -191,7 +195,7 @@ class NarrativeAnalyzer:
             similar = self.definitions.score(vectors)  # (n, k): calibrated similarity
             article = (1 - w) * article + w * similar.max(axis=0)
             per_sentence = (1 - w) * per_sentence + w * similar
-        return article, per_sentence
+        return apply_platt(article, self.platt_a, self.platt_b), per_sentence
 
     def _evidence(self, doc: Document, support: np.ndarray) -> list[int]:
         """The best-supporting sentences, a repeated sentence counted once."""
@@ -210,6 +214,10 @@ class NarrativeAnalyzer:
     ) -> list[Annotation]:
         if not doc.sentences or len(vectors) != len(doc.sentences):
             return []  # no vectors: the pipeline did not encode this language
+        if self.gate is not None:
+            verdict = self.gate.verdict(vectors, doc.text)
+            if not verdict.inside:
+                return [self.gate.note(doc, self.name, verdict)]
         article, per_sentence = self.scores(vectors)
         cut = (
             self.head.thresholds if self.head.thresholds is not None else np.full(len(article), 0.5)

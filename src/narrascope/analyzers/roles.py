@@ -1,10 +1,15 @@
 """Entity roles: who an article casts as protagonist, antagonist or innocent (SemEval-2025 Task 10 ST1).
 
-For each person, organisation or country of the article (the `Layer.ENTITY` annotations of an
-earlier analyzer, or a simple capitalised-name finder when none ran), a main role (softmax over
-3) and fine roles (22, restricted to the main role's children), each with a score and the
-mention sentences that show it most. Features are the shared sentence vectors: the sentences
-that mention the entity, their neighbours and the whole article.
+Only named actors get a role: the persons, organisations and places (countries included) that
+the entities analyzer recognised (`Layer.ENTITY` in `prior`), in the languages it reads; a
+lower-case word never does, and nothing is guessed when no entity layer ran. Only articles
+the domain gate (`analyzers/domain.py`) places in the taxonomy's two domains are cast; any
+other gets a `not-analyzed` note. Each entity gets ONE annotation per article: its main role
+(softmax over 3, temperature-calibrated) as label and score, its fine roles (children of that
+main role only, Platt-calibrated) with their scores in attrs, and the mention sentences that
+show the role most. An entity whose main role is under the head's operating point is not
+cast. Features are the shared sentence vectors (the sentences that mention the entity, their
+neighbours, the whole article), a hashed bag of the name and the language.
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.analyzers.domain import DomainGate
+from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer, Span
-from narrascope.text.names import capitalised_names, entity_id
 
 TAXONOMY = RESOURCES / "taxonomy" / "roles.json"
-MAIN_FILE = RESOURCES / "roles-v1.safetensors"
-FINE_FILE = RESOURCES / "roles-v1-fine.safetensors"
+MAIN_FILE = RESOURCES / "roles-v2.safetensors"
+FINE_FILE = RESOURCES / "roles-v2-fine.safetensors"
+NAMED_TYPES = frozenset({"PER", "ORG", "LOC", "GPE", "NORP", "GROUP"})
+"""Entity types that may carry a role: persons, organisations, places/countries, groups."""
 CONTEXT = 1  # neighbouring sentences on each side counted as context
 NAME_DIM = 512
 LANGUAGES = ("en", "ru", "bg", "pt", "hi")  # the training languages, for their role priors
@@ -59,33 +67,28 @@ class Entity:
 
 
 def entities_from(prior: Sequence[Annotation]) -> list[Entity]:
-    """Group the `Layer.ENTITY` mention annotations of `prior` by entity id."""
+    """The named actors of `prior`'s `Layer.ENTITY` mentions, grouped by entity id.
+
+    Only the types in `NAMED_TYPES`, and never a name without a capital letter in a script
+    that has them (a common noun the tagger took for a name).
+    """
     found: dict[str, Entity] = {}
     for ann in prior:
         if ann.layer is not Layer.ENTITY or ann.start is None or ann.end is None:
             continue
         entity_id = str(ann.attrs.get("entity_id") or ann.attrs.get("entity") or "")
-        if not entity_id:
-            continue
         name = str(ann.attrs.get("entity") or entity_id)
+        if not entity_id or ann.label not in NAMED_TYPES or not is_named(name):
+            continue
         entity = found.setdefault(entity_id, Entity(name, entity_id, ann.label))
         entity.mentions.append((ann.start, ann.end))
     return list(found.values())
 
 
-def find_names(doc: Document) -> list[Entity]:
-    """Stand-in entity finder: runs of capitalised words, grouped by entity id (type "NAME").
-
-    As with the entity analyzer's mentions, names with one id ("US", "United States") are one
-    entity, under the name seen first.
-    """
-    found: dict[str, Entity] = {}
-    for name, spans in capitalised_names(doc.text, doc.sentences).items():
-        key = entity_id(name)
-        found.setdefault(key, Entity(name, key, "NAME")).mentions.extend(spans)
-    for entity in found.values():
-        entity.mentions.sort()
-    return list(found.values())
+def is_named(name: str) -> bool:
+    """True unless `name` is written in a cased script and has no capital letter."""
+    cased = [c for c in name if c.isalpha() and c.lower() != c.upper()]
+    return not cased or any(c.isupper() for c in cased)
 
 
 def sentence_index(doc: Document, spans: Sequence[Span]) -> list[int]:
@@ -150,6 +153,7 @@ class RoleDecision:
     main_score: float
     main_scores: dict[str, float]
     fine: list[tuple[str, float]]
+    fine_scores: list[tuple[str, float]] = field(default_factory=list)  # every child, best first
 
 
 def decide_roles(
@@ -176,46 +180,50 @@ def decide_roles(
         float(main_probs[k]),
         {label: float(p) for label, p in zip(main_labels, main_probs, strict=True)},
         [(fine_labels[j], float(fine_probs[j])) for j in chosen],
+        [(fine_labels[j], float(fine_probs[j])) for j in children],
     )
 
 
 class RoleAnalyzer:
-    """Main and fine roles of the article's main actors, with the sentences that show them."""
+    """One role record per named actor of an in-domain article, with the sentences that show it."""
 
     name: ClassVar[str] = "roles"
-    version: ClassVar[str] = "roles-v1"
+    version: ClassVar[str] = "roles-v2"
     layer: ClassVar[Layer] = Layer.ROLE
-    # Entities come from `prior` (the entities analyzer); called without them, a stand-in
-    # finds capitalised names.
     requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
-    languages: ClassVar[frozenset[str] | None] = None
+    # A role needs a recognised name: only the languages the entities analyzer reads.
+    languages: ClassVar[frozenset[str] | None] = EntityAnalyzer.languages
 
     def __init__(
         self,
         main: LinearHead,
         fine: LinearHead,
+        gate: DomainGate | None = None,
         *,
         max_entities: int = 8,
         min_mentions: int = 2,
         evidence: int = EVIDENCE_SENTENCES,
     ) -> None:
-        self.main, self.fine = main, fine
+        self.main, self.fine, self.gate = main, fine, gate
         self.max_entities, self.min_mentions, self.evidence = max_entities, min_mentions, evidence
         self.parents = {r.label: r.parent for r in read_taxonomy() if r.level == "fine"}
         if set(fine.labels) - set(self.parents):
             raise ModelFileError(
                 f"{FINE_FILE}: unknown roles; rebuild with `narrascope train roles`"
             )
+        # the official decision's cut for a second fine role (T10 answers every mention)
+        self.second = float(fine.info.get("t_second_role", 1.01))
 
     @classmethod
     def load(cls, encoder: Encoder) -> RoleAnalyzer:
         inputs = 3 * encoder.dim + NAME_DIM + len(LANGUAGES)  # see `entity_features`
         main = LinearHead.from_file(MAIN_FILE, inputs=inputs, encoder=encoder)
-        return cls(main, LinearHead.from_file(FINE_FILE, inputs=inputs, encoder=encoder))
+        fine = LinearHead.from_file(FINE_FILE, inputs=inputs, encoder=encoder)
+        return cls(main, fine, DomainGate.load(encoder))
 
-    def entities(self, doc: Document, prior: Sequence[Annotation]) -> list[Entity]:
-        """The entities to cast: the most mentioned ones, from `prior` or the stand-in finder."""
-        found = entities_from(prior) or find_names(doc)
+    def entities(self, prior: Sequence[Annotation]) -> list[Entity]:
+        """The named actors to cast: the most mentioned entities of `prior`."""
+        found = entities_from(prior)
         found.sort(key=lambda e: (-len(e.mentions), e.mentions[0][0] if e.mentions else 0))
         frequent = [e for e in found if len(e.mentions) >= self.min_mentions]
         return (frequent or found[:3])[: self.max_entities]
@@ -223,79 +231,91 @@ class RoleAnalyzer:
     def decide(
         self, vectors: np.ndarray, rows: Sequence[int], name: str, language: str | None
     ) -> RoleDecision:
-        """Roles of the entity `name` mentioned in sentences `rows`."""
+        """Roles of the entity `name` mentioned in sentences `rows` (the task's answer: always one)."""
         x = entity_features(vectors, rows, name, language)
-        cut = self.fine.thresholds
-        if cut is None:
-            cut = np.ones(len(self.fine.labels))
         return decide_roles(
             self.main.score(x)[0],
             self.fine.score(x)[0],
             self.main.labels,
             self.fine.labels,
-            cut,
+            np.full(len(self.fine.labels), self.second),
             self.parents,
         )
+
+    def shown(self, decision: RoleDecision) -> bool:
+        """Whether the main role passes the head's precision-first operating point."""
+        cut = self.main.thresholds
+        if cut is None:
+            return True
+        return decision.main_score >= float(cut[self.main.labels.index(decision.main)])
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
         if not doc.sentences or len(vectors) != len(doc.sentences):
             return []  # no vectors: the pipeline did not encode this language
+        actors = self.entities(prior)
+        if not actors:
+            return []
+        if self.gate is not None:
+            verdict = self.gate.verdict(vectors, doc.text)
+            if not verdict.inside:
+                return [self.gate.note(doc, self.name, verdict)]
         anns = []
-        for entity in self.entities(doc, prior):
+        for entity in actors:
             rows = sentence_index(doc, entity.mentions)
             if not rows:
                 continue
             decision = self.decide(vectors, rows, entity.name, doc.language)
-            name_vector = name_features(entity.name)
-            support = self.main.score(
-                np.vstack(
-                    [
-                        entity_features(
-                            vectors, [i], entity.name, doc.language, name_vector=name_vector
-                        )
-                        for i in rows
-                    ]
-                )
+            if self.shown(decision):
+                anns.append(self._record(doc, vectors, entity, rows, decision))
+        return anns
+
+    def _record(
+        self,
+        doc: Document,
+        vectors: np.ndarray,
+        entity: Entity,
+        rows: list[int],
+        decision: RoleDecision,
+    ) -> Annotation:
+        """The entity's one role annotation: main role, fine roles and the sentences showing it.
+
+        `fine_roles` are the main role's children that pass their operating point (best
+        first); `fine_scores` holds every child's calibrated probability.
+        """
+        name_vector = name_features(entity.name)
+        support = self.main.score(
+            np.vstack(
+                [
+                    entity_features(
+                        vectors, [i], entity.name, doc.language, name_vector=name_vector
+                    )
+                    for i in rows
+                ]
             )
-            column = self.main.labels.index(decision.main)
-            best = [
-                rows[i] for i in np.argsort(-support[:, column], kind="stable")[: self.evidence]
-            ]
-            evidence = sorted(doc.sentences[i] for i in best)
-            common = {
+        )
+        column = self.main.labels.index(decision.main)
+        best = [rows[i] for i in np.argsort(-support[:, column], kind="stable")[: self.evidence]]
+        cut = self.fine.thresholds
+        index = {label: j for j, label in enumerate(self.fine.labels)}
+        fine = [
+            role for role, score in decision.fine if cut is None or score >= float(cut[index[role]])
+        ]
+        return Annotation(
+            doc_id=doc.id,
+            layer=self.layer,
+            label=decision.main,
+            model=self.version,
+            score=decision.main_score,
+            evidence=sorted(doc.sentences[i] for i in best),
+            attrs={
                 "entity": entity.name,
                 "entity_id": entity.entity_id,
                 "entity_type": entity.type,
                 "mentions": [list(span) for span in entity.mentions],
-            }
-            anns.append(
-                Annotation(
-                    doc_id=doc.id,
-                    layer=self.layer,
-                    label=decision.main,
-                    model=self.version,
-                    score=decision.main_score,
-                    evidence=evidence,
-                    attrs={
-                        **common,
-                        "level": "main",
-                        "main_scores": decision.main_scores,
-                        "fine_roles": [r for r, _ in decision.fine],
-                    },
-                )
-            )
-            anns += [
-                Annotation(
-                    doc_id=doc.id,
-                    layer=self.layer,
-                    label=role,
-                    model=self.version,
-                    score=score,
-                    evidence=evidence,
-                    attrs={**common, "level": "fine", "main": decision.main},
-                )
-                for role, score in decision.fine
-            ]
-        return anns
+                "main_scores": decision.main_scores,
+                "fine_roles": fine,
+                "fine_scores": {role: round(score, 4) for role, score in decision.fine_scores},
+            },
+        )

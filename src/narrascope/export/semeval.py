@@ -63,7 +63,8 @@ def _roles(doc: Document, anns: list[Annotation]) -> list[Mention]:
                     start,
                     end - 1,
                     ann.label,
-                    tuple(fine.get(entity_id, ())),
+                    # one record per entity (roles-v2) holds its fine roles; v1 had fine rows
+                    tuple(fine.get(entity_id) or ann.attrs.get("fine_roles") or ()),
                 )
             )
     return sorted(out, key=lambda m: (m.start, m.end))

@@ -26,7 +26,7 @@ from typing import cast
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer, select
+from narrascope.analyzers import Analyzer, not_analyzed, select
 from narrascope.analyzers import load_analyzers as load_classes
 from narrascope.dedup import Fingerprinter
 from narrascope.encode import Encoder, default_encoder
@@ -340,14 +340,7 @@ class DocumentAnalysis:
 
     @staticmethod
     def _not_analyzed(doc: Document, analyzer: Analyzer, reason: str) -> Annotation:
-        return Annotation(
-            doc_id=doc.id,
-            layer=Layer.STATS,
-            label="not-analyzed",
-            model="pipeline",
-            evidence=[doc.sentences[0]],
-            attrs={"analyzer": analyzer.name, "reason": reason},
-        )
+        return not_analyzed(doc, analyzer.name, reason)
 
 
 def _language_reason(doc: Document) -> str:

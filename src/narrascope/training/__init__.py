@@ -24,6 +24,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "narr
 TASKS: dict[str, str] = {
     # task name -> module; analysis issues add their tasks here
     "narratives": "narrascope.training.narratives",
+    "domain": "narrascope.training.domain",
     "roles": "narrascope.training.roles",
     "claims": "narrascope.training.claims",
     "quotes": "narrascope.training.polnear",

@@ -31,6 +31,17 @@ from narrascope.encode import Encoder, default_encoder
 from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report
+from narrascope.training.calibrate import (
+    apply_temperature,
+    cross_fitted_platt,
+    expected_calibration_error,
+    fit_platt_all,
+    fit_temperature,
+    fold_platt,
+    fold_temperature,
+    operating_points,
+    reliability,
+)
 from narrascope.training.fit import (
     cross_validate,
     fit_logistic,
@@ -55,6 +66,7 @@ from narrascope.training.semeval2025 import (
 CACHE = TRAINING_CACHE / "semeval2025"
 C_MAIN = 1.0
 C_FINE = 1.0
+MODEL_ID = "roles-v2"
 SECOND_ROLE_GRID = (0.8, 0.9, 0.95, 1.01)  # a second fine role needs this score (1.01: never)
 
 
@@ -91,7 +103,7 @@ def read_split(
     conventions = read_offset_conventions(data)
     examples = []
     for language, lang_dir in language_dirs(data, split).items():
-        if languages and language not in languages:
+        if languages and language.lower() not in {code.lower() for code in languages}:
             continue
         gold, given = mention_files(lang_dir)
         source = gold or given
@@ -192,11 +204,27 @@ def train(
     groups = [ex.mention.article_id for ex in examples]
 
     main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
-    for held in grouped_folds(groups, folds, seed):
+    held_out = grouped_folds(groups, folds, seed)
+    for held in held_out:
         rest = rest_of(held, len(examples))
         w, b = fit_main(x[rest], y_main[rest], seed)
         main_oof[held] = softmax(x[held] @ w + b)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
+
+    # calibration: one temperature for the main roles, Platt per fine role; the reported
+    # reliability is cross-fitted (each fold calibrated on the other folds' scores)
+    t = fit_temperature(main_oof, y_main)
+    fine_a, fine_b = fit_platt_all(fine_cv.probabilities, y_fine)
+    main_cal = np.zeros(main_oof.shape)
+    for held in held_out:
+        rest = rest_of(held, len(examples))
+        main_cal[held] = apply_temperature(
+            main_oof[held], fit_temperature(main_oof[rest], y_main[rest])
+        )
+    fine_cal = cross_fitted_platt(fine_cv.probabilities, y_fine, held_out)
+    one_hot = np.eye(len(MAIN_ROLES))[y_main]
+    main_cut = operating_points(main_cal, one_hot)
+    fine_cut = operating_points(fine_cal, y_fine)
 
     gold = {ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles) for ex in examples}
     best = None
@@ -204,9 +232,7 @@ def train(
         cut = np.full(len(fine_labels), second, dtype=np.float32)
         predicted = {}
         for row, ex in enumerate(examples):
-            d = decide_roles(
-                main_oof[row], fine_cv.probabilities[row], MAIN_ROLES, fine_labels, cut, parents
-            )
+            d = decide_roles(main_cal[row], fine_cal[row], MAIN_ROLES, fine_labels, cut, parents)
             predicted[ex.mention.key] = (d.main, tuple(r for r, _ in d.fine))
         scores = role_scores(gold, predicted)
         if best is None or scores["emr"] > best[0]["emr"]:
@@ -217,45 +243,90 @@ def train(
     for language in sorted({ex.language for ex in examples}):
         keys = [ex.mention.key for ex in examples if ex.language == language]
         report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
+    report.scores |= shown_scores(main_cal, y_main, main_cut, fine_cal, y_fine, fine_cut)
+    report.scores["temperature"] = t
 
-    w, b = fit_main(x, y_main, seed)
+    w, b = fold_temperature(*fit_main(x, y_main, seed), t)
     info = {
         "c": C_MAIN,
         "seed": seed,
         "folds": folds,
         "context": 1,
         "features": "mention sentences mean, with neighbours mean, article mean",
+        "temperature": t,
     }
     LinearHead(
-        w, b, list(MAIN_ROLES), "roles-v1", encoder.name, activation="softmax", info=info
+        w,
+        b,
+        list(MAIN_ROLES),
+        MODEL_ID,
+        encoder.name,
+        thresholds=main_cut,
+        activation="softmax",
+        info=info,
     ).save(out / MAIN_FILE.name)
-    w, b = fit_logistic(x, y_fine, c=C_FINE, seed=seed)
+    w, b = fold_platt(*fit_logistic(x, y_fine, c=C_FINE, seed=seed), fine_a, fine_b)
     LinearHead(
         w,
         b,
         fine_labels,
-        "roles-v1",
+        MODEL_ID,
         encoder.name,
-        thresholds=cut,
-        info={**info, "c": C_FINE},
+        thresholds=fine_cut,
+        info={**info, "c": C_FINE, "t_second_role": second, "calibration": "Platt per role"},
     ).save(out / FINE_FILE.name)
-    write_model_card(out / "roles-v1.md", report, y_fine, fine_cv, fine_labels, len(examples))
+    write_model_card(
+        out / f"{MODEL_ID}.md", report, y_fine, fine_cal, fine_cut, fine_labels, len(examples)
+    )
     return report
 
 
+def shown_scores(
+    main_cal: np.ndarray,
+    y_main: np.ndarray,
+    main_cut: np.ndarray,
+    fine_cal: np.ndarray,
+    y_fine: np.ndarray,
+    fine_cut: np.ndarray,
+) -> dict[str, float]:
+    """What the analyzer shows at its operating points, out of fold, and the cross-fitted ECE."""
+    chosen = main_cal.argmax(axis=1)
+    top = main_cal[np.arange(len(chosen)), chosen]
+    shown = top >= main_cut[chosen]
+    fine = reliability(fine_cal, y_fine, fine_cut)
+    return {
+        "main_ece": expected_calibration_error(top, (chosen == y_main).astype(float)),
+        "main_shown_share": float(shown.mean()),
+        "main_shown_accuracy": float((chosen == y_main)[shown].mean()) if shown.any() else 0.0,
+        "fine_ece": fine.ece,
+        "fine_ece_shown": fine.ece_shown,
+        "fine_shown_precision": fine.shown_precision,
+        "fine_shown_recall": fine.shown_recall,
+    }
+
+
 def write_model_card(
-    path: Path, report: Report, y: np.ndarray, cv, labels: Sequence[str], n: int
+    path: Path,
+    report: Report,
+    y: np.ndarray,
+    calibrated: np.ndarray,
+    cuts: np.ndarray,
+    labels: Sequence[str],
+    n: int,
 ) -> None:
     """The model card: data and terms, encoder, seed, CV scores overall, per language, per role."""
     rows = []
     for j, label in enumerate(labels):
-        # per-role F1 at the role's own out-of-fold F1 threshold, before the decision rule
-        truth, pred = y[:, j].astype(bool), cv.probabilities[:, j] >= cv.thresholds[j]
+        # per-role precision and F1 at the role's operating point, before the decision rule
+        truth, pred = y[:, j].astype(bool), calibrated[:, j] >= cuts[j]
         tp = int((truth & pred).sum())
         f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
-        rows.append(f"| {label} | {int(truth.sum())} | {cv.thresholds[j]:.2f} | {f1:.3f} |")
+        precision = tp / max(int(pred.sum()), 1)
+        rows.append(
+            f"| {label} | {int(truth.sum())} | {cuts[j]:.2f} | {precision:.3f} | {f1:.3f} |"
+        )
     lines = [
-        "# roles-v1",
+        f"# {MODEL_ID}",
         "",
         "Main role (Protagonist / Antagonist / Innocent) and fine roles (22) of an entity in an article",
         "(SemEval-2025 Task 10 subtask 1 taxonomy).",
@@ -265,10 +336,15 @@ def write_model_card(
         "- Encoder: use-multilingual-v3 (512-d). Features: mean vector of the sentences naming the",
         "  entity, the same with one neighbour on each side, the article mean, a hashed bag of",
         "  the name's character 3-grams and words (512) and a one-hot of the training language.",
-        "- Heads: multinomial logistic regression for the main role (`roles-v1.safetensors`),",
-        "  class-balanced one-vs-rest logistic regression for fine roles",
-        "  (`roles-v1-fine.safetensors`). Fine roles are restricted to the chosen main role's",
-        "  children: the best one, and a second only over `t_second_role` (chosen for EMR in CV).",
+        f"- Heads: multinomial logistic regression for the main role (`{MAIN_FILE.name}`),",
+        "  one temperature folded in; class-balanced one-vs-rest logistic regression for fine",
+        f"  roles (`{FINE_FILE.name}`), Platt per role folded in. Stored scores are calibrated",
+        "  probabilities. The task's answer (evaluate, EMR) restricts fine roles to the chosen main",
+        "  role's children: the best one, a second only over `t_second_role`.",
+        "- Analysis shows an entity's role only when its main-role probability passes that role's",
+        "  operating point (F0.5, floor 0.5, on calibrated out-of-fold probabilities; the head's",
+        "  thresholds), and only the fine roles (children of the main role) over their own",
+        "  operating point (1.01 = never shown). One record per entity, named actors only.",
         f"- Seed 13, 5 article-grouped folds. Trained {date.today().isoformat()};",
         "  rebuild with `narrascope train roles --data DIR`.",
         "",
@@ -277,15 +353,19 @@ def write_model_card(
         "`emr` is the official exact match ratio (main role and ordered fine roles); `emr_set`",
         "ignores the order of fine roles. For scale: always answering the majority main role",
         "(Antagonist) scores main-role accuracy 0.47 overall, 0.70 on EN, 0.55 on RU.",
+        "`main_shown_*`: mentions whose main role passes the operating point, and their accuracy;",
+        "`*_ece`: expected calibration error, calibration cross-fitted (main: of the shown",
+        "probability; fine: over every mention and role); `fine_shown_*`: micro precision and",
+        "recall of the fine roles over their operating points.",
         "",
         "| score | value |",
         "|---|---|",
         *[f"| {k} | {v:.4f} |" for k, v in report.scores.items()],
         "",
-        "## Per fine role (out-of-fold, own F1 threshold, before the decision rule)",
+        "## Per fine role (out-of-fold, calibrated, at its operating point, before the decision rule)",
         "",
-        "| role | mentions | threshold | F1 |",
-        "|---|---|---|---|",
+        "| role | mentions | operating point | precision | F1 |",
+        "|---|---|---|---|---|",
         *rows,
         "",
     ]
