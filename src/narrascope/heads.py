@@ -26,6 +26,21 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logits))
 
 
+EPS = 1e-6
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """The log-odds of probabilities, clipped away from 0 and 1."""
+    p = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of raw scores with Platt's per-label `a`, `b` (fitted in
+    `training.calibrate`), for a score that is not a linear head's own output."""
+    return sigmoid(logit(scores) * a + b)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Probabilities over the labels of each row (one-of-k heads), computed stably."""
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -17,9 +17,8 @@ import numpy as np
 
 from narrascope.analyzers import not_analyzed
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead
+from narrascope.heads import RESOURCES, LinearHead, apply_platt
 from narrascope.model import Annotation, Document
-from narrascope.training.calibrate import apply_platt
 
 GATE_FILE = RESOURCES / "domain-v1.safetensors"
 DOMAINS = ("URW", "CC", "outside")

@@ -29,9 +29,8 @@ import numpy as np
 
 from narrascope.analyzers.domain import DomainGate, article_features
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, apply_platt
 from narrascope.model import Annotation, Document, Layer
-from narrascope.training.calibrate import apply_platt
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
 HEAD_FILE = RESOURCES / "narratives-v2.safetensors"

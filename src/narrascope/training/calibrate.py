@@ -22,16 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-EPS = 1e-6
+from narrascope.heads import EPS, apply_platt, logit
+
 ECE_BINS = 10
 PRECISION_BETA = 0.5  # F0.5: precision weighs four times as much as recall
 OPERATING_GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    """The log-odds of probabilities, clipped away from 0 and 1."""
-    p = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
-    return np.log(p / (1 - p))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -62,11 +57,6 @@ def fit_platt(scores: np.ndarray, y: np.ndarray, *, iterations: int = 50) -> tup
         if np.abs(step).max() < 1e-9:
             break
     return float(a), float(b)
-
-
-def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities of (n, k) raw scores with per-label `a`, `b` of shape (k,)."""
-    return _sigmoid(logit(scores) * a + b)
 
 
 def fit_platt_all(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
