@@ -14,15 +14,16 @@ import numpy as np
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Layer
 
-# The head whose labels and thresholds stand for each layer's model.
-_HEADS = {
-    Layer.TECHNIQUE: "techniques-v1",
-    Layer.GENRE: "genre-v1",
-    Layer.FRAME: "frames-v1",
-    Layer.NARRATIVE: "narratives-v1",
-    Layer.SUBNARRATIVE: "narratives-v1",
-    Layer.ROLE: "roles-v1",
-    Layer.CLAIM: "claims-v1",
+# The analyzer whose shipped head's labels and thresholds stand for each layer's model; the
+# head file is named by the analyzer's version, so a retrained head is read without an edit here.
+_ANALYZERS = {
+    Layer.TECHNIQUE: "techniques",
+    Layer.GENRE: "genre",
+    Layer.FRAME: "frames",
+    Layer.NARRATIVE: "narratives",
+    Layer.SUBNARRATIVE: "narratives",
+    Layer.ROLE: "roles",
+    Layer.CLAIM: "claims",
 }
 DEFAULT_CUT = 0.5
 
@@ -68,9 +69,12 @@ class Vocabulary:
 
     @staticmethod
     def _head(layer: Layer) -> LinearHead | None:
-        name = _HEADS.get(layer)
-        if name is None:
+        from narrascope.analyzers import analyzer_class
+
+        analyzer = _ANALYZERS.get(layer)
+        if analyzer is None:
             return None
+        name = analyzer_class(analyzer).version
         try:
             return LinearHead.from_file(RESOURCES / f"{name}.safetensors")
         except ModelFileError:
