@@ -127,7 +127,7 @@ def test_analyzer_refuses_an_encoder_its_head_was_not_trained_on(name, given):
 
 def test_analyzers_take_languages_from_their_encoder():
     given = FakeEncoder("use-multilingual-v3", 512, frozenset({"en", "kk"}))
-    for name in ("techniques", "genre", "frames"):
+    for name in ("techniques", "genre", "frames", "narratives"):
         (analyzer,) = load_analyzers([analyzer_class(name)], given)
         assert analyzer.languages == given.languages
 

@@ -156,7 +156,9 @@ class NarrativeAnalyzer:
     version: ClassVar[str] = "narratives-v2"
     layer: ClassVar[Layer] = Layer.NARRATIVE
     requires: ClassVar[tuple[Layer, ...]] = ()
-    languages: ClassVar[frozenset[str] | None] = None
+    # The encoder's languages (set at load): elsewhere there are no vectors to read, and the run
+    # loop leaves a not-analyzed note saying so instead of an empty, silent result.
+    languages: frozenset[str] | None = None
 
     def __init__(
         self,
@@ -182,7 +184,9 @@ class NarrativeAnalyzer:
         head = LinearHead.from_file(HEAD_FILE, inputs=2 * encoder.dim, encoder=encoder)
         definitions = LinearHead.from_file(DEFINITIONS_FILE, inputs=encoder.dim, encoder=encoder)
         gate = DomainGate.load(encoder)
-        return cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))
+        analyzer = cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))
+        analyzer.languages = encoder.languages
+        return analyzer
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated)."""
