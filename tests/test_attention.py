@@ -1,0 +1,145 @@
+"""Attention over time (#17): a search's matching documents per day, week or month, by outlet,
+on a true time axis (gaps as zeros, undated apart), normalised by the outlet's volume; counted
+in SQL on SQLite and PostgreSQL. The store is built by hand (`attention_corpus.py`)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import attention_corpus
+from attention_corpus import BIG, SMALL, FixedEncoder
+
+from narrascope.corpus.attention import OTHER_OUTLETS, attention, axis, choose_interval
+from narrascope.corpus.labels import UnknownLabel
+from narrascope.store import Store
+from narrascope.store.reads import NO_OUTLET
+from narrascope.store.search import SearchQuery
+
+
+@pytest.fixture
+def store(database_url):
+    attention_corpus.build(database_url)
+    with Store.open(database_url) as opened:
+        yield opened
+
+
+def _by_outlet(found):
+    return {s.outlet: s for s in found.series}
+
+
+def test_attention_days_fill_gaps_and_count_undated_apart(store):
+    found = attention(store, [SearchQuery(text="fuel")])
+    assert found.interval == "day"
+    assert found.buckets == [date(2022, 1, d) for d in range(3, 11)]  # 4th, 6th-9th: nothing
+    (series,) = found.series
+    assert series.counts == (1, 0, 1, 0, 0, 0, 0, 1)
+    assert series.totals == (2, 0, 1, 0, 0, 0, 0, 2)  # 23:30 UTC on the 3rd stays the 3rd
+    assert series.undated == 1 and series.undated_total == 2
+    assert found.undated == {"“fuel”": 1}
+
+
+def test_attention_weeks_start_on_monday_by_outlet(store):
+    found = attention(store, [SearchQuery(text="fuel")], interval="week", by_outlet=True)
+    assert found.buckets == [date(2022, 1, 3), date(2022, 1, 10)]
+    series = _by_outlet(found)
+    assert list(series) == [BIG, SMALL, NO_OUTLET]  # most matches first, no outlet last
+    assert series[BIG].counts == (2, 0) and series[BIG].totals == (3, 1)
+    assert series[SMALL].counts == (0, 1) and series[SMALL].undated_total == 1
+    assert series[NO_OUTLET].counts == (0, 0) and series[NO_OUTLET].undated == 1
+
+
+def test_attention_normalises_by_the_outlets_volume(store):
+    found = attention(store, [SearchQuery(text="fuel")], by_outlet=True, normalize=True)
+    big, small = _by_outlet(found)[BIG], _by_outlet(found)[SMALL]
+    assert big.shares[0] == 0.5 and big.shares[2] == 1.0 and big.shares[7] == 0.0
+    assert big.shares[1] is None  # nothing published that day: no rate, not zero
+    assert small.shares[7] == 1.0
+    assert found.normalized and big.values(normalize=True)[1] == 0.0
+    rows = [r for r in found.rows() if r["outlet"] == BIG and r["start"] == "2022-01-03"]
+    assert rows == [
+        {
+            "query": "“fuel”",
+            "outlet": BIG,
+            "interval": "day",
+            "start": "2022-01-03",
+            "documents": 1,
+            "outlet_documents": 2,
+            "share": 0.5,
+        }
+    ]
+
+
+def test_attention_folds_the_rest_into_other_outlets(store):
+    found = attention(store, [SearchQuery(text="fuel")], interval="week", by_outlet=True, top=1)
+    series = _by_outlet(found)
+    assert list(series) == [BIG, OTHER_OUTLETS]
+    other = series[OTHER_OUTLETS]
+    assert other.counts == (0, 1) and other.totals == (0, 1)  # small.example's volume only
+    assert other.undated == 1 and other.undated_total == 2
+
+
+def test_attention_label_filters_match_sentences(store):
+    labelled = attention(store, [SearchQuery(technique="Loaded Language")], interval="week")
+    assert labelled.series[0].counts == (1, 0)
+    assert labelled.queries == ["technique Loaded_Language"]
+    inside = attention(store, [SearchQuery(text="fuel", technique="loaded_language")])
+    outside = attention(store, [SearchQuery(text="officials", technique="loaded_language")])
+    assert inside.series[0].documents == 1 and outside.series[0].documents == 0
+    with pytest.raises(UnknownLabel, match="did you mean"):
+        attention(store, [SearchQuery(technique="Loaded Langage")])
+
+
+def test_attention_date_range_keeps_undated_apart(store):
+    found = attention(store, [SearchQuery(text="fuel", since=date(2022, 1, 4))])
+    assert found.buckets[0] == date(2022, 1, 5) and found.buckets[-1] == date(2022, 1, 10)
+    (series,) = found.series
+    assert series.counts == (1, 0, 0, 0, 0, 1) and series.undated == 1
+
+
+def test_attention_compares_queries_on_one_axis(store):
+    found = attention(
+        store, [SearchQuery(text="fuel"), SearchQuery(text="weather")], interval="week"
+    )
+    assert found.queries == ["“fuel”", "“weather”"]
+    assert [s.counts for s in found.series] == [(2, 1), (1, 0)]
+
+
+def test_attention_like_finds_documents_by_meaning(store):
+    found = attention(
+        store,
+        [SearchQuery(text="petrol")],  # no such word: the vectors match
+        like=True,
+        encoder=FixedEncoder(),
+        interval="month",
+    )
+    assert found.buckets == [date(2022, 1, 1)]
+    assert found.series[0].counts == (3,) and found.series[0].undated == 1
+    assert found.queries == ["like “petrol”"]
+
+
+def test_attention_axis_and_interval_by_span():
+    assert choose_interval(date(2022, 1, 1), date(2022, 3, 1)) == "day"
+    assert choose_interval(date(2022, 1, 1), date(2023, 1, 1)) == "week"
+    assert choose_interval(date(2018, 1, 1), date(2023, 1, 1)) == "month"
+    assert axis(date(2022, 1, 31), date(2022, 3, 2), "month") == [
+        date(2022, 1, 1),
+        date(2022, 2, 1),
+        date(2022, 3, 1),
+    ]
+    assert axis(date(2022, 1, 2), date(2022, 1, 3), "week") == [
+        date(2021, 12, 27),
+        date(2022, 1, 3),
+    ]
+    with pytest.raises(ValueError, match="wider interval"):
+        axis(date(1900, 1, 1), date(2022, 1, 1), "day")
+
+
+def test_attention_empty_store_has_no_axis(database_url):
+    with Store.open(database_url) as empty:
+        found = attention(empty, [SearchQuery(text="fuel")])
+    assert found.buckets == [] and found.series[0].counts == ()
