@@ -4,16 +4,19 @@ in SQL on SQLite and PostgreSQL. The store is built by hand (`attention_corpus.p
 
 from __future__ import annotations
 
+import csv
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 import attention_corpus
 from attention_corpus import BIG, SMALL, FixedEncoder
 
+from narrascope.cli import app
 from narrascope.corpus.attention import OTHER_OUTLETS, attention, axis, choose_interval
 from narrascope.corpus.labels import UnknownLabel
 from narrascope.store import Store
@@ -143,3 +146,46 @@ def test_attention_empty_store_has_no_axis(database_url):
     with Store.open(database_url) as empty:
         found = attention(empty, [SearchQuery(text="fuel")])
     assert found.buckets == [] and found.series[0].counts == ()
+
+
+@pytest.fixture(scope="module")
+def db_file(tmp_path_factory) -> str:
+    return attention_corpus.build(str(tmp_path_factory.mktemp("attention") / "a.db"))
+
+
+def test_cli_attention_writes_every_bucket_to_csv(db_file, tmp_path):
+    out = tmp_path / "fuel.csv"
+    args = ["attention", "fuel", "--db", db_file, "--by", "outlet", "--interval", "week"]
+    result = CliRunner().invoke(app, [*args, "--csv", str(out), "--compare", "weather"])
+    assert result.exit_code == 0, result.output
+    assert "undated (not on the axis): 1 of 2 undated documents match “fuel”" in result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["query"] for r in rows} == {"“fuel”", "“weather”"}
+    big = [(r["start"], r["documents"], r["outlet_documents"]) for r in rows
+           if r["query"] == "“fuel”" and r["outlet"] == BIG]  # fmt: skip
+    assert big == [("2022-01-03", "2", "3"), ("2022-01-10", "0", "1")]
+    nameless = [(r["start"], r["documents"]) for r in rows
+                if r["outlet"] == NO_OUTLET and r["query"] == "“fuel”"]  # fmt: skip
+    assert nameless == [("2022-01-03", "0"), ("2022-01-10", "0"), ("undated", "1")]
+    assert f"{len(rows)} rows" in result.output
+
+
+def test_cli_attention_normalised_shows_shares_and_gaps(db_file):
+    result = CliRunner().invoke(
+        app, ["attention", "fuel", "--db", db_file, "--by", "outlet", "--normalize"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "share of the outlet's documents per day" in result.output
+    day = next(line for line in result.output.splitlines() if "2022-01-03" in line)
+    assert "50.0%" in day
+    gap = next(line for line in result.output.splitlines() if "2022-01-04" in line)
+    assert "%" not in gap and "–" in gap  # nothing published: no rate
+
+
+def test_cli_attention_refuses_what_it_cannot_read(db_file):
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["attention", "--db", db_file, "--technique", "Loaded Langage"])
+    assert unknown.exit_code == 1 and "did you mean" in unknown.output
+    bad = runner.invoke(app, ["attention", "fuel", "--db", db_file, "--interval", "year"])
+    assert bad.exit_code == 1 and "unknown interval" in bad.output
+    assert runner.invoke(app, ["attention", "--db", db_file, "--by", "x"]).exit_code == 1
