@@ -5,11 +5,14 @@ in SQL on SQLite and PostgreSQL. The store is built by hand (`attention_corpus.p
 from __future__ import annotations
 
 import csv
+import io
+import re
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -22,6 +25,7 @@ from narrascope.corpus.labels import UnknownLabel
 from narrascope.store import Store
 from narrascope.store.reads import NO_OUTLET
 from narrascope.store.search import SearchQuery
+from narrascope.web import create_app
 
 
 @pytest.fixture
@@ -189,3 +193,51 @@ def test_cli_attention_refuses_what_it_cannot_read(db_file):
     bad = runner.invoke(app, ["attention", "fuel", "--db", db_file, "--interval", "year"])
     assert bad.exit_code == 1 and "unknown interval" in bad.output
     assert runner.invoke(app, ["attention", "--db", db_file, "--by", "x"]).exit_code == 1
+
+
+@pytest.fixture(scope="module")
+def client(db_file):
+    with TestClient(create_app(db_file)) as c:
+        c.app.state.encoder = FixedEncoder()
+        yield c
+
+
+def test_web_attention_page_draws_one_point_per_bucket_side_by_side(client):
+    page = client.get("/attention", params={"q": "fuel", "compare": "weather", "by": "outlet"})
+    assert page.status_code == 200
+    charts = re.findall(r'<svg class="chart timechart".*?</svg>', page.text, re.S)
+    assert len(charts) == 2  # one per query, on the same axis
+    fuel, weather = charts
+    assert fuel.count('class="line s') == 3 and fuel.count("<circle") == 3 * 8
+    assert weather.count('class="line s') == 1 and weather.count("<circle") == 8
+    assert "2022-01-03" in fuel and "2022-01-10" in fuel
+    assert "Undated, not on the axis: 1 matching of 2 undated documents" in page.text
+    assert 'id="attention-csv"' in page.text
+    assert 'id="attention-link"' in client.get("/search", params={"q": "fuel"}).text
+
+
+def test_web_attention_json_csv_and_errors(client):
+    data = client.get("/api/v1/attention", params={"q": "fuel", "normalize": "1"}).json()["data"]
+    assert data["buckets"][0] == "2022-01-03" and len(data["buckets"]) == 8
+    (series,) = data["series"]
+    assert series["documents"] == [1, 0, 1, 0, 0, 0, 0, 1]
+    assert series["shares"][:2] == [0.5, None] and series["undated"] == 1
+    download = client.get(
+        "/api/v1/attention/download", params={"q": "fuel", "interval": "week", "format": "csv"}
+    )
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert [(r["start"], r["documents"]) for r in rows] == [
+        ("2022-01-03", "2"),
+        ("2022-01-10", "1"),
+        ("undated", "1"),
+    ]
+    bad = client.get("/api/v1/attention", params={"technique": "Loaded Langage"})
+    assert bad.status_code == 400 and "did you mean" in bad.json()["error"]
+    like = client.get("/api/v1/attention", params={"q": "petrol", "like": "1"}).json()["data"]
+    assert like["queries"] == ["like “petrol”"] and like["series"][0]["undated"] == 1
+
+
+def test_web_attention_escapes_the_query_and_hides_empty_charts(client):
+    page = client.get("/attention", params={"q": '<img src=x onerror="alert(1)">'}).text
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert "timechart" not in page and "No dated document matches." in page

@@ -38,6 +38,10 @@ MIN_SIMILARITY = 0.5
 """A semantic search's documents: those with a sentence at least this close (cosine)."""
 
 
+class TooManyBuckets(ValueError):
+    """A time axis longer than `MAX_BUCKETS` points at the asked interval."""
+
+
 def bucket_start(day: date, interval: str) -> date:
     """The first day of the day, ISO week (Monday) or month `day` falls in."""
     if interval == "week":
@@ -61,7 +65,7 @@ def axis(first: date, last: date, interval: str) -> list[date]:
     while at <= end:
         out.append(at)
         if len(out) > MAX_BUCKETS:
-            raise ValueError(
+            raise TooManyBuckets(
                 f"{first}..{last} is more than {MAX_BUCKETS} {interval}s: choose a wider interval"
                 " or a shorter date range"
             )
