@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -89,6 +89,39 @@ def describe(query: SearchQuery, *, like: bool = False) -> str:
     if query.since or query.until:
         parts.append(f"{query.since or '…'}..{query.until or '…'}")
     return " · ".join(parts) or "all documents"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeAxis:
+    """Counts per label on a filled time axis (the dashboard's and report's "over time")."""
+
+    interval: str
+    buckets: list[date]
+    series: dict[str, list[int]]  # label -> documents per bucket, largest total first
+    undated: dict[str, int]  # label -> undated documents (not on the axis)
+
+
+def on_time_axis(cells: Iterable[tuple[str, str, int]]) -> TimeAxis:
+    """`(label, day or "undated", documents)` cells as series on a true time axis: every
+    bucket from the first to the last day, empty ones zeros; the interval chosen by span."""
+    cells = list(cells)
+    days = sorted({date.fromisoformat(k[:10]) for _, k, _ in cells if k != "undated"})
+    undated: dict[str, int] = defaultdict(int)
+    for label, key, n in cells:
+        if key == "undated":
+            undated[label] += n
+    if not days:
+        return TimeAxis("day", [], {}, dict(undated))
+    interval = choose_interval(days[0], days[-1])
+    buckets = axis(days[0], days[-1], interval)
+    index = {b: i for i, b in enumerate(buckets)}
+    series: dict[str, list[int]] = {}
+    for label, key, n in cells:
+        if key != "undated":
+            at = index[bucket_start(date.fromisoformat(key[:10]), interval)]
+            series.setdefault(label, [0] * len(buckets))[at] += n
+    ranked = sorted(series, key=lambda label: (-sum(series[label]), label))
+    return TimeAxis(interval, buckets, {k: series[k] for k in ranked}, dict(undated))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ strict Content-Security-Policy holds either way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -85,17 +86,21 @@ def time_lines(
         'stroke="#999"/>',
         f'<line x1="{left}" y1="{pad_top}" x2="{left}" y2="{base}" class="axis" stroke="#999"/>',
     ]
-    for frac in (0.0, 0.5, 1.0):
+    for frac in (0.0, 0.5, 1.0) if percent or peak >= 2 else (0.0, 1.0):
         y = y_of(peak * frac)
         body.append(
             f'<text x="{left - 5}" y="{y + 3:.1f}" class="num" text-anchor="end">'
             f"{escape(_number(peak * frac, percent))}</text>"
         )
-    ticks = min(len(buckets), 6)
-    shown = sorted({round(i * (len(buckets) - 1) / max(ticks - 1, 1)) for i in range(ticks)})
+    # Every `step`-th bucket gets a date, far enough apart that the dates never overlap.
+    step = math.ceil(len(buckets) / max(1, plot_w // 110))
+    shown = list(range(0, len(buckets), step))
+    if len(buckets) - 1 - shown[-1] >= 0.6 * step:
+        shown.append(len(buckets) - 1)
     for k in shown:
         x = x_of(buckets[k])
-        anchor = "start" if k == 0 and len(shown) > 1 else "end" if k == shown[-1] else "middle"
+        last = k == len(buckets) - 1
+        anchor = "start" if k == 0 and not last else "end" if last else "middle"
         body.append(
             f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" class="axis" '
             'stroke="#999"/>'
@@ -137,7 +142,8 @@ def rate_grid(
     if not rows or not cols:
         return None
     left, head, cell_w, cell_h = 180, 130, 46, 22
-    width, height = left + cell_w * len(cols) + 40, head + cell_h * len(rows) + 6
+    # Column names slant up to the right: leave room for the last one's 30 characters.
+    width, height = left + cell_w * len(cols) + 130, head + cell_h * len(rows) + 6
     rates = {(r, c): rate(r, c) for r in rows for c in cols}
     peak = max((v for v in rates.values() if v), default=0.0) or 1.0
     body = []
