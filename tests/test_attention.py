@@ -20,8 +20,15 @@ import attention_corpus
 from attention_corpus import BIG, SMALL, FixedEncoder
 
 from narrascope.cli import app
-from narrascope.corpus.attention import OTHER_OUTLETS, attention, axis, choose_interval
+from narrascope.corpus.attention import (
+    OTHER_OUTLETS,
+    attention,
+    axis,
+    choose_interval,
+    on_time_axis,
+)
 from narrascope.corpus.labels import UnknownLabel
+from narrascope.export.report import write_report
 from narrascope.store import Store
 from narrascope.store.reads import NO_OUTLET
 from narrascope.store.search import SearchQuery
@@ -241,3 +248,36 @@ def test_web_attention_escapes_the_query_and_hides_empty_charts(client):
     page = client.get("/attention", params={"q": '<img src=x onerror="alert(1)">'}).text
     assert "<img src=x" not in page and "&lt;img src=x" in page
     assert "timechart" not in page and "No dated document matches." in page
+
+
+def test_attention_on_time_axis_fills_gaps_for_label_counts():
+    found = on_time_axis(
+        [
+            ("A", "2022-01-03", 1),
+            ("A", "2022-01-06", 2),
+            ("B", "2022-01-04", 1),
+            ("B", "undated", 1),
+        ]
+    )
+    assert found.interval == "day" and found.buckets == [date(2022, 1, d) for d in range(3, 7)]
+    assert found.series == {"A": [1, 0, 0, 2], "B": [0, 1, 0, 0]} and found.undated == {"B": 1}
+
+
+def test_web_dashboard_shows_rates_and_hides_an_empty_copy_graph(client):
+    """#17: the technique mix is a share of each outlet's articles (big.example: 1 of 4), and
+    "Who copies whom" hides when nothing was copied."""
+    page = client.get("/").text
+    grid = re.search(r'<svg class="chart rategrid".*?</svg>', page, re.S).group(0)
+    assert ">25%<" in grid and "1 of 4 articles" in grid
+    assert "panel-copy_graph" not in page and "Who copies whom" not in page
+    rows = client.get("/api/v1/panels/technique_mix/download?format=csv").text
+    assert "share" in rows.splitlines()[0] and ",0.25" in rows
+
+
+def test_report_rates_fit_and_copies_hide(db_file, tmp_path):
+    with Store.open(db_file) as opened:
+        write_report(opened, tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<div class="scroll"><svg class="chart rategrid"' in index
+    assert ">25%<" in index and "Who copies whom" not in index
+    assert "Narratives over time" not in index  # no narrative stored: the section hides

@@ -41,6 +41,11 @@ def _number(value: float, percent: bool) -> str:
     return f"{100 * value:.3g}%" if percent else f"{value:g}"
 
 
+def _percent(share: float) -> str:
+    """A share as a short percentage for a grid cell: "31%", "5.6%"."""
+    return f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.1f}%"
+
+
 def _tick_label(day: date, interval: str) -> str:
     return day.strftime("%Y-%m") if interval == "month" else day.isoformat()
 
@@ -95,8 +100,11 @@ def time_lines(
     # Every `step`-th bucket gets a date, far enough apart that the dates never overlap.
     step = math.ceil(len(buckets) / max(1, plot_w // 110))
     shown = list(range(0, len(buckets), step))
-    if len(buckets) - 1 - shown[-1] >= 0.6 * step:
+    rest = len(buckets) - 1 - shown[-1]
+    if rest >= step:
         shown.append(len(buckets) - 1)
+    elif rest and len(shown) > 1:  # the last date closes the axis, a little past its step
+        shown[-1] = len(buckets) - 1
     for k in shown:
         x = x_of(buckets[k])
         last = k == len(buckets) - 1
@@ -173,7 +181,7 @@ def rate_grid(
                 body.append(
                     f'<text x="{left + j * cell_w + cell_w / 2 - 1:.1f}" y="{y + 15}" '
                     f'class="cell" text-anchor="middle" fill="{ink}">'
-                    f"{escape(_number(value, True))}</text>"
+                    f"{escape(_percent(value))}</text>"
                 )
     return _svg(width, height, body, title, "chart rategrid")
 

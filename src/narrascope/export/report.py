@@ -137,7 +137,7 @@ def mix_svg(store: Store, layer: Layer, *, outlets: int = 15, top: int = 10) -> 
     grid = rate_grid(
         rows,
         table.labels[:top],
-        table.share,
+        lambda outlet, label: table.share(label, outlet),
         title=f"Share of each outlet's articles with each {layer}",
         tip=lambda r, c: f"{r} · {c}: {table.documents(c, r)} of {table.volume[r]} articles",
         palette=PALETTE,
