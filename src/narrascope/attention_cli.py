@@ -7,6 +7,7 @@ written whole to `--csv`. `cli.py` mounts the command.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -73,17 +74,18 @@ def attention_command(
 
     if by not in ("outlet", "all"):
         cli._fail(f"--by {by!r}: outlet or all")
-    filters = {
-        "outlet": outlet,
-        "language": language,
-        "since": _day(since, "--since"),
-        "until": _day(until, "--until"),
-        "narrative": narrative,
-        "technique": technique,
-        "entity": entity,
-        "speaker": speaker,
-    }
-    queries = [SearchQuery(text=q, **filters) for q in [query, *([compare] if compare else [])]]
+    asked = SearchQuery(
+        text=query,
+        outlet=outlet,
+        language=language,
+        since=_day(since, "--since"),
+        until=_day(until, "--until"),
+        narrative=narrative,
+        technique=technique,
+        entity=entity,
+        speaker=speaker,
+    )
+    queries = [asked, *([dataclasses.replace(asked, text=compare)] if compare else [])]
     with cli.opened(db) as store, cli._failing(ValueError, NotComputed):
         found = attention(
             store,

@@ -107,8 +107,8 @@ def time_lines(
         shown[-1] = len(buckets) - 1
     for k in shown:
         x = x_of(buckets[k])
-        last = k == len(buckets) - 1
-        anchor = "start" if k == 0 and not last else "end" if last else "middle"
+        at_end = k == len(buckets) - 1
+        anchor = "start" if k == 0 and not at_end else "end" if at_end else "middle"
         body.append(
             f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" class="axis" '
             'stroke="#999"/>'
