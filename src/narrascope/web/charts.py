@@ -1,4 +1,6 @@
-"""Small SVG charts drawn on the server (no script, no CDN): bars, stacked bars, lines, a graph.
+"""The dashboard's SVG charts, drawn on the server (no script, no CDN): bars and a copy graph
+here; lines on a true time axis and grids of rates come from `narrascope.export.charts`, which
+the offline report draws with too.
 
 Every label is escaped with `markupsafe.escape`; colours are classes (`c0` … `c23`) from the
 stylesheet, so the strict Content-Security-Policy (no inline styles) holds.
