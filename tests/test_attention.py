@@ -65,6 +65,7 @@ def test_attention_weeks_start_on_monday_by_outlet(store):
     assert series[BIG].counts == (2, 0) and series[BIG].totals == (3, 1)
     assert series[SMALL].counts == (0, 1) and series[SMALL].undated_total == 1
     assert series[NO_OUTLET].counts == (0, 0) and series[NO_OUTLET].undated == 1
+    assert found.undated_totals == {"“fuel”": 2}  # every outlet's, not only the shown ones'
 
 
 def test_attention_normalises_by_the_outlets_volume(store):

@@ -46,7 +46,7 @@ def attention_command(
     ] = False,
     min_similarity: Annotated[
         float | None,
-        typer.Option(help="With --like: the least cosine similarity that counts [0.5]."),
+        typer.Option(help="With --like: the least cosine similarity that counts [0.3]."),
     ] = None,
     compare: Annotated[
         str | None, typer.Option(help="A second query (same filters) on the same axis.")
@@ -100,7 +100,7 @@ def attention_command(
     cli.console.print(render_attention(found))
     for label, n in found.undated.items():
         if n:
-            total = sum(s.undated_total for s in found.series if s.query == label)
+            total = found.undated_totals.get(label, 0)
             cli.console.print(
                 f"undated (not on the axis): {n} of {total} undated documents match "
                 f"{cli.escape(label)}",

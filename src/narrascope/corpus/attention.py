@@ -34,8 +34,11 @@ WEEK_SPAN = 156
 """Weeks at most for one point a week when chosen by span; then months."""
 MAX_BUCKETS = 5000
 """Points per series at most (a longer axis asks for a wider interval)."""
-MIN_SIMILARITY = 0.5
-"""A semantic search's documents: those with a sentence at least this close (cosine)."""
+MIN_SIMILARITY = 0.3
+"""A semantic search's documents: those with a sentence at least this close (cosine). With the
+shared encoder, sentences on the same matter scored 0.23–0.49 against a short query, others
+at most 0.12 (a hand-made probe of seven sentences, not a calibration): raise it for fewer,
+closer matches."""
 
 
 class TooManyBuckets(ValueError):
@@ -164,6 +167,9 @@ class Attention:
     normalized: bool = False
     like: bool = False
 
+    undated_totals: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Per query, the undated documents of its collection (every outlet, whatever matched)."""
+
     @property
     def undated(self) -> dict[str, int]:
         """Matching undated documents per query (not on the axis)."""
@@ -223,6 +229,7 @@ def attention(
         interval = choose_interval(first, last) if first and last else "day"
     buckets = axis(first, last, interval) if first and last else []
     series: list[Series] = []
+    undated_totals: dict[str, int] = {}
     for query in queries:
         doc_ids = None
         if like and query.has_words:
@@ -233,9 +240,21 @@ def attention(
         else:
             counted = query
         label = describe(query, like=like)
-        series += _series(store, counted, label, interval, buckets, by_outlet, top, doc_ids)
+        found = _series(store, counted, label, interval, buckets, by_outlet, top, doc_ids)
+        series += found
+        undated_totals[label] = (
+            found[0].undated_total
+            if not by_outlet
+            else sum(r.documents for r in _volume(store, query, interval, None) if r.bucket is None)
+        )
     return Attention(
-        interval, buckets, series, [describe(q, like=like) for q in queries], normalize, like
+        interval,
+        buckets,
+        series,
+        [describe(q, like=like) for q in queries],
+        normalize,
+        like,
+        undated_totals,
     )
 
 

@@ -285,6 +285,11 @@ def _similarities(store: Store, query: np.ndarray) -> Iterator[tuple[str, np.nda
     """Each document's sentences' cosine similarity to the unit vector `query`, streamed."""
     for page in store.corpus.vector_pages():
         for doc_id, matrix in page:
+            if len(matrix) and matrix.shape[1] != len(query):
+                raise ValueError(
+                    f"stored sentence vectors have {matrix.shape[1]} dimensions, the encoder gives "
+                    f"{len(query)}: the database was analyzed with another encoder"
+                )
             if len(matrix):
                 norms = np.linalg.norm(matrix, axis=1)
                 yield doc_id, (matrix @ query) / np.where(norms > 0, norms, 1.0)

@@ -82,7 +82,7 @@ class QueryChart:
     legend: list[tuple[str, int]]
     documents: int
     undated: int
-    undated_total: int
+    undated_total: int  # undated documents of the query's collection, every outlet
 
 
 def charts(found: Attention) -> list[QueryChart]:
@@ -113,7 +113,7 @@ def charts(found: Attention) -> list[QueryChart]:
                 [(s.outlet, colour[k]) for s, k in zip(mine, keys, strict=True)],
                 sum(s.documents for s in mine),
                 sum(s.undated for s in mine),
-                sum(s.undated_total for s in mine),
+                found.undated_totals.get(query, 0),
             )
         )
     return out
