@@ -15,6 +15,7 @@ from narrascope.terminal import progress_bar
 if TYPE_CHECKING:
     from narrascope.store import Store
 
+from narrascope.attention_cli import attention_command
 from narrascope.review_cli import review_app, users_app
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 app.add_typer(users_app, name="users")
+app.command("attention")(attention_command)
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
