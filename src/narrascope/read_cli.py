@@ -248,6 +248,34 @@ def profile(
     cli.console.print(render_profile(found), soft_wrap=True)
 
 
+def entities(
+    name: Annotated[
+        str | None, typer.Argument(help="Only entities whose name contains this.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    type: Annotated[str | None, typer.Option(help="PER, ORG or LOC.")] = None,
+    aliases: Annotated[
+        bool, typer.Option(help="List the surface forms and ids merged into each, and why.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many entities (0: all).")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """People, organisations and places across the corpus: one entity per person, with the
+    names and ids merged into it (--aliases) and the rule that merged each."""
+    from narrascope.corpus.entities import corpus_entities
+    from narrascope.terminal import entity_lines
+
+    cli = _cli()
+    with cli.opened(db) as store:
+        found = corpus_entities(store, type=type and type.upper(), name=name, limit=limit or None)
+    if as_json:
+        _print_json({"entities": found})
+        return
+    for entity in found:
+        for line in entity_lines(entity, aliases=aliases):
+            cli.console.print(line, soft_wrap=True)
+
+
 COMMANDS = {
     "stats": stats,
     "list": list_documents,
@@ -255,5 +283,6 @@ COMMANDS = {
     "storylines": storylines,
     "search": search,
     "profile": profile,
+    "entities": entities,
 }
 """The commands `cli.py` mounts, in the order `narrascope --help` lists them."""

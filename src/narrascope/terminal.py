@@ -327,3 +327,24 @@ def escape_controls(json_text: str) -> str:
     """JSON text with terminal control characters and bidi overrides written as \\uXXXX, so
     article text cannot drive the terminal; the JSON stays valid and means the same."""
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+def entity_lines(entity: Any, *, aliases: bool = False) -> list[Text]:
+    """An entity of `narrascope entities`: id, name, type and counts; with `aliases`, each
+    surface form and merged id under it with the rule that joined it."""
+    more = len(entity.aliases) - 1 + len(entity.merged)
+    head = (
+        f"{entity.id:<24} {entity.name}  {entity.type}  {entity.mentions} mentions in "
+        f"{entity.documents} documents" + (f"  (+{more} names)" if more > 0 and not aliases else "")
+    )
+    lines = [Text(_clean(head))]
+    if aliases:
+        lines += [
+            Text(_clean(f"    “{a.form}”  {a.documents} docs — {a.why}"), style="dim")
+            for a in entity.aliases
+        ]
+        lines += [
+            Text(_clean(f"    merged {m.entity_id} “{m.name}”  {m.documents} docs — {m.why}"))
+            for m in entity.merged
+        ]
+    return lines
