@@ -147,3 +147,18 @@ def test_cli_analyze_outlet_names_every_input(tmp_path, examples_dir):
         for r in runner.invoke(app, ["list", "--db", db, "--json"]).stdout.splitlines()
     ]
     assert [r["outlet"] for r in rows] == ["journal-neo.org"] * 5
+
+
+def test_readme_show_sample_is_real_output(analyzed):
+    """The README's `show` excerpt is what `show` prints on the example (#17): re-run it and
+    paste again when a model changes."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## What it shows", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    db, _ = analyzed
+    shown = runner.invoke(app, ["show", "5a7700d3", "--db", db])
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.split())
+    for piece in sample.split("…"):
+        assert " ".join(piece.split()) in flat

@@ -1,4 +1,5 @@
-"""The reading commands of `narrascope`: stats, list, show, storylines, search, profile, entities.
+"""The reading commands of `narrascope`: stats, list, show, storylines, search, profile, entities
+and the label glossary.
 
 Thin like the rest of the CLI: each opens the store read-only (storylines updates them first),
 makes one library call and prints. With `--json` each prints what the JSON API returns for the
@@ -276,6 +277,33 @@ def entities(
             cli.console.print(line, soft_wrap=True)
 
 
+def glossary(
+    layer: Annotated[
+        str | None,
+        typer.Argument(help="technique, genre, frame, narrative, subnarrative, role, fine role."),
+    ] = None,
+    markdown: Annotated[bool, typer.Option(help="The whole glossary as Markdown.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """What each label means: techniques, genres, frames, narratives, roles."""
+    from narrascope.export.glossary import glossary as terms
+    from narrascope.export.glossary import glossary_markdown
+
+    cli = _cli()
+    if markdown:
+        typer.echo(glossary_markdown(), nl=False)
+        return
+    found = [t for t in terms() if layer is None or t.layer == layer.lower()]
+    if not found:
+        cli._fail(f"no layer {layer!r}: technique, genre, frame, narrative, subnarrative, role")
+    if as_json:
+        _print_json({"labels": found})
+        return
+    for term in found:
+        cli.console.print(f"[bold]{cli.escape(term.label)}[/bold] ({term.layer})", soft_wrap=True)
+        cli.console.print(f"    {cli.escape(term.definition)}", soft_wrap=True)
+
+
 COMMANDS = {
     "stats": stats,
     "list": list_documents,
@@ -284,5 +312,6 @@ COMMANDS = {
     "search": search,
     "profile": profile,
     "entities": entities,
+    "glossary": glossary,
 }
 """The commands `cli.py` mounts, in the order `narrascope --help` lists them."""
