@@ -162,3 +162,13 @@ def test_readme_show_sample_is_real_output(analyzed):
     flat = " ".join(shown.stdout.split())
     for piece in sample.split("…"):
         assert " ".join(piece.split()) in flat
+
+
+def test_cli_reanalyze_and_report_bars_know_their_total(analyzed, tmp_path):
+    db, _ = analyzed
+    again = runner.invoke(app, ["reanalyze", "--db", db])
+    assert again.exit_code == 0, again.output
+    assert "5/5" in again.stderr and "eta" in again.stderr
+    report = runner.invoke(app, ["report", "--out", str(tmp_path / "report"), "--db", db])
+    assert report.exit_code == 0, report.output
+    assert "5/5" in report.stderr and "eta" in report.stderr

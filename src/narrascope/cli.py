@@ -179,7 +179,7 @@ def reanalyze(
     with (
         _failing(ModelFileError, KeyError, ValueError),
         opened(db, readonly=False) as store,
-        progress_bar("documents") as advance,
+        progress_bar("documents", total=store.stats().documents) as advance,
     ):
         report = rerun.reanalyze(
             store,
@@ -334,7 +334,10 @@ def report(
     from narrascope.corpus.storylines import update_storylines
     from narrascope.export.report import write_report
 
-    with opened(db, readonly=False) as store, progress_bar("articles") as advance:
+    with (
+        opened(db, readonly=False) as store,
+        progress_bar("articles", total=store.stats().documents) as advance,
+    ):
         update_storylines(store)
         result = write_report(store, out, on_progress=advance)
     console.print(
