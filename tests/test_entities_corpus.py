@@ -135,3 +135,11 @@ def test_web_entity_page_lists_the_names_merged_into_it(people_db):
         assert "Vladimir Putin" in page.text and "surname alone" in page.text
         api = client.get("/api/v1/entities/v-putin").json()
         assert [m["entity_id"] for m in api["profile"]["data"]["merged"]] == ["putin"]
+
+
+@pytest.mark.parametrize("entity", ["v-putin", "putin"])
+def test_search_entity_finds_every_article_of_the_person(people_db, entity):
+    found = runner.invoke(app, ["search", "--entity", entity, "--db", people_db, "--json"])
+    assert found.exit_code == 0, found.output
+    titles = {hit["title"] for hit in json.loads(found.stdout)["results"]}
+    assert titles == {"Kremlin talks", "Troops to leave"}

@@ -17,7 +17,6 @@ from typing import Any
 from narrascope.heads import RESOURCES
 
 OWN_DEFINITIONS = Path(__file__).resolve().parents[1] / "web" / "definitions.json"
-LAYERS = ("technique", "genre", "frame", "narrative", "subnarrative", "role")
 
 
 @dataclass(frozen=True, slots=True)
