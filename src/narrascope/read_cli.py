@@ -192,10 +192,9 @@ def search(
             with cli._failing(NotComputed):
                 similar = similar_sentences(store, query, k=limit)
             if as_json:
-                from narrascope.web.panels import plain
-
-                _print_json({"query": query, "results": plain(similar)})
-            for near in [] if as_json else similar:
+                _print_json({"query": query, "results": similar})
+                return
+            for near in similar:
                 cli.console.print(similar_line(near), soft_wrap=True)
             return
         with cli._failing(ValueError):
