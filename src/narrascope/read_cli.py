@@ -30,7 +30,7 @@ def _cli() -> (
     return cli
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     """`value` as one line of JSON: dataclasses, dates and enums made plain, controls escaped."""
     import json
 
@@ -46,7 +46,7 @@ def stats(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     with cli.opened(db) as store:
         found = store.stats()
     if as_json:
-        _print_json(dataclasses.asdict(found))
+        print_json(dataclasses.asdict(found))
     else:
         cli.console.print(cli.escape(found.summary()))
 
@@ -68,7 +68,7 @@ def list_documents(
         for doc in store.documents(outlet=outlet, limit=limit or None):
             if as_json:
                 record = {**summary(doc), "page_type": str(doc.page_type)}
-                _print_json({**record, "page_reason": doc.page_reason})
+                print_json({**record, "page_reason": doc.page_reason})
             else:
                 cli.console.print(cli.escape(document_line(doc)), soft_wrap=True)
 
@@ -88,12 +88,12 @@ def show(
     with cli.opened(db) as store:
         doc = cli._found(store.document(doc_id), f"document {doc_id!r} in {db}")
         if as_json and removed:
-            _print_json({"id": doc.id, "removed": [dataclasses.asdict(r) for r in doc.removed]})
+            print_json({"id": doc.id, "removed": [dataclasses.asdict(r) for r in doc.removed]})
         elif as_json:
             from narrascope.web.definitions import Definitions
             from narrascope.web.queries import reader
 
-            _print_json(reader(store, Definitions.load(), doc.id).json())
+            print_json(reader(store, Definitions.load(), doc.id).json())
         elif removed:
             cli.console.print(render_removed(doc))
         else:
@@ -126,7 +126,7 @@ def storylines(
         (cli.err if as_json else cli.console).print(cli.escape(report.summary()))
         with cli._failing(ValueError, LookupError):
             if as_json:
-                _print_json(_storylines_json(store, storyline_id, limit, sort, narrative, outlet))
+                print_json(_storylines_json(store, storyline_id, limit, sort, narrative, outlet))
             elif storyline_id is not None:
                 line = cli._found(storyline(store, storyline_id), f"storyline {storyline_id!r}")
                 cli.console.print(render_storyline(line), soft_wrap=True)
@@ -192,7 +192,7 @@ def search(
             with cli._failing(NotComputed):
                 similar = similar_sentences(store, query, k=limit)
             if as_json:
-                _print_json({"query": query, "results": similar})
+                print_json({"query": query, "results": similar})
                 return
             for near in similar:
                 cli.console.print(similar_line(near), soft_wrap=True)
@@ -217,7 +217,7 @@ def search(
     if as_json:
         from narrascope.web.search import search_json
 
-        _print_json(search_json(page))
+        print_json(search_json(page))
         return
     cli.console.print(f"{page.total}{'+ (newest first)' if page.capped else ''} hits")
     for hit in page.hits:
@@ -242,7 +242,7 @@ def profile(
             from narrascope.web.queries import outlet as outlet_json
 
             with cli._failing(NotFound):
-                _print_json(outlet_json(store, outlet).json())
+                print_json(outlet_json(store, outlet).json())
             return
         found = cli._found(outlet_profile(store, outlet), f"outlet {outlet!r} in {db}")
     cli.console.print(render_profile(found), soft_wrap=True)
@@ -269,7 +269,7 @@ def entities(
     with cli.opened(db) as store:
         found = corpus_entities(store, type=type and type.upper(), name=name, limit=limit or None)
     if as_json:
-        _print_json({"entities": found})
+        print_json({"entities": found})
         return
     for entity in found:
         for line in entity_lines(entity, aliases=aliases):
@@ -296,7 +296,7 @@ def glossary(
     if not found:
         cli._fail(f"no layer {layer!r}: technique, genre, frame, narrative, subnarrative, role")
     if as_json:
-        _print_json({"labels": found})
+        print_json({"labels": found})
         return
     for term in found:
         cli.console.print(f"[bold]{cli.escape(term.label)}[/bold] ({term.layer})", soft_wrap=True)
