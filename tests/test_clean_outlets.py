@@ -83,3 +83,48 @@ def test_clean_outlet_from_container_refused_without_url():
     text = "Harbour bridge closed\n\n" + " ".join(["The council closed the bridge today."] * 8)
     raw = RawDocument(SourceRef("rows.jsonl", "3"), text, InputFormat.TEXT, outlet="06.01.2022")
     assert clean(raw).outlet is None  # no publisher known: none invented
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet"),
+    [
+        ("https://edition.cnn.com/2022/01/06/asia/kazakhstan", "cnn.com"),
+        ("https://news.bbc.co.uk/2/hi/europe/1.stm", "bbc.co.uk"),
+        ("https://m.rt.com/russia/1/", "rt.com"),
+        ("https://someone.substack.com/p/kazakhstan", "someone.substack.com"),
+        ("https://someone.livejournal.com/1.html", "someone.livejournal.com"),
+        ("https://www.harbour-news.example/2024/05/bridge", "harbour-news.example"),
+        ("http://127.0.0.1:8000/a", "127.0.0.1"),
+    ],
+)
+def test_clean_outlet_is_the_registered_domain(url, outlet):  # (#17)
+    from narrascope.clean.metadata import outlet_from_url
+
+    assert outlet_from_url(url) == outlet
+
+
+@pytest.mark.parametrize(
+    ("location", "outlet"),
+    [
+        ("corpus/rt.com/2022/a.txt", "rt.com"),
+        ("/data/crawl/www.journal-neo.org/kazakhstan.html", "journal-neo.org"),
+        ("/data/news.bbc.co.uk/a.txt", "bbc.co.uk"),
+        ("corpus/rt/a.txt", None),
+        ("corpus/v1.backup/a.txt", None),
+        ("corpus/02.11.2021/a.txt", None),
+        ("https://example.org/rt.com/a.html", None),
+    ],
+)
+def test_clean_outlet_from_folder_named_like_a_domain(location, outlet):  # (#17)
+    from narrascope.clean.metadata import outlet_from_folder
+
+    assert outlet_from_folder(location) == outlet
+
+
+def test_clean_outlet_from_folder_comes_after_the_page(tmp_path):
+    text = "Harbour bridge closed\n\n" + " ".join(["The council closed the bridge today."] * 8)
+    in_folder = str(tmp_path / "harbour-news.com" / "bridge.txt")
+    raw = RawDocument(SourceRef(in_folder), text, InputFormat.TEXT)
+    assert clean(raw).outlet == "harbour-news.com"
+    raw = RawDocument(SourceRef(in_folder), text, InputFormat.TEXT, url="https://rt.com/a")
+    assert clean(raw).outlet == "rt.com"  # the page's own URL outranks where it was saved

@@ -33,7 +33,7 @@ def _entities(doc: Document, analyzer: EntityAnalyzer) -> dict[str, set[str]]:
     anns = analyzer.analyze(doc, NO_VECTORS)
     assert len({(a.start, a.end) for a in anns}) == len(anns), "a mention emitted twice"
     for ann in anns:
-        assert ann.layer == Layer.ENTITY and ann.model == "entities-v1"
+        assert ann.layer == Layer.ENTITY and ann.model == EntityAnalyzer.version
         assert set(ann.attrs) >= {"entity", "entity_id", "aliases"}
         found.setdefault(ann.attrs["entity_id"], set()).add(doc.text[ann.start : ann.end])
     return found

@@ -103,3 +103,19 @@ def test_review_cli_refusals_store_nothing(corpus, tmp_path):
     )
     with Store.open(db) as store:
         assert [c.user for c in store.corrections.of(undone=True)] == ["vic"]
+
+
+def test_review_cli_queue_and_list_json(corpus):  # (#17)
+    import json
+
+    db, docs = corpus
+    doc = docs[FIRST]
+    queue = json.loads(run("review", "queue", "--db", db, "-n", "2", "--json").stdout)
+    assert queue["reviewed"] == 0 and len(queue["items"]) == 2
+    assert {"id", "layer", "label", "priority", "why"} <= set(queue["items"][0])
+    ids = row_ids(db, doc.id)
+    assert run("review", "reject", ids["Doubt"], "--db", db, "--user", "ana").exit_code == 0
+    listed = json.loads(run("review", "list", "--db", db, "--json").stdout)["corrections"]
+    assert [(c["action"], c["user"], c["old"]["label"]) for c in listed] == [
+        ("reject", "ana", "Doubt")
+    ]

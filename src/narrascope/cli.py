@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +15,7 @@ from narrascope.terminal import progress_bar
 if TYPE_CHECKING:
     from narrascope.store import Store
 
+from narrascope import read_cli
 from narrascope.attention_cli import attention_command
 from narrascope.review_cli import review_app, users_app
 
@@ -116,6 +117,9 @@ def analyze(
     ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any input is skipped.")] = False,
     min_confidence: MinConfidenceOption = None,
+    outlet: Annotated[
+        str | None, typer.Option(help="The publisher of every input (a folder of text files).")
+    ] = None,
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -124,16 +128,20 @@ def analyze(
     """
     from narrascope import pipeline
     from narrascope.heads import ModelFileError
+    from narrascope.ingest.count import count_inputs
     from narrascope.ingest.sources import missing_paths
     from narrascope.run import RunStopped
+    from narrascope.terminal import next_steps
 
     missing = missing_paths(sources)
     if missing:
         _fail(f"no such input: {', '.join(missing)}")
+    with _failing(ValueError):
+        pipeline.named_outlet(outlet)  # a date or a headline is refused before any work
     with (
         _failing(ModelFileError, KeyError, ValueError, RunStopped),
         opened(db, create=True, readonly=False) as store,
-        progress_bar("articles") as advance,
+        progress_bar("articles", total=count_inputs(sources)) as advance,
     ):
         report = pipeline.analyze(
             sources,
@@ -147,6 +155,7 @@ def analyze(
             scheduler=scheduler,
             analyze_all=analyze_all,
             min_confidence=min_confidence,
+            outlet=outlet,
         )
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
@@ -155,6 +164,7 @@ def analyze(
     failed = report.failure(strict=strict)
     if failed:
         _fail(failed)
+    console.print(next_steps(db), style="dim", soft_wrap=True)
 
 
 @app.command()
@@ -171,7 +181,7 @@ def reanalyze(
     with (
         _failing(ModelFileError, KeyError, ValueError),
         opened(db, readonly=False) as store,
-        progress_bar("documents") as advance,
+        progress_bar("documents", total=store.stats().documents) as advance,
     ):
         report = rerun.reanalyze(
             store,
@@ -183,45 +193,8 @@ def reanalyze(
     console.print(escape(report.summary()))
 
 
-@app.command()
-def stats(db: DbOption = DEFAULT_DB) -> None:
-    """Counts of what the database holds."""
-
-    with opened(db) as store:
-        console.print(escape(store.stats().summary()))
-
-
-@app.command("list")
-def list_documents(
-    db: DbOption = DEFAULT_DB,
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 0,
-) -> None:
-    """One line per document: id, date, language, outlet, title; why, for a page not analyzed."""
-    from narrascope.terminal import document_line
-
-    with opened(db) as store:
-        for doc in store.documents(outlet=outlet, limit=limit or None):
-            console.print(escape(document_line(doc)), soft_wrap=True)
-
-
-@app.command()
-def show(
-    doc_id: Annotated[str, typer.Argument(help="A document id or a unique prefix of one.")],
-    db: DbOption = DEFAULT_DB,
-    removed: Annotated[
-        bool, typer.Option(help="List what cleaning removed, line by line.")
-    ] = False,
-) -> None:
-    """Print one article with its technique spans marked and every other layer listed."""
-    from narrascope.terminal import render_document, render_removed
-
-    with opened(db) as store:
-        doc = _found(store.document(doc_id), f"document {doc_id!r} in {db}")
-        if removed:
-            console.print(render_removed(doc))
-            return
-        console.print(render_document(doc, list(store.annotations(doc.id)), store.sources(doc.id)))
+for _name, _command in read_cli.COMMANDS.items():  # stats, list, show, storylines, search…
+    app.command(_name)(_command)
 
 
 @app.command()
@@ -355,128 +328,6 @@ def migrate(db: DbOption = DEFAULT_DB) -> None:
 
 
 @app.command()
-def storylines(
-    storyline_id: Annotated[
-        str | None, typer.Argument(help="Show this storyline: its members by date and outlet.")
-    ] = None,
-    db: DbOption = DEFAULT_DB,
-    limit: Annotated[int, typer.Option(help="Show this many storylines.")] = 20,
-    sort: Annotated[str, typer.Option(help="outlets, size, first_seen or growth.")] = "outlets",
-    narrative: Annotated[str | None, typer.Option(help="Only storylines carrying it.")] = None,
-    outlet: Annotated[str | None, typer.Option(help="Only storylines this outlet joined.")] = None,
-    rebuild: Annotated[
-        bool, typer.Option(help="Cluster everything again (old ids pass to the nearest).")
-    ] = False,
-) -> None:
-    """Update storylines with the documents added since the last update, then list them."""
-    from narrascope.corpus.storylines import storyline, update_storylines
-    from narrascope.terminal import render_storyline
-
-    with opened(db, readonly=False) as store:
-        with progress_bar("documents") as advance:
-            report = update_storylines(store, rebuild=rebuild, on_progress=advance)
-        console.print(escape(report.summary()))
-        with _failing(ValueError):
-            if storyline_id is not None:
-                line = _found(storyline(store, storyline_id), f"storyline {storyline_id!r}")
-                console.print(render_storyline(line), soft_wrap=True)
-            else:
-                _list_storylines(store, limit, sort, narrative, outlet)
-
-
-def _list_storylines(
-    store: Any, limit: int, sort: str, narrative: str | None, outlet: str | None
-) -> None:
-    from narrascope.corpus.labels import resolve_filters
-    from narrascope.corpus.storyline_list import storyline_list
-    from narrascope.terminal import storyline_line
-
-    narrative, outlet = resolve_filters(store, narrative=narrative, outlet=outlet)
-    listing = storyline_list(store, sort=sort, narrative=narrative, outlet=outlet, limit=limit)
-    for line in listing.lines:
-        console.print(storyline_line(line), soft_wrap=True)
-
-
-@app.command()
-def search(
-    query: Annotated[str, typer.Argument(help='Words or "a phrase" (empty: facets only).')] = "",
-    db: DbOption = DEFAULT_DB,
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    language: Annotated[str | None, typer.Option(help="Only this language (ISO code).")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
-    narrative: Annotated[
-        str | None, typer.Option(help="This narrative (its evidence sentences without words).")
-    ] = None,
-    technique: Annotated[
-        str | None, typer.Option(help="This technique (its labelled spans without words).")
-    ] = None,
-    entity: Annotated[str | None, typer.Option(help="Documents mentioning this entity.")] = None,
-    speaker: Annotated[str | None, typer.Option(help="Documents quoting this speaker.")] = None,
-    like: Annotated[
-        bool, typer.Option(help="Semantic: sentences like QUERY (stored vectors).")
-    ] = False,
-    limit: int = 20,
-    cursor: Annotated[str | None, typer.Option(help="The next-page cursor printed before.")] = None,
-) -> None:
-    """Full-text search over sentences with facets, or --like for sentences with the same meaning."""
-    from datetime import date
-
-    from narrascope.corpus import NotComputed
-    from narrascope.corpus.search import SearchQuery, similar_sentences
-    from narrascope.corpus.search import search as run_search
-    from narrascope.terminal import render_hit
-
-    with opened(db) as store:
-        if like:
-            with _failing(NotComputed):
-                similar = similar_sentences(store, query, k=limit)
-            for near in similar:
-                console.print(
-                    f"{near.similarity:.3f}  {near.doc_id}#{near.sentence}  "
-                    f"{escape(near.outlet or '(no outlet)')}  {escape(near.text)}",
-                    soft_wrap=True,
-                )
-            return
-        with _failing(ValueError):
-            page = run_search(
-                store,
-                SearchQuery(
-                    text=query,
-                    outlet=outlet,
-                    language=language,
-                    since=date.fromisoformat(since) if since else None,
-                    until=date.fromisoformat(until) if until else None,
-                    narrative=narrative,
-                    technique=technique,
-                    entity=entity,
-                    speaker=speaker,
-                    limit=limit,
-                    cursor=cursor,
-                ),
-            )
-    console.print(f"{page.total}{'+ (newest first)' if page.capped else ''} hits")
-    for hit in page.hits:
-        console.print(render_hit(hit), soft_wrap=True)
-    if page.next_cursor:
-        console.print(f"next page: --cursor {page.next_cursor}")
-
-
-@app.command()
-def profile(
-    outlet: Annotated[str, typer.Argument(help="The outlet's name, as `narrascope list` shows.")],
-    db: DbOption = DEFAULT_DB,
-) -> None:
-    """An outlet's profile: articles, genres, technique rate, narratives, quoted, roles, copies."""
-    from narrascope.corpus.profiles import outlet_profile
-    from narrascope.terminal import render_profile
-
-    with opened(db) as store:
-        found = _found(outlet_profile(store, outlet), f"outlet {outlet!r} in {db}")
-    console.print(render_profile(found), soft_wrap=True)
-
-
-@app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="The folder to write the report into.")],
     db: DbOption = DEFAULT_DB,
@@ -485,7 +336,10 @@ def report(
     from narrascope.corpus.storylines import update_storylines
     from narrascope.export.report import write_report
 
-    with opened(db, readonly=False) as store, progress_bar("articles") as advance:
+    with (
+        opened(db, readonly=False) as store,
+        progress_bar("articles", total=store.stats().documents) as advance,
+    ):
         update_storylines(store)
         result = write_report(store, out, on_progress=advance)
     console.print(

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from narrascope.model import BadInput, RawDocument
 from narrascope.run.analysis import ConfidenceSpec, MinConfidence, load_analysis
 from narrascope.run.executor import Executor, RunStopped, WorkerCosts
 from narrascope.run.local import LocalExecutor
@@ -21,7 +22,7 @@ from narrascope.store import Store
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ProgressCallback", "RunReport", "RunStopped", "analyze"]
+__all__ = ["ProgressCallback", "RunReport", "RunStopped", "analyze", "named_outlet"]
 
 
 def analyze(
@@ -40,6 +41,7 @@ def analyze(
     costs: WorkerCosts | None = None,
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
+    outlet: str | None = None,
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
@@ -49,16 +51,20 @@ def analyze(
     Pages that are not articles are stored with their page type but not analyzed, unless
     `analyze_all`. `min_confidence` raises every head's operating point: `0.7`,
     `{"technique": 0.8}`, or the CLI's strings (`["0.7", "technique=0.8"]`); labels scored
-    below it are not stored.
+    below it are not stored. `outlet` names the publisher of every input (a folder of text
+    files from one site); it outranks what the pages say, and a date or headline is refused.
     """
     from narrascope.ingest import iter_inputs
 
     bar = MinConfidence.parse(min_confidence)  # a bad value fails before any input
+    outlet = named_outlet(outlet)
     settings: dict[str, Any] = {"dedup_threshold": dedup_threshold}
     if analyze_all:
         settings["analyze_all"] = True
     if bar:
         settings["min_confidence"] = bar.setting()
+    if outlet:
+        settings["outlet"] = outlet
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
     with _executor(
@@ -70,9 +76,30 @@ def analyze(
             settings={"analyzers": executor.analyzer_versions, **settings},
         )
         inputs = iter_inputs(sources, allow_private=allow_private)
+        if outlet:
+            inputs = (_from(item, outlet) for item in inputs)
         report = loop.run(inputs, run_id=run_id, on_progress=on_progress)
         store.finish_run(run_id, counts=dict(report.counts))
         return report
+
+
+def named_outlet(outlet: str | None) -> str | None:
+    """The outlet the caller named, or ValueError when it cannot name a publisher (#17)."""
+    from narrascope.clean.metadata import publisher_name
+
+    if outlet is None:
+        return None
+    name = publisher_name(outlet)
+    if name is None:
+        raise ValueError(f"outlet {outlet!r} is not a publisher's name (a date, a byline…?)")
+    return name
+
+
+def _from(item: RawDocument | BadInput, outlet: str) -> RawDocument | BadInput:
+    if isinstance(item, BadInput):
+        return item
+    item.outlet = outlet
+    return item
 
 
 @contextmanager

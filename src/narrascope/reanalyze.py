@@ -118,6 +118,8 @@ def reanalyze(
         report.counts["documents"] += 1
         if not doc.is_article:  # stored with its page type, never analyzed by default (#15)
             report.counts["not an article"] += 1
+            if on_progress:  # every document counts towards the bar's total (#17)
+                on_progress(1)
             continue
         todo = stale(chosen, store.analyzers_run(doc.id))
         try:
@@ -129,6 +131,8 @@ def reanalyze(
             report.problems.append((failure.source, failure.reason))
             store.record_problem(None, failure.source, failure.reason)
             report.counts["failed"] += 1
+            if on_progress:
+                on_progress(1)
             continue
         report.counts["reanalyzed" if ran else "up to date"] += 1
         report.counts.update(f"ran {name}" for name in ran)

@@ -25,7 +25,16 @@ UsersOption = Annotated[
     Path | None, typer.Option("--users", help="Users file: --user must be a reviewer in it.")
 ]
 NoteOption = Annotated[str, typer.Option(help="Why (kept with the correction).")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (the JSON API's shape) for scripts.")
+]
 DEFAULT_DB = "narrascope.db"
+
+
+def _print_json(value: object) -> None:
+    from narrascope.read_cli import print_json
+
+    print_json(value)
 
 
 def _console():  # the CLI's consoles and error path, one place (imported late: cli imports us)
@@ -91,6 +100,7 @@ def queue(
     layer: Annotated[str | None, typer.Option(help="Only this layer (technique, …).")] = None,
     label: Annotated[str | None, typer.Option(help="Only this label.")] = None,
     limit: Annotated[int, typer.Option("-n", "--limit", help="How many to list.")] = 20,
+    as_json: JsonOption = False,
 ) -> None:
     """List the labels whose review would teach the models most, first, with progress."""
     from narrascope.review import Review
@@ -102,6 +112,11 @@ def queue(
             q = Review(store).queue(outlet=outlet, layer=layer, label=label, limit=limit)
         except ValueError as exc:
             cli._fail(str(exc))
+            return
+        if as_json:
+            from narrascope.web.review import queue_json
+
+            _print_json(queue_json(q))
             return
         for item in q.items:
             ann = item.ann
@@ -215,14 +230,21 @@ def list_corrections(
     db: DbOption = DEFAULT_DB,
     doc: Annotated[str | None, typer.Option(help="Only this document's.")] = None,
     undone: Annotated[bool, typer.Option(help="Include undone corrections.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Every correction, oldest first: who corrected what, how and when."""
     from narrascope.store import Store
 
     cli = _console()
     with Store.open(db) as store:
-        for c in store.corrections.of(doc, undone=undone):
-            cli.console.print(describe(c))
+        found = list(store.corrections.of(doc, undone=undone))
+    if as_json:
+        from narrascope.web.review import correction_json
+
+        _print_json({"corrections": [correction_json(c) for c in found]})
+        return
+    for c in found:
+        cli.console.print(describe(c))
 
 
 @users_app.command("add")

@@ -21,6 +21,7 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -262,20 +263,28 @@ def render_profile(profile: Any) -> Group:
 
 
 @contextmanager
-def progress_bar(what: str, *, console: Console | None = None) -> Iterator:
-    """A rich progress bar (on stderr) with count and rate; yields the callback that advances it."""
-    columns = (
+def progress_bar(
+    what: str, *, total: int | None = None, console: Console | None = None
+) -> Iterator:
+    """A rich progress bar (on stderr) with count and rate; yields the callback that advances it.
+
+    With a `total` (counted up front where that is cheap: `narrascope.ingest.count_inputs`) the
+    bar fills and shows the time left; without one it counts up (`12/?`).
+    """
+    columns: list[Any] = [
         SpinnerColumn(),
         TextColumn(f"[bold]{what}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
-    )
+    ]
+    if total is not None:
+        columns += [TextColumn("eta"), TimeRemainingColumn()]
     with Progress(
         *columns, console=console or Console(stderr=True, highlight=False), transient=False
     ) as progress:
-        task = progress.add_task(what, total=None, rate="")
+        task = progress.add_task(what, total=total, rate="")
 
         def advance(n: int) -> None:
             progress.advance(task, n)
@@ -289,3 +298,53 @@ def progress_bar(what: str, *, console: Console | None = None) -> Iterator:
 def _claim_rank(ann: Annotation) -> str:
     rank, total = ann.attrs.get("rank"), ann.attrs.get("sentences")
     return f"#{rank}/{total}  " if rank and total else ""
+
+
+def next_steps(db: str) -> Text:
+    """What to run after `narrascope analyze`: read the results, browse them, or report (#17)."""
+    import shlex
+
+    where = f"--db {shlex.quote(db)}"
+    return Text(
+        _clean(
+            f"next: narrascope list {where}  ·  narrascope show ID {where}\n"
+            f"      narrascope serve {where}  ·  narrascope report --out report/ {where}"
+        )
+    )
+
+
+def similar_line(near: Any) -> Text:
+    """A sentence found by `search --like`: similarity, where, outlet and the sentence."""
+    return Text(
+        _clean(
+            f"{near.similarity:.3f}  {near.doc_id}#{near.sentence}  "
+            f"{near.outlet or '(no outlet)'}  {near.text}"
+        )
+    )
+
+
+def escape_controls(json_text: str) -> str:
+    """JSON text with terminal control characters and bidi overrides written as \\uXXXX, so
+    article text cannot drive the terminal; the JSON stays valid and means the same."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+def entity_lines(entity: Any, *, aliases: bool = False) -> list[Text]:
+    """An entity of `narrascope entities`: id, name, type and counts; with `aliases`, each
+    surface form and merged id under it with the rule that joined it."""
+    more = len(entity.aliases) - 1 + len(entity.merged)
+    head = (
+        f"{entity.id:<24} {entity.name}  {entity.type}  {entity.mentions} mentions in "
+        f"{entity.documents} documents" + (f"  (+{more} names)" if more > 0 and not aliases else "")
+    )
+    lines = [Text(_clean(head))]
+    if aliases:
+        lines += [
+            Text(_clean(f"    “{a.form}”  {a.documents} docs — {a.why}"), style="dim")
+            for a in entity.aliases
+        ]
+        lines += [
+            Text(_clean(f"    merged {m.entity_id} “{m.name}”  {m.documents} docs — {m.why}"))
+            for m in entity.merged
+        ]
+    return lines

@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.analyzers.split_names import join_split_names
 from narrascope.model import Annotation, Document, Layer
 from narrascope.text.names import (
     QUOTE_MARKS,
@@ -158,7 +159,7 @@ class EntityAnalyzer:
     """Finds people, organisations and places (spaCy for English, natasha for Russian)."""
 
     name: ClassVar[str] = "entities"
-    version: ClassVar[str] = "entities-v1"
+    version: ClassVar[str] = "entities-v2"  # v2: split names joined ("Theresa May", #17)
     layer: ClassVar[Layer] = Layer.ENTITY
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
@@ -238,7 +239,7 @@ class SpacyNER:
 
     def __call__(self, text: str) -> list[Mention]:
         spans = [(m.start, m.end, m.label) for m in find_in_windows(self._find, text)]
-        return tidy_mentions(merge_hyphenated(spans, text), text)
+        return tidy_mentions(join_split_names(merge_hyphenated(spans, text), text), text)
 
     def _find(self, text: str) -> list[Mention]:
         return [
@@ -393,7 +394,7 @@ def _person_by_surname(m: Mention, people: list[Entity]) -> Entity | None:
         return None
     key = transliterate(tokens[0]).lower()
     found = [p for p in people if p.surname == key]
-    return found[-1] if found else None
+    return found[0] if len(found) == 1 else None
 
 
 def _add_person(m: Mention, people: list[Entity]) -> None:
@@ -407,8 +408,11 @@ def _add_person(m: Mention, people: list[Entity]) -> None:
             if not firsts or any(first_names_match(first, f) for f in firsts):
                 p.mentions.append(m)
                 return
-    elif same:
-        same[-1].mentions.append(m)
+    elif len(same) == 1:  # a surname alone joins only the one person who has it (#17)
+        same[0].mentions.append(m)
+        return
+    elif same:  # "Smith" after John and Anna Smith: neither, rather than a guess
+        people.append(Entity("PER", [m]))
         return
     else:
         # A lone first name ("Hillary") joins the one person who has it as first name.

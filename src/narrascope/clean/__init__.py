@@ -10,7 +10,7 @@ the page type says whether the page is an article at all, and on what evidence (
 from __future__ import annotations
 
 from narrascope.clean.html import PageRefused, extract_html
-from narrascope.clean.metadata import Extracted, publisher_name
+from narrascope.clean.metadata import Extracted, outlet_from_folder, publisher_name
 from narrascope.clean.pagetype import with_page_type
 from narrascope.clean.text import extract_text
 from narrascope.model import BadInput, Document, InputFormat, RawDocument
@@ -55,7 +55,8 @@ def _document(raw: RawDocument, found: Extracted) -> Document:
     )
     title, authors = raw.title or found.title, raw.authors or found.authors
     # An outlet is a publisher: a headline, date or byline in a site-name field is refused (#15).
-    candidates = (raw.outlet, found.outlet, url)
+    # Last comes the folder a local file sits in, when it is named like a domain (#17).
+    candidates = (raw.outlet, found.outlet, url, outlet_from_folder(raw.source.location))
     outlet = next(
         (name for c in candidates if (name := publisher_name(c, title=title, authors=authors))),
         None,

@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from narrascope.model import Removal
@@ -30,13 +31,43 @@ class Extracted:
     language: str | None = None
 
 
+# Hosts whose subdomains are separate publishers (a blog each): the host is the outlet there.
+_PLATFORMS = re.compile(
+    r"(^|\.)(blogspot(\.[a-z]{2,3}){1,2}|wordpress\.com|livejournal\.com|medium\.com"
+    r"|substack\.com|tumblr\.com|typepad\.com|over-blog\.com|narod\.ru|ucoz\.ru"
+    r"|mirtesen\.ru|liveinternet\.ru)$"
+)
+
+
 def outlet_from_url(url: str | None) -> str | None:
-    """The outlet a URL belongs to: its host name without "www." (`journal-neo.org`)."""
+    """The outlet a URL belongs to: its registered domain (`edition.cnn.com` → `cnn.com`,
+    `news.bbc.co.uk` → `bbc.co.uk`, by the public-suffix list), or the host without "www."
+    where there is none (an IP address, `localhost`, `.example`) or where the subdomain is the
+    publisher (`someone.substack.com`, `someone.livejournal.com`)."""
     if not url:
         return None
     host = (urlsplit(url if "://" in url else "//" + url).hostname or "").lower()
     host = host.removeprefix("www.").removeprefix("m.").strip(".")
-    return host or None
+    if not host or _PLATFORMS.search(host):
+        return host or None
+    from tld import get_fld
+
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host
+
+
+def outlet_from_folder(location: str) -> str | None:
+    """The outlet a local file's folder names: its nearest folder called like a domain
+    (`corpus/rt.com/2022/a.txt` → `rt.com`), or None; never any other folder name (#17)."""
+    if "://" in location:
+        return None
+    from tld import get_tld
+
+    for folder in reversed(PurePath(location).parts[:-1]):
+        name = folder.lower()
+        # A real public suffix, so "v1.backup" or "my.docs" name no outlet.
+        if _HOST.match(name) and get_tld(name, fix_protocol=True, fail_silently=True):
+            return outlet_from_url(name)
+    return None
 
 
 _SOCIAL_HOSTS = re.compile(

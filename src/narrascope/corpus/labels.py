@@ -14,6 +14,7 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from narrascope.model import Layer
 from narrascope.store import Store
@@ -92,8 +93,9 @@ def resolve_filters(
 
 
 def resolve_query(store: Store, query: SearchQuery) -> SearchQuery:
-    """The query with its technique, narrative and outlet filters as stored names."""
-    changes: dict[str, str] = {}
+    """The query with its technique, narrative and outlet filters as stored names, and its
+    entity with the ids the corpus counts as the same person (`corpus.entities`)."""
+    changes: dict[str, Any] = {}
     if query.technique:
         changes["technique"] = resolve(
             "technique", query.technique, labels_present(store, [Layer.TECHNIQUE])
@@ -104,4 +106,8 @@ def resolve_query(store: Store, query: SearchQuery) -> SearchQuery:
         )
     if query.outlet and query.outlet != "(no outlet)":
         changes["outlet"] = resolve("outlet", query.outlet, outlets_present(store))
+    if query.entity:
+        from narrascope.corpus.entities import member_ids
+
+        changes["entity_ids"] = tuple(member_ids(store, query.entity))
     return dataclasses.replace(query, **changes) if changes else query

@@ -6,9 +6,11 @@ most-quoted people, the entities it casts as villain, hero or victim, and its co
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from narrascope.corpus import entities
 from narrascope.model import Layer
 from narrascope.store import Store
 from narrascope.store.reads import NO_OUTLET
@@ -71,6 +73,8 @@ class EntityProfile:
     outlets: list[Ranked] = field(default_factory=list)
     roles: list[Ranked] = field(default_factory=list)
     quotes: int = 0
+    aliases: list[entities.Alias] = field(default_factory=list)  # surface forms, and why
+    merged: list[entities.MergedId] = field(default_factory=list)  # ids joined across articles
 
 
 def outlets(store: Store) -> list[OutletSummary]:
@@ -106,17 +110,22 @@ def outlet_profile(store: Store, outlet: str, *, top: int = 10) -> OutletProfile
     )
     profile.narratives = _ranked(store, [Layer.NARRATIVE], outlet)[:top]
     profile.subnarratives = _ranked(store, [Layer.SUBNARRATIVE], outlet)[:top]
+    # One person is one row, whatever each article called them (#17).
+    ids = entities.person_ids(store)
+    speakers = store.corpus.entity_rows(
+        Layer.QUOTE, id_attr="speaker_id", name_attr="speaker", outlet=outlet
+    )
     profile.quoted = [
-        Ranked(name, docs, n)
-        for name, n, docs in store.corpus.attr_counts(Layer.QUOTE, "speaker", outlet=outlet)[:top]
+        Ranked(name, docs, n) for _, name, n, docs in entities.ranked(speakers, ids, top=top)
     ]
     for role, attr in (
         ("Antagonist", "villains"),
         ("Protagonist", "heroes"),
         ("Innocent", "victims"),
     ):
-        rows = store.corpus.attr_counts(Layer.ROLE, "entity", outlet=outlet, label=role)
-        setattr(profile, attr, [Ranked(name, docs, n) for name, n, docs in rows[:top]])
+        rows = store.corpus.entity_rows(Layer.ROLE, outlet=outlet, label=role)
+        cast = entities.ranked(rows, ids, top=top)
+        setattr(profile, attr, [Ranked(name, docs, n) for _, name, n, docs in cast])
     from narrascope.corpus.copies import copy_graph  # the graph is corpus-wide; filter here
 
     graph = copy_graph(store)
@@ -132,21 +141,30 @@ def outlet_profile(store: Store, outlet: str, *, top: int = 10) -> OutletProfile
 
 
 def entity_profile(store: Store, entity_id: str, *, top: int = 10) -> EntityProfile | None:
-    """How the corpus mentions and casts one entity (by `entity_id` or canonical name)."""
-    mentions = store.corpus.entity_mentions(entity_id)
+    """How the corpus mentions and casts one entity (by `entity_id` or canonical name).
+
+    A person named by surname alone in some articles is counted with the one full name the
+    corpus holds for that surname (`corpus.entities`), whichever of the two ids is asked for.
+    """
+    members = entities.member_ids(store, entity_id)
+    mentions = store.corpus.entity_mentions(members)
     if not mentions:
         return None
-    name = mentions[0][1]
+    entity_id = members[0]
+    names = Counter(name for _, name, _ in mentions)
+    name = max(names, key=lambda n: (len(n.split()) > 1, names[n]))
     docs = {doc_id for doc_id, _, _ in mentions}
     infos = store.corpus.doc_infos(sorted(docs))
     per_outlet: dict[str, set[str]] = {}
     for doc_id in docs:
         info = infos.get(doc_id)
         per_outlet.setdefault((info.outlet if info else None) or NO_OUTLET, set()).add(doc_id)
-    roles = store.corpus.entity_roles(entity_id)
-    quotes = sum(
-        n for speaker, n, _ in store.corpus.attr_counts(Layer.QUOTE, "speaker") if speaker == name
+    roles = store.corpus.entity_roles(members)
+    found = entities.corpus_entity(store, entity_id)
+    speakers = store.corpus.entity_rows(
+        Layer.QUOTE, id_attr="speaker_id", name_attr="speaker", ids=members
     )
+    quotes = sum(r.annotations for r in speakers)
     return EntityProfile(
         entity_id=entity_id,
         name=name,
@@ -158,4 +176,6 @@ def entity_profile(store: Store, entity_id: str, *, top: int = 10) -> EntityProf
         )[:top],
         roles=[Ranked(ROLE_NAMES.get(role, role), docs_, n) for role, n, docs_ in roles],
         quotes=quotes,
+        aliases=found.aliases if found else [],
+        merged=found.merged if found else [],
     )

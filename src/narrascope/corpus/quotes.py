@@ -64,9 +64,15 @@ class TravellingQuote:
 
 
 def most_quoted(store: Store, limit: int = 20, *, outlet: str | None = None) -> list[QuotedPerson]:
-    """Speakers with the most quotes (then documents), optionally in one outlet."""
-    rows = store.corpus.attr_counts(Layer.QUOTE, "speaker", outlet=outlet)
-    return [QuotedPerson(speaker, n, docs) for speaker, n, docs in rows[:limit]]
+    """Speakers with the most quotes (then documents), optionally in one outlet; one person
+    is one row, whatever each article called them (`corpus.entities`, #17)."""
+    from narrascope.corpus.entities import person_ids, ranked
+
+    rows = store.corpus.entity_rows(
+        Layer.QUOTE, id_attr="speaker_id", name_attr="speaker", outlet=outlet
+    )
+    people = sorted(ranked(rows, person_ids(store)), key=lambda r: (-r[2], -r[3], r[1]))
+    return [QuotedPerson(name, n, docs) for _, name, n, docs in people[:limit]]
 
 
 def _words(text: str) -> list[str]:

@@ -6,6 +6,7 @@ Part of `Store.corpus` (see `store/corpus.py`); `narrascope.corpus.counts`, `.pr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,28 @@ class LabelCount:
     key: str
     documents: int
     annotations: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    """One entity (or speaker) in one document: its id, name, label, annotations, surface forms."""
+
+    doc_id: str
+    entity_id: str
+    name: str
+    label: str
+    annotations: int
+    aliases: tuple[str, ...] = ()
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A JSON list of strings as read back from `attrs` (text on SQLite and PostgreSQL)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _day(value: Any) -> str | None:
@@ -128,14 +151,80 @@ class LabelCounts(Reads):
         with self._db.read() as conn:
             return [(str(v), int(n), int(docs)) for v, n, docs in conn.execute(query) if v]
 
-    def _entity_is(self, entity: str) -> Any:
+    def entity_rows(
+        self,
+        layer: Layer | str,
+        *,
+        id_attr: str = "entity_id",
+        name_attr: str = "entity",
+        outlet: str | None = None,
+        label: str | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[EntityRow]:
+        """One row per document and entity (id, name, label) of `layer`, with its annotations.
+
+        Entity mentions (`id_attr` "entity_id"), roles (the same), or quotes (`speaker_id`,
+        `speaker`), of every id or of `ids`; the corpus joins the ids across articles
+        (`corpus.entities`).
+        """
+        a, d = t.annotations.c, t.documents.c
+        name = a.attrs[name_attr].as_string()
+        ident = func.coalesce(a.attrs[id_attr].as_string(), name)  # no id (older rows): the name
+        aliases = (
+            func.min(a.attrs["aliases"].as_string())
+            if str(layer) == str(Layer.ENTITY)
+            else literal_column("NULL")
+        )
+        query = (
+            select(a.doc_id, ident, name, a.label, func.count(), aliases)
+            .select_from(t.annotations)
+            .join(t.documents, d.id == a.doc_id)
+            .where(a.layer == str(layer), ident.is_not(None), is_article())
+            .group_by(a.doc_id, ident, name, a.label)
+        )
+        if label is not None:
+            query = query.where(a.label == label)
+        if ids is not None:
+            query = query.where(ident.in_(list(ids)))
+        if outlet is not None:
+            query = query.outerjoin(t.outlets, t.outlets.c.id == d.outlet_id).where(
+                outlet_is(outlet)
+            )
+        with self._db.read() as conn:
+            return [
+                EntityRow(doc, str(i), str(n or i), lab, int(k), _strings(al))
+                for doc, i, n, lab, k, al in conn.execute(query)
+                if i
+            ]
+
+    def entity_ids(self, label: str) -> tuple[int, list[str]]:
+        """The distinct entity ids of one type (PER, ORG, LOC) in the entity layer, with the
+        highest annotation id at the time (a mark that moves whenever annotations are added)."""
         a = t.annotations.c
+        ident = a.attrs["entity_id"].as_string()
+        query = (
+            select(ident)
+            .where(a.layer == str(Layer.ENTITY), a.label == label, ident.is_not(None))
+            .distinct()
+        )
+        with self._db.read() as conn:
+            mark = conn.execute(select(func.max(a.id))).scalar() or 0
+            return int(mark), [str(i) for (i,) in conn.execute(query) if i]
+
+    def annotations_mark(self) -> int:
+        """The highest annotation id: a cheap sign that annotations were added or redone."""
+        with self._db.read() as conn:
+            return int(conn.execute(select(func.max(t.annotations.c.id))).scalar() or 0)
+
+    def _entity_is(self, entity: str | Sequence[str]) -> Any:
+        a = t.annotations.c
+        names = [entity] if isinstance(entity, str) else list(entity)
         return or_(
-            a.attrs["entity_id"].as_string() == entity, a.attrs["entity"].as_string() == entity
+            a.attrs["entity_id"].as_string().in_(names), a.attrs["entity"].as_string().in_(names)
         )
 
-    def entity_mentions(self, entity: str) -> list[tuple[str, str, str | None]]:
-        """`(doc_id, canonical name, type)` of each mention of an entity (id or name)."""
+    def entity_mentions(self, entity: str | Sequence[str]) -> list[tuple[str, str, str | None]]:
+        """`(doc_id, canonical name, type)` of each mention of an entity (ids or names)."""
         a = t.annotations.c
         query = (
             select(a.doc_id, a.attrs["entity"].as_string(), a.label)
@@ -143,9 +232,9 @@ class LabelCounts(Reads):
             .order_by(a.id)
         )
         with self._db.read() as conn:
-            return [(d, name or entity, label) for d, name, label in conn.execute(query)]
+            return [(d, name or str(entity), label) for d, name, label in conn.execute(query)]
 
-    def entity_roles(self, entity: str) -> list[tuple[str, int, int]]:
+    def entity_roles(self, entity: str | Sequence[str]) -> list[tuple[str, int, int]]:
         """`(main role, annotations, documents)` an entity is cast in, most frequent first."""
         a = t.annotations.c
         query = (

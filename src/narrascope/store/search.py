@@ -66,6 +66,7 @@ class SearchQuery:
     narrative: str | None = None
     technique: str | None = None
     entity: str | None = None  # entity id or canonical name
+    entity_ids: tuple[str, ...] = ()  # more ids of the same entity (the corpus's joins, #17)
     speaker: str | None = None
     limit: int = 20
     cursor: str | None = None  # `next_cursor` of the previous page
@@ -241,7 +242,7 @@ class FullTextSearch(Reads):
                 has(
                     ["entity"],
                     or_(
-                        a.attrs["entity_id"].as_string() == q.entity,
+                        a.attrs["entity_id"].as_string().in_([q.entity, *q.entity_ids]),
                         a.attrs["entity"].as_string() == q.entity,
                     ),
                 )

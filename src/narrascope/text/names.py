@@ -162,6 +162,41 @@ def corpus_entity_ids(entity_ids: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def alias_reason(alias: str, name: str, *, label: str | None = None) -> str:
+    """Why the surface form `alias` was counted as the entity called `name`, in a few words.
+
+    The rules are those `analyzers/entities.py` groups mentions by: the same name with a title
+    or possessive, the surname alone, the first name alone, a variant of the first name, an
+    acronym of the long form, another name of a place, or a role description.
+    """
+    if re.match(r"(?i)(?:the|a)\s", alias) and label == "PER":
+        return "role description that fits only this person here"
+    if alias == name:
+        return "the name"
+    if entity_id(alias, label=label) == entity_id(name, label=label) and label != "PER":
+        bare = _POSSESSIVE.sub("", _strip_the(alias).strip(QUOTE_MARKS)).rstrip(".")
+        same = bare.casefold() == name.casefold()
+        return "the name, cleaned" if same else "another name of the same place"
+    if label != "PER":
+        short = clean_name(alias, label=label)
+        if short == initials(name):
+            return "acronym of the long form"
+        return "long form of the acronym" if initials(short) == name else "same entity"
+    have, full = name_tokens(alias), name_tokens(name)
+    if not have or not full:
+        return "same entity"
+    first, last = transliterate(have[0]).lower(), transliterate(have[-1]).lower()
+    surname = transliterate(full[-1]).lower()
+    titled = len(_WORD.findall(alias)) > len(have)
+    if len(have) == 1 and first == surname:
+        return "title and surname" if titled else "surname alone"
+    if len(have) == 1 and len(full) > 1 and first_names_match(have[0], full[0]):
+        return "first name alone"
+    if last == surname and len(full) > 1 and first_names_match(have[0], full[0]):
+        return "same name, first name spelled another way" if have[0] != full[0] else "the name"
+    return "same entity"
+
+
 def person_gender(name: str) -> str | None:
     """ "f", "m" or None: a guess from titles, common first names and Slavic surname endings."""
     words = [transliterate(w).lower().rstrip(".") for w in _WORD.findall(name)]
@@ -183,6 +218,12 @@ def person_gender(name: str) -> str | None:
     if re.search(r"(?:ov|ev|in|sky|skiy|iy|yi)$", last):
         return "m"
     return None
+
+
+def is_first_name(word: str) -> bool:
+    """Whether `word` is a common first name ("Theresa", "Vladimir", "Мария")."""
+    key = transliterate(word).lower().rstrip(".")
+    return key in _FEMALE_NAMES or key in _MALE_NAMES
 
 
 def first_names_match(a: str, b: str) -> bool:

@@ -177,7 +177,11 @@ def queue(
     label: str | None = None,
     limit: int = 20,
 ) -> dict[str, Any]:
-    q = queue_of(request, outlet, layer, label, limit)
+    return queue_json(queue_of(request, outlet, layer, label, limit))
+
+
+def queue_json(q: Any) -> dict[str, Any]:
+    """A review queue as the API (and `narrascope review queue --json`) returns it."""
     return {
         "reviewed": q.reviewed,
         "remaining": q.remaining,
