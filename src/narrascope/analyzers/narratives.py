@@ -201,16 +201,20 @@ class NarrativeAnalyzer:
         return apply_platt(article, self.platt_a, self.platt_b), per_sentence
 
     def _evidence(self, doc: Document, support: np.ndarray) -> list[int]:
-        """The best-supporting sentences, a repeated sentence counted once."""
-        chosen, seen = [], set()
-        for i in np.argsort(-support, kind="stable"):
-            text = " ".join(doc.text[slice(*doc.sentences[i])].split())
-            if text not in seen:
-                seen.add(text)
-                chosen.append(int(i))
-            if len(chosen) == self.evidence:
-                break
-        return chosen
+        """The best-supporting sentences, a repeated sentence counted once, at its first place.
+
+        Copies of one sentence get vectors equal only up to the BLAS kernel's rounding, so
+        which copy ranks first differs between CPUs: rank each text by its best copy and
+        cite its first occurrence, the same on every machine.
+        """
+        first: dict[str, int] = {}
+        best: dict[str, float] = {}
+        for i, span in enumerate(doc.sentences):
+            text = " ".join(doc.text[slice(*span)].split())
+            first.setdefault(text, i)
+            best[text] = max(best.get(text, -np.inf), float(support[i]))
+        ranked = sorted(best, key=lambda text: (-best[text], first[text]))
+        return [first[text] for text in ranked[: self.evidence]]
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
