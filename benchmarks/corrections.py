@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVE = [sys.executable, "-m", "narrascope", "serve"]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 RELABEL = {"technique": "Slogans", "narrative": "URW: Russia is the Victim"}
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("web-bench-10k.db"))
     parser.add_argument("-n", type=int, default=200, help="corrections to time")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     parser.add_argument("--server", action="store_true", help="over loopback to `serve`")
     parser.add_argument("--clients", type=int, default=0, help="readers at the same time")
     args = parser.parse_args()
@@ -108,7 +110,7 @@ def _client(db: Path, args: argparse.Namespace) -> Iterator[Any]:
     port = web.free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "narrascope", "serve", "--db", str(db), "--port", str(port)],
+        [*SERVE, "--db", str(db), "--port", str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
     )
     stop = threading.Event()

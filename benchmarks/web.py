@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVE = [sys.executable, "-m", "narrascope", "serve"]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TECHNIQUES = [
@@ -355,6 +356,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("web-bench-10k.db"))
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     parser.add_argument("--requests", type=int, default=200, help="per page kind, latency phase")
     parser.add_argument("--load-requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
@@ -365,7 +367,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "narrascope", "serve", "--db", str(args.db), "--port", str(port)],
+        [*SERVE, "--db", str(args.db), "--port", str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
     )
     try:

@@ -303,3 +303,27 @@ def test_web_review_serve_with_a_users_file_makes_no_shared_token(corpus, tmp_pa
         assert c.get("/api/v1/review/queue").status_code == 401
         mine = c.get("/api/v1/review/queue", headers={"Authorization": f"Bearer {token}"})
         assert mine.status_code == 200
+
+
+def test_web_review_serve_workers_share_the_users_and_the_database(corpus, tmp_path, monkeypatch):
+    """`serve --workers 2` (#17): each worker process builds the same app, its users and checks
+    included, from what the parent passes it."""
+    import uvicorn
+
+    from narrascope.web import app as web_app
+
+    db, docs = corpus
+    users = Users.load(tmp_path / "users.json", create=True)
+    token = users.add("vic", Role.REVIEWER)
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    monkeypatch.delenv(web_app.WORKER_CONFIG, raising=False)
+    web_app.serve(db, users_file=tmp_path / "users.json", workers=2)
+    assert served["app"] == "narrascope.web.app:worker_app" and served["factory"] is True
+    assert served["workers"] == 2 and served["host"] == "127.0.0.1"
+    with TestClient(web_app.worker_app(), base_url="http://127.0.0.1") as c:  # each worker
+        assert c.get("/api/v1/review/queue").status_code == 401
+        auth = {"Authorization": f"Bearer {token}"}
+        assert c.get(f"/api/v1/documents/{docs[FIRST].id}", headers=auth).status_code == 200
+        evil = {**auth, "Host": "evil.example"}
+        assert c.get("/api/v1/review/queue", headers=evil).status_code == 421

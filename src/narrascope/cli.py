@@ -312,6 +312,9 @@ def serve(
     users: Annotated[
         Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes: up to one per core, for a team.")
+    ] = 1,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
@@ -329,6 +332,7 @@ def serve(
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
             users_file=users,
+            workers=workers,
         )
 
 
