@@ -24,7 +24,7 @@ venv: $(BIN)/narrascope
 lock:
 	$(BIN)/pip check
 	$(BIN)/pip freeze --exclude-editable \
-	  | grep -viE '^(narrascope|torch|torchvision|pip|setuptools|wheel)[=@ ]' > requirements.lock
+	  | grep -viE '^(narrascope|torch|torchvision|pip|wheel)[=@ ]' > requirements.lock
 
 demo: venv
 	mkdir -p out

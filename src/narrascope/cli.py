@@ -15,6 +15,7 @@ from narrascope.terminal import progress_bar
 if TYPE_CHECKING:
     from narrascope.store import Store
 
+from narrascope.attention_cli import attention_command
 from narrascope.review_cli import review_app, users_app
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 app.add_typer(users_app, name="users")
+app.command("attention")(attention_command)
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -312,9 +314,7 @@ def serve(
     users: Annotated[
         Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
     ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Server processes: up to one per core, for a team.")
-    ] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (a team: one a core).")] = 1,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web

@@ -206,3 +206,49 @@ def test_web_browser_undated_storyline_has_no_first_seen(storyline_server, page)
     assert "no dated member" in page.locator("#first-seen").inner_text()
     assert page.locator("svg.timeline").count() == 0
     assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def attention_server(tmp_path_factory):
+    """A server over the attention store: two outlets over eight days, two undated documents."""
+    import attention_corpus
+
+    from narrascope.web import create_app
+
+    db = attention_corpus.build(str(tmp_path_factory.mktemp("attention") / "a.db"))
+    with _serving(create_app(db)) as url:
+        yield url
+
+
+def test_web_browser_attention_chart_from_a_search(attention_server, page, shots):
+    """#17: the search links to its attention chart: one point per day on a true time axis,
+    a second query side by side on the same scale, and the CSV of every bucket."""
+    page.goto(attention_server + "/search?q=fuel")
+    page.click("#attention-link")
+    page.wait_for_url("**/attention?*q=fuel*")
+    charts = page.locator("#attention-charts svg.timechart")
+    assert charts.count() == 1
+    assert charts.first.locator("circle.pt").count() == 8  # 3rd..10th January, gaps as zeros
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    # The dots sit at their dates: the 4th is as far from the 3rd as the 9th from the 10th.
+    xs = [float(x) for x in charts.first.locator("circle.pt").evaluate_all(
+        "cs => cs.map(c => c.getAttribute('cx'))")]  # fmt: skip
+    assert abs((xs[1] - xs[0]) - (xs[7] - xs[6])) < 0.5
+    assert "1 matching of 2 undated documents" in page.locator(".undated").inner_text()
+    page.fill("#attention-form input[name=compare]", "weather")
+    page.select_option("#attention-form select[name=by]", "outlet")
+    page.click("#attention-form button[type=submit]")
+    page.wait_for_url("**/attention?*compare=weather*")
+    assert charts.count() == 2
+    assert charts.nth(0).locator("polyline").count() == 3  # big, small, no outlet
+    assert charts.nth(1).locator("circle.pt").count() == 8
+    colour = charts.nth(0).locator("circle.pt").first.evaluate("c => getComputedStyle(c).fill")
+    assert colour not in ("none", "rgb(0, 0, 0)")  # the palette loaded under the CSP
+    page.screenshot(path=str(shots / "attention.png"), full_page=True)
+    with page.expect_download() as info:
+        page.click("#attention-csv")
+    path = Path(info.value.path())
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert {r["query"] for r in rows} == {"“fuel”", "“weather”"}
+    assert not page.errors

@@ -13,6 +13,7 @@ from typing import Literal
 
 from narrascope.model import Layer
 from narrascope.store import Store
+from narrascope.store.reads import NO_OUTLET
 
 Grouping = Literal["outlet", "day", "week", "all"]
 
@@ -36,10 +37,17 @@ class CountTable:
     labels: list[str] = field(default_factory=list)  # most documents first
     keys: list[str] = field(default_factory=list)  # outlets by name, or buckets in time order
     counts: list[Count] = field(default_factory=list)
+    # By outlet: every article of each outlet, labelled or not (the denominator of a rate).
+    volume: dict[str, int] = field(default_factory=dict)
 
     def documents(self, label: str, key: str) -> int:
         """Documents with `label` under `key` (0 when none)."""
         return self._index().get((label, key), 0)
+
+    def share(self, label: str, key: str) -> float | None:
+        """The share of the outlet's articles carrying `label` (None: volume unknown or 0)."""
+        total = self.volume.get(key, 0)
+        return self.documents(label, key) / total if total else None
 
     def _index(self) -> dict[tuple[str, str], int]:
         return {(c.label, c.key): c.documents for c in self.counts}
@@ -83,6 +91,12 @@ def narrative_counts(
             ["undated"] if "undated" in keys else []
         )
     else:
+        if by == "outlet":  # outlets differ in size: rates need each one's articles (#17)
+            table.volume = {
+                name or NO_OUTLET: n
+                for name, n, *_ in store.corpus.outlet_counts()
+                if outlet is None or (name or NO_OUTLET) == outlet
+            }
         per_key: dict[str, int] = defaultdict(int)
         for c in counts:
             per_key[c.key] += c.documents

@@ -70,12 +70,13 @@ def resolve(kind: str, value: str, names: Sequence[str]) -> str:
 
 
 def labels_present(store: Store, layers: Sequence[Layer]) -> list[str]:
-    """Labels of these layers that some stored document carries, sorted."""
-    return _present(
-        store,
-        tuple(layers),
-        lambda: sorted({c.label for c in store.corpus.label_counts(list(layers), by="all")}),
-    )
+    """Labels of these layers that some stored document carries, sorted.
+
+    Distinct names from the index, not counts: counting every label's documents took ~0.85 s
+    on 10,000 articles, paid by every filtered search and every search page (#17); and those
+    once per state of the store.
+    """
+    return _present(store, tuple(layers), lambda: store.corpus.label_names(list(layers)))
 
 
 def outlets_present(store: Store) -> list[str]:

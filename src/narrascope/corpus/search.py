@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +35,7 @@ __all__ = [
     "SearchPage",
     "SearchQuery",
     "SimilarSentence",
+    "documents_like",
     "search",
     "similar_sentences",
 ]
@@ -226,19 +228,10 @@ def similar_sentences(
     `NotComputed` when the database holds no sentence vectors at all (analyzed without an
     encoder): there is nothing to compare with, which an empty list would hide.
     """
-    if not store.corpus.has_vectors():
-        raise NotComputed("no sentence vectors stored yet (analyze with an encoder to store them)")
-    if vector is None:
-        vector = (encoder or default_encoder()).encode([text])[0]
-    query = np.asarray(vector, dtype=np.float32)
-    query = query / (float(np.linalg.norm(query)) or 1.0)
+    query = _query_vector(store, text, encoder, vector)
     best: list[tuple[float, str, int]] = []
-    for page in store.corpus.vector_pages():
-        for doc_id, matrix in page:
-            if doc_id == exclude_doc or not len(matrix):
-                continue
-            norms = np.linalg.norm(matrix, axis=1)
-            sims = (matrix @ query) / np.where(norms > 0, norms, 1.0)
+    for doc_id, sims in _similarities(store, query):
+        if doc_id != exclude_doc:
             top = np.argsort(-sims, kind="stable")[:k]
             for i in top:
                 item = (float(sims[i]), doc_id, int(i))
@@ -270,3 +263,38 @@ def similar_sentences(
             )
         )
     return out
+
+
+def _query_vector(
+    store: Store, text: str, encoder: Encoder | None, vector: np.ndarray | None
+) -> np.ndarray:
+    """The unit vector to compare stored sentences with; `NotComputed` when none are stored
+    (analyzed without an encoder): there is nothing to compare with, which no hits would hide."""
+    if not store.corpus.has_vectors():
+        raise NotComputed("no sentence vectors stored yet (analyze with an encoder to store them)")
+    if vector is None:
+        vector = (encoder or default_encoder()).encode([text])[0]
+    query = np.asarray(vector, dtype=np.float32)
+    return query / (float(np.linalg.norm(query)) or 1.0)
+
+
+def _similarities(store: Store, query: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """Each document's sentences' cosine similarity to the unit vector `query`, streamed."""
+    for page in store.corpus.vector_pages():
+        for doc_id, matrix in page:
+            if len(matrix) and matrix.shape[1] != len(query):
+                raise ValueError(
+                    f"stored sentence vectors have {matrix.shape[1]} dimensions, the encoder gives "
+                    f"{len(query)}: the database was analyzed with another encoder"
+                )
+            if len(matrix):
+                norms = np.linalg.norm(matrix, axis=1)
+                yield doc_id, (matrix @ query) / np.where(norms > 0, norms, 1.0)
+
+
+def documents_like(
+    store: Store, text: str, *, min_similarity: float, encoder: Encoder | None = None
+) -> list[str]:
+    """Ids of the documents with a sentence at least `min_similarity` (cosine) like `text`."""
+    query = _query_vector(store, text, encoder, None)
+    return [doc_id for doc_id, sims in _similarities(store, query) if sims.max() >= min_similarity]

@@ -167,8 +167,15 @@ def write(store: Store, out: Path, *, format: str | None = None, table: str = "d
         from narrascope.export.semeval import write_semeval
 
         return sum(write_semeval(store, out).values())
+    return write_rows(_rows(store, table), out, format=format)
+
+
+def write_rows(rows: Iterator[dict[str, Any]], out: Path, *, format: str | None = None) -> int:
+    """Write `rows` (plain dicts, one shape) to `out` as JSONL, CSV or Parquet; how many."""
+    format = format_for(out, format)
+    if format not in ("jsonl", "csv", "parquet"):
+        raise ValueError(f"unknown format {format!r}; choose from jsonl, csv, parquet")
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = _rows(store, table)
     if format == "jsonl":
         return _write_jsonl(rows, out)
     if format == "csv":

@@ -20,6 +20,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from narrascope.corpus import NotComputed, copies, counts, profiles, quotes, storylines
+from narrascope.corpus.attention import on_time_axis
+from narrascope.export.charts import rate_grid, time_lines
 from narrascope.model import Annotation, Document, Layer
 from narrascope.store import Store
 
@@ -94,113 +96,66 @@ def _svg(parts: list[str]) -> Markup:
     return Markup("".join(parts))  # noqa: S704
 
 
-def heatmap_svg(rows: list[str], cols: list[str], value: Callable[[str, str], int]) -> Markup:
-    """A grid of rows × columns, darker for more documents, the count written in each cell."""
-    if not rows or not cols:
+def _legend(names: Sequence[str]) -> Markup:
+    items = "".join(
+        f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{_e(name)}</span>'
+        for k, name in enumerate(names)
+    )
+    return _svg([f'<div class="legend">{items}</div>'])
+
+
+def narratives_over_time_svg(store: Store, *, top: int = 8) -> Markup:
+    """The most frequent narratives' documents per day, week or month on a true time axis:
+    an empty day is a zero in its place, not a skipped column (#17)."""
+    table = counts.narrative_counts(store, by="day")
+    found = on_time_axis((c.label, c.key, c.documents) for c in table.counts)
+    names = list(found.series)[:top]
+    svg = time_lines(
+        found.buckets,
+        [(n, found.series[n]) for n in names],
+        title=f"Documents per narrative and {found.interval}",
+        interval=found.interval,
+        palette=PALETTE,
+        width=900,
+        height=260,
+    )
+    if svg is None:
         return Markup("")
-    left, top, cell_w, cell_h = 260, 150, max(34, min(70, 800 // len(cols))), 22
-    peak = max((value(r, c) for r in rows for c in cols), default=1) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + cell_w * len(cols) + 220}" '
-        f'height="{top + cell_h * len(rows) + 10}" role="img">'
-    ]
-    for j, col in enumerate(cols):
-        x = left + j * cell_w + cell_w / 2
-        parts.append(
-            f'<text x="{x}" y="{top - 6}" transform="rotate(-40 {x} {top - 6})">'
-            f"{_e(_short(col, 40))}</text>"
-        )
-    for i, row in enumerate(rows):
-        y = top + i * cell_h
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{_e(_short(row))}'
-            f"<title>{_e(row)}</title></text>"
-        )
-        for j, col in enumerate(cols):
-            n = value(row, col)
-            shade = 0.08 + 0.92 * n / peak if n else 0.0
-            parts.append(
-                f'<rect x="{left + j * cell_w}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="#4a6fa5" fill-opacity="{shade:.2f}" stroke="#e3e7ee"><title>'
-                f"{_e(row)} · {_e(col)}: {n}</title></rect>"
-            )
-            if n:
-                color = "#fff" if shade > 0.5 else "#1d2430"
-                parts.append(
-                    f'<text x="{left + j * cell_w + cell_w / 2 - 1}" y="{y + 15}" '
-                    f'text-anchor="middle" style="fill:{color}">{n}</text>'
-                )
-    parts.append("</svg>")
-    return _svg(parts)
+    undated = (
+        _svg(['<p class="muted">Undated documents are left off the time axis.</p>'])
+        if found.undated
+        else Markup("")
+    )
+    return svg + _legend(names) + undated
 
 
-def narratives_over_time_svg(store: Store, *, top: int = 12) -> Markup:
-    """Narratives (rows) by outlet and day (columns "outlet · day")."""
-    by_day = counts.narrative_counts(store, by="day")
-    if not by_day.counts:
+def mix_svg(store: Store, layer: Layer, *, outlets: int = 15, top: int = 10) -> Markup:
+    """Outlets × labels of `layer`: each cell the share of the outlet's articles carrying the
+    label, so outlets of any size compare (#17); scrolls sideways when wider than the page."""
+    table = counts.narrative_counts(store, by="outlet", layer=layer)
+    rows = [k for k in table.keys if table.volume.get(k)][:outlets]
+    grid = rate_grid(
+        rows,
+        table.labels[:top],
+        lambda outlet, label: table.share(label, outlet),
+        title=f"Share of each outlet's articles with each {layer}",
+        tip=lambda r, c: f"{r} · {c}: {table.documents(c, r)} of {table.volume[r]} articles",
+        palette=PALETTE,
+        colour=0,
+    )
+    if grid is None:
         return Markup("")
-    # Outlet × day columns: count documents per (narrative, outlet, day).
-    cells: dict[tuple[str, str], int] = {}
-    for outlet in profiles.outlets(store):
-        table = counts.narrative_counts(store, by="day", outlet=outlet.name)
-        for c in table.counts:
-            key = (c.label, f"{outlet.name} · {c.key}")
-            cells[key] = cells.get(key, 0) + c.documents
-    cols = sorted({k for _, k in cells}, key=lambda k: (k.split(" · ")[-1], k))
-    rows = by_day.labels[:top]
-    return heatmap_svg(rows, cols, lambda r, c: cells.get((r, c), 0))
-
-
-def technique_mix_svg(store: Store, *, top: int = 10) -> Markup:
-    """One horizontal bar per outlet: its technique spans split by technique."""
-    table = counts.technique_counts(store, by="outlet")
-    if not table.counts:
-        return Markup("")
-    labels = table.labels[:top]
-    spans: dict[tuple[str, str], int] = {(c.label, c.key): c.annotations for c in table.counts}
-    outlets = table.keys[:15]
-    width, left, bar_h = 560, 150, 18
-    height = 30 + len(outlets) * (bar_h + 6) + 18 * math.ceil(len(labels) / 3)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">']
-    for i, outlet in enumerate(outlets):
-        y = 10 + i * (bar_h + 6)
-        total = sum(spans.get((label, outlet), 0) for label in labels) or 1
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{_e(_short(outlet, 22))}</text>'
-        )
-        x = float(left)
-        for k, label in enumerate(labels):
-            n = spans.get((label, outlet), 0)
-            w = (width - left - 10) * n / total
-            if n:
-                parts.append(
-                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{PALETTE[k % len(PALETTE)]}"><title>{_e(outlet)} · {_e(label)}: {n}'
-                    "</title></rect>"
-                )
-            x += w
-    y0 = 20 + len(outlets) * (bar_h + 6)
-    for k, label in enumerate(labels):
-        x, y = 10 + (k % 3) * 185, y0 + (k // 3) * 18
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>'
-            f'<text x="{x + 14}" y="{y + 9}">{_e(_short(label, 28))}</text>'
-        )
-    parts.append("</svg>")
-    return _svg(parts)
+    return _svg(['<div class="scroll">', grid, "</div>"])
 
 
 def copy_graph_svg(graph: copies.CopyGraph) -> Markup:
     """Outlets on a circle; an arrow from the first publisher to each outlet that copied it."""
-    linked = {e.source for e in graph.edges} | {e.copier for e in graph.edges}
+    # Copies within one outlet have no arrow: alone they drew a ring of dots (#17).
+    across = [e for e in graph.edges if e.source != e.copier]
+    linked = {e.source for e in across} | {e.copier for e in across}
     names = sorted(linked, key=lambda n: (-graph.outlets.get(n, 0), n))[:24]
     if not names:
-        return _svg(
-            [
-                f'<p class="muted">No copies found between the {len(graph.outlets)} '
-                "outlets (no near duplicates, no reused passages).</p>"
-            ]
-        )
+        return Markup("")
     size, r = (420, 150) if len(names) > 4 else (300, 90)
     pos = {
         n: (
@@ -210,12 +165,13 @@ def copy_graph_svg(graph: copies.CopyGraph) -> Markup:
         for i, n in enumerate(names)
     }
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#b4495a"/></marker></defs>'
     ]
-    for edge in graph.edges:
-        if edge.source in pos and edge.copier in pos and edge.source != edge.copier:
+    for edge in across:
+        if edge.source in pos and edge.copier in pos:
             (x1, y1), (x2, y2) = pos[edge.source], pos[edge.copier]
             # End the arrow at the copier's circle, not under it.
             gap = (8 + min(14, 3 * math.sqrt(graph.outlets.get(edge.copier, 1)))) / (
@@ -329,7 +285,8 @@ def write_report(
         window=int(storylines.StorylineSettings().window_days),
         graph=graph,
         narratives_svg=narratives_over_time_svg(store),
-        techniques_svg=technique_mix_svg(store),
+        narrative_mix_svg=mix_svg(store, Layer.NARRATIVE),
+        techniques_svg=mix_svg(store, Layer.TECHNIQUE),
         copies_svg=copy_graph_svg(graph),
         quoted=quotes.most_quoted(store, 15),
         travel=quotes.quote_travel(store, limit=20),

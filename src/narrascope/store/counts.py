@@ -137,6 +137,18 @@ class LabelCounts(Reads):
             for label, k, docs, n in rows
         ]
 
+    def label_names(self, layers: Sequence[Layer | str]) -> list[str]:
+        """The distinct labels of `layers` stored, sorted (read from the (layer, label) index)."""
+        a = t.annotations.c
+        query = (
+            select(a.label)
+            .where(a.layer.in_([str(layer) for layer in layers]))
+            .distinct()
+            .order_by(a.label)
+        )
+        with self._db.read() as conn:
+            return [label for (label,) in conn.execute(query)]
+
     def attr_counts(
         self, layer: Layer | str, attr: str, *, outlet: str | None = None, label: str | None = None
     ) -> list[tuple[str, int, int]]:

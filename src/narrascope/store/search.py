@@ -244,7 +244,9 @@ class FullTextSearch(Reads):
             conds.append(d.published_utc < end)
 
         def has(layers: Sequence[str], *extra: Any) -> Any:
-            return exists().where(a.doc_id == d.id, a.layer.in_(layers), *extra)
+            # A set computed once, not EXISTS per document: SQLite ran that EXISTS through the
+            # (layer, label) index for every document, ~1 s on 2,000 articles (#17).
+            return d.id.in_(select(a.doc_id).where(a.layer.in_(layers), *extra))
 
         if q.narrative is not None:
             layers = ["narrative", "subnarrative"]

@@ -17,6 +17,7 @@ from fastapi.responses import Response, StreamingResponse
 from narrascope.store import Store
 from narrascope.store.search import SearchQuery
 from narrascope.web import analyze as analysis
+from narrascope.web import attention as web_attention
 from narrascope.web import queries
 from narrascope.web import search as web_search
 from narrascope.web import storylines as web_storylines
@@ -75,6 +76,32 @@ def search_params(
 Search = Annotated[SearchQuery, Depends(search_params)]
 
 
+def attention_params(
+    search: Search,
+    compare: Annotated[
+        str | None, Query(max_length=500, description="A second query's words, same filters.")
+    ] = None,
+    like: Annotated[bool, Query(description="Match sentences by meaning (vectors).")] = False,
+    interval: Annotated[str | None, Query(pattern="^(day|week|month|)$")] = None,
+    normalize: Annotated[bool, Query(description="Shares of the outlet's documents.")] = False,
+    by: Annotated[str, Query(pattern="^(all|outlet)$")] = "all",
+    top: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> web_attention.AttentionParams:
+    """The attention request: a search's parameters and how to count its matches over time."""
+    return web_attention.AttentionParams(
+        search, compare or None, like, interval or None, normalize, by, top
+    )
+
+
+AttentionQuery = Annotated[web_attention.AttentionParams, Depends(attention_params)]
+
+
+def attention_of(request: Request, params: web_attention.AttentionParams) -> Any:
+    """Attention over time for a page or the API (the encoder only for "like")."""
+    encoder = request.app.state.encoder if params.like else None
+    return web_attention.view(store_of(request), params, encoder=encoder)
+
+
 @router.get("/dashboard", summary="Corpus counts and overview panels", response_model=None)
 def dashboard(request: Request, outlet: str | None = None) -> Response:
     board = dashboard_of(request, outlet)
@@ -107,6 +134,21 @@ def search_download(
     store = store_of(request)
     web_search.search(store, params)  # a bad cursor fails here, before streaming starts
     return download(web_search.all_results(store, params), fmt=format, name="narrascope-search")
+
+
+@router.get("/attention", summary="A search's matching documents per day, week or month")
+def attention(request: Request, params: AttentionQuery) -> dict[str, Any]:
+    return web_attention.json(attention_of(request, params))
+
+
+@router.get("/attention/download", summary="Attention over time, every bucket, as CSV or JSONL")
+def attention_download(
+    request: Request,
+    params: AttentionQuery,
+    format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
+) -> StreamingResponse:
+    found = attention_of(request, params)
+    return download(web_attention.rows(found), fmt=format, name="narrascope-attention")
 
 
 @router.get("/outlets", summary="Every outlet with its counts (corpus view)")

@@ -1,4 +1,6 @@
-"""Small SVG charts drawn on the server (no script, no CDN): bars, stacked bars, lines, a graph.
+"""The dashboard's SVG charts, drawn on the server (no script, no CDN): bars and a copy graph
+here; lines on a true time axis and grids of rates come from `narrascope.export.charts`, which
+the offline report draws with too.
 
 Every label is escaped with `markupsafe.escape`; colours are classes (`c0` … `c23`) from the
 stylesheet, so the strict Content-Security-Policy (no inline styles) holds.
@@ -7,19 +9,18 @@ stylesheet, so the strict Content-Security-Policy (no inline styles) holds.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from narrascope.corpus.attention import on_time_axis
+from narrascope.export.charts import rate_grid, time_lines
 from narrascope.web.panels import plain
 
 PALETTE_SIZE = 24
 """How many colours `static/palette.css` defines (`.tcN`, `.cN`, `.sN` for N below it)."""
-MAX_POINTS = 120  # per line; more days are drawn as weeks
 MAX_EDGES = 150  # copy-graph arrows drawn
 
 
@@ -72,76 +73,6 @@ def bars(items: Sequence[tuple[str, float]], *, title: str, limit: int = 15) -> 
             f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" class="num">{value:g}</text>'
         )
     return _svg(width, row * len(items) + 4, body, title)
-
-
-def stacked(
-    groups: Mapping[str, Mapping[str, float]], *, title: str, limit: int = 12, keys: int = 10
-) -> tuple[Markup, list[tuple[str, int]]] | None:
-    """One 100% bar per group (outlet), split by key (technique); returns the chart and legend."""
-    totals: dict[str, float] = defaultdict(float)
-    for counts in groups.values():
-        for k, v in counts.items():
-            totals[k] += v
-    top_keys = [k for k, _ in sorted(totals.items(), key=lambda kv: -kv[1])[:keys]]
-    colour = {k: i % PALETTE_SIZE for i, k in enumerate(top_keys)}
-    names = sorted(groups, key=lambda g: -sum(groups[g].values()))[:limit]
-    if not names or not top_keys:
-        return None
-    width, row, label_w = 560, 22, 150
-    body = []
-    for i, name in enumerate(names):
-        counts = groups[name]
-        total = sum(counts.values()) or 1
-        x, y = float(label_w), i * row
-        body.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" class="lbl" text-anchor="end">'
-            f"{escape(_short(name, 22))}<title>{escape(name)}</title></text>"
-        )
-        for k in top_keys:
-            w = (width - label_w - 10) * counts.get(k, 0) / total
-            if w <= 0:
-                continue
-            body.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" class="c{colour[k]}">'
-                f"<title>{escape(name)} · {escape(k)}: {counts.get(k, 0):g}</title></rect>"
-            )
-            x += w
-    return _svg(width, row * len(names) + 4, body, title), [(k, colour[k]) for k in top_keys]
-
-
-def lines(
-    series: Mapping[str, Mapping[str, float]], *, title: str, limit: int = 8
-) -> tuple[Markup, list[tuple[str, int]]] | None:
-    """One line per series over days (ISO date strings on the x axis)."""
-    names = sorted(series, key=lambda s: -sum(series[s].values()))[:limit]
-    days = sorted({d for s in names for d in series[s]})
-    if not names or len(days) < 1:
-        return None
-    width, height, pad = 560, 220, 30
-    top = max((v for s in names for v in series[s].values()), default=1) or 1
-    step = (width - 2 * pad) / max(1, len(days) - 1)
-    x_of = {d: pad + i * step for i, d in enumerate(days)}
-    body = [
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" class="axis"/>',
-        f'<text x="{pad}" y="{height - 8}" class="num">{escape(days[0])}</text>',
-        f'<text x="{width - pad}" y="{height - 8}" class="num" text-anchor="end">{escape(days[-1])}</text>',
-        f'<text x="4" y="{pad}" class="num">{top:g}</text>',
-    ]
-    for i, name in enumerate(names):
-        pts = [
-            (x_of[d], height - pad - (height - 2 * pad) * series[name].get(d, 0) / top)
-            for d in days
-        ]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-        body.append(
-            f'<polyline points="{path}" class="line s{i % PALETTE_SIZE}"><title>{escape(name)}</title></polyline>'
-        )
-        for d, (x, y) in zip(days, pts, strict=True) if len(days) <= MAX_POINTS else ():
-            body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="c{i % PALETTE_SIZE}">'
-                f"<title>{escape(name)} · {escape(d)}: {series[name].get(d, 0):g}</title></circle>"
-            )
-    return _svg(width, height, body, title), [(n, i % PALETTE_SIZE) for i, n in enumerate(names)]
 
 
 def graph(
@@ -200,35 +131,48 @@ def dashboard_charts(board: Any) -> dict[str, Any]:
     return out
 
 
-def _week(day: str) -> str:
-    year, week, _ = date.fromisoformat(day[:10]).isocalendar()
-    return f"{year}-W{week:02d}"
+def _over_time(table: dict[str, Any], *, top: int = 8) -> Any:
+    """Documents per narrative on a true time axis: empty days are zeros, not skipped (#17)."""
+    found = on_time_axis((c["label"], c["key"], c["documents"]) for c in table["counts"])
+    names = list(found.series)[:top]
+    unit = found.interval
+    svg = time_lines(
+        found.buckets,
+        [(n, found.series[n]) for n in names],
+        title=f"Documents per narrative and {unit}"
+        + (" (undated documents are in the table, not on the axis)" if found.undated else ""),
+        interval=found.interval,
+    )
+    return None if svg is None else (svg, [(n, i % PALETTE_SIZE) for i, n in enumerate(names)])
 
 
-def _over_time(table: dict[str, Any]) -> Any:
-    days = {c["key"] for c in table["counts"] if c["key"] != "undated"}
-    weekly = len(days) > MAX_POINTS  # a year of days: one point a week keeps the chart legible
-    series: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for c in table["counts"]:
-        if c["key"] != "undated":
-            key = _week(c["key"]) if weekly else c["key"]
-            series[c["label"]][key] += c["documents"]
-    unit = "week" if weekly else "day"
-    return lines(series, title=f"Documents per narrative and {unit}")
+def _rates(title: str) -> Any:
+    """Outlets × labels, each cell the share of the outlet's articles carrying the label: a
+    document count would make every outlet's bar look the same (#17)."""
 
-
-def _by_key(title: str) -> Any:
-    def chart(table: dict[str, Any]) -> Any:
-        groups: dict[str, dict[str, float]] = defaultdict(dict)
-        for c in table["counts"]:
-            groups[c["key"]][c["label"]] = c["documents"]
-        return stacked(groups, title=title)
+    def chart(table: dict[str, Any], *, outlets: int = 15, labels: int = 10) -> Any:
+        volume: dict[str, int] = table.get("volume") or {}
+        found = {(c["key"], c["label"]): c["documents"] for c in table["counts"]}
+        rows = [k for k in table["keys"] if volume.get(k)][:outlets]
+        cols = table["labels"][:labels]
+        return rate_grid(
+            rows,
+            cols,
+            lambda r, c: found.get((r, c), 0) / volume[r],
+            title=title,
+            tip=lambda r, c: f"{r} · {c}: {found.get((r, c), 0)} of {volume[r]} articles",
+        )
 
     return chart
 
 
 def _copy_graph(data: dict[str, Any]) -> Any:
-    edges = [(e["copier"], e["source"], float(e["documents"])) for e in data["edges"]]
+    # Copies within one outlet have no arrow to draw: alone they made a ring of dots (#17).
+    edges = [
+        (e["copier"], e["source"], float(e["documents"]))
+        for e in data["edges"]
+        if e["copier"] != e["source"]
+    ]
     edges = sorted(edges, key=lambda e: -e[2])[:MAX_EDGES]  # the strongest; the table has all
     return graph(list(data["outlets"].items()), edges, title="Who copies whom")
 
@@ -239,8 +183,8 @@ def _most_quoted(items: list[dict[str, Any]]) -> Any:
 
 ADAPTERS: dict[str, Any] = {
     "narratives_over_time": _over_time,
-    "narratives_by_outlet": _by_key("Narrative mix per outlet"),
-    "technique_mix": _by_key("Technique mix per outlet"),
+    "narratives_by_outlet": _rates("Share of each outlet's articles carrying a narrative"),
+    "technique_mix": _rates("Share of each outlet's articles using a technique"),
     "copy_graph": _copy_graph,
     "most_quoted": _most_quoted,
 }

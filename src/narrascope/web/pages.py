@@ -8,10 +8,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from narrascope.corpus.storyline_list import SORTS
+from narrascope.web import attention as web_attention
 from narrascope.web import charts, queries
 from narrascope.web import search as web_search
 from narrascope.web import storylines as web_storylines
-from narrascope.web.api import Search, dashboard_of, run_analysis, similar_query, store_of
+from narrascope.web.api import (
+    AttentionQuery,
+    Search,
+    attention_of,
+    dashboard_of,
+    run_analysis,
+    similar_query,
+    store_of,
+)
 from narrascope.web.panels import plain
 from narrascope.web.panels import rows as table_rows
 from narrascope.web.reader import PANEL_ANALYZERS
@@ -59,6 +68,23 @@ def search_page(request: Request, params: Search) -> HTMLResponse:
         choices=web_search.choices(store_of(request)),
         f=web_search.url_params(params),
         result=result,
+        page="search",
+    )
+
+
+@router.get("/attention", response_class=HTMLResponse)
+def attention_page(request: Request, params: AttentionQuery) -> HTMLResponse:
+    found = attention_of(request, params)
+    return render(
+        request,
+        "attention.html",
+        params=params,
+        search=params.search,
+        choices=web_search.choices(store_of(request)),
+        f={**web_search.url_params(params.search), **params.url_params()},
+        search_f=web_search.url_params(params.search),
+        found=found,
+        charts=web_attention.charts(found.data) if found.ok else [],
         page="search",
     )
 

@@ -135,8 +135,19 @@ def _quoted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _counts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    volume = data.get("volume") or {}
     return [
-        {"label": c["label"], data.get("by", "key"): c["key"], "documents": c["documents"]}
+        {
+            "label": c["label"],
+            data.get("by", "key"): c["key"],
+            "documents": c["documents"],
+            # By outlet: the share of the outlet's articles, comparable across sizes (#17).
+            **(
+                {"share": round(c["documents"] / volume[c["key"]], 4)}
+                if volume.get(c["key"])
+                else {}
+            ),
+        }
         for c in data.get("counts", [])
     ]
 
