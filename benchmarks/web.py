@@ -1,4 +1,4 @@
-"""Web latency and throughput on a 10,000-article store: reader, search and dashboard pages.
+"""Web latency and throughput on a 10,000-article store: reader, search, API and dashboard.
 
 Builds (once, cached) a store of synthetic articles from `generate_corpus.py` material,
 segmented by the real segmenter, deduplicated by the real deduplicator, with annotations of
@@ -7,8 +7,10 @@ would take hours on 2 cores; the pages read the same tables either way). Then st
 `narrascope serve` in its own process and measures, over loopback:
 
 1. latency: median and p95 of N sequential requests per page kind;
-2. throughput: a fixed number of requests from C concurrent clients, bounded in time,
-   counting errors (any status other than 200).
+2. a team at work (#17): a fixed number of requests (default 2,000) from C concurrent clients
+   (default 8), bounded in time, of reader pages, search pages and the API (document, search)
+   in random order: throughput, errors (any status other than 200), and median and p95
+   latency per kind under that load.
 
     .venv/bin/python benchmarks/web.py --docs 10000 --db web-bench-10k.db
 """
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVE = [sys.executable, "-m", "narrascope", "serve"]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TECHNIQUES = [
@@ -294,8 +297,14 @@ def targets(client: httpx.Client, rng: random.Random, count: int) -> dict[str, l
             f"/search?q={rng.choice(QUERIES)}&outlet=outlet{rng.randrange(40):02}.example"
             for _ in range(count)
         ],
+        "api document": [f"/api/v1/documents/{rng.choice(ids)}" for _ in range(count)],
+        "api search": [f"/api/v1/search?q={rng.choice(QUERIES)}" for _ in range(count)],
         "dashboard": ["/"] * max(10, count // 5),
     }
+
+
+LOAD_KINDS = ("reader", "search", "search+facet", "api document", "api search")
+"""What the clients of the load phase ask for (the dashboard is one cached page: left out)."""
 
 
 def latency(client: httpx.Client, urls: list[str]) -> tuple[float, float, int]:
@@ -308,9 +317,15 @@ def latency(client: httpx.Client, urls: list[str]) -> tuple[float, float, int]:
     return statistics.median(times), percentile(times, 0.95), errors
 
 
-def load(base: str, urls: list[str], *, clients: int, seconds: float) -> tuple[int, int, float]:
-    """Send `urls` from `clients` threads until done or `seconds` pass; (done, errors, elapsed)."""
-    lock, done, errors = threading.Lock(), [0], [0]
+def load(
+    base: str, urls: list[tuple[str, str]], *, clients: int, seconds: float
+) -> tuple[dict[str, list[float]], int, float]:
+    """Send `(kind, url)`s from `clients` threads until done or `seconds` pass.
+
+    Returns the latencies (ms) per kind, the errors, and the elapsed seconds.
+    """
+    lock, errors = threading.Lock(), [0]
+    times: dict[str, list[float]] = {}
     deadline = time.perf_counter() + seconds
     queue = iter(urls)
 
@@ -318,19 +333,22 @@ def load(base: str, urls: list[str], *, clients: int, seconds: float) -> tuple[i
         with httpx.Client(base_url=base, timeout=30) as c:
             while time.perf_counter() < deadline:
                 with lock:
-                    url = next(queue, None)
-                if url is None:
+                    item = next(queue, None)
+                if item is None:
                     return
+                kind, url = item
+                started = time.perf_counter()
                 ok = c.get(url).status_code == 200
+                took = (time.perf_counter() - started) * 1000
                 with lock:
-                    done[0] += 1
+                    times.setdefault(kind, []).append(took)
                     errors[0] += not ok
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         for _ in range(clients):
             pool.submit(worker)
-    return done[0], errors[0], time.perf_counter() - started
+    return times, errors[0], time.perf_counter() - started
 
 
 def main() -> None:
@@ -338,17 +356,18 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("web-bench-10k.db"))
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     parser.add_argument("--requests", type=int, default=200, help="per page kind, latency phase")
     parser.add_argument("--load-requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=300.0, help="bound on the load phase")
     args = parser.parse_args()
     print(f"building {args.docs} documents into {args.db} (kept for reruns)", file=sys.stderr)
     build(args.db, docs=args.docs, seed=args.seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "narrascope", "serve", "--db", str(args.db), "--port", str(port)],
+        [*SERVE, "--db", str(args.db), "--port", str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -372,14 +391,21 @@ def main() -> None:
             for kind, kind_urls in urls.items():
                 median, p95, errors = latency(client, kind_urls)
                 print(f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}")
-        mix = [u for kind in ("reader", "search") for u in urls[kind]] + urls["dashboard"]
+        mix = [(kind, u) for kind in LOAD_KINDS for u in urls[kind]]
         rng.shuffle(mix)
         mix = (mix * (args.load_requests // len(mix) + 1))[: args.load_requests]
-        done, errors, elapsed = load(base, mix, clients=args.clients, seconds=args.seconds)
+        times, errors, elapsed = load(base, mix, clients=args.clients, seconds=args.seconds)
+        done = sum(len(v) for v in times.values())
         print(
-            f"load: {done} requests (reader/search/dashboard mix) from {args.clients} clients "
-            f"in {elapsed:.1f} s = {done / elapsed:.1f} req/s, {errors} errors"
+            f"load: {done} requests from {args.clients} clients in {elapsed:.1f} s "
+            f"= {done / elapsed:.1f} req/s, {errors} errors"
         )
+        print(f"{'under load':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}")
+        everything = [t for kind in LOAD_KINDS for t in times.get(kind, [])]
+        for kind, values in [*((k, times.get(k, [])) for k in LOAD_KINDS), ("all", everything)]:
+            if values:
+                median, p95 = statistics.median(values), percentile(values, 0.95)
+                print(f"{kind:<14}{len(values):>9}{median:>11.1f}{p95:>9.1f}")
     finally:
         server.terminate()
         server.wait(timeout=10)

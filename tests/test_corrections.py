@@ -285,3 +285,23 @@ def test_corrections_accepted_label_stays_after_a_model_drops_it(review, doc):
     assert set(labels(store, doc.id)) == {"Loaded_Language", "Doubt"}
     review.undo(accepted.id, user="ana")  # without the verdict, the new model's view stands
     assert set(labels(store, doc.id)) == {"Loaded_Language"}
+
+
+def test_corrections_reach_cached_pick_lists_and_the_dashboard_at_once(review, doc):
+    """The pick-lists and the dashboard are cached per state of the store (#17): a relabel,
+    which leaves every count as it was, and its undo must still show at the next request."""
+    from narrascope.corpus.labels import labels_present
+    from narrascope.web.dashboard import DashboardCache
+
+    store, dashboards = review.store, DashboardCache()
+    assert "Slogans" not in labels_present(store, [Layer.TECHNIQUE])
+    before = dashboards.get(store)
+    done = review.correct(
+        "relabel", user="ana", annotation_id=ids_by_label(store, doc.id)["Doubt"], label="Slogans"
+    )
+    assert labels_present(store, [Layer.TECHNIQUE]) == ["Flag_Waving", "Loaded_Language", "Slogans"]
+    assert dashboards.get(store) is not before
+    after_undo = store.corpus.change_stamp()
+    review.undo(done.id or 0, user="ana")
+    assert store.corpus.change_stamp() != after_undo
+    assert labels_present(store, [Layer.TECHNIQUE]) == ["Doubt", "Flag_Waving", "Loaded_Language"]

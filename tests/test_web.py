@@ -72,11 +72,13 @@ def test_web_reader_highlights_techniques_with_definition_and_score(client, docs
     assert any(multi and "Loaded Language" in t and "Doubt" in t for _, multi, t in marks)
     # The marked text is the article text, in order, nothing lost or doubled.
     body = re.search(r'<article class="doc">(.*)</article>', html, re.S).group(1)
-    paragraphs = re.findall(r"<p>(.*?)</p>", body, re.S)
-    plain = "\n".join(re.sub(r"<[^>]+>", "", p) for p in paragraphs)
+    paragraphs = re.findall(r'<p data-start="(\d+)">(.*?)</p>', body, re.S)
+    plain = "\n".join(re.sub(r"<[^>]+>", "", p) for _, p in paragraphs)
     import html as htmllib
 
     assert htmllib.unescape(plain) == "\n".join(doc.text[s:e] for s, e in doc.paragraphs)
+    # Each paragraph says where it starts: the offsets a selection for a new label counts from.
+    assert [int(start) for start, _ in paragraphs] == [s for s, _ in doc.paragraphs]
     assert 'class="legend techniques"' in html and "Flag Waving" in html
 
 

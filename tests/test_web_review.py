@@ -113,6 +113,102 @@ def test_web_review_bad_input_is_one_clear_error_and_stores_nothing(client):
     assert _labels(c, doc.id) == before
 
 
+def test_web_review_adds_a_span_and_edits_speaker_and_entity_link(client):
+    """The reader's n and e keys' requests: a label added on a span, a quote's speaker and an
+    entity mention's entity changed; each a correction with who and when, each undoable."""
+    c, docs = client
+    doc = docs[FIRST]
+    start, end = doc.sentences[8]
+    added = c.post(
+        "/api/v1/corrections",
+        json={
+            "action": "add",
+            "doc_id": doc.id,
+            "layer": "technique",
+            "label": "Slogans",
+            "start": start,
+            "end": end,
+        },
+    )
+    assert added.status_code == 201 and added.json()["action"] == "add"
+    data = _labels(c, doc.id)
+    slogans = next(item for item in data["labels"] if item["label"] == "Slogans")
+    assert (slogans["start"], slogans["end"], slogans["text"]) == (start, end, doc.text[start:end])
+    assert slogans["correction"]["user"] == "local" and slogans["correction"]["at"]
+    quote = next(item for item in data["labels"] if item["layer"] == "quote")
+    mention = next(item for item in data["labels"] if item["layer"] == "entity")
+    spoke = c.post(
+        "/api/v1/corrections",
+        json={"action": "relabel", "annotation_id": quote["id"], "speaker": "  Askar  Mamin "},
+    )
+    assert spoke.status_code == 201
+    assert spoke.json()["old"]["speaker"] == "Kassym-Jomart Tokayev"
+    assert spoke.json()["new"]["speaker"] == "Askar Mamin"
+    linked = c.post(
+        "/api/v1/corrections",
+        json={"action": "relabel", "annotation_id": mention["id"], "entity": "NATO"},
+    )
+    assert linked.status_code == 201 and linked.json()["new"]["subject"] == "nato"
+    after = {item["layer"]: item for item in _labels(c, doc.id)["labels"] if item["correction"]}
+    assert after["quote"]["speaker"] == "Askar Mamin"
+    assert after["entity"]["entity"] == "NATO" and after["entity"]["start"] == mention["start"]
+    assert {a["correction"]["action"] for a in after.values()} == {"add", "relabel"}
+    reader = c.get(f"/api/v1/documents/{doc.id}").json()["annotations"]
+    assert {a["attrs"].get("speaker") for a in reader if a["layer"] == "quote"} == {"Askar Mamin"}
+    assert c.delete(f"/api/v1/corrections/{spoke.json()['id']}").status_code == 200
+    quotes = [item for item in _labels(c, doc.id)["labels"] if item["layer"] == "quote"]
+    assert [q["speaker"] for q in quotes] == ["Kassym-Jomart Tokayev"]
+
+
+def test_web_review_refuses_bad_speaker_entity_and_span_edits(client):
+    c, docs = client
+    doc = docs[FIRST]
+    before = _labels(c, doc.id)
+    loaded = next(item for item in before["labels"] if item["label"] == "Loaded_Language")
+    quote = next(item for item in before["labels"] if item["layer"] == "quote")
+    bad = [
+        ({"action": "relabel", "annotation_id": loaded["id"], "speaker": "X"}, "no speaker"),
+        ({"action": "relabel", "annotation_id": quote["id"], "entity": "X"}, "links to no entity"),
+        ({"action": "relabel", "annotation_id": quote["id"], "speaker": "  "}, "needs a name"),
+        ({"action": "accept", "annotation_id": quote["id"], "speaker": "X"}, "only a relabel"),
+        (  # a second Loaded_Language over the first one's span
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "technique",
+                "label": "Loaded_Language",
+                "start": loaded["start"] + 1,
+                "end": loaded["end"] + 3,
+            },
+            "overlaps",
+        ),
+        (
+            {"action": "relabel", "annotation_id": loaded["id"], "start": 50, "end": 40},
+            "or empty",
+        ),
+        (
+            {"action": "add", "doc_id": doc.id, "layer": "entity", "label": "ORG", "start": 0},
+            "needs its span",
+        ),
+        (
+            {
+                "action": "add",
+                "doc_id": doc.id,
+                "layer": "entity",
+                "label": "ORG",
+                "start": 0,
+                "end": 4,
+            },
+            "needs the entity",
+        ),
+    ]
+    for body, reason in bad:
+        response = c.post("/api/v1/corrections", json=body)
+        assert response.status_code == 400, body
+        assert reason in response.json()["error"], response.json()
+    assert _labels(c, doc.id) == before
+
+
 def test_web_review_queue_page_and_api(client):
     c, _ = client
     data = c.get("/api/v1/review/queue", params={"layer": "technique", "limit": 5}).json()
@@ -207,3 +303,27 @@ def test_web_review_serve_with_a_users_file_makes_no_shared_token(corpus, tmp_pa
         assert c.get("/api/v1/review/queue").status_code == 401
         mine = c.get("/api/v1/review/queue", headers={"Authorization": f"Bearer {token}"})
         assert mine.status_code == 200
+
+
+def test_web_review_serve_workers_share_the_users_and_the_database(corpus, tmp_path, monkeypatch):
+    """`serve --workers 2` (#17): each worker process builds the same app, its users and checks
+    included, from what the parent passes it."""
+    import uvicorn
+
+    from narrascope.web import app as web_app
+
+    db, docs = corpus
+    users = Users.load(tmp_path / "users.json", create=True)
+    token = users.add("vic", Role.REVIEWER)
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    monkeypatch.delenv(web_app.WORKER_CONFIG, raising=False)
+    web_app.serve(db, users_file=tmp_path / "users.json", workers=2)
+    assert served["app"] == "narrascope.web.app:worker_app" and served["factory"] is True
+    assert served["workers"] == 2 and served["host"] == "127.0.0.1"
+    with TestClient(web_app.worker_app(), base_url="http://127.0.0.1") as c:  # each worker
+        assert c.get("/api/v1/review/queue").status_code == 401
+        auth = {"Authorization": f"Bearer {token}"}
+        assert c.get(f"/api/v1/documents/{docs[FIRST].id}", headers=auth).status_code == 200
+        evil = {**auth, "Host": "evil.example"}
+        assert c.get("/api/v1/review/queue", headers=evil).status_code == 421

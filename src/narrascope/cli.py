@@ -287,6 +287,7 @@ def serve(
     users: Annotated[
         Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
     ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (a team: one a core).")] = 1,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
@@ -304,6 +305,7 @@ def serve(
             token=token,
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
             users_file=users,
+            workers=workers,
         )
 
 

@@ -88,3 +88,98 @@ def test_review_browser_keyboard_flow(review_server, page, shots):
     assert kept[1].note == "a slogan, not flag-waving"
     # The refused relabel's 400 is the only console error: no script or CSP failure.
     assert [e for e in page.errors if "400 (Bad Request)" not in e] == []
+
+
+def _select(page, sentence: int, *, skip: int = 0) -> None:
+    """Select sentence `sentence` of the article as a mouse would, from `skip` characters in."""
+    page.evaluate(
+        """([id, skip]) => {
+            const el = document.getElementById(id);
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            const first = walker.nextNode();
+            let last = first;
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) last = n;
+            const range = document.createRange();
+            range.setStart(first, skip);
+            range.setEnd(last, last.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+        }""",
+        [f"s-{sentence}", skip],
+    )
+
+
+def test_review_browser_adds_on_a_selection_and_edits_speaker_and_entity(
+    review_server, page, shots
+):
+    """n on selected text adds a label on exactly that span; e edits a quote's speaker and an
+    entity mention's entity; each shows as corrected with who; a refused one changes nothing."""
+    base, docs, db = review_server
+    doc = docs[FIRST]
+    page.goto(base + f"/doc/{doc.id}")
+    page.locator("#panel-review li.rv").first.wait_for()
+    _select(page, 8)
+    page.keyboard.press("n")
+    adding = page.locator("form.add")
+    adding.wait_for(state="visible")
+    assert "on “" in adding.locator(".add-span").inner_text()
+    adding.locator("input[name=label]").fill("Whataboutism")
+    adding.locator("input[name=label]").press("Enter")
+    _row(page, "Whataboutism").wait_for()
+    assert "added by local" in _row(page, "Whataboutism").inner_text()
+    # A mention of an entity, selected from inside a technique's mark (text split in pieces).
+    _select(page, 2, skip=3)
+    page.keyboard.press("n")
+    adding.wait_for(state="visible")
+    adding.locator("select[name=layer]").select_option("entity")
+    assert (
+        adding.locator("input[name=entity]").input_value()
+        == doc.text[doc.sentences[2][0] + 3 : doc.sentences[2][1]].strip()
+    )
+    adding.locator("input[name=entity]").fill("Collective Security Treaty Organization")
+    adding.locator("input[name=label]").fill("ORG")
+    adding.locator("input[name=label]").press("Enter")
+    _row(page, "→ Collective Security Treaty Organization").wait_for()
+    # The quote's speaker and the CSTO mention's entity, through the e form.
+    form = page.locator("form.relabel")
+    _row(page, "speaker: Kassym-Jomart Tokayev").click()
+    page.keyboard.press("e")
+    form.wait_for(state="visible")
+    assert form.locator("input[name=speaker]").input_value() == "Kassym-Jomart Tokayev"
+    form.locator("input[name=speaker]").fill("Askar Mamin")
+    form.locator("input[name=speaker]").press("Enter")
+    _row(page, "speaker: Askar Mamin").wait_for()
+    assert "relabeled by local" in _row(page, "speaker: Askar Mamin").inner_text()
+    _row(page, "→ CSTO").click()
+    page.keyboard.press("e")
+    form.wait_for(state="visible")
+    form.locator("input[name=entity]").fill("NATO")
+    form.locator("input[name=entity]").press("Enter")
+    _row(page, "→ NATO").wait_for()
+    page.screenshot(path=str(shots / "review-add.png"), full_page=False)
+    # The same label again on an overlapping selection: refused, with the reason.
+    _select(page, 8, skip=2)
+    page.keyboard.press("n")
+    adding.wait_for(state="visible")
+    adding.locator("select[name=layer]").select_option("technique")  # it keeps the last one
+    adding.locator("input[name=label]").fill("Whataboutism")
+    adding.locator("input[name=label]").press("Enter")
+    status = page.locator(".review-status.error")
+    status.wait_for()
+    assert "overlaps" in status.inner_text()
+    from narrascope.store import Store
+
+    with Store.open(db) as store:
+        made = [c for c in store.corrections.of() if c.action.value in ("add", "relabel")]
+    by_layer = {(c.layer.value, c.action.value): c for c in made}
+    start, end = doc.sentences[8]
+    added = by_layer[("technique", "add")].new
+    assert (added.label, added.start, added.end) == ("Whataboutism", start, end)
+    mention = by_layer[("entity", "add")].new
+    assert (mention.start, mention.end) == (doc.sentences[2][0] + 3, doc.sentences[2][1])
+    assert mention.attrs["entity"] == "Collective Security Treaty Organization"
+    assert by_layer[("quote", "relabel")].new.attrs["speaker"] == "Askar Mamin"
+    assert by_layer[("entity", "relabel")].new.attrs["entity_id"] == "nato"
+    assert all(c.user == "local" and c.created_at for c in made)
+    assert [e for e in page.errors if "400 (Bad Request)" not in e] == []

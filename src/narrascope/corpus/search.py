@@ -148,10 +148,7 @@ _SHOWN = (Layer.TECHNIQUE, Layer.NARRATIVE, Layer.SUBNARRATIVE)
 
 def _with_labels(store: Store, hits: list[SearchHit]) -> list[SearchHit]:
     """Hits with the techniques and narratives their sentence (or document) carries."""
-    anns = {
-        doc_id: [a for a in store.annotations(doc_id) if a.layer in _SHOWN]
-        for doc_id in {h.doc_id for h in hits}
-    }
+    anns = store.corpus.annotations_of(sorted({h.doc_id for h in hits}), _SHOWN)
     out = []
     for hit in hits:
         found = []

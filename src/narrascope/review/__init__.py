@@ -9,12 +9,14 @@ of what to review next is in `review/queue.py`. Sits above the store, beside the
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from narrascope.model import Annotation, Correction, CorrectionAction, CorrectionRefused, Layer
 from narrascope.review.queue import QueueItem, ReviewQueue, build_queue
 from narrascope.review.vocabulary import Vocabulary
 from narrascope.store import Store
 from narrascope.store.corrections import CORRECTION_MODEL
+from narrascope.text.names import entity_id
 
 SPAN_LAYERS = frozenset({Layer.TECHNIQUE, Layer.ENTITY, Layer.QUOTE, Layer.CLAIM, Layer.EVENT})
 """Layers whose labels sit on a span of text; the others label the whole document."""
@@ -41,14 +43,18 @@ class Review:
         start: int | None = None,
         end: int | None = None,
         subject: str | None = None,
+        speaker: str | None = None,
+        entity: str | None = None,
         note: str = "",
     ) -> Correction:
         """Apply one verdict; `CorrectionRefused` (nothing stored) names what is wrong with it.
 
         Accept, reject and relabel name the stored annotation by `annotation_id` (`doc_id`,
-        when given, must be its document); relabel gives a new `label` and/or span (character
-        offsets into `Document.text`). Add gives `doc_id`, `layer`, `label` and, on span
-        layers, `start`/`end` (on roles, the entity id as `subject`).
+        when given, must be its document); relabel gives a new `label`, span (character
+        offsets into `Document.text`), quote `speaker` and/or the `entity` an entity mention
+        links to (its name; the id is made from it). Add gives `doc_id`, `layer`, `label` and,
+        on span layers, `start`/`end` (on roles, the entity id as `subject`; on entity
+        mentions, the `entity`; on quotes, maybe the `speaker`).
         """
         try:
             action = CorrectionAction(action)
@@ -57,12 +63,15 @@ class Review:
             raise CorrectionRefused(f"unknown action {action!r} (one of {choices})") from None
         if action is CorrectionAction.ADD:
             new = self._added(doc_id, layer, label, start, end, subject)
+            if entity is None and new.layer is Layer.ENTITY:
+                raise CorrectionRefused("an entity mention needs the entity it names")
+            new = replace(new, attrs=linked(new, speaker=speaker, entity=entity))
             return self.store.corrections.add(Correction(action, user, None, new, note=note))
         old = self._stored(annotation_id, doc_id)
         new = None
         if action is CorrectionAction.RELABEL:
-            if label is None and start is None and end is None:
-                raise CorrectionRefused("relabel needs a new label or a new span")
+            if all(v is None for v in (label, start, end, speaker, entity)):
+                raise CorrectionRefused("relabel needs a new label, span, speaker or entity")
             new_label = old.label if label is None else self._known(old.layer, label)
             new = replace(
                 old,
@@ -71,7 +80,10 @@ class Review:
                 end=old.end if end is None else end,
                 model=CORRECTION_MODEL,
                 score=1.0,
+                attrs=linked(old, speaker=speaker, entity=entity),
             )
+        elif speaker is not None or entity is not None:
+            raise CorrectionRefused("only a relabel or an add changes a speaker or an entity")
         return self.store.corrections.add(Correction(action, user, old, new, note=note))
 
     def undo(self, correction_id: int, *, user: str) -> Correction:
@@ -149,3 +161,27 @@ class Review:
             score=1.0,
             attrs=attrs,
         )
+
+
+def linked(ann: Annotation, *, speaker: str | None, entity: str | None) -> dict[str, Any]:
+    """`ann`'s attrs with a quote's speaker or an entity mention's entity set by name.
+
+    The id comes from the name as the analyzers make it (`text.names.entity_id`), so the
+    corrected speaker or entity meets the same one in other articles.
+    """
+    attrs = dict(ann.attrs)
+    if speaker is not None:
+        if ann.layer != Layer.QUOTE:
+            raise CorrectionRefused(f"a {ann.layer} label has no speaker: only a quote has one")
+        name = " ".join(speaker.split())
+        if not name:
+            raise CorrectionRefused("a speaker needs a name")
+        attrs.update(speaker=name, speaker_id=entity_id(name, label="PER"), speaker_span=None)
+    if entity is not None:
+        if ann.layer != Layer.ENTITY:
+            raise CorrectionRefused(f"a {ann.layer} label links to no entity: only a mention does")
+        name = " ".join(entity.split())
+        if not name:
+            raise CorrectionRefused("an entity link needs the entity's name")
+        attrs.update(entity=name, entity_id=entity_id(name, label=ann.label), aliases=[])
+    return attrs

@@ -276,7 +276,9 @@ def _check_new(conn: Connection, text: str, new: Annotation, old: Annotation | N
     if old is not None and LabelKey.of(new) == LabelKey.of(old):
         if new.model == old.model:
             return  # an accept: the label stays what it is
-        raise CorrectionRefused("this relabel changes neither label nor span: accept it instead")
+        raise CorrectionRefused(
+            "this relabel changes neither label, span, speaker nor entity: accept it instead"
+        )
     if old is not None and (old.start is None) != (new.start is None):
         raise CorrectionRefused(
             f"a {old.layer} label is {'document' if old.start is None else 'span'}-level: "

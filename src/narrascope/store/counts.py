@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import Connection, func, literal_column, or_, select
 
 from narrascope.model import Layer
 from narrascope.store import schema as t
 from narrascope.store.reads import NO_OUTLET, Reads, chunks, is_article, outlet_is
+from narrascope.store.records import StoreStats
+from narrascope.store.runs import unfinished_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,48 @@ def _day(value: Any) -> str | None:
 
 class LabelCounts(Reads):
     """Aggregates over annotations, outlets and publications."""
+
+    def store_stats(self) -> StoreStats:
+        """What `Store.stats` returns: counts of every table a user asks about."""
+
+        def count(conn: Connection, table: Any) -> int:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+        def pairs(rows: Sequence[Any]) -> dict[str, int]:
+            return {str(key): int(n) for key, n in rows}
+
+        a, c = t.annotations.c, t.copies.c
+        with self._db.read() as conn:
+            return StoreStats(
+                documents=count(conn, t.documents),
+                publications=count(conn, t.publications),
+                outlets=count(conn, t.outlets),
+                annotations=pairs(conn.execute(select(a.layer, func.count()).group_by(a.layer))),
+                copies=pairs(conn.execute(select(c.kind, func.count()).group_by(c.kind))),
+                clusters=count(conn, t.clusters),
+                problems=count(conn, t.problems),
+                runs=count(conn, t.runs),
+                unfinished=unfinished_runs(conn),
+            )
+
+    def change_stamp(self) -> tuple[Any, ...]:
+        """A value that changes with every write the corpus views read, in well under 1 ms.
+
+        New documents add publications, analyses and corrections add annotation rows (ids only
+        grow), a correction or its undo adds or stamps a `corrections` row, a re-analysis
+        stamps `analyzer_runs`: the largest of each moves. Caches of whole-corpus aggregates
+        (pick-lists, the dashboard) key on it instead of recounting the corpus per request.
+        """
+        a, p, c, r = t.annotations.c, t.publications.c, t.corrections.c, t.analyzer_runs.c
+        query = select(
+            select(func.max(a.id)).scalar_subquery(),
+            select(func.max(p.id)).scalar_subquery(),
+            select(func.max(c.id)).scalar_subquery(),
+            select(func.max(c.undone_at)).scalar_subquery(),
+            select(func.max(r.run_at)).scalar_subquery(),
+        )
+        with self._db.read() as conn:
+            return tuple(conn.execute(query).one())
 
     def outlet_counts(self) -> list[tuple[str | None, int, int, datetime | None, datetime | None]]:
         """`(outlet, documents, words, first published, last published)` per outlet."""

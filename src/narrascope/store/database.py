@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from narrascope.model import Annotation, CopyMatch, Document, Fingerprint, Layer, Removal, SourceRef
@@ -39,7 +39,7 @@ from narrascope.store.records import (
     iso,
     now,
 )
-from narrascope.store.runs import add_problem, end_run, start_run, unfinished_runs
+from narrascope.store.runs import add_problem, end_run, start_run
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
@@ -111,6 +111,12 @@ class Store:
         write lock, so keep batches to a few hundred documents.
         """
         with self._db.batch():
+            yield
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read everything inside the block from one state of the store, on one connection."""
+        with self._db.snapshot():
             yield
 
     # -- runs and problems -----------------------------------------------------------------------
@@ -473,26 +479,4 @@ class Store:
     # -- stats ----------------------------------------------------------------------------------------
     def stats(self) -> StoreStats:
         """Counts of documents, publications, outlets, annotations by layer, copies, runs."""
-
-        def count(conn: Connection, table: Any) -> int:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-        a, c = t.annotations.c, t.copies.c
-        with self._db.read() as conn:
-            return StoreStats(
-                documents=count(conn, t.documents),
-                publications=count(conn, t.publications),
-                outlets=count(conn, t.outlets),
-                annotations=_pairs(
-                    conn.execute(select(a.layer, func.count()).group_by(a.layer)).all()
-                ),
-                copies=_pairs(conn.execute(select(c.kind, func.count()).group_by(c.kind)).all()),
-                clusters=count(conn, t.clusters),
-                problems=count(conn, t.problems),
-                runs=count(conn, t.runs),
-                unfinished=unfinished_runs(conn),
-            )
-
-
-def _pairs(rows: Sequence[Any]) -> dict[str, int]:
-    return {str(key): int(n) for key, n in rows}
+        return self.corpus.store_stats()

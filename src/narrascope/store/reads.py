@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import or_, select
 
+from narrascope.model import Annotation
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
+from narrascope.store.records import annotation_from_row
 
 CHUNK = 500
 """Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits."""
@@ -152,6 +154,24 @@ class DocumentReads(Reads):
         with self._db.read() as conn:
             for chunk in chunks(list(doc_ids), 100):
                 found.update(conn.execute(select(d.id, d.text).where(d.id.in_(chunk))).all())
+        return found
+
+    def annotations_of(
+        self, doc_ids: Sequence[str], layers: Sequence[str]
+    ) -> dict[str, list[Annotation]]:
+        """The annotations of these layers on these documents, by document, in storage order
+        (one query per few hundred documents, where `Store.annotations` takes one each)."""
+        a = t.annotations.c
+        found: dict[str, list[Annotation]] = {doc_id: [] for doc_id in doc_ids}
+        with self._db.read() as conn:
+            for chunk in chunks(list(doc_ids)):
+                query = (
+                    select(t.annotations)
+                    .where(a.doc_id.in_(chunk), a.layer.in_([str(x) for x in layers]))
+                    .order_by(a.id)
+                )
+                for row in conn.execute(query).mappings():
+                    found[row["doc_id"]].append(annotation_from_row(row))
         return found
 
     def sentence_spans(self, doc_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:

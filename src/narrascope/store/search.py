@@ -174,6 +174,31 @@ class FullTextSearch(Reads):
         match = text(f"{SEARCH_INDEX} MATCH :q").bindparams(q=fts_query(query_text))
         return match, literal_column(f"{SEARCH_INDEX}.rank")
 
+    def _matches(self, query_text: str) -> Any:
+        """The matching sentences as `(rid, doc_id, idx, rank)`, a subquery.
+
+        On SQLite the index is ranked on its rowids alone and the sentence's document and
+        position read from `sentences` (whose rowid the index shares): reading the index's own
+        stored columns for every match took most of a search's time (#17).
+        """
+        match, rank = self._full_text(query_text)
+        if self.dialect == "postgresql":
+            return select(
+                _fts.c.rowid.label("rid"), _fts.c.doc_id, _fts.c.idx, rank.label("rank")
+            ).where(match)
+        ranked = select(_fts.c.rowid.label("rid"), rank.label("rank")).where(match).subquery("m")
+        s = t.sentences.c
+        return (
+            select(ranked.c.rid, s.doc_id, s.idx, ranked.c.rank)
+            .select_from(ranked)
+            .join(t.sentences, literal_column("sentences.rowid") == ranked.c.rid)
+        )
+
+    def _texts(self, conn: Any, rids: Sequence[int]) -> dict[int, str]:
+        """The text of the indexed sentences with these row ids (one page of hits)."""
+        query = select(_fts.c.rowid, _fts.c.text).where(_fts.c.rowid.in_(list(rids)))
+        return {int(r): str(x) for r, x in conn.execute(query)} if rids else {}
+
     def _carries(self, layers: Sequence[str], label: str, sentence: Any) -> Any:
         """The condition "this sentence carries the label": inside a technique's span, or one
         of a narrative's evidence sentences (evidence is JSON `[[start, end], ...]`)."""
@@ -262,30 +287,31 @@ class FullTextSearch(Reads):
         if not fts_query(query.text):
             return SentencePage([], 0, False, None)
         after = _key(query.cursor, (1, 3))
-        match, rank = self._full_text(query.text)
+        match, _ = self._full_text(query.text)
         with self._db.read() as conn:
             capped_rows = select(_fts.c.rowid).where(match).limit(SEARCH_CAP + 1).subquery()
             matches = int(conn.execute(select(func.count()).select_from(capped_rows)).scalar_one())
             broad = matches > SEARCH_CAP
             d = t.documents.c
+            found = self._matches(query.text).subquery("found")
             base = (
-                select(_fts.c.rowid, _fts.c.doc_id, _fts.c.idx, _fts.c.text, rank.label("rank"))
-                .select_from(_fts)
-                .join(t.documents, d.id == _fts.c.doc_id)
+                select(found.c.rid, found.c.doc_id, found.c.idx, found.c.rank)
+                .select_from(found)
+                .join(t.documents, d.id == found.c.doc_id)
                 .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
             )
             if query.technique is not None or query.narrative is not None:
                 sent = t.sentences.c
                 base = base.join(
-                    t.sentences, and_(sent.doc_id == _fts.c.doc_id, sent.idx == _fts.c.idx)
+                    t.sentences, and_(sent.doc_id == found.c.doc_id, sent.idx == found.c.idx)
                 )
-                base = base.where(match, *self._facet_conditions(query, sent))
+                base = base.where(*self._facet_conditions(query, sent))
             else:
-                base = base.where(match, *self._facet_conditions(query))
+                base = base.where(*self._facet_conditions(query))
             if broad:
-                page = base.order_by(_fts.c.rowid.desc())
+                page = base.order_by(found.c.rid.desc())
                 if after is not None:
-                    page = page.where(_fts.c.rowid < int(after[0]))
+                    page = page.where(found.c.rid < int(after[0]))
                 total = SEARCH_CAP
             else:
                 ranked = base.subquery("ranked")
@@ -299,9 +325,18 @@ class FullTextSearch(Reads):
                             and_(ranked.c.rank == r, ranked.c.doc_id == doc_id, ranked.c.idx > idx),
                         )
                     )
-                total = int(conn.execute(select(func.count()).select_from(ranked)).scalar_one())
+                if after is None:  # the first page counts its matches in the same pass
+                    page = page.add_columns(func.count().over().label("total"))
+                else:
+                    total = int(conn.execute(select(func.count()).select_from(ranked)).scalar_one())
             rows = conn.execute(page.limit(query.limit)).all()
-        hits = [SentenceHit(int(r[0]), r[1], int(r[2]), r[3], float(r[4])) for r in rows]
+            if not broad and after is None:
+                total = int(rows[0][-1]) if rows else 0
+            texts = self._texts(conn, [int(r[0]) for r in rows])
+        hits = [
+            SentenceHit(int(r[0]), r[1], int(r[2]), texts.get(int(r[0]), ""), float(r[3]))
+            for r in rows
+        ]
         cursor = None
         if len(hits) == query.limit:
             last = hits[-1]
@@ -368,26 +403,29 @@ class FullTextSearch(Reads):
     ) -> dict[str, list[tuple[str, int]]]:
         """Matching documents per outlet and per language, for narrowing a search."""
         d, o = t.documents.c, t.outlets.c
+        base = select(d.id, o.name, d.language).select_from(t.documents)
         if fts_query(query.text):
             match, _ = self._full_text(query.text)
-            hits = select(_fts.c.doc_id).where(match).subquery("hits")
-            docs = select(hits.c.doc_id.label("id")).distinct().subquery("docs")
-            base = select(d.id, o.name, d.language).join(docs, docs.c.id == d.id)
-        else:
-            base = select(d.id, o.name, d.language).select_from(t.documents)
+            if self.dialect == "postgresql":
+                docs = select(_fts.c.doc_id).where(match)
+            else:  # by rowid through `sentences`, as in `_matches`
+                rids = select(_fts.c.rowid).where(match)
+                rowid = literal_column("sentences.rowid")
+                docs = select(t.sentences.c.doc_id).where(rowid.in_(rids))
+            base = base.where(d.id.in_(docs))
         base = base.outerjoin(t.outlets, o.id == d.outlet_id).where(*self._facet_conditions(query))
         inner = base.subquery("matching")
-        facets: dict[str, list[tuple[str, int]]] = {}
+        # One pass over the matches, counted by (outlet, language) pairs: a few hundred
+        # groups at most, summed per facet here (a pass per facet ran the full text twice).
+        pairs = select(inner.c.name, inner.c.language, func.count()).group_by(
+            inner.c.name, inner.c.language
+        )
+        counts: dict[str, dict[str, int]] = {"outlet": {}, "language": {}}
         with self._db.read() as conn:
-            for name, col in (("outlet", inner.c.name), ("language", inner.c.language)):
-                counted = (
-                    select(col, func.count())
-                    .group_by(col)
-                    .order_by(func.count().desc(), col)
-                    .limit(top)
-                )
-                facets[name] = [
-                    (v or NO_OUTLET if name == "outlet" else v or "?", int(n))
-                    for v, n in conn.execute(counted)
-                ]
-        return facets
+            for outlet, language, n in conn.execute(pairs):
+                for name, value in (("outlet", outlet or NO_OUTLET), ("language", language or "?")):
+                    counts[name][value] = counts[name].get(value, 0) + int(n)
+        return {
+            name: sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            for name, found in counts.items()
+        }

@@ -8,7 +8,9 @@ check on form posts, and an optional token (required by `serve` off loopback).
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
+import os
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -297,6 +299,23 @@ class HeadAsGet:
         await self.app(dict(scope, method="GET"), receive, headers_only)
 
 
+WORKER_CONFIG = "NARRASCOPE_SERVE_WORKER"
+"""The environment variable through which `serve --workers` configures its worker processes."""
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `serve(workers=N)`, as its parent configured it."""
+    config = json.loads(os.environ[WORKER_CONFIG])
+    users = Users.load(Path(config["users"])) if config["users"] else None
+    return create_app(
+        config["db"],
+        token=config["token"],
+        allowed_hosts=config["allowed"],
+        create=False,
+        users=users,
+    )
+
+
 def serve(
     db: str | Path,
     *,
@@ -305,19 +324,36 @@ def serve(
     token: str | None = None,
     on_ready: Callable[[str], None] | None = None,
     users_file: Path | None = None,
+    workers: int = 1,
 ) -> None:
     """Run the web app with uvicorn; off loopback a token is required (one is made if not given).
 
     With `users_file`, each user signs in with their own token and their role decides what
-    they may do; no shared token is made.
+    they may do; no shared token is made. `workers` > 1 runs that many processes on one
+    port (a team on a machine with as many cores: one Python process uses one core at a
+    time); each keeps its own caches and runs at most one analysis at a time.
     """
     import uvicorn
 
     users = Users.load(users_file) if users_file is not None else None
     token, allowed = access(host, token) if users is None else (None, access(host, None)[1])
-    app = create_app(db, token=token, allowed_hosts=allowed, create=False, users=users)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    if workers > 1:
+        config = {"db": str(db), "token": token, "allowed": allowed, "users": users_file}
+        os.environ[WORKER_CONFIG] = json.dumps(config, default=str)
+        if on_ready:
+            on_ready(url)
+        uvicorn.run(
+            "narrascope.web.app:worker_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
+        return
+    app = create_app(db, token=token, allowed_hosts=allowed, create=False, users=users)
     if on_ready:
         on_ready(url)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -96,6 +96,7 @@ class DashboardCache:
             tuple(sorted(stats.copies.items())),
             store.corpus.storyline_count(),  # storylines are updated apart from analysis
             store.corpus.storylines_seen(),  # built once, even with none found: not "not computed"
+            store.corpus.change_stamp(),  # a relabel changes labels, not counts
         )
 
     def get(self, store: Store, *, outlet: str | None = None) -> Dashboard:

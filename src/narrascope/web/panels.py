@@ -46,8 +46,13 @@ def panel(view: Callable[..., Any], *args: Any, **kwargs: Any) -> Panel:
         return Panel(name, missing=str(exc))
 
 
+_LEAVES = frozenset({str, int, float, bool})
+
+
 def plain(value: Any) -> Any:
     """Dataclasses, enums, dates, tuples and iterators as JSON-ready values."""
+    if value is None or type(value) in _LEAVES:  # most values: answered before the checks
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):

@@ -127,6 +127,11 @@ def _copy_rows(store: Store, doc_id: str, edges: list[CopyEdge]) -> list[CopyRow
 
 def reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
     """Everything the reader shows for the document with this id (or unique prefix)."""
+    with store.snapshot():
+        return _reader(store, defs, doc_id)
+
+
+def _reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
     doc = store.document(doc_id)
     if doc is None:
         raise NotFound(f"no document {doc_id!r}")

@@ -68,10 +68,11 @@ class Piece:
 
 @dataclass(slots=True)
 class SentenceRun:
-    """The pieces of one sentence (`index` None for text between sentences)."""
+    """The pieces of one sentence (`index` None for text between sentences), from `start`."""
 
     index: int | None
     pieces: list[Piece] = field(default_factory=list)
+    start: int = 0  # offset of its first piece in the text: where a selection's offsets count from
 
 
 @dataclass(slots=True)
@@ -225,7 +226,7 @@ def cut(doc: Document, marks: Sequence[Mark]) -> list[list[SentenceRun]]:
         runs = out[p]
         sentence = index.of(a)
         if not runs or runs[-1].index != sentence:
-            runs.append(SentenceRun(sentence))
+            runs.append(SentenceRun(sentence, start=a))
         runs[-1].pieces.append(Piece(text[a:b], tuple(active)))
     return [runs for runs in out if runs]
 

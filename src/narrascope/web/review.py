@@ -1,6 +1,7 @@
 """Review in the web app: the JSON routes the reader's review keys call, and the queue page.
 
-`POST /api/v1/corrections` accepts, rejects, relabels or adds a label; `DELETE
+`POST /api/v1/corrections` accepts, rejects, relabels (label, span, a quote's speaker, an
+entity mention's entity) or adds a label; `DELETE
 /api/v1/corrections/{id}` undoes one; `GET /api/v1/documents/{id}/labels` lists a document's
 labels with their row ids and who corrected them; `GET /api/v1/review/queue` (and the page
 `/review`) the labels most worth reviewing. Writing needs a reviewer (`web/users.py`); every
@@ -44,6 +45,10 @@ class CorrectionRequest(BaseModel):
     start: int | None = Field(None, description="character offset into the text")
     end: int | None = None
     subject: str | None = Field(None, description="for an added role: the entity id")
+    speaker: str | None = Field(None, max_length=200, description="a quote's speaker (name)")
+    entity: str | None = Field(
+        None, max_length=200, description="the entity an entity mention links to (name)"
+    )
     note: str = Field("", max_length=2000)
 
 
@@ -73,8 +78,14 @@ def _review(request: Request) -> Review:
 
 
 def _ann_json(ann: Annotation) -> dict[str, Any]:
-    """An annotation as the export rows have it, with who it is about."""
-    return {**annotation_row(ann), "subject": subject_of(ann)}
+    """An annotation as the export rows have it, with who it is about (and who speaks, or
+    which entity a mention names)."""
+    return {
+        **annotation_row(ann),
+        "subject": subject_of(ann),
+        "speaker": ann.attrs.get("speaker"),
+        "entity": ann.attrs.get("entity"),
+    }
 
 
 def correction_json(c: Correction) -> dict[str, Any]:

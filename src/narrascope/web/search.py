@@ -42,13 +42,19 @@ def url_params(query: SearchQuery) -> dict[str, str]:
 def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPage:
     """One page of search results with facet counts; `next_cursor` continues it (keyset)."""
     try:
-        return corpus_search.search(store, query, facets=facets)
+        with store.snapshot():
+            return corpus_search.search(store, query, facets=facets)
     except (BadCursor, labels.UnknownLabel) as exc:
         raise BadRequest(str(exc)) from exc
 
 
 def choices(store: Store) -> dict[str, list[str]]:
     """The pick-lists of the search form: the labels and outlets the store holds."""
+    with store.snapshot():
+        return _choices(store)
+
+
+def _choices(store: Store) -> dict[str, list[str]]:
     return {
         "outlet": labels.outlets_present(store),
         "narrative": labels.labels_present(store, labels.NARRATIVE_LAYERS),

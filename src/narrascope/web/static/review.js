@@ -1,4 +1,5 @@
-// Keyboard review in the reader (#19): j/k move, a accept, r reject, e relabel or move, u undo.
+// Keyboard review in the reader (#19): j/k move, a accept, r reject, e relabel (label, span,
+// a quote's speaker, an entity mention's entity), n a new label on the selected text, u undo.
 // Talks to /api/v1 only; every text is set with textContent (article text is hostile input).
 (function () {
   "use strict";
@@ -8,7 +9,11 @@
   const list = panel.querySelector("ol.review-list");
   const status = panel.querySelector(".review-status");
   const form = panel.querySelector("form.relabel");
+  const adding = panel.querySelector("form.add");
   const labels = document.getElementById("review-labels");
+  const addLabels = document.getElementById("add-labels");
+  const SPAN_LAYERS = ["technique", "claim", "quote", "entity", "event"];
+  let selected = null; // the span a new label goes on: {start, end, text}
   let rows = [];
   let current = 0;
 
@@ -40,6 +45,8 @@
       line(li, "lab", l.label.replace(/_/g, " "));
       line(li, "score", l.score.toFixed(2));
       if (row.label && row.label.text) line(li, "quote", "“" + row.label.text.slice(0, 140) + "”");
+      if (l.layer === "quote" && l.speaker) line(li, "who muted", "speaker: " + l.speaker);
+      if (l.layer === "entity" && l.entity) line(li, "who muted", "→ " + l.entity);
       if (row.correction) {
         const c = row.correction;
         line(li, "by", c.action + "ed by " + c.user + " at " + (c.at || "").slice(0, 16).replace("T", " "));
@@ -94,43 +101,131 @@
     if (done) say("undone: " + done.action + " of " + (done.old || done.new).label);
   }
 
-  async function openForm() {
-    const row = rows[current];
-    if (!row || !row.label) return say("choose a label first (j/k)", true);
-    const response = await fetch("/api/v1/review/labels?layer=" + encodeURIComponent(row.label.layer));
-    labels.textContent = "";
+  async function fillLabels(list_, layer) {
+    const response = await fetch("/api/v1/review/labels?layer=" + encodeURIComponent(layer));
+    list_.textContent = "";
     ((await response.json()).labels || []).forEach((name) => {
       const option = document.createElement("option");
       option.value = name;
-      labels.append(option);
+      list_.append(option);
     });
+  }
+
+  // The fields a layer's labels have: a span, a quote's speaker, an entity mention's entity.
+  function showFields(f, layer, spanned) {
+    if (f.querySelector("label.span")) f.querySelector("label.span").hidden = !spanned;
+    f.querySelector("label.speaker").hidden = layer !== "quote";
+    f.querySelector("label.entity").hidden = layer !== "entity";
+  }
+
+  async function openForm() {
+    const row = rows[current];
+    if (!row || !row.label) return say("choose a label first (j/k)", true);
+    const l = row.label;
+    await fillLabels(labels, l.layer);
+    showFields(form, l.layer, l.start !== null);
     form.hidden = false;
-    form.elements.label.value = row.label.label;
-    form.elements.start.value = row.label.start === null ? "" : row.label.start;
-    form.elements.end.value = row.label.end === null ? "" : row.label.end;
+    form.elements.label.value = l.label;
+    form.elements.start.value = l.start === null ? "" : l.start;
+    form.elements.end.value = l.end === null ? "" : l.end;
+    form.elements.speaker.value = l.speaker || "";
+    form.elements.entity.value = l.entity || "";
     form.elements.label.focus();
     form.elements.label.select();
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const row = rows[current];
-    const extra = { label: form.elements.label.value, note: form.elements.note.value };
-    if (form.elements.start.value !== "" && row.label.start !== null) {
-      extra.start = Number(form.elements.start.value);
-      extra.end = Number(form.elements.end.value);
+    const l = rows[current].label;
+    const f = form.elements;
+    const extra = { note: f.note.value };
+    if (f.label.value !== l.label) extra.label = f.label.value;
+    if (l.start !== null && f.start.value !== "" &&
+        (Number(f.start.value) !== l.start || Number(f.end.value) !== l.end)) {
+      extra.start = Number(f.start.value);
+      extra.end = Number(f.end.value);
     }
+    if (l.layer === "quote" && f.speaker.value !== (l.speaker || "")) extra.speaker = f.speaker.value;
+    if (l.layer === "entity" && f.entity.value !== (l.entity || "")) extra.entity = f.entity.value;
     form.hidden = true;
     await correct("relabel", extra);
     list.focus();
   });
 
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      form.hidden = true;
-      say("relabel cancelled");
+  // Character offsets into the document's text of a point in the article: each paragraph
+  // carries the offset it starts at, and its text nodes are the text itself, in order.
+  function offsetOf(node, offset) {
+    const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    const paragraph = element && element.closest("article.doc p[data-start]");
+    if (!paragraph) return null;
+    const range = document.createRange();
+    range.setStart(paragraph, 0);
+    range.setEnd(node, offset);
+    return Number(paragraph.dataset.start) + range.toString().length;
+  }
+
+  function selection() {
+    const sel = window.getSelection();
+    if (!sel || !sel.rangeCount || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    const start = offsetOf(range.startContainer, range.startOffset);
+    const end = offsetOf(range.endContainer, range.endOffset);
+    if (start === null || end === null) return { error: "select the text within the article's paragraphs" };
+    return { start: start, end: end, text: range.toString() };
+  }
+
+  async function openAdd() {
+    selected = selection();
+    if (selected && selected.error) return say(selected.error, true);
+    const note = adding.querySelector(".add-span");
+    note.textContent = selected
+      ? "on “" + selected.text.slice(0, 140) + "” (" + selected.start + "–" + selected.end + ")"
+      : "no text selected: a label of the whole document";
+    const layer = adding.elements.layer;
+    if (selected && SPAN_LAYERS.indexOf(layer.value) < 0) layer.value = "technique";
+    if (!selected && SPAN_LAYERS.indexOf(layer.value) >= 0) layer.value = "narrative";
+    await changeLayer();
+    adding.elements.label.value = "";
+    adding.elements.speaker.value = "";
+    adding.elements.entity.value = selected ? selected.text.trim() : "";
+    adding.hidden = false;
+    adding.elements.label.focus();
+  }
+
+  async function changeLayer() {
+    const layer = adding.elements.layer.value;
+    showFields(adding, layer, Boolean(selected));
+    await fillLabels(addLabels, layer);
+  }
+
+  adding.elements.layer.addEventListener("change", changeLayer);
+
+  adding.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = adding.elements;
+    const body = { action: "add", doc_id: doc, layer: f.layer.value, label: f.label.value, note: f.note.value };
+    if (selected && SPAN_LAYERS.indexOf(f.layer.value) >= 0) {
+      body.start = selected.start;
+      body.end = selected.end;
     }
+    if (f.layer.value === "quote" && f.speaker.value) body.speaker = f.speaker.value;
+    if (f.layer.value === "entity") body.entity = f.entity.value;
+    adding.hidden = true;
+    const done = await send("POST", "/api/v1/corrections", body);
+    if (done) {
+      say("added: " + done.new.label);
+      current = rows.findIndex((row) => row.correction && row.correction.id === done.id);
+      select(current);
+    }
+    list.focus();
   });
+
+  [form, adding].forEach((f) => f.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      f.hidden = true;
+      say(f === form ? "relabel cancelled" : "new label cancelled");
+    }
+  }));
 
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select, form") || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -138,6 +233,7 @@
       j: () => select(current + 1), ArrowDown: () => select(current + 1),
       k: () => select(current - 1), ArrowUp: () => select(current - 1),
       a: () => correct("accept"), r: () => correct("reject"), e: () => openForm(), u: () => undo(),
+      n: () => openAdd(),
     };
     if (keys[event.key]) {
       event.preventDefault();
