@@ -22,7 +22,7 @@ from narrascope.store import schema as t
 from narrascope.store.access import DatabaseError, database_errors, probe
 from narrascope.store.corpus import CorpusIndex
 from narrascope.store.corrections import CorrectionTable
-from narrascope.store.engine import Connections, make_engine, migrate
+from narrascope.store.engine import Connections, make_engine, migrate, sqlite_files
 from narrascope.store.fingerprints import FingerprintIndex
 from narrascope.store.records import (
     Cluster,
@@ -54,6 +54,7 @@ class Store:
 
     def __init__(self, url_or_path: str | Path, *, readonly: bool = False) -> None:
         self.engine = make_engine(url_or_path, readonly=readonly)
+        self.files = sqlite_files(url_or_path)  # the SQLite file and its sidecars (none: a URL)
         dialect = self.engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise DatabaseError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
