@@ -24,6 +24,7 @@ from narrascope.store.corpus import CorpusIndex
 from narrascope.store.corrections import CorrectionTable
 from narrascope.store.engine import Connections, make_engine, migrate, sqlite_files
 from narrascope.store.fingerprints import FingerprintIndex
+from narrascope.store.reads import chunks
 from narrascope.store.records import (
     Cluster,
     CopyEdge,
@@ -251,9 +252,9 @@ class Store:
             if inserted is None:
                 return False
             self._write_segments(conn, doc)
-            if anns:
+            for part in chunks(anns, _ANN_BATCH):  # bounded lists, however many labels (#18)
                 conn.execute(
-                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in anns]
+                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in part]
                 )
             self._mark_analyzers(conn, doc.id, analyzers)
             if vectors is not None and len(vectors):
@@ -270,10 +271,9 @@ class Store:
 
     def _write_segments(self, conn: Connection, doc: Document) -> None:
         for table, spans in ((t.paragraphs, doc.paragraphs), (t.sentences, doc.sentences)):
-            rows = [
-                {"doc_id": doc.id, "idx": i, "start": s, "end": e} for i, (s, e) in enumerate(spans)
-            ]
-            if rows:
+            for lo in range(0, len(spans), _ANN_BATCH):  # 60,000 tiny sentences: bounded lists
+                part = enumerate(spans[lo : lo + _ANN_BATCH], lo)
+                rows = [{"doc_id": doc.id, "idx": i, "start": s, "end": e} for i, (s, e) in part]
                 conn.execute(table.insert(), rows)
         rows = [
             {"doc_id": doc.id, "idx": i, "text": r.text, "reason": r.reason}
