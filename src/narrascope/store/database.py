@@ -41,6 +41,7 @@ from narrascope.store.records import (
     now,
 )
 from narrascope.store.runs import add_problem, end_run, start_run, unfinished_runs
+from narrascope.store.vectors import write_vectors
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
@@ -258,7 +259,7 @@ class Store:
                 )
             self._mark_analyzers(conn, doc.id, analyzers)
             if vectors is not None and len(vectors):
-                self._write_vectors(conn, doc.id, vectors, encoder or "unknown")
+                write_vectors(conn, self._insert, doc.id, vectors, encoder or "unknown")
             if fingerprint is not None:
                 self.fingerprints.write(
                     conn,
@@ -281,18 +282,6 @@ class Store:
         ]
         if rows:
             conn.execute(t.removed.insert(), rows)
-
-    def _write_vectors(
-        self, conn: Connection, doc_id: str, vectors: np.ndarray, encoder: str
-    ) -> None:
-        matrix = np.ascontiguousarray(vectors, dtype=np.float16)
-        rows, dim = matrix.shape
-        values = {"encoder": encoder, "rows": rows, "dim": dim, "data": matrix.tobytes()}
-        conn.execute(
-            self._insert(t.vectors)
-            .values(doc_id=doc_id, **values)
-            .on_conflict_do_update(index_elements=["doc_id"], set_=values)
-        )
 
     def _mark_analyzers(self, conn: Connection, doc_id: str, versions: Sequence[str]) -> None:
         for version in versions:
