@@ -80,7 +80,8 @@ def run_cli(path: Path, only: list[str], db: Path, src: Path) -> tuple[float, fl
     args = [sys.executable, "-m", "narrascope", "analyze", str(path), "--db", str(db)]
     if only:
         args += ["--only", *only]
-    env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "250"}
+    path = os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "250"}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -232,6 +232,31 @@ def test_distributed_stops_on_a_full_disk_and_keeps_what_it_stored(
     assert snapshot(db) == local_run[1]
 
 
+def test_distributed_stops_early_when_every_document_fails_the_same_way(
+    client, tmp_path, examples_dir, monkeypatch
+):
+    """A broken install fails every document alike on the workers too: the run stops with that
+    error after a few batches instead of recording it for every input (#18)."""
+    from narrascope.run import analysis as run_analysis
+    from narrascope.run import loop as run_loop
+
+    text = next(iter(sorted(examples_dir.glob("*.txt")))).read_text(encoding="utf-8")
+    for i in range(24):
+        (tmp_path / f"{i:02}.txt").write_text(f"{text}\nVariant {i}.", encoding="utf-8")
+
+    def broken(self, raw, times):  # the workers run in this process (processes=False)
+        raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
+
+    monkeypatch.setattr(run_analysis.DocumentAnalysis, "clean", broken)
+    with Store.open(tmp_path / "k.db") as store:
+        with pytest.raises(pipeline.RunStopped, match="every document fails the same way"):
+            pipeline.analyze([str(tmp_path)], store, only=ANALYZERS, client=client, batch_size=2)
+        problems = store.problems()
+    # Stopped at the first batch boundary past the limit: 24 inputs, far fewer recorded.
+    assert run_loop.SAME_ERROR_STOP <= len(problems) <= run_loop.SAME_ERROR_STOP + 1
+    assert all("lxml_html_clean" in reason for _, reason in problems)
+
+
 def test_distributed_cli_runs_on_local_workers(tmp_path, examples_dir):
     from typer.testing import CliRunner
 

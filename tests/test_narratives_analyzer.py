@@ -95,3 +95,42 @@ def test_narratives_abstain_outside_the_taxonomy(text):
         "outside the taxonomy (war in Ukraine, climate change): p="
     )
     assert note.evidence and doc.text[slice(*note.evidence[0])].strip()
+
+
+@pytest.mark.parametrize("rows", [64, 200])
+def test_narratives_scored_in_blocks_equal_one_pass_bit_for_bit(analyzed, rows):
+    """Issue 18: the sentences of a long document are scored a block of rows at a time; the
+    article's scores, each sentence's support and so every label and its evidence are those of
+    one pass over the whole matrix."""
+    import numpy as np
+
+    from narrascope.analyzers.domain import article_features
+    from narrascope.analyzers.narratives import OTHER, sentence_features
+    from narrascope.heads import apply_platt
+
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = NarrativeAnalyzer.load(encoder)
+    doc = segment(
+        Document(
+            text="\n\n".join(doc.text for doc, _ in analyzed.values()),
+            source=SourceRef("five"),
+            language="en",
+        )
+    )
+    vectors = encoder.encode(doc.sentence_texts()).astype(np.float16).astype(np.float32)
+    assert analyzer.blend > 0 and len(vectors) > 2 * rows
+    # One pass, as the analyzer scored before issue 18.
+    w = np.where(np.array(analyzer.head.labels) == OTHER, 0.0, analyzer.blend)
+    similar = analyzer.definitions.score(vectors)
+    article = analyzer.head.score(article_features(vectors))[0]
+    article = (1 - w) * article + w * similar.max(axis=0)
+    support = (1 - w) * analyzer.head.score(sentence_features(vectors)) + w * similar
+    article = apply_platt(article, analyzer.platt_a, analyzer.platt_b)
+    labels = analyzer.analyze(doc, vectors)
+    assert any(a.layer is Layer.NARRATIVE for a in labels)
+    for block_rows in (analyzer.block_rows, rows):
+        analyzer.block_rows = block_rows
+        got_article, got_support = analyzer.scores(vectors)
+        assert np.array_equal(got_article, article) and np.array_equal(got_support, support)
+        assert got_support.dtype == support.dtype
+        assert analyzer.analyze(doc, vectors) == labels

@@ -180,6 +180,49 @@ def test_pipeline_stops_when_every_document_fails_the_same_way(tmp_path, example
         assert run_loop.SAME_ERROR_STOP <= len(store.problems()) < 8
 
 
+# -- the run's own database among the inputs ------------------------------------------------------
+def test_the_runs_own_database_in_the_input_folder_is_one_note_not_an_input(
+    tmp_path, examples_dir, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # short paths: the terminal's lines stay whole
+    folder = Path("corpus")
+    (folder / "other").mkdir(parents=True)
+    (folder / "good.txt").write_text(_article(examples_dir))
+    db = folder / "k.db"
+    first = _analyze(str(folder), "--db", str(db), "--strict")
+    assert first.exit_code == 0, first.output
+    assert f"not read {db}: the run's own database" in " ".join(first.output.split())
+    assert "1 inputs" in first.output and "0 skipped" in first.output
+    # Again, now that the database, its write-ahead log and shared memory (open while the run
+    # walks the folder) lie beside the article, and another database of the same name in a
+    # subfolder: that one is an input like any other.
+    (folder / "other" / "k.db").write_bytes(db.read_bytes())
+    again = _analyze(str(folder), "--db", str(db))
+    out = " ".join(again.output.split())
+    assert again.exit_code == 0, again.output
+    assert out.count("not read") == 1 and "-wal" not in out and "-shm" not in out
+    assert f"skipped {folder / 'other' / 'k.db'}: binary file (SQLite database)" in out
+    assert "2 inputs" in out and "1 already stored, 1 skipped" in out
+    with Store.open(db) as store:
+        assert [Path(source).name for source, _ in store.problems()] == ["k.db"]
+    # The database named on its own: nothing else to read, which is an error.
+    alone = _analyze(str(db), "--db", str(db))
+    assert alone.exit_code != 0 and "nothing to read" in alone.output
+    assert f"not read {db}: the run's own database" in " ".join(alone.output.split())
+
+
+def test_iter_inputs_passes_over_excluded_files_by_identity(tmp_path, examples_dir):
+    (tmp_path / "a.txt").write_text(_article(examples_dir))
+    (tmp_path / "b.txt").write_text(_article(examples_dir).replace("Almaty", "Astana"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text(_article(examples_dir).replace("Almaty", "Aktau"))
+    exclude = {tmp_path / "a.txt": "noted", tmp_path / "b.txt": "", tmp_path / "gone.txt": "x"}
+    items = list(iter_inputs([str(tmp_path)], exclude=exclude))
+    assert [type(item).__name__ for item in items] == ["PassedOver", "RawDocument"]
+    assert items[0].source == str(tmp_path / "a.txt") and items[0].reason == "noted"
+    assert items[1].source.location == str(tmp_path / "sub" / "a.txt")
+
+
 # -- 7. interrupted runs ---------------------------------------------------------------------------
 def test_interrupted_run_is_marked_on_the_next_run_and_stats_shows_it(tmp_path, examples_dir):
     db = tmp_path / "k.db"

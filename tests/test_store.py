@@ -166,6 +166,26 @@ def test_store_vectors_round_trip_as_float16(store, examples):
     assert store.vectors(examples[0].id) is None
 
 
+def test_store_writes_a_long_documents_vectors_in_blocks_with_the_same_bytes(store):
+    # Issue 18: 10,000 one-word sentences (the cap allows 60,000): SQLite gets the blob a block
+    # of rows at a time; the bytes are those of the whole float16 matrix, on every database.
+    from sqlalchemy import select
+
+    from narrascope.store import schema
+    from narrascope.store.vectors import BLOCK_ROWS
+
+    words = [f"Word{i}." for i in range(10_000)]
+    doc = segment(Document(text=" ".join(words), source=SourceRef("long.txt"), language="en"))
+    assert len(doc.sentences) == len(words) > 2 * BLOCK_ROWS
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(len(words), 512)).astype(np.float32)
+    assert store.add(doc, [], vectors=vectors, encoder="usem3-v1")
+    with store.engine.connect() as conn:
+        data = conn.execute(select(schema.vectors.c.data)).scalar_one()
+    assert bytes(data) == vectors.astype(np.float16).tobytes()
+    assert np.array_equal(store.vectors(doc.id), vectors.astype(np.float16).astype(np.float32))
+
+
 def test_store_streams_documents_in_pages(store):
     texts = [f"Article number {i} about Almaty. It has two sentences." for i in range(450)]
     for i, text in enumerate(texts):

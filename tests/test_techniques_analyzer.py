@@ -220,3 +220,28 @@ def test_genre_stores_the_calibrated_probability_of_the_genre_shown(examples, en
         assert label.label == shown and label.score == pytest.approx(scores[GENRES.index(shown)])
         expected = dict(zip(GENRES, scores, strict=True))
         assert label.attrs["scores"] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def long_article(examples, encoder):
+    """The five examples as one article of some 560 sentences, and its vectors (float16-rounded
+    as a run hands them to the analyzers)."""
+    text = "\n\n".join(doc.text for doc, _ in examples)
+    doc = _doc(text)
+    vectors = encoder.encode(doc.sentence_texts()).astype(np.float16).astype(np.float32)
+    return doc, vectors
+
+
+@pytest.mark.parametrize("rows", [64, 150, 256])
+def test_techniques_scored_in_blocks_equal_one_pass_bit_for_bit(long_article, encoder, rows):
+    # Issue 18: a document of 60,000 tiny sentences is scored a block of rows at a time; every
+    # score, and so every label, is the one the whole feature matrix gives in one product.
+    doc, vectors = long_article
+    analyzer = TechniqueAnalyzer.load(encoder)
+    whole = analyzer.head.score(features(doc.sentence_texts(), vectors))
+    assert len(doc.sentences) > 2 * rows
+    assert np.array_equal(analyzer.scores(doc, vectors), whole)  # one block
+    labels = analyzer.analyze(doc, vectors)
+    analyzer.block_rows = rows
+    assert np.array_equal(analyzer.scores(doc, vectors), whole)
+    assert analyzer.analyze(doc, vectors) == labels and labels

@@ -157,6 +157,8 @@ def analyze(
             min_confidence=min_confidence,
             outlet=outlet,
         )
+    for source, reason in report.passed_over:
+        err.print(f"not read {escape(source)}: {escape(reason)}")
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
     console.print(escape(report.summary()))

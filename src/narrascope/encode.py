@@ -69,13 +69,16 @@ class UniversalSentenceEncoder:
     def _encode(self, model, texts: Sequence[str]) -> np.ndarray:
         # Batches of similar length waste less work on padding; rows go back to input order.
         order = np.argsort([len(t) for t in texts], kind="stable")
-        # Each batch goes straight to its rows and is normalised in place: a long document
-        # holds one copy of its vectors, not four (issue 18).
+        # Each batch is normalised and goes straight to its rows: a long document holds one
+        # copy of its vectors, not four, and no temporary of their size (issue 18). A row's norm
+        # is the same whether taken in its batch or in the whole matrix.
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(order), self.batch_size):
             rows = order[i : i + self.batch_size]
-            vectors[rows] = model.encode([texts[j][: self.max_chars] for j in rows])
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            batch = np.asarray(
+                model.encode([texts[j][: self.max_chars] for j in rows]), dtype=np.float32
+            )
+            vectors[rows] = batch / np.maximum(np.linalg.norm(batch, axis=1, keepdims=True), 1e-12)
         return vectors
 
 

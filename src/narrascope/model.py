@@ -65,6 +65,15 @@ class BadInput(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A file among the inputs that is deliberately not read (the run's own database): one note
+    line for the user, neither an input nor a skipped one."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a document came from: file (or URL), the record inside it, and the raw bytes' hash."""
 

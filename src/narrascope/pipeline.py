@@ -75,7 +75,7 @@ def analyze(
             sources=[str(s) for s in sources],
             settings={"analyzers": executor.analyzer_versions, **settings},
         )
-        inputs = iter_inputs(sources, allow_private=allow_private)
+        inputs = iter_inputs(sources, allow_private=allow_private, exclude=own_files(store))
         if outlet:
             inputs = (_from(item, outlet) for item in inputs)
         report = loop.run(inputs, run_id=run_id, on_progress=on_progress)
@@ -100,6 +100,19 @@ def _from(item: RawDocument | BadInput, outlet: str) -> RawDocument | BadInput:
         return item
     item.outlet = outlet
     return item
+
+
+OWN_DATABASE = "the run's own database"
+
+
+def own_files(store: Store) -> dict[Path, str]:
+    """The files of the run's own database, never read as inputs: the database gets one note
+    line when a folder or pattern holds it; its sidecar files (write-ahead log, shared memory,
+    journal), which come and go with it, are passed over without a word."""
+    database, *sidecars = store.files or (None,)
+    if database is None:
+        return {}
+    return {database: OWN_DATABASE, **dict.fromkeys(sidecars, "")}
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError, check_encoder
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, check_encoder, float32
 from narrascope.model import Annotation, Document, Layer
 from narrascope.text.timewords import MONTHS_EN
 
@@ -147,7 +147,7 @@ class ClaimAnalyzer:
         if vectors.shape[1] != self.vector_dim:
             raise ValueError(f"head expects {self.vector_dim}-d vectors, got {vectors.shape[1]}")
         weights = self.head.weights[:, 0].astype(np.float32)
-        logits = vectors.astype(np.float32) @ weights[: self.vector_dim] + self.head.bias[0]
+        logits = float32(vectors) @ weights[: self.vector_dim] + self.head.bias[0]
         if self.words:
             block = weights[self.vector_dim : self.vector_dim + self.words]
             for i, text in enumerate(texts):

@@ -15,7 +15,7 @@ import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead
+from narrascope.heads import RESOURCES, LinearHead, float32
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -27,7 +27,7 @@ def supporting_sentences(
     Sentences shorter than `min_words` (datelines, bylines, captions) are passed over while
     longer ones remain, so that the evidence is prose a reader can judge.
     """
-    push = vectors.astype(np.float32) @ direction
+    push = float32(vectors) @ direction
     texts = doc.sentence_texts()
     long_enough = np.array([len(t.split()) >= min_words for t in texts])
     if long_enough.any():

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.analyzers.document_head import DocumentHeadAnalyzer
+from narrascope.heads import float32
 from narrascope.model import Layer
 
 
@@ -21,7 +22,7 @@ def document_features(vectors: np.ndarray, texts: Sequence[str] = ()) -> np.ndar
     """One row for a document: its mean sentence vector (the texts are not read)."""
     if len(vectors) == 0:
         return np.zeros((1, vectors.shape[1]), dtype=np.float32)
-    return vectors.astype(np.float32).mean(axis=0)[None, :]
+    return float32(vectors).mean(axis=0)[None, :]
 
 
 class FrameAnalyzer(DocumentHeadAnalyzer):

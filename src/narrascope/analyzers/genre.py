@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from narrascope.analyzers.document_head import DocumentHeadAnalyzer
+from narrascope.heads import float32
 from narrascope.model import Layer
 
 # Word lists for the six training languages (en, fr, de, it, pl, ru); a cue that misses a
@@ -69,7 +70,7 @@ def document_features(vectors: np.ndarray, texts: Sequence[str] = ()) -> np.ndar
     cues = document_cues(texts)
     if len(vectors) == 0:
         return np.concatenate([np.zeros(2 * vectors.shape[1], dtype=np.float32), cues])[None, :]
-    vectors = vectors.astype(np.float32)
+    vectors = float32(vectors)
     return np.hstack([vectors.mean(axis=0), vectors[0], cues])[None, :]
 
 

@@ -29,7 +29,14 @@ import numpy as np
 
 from narrascope.analyzers.domain import DomainGate, article_features
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError, apply_platt
+from narrascope.heads import (
+    BLOCK_ROWS,
+    RESOURCES,
+    LinearHead,
+    ModelFileError,
+    apply_platt,
+    row_blocks,
+)
 from narrascope.model import Annotation, Document, Layer
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
@@ -159,6 +166,7 @@ class NarrativeAnalyzer:
     # The encoder's languages (set at load): elsewhere there are no vectors to read, and the run
     # loop leaves a not-analyzed note saying so instead of an empty, silent result.
     languages: frozenset[str] | None = None
+    block_rows: int = BLOCK_ROWS  # sentences scored at once (issue 18)
 
     def __init__(
         self,
@@ -189,15 +197,31 @@ class NarrativeAnalyzer:
         return analyzer
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated)."""
+        """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated).
+
+        The sentences are scored `block_rows` at a time: the numbers of one pass over the whole
+        matrix, without its (n, 2 * dim) features and (n, k) temporaries at once (issue 18)."""
         article = self.head.score(article_features(vectors))[0]
-        per_sentence = self.head.score(sentence_features(vectors))
-        if self.definitions is not None and self.blend > 0:
-            # "Other" has no definition to be similar to: only the head speaks for it.
-            w = np.where(np.array(self.head.labels) == OTHER, 0.0, self.blend)
-            similar = self.definitions.score(vectors)  # (n, k): calibrated similarity
-            article = (1 - w) * article + w * similar.max(axis=0)
-            per_sentence = (1 - w) * per_sentence + w * similar
+        blend = self.definitions is not None and self.blend > 0
+        # "Other" has no definition to be similar to: only the head speaks for it.
+        w = np.where(np.array(self.head.labels) == OTHER, 0.0, self.blend)
+        per_sentence: np.ndarray | None = None
+        most_similar: np.ndarray | None = None
+        for block in row_blocks(len(vectors), self.block_rows):
+            support = self.head.score(sentence_features(vectors[block]))
+            if blend:
+                assert self.definitions is not None
+                similar = self.definitions.score(vectors[block])  # calibrated similarity
+                top = similar.max(axis=0)
+                most_similar = top if most_similar is None else np.maximum(most_similar, top)
+                support = (1 - w) * support + w * similar
+            if per_sentence is None:
+                per_sentence = np.empty((len(vectors), support.shape[1]), dtype=support.dtype)
+            per_sentence[block] = support
+        if per_sentence is None:  # no sentence
+            per_sentence = np.zeros((0, len(self.head.labels)), dtype=np.float32)
+        if most_similar is not None:
+            article = (1 - w) * article + w * most_similar
         return apply_platt(article, self.platt_a, self.platt_b), per_sentence
 
     def _evidence(self, doc: Document, support: np.ndarray) -> list[int]:

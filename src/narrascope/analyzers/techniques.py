@@ -21,7 +21,7 @@ import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead
+from narrascope.heads import BLOCK_ROWS, RESOURCES, LinearHead, float32, row_blocks
 from narrascope.model import Annotation, Document, Layer, Span
 
 _QUOTED = re.compile(r"[\"“«„‘'][^\"”»“'’\n]{1,30}[\"”»“'’]")
@@ -55,15 +55,35 @@ def cue_features(texts: Sequence[str]) -> np.ndarray:
 
 def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     """The head's input for the sentences of one document, in order: shape (n, 3 * dim + 1 + cues)."""
-    n, dim = vectors.shape
-    if n == 0:
-        return np.zeros((0, 3 * dim + 1 + N_CUES), dtype=np.float32)
-    vectors = vectors.astype(np.float32)
-    zero = np.zeros((1, dim), dtype=np.float32)
-    neighbours = (np.vstack([zero, vectors[:-1]]) + np.vstack([vectors[1:], zero])) / 2
-    document = np.repeat(vectors.mean(axis=0, keepdims=True), n, axis=0)
-    repeats = _nearest_other(vectors) if n > 1 else np.zeros((1, 1), dtype=np.float32)
-    return np.hstack([vectors, neighbours, document, repeats, cue_features(texts)])
+    return DocumentFeatures(texts, vectors).rows(slice(0, len(texts)))
+
+
+class DocumentFeatures:
+    """`features` of one document, a block of rows at a time: what a row needs of the whole
+    document (its mean, each sentence's nearest other sentence) is computed once; the rest only
+    reads the block's rows and their two neighbours, so a block's rows are those of the whole
+    matrix, bit for bit (issue 18)."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.texts, self.n, self.dim = texts, *vectors.shape
+        self.vectors = float32(vectors)
+        if self.n:
+            self.mean = self.vectors.mean(axis=0, keepdims=True)
+            one = np.zeros((1, 1), dtype=np.float32)
+            self.repeats = _nearest_other(self.vectors) if self.n > 1 else one
+
+    def rows(self, block: slice) -> np.ndarray:
+        """The feature rows of the sentences in `block` (a step-1 slice)."""
+        lo, hi, _ = block.indices(self.n)
+        if hi <= lo:
+            return np.zeros((0, 3 * self.dim + 1 + N_CUES), dtype=np.float32)
+        v, zero = self.vectors, np.zeros((1, self.dim), dtype=np.float32)
+        before = v[lo - 1 : hi - 1] if lo else np.vstack([zero, v[: hi - 1]])
+        after = v[lo + 1 : hi + 1] if hi < self.n else np.vstack([v[lo + 1 : hi], zero])
+        neighbours = (before + after) / 2
+        document = np.repeat(self.mean, hi - lo, axis=0)
+        cues = cue_features(self.texts[lo:hi])
+        return np.hstack([v[lo:hi], neighbours, document, self.repeats[lo:hi], cues])
 
 
 def _nearest_other(vectors: np.ndarray) -> np.ndarray:
@@ -102,6 +122,7 @@ class TechniqueAnalyzer:
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique
+    block_rows: int = BLOCK_ROWS  # sentences scored at once (issue 18)
 
     def __init__(self, head: LinearHead, *, languages: frozenset[str] | None = None) -> None:
         self.head, self.languages = head, languages
@@ -123,8 +144,13 @@ class TechniqueAnalyzer:
 
     def scores(self, doc: Document, vectors: np.ndarray) -> np.ndarray:
         """Calibrated probability of every technique for every sentence, shape (sentences, 23);
-        the head's weights carry the Platt scaling, so this is one linear layer."""
-        return self.head.score(features(doc.sentence_texts(), vectors))
+        the head's weights carry the Platt scaling, so this is one linear layer. Scored
+        `block_rows` sentences at a time: the scores of one pass, in bounded memory (issue 18)."""
+        document = DocumentFeatures(doc.sentence_texts(), vectors)
+        out = np.empty((document.n, len(self.head.labels)), dtype=np.float32)
+        for block in row_blocks(document.n, self.block_rows):
+            out[block] = self.head.score(document.rows(block))
+        return out
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()

@@ -9,7 +9,8 @@ read and a `BadInput` in place of anything unreadable, so a run never stops on a
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,7 +34,7 @@ from narrascope.ingest.plaintext import read_text
 from narrascope.ingest.sources import expand, is_url, url_scheme
 from narrascope.ingest.warc import read_warc
 from narrascope.ingest.web import Fetcher
-from narrascope.model import BadInput, RawDocument
+from narrascope.model import BadInput, PassedOver, RawDocument
 
 __all__ = ["Kind", "iter_inputs", "read_path"]
 
@@ -65,12 +66,16 @@ def iter_inputs(
     allow_private: bool = False,
     max_bytes: int = 20_000_000,
     http: httpx.Client | None = None,
-) -> Iterator[RawDocument | BadInput]:
+    exclude: Mapping[Path, str] | None = None,
+) -> Iterator[RawDocument | BadInput | PassedOver]:
     """Every article in `sources` (files, folders, globs, URLs), streamed, with bad inputs inline.
 
     `max_bytes` caps one page, record or line (after decompression); URLs resolving to
     private addresses are refused unless `allow_private`. `http` is the client to fetch with.
+    `exclude` names files never to read, with the reason a `PassedOver` note gives ("": passed
+    over without a word), such as the run's own database and its sidecar files.
     """
+    passed = _Excluded(exclude or {})
     fetcher: Fetcher | None = None
     try:
         for source in sources:
@@ -84,11 +89,35 @@ def iter_inputs(
             for path in expand(source):
                 if isinstance(path, BadInput):
                     yield path
+                elif (reason := passed.reason(path)) is not None:
+                    if reason:
+                        yield PassedOver(str(path), reason)
                 else:
                     yield from read_path(path, max_bytes=max_bytes)
     finally:
         if fetcher is not None:
             fetcher.close()
+
+
+class _Excluded:
+    """Matches a file met among the inputs against the files not to read: by name first (cheap
+    for a big folder), then by identity, so another folder's file of the same name is read."""
+
+    def __init__(self, exclude: Mapping[Path, str]) -> None:
+        self.exclude = dict(exclude)
+        self.names = {path.name for path in exclude}
+
+    def reason(self, path: Path) -> str | None:
+        """Why `path` is not read ("": no word said), or None when it is to be read."""
+        if path.name not in self.names:
+            return None
+        for excluded, reason in self.exclude.items():
+            try:
+                if excluded.name == path.name and os.path.samefile(path, excluded):
+                    return reason
+            except OSError:  # one of the two is gone (a sidecar SQLite has removed)
+                continue
+        return None
 
 
 def read_path(path: Path, *, max_bytes: int = 20_000_000) -> Iterator[Item]:

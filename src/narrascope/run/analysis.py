@@ -30,6 +30,7 @@ from narrascope.analyzers import Analyzer, not_analyzed, select
 from narrascope.analyzers import load_analyzers as load_classes
 from narrascope.dedup import Fingerprinter
 from narrascope.encode import Encoder, default_encoder
+from narrascope.heads import row_blocks
 from narrascope.model import (
     Annotation,
     BadInput,
@@ -298,7 +299,8 @@ class DocumentAnalysis:
         for i, text in enumerate(texts):
             if text in reuse:
                 vectors[i] = reuse[text]
-        vectors[:] = vectors.astype(np.float16)  # in place, for the same reason (issue 18)
+        for block in row_blocks(len(vectors)):  # in place, for the same reason (issue 18)
+            vectors[block] = vectors[block].astype(np.float16)
         return vectors, len(fresh)
 
     def _why_not(self, analyzer: Analyzer, doc: Document) -> str | None:

@@ -33,7 +33,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from narrascope.dedup import Deduplicator
-from narrascope.model import BadInput, CopyKind, CopyMatch, Document, Fingerprint, RawDocument
+from narrascope.model import (
+    BadInput,
+    CopyKind,
+    CopyMatch,
+    Document,
+    Fingerprint,
+    PassedOver,
+    RawDocument,
+)
 from narrascope.run.analysis import (
     Analyzed,
     Failed,
@@ -67,6 +75,7 @@ class RunReport:
     run_id: int
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    passed_over: list[tuple[str, str]] = field(default_factory=list)  # not inputs: not skipped
     seconds: float = 0.0
     stage_seconds: StageTimes = field(default_factory=StageTimes)
     encoded: int = 0
@@ -173,7 +182,7 @@ class RunLoop:
 
     def run(
         self,
-        inputs: Iterable[RawDocument | BadInput],
+        inputs: Iterable[RawDocument | BadInput | PassedOver],
         *,
         run_id: int,
         on_progress: ProgressCallback | None = None,
@@ -192,7 +201,7 @@ class RunLoop:
 
     def _run(
         self,
-        inputs: Iterable[RawDocument | BadInput],
+        inputs: Iterable[RawDocument | BadInput | PassedOver],
         report: RunReport,
         on_progress: ProgressCallback | None,
     ) -> None:
@@ -215,7 +224,7 @@ class RunLoop:
             self._commit(analyzing.popleft(), report, on_progress)
 
     def _batches(
-        self, inputs: Iterable[RawDocument | BadInput], report: RunReport
+        self, inputs: Iterable[RawDocument | BadInput | PassedOver], report: RunReport
     ) -> Iterator[_Batch]:
         """Batches of inputs not stored yet, with how many inputs each one stands for."""
         slots: list[_Slot] = []
@@ -226,6 +235,9 @@ class RunLoop:
                 item = next(stream, None)
             if item is None:
                 break
+            if isinstance(item, PassedOver):  # the run's own database: not an input at all
+                report.passed_over.append((item.source, item.reason))
+                continue
             report.counts["inputs"] += 1
             seen += 1
             if isinstance(item, BadInput):

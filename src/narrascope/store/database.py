@@ -22,8 +22,9 @@ from narrascope.store import schema as t
 from narrascope.store.access import DatabaseError, database_errors, probe
 from narrascope.store.corpus import CorpusIndex
 from narrascope.store.corrections import CorrectionTable
-from narrascope.store.engine import Connections, make_engine, migrate
+from narrascope.store.engine import Connections, make_engine, migrate, sqlite_files
 from narrascope.store.fingerprints import FingerprintIndex
+from narrascope.store.reads import chunks
 from narrascope.store.records import (
     Cluster,
     CopyEdge,
@@ -40,6 +41,7 @@ from narrascope.store.records import (
     now,
 )
 from narrascope.store.runs import add_problem, end_run, start_run
+from narrascope.store.vectors import write_vectors
 
 _DOC_BATCH = 200
 _ANN_BATCH = 2000
@@ -54,6 +56,7 @@ class Store:
 
     def __init__(self, url_or_path: str | Path, *, readonly: bool = False) -> None:
         self.engine = make_engine(url_or_path, readonly=readonly)
+        self.files = sqlite_files(url_or_path)  # the SQLite file and its sidecars (none: a URL)
         dialect = self.engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise DatabaseError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
@@ -256,13 +259,13 @@ class Store:
             if inserted is None:
                 return False
             self._write_segments(conn, doc)
-            if anns:
+            for part in chunks(anns, _ANN_BATCH):  # bounded lists, however many labels (#18)
                 conn.execute(
-                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in anns]
+                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in part]
                 )
             self._mark_analyzers(conn, doc.id, analyzers)
             if vectors is not None and len(vectors):
-                self._write_vectors(conn, doc.id, vectors, encoder or "unknown")
+                write_vectors(conn, self._insert, doc.id, vectors, encoder or "unknown")
             if fingerprint is not None:
                 self.fingerprints.write(
                     conn,
@@ -275,10 +278,9 @@ class Store:
 
     def _write_segments(self, conn: Connection, doc: Document) -> None:
         for table, spans in ((t.paragraphs, doc.paragraphs), (t.sentences, doc.sentences)):
-            rows = [
-                {"doc_id": doc.id, "idx": i, "start": s, "end": e} for i, (s, e) in enumerate(spans)
-            ]
-            if rows:
+            for lo in range(0, len(spans), _ANN_BATCH):  # 60,000 tiny sentences: bounded lists
+                part = enumerate(spans[lo : lo + _ANN_BATCH], lo)
+                rows = [{"doc_id": doc.id, "idx": i, "start": s, "end": e} for i, (s, e) in part]
                 conn.execute(table.insert(), rows)
         rows = [
             {"doc_id": doc.id, "idx": i, "text": r.text, "reason": r.reason}
@@ -286,18 +288,6 @@ class Store:
         ]
         if rows:
             conn.execute(t.removed.insert(), rows)
-
-    def _write_vectors(
-        self, conn: Connection, doc_id: str, vectors: np.ndarray, encoder: str
-    ) -> None:
-        matrix = np.ascontiguousarray(vectors, dtype=np.float16)
-        rows, dim = matrix.shape
-        values = {"encoder": encoder, "rows": rows, "dim": dim, "data": matrix.tobytes()}
-        conn.execute(
-            self._insert(t.vectors)
-            .values(doc_id=doc_id, **values)
-            .on_conflict_do_update(index_elements=["doc_id"], set_=values)
-        )
 
     def _mark_analyzers(self, conn: Connection, doc_id: str, versions: Sequence[str]) -> None:
         for version in versions:

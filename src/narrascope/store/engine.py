@@ -38,6 +38,20 @@ def database_url(url_or_path: str | Path, *, create: bool = True) -> str:
     return text_
 
 
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside a database file: write-ahead log, its shared memory, rollback journal."""
+
+
+def sqlite_files(url_or_path: str | Path) -> tuple[Path, ...]:
+    """The SQLite file a path (or `sqlite:///` URL) names, then its sidecar files, whether they
+    exist or not; none for another database."""
+    url = database_url(url_or_path, create=False)
+    if not url.startswith("sqlite:///"):
+        return ()
+    path = Path(url.removeprefix("sqlite:///")).expanduser().resolve()
+    return (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDECARS))
+
+
 def make_engine(url_or_path: str | Path, *, readonly: bool = False) -> Engine:
     """An engine for the database; SQLite connections use WAL, foreign keys and a busy timeout.
 
