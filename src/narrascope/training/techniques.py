@@ -29,12 +29,13 @@ from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
 from narrascope.training.calibrate import (
+    RULES,
     CrossFit,
     apply_platt,
+    choose_rule,
     cross_fit_platt,
     fit_platt_all,
     fold_platt,
-    operating_points,
     platt_info,
 )
 from narrascope.training.fit import (
@@ -166,15 +167,23 @@ def train(
     report = Report("techniques")
     held_out = grouped_folds(corpus.groups(), folds, seed)
     raw, fold_models = cross_validate_sigmoid(corpus.x, corpus.y, held_out, l2=L2)
-    # Shipped rule: Platt-calibrated probabilities, shown at or above a precision-first
-    # operating point; both cross-fitted, so each fold is judged by what the others chose.
-    crossed = cross_fit_platt(raw, corpus.y, held_out)
+    # Shipped rule: Platt-calibrated probabilities, shown at or above an operating point whose
+    # rule (beta, floor, label precision) nested CV chose for micro F0.5; all cross-fitted, so
+    # each fold is judged by what the other folds alone chose (#15).
+    crossed = cross_fit_platt(raw, corpus.y, held_out, rules=RULES)
     score_lines(corpus, crossed.shown, report, "cv_")
     report.scores.update(crossed.reliability(corpus.y).as_dict("cv_"))
-    # The rule of techniques-v1 for comparison: raw scores, cuts tuned for micro-F1 per language.
+    _shown_by_language(corpus, crossed, report)
+    report.lines.append(
+        "  rule chosen per outer fold: " + "; ".join(r.describe() for r in crossed.rules)
+    )
+    # techniques-v2's rule (F0.5 per label, floor 0.5) and techniques-v1's (raw scores, cuts
+    # tuned for micro-F1 per language) on the same folds, for comparison.
+    score_lines(corpus, cross_fit_platt(raw, corpus.y, held_out).shown, report, "cv_v2rule_")
     score_lines(corpus, _f1_rule(corpus, raw, held_out), report, "cv_v1rule_")
+    rule = choose_rule(crossed.calibrated, corpus.y, held_out)
     a, b = fit_platt_all(raw, corpus.y)
-    cuts = operating_points(apply_platt(raw, a, b), corpus.y)
+    cuts = rule.cuts(apply_platt(raw, a, b), corpus.y)
     weights, bias = fold_platt(*fit_sigmoid(corpus.x, corpus.y, l2=L2), a, b)
     article_ids = sorted(set(corpus.groups()))
     head = LinearHead(
@@ -185,7 +194,7 @@ def train(
         encoder.name,
         thresholds=cuts,
         info={
-            **platt_info(a, b, "technique"),
+            **platt_info(a, b, "technique", rule),
             "seed": seed,
             "folds": folds,
             "l2": L2,
@@ -201,6 +210,16 @@ def train(
     head.save(out / f"{TechniqueAnalyzer.version}.safetensors")
     write_card(out / f"{TechniqueAnalyzer.version}.md", head, report, corpus)
     return report
+
+
+def _shown_by_language(corpus: Corpus, crossed: CrossFit, report: Report) -> None:
+    """Precision, recall and ECE of the shown (sentence, technique) labels, per language."""
+    folders = np.array(corpus.folders)
+    for folder in corpus.line_labels:
+        found = crossed.reliability(corpus.y, np.flatnonzero(folders == folder))
+        report.scores[f"cv_shown_precision_{folder}"] = round(found.shown_precision, 4)
+        report.scores[f"cv_shown_recall_{folder}"] = round(found.shown_recall, 4)
+        report.scores[f"cv_ece_shown_{folder}"] = round(found.ece_shown, 4)
 
 
 def _f1_rule(corpus: Corpus, raw: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:
