@@ -130,7 +130,7 @@ def score_lines(corpus: Corpus, passed: np.ndarray, report: Report, prefix: str)
         if folder in FOCUS:
             per = semeval2023.per_label_f1(gold, predicted, TECHNIQUES)
             report.lines.append(
-                f"  per-technique F1 ({folder}): "
+                f"  per-technique F1 ({folder}, {prefix.strip('_') or 'evaluated'}): "
                 + ", ".join(f"{k}={v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
             )
 
@@ -361,10 +361,16 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "the out-of-fold probabilities of 5-fold CV grouped by article and folded into the "
         "head's weights and bias: the analyzer's score is the calibrated probability, at no "
         "extra cost.",
-        "- Operating points (precision first): per technique, the cut on the calibrated "
-        "probability that maximises F0.5 (precision weighs four times recall), never below 0.5; "
-        "a technique never right at 0.5 or above is silenced (cut 1.01). Only sentences at or "
-        "above the cut are stored. Line length never enters: cuts are on sentences.",
+        "- Operating points (precision first, but not silent): per technique, a cut on the "
+        "calibrated probability chosen by a rule; the rule itself (F0.5 or F1 per technique, a "
+        "floor from 0.2 to 0.5 on the probability, and a precision floor of 0.4 or 0.5 per "
+        "technique) is chosen by nested CV for micro F0.5 over every (sentence, technique) "
+        "decision: precision still weighs four times recall, but a head that shows almost "
+        "nothing scores almost nothing (techniques-v2's fixed rule, F0.5 with floor 0.5, showed "
+        "5% of the true labels). Shipped rule: "
+        f"{head.info.get('operating_points')}. A technique never right at its rule's cuts is "
+        "silenced (cut 1.01). Only sentences at or above the cut are stored (`analyze "
+        "--min-confidence` moves it up). Line length never enters: cuts are on sentences.",
         "- Cuts: "
         + ", ".join(
             f"{label}={cut:.2f}"
@@ -392,11 +398,13 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "calibrated and decided by what the other folds chose)",
         "",
         "`cv_st3_*`: the shipped rule (official T3 subtask-3 micro-F1 is the headline, macro "
-        "beside it). `cv_ece`: expected calibration error over every (sentence, technique) "
-        "probability; `cv_ece_shown`: over the shown ones; `cv_shown_precision/recall`: micro, "
-        "sentence level, at the operating points. `cv_v1rule_st3_*`: the rule of techniques-v1 "
-        "(raw scores, cuts tuned for micro-F1 per language, most at 0.02-0.04) on the same folds: "
-        "the recall and F1 the precision-first rule gives up.",
+        "beside it), each outer fold decided by the rule nested CV chose on the other folds. "
+        "`cv_ece`: expected calibration error over every (sentence, technique) probability; "
+        "`cv_ece_shown`: over the shown ones; `cv_shown_precision/recall`: micro, sentence "
+        "level, at the operating points (`_LANG`: that language's sentences). `cv_v2rule_st3_*`: "
+        "techniques-v2's rule (F0.5, floor 0.5) on the same folds; `cv_v1rule_st3_*`: the rule "
+        "of techniques-v1 (raw scores, cuts tuned for micro-F1 per language, most at "
+        "0.02-0.04): the recall and F1 a precision-first rule gives up.",
         "",
         "```",
         report.summary(),
