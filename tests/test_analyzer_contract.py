@@ -24,7 +24,7 @@ from narrascope.text import segment
 
 # The analyzers that read sentence vectors, with the head file each loads first.
 VECTOR_READERS = {
-    "techniques": "techniques-v2",
+    "techniques": "techniques-v3",
     "genre": "genre-v2",
     "frames": "frames-v2",
     "narratives": "narratives-v2",

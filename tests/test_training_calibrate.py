@@ -87,3 +87,33 @@ def test_calibrate_weighted_temperature_counts_rows_by_weight():
     plain = calibrate.fit_temperature(softmax(logits), y)
     weighted = calibrate.fit_temperature(softmax(doubled), np.r_[y, y[:500]], weights=weights)
     assert abs(plain - 2) < 0.2 and abs(weighted - plain) < 1e-3
+
+
+def test_calibrate_operating_points_respect_a_label_precision_floor():
+    _, raw, y = _miscalibrated(seed=5)
+    a, b = calibrate.fit_platt(raw, y)
+    p = calibrate.apply_platt(raw[:, None], np.array([a]), np.array([b]))
+    loose = calibrate.operating_points(p, y[:, None], beta=1.0, floor=0.05)
+    strict = calibrate.operating_points(p, y[:, None], beta=1.0, floor=0.05, min_precision=0.8)
+    assert loose[0] < strict[0] < 1
+    shown = p[:, 0] >= strict[0]
+    assert y[shown].mean() >= 0.8
+
+
+def test_calibrate_nested_rule_speaks_where_the_half_floor_is_almost_silent():
+    """A weak label (issue 15, techniques): rarely above 0.5, so F0.5 with floor 0.5 shows
+    almost nothing; the rule chosen by nested CV shows more and still mostly right."""
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=6000)
+    y = (rng.random(6000) < sigmoid(z - 2.5)).astype(float)[:, None]
+    scores = sigmoid(z)[:, None]
+    folds = [np.arange(k, len(y), 3) for k in range(3)]
+    strict = calibrate.cross_fit_platt(scores, y, folds)
+    chosen = calibrate.cross_fit_platt(scores, y, folds, rules=calibrate.RULES)
+    assert len(chosen.rules) == 3 and all(r in calibrate.RULES for r in chosen.rules)
+    before, after = strict.reliability(y), chosen.reliability(y)
+    assert after.shown_recall > 2 * before.shown_recall
+    assert after.shown_precision >= 0.35
+    assert calibrate.micro_f_beta(chosen.shown, y) > calibrate.micro_f_beta(strict.shown, y)
+    rule = calibrate.choose_rule(chosen.calibrated, y, folds)
+    assert rule.floor < 0.5 and rule in calibrate.RULES

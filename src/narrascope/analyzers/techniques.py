@@ -118,7 +118,7 @@ class TechniqueAnalyzer:
     """Marks each sentence with the persuasion techniques it uses, with a score per technique."""
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = "techniques-v2"
+    version: ClassVar[str] = "techniques-v3"
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique

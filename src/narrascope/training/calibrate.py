@@ -18,7 +18,7 @@ more than recall), never below `floor`: an analyst prefers a short list that hol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -151,30 +151,106 @@ def operating_points(
     *,
     beta: float = PRECISION_BETA,
     floor: float = 0.5,
+    min_precision: float = 0.0,
     never: float = 1.01,
 ) -> np.ndarray:
     """Per label, the cut >= `floor` maximising F-beta on calibrated out-of-fold probabilities.
 
-    A label whose best F-beta is 0 (never right at any cut at or above the floor) is silenced
-    with `never`, a cut no probability reaches.
+    A cut whose precision on these rows is under `min_precision` is not a candidate. A label
+    whose best F-beta is 0 (never right at any candidate cut) is silenced with `never`, a cut
+    no probability reaches.
     """
-    cuts = []
     grid = OPERATING_GRID[floor <= OPERATING_GRID]
+    if len(grid) == 0:
+        return np.full(probabilities.shape[1], never, dtype=np.float32)
     b2 = beta * beta
+    cuts = []
     for j in range(probabilities.shape[1]):
-        truth = y[:, j] > 0
-        best, best_cut = 0.0, never
-        for cut in grid:
-            predicted = probabilities[:, j] >= cut
-            tp = float(np.sum(predicted & truth))
-            if tp == 0:
-                continue
-            precision, recall = tp / predicted.sum(), tp / truth.sum()
-            score = (1 + b2) * precision * recall / (b2 * precision + recall)
-            if score > best:
-                best, best_cut = score, float(cut)
-        cuts.append(best_cut)
+        tp, predicted, positives = _counts_at(probabilities[:, j], y[:, j] > 0, grid)
+        precision = tp / np.maximum(predicted, 1.0)
+        recall = tp / max(positives, 1.0)
+        score = (1 + b2) * precision * recall / np.maximum(b2 * precision + recall, 1e-12)
+        score[(tp == 0) | (precision < min_precision)] = 0.0
+        best = int(np.argmax(score))  # the first (lowest) cut of the best score
+        cuts.append(float(grid[best]) if score[best] > 0 else never)
     return np.array(cuts, dtype=np.float32)
+
+
+def _counts_at(
+    p: np.ndarray, truth: np.ndarray, grid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """True positives and predicted positives at each cut of `grid` (p >= cut), and positives."""
+    order = np.sort(p)
+    hits = np.sort(p[truth])
+    predicted = len(order) - np.searchsorted(order, grid, side="left")
+    tp = len(hits) - np.searchsorted(hits, grid, side="left")
+    return tp.astype(np.float64), predicted.astype(np.float64), float(len(hits))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a layer's operating points are chosen: per label, the cut at or above `floor` (on
+    the calibrated probability) maximising F-`beta`, among cuts with precision >= `min_precision`."""
+
+    beta: float
+    floor: float
+    min_precision: float = 0.0
+
+    def cuts(self, probabilities: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return operating_points(
+            probabilities, y, beta=self.beta, floor=self.floor, min_precision=self.min_precision
+        )
+
+    def describe(self) -> str:
+        text = f"F{self.beta:g} per label, floor {self.floor:g}"
+        return text + (f", label precision >= {self.min_precision:g}" if self.min_precision else "")
+
+
+# The rules nested CV chooses from (issue 15): F0.5 or F1 per label, a floor from 0.2 to 0.5
+# on the calibrated probability, and a precision floor of 0.4 or 0.5 per label. Without the
+# precision floor the choice fell to F1 with floor 0.25 for techniques: micro precision 0.36
+# (recall 0.20), a list mostly wrong; with it, 0.40 (recall 0.15) at almost the same F0.5.
+RULES = tuple(
+    Rule(beta, floor, min_precision)
+    for beta in (0.5, 1.0)
+    for floor in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+    for min_precision in (0.4, 0.5)
+)
+# What the rules are judged by: micro F0.5 over every (row, label) decision. Precision still
+# weighs four times recall, but a layer that shows almost nothing scores almost nothing.
+RULE_OBJECTIVE_BETA = 0.5
+
+
+def micro_f_beta(shown: np.ndarray, y: np.ndarray, beta: float = RULE_OBJECTIVE_BETA) -> float:
+    """Micro F-beta of (row, label) decisions `shown` against 0/1 truth `y`."""
+    truth = np.asarray(y) > 0
+    tp = float(np.sum(shown & truth))
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / float(shown.sum()), tp / float(truth.sum())
+    b2 = beta * beta
+    return (1 + b2) * precision * recall / (b2 * precision + recall)
+
+
+def choose_rule(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    held_out: Sequence[np.ndarray],
+    rules: Sequence[Rule] = RULES,
+) -> Rule:
+    """The rule whose cuts, chosen on the other folds, give the best micro F-beta over the
+    folds `held_out` of calibrated out-of-fold `probabilities` (ties: the earlier rule)."""
+    everything = np.arange(len(y))
+    best, best_score = rules[0], -1.0
+    for rule in rules:
+        shown = np.zeros(y.shape, dtype=bool)
+        for held in held_out:
+            rest = np.setdiff1d(everything, held)
+            shown[held] = probabilities[held] >= rule.cuts(probabilities[rest], y[rest])
+        score = micro_f_beta(shown, y)
+        if score > best_score:
+            best, best_score = rule, score
+    return best
 
 
 @dataclass(frozen=True)
@@ -215,15 +291,20 @@ class CrossFit:
     calibrated: np.ndarray  # (n, k)
     shown: np.ndarray  # (n, k) bool
     platt: list[tuple[np.ndarray, np.ndarray]]  # per fold: (a, b), each (k,)
+    rules: list[Rule] = field(default_factory=list)  # per fold, when chosen by nested CV
 
-    def reliability(self, y: np.ndarray) -> Reliability:
-        """ECE over all probabilities and over the shown ones; precision/recall of the shown."""
+    def reliability(self, y: np.ndarray, rows: np.ndarray | None = None) -> Reliability:
+        """ECE over all probabilities and over the shown ones; precision/recall of the shown
+        (of `rows` only, if given: e.g. one language's)."""
+        calibrated, shown = self.calibrated, self.shown
+        if rows is not None:
+            calibrated, shown, y = calibrated[rows], shown[rows], y[rows]
         truth = y > 0
-        tp = float(np.sum(self.shown & truth))
+        tp = float(np.sum(shown & truth))
         return Reliability(
-            ece=expected_calibration_error(self.calibrated, y),
-            ece_shown=expected_calibration_error(self.calibrated[self.shown], y[self.shown]),
-            shown_precision=tp / max(float(self.shown.sum()), 1.0),
+            ece=expected_calibration_error(calibrated, y),
+            ece_shown=expected_calibration_error(calibrated[shown], y[shown]),
+            shown_precision=tp / max(float(shown.sum()), 1.0),
             shown_recall=tp / max(float(truth.sum()), 1.0),
         )
 
@@ -235,32 +316,68 @@ def cross_fit_platt(
     *,
     beta: float = PRECISION_BETA,
     floor: float = 0.5,
+    rules: Sequence[Rule] = (),
 ) -> CrossFit:
-    """Platt scaling and operating points cross-fitted over the folds `held_out` of (n, k) scores."""
-    calibrated = np.zeros(scores.shape, dtype=np.float64)
+    """Platt scaling and operating points cross-fitted over the folds `held_out` of (n, k) scores.
+
+    With `rules`, each fold's operating points follow the rule that nested CV chose on the
+    other folds alone (`choose_rule` over them, their scores calibrated without this fold);
+    otherwise F-`beta` per label with `floor`.
+    """
+    calibrated = cross_calibrated(scores, y, held_out)
     shown = np.zeros(scores.shape, dtype=bool)
     platt = []
+    chosen = []
+    everything = np.arange(len(y))
+    for k, held in enumerate(held_out):
+        rest = np.setdiff1d(everything, held)
+        platt.append(fit_platt_all(scores[rest], y[rest]))
+        if rules:
+            inner = [np.searchsorted(rest, h) for i, h in enumerate(held_out) if i != k]
+            inside = cross_calibrated(scores[rest], y[rest], inner)
+            rule = choose_rule(inside, y[rest], inner, rules)
+            chosen.append(rule)
+            cuts = rule.cuts(inside, y[rest])
+        else:
+            cuts = operating_points(calibrated[rest], y[rest], beta=beta, floor=floor)
+        shown[held] = calibrated[held] >= cuts
+    return CrossFit(calibrated, shown, platt, chosen)
+
+
+def cross_calibrated(
+    scores: np.ndarray, y: np.ndarray, held_out: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Each fold's scores mapped by the Platt scaling fitted on the other folds."""
+    calibrated = np.zeros(scores.shape, dtype=np.float64)
     everything = np.arange(len(y))
     for held in held_out:
         rest = np.setdiff1d(everything, held)
-        a, b = fit_platt_all(scores[rest], y[rest])
-        platt.append((a, b))
-        calibrated[held] = apply_platt(scores[held], a, b)
-    for held in held_out:
-        rest = np.setdiff1d(everything, held)
-        cuts = operating_points(calibrated[rest], y[rest], beta=beta, floor=floor)
-        shown[held] = calibrated[held] >= cuts
-    return CrossFit(calibrated, shown, platt)
+        calibrated[held] = apply_platt(scores[held], *fit_platt_all(scores[rest], y[rest]))
+    return calibrated
 
 
-def platt_info(a: np.ndarray, b: np.ndarray, unit: str) -> dict[str, object]:
+def platt_info(
+    a: np.ndarray, b: np.ndarray, unit: str, rule: Rule | None = None
+) -> dict[str, object]:
     """What a head file records of its folded Platt scaling and its operating points."""
-    return {
+    chosen = (
+        f"{rule.describe()} (chosen by nested CV) on calibrated out-of-fold probabilities"
+        if rule
+        else "F0.5 on calibrated out-of-fold probabilities, floor 0.5"
+    )
+    info: dict[str, object] = {
         "calibration": f"platt per {unit}, folded into weights and bias",
         "platt_a": [round(float(v), 6) for v in a],
         "platt_b": [round(float(v), 6) for v in b],
-        "operating_points": "F0.5 on calibrated out-of-fold probabilities, floor 0.5",
+        "operating_points": chosen,
     }
+    if rule:
+        info["operating_rule"] = {
+            "beta": rule.beta,
+            "floor": rule.floor,
+            "min_precision": rule.min_precision,
+        }
+    return info
 
 
 def cross_fitted_platt(scores: np.ndarray, y: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:

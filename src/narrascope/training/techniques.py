@@ -29,12 +29,13 @@ from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
 from narrascope.training.calibrate import (
+    RULES,
     CrossFit,
     apply_platt,
+    choose_rule,
     cross_fit_platt,
     fit_platt_all,
     fold_platt,
-    operating_points,
     platt_info,
 )
 from narrascope.training.fit import (
@@ -129,7 +130,7 @@ def score_lines(corpus: Corpus, passed: np.ndarray, report: Report, prefix: str)
         if folder in FOCUS:
             per = semeval2023.per_label_f1(gold, predicted, TECHNIQUES)
             report.lines.append(
-                f"  per-technique F1 ({folder}): "
+                f"  per-technique F1 ({folder}, {prefix.strip('_') or 'evaluated'}): "
                 + ", ".join(f"{k}={v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
             )
 
@@ -166,15 +167,23 @@ def train(
     report = Report("techniques")
     held_out = grouped_folds(corpus.groups(), folds, seed)
     raw, fold_models = cross_validate_sigmoid(corpus.x, corpus.y, held_out, l2=L2)
-    # Shipped rule: Platt-calibrated probabilities, shown at or above a precision-first
-    # operating point; both cross-fitted, so each fold is judged by what the others chose.
-    crossed = cross_fit_platt(raw, corpus.y, held_out)
+    # Shipped rule: Platt-calibrated probabilities, shown at or above an operating point whose
+    # rule (beta, floor, label precision) nested CV chose for micro F0.5; all cross-fitted, so
+    # each fold is judged by what the other folds alone chose (#15).
+    crossed = cross_fit_platt(raw, corpus.y, held_out, rules=RULES)
     score_lines(corpus, crossed.shown, report, "cv_")
     report.scores.update(crossed.reliability(corpus.y).as_dict("cv_"))
-    # The rule of techniques-v1 for comparison: raw scores, cuts tuned for micro-F1 per language.
+    _shown_by_language(corpus, crossed, report)
+    report.lines.append(
+        "  rule chosen per outer fold: " + "; ".join(r.describe() for r in crossed.rules)
+    )
+    # techniques-v2's rule (F0.5 per label, floor 0.5) and techniques-v1's (raw scores, cuts
+    # tuned for micro-F1 per language) on the same folds, for comparison.
+    score_lines(corpus, cross_fit_platt(raw, corpus.y, held_out).shown, report, "cv_v2rule_")
     score_lines(corpus, _f1_rule(corpus, raw, held_out), report, "cv_v1rule_")
+    rule = choose_rule(crossed.calibrated, corpus.y, held_out)
     a, b = fit_platt_all(raw, corpus.y)
-    cuts = operating_points(apply_platt(raw, a, b), corpus.y)
+    cuts = rule.cuts(apply_platt(raw, a, b), corpus.y)
     weights, bias = fold_platt(*fit_sigmoid(corpus.x, corpus.y, l2=L2), a, b)
     article_ids = sorted(set(corpus.groups()))
     head = LinearHead(
@@ -185,7 +194,7 @@ def train(
         encoder.name,
         thresholds=cuts,
         info={
-            **platt_info(a, b, "technique"),
+            **platt_info(a, b, "technique", rule),
             "seed": seed,
             "folds": folds,
             "l2": L2,
@@ -201,6 +210,16 @@ def train(
     head.save(out / f"{TechniqueAnalyzer.version}.safetensors")
     write_card(out / f"{TechniqueAnalyzer.version}.md", head, report, corpus)
     return report
+
+
+def _shown_by_language(corpus: Corpus, crossed: CrossFit, report: Report) -> None:
+    """Precision, recall and ECE of the shown (sentence, technique) labels, per language."""
+    folders = np.array(corpus.folders)
+    for folder in corpus.line_labels:
+        found = crossed.reliability(corpus.y, np.flatnonzero(folders == folder))
+        report.scores[f"cv_shown_precision_{folder}"] = round(found.shown_precision, 4)
+        report.scores[f"cv_shown_recall_{folder}"] = round(found.shown_recall, 4)
+        report.scores[f"cv_ece_shown_{folder}"] = round(found.ece_shown, 4)
 
 
 def _f1_rule(corpus: Corpus, raw: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:
@@ -342,10 +361,16 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "the out-of-fold probabilities of 5-fold CV grouped by article and folded into the "
         "head's weights and bias: the analyzer's score is the calibrated probability, at no "
         "extra cost.",
-        "- Operating points (precision first): per technique, the cut on the calibrated "
-        "probability that maximises F0.5 (precision weighs four times recall), never below 0.5; "
-        "a technique never right at 0.5 or above is silenced (cut 1.01). Only sentences at or "
-        "above the cut are stored. Line length never enters: cuts are on sentences.",
+        "- Operating points (precision first, but not silent): per technique, a cut on the "
+        "calibrated probability chosen by a rule; the rule itself (F0.5 or F1 per technique, a "
+        "floor from 0.2 to 0.5 on the probability, and a precision floor of 0.4 or 0.5 per "
+        "technique) is chosen by nested CV for micro F0.5 over every (sentence, technique) "
+        "decision: precision still weighs four times recall, but a head that shows almost "
+        "nothing scores almost nothing (techniques-v2's fixed rule, F0.5 with floor 0.5, showed "
+        "5% of the true labels). Shipped rule: "
+        f"{head.info.get('operating_points')}. A technique never right at its rule's cuts is "
+        "silenced (cut 1.01). Only sentences at or above the cut are stored (`analyze "
+        "--min-confidence` moves it up). Line length never enters: cuts are on sentences.",
         "- Cuts: "
         + ", ".join(
             f"{label}={cut:.2f}"
@@ -373,11 +398,13 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "calibrated and decided by what the other folds chose)",
         "",
         "`cv_st3_*`: the shipped rule (official T3 subtask-3 micro-F1 is the headline, macro "
-        "beside it). `cv_ece`: expected calibration error over every (sentence, technique) "
-        "probability; `cv_ece_shown`: over the shown ones; `cv_shown_precision/recall`: micro, "
-        "sentence level, at the operating points. `cv_v1rule_st3_*`: the rule of techniques-v1 "
-        "(raw scores, cuts tuned for micro-F1 per language, most at 0.02-0.04) on the same folds: "
-        "the recall and F1 the precision-first rule gives up.",
+        "beside it), each outer fold decided by the rule nested CV chose on the other folds. "
+        "`cv_ece`: expected calibration error over every (sentence, technique) probability; "
+        "`cv_ece_shown`: over the shown ones; `cv_shown_precision/recall`: micro, sentence "
+        "level, at the operating points (`_LANG`: that language's sentences). `cv_v2rule_st3_*`: "
+        "techniques-v2's rule (F0.5, floor 0.5) on the same folds; `cv_v1rule_st3_*`: the rule "
+        "of techniques-v1 (raw scores, cuts tuned for micro-F1 per language, most at "
+        "0.02-0.04): the recall and F1 a precision-first rule gives up.",
         "",
         "```",
         report.summary(),
