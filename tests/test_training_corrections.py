@@ -55,8 +55,15 @@ def test_training_corrections_become_weighted_rows(db):
     assert corrected.y.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
     line = corrected.card_line(5)
     assert "4 analyst corrections on 2 documents" in line and "5x" in line and "1 corrected" in line
-    x, y = weighted_in(np.zeros((3, 8), np.float32), np.zeros((3, 3), np.float32), corrected, 5)
-    assert x.shape == (13, 8) and y.shape == (13, 3)
+    assert "`c.db`" in line and "sha256:" in line  # which corpus, by name and hash
+    x, y, cells = weighted_in(
+        np.zeros((3, 8), np.float32), np.zeros((3, 3), np.float32), corrected, 5
+    )
+    assert x.shape == (5, 8) and y.shape == (5, 3)
+    # A verdict weighs 5 on its own label only: Political and Economic on the first
+    # document, Economic on the second; the labels nobody ruled on are left out.
+    assert cells[3:].tolist() == [[5.0, 5.0, 0.0], [0.0, 5.0, 0.0]]
+    assert (cells[:3] == 1.0).all()
 
 
 def test_training_corrections_move_the_head(db):
@@ -66,7 +73,8 @@ def test_training_corrections_move_the_head(db):
     y = np.zeros((40, 3), np.float32)
     y[::4, 0] = 1.0  # the base data never says "Economic"
     w0, b0 = fit_sigmoid(x, y, l2=1e-3)
-    w1, b1 = fit_sigmoid(*weighted_in(x, y, corrected, 5), l2=1e-3)
+    x1, y1, cells = weighted_in(x, y, corrected, 5)
+    w1, b1 = fit_sigmoid(x1, y1, l2=1e-3, cell_weights=cells)
     economic = corrected.x[corrected.y[:, 1] == 1]
     before = sigmoid(economic @ w0 + b0)[0, 1]
     after = sigmoid(economic @ w1 + b1)[0, 1]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from narrascope.store import Store
 
 from narrascope.review_cli import review_app, users_app
+from narrascope.training_cli import evaluate, train
 
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
@@ -40,7 +41,6 @@ MinConfidenceOption = Annotated[
     ),
 ]
 T = TypeVar("T")
-DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -114,6 +114,10 @@ def analyze(
     ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any input is skipped.")] = False,
     min_confidence: MinConfidenceOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model folder (train --corrections DB --out DIR) to label with."),
+    ] = None,
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -145,6 +149,7 @@ def analyze(
             scheduler=scheduler,
             analyze_all=analyze_all,
             min_confidence=min_confidence,
+            models=model,
         )
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
@@ -249,45 +254,8 @@ def export(
     console.print(f"{rows} rows → {escape(str(out))}")
 
 
-@app.command()
-def train(
-    task: Annotated[
-        str, typer.Argument(help="techniques, genre, frames, narratives, roles, claims…")
-    ],
-    data: DataOption,
-    out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
-    seed: int = 13,
-    folds: int = 5,
-    corrections: Annotated[
-        str | None, typer.Option(help="A database whose analysts' corrections are weighted in.")
-    ] = None,
-) -> None:
-    """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
-    from narrascope import training
-    from narrascope.heads import RESOURCES
-
-    with _failing(KeyError, FileNotFoundError):
-        report = training.train(
-            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
-        )
-    console.print(escape(report.summary()))
-
-
-@app.command()
-def evaluate(
-    task: Annotated[str, typer.Argument(help="The task whose shipped head is scored.")],
-    data: DataOption,
-    split: Annotated[str, typer.Option(help="The split's file prefix: train, dev, test…")] = "dev",
-    predictions: Annotated[
-        Path | None, typer.Option(help="Also write predictions in the official format here.")
-    ] = None,
-) -> None:
-    """Score TASK on a split with the task's official metric."""
-    from narrascope import training
-
-    with _failing(KeyError, FileNotFoundError):
-        report = training.evaluate(task, data, split=split, predictions=predictions)
-    console.print(escape(report.summary()))
+app.command()(train)
+app.command()(evaluate)
 
 
 @app.command()

@@ -29,7 +29,7 @@ import numpy as np
 
 from narrascope.analyzers.domain import DomainGate, article_features
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError, apply_platt
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, apply_platt, head_path
 from narrascope.model import Annotation, Document, Layer
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
@@ -180,10 +180,14 @@ class NarrativeAnalyzer:
             )
 
     @classmethod
-    def load(cls, encoder: Encoder) -> NarrativeAnalyzer:
-        head = LinearHead.from_file(HEAD_FILE, inputs=2 * encoder.dim, encoder=encoder)
-        definitions = LinearHead.from_file(DEFINITIONS_FILE, inputs=encoder.dim, encoder=encoder)
-        gate = DomainGate.load(encoder)
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> NarrativeAnalyzer:
+        head = LinearHead.from_file(
+            head_path(HEAD_FILE.name, models), inputs=2 * encoder.dim, encoder=encoder
+        )
+        definitions = LinearHead.from_file(
+            head_path(DEFINITIONS_FILE.name, models), inputs=encoder.dim, encoder=encoder
+        )
+        gate = DomainGate.load(encoder, models=models)
         analyzer = cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))
         analyzer.languages = encoder.languages
         return analyzer
