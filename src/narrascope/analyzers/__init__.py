@@ -24,6 +24,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from narrascope.encode import Encoder
+from narrascope.heads import ModelFileError
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -144,6 +145,8 @@ def load_analyzers(
     check_order(classes)
     if models is None:  # plugins written before model folders take the encoder alone
         return [cls.load(encoder) for cls in classes]
+    if not models.is_dir():  # before any model is read
+        raise ModelFileError(f"{models}: no such model folder")
     return [cls.load(encoder, models=models) for cls in classes]
 
 
