@@ -56,21 +56,21 @@ class EncoderMismatch(ModelFileError):
     """A head was trained on another sentence encoder (name or dimension) than the one given."""
 
 
-def head_path(name: str, models: Path | None = None) -> Path:
-    """Where the head file `name` is read from: the model folder `models` (a per-corpus model,
-    `narrascope ... --model DIR`), else the heads shipped in the package.
+def head_path(shipped: Path, models: Path | None = None) -> Path:
+    """Where a head is read from: the file of the same name in the model folder `models` (a
+    per-corpus model, `narrascope ... --model DIR`), else the `shipped` one (in the package).
 
     A model folder stands for the whole model: a head it lacks is an error, not a silent
     fall-back to the shipped one (#19).
     """
     if models is None:
-        return RESOURCES / name
+        return shipped
     if not models.is_dir():
         raise ModelFileError(f"{models}: no such model folder")
-    path = models / name
+    path = models / shipped.name
     if not path.is_file():
         raise ModelFileError(
-            f"{models}: the model folder has no {name}; write it there with "
+            f"{models}: the model folder has no {shipped.name}; write it there with "
             f"`narrascope train {_task(path)} --out {models}`"
         )
     return path

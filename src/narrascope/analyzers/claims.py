@@ -129,7 +129,7 @@ class ClaimAnalyzer:
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> ClaimAnalyzer:
-        path = head_path(HEAD_FILE.name, models)
+        path = head_path(HEAD_FILE, models)
         head = LinearHead.from_file(path)
         words, features = _blocks(head)
         unknown = [f for f in features if f not in FEATURES]

@@ -16,7 +16,7 @@ import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import LinearHead, head_path
+from narrascope.heads import RESOURCES, LinearHead, head_path
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -78,7 +78,9 @@ class DocumentHeadAnalyzer:
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> DocumentHeadAnalyzer:
         width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32), []).shape[1]
         head = LinearHead.from_file(
-            head_path(f"{cls.version}.safetensors", models), inputs=width, encoder=encoder
+            head_path(RESOURCES / f"{cls.version}.safetensors", models),
+            inputs=width,
+            encoder=encoder,
         )
         return cls(head, dim=encoder.dim, languages=encoder.languages)
 

@@ -85,7 +85,7 @@ class DomainGate:
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> DomainGate:
-        path = head_path(GATE_FILE.name, models)
+        path = head_path(GATE_FILE, models)
         return cls(LinearHead.from_file(path, inputs=2 * encoder.dim, encoder=encoder))
 
     def verdict(self, vectors: np.ndarray, text: str = "") -> Verdict:

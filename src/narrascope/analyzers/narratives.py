@@ -182,10 +182,10 @@ class NarrativeAnalyzer:
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> NarrativeAnalyzer:
         head = LinearHead.from_file(
-            head_path(HEAD_FILE.name, models), inputs=2 * encoder.dim, encoder=encoder
+            head_path(HEAD_FILE, models), inputs=2 * encoder.dim, encoder=encoder
         )
         definitions = LinearHead.from_file(
-            head_path(DEFINITIONS_FILE.name, models), inputs=encoder.dim, encoder=encoder
+            head_path(DEFINITIONS_FILE, models), inputs=encoder.dim, encoder=encoder
         )
         gate = DomainGate.load(encoder, models=models)
         analyzer = cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))

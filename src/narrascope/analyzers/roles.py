@@ -217,12 +217,8 @@ class RoleAnalyzer:
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> RoleAnalyzer:
         inputs = 3 * encoder.dim + NAME_DIM + len(LANGUAGES)  # see `entity_features`
-        main = LinearHead.from_file(
-            head_path(MAIN_FILE.name, models), inputs=inputs, encoder=encoder
-        )
-        fine = LinearHead.from_file(
-            head_path(FINE_FILE.name, models), inputs=inputs, encoder=encoder
-        )
+        main = LinearHead.from_file(head_path(MAIN_FILE, models), inputs=inputs, encoder=encoder)
+        fine = LinearHead.from_file(head_path(FINE_FILE, models), inputs=inputs, encoder=encoder)
         return cls(main, fine, DomainGate.load(encoder, models=models))
 
     def entities(self, prior: Sequence[Annotation]) -> list[Entity]:

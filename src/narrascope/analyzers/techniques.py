@@ -22,7 +22,7 @@ import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import LinearHead, head_path
+from narrascope.heads import RESOURCES, LinearHead, head_path
 from narrascope.model import Annotation, Document, Layer, Span
 
 _QUOTED = re.compile(r"[\"“«„‘'][^\"”»“'’\n]{1,30}[\"”»“'’]")
@@ -110,7 +110,7 @@ class TechniqueAnalyzer:
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> TechniqueAnalyzer:
         head = LinearHead.from_file(
-            head_path(f"{cls.version}.safetensors", models),
+            head_path(RESOURCES / f"{cls.version}.safetensors", models),
             inputs=features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1],
             encoder=encoder,
         )

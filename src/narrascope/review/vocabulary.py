@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.heads import LinearHead, ModelFileError, head_path
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
 from narrascope.model import Layer
 
 # The analyzer whose shipped head's labels and thresholds stand for each layer's model; the
@@ -80,6 +80,6 @@ class Vocabulary:
             return None
         name = analyzer_class(analyzer).version
         try:
-            return LinearHead.from_file(head_path(f"{name}.safetensors", self.models))
+            return LinearHead.from_file(head_path(RESOURCES / f"{name}.safetensors", self.models))
         except ModelFileError:
             return None  # no head shipped: labels are then checked against the store's
