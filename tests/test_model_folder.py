@@ -109,3 +109,14 @@ def test_evaluate_compare_needs_a_model_folder(tmp_path):
     empty.mkdir()
     result = run("evaluate", "frames", "--data", tmp_path, "--model", empty)
     assert "has no frames-v2.safetensors" in one_error(result)
+
+
+def test_evaluate_compare_sets_scores_side_by_side():
+    from narrascope.training import Report, compare
+
+    shipped = Report("narratives", {"PT_f1_fine_official": 0.30, "PT_f1_coarse_official": 0.41})
+    corpus = Report("narratives", {"PT_f1_fine_official": 0.36, "PT_f1_coarse_official": 0.40})
+    lines = compare(shipped, corpus, names=("shipped", "corpus-model")).splitlines()
+    assert "shipped" in lines[0] and "corpus-model" in lines[0]
+    assert lines[1].split() == ["PT_f1_fine_official", "0.3000", "0.3600", "+0.0600"]
+    assert lines[2].split() == ["PT_f1_coarse_official", "0.4100", "0.4000", "-0.0100"]
