@@ -59,11 +59,14 @@ def fit_logistic(
     c: float,
     seed: int,
     cell_weights: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-vs-rest logistic regression; returns weights (dim, k) and bias (k,).
 
     `cell_weights` (n, k): how much each row counts for each label; a row weighted 0 for a
     label is left out of that label's fit (an analyst's verdict covers only its own label).
+    `start`: weights and bias to start L-BFGS from (a head fitted on nearly the same rows): the
+    problem is convex, so it ends where a cold start would, in far fewer steps.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -73,7 +76,16 @@ def fit_logistic(
         rows = slice(None) if cell_weights is None else cell_weights[:, j] > 0
         if y[rows, j].min() == y[rows, j].max():
             continue
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+        model = LogisticRegression(
+            C=c,
+            class_weight="balanced",
+            max_iter=2000,
+            random_state=seed,
+            warm_start=start is not None,
+        )
+        if start is not None:  # sklearn starts from coef_/intercept_ when warm_start is set
+            model.coef_ = start[0][:, j][None, :].astype(np.float64)
+            model.intercept_ = np.array([start[1][j]], dtype=np.float64)
         if cell_weights is None:
             model.fit(x, y[:, j])
         else:

@@ -67,7 +67,7 @@ def fit_head(
     verdicts weighted in.
 
     With `base`, the same fit without corrections, only the labels a verdict covers are fitted
-    again: the head is one-vs-rest, so the others come out the same (a retrain in seconds).
+    again, starting from `base`: the head is one-vs-rest, so the others come out the same.
     """
     if corrected is None or not len(corrected.x):
         return base if base is not None else fit_logistic(x, y, c=c, seed=seed)
@@ -77,7 +77,12 @@ def fit_head(
     touched = np.flatnonzero(corrected.ruled.any(axis=0))
     weights, bias = base[0].copy(), base[1].copy()
     refit_w, refit_b = fit_logistic(
-        x_all, y_all[:, touched], c=c, seed=seed, cell_weights=cells[:, touched]
+        x_all,
+        y_all[:, touched],
+        c=c,
+        seed=seed,
+        cell_weights=cells[:, touched],
+        start=(base[0][:, touched], base[1][touched]),
     )
     weights[:, touched], bias[touched] = refit_w, refit_b
     return weights, bias
