@@ -55,7 +55,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import build_queue
+from narrascope.review.queue import SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -119,8 +119,10 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
 
 def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> list[int]:
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
-    if how == "queue":
-        queue = build_queue(store, Vocabulary(models=base.folder), layers=LAYERS, limit=n)
+    if how.startswith("queue"):  # "queue", or "queue:S" with spread S over documents
+        spread = float(how.split(":", 1)[1]) if ":" in how else SPREAD
+        vocabulary = Vocabulary(models=base.folder)
+        queue = build_queue(store, vocabulary, layers=LAYERS, limit=n, spread=spread)
         return [item.annotation_id for item in queue.items]
     rows = [row for row, _ in store.corrections.candidates(layers=LAYERS)]
     return rng.sample(rows, min(n, len(rows)))
@@ -187,7 +189,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
         cut = int(len(order) * args.pool)
         pool, rest = order[:cut], order[cut:]
         results.setdefault(("base", 0), []).append(score(base.analyzer, rest, taxonomy))
-        for how in ("queue", "random"):
+        for how in args.ways:
             db = work / f"{args.language}-seed{seed}-{how}.db"
             db.unlink(missing_ok=True)
             gold = build_store(db, base, pool, encoder.name)
@@ -248,8 +250,9 @@ def time_retrain(base: Base, held, taxonomy, encoder, work: Path, count: int) ->
     )
 
 
-def table(outcome: dict, ns: list[int]) -> str:
-    """The learning curve: mean (sd) over seeds of fine and coarse samples-F1 per N."""
+def table(outcome: dict, ns: list[int], ways: list[str]) -> str:
+    """The learning curve: per N and way of choosing, mean (sd) over seeds of fine and coarse
+    samples-F1, and each queue's gain over random and over the base."""
     res = outcome["results"]
 
     def cell(key, k):
@@ -257,23 +260,26 @@ def table(outcome: dict, ns: list[int]) -> str:
         sd = statistics.stdev(values) if len(values) > 1 else 0.0
         return f"{statistics.mean(values):.4f} ({sd:.4f})"
 
-    base_fine = statistics.mean(v[0] for v in res[("base", 0)])
+    def mean(key, k=0):
+        return statistics.mean(v[k] for v in res[key])
+
     rows = [
-        "| N | queue fine | random fine | queue - random | queue - base | queue coarse | "
-        "random coarse | queue ahead (seeds) |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| 0 (base) | {cell(('base', 0), 0)} | | | | {cell(('base', 0), 1)} | | |",
+        "| N | way | fine samples-F1 | coarse samples-F1 | fine - base | fine - random "
+        "| ahead of random (seeds) |",
+        "|---|---|---|---|---|---|---|",
+        f"| 0 | base | {cell(('base', 0), 0)} | {cell(('base', 0), 1)} | | | |",
     ]
     for n in sorted(ns):
-        q = [v[0] for v in res[("queue", n)]]
-        r = [v[0] for v in res[("random", n)]]
-        ahead = sum(a > b for a, b in zip(q, r, strict=True))
-        rows.append(
-            f"| {n} | {cell(('queue', n), 0)} | {cell(('random', n), 0)} | "
-            f"{statistics.mean(q) - statistics.mean(r):+.4f} | "
-            f"{statistics.mean(q) - base_fine:+.4f} | {cell(('queue', n), 1)} | "
-            f"{cell(('random', n), 1)} | {ahead}/{len(q)} |"
-        )
+        for way in ways:
+            versus = ahead = ""
+            if way != "random" and ("random", n) in res:
+                versus = f"{mean((way, n)) - mean(('random', n)):+.4f}"
+                pairs = zip(res[(way, n)], res[("random", n)], strict=True)
+                ahead = f"{sum(a[0] > b[0] for a, b in pairs)}/{len(res[(way, n)])}"
+            rows.append(
+                f"| {n} | {way} | {cell((way, n), 0)} | {cell((way, n), 1)} | "
+                f"{mean((way, n)) - mean(('base', 0)):+.4f} | {versus} | {ahead} |"
+            )
     return "\n".join(rows)
 
 
@@ -285,6 +291,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--pool", type=float, default=0.5, help="share of articles in the pool")
     parser.add_argument("--answers", choices=("relabel", "verdicts"), default="relabel")
+    parser.add_argument(
+        "--ways", nargs="+", default=["queue", "random"], help="queue, queue:SPREAD, random"
+    )
     parser.add_argument("--work", type=Path, default=None, help="keeps the base head between runs")
     parser.add_argument("--timing", type=int, default=1000, help="corrections to time (0: skip)")
     args = parser.parse_args()
@@ -308,7 +317,7 @@ def main() -> None:
         f"\n{args.language}: pool {outcome['pool']} articles, scored remainder {outcome['rest']}, "
         f"{args.seeds} seeds; samples-F1, official label lists, mean (sd)\n"
     )
-    print(table(outcome, args.n))
+    print(table(outcome, args.n, args.ways))
     for how, tally in outcome["actions"].items():
         print(f"  {how} answers: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     if args.timing:
