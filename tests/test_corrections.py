@@ -285,3 +285,16 @@ def test_corrections_accepted_label_stays_after_a_model_drops_it(review, doc):
     assert set(labels(store, doc.id)) == {"Loaded_Language", "Doubt"}
     review.undo(accepted.id, user="ana")  # without the verdict, the new model's view stands
     assert set(labels(store, doc.id)) == {"Loaded_Language"}
+
+
+def test_review_queue_spread_over_documents():
+    from narrascope.review.queue import QueueItem, _spread
+
+    def item(row, doc, priority):
+        ann = Annotation(doc, Layer.FRAME, f"F{row}", "frames-v2", score=0.5)
+        return QueueItem(row, ann, priority, ())
+
+    ranked = [item(1, "a", 0.9), item(2, "a", 0.85), item(3, "a", 0.8), item(4, "b", 0.7)]
+    assert [i.annotation_id for i in _spread(ranked, 1.0)] == [1, 2, 3, 4]
+    # Halved per label its document already has ahead: 0.85 -> 0.425 falls behind b's 0.7.
+    assert [i.annotation_id for i in _spread(ranked, 0.5)] == [1, 4, 2, 3]
