@@ -305,3 +305,16 @@ def test_corrections_reach_cached_pick_lists_and_the_dashboard_at_once(review, d
     review.undo(done.id or 0, user="ana")
     assert store.corpus.change_stamp() != after_undo
     assert labels_present(store, [Layer.TECHNIQUE]) == ["Doubt", "Flag_Waving", "Loaded_Language"]
+
+
+def test_review_queue_spread_over_documents():
+    from narrascope.review.queue import QueueItem, _spread
+
+    def item(row, doc, priority):
+        ann = Annotation(doc, Layer.FRAME, f"F{row}", "frames-v2", score=0.5)
+        return QueueItem(row, ann, priority, ())
+
+    ranked = [item(1, "a", 0.9), item(2, "a", 0.85), item(3, "a", 0.8), item(4, "b", 0.7)]
+    assert [i.annotation_id for i in _spread(ranked, 1.0)] == [1, 2, 3, 4]
+    # Halved per label its document already has ahead: 0.85 -> 0.425 falls behind b's 0.7.
+    assert [i.annotation_id for i in _spread(ranked, 0.5)] == [1, 4, 2, 3]

@@ -55,8 +55,15 @@ def test_training_corrections_become_weighted_rows(db):
     assert corrected.y.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
     line = corrected.card_line(5)
     assert "4 analyst corrections on 2 documents" in line and "5x" in line and "1 corrected" in line
-    x, y = weighted_in(np.zeros((3, 8), np.float32), np.zeros((3, 3), np.float32), corrected, 5)
-    assert x.shape == (13, 8) and y.shape == (13, 3)
+    assert "`c.db`" in line and "sha256:" in line  # which corpus, by name and hash
+    x, y, cells = weighted_in(
+        np.zeros((3, 8), np.float32), np.zeros((3, 3), np.float32), corrected, 5
+    )
+    assert x.shape == (5, 8) and y.shape == (5, 3)
+    # A verdict weighs 5 on its own label only: Political and Economic on the first
+    # document, Economic on the second; the labels nobody ruled on are left out.
+    assert cells[3:].tolist() == [[5.0, 5.0, 0.0], [0.0, 5.0, 0.0]]
+    assert (cells[:3] == 1.0).all()
 
 
 def test_training_corrections_move_the_head(db):
@@ -66,7 +73,8 @@ def test_training_corrections_move_the_head(db):
     y = np.zeros((40, 3), np.float32)
     y[::4, 0] = 1.0  # the base data never says "Economic"
     w0, b0 = fit_sigmoid(x, y, l2=1e-3)
-    w1, b1 = fit_sigmoid(*weighted_in(x, y, corrected, 5), l2=1e-3)
+    x1, y1, cells = weighted_in(x, y, corrected, 5)
+    w1, b1 = fit_sigmoid(x1, y1, l2=1e-3, cell_weights=cells)
     economic = corrected.x[corrected.y[:, 1] == 1]
     before = sigmoid(economic @ w0 + b0)[0, 1]
     after = sigmoid(economic @ w1 + b1)[0, 1]
@@ -76,3 +84,93 @@ def test_training_corrections_move_the_head(db):
 def test_training_corrections_refused_for_tasks_that_cannot_learn_them(tmp_path, db):
     with pytest.raises(KeyError, match="cannot learn from corrections"):
         train("claims", tmp_path, out=tmp_path, corrections=db)
+
+
+def test_training_corrections_of_techniques_are_sentence_rows(tmp_path, example_docs):
+    from narrascope.analyzers.techniques import features
+    from narrascope.training.corrections import corrected_examples
+    from narrascope.training.semeval2023 import TECHNIQUES
+
+    doc = example_docs[0]
+    path = str(tmp_path / "t.db")
+    vectors = np.random.default_rng(2).normal(size=(len(doc.sentences), 8)).astype(np.float32)
+    s = doc.sentences
+    anns = [
+        Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", "techniques-v2", *s[1], score=0.6),
+        Annotation(doc.id, Layer.TECHNIQUE, "Doubt", "techniques-v2", *s[3], score=0.55),
+    ]
+    with Store.open(path, create=True) as store:
+        store.add(doc, anns, vectors=vectors, encoder="enc-a")
+        ids = {ann.label: row for row, ann in store.corrections.annotated(doc.id)}
+        review = Review(store)
+        review.correct("reject", user="ana", annotation_id=ids["Loaded_Language"])
+        review.correct("relabel", user="ana", annotation_id=ids["Doubt"], label="Slogans")
+        # an added span across sentences 5 and 6 teaches both
+        review.correct(
+            "add",
+            user="ana",
+            doc_id=doc.id,
+            layer="technique",
+            label="Repetition",
+            start=s[5][1] - 3,
+            end=s[6][0] + 3,
+        )
+    corrected = corrected_examples(
+        path,
+        (Layer.TECHNIQUE,),
+        TECHNIQUES,
+        lambda d, v: features(d.sentence_texts(), v),
+        encoder="enc-a",
+        per_sentence=True,
+    )
+    column = {t: j for j, t in enumerate(TECHNIQUES)}
+    assert corrected.x.shape == (4, features([], np.zeros((0, 8))).shape[1])  # sentences 1, 3, 5, 6
+    ruled = {(i, TECHNIQUES[j]) for i, j in zip(*np.nonzero(corrected.ruled), strict=True)}
+    assert ruled == {
+        (0, "Loaded_Language"),
+        (1, "Doubt"),
+        (1, "Slogans"),
+        (2, "Repetition"),
+        (3, "Repetition"),
+    }
+    assert corrected.y[0, column["Loaded_Language"]] == 0 and corrected.y[1, column["Doubt"]] == 0
+    assert corrected.y[1, column["Slogans"]] == 1 and corrected.y[2:, column["Repetition"]].all()
+    assert corrected.verdicts == 5 and corrected.documents == 1
+
+
+def test_training_corrections_follow_the_narrative_taxonomy():
+    from narrascope.training.narrative_corrections import taxonomy_verdicts
+
+    labels = ["Other", "URW: A", "URW: A: a1", "URW: A: a2", "URW: B"]
+    implied = taxonomy_verdicts(labels)
+    assert list(implied("URW: A: a1", 1.0)) == [("URW: A", 1.0)]
+    assert list(implied("URW: A", 0.0)) == [("URW: A: a1", 0.0), ("URW: A: a2", 0.0)]
+    assert list(implied("URW: A: a2", 0.0)) == [] and list(implied("URW: B", 1.0)) == []
+
+
+def test_training_corrections_refit_only_the_labels_they_touch():
+    from narrascope.training.corrections import CorrectedSet
+    from narrascope.training.narrative_corrections import fit_head
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 6)).astype(np.float32)
+    y = (rng.random((60, 3)) < 0.3).astype(np.float32)
+    ruled = np.zeros((2, 3), dtype=bool)
+    ruled[:, 1] = True  # two verdicts, both on label 1
+    corrected = CorrectedSet(
+        rng.normal(size=(2, 6)).astype(np.float32),
+        np.array([[0, 1, 0], [0, 0, 0]], np.float32),
+        ruled,
+        2,
+        2,
+        0,
+        "c.db",
+    )
+    base = fit_head(x, y, c=1.0, seed=0)
+    whole = fit_head(x, y, corrected, c=1.0, seed=0)
+    quick = fit_head(x, y, corrected, c=1.0, seed=0, base=base)
+    # Started from the base head, the refit ends where a cold fit does (a convex problem).
+    gap = sigmoid(x @ quick[0] + quick[1]) - sigmoid(x @ whole[0] + whole[1])
+    assert np.abs(gap).max() < 1e-3
+    assert np.array_equal(quick[0][:, [0, 2]], base[0][:, [0, 2]])
+    assert not np.allclose(quick[0][:, 1], base[0][:, 1])

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from narrascope import read_cli
 from narrascope.attention_cli import attention_command
 from narrascope.review_cli import review_app, users_app
+from narrascope.training_cli import evaluate, train
 
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
@@ -43,7 +44,6 @@ MinConfidenceOption = Annotated[
     ),
 ]
 T = TypeVar("T")
-DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -120,6 +120,10 @@ def analyze(
     outlet: Annotated[
         str | None, typer.Option(help="The publisher of every input (a folder of text files).")
     ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model folder (train --corrections DB --out DIR) to label with."),
+    ] = None,
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -156,6 +160,7 @@ def analyze(
             analyze_all=analyze_all,
             min_confidence=min_confidence,
             outlet=outlet,
+            models=model,
         )
     for source, reason in report.passed_over:
         err.print(f"not read {escape(source)}: {escape(reason)}")
@@ -226,45 +231,8 @@ def export(
     console.print(f"{rows} rows → {escape(str(out))}")
 
 
-@app.command()
-def train(
-    task: Annotated[
-        str, typer.Argument(help="techniques, genre, frames, narratives, roles, claims…")
-    ],
-    data: DataOption,
-    out: Annotated[Path | None, typer.Option(help="Where heads go (default: the package).")] = None,
-    seed: int = 13,
-    folds: int = 5,
-    corrections: Annotated[
-        str | None, typer.Option(help="A database whose analysts' corrections are weighted in.")
-    ] = None,
-) -> None:
-    """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
-    from narrascope import training
-    from narrascope.heads import RESOURCES
-
-    with _failing(KeyError, FileNotFoundError):
-        report = training.train(
-            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
-        )
-    console.print(escape(report.summary()))
-
-
-@app.command()
-def evaluate(
-    task: Annotated[str, typer.Argument(help="The task whose shipped head is scored.")],
-    data: DataOption,
-    split: Annotated[str, typer.Option(help="The split's file prefix: train, dev, test…")] = "dev",
-    predictions: Annotated[
-        Path | None, typer.Option(help="Also write predictions in the official format here.")
-    ] = None,
-) -> None:
-    """Score TASK on a split with the task's official metric."""
-    from narrascope import training
-
-    with _failing(KeyError, FileNotFoundError):
-        report = training.evaluate(task, data, split=split, predictions=predictions)
-    console.print(escape(report.summary()))
+app.command()(train)
+app.command()(evaluate)
 
 
 @app.command()

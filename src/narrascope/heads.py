@@ -4,6 +4,7 @@ A head is a linear layer (weights, bias) with one decision threshold per label, 
 cross-validation when it was trained. Labels, model id and encoder name travel in the file's
 metadata, so a head never needs pickle. A head is read for the encoder it will be fed:
 `from_file(..., encoder=...)` refuses a head trained on another encoder (name or width).
+Heads are read from the package (`RESOURCES`) or from a model folder (`head_path`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,26 @@ class ModelFileError(RuntimeError):
 
 class EncoderMismatch(ModelFileError):
     """A head was trained on another sentence encoder (name or dimension) than the one given."""
+
+
+def head_path(shipped: Path, models: Path | None = None) -> Path:
+    """Where a head is read from: the file of the same name in the model folder `models` (a
+    per-corpus model, `narrascope ... --model DIR`), else the `shipped` one (in the package).
+
+    A model folder stands for the whole model: a head it lacks is an error, not a silent
+    fall-back to the shipped one (#19).
+    """
+    if models is None:
+        return shipped
+    if not models.is_dir():
+        raise ModelFileError(f"{models}: no such model folder")
+    path = models / shipped.name
+    if not path.is_file():
+        raise ModelFileError(
+            f"{models}: the model folder has no {shipped.name}; write it there with "
+            f"`narrascope train {_task(path)} --out {models}`"
+        )
+    return path
 
 
 @dataclass

@@ -42,6 +42,7 @@ def analyze(
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
     outlet: str | None = None,
+    models: Path | None = None,
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
@@ -53,6 +54,8 @@ def analyze(
     `{"technique": 0.8}`, or the CLI's strings (`["0.7", "technique=0.8"]`); labels scored
     below it are not stored. `outlet` names the publisher of every input (a folder of text
     files from one site); it outranks what the pages say, and a date or headline is refused.
+    `models`: a model folder (a per-corpus model, `narrascope train TASK --corrections DB
+    --out DIR`) whose heads replace the shipped ones.
     """
     from narrascope.ingest import iter_inputs
 
@@ -65,10 +68,12 @@ def analyze(
         settings["min_confidence"] = bar.setting()
     if outlet:
         settings["outlet"] = outlet
+    if models is not None:  # a per-corpus model: the run says which heads labelled it (#19)
+        settings["models"] = str(models)
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
     with _executor(
-        only, skip, workers, scheduler, client, batch_size, analyze_all, bar
+        only, skip, workers, scheduler, client, batch_size, analyze_all, bar, models
     ) as executor:
         loop = RunLoop(store, executor, dedup_threshold=dedup_threshold, costs=costs)
         run_id = store.begin_run(
@@ -125,10 +130,13 @@ def _executor(
     batch_size: int | None,
     analyze_all: bool,
     min_confidence: MinConfidence,
+    models: Path | None = None,
 ) -> Iterator[Executor]:
     """The executor the caller chose; models load now, so a missing one fails before any input."""
     if not (workers or scheduler or client):
-        analysis = load_analysis(only, skip, analyze_all=analyze_all, min_confidence=min_confidence)
+        analysis = load_analysis(
+            only, skip, analyze_all=analyze_all, min_confidence=min_confidence, models=models
+        )
         yield LocalExecutor(analysis, batch_size=batch_size or 1)
         return
     from narrascope.run.dask import dask_executor
@@ -142,5 +150,6 @@ def _executor(
         batch_size=batch_size or 16,
         analyze_all=analyze_all,
         min_confidence=min_confidence,
+        models=models,
     ) as executor:
         yield executor

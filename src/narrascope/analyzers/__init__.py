@@ -9,7 +9,8 @@ run it on a document in another language, and says so. Plugins join
 
 An analyzer is loaded for the encoder whose vectors it will read (`load(encoder)`): a head
 takes its dimension, languages and name from that encoder and refuses one it was not trained
-on. Analyzers that read no vectors take the encoder too and ignore it, so that
+on; `load(encoder, models=DIR)` reads the heads from a model folder instead of the package
+(a per-corpus model, #19). Analyzers that read no vectors take the encoder too and ignore it, so that
 `load_analyzers(classes, encoder)` loads any selection the same way, after checking that
 every `requires` layer comes from an analyzer earlier in the order.
 """
@@ -17,11 +18,13 @@ every `requires` layer comes from an analyzer earlier in the order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from narrascope.encode import Encoder
+from narrascope.heads import ModelFileError
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -40,7 +43,7 @@ class Analyzer(Protocol):
     languages: frozenset[str] | None
 
     @classmethod
-    def load(cls, encoder: Encoder) -> Analyzer: ...
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> Analyzer: ...
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
@@ -129,14 +132,22 @@ def not_analyzed(doc: Document, analyzer: str, reason: str) -> Annotation:
     )
 
 
-def load_analyzers(classes: Sequence[type[Analyzer]], encoder: Encoder) -> list[Analyzer]:
+def load_analyzers(
+    classes: Sequence[type[Analyzer]], encoder: Encoder, *, models: Path | None = None
+) -> list[Analyzer]:
     """Load `classes`, in order, to read `encoder`'s vectors: the one way analyzers are loaded.
 
-    A bad order (`AnalyzerOrderError`) is refused before any model is read; a head trained on
-    another encoder raises `heads.EncoderMismatch` naming both.
+    `models`: a model folder (a per-corpus model) to read every head from instead of the
+    shipped ones. A bad order (`AnalyzerOrderError`) is refused before any model is read; a
+    head the folder lacks raises `heads.ModelFileError`, one trained on another encoder
+    `heads.EncoderMismatch` naming both.
     """
     check_order(classes)
-    return [cls.load(encoder) for cls in classes]
+    if models is None:  # plugins written before model folders take the encoder alone
+        return [cls.load(encoder) for cls in classes]
+    if not models.is_dir():  # before any model is read
+        raise ModelFileError(f"{models}: no such model folder")
+    return [cls.load(encoder, models=models) for cls in classes]
 
 
 def check_order(classes: Sequence[type[Analyzer]]) -> None:

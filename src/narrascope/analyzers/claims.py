@@ -21,12 +21,20 @@ import re
 import zlib
 from collections.abc import Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError, check_encoder, float32
+from narrascope.heads import (
+    RESOURCES,
+    LinearHead,
+    ModelFileError,
+    check_encoder,
+    float32,
+    head_path,
+)
 from narrascope.model import Annotation, Document, Layer
 from narrascope.text.timewords import MONTHS_EN
 
@@ -127,17 +135,18 @@ class ClaimAnalyzer:
         self.vector_dim = head.weights.shape[0] - self.words - len(self.features)
 
     @classmethod
-    def load(cls, encoder: Encoder) -> ClaimAnalyzer:
-        head = LinearHead.from_file(HEAD_FILE)
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> ClaimAnalyzer:
+        path = head_path(HEAD_FILE, models)
+        head = LinearHead.from_file(path)
         words, features = _blocks(head)
         unknown = [f for f in features if f not in FEATURES]
         if unknown or head.labels != [LABEL] or head.weights.shape[0] - words - len(features) <= 0:
             raise ModelFileError(
-                f"{HEAD_FILE}: head does not match this version of the claims analyzer "
+                f"{path}: head does not match this version of the claims analyzer "
                 f"(labels {head.labels}, unknown features {unknown}); rebuild it with "
                 "`narrascope train claims`"
             )
-        check_encoder(head, encoder, inputs=encoder.dim + words + len(features), path=HEAD_FILE)
+        check_encoder(head, encoder, inputs=encoder.dim + words + len(features), path=path)
         return cls(head)
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:

@@ -9,13 +9,14 @@ kept (`choose`) and which direction in sentence space speaks for a label (`direc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, float32
+from narrascope.heads import RESOURCES, LinearHead, float32, head_path
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -39,7 +40,7 @@ def supporting_sentences(
 class DocumentHeadAnalyzer:
     """Document labels from one linear head over pooled sentence vectors, with evidence sentences.
 
-    The head file is `resources/<version>.safetensors`; it must have been trained on the encoder
+    The head file is `<version>.safetensors` (shipped, or in a model folder); it must have been trained on the encoder
     given to `load`, whose languages become the analyzer's.
     """
 
@@ -74,10 +75,12 @@ class DocumentHeadAnalyzer:
         return {}
 
     @classmethod
-    def load(cls, encoder: Encoder) -> DocumentHeadAnalyzer:
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> DocumentHeadAnalyzer:
         width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32), []).shape[1]
         head = LinearHead.from_file(
-            RESOURCES / f"{cls.version}.safetensors", inputs=width, encoder=encoder
+            head_path(RESOURCES / f"{cls.version}.safetensors", models),
+            inputs=width,
+            encoder=encoder,
         )
         return cls(head, dim=encoder.dim, languages=encoder.languages)
 

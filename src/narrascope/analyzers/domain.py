@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from narrascope.analyzers import not_analyzed
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, apply_platt
+from narrascope.heads import RESOURCES, LinearHead, apply_platt, head_path
 from narrascope.model import Annotation, Document
 
 GATE_FILE = RESOURCES / "domain-v1.safetensors"
@@ -83,8 +84,9 @@ class DomainGate:
         self.platt = (float(a), float(b))
 
     @classmethod
-    def load(cls, encoder: Encoder) -> DomainGate:
-        return cls(LinearHead.from_file(GATE_FILE, inputs=2 * encoder.dim, encoder=encoder))
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> DomainGate:
+        path = head_path(GATE_FILE, models)
+        return cls(LinearHead.from_file(path, inputs=2 * encoder.dim, encoder=encoder))
 
     def verdict(self, vectors: np.ndarray, text: str = "") -> Verdict:
         """The gate's verdict on an article's sentence vectors (and text: does it name a topic?).

@@ -172,7 +172,9 @@ class EntityAnalyzer:
         self.english, self.russian = english, russian
 
     @classmethod
-    def load(cls, encoder: object = None) -> EntityAnalyzer:  # reads no vectors: any encoder
+    def load(
+        cls, encoder: object = None, *, models: object = None
+    ) -> EntityAnalyzer:  # reads no vectors: any encoder
         return cls(SpacyNER.load(), NatashaNER.load())
 
     def analyze(

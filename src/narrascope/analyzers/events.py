@@ -48,7 +48,9 @@ class EventAnalyzer:
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
 
     @classmethod
-    def load(cls, encoder: object = None) -> EventAnalyzer:  # reads no vectors: any encoder
+    def load(
+        cls, encoder: object = None, *, models: object = None
+    ) -> EventAnalyzer:  # reads no vectors: any encoder
         return cls()  # a grammar, no model file
 
     def analyze(

@@ -35,6 +35,7 @@ from narrascope.heads import (
     LinearHead,
     ModelFileError,
     apply_platt,
+    head_path,
     row_blocks,
 )
 from narrascope.model import Annotation, Document, Layer
@@ -188,10 +189,14 @@ class NarrativeAnalyzer:
             )
 
     @classmethod
-    def load(cls, encoder: Encoder) -> NarrativeAnalyzer:
-        head = LinearHead.from_file(HEAD_FILE, inputs=2 * encoder.dim, encoder=encoder)
-        definitions = LinearHead.from_file(DEFINITIONS_FILE, inputs=encoder.dim, encoder=encoder)
-        gate = DomainGate.load(encoder)
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> NarrativeAnalyzer:
+        head = LinearHead.from_file(
+            head_path(HEAD_FILE, models), inputs=2 * encoder.dim, encoder=encoder
+        )
+        definitions = LinearHead.from_file(
+            head_path(DEFINITIONS_FILE, models), inputs=encoder.dim, encoder=encoder
+        )
+        gate = DomainGate.load(encoder, models=models)
         analyzer = cls(head, definitions, gate, blend=float(head.info.get("blend", 0.0)))
         analyzer.languages = encoder.languages
         return analyzer

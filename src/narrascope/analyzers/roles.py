@@ -26,7 +26,7 @@ import numpy as np
 from narrascope.analyzers.domain import DomainGate
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
 from narrascope.model import Annotation, Document, Layer, Span
 
 TAXONOMY = RESOURCES / "taxonomy" / "roles.json"
@@ -215,11 +215,11 @@ class RoleAnalyzer:
         self.second = float(fine.info.get("t_second_role", 1.01))
 
     @classmethod
-    def load(cls, encoder: Encoder) -> RoleAnalyzer:
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> RoleAnalyzer:
         inputs = 3 * encoder.dim + NAME_DIM + len(LANGUAGES)  # see `entity_features`
-        main = LinearHead.from_file(MAIN_FILE, inputs=inputs, encoder=encoder)
-        fine = LinearHead.from_file(FINE_FILE, inputs=inputs, encoder=encoder)
-        return cls(main, fine, DomainGate.load(encoder))
+        main = LinearHead.from_file(head_path(MAIN_FILE, models), inputs=inputs, encoder=encoder)
+        fine = LinearHead.from_file(head_path(FINE_FILE, models), inputs=inputs, encoder=encoder)
+        return cls(main, fine, DomainGate.load(encoder, models=models))
 
     def entities(self, prior: Sequence[Annotation]) -> list[Entity]:
         """The named actors to cast: the most mentioned entities of `prior`."""

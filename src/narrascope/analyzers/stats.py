@@ -20,7 +20,9 @@ class StatsAnalyzer:
     languages: ClassVar[frozenset[str] | None] = None
 
     @classmethod
-    def load(cls, encoder: object = None) -> StatsAnalyzer:  # reads no vectors: any encoder
+    def load(
+        cls, encoder: object = None, *, models: object = None
+    ) -> StatsAnalyzer:  # reads no vectors: any encoder
         return cls()
 
     def analyze(

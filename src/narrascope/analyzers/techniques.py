@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from narrascope.analyzers import cannot_read
 from narrascope.encode import Encoder
-from narrascope.heads import BLOCK_ROWS, RESOURCES, LinearHead, float32, row_blocks
+from narrascope.heads import (
+    BLOCK_ROWS,
+    RESOURCES,
+    LinearHead,
+    float32,
+    head_path,
+    row_blocks,
+)
 from narrascope.model import Annotation, Document, Layer, Span
 
 _QUOTED = re.compile(r"[\"“«„‘'][^\"”»“'’\n]{1,30}[\"”»“'’]")
@@ -128,9 +136,9 @@ class TechniqueAnalyzer:
         self.head, self.languages = head, languages
 
     @classmethod
-    def load(cls, encoder: Encoder) -> TechniqueAnalyzer:
+    def load(cls, encoder: Encoder, *, models: Path | None = None) -> TechniqueAnalyzer:
         head = LinearHead.from_file(
-            RESOURCES / f"{cls.version}.safetensors",
+            head_path(RESOURCES / f"{cls.version}.safetensors", models),
             inputs=features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1],
             encoder=encoder,
         )

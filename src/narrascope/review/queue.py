@@ -3,7 +3,9 @@
 A label ranks high when its score sits near its head's operating point (the model was unsure
 either way), when its label is rare in the corpus (few examples to learn from), and when the
 layers disagree (a subnarrative whose narrative was not given, or the reverse). Labels a
-standing correction settled are left out; progress counts them.
+standing correction settled are left out; progress counts them. The queue spreads over
+documents: each label a document already has higher in the queue lowers the priority of its
+next one (`spread`), so that one long article does not fill the analyst's first page (#19).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ REVIEWABLE = (
 )
 """Layers whose labels an analyst reviews (events and text statistics are not verdicts)."""
 UNCERTAINTY_WEIGHT, RARITY_WEIGHT, DISAGREEMENT_WEIGHT = 0.6, 0.25, 0.15
+SPREAD = 1.0
+"""Priority kept by a document's next label, per label of it already queued (1.0: no spread)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,10 @@ def build_queue(
     layers: Sequence[Layer] = (),
     label: str | None = None,
     limit: int = 20,
+    spread: float = SPREAD,
 ) -> ReviewQueue:
     """Rank every unreviewed label under the filters; keep the `limit` best (streamed)."""
+    keep = limit if spread >= 1.0 else 4 * limit  # room to spread over documents
     counts = store.corrections.label_counts()
     most = max(counts.values(), default=1)
     settled = store.corrections.reviewed()
@@ -82,13 +88,32 @@ def build_queue(
             doc_labels = {ann.doc_id: _narratives(store, ann.doc_id)}  # one document at a time
         item = _item(row_id, ann, vocabulary, counts, most, doc_labels.get(ann.doc_id, set()))
         entry = (item.priority, -row_id, item)
-        if len(best) < limit:
+        if len(best) < keep:
             heapq.heappush(best, entry)
         elif entry[:2] > best[0][:2]:
             heapq.heapreplace(best, entry)
     queue.reviewed = _reviewed(store, outlet=outlet, layers=layers, label=label)
-    queue.items = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
+    ranked = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
+    queue.items = _spread(ranked, spread)[:limit] if spread < 1.0 else ranked
     return queue
+
+
+def _spread(ranked: list[QueueItem], spread: float) -> list[QueueItem]:
+    """Re-rank so that each label a document already has ahead scales its next one by `spread`."""
+    heap = [(-item.priority, i, 0) for i, item in enumerate(ranked)]
+    heapq.heapify(heap)
+    queued: dict[str, int] = {}
+    out: list[QueueItem] = []
+    while heap:
+        _, i, seen = heapq.heappop(heap)
+        item = ranked[i]
+        ahead = queued.get(item.ann.doc_id, 0)
+        if ahead != seen:  # its document gained labels ahead of it since: look again
+            heapq.heappush(heap, (-item.priority * spread**ahead, i, ahead))
+            continue
+        queued[item.ann.doc_id] = ahead + 1
+        out.append(item)
+    return out
 
 
 def _reviewed(

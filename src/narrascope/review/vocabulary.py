@@ -8,10 +8,11 @@ taxonomy (entities, quotes, events) take the labels the store already holds for 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from narrascope.heads import RESOURCES, LinearHead, ModelFileError
+from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
 from narrascope.model import Layer
 
 # The analyzer whose shipped head's labels and thresholds stand for each layer's model; the
@@ -30,8 +31,12 @@ DEFAULT_CUT = 0.5
 
 @dataclass
 class Vocabulary:
-    """Label sets and per-label operating points, read once per object on first use."""
+    """Label sets and per-label operating points, read once per object on first use.
 
+    `models`: a model folder (a per-corpus model) whose heads' cuts stand instead of the shipped.
+    """
+
+    models: Path | None = None
     _labels: dict[Layer, frozenset[str]] = field(default_factory=dict)
     _cuts: dict[Layer, dict[str, float]] = field(default_factory=dict)
 
@@ -67,8 +72,7 @@ class Vocabulary:
         cuts = head.thresholds if head.thresholds is not None else np.full(len(head.labels), 0.5)
         self._cuts[layer] = {label: float(c) for label, c in zip(head.labels, cuts, strict=True)}
 
-    @staticmethod
-    def _head(layer: Layer) -> LinearHead | None:
+    def _head(self, layer: Layer) -> LinearHead | None:
         from narrascope.analyzers import analyzer_class
 
         analyzer = _ANALYZERS.get(layer)
@@ -76,6 +80,6 @@ class Vocabulary:
             return None
         name = analyzer_class(analyzer).version
         try:
-            return LinearHead.from_file(RESOURCES / f"{name}.safetensors")
+            return LinearHead.from_file(head_path(RESOURCES / f"{name}.safetensors", self.models))
         except ModelFileError:
             return None  # no head shipped: labels are then checked against the store's

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -185,11 +186,13 @@ def load_analyzers(
     skip: Sequence[str] = (),
     *,
     encoder: Encoder | None = None,
+    models: Path | None = None,
 ) -> list[Analyzer]:
-    """The chosen analyzers, loaded to read `encoder`'s vectors (default: the default encoder):
-    the one place a run loads them. Fails before any input on a bad order, a missing model or a
-    head trained on another encoder."""
-    return load_classes(select(only, skip), encoder or default_encoder())
+    """The chosen analyzers, loaded to read `encoder`'s vectors (default: the default encoder),
+    with their heads from the model folder `models` when given: the one place a run loads them.
+    Fails before any input on a bad order, a missing model or a head trained on another
+    encoder."""
+    return load_classes(select(only, skip), encoder or default_encoder(), models=models)
 
 
 def load_analysis(
@@ -199,8 +202,10 @@ def load_analysis(
     threads: int | None = None,
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
+    models: Path | None = None,
 ) -> DocumentAnalysis:
-    """The analyzers and the encoder one process needs; `threads` caps the encoder's.
+    """The analyzers and the encoder one process needs; `threads` caps the encoder's;
+    `models` is a model folder to read the heads from (a per-corpus model).
 
     `analyze_all` runs the analyzers on pages that are not articles too (listings, legal pages…);
     `min_confidence` is the run-wide operating point (`MinConfidence.parse`).
@@ -212,7 +217,7 @@ def load_analysis(
         encoder = cast(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
-    analyzers = load_analyzers(only, skip, encoder=encoder)
+    analyzers = load_analyzers(only, skip, encoder=encoder, models=models)
     return DocumentAnalysis(
         analyzers, encoder=encoder, analyze_all=analyze_all, min_confidence=min_confidence
     )

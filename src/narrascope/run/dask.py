@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from narrascope.analyzers import select
@@ -54,9 +55,11 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         threads: int = 1,
         analyze_all: bool = False,
         min_confidence: MinConfidence | None = None,
+        models: Path | None = None,
     ) -> None:
         self.only, self.skip, self.threads = list(only) if only else None, list(skip), threads
         self.analyze_all, self.min_confidence = analyze_all, min_confidence
+        self.models = models
         self._analyses: dict[str, DocumentAnalysis] = {}
 
     def setup(self, worker: Worker) -> None:
@@ -66,6 +69,7 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             threads=self.threads,
             analyze_all=self.analyze_all,
             min_confidence=self.min_confidence,
+            models=self.models,
         )
 
     def teardown(self, worker: Worker) -> None:
@@ -135,11 +139,14 @@ class DaskExecutor:
         depth: int | None = None,
         analyze_all: bool = False,
         min_confidence: MinConfidence | None = None,
+        models: Path | None = None,
     ) -> None:
         self.client, self.batch_size = client, batch_size
         self.analyzer_versions = [cls.version for cls in select(only, skip)]
         self.encoder_name = default_encoder().name  # names it, loads nothing
-        plugin = AnalysisPlugin(only, skip, analyze_all=analyze_all, min_confidence=min_confidence)
+        plugin = AnalysisPlugin(
+            only, skip, analyze_all=analyze_all, min_confidence=min_confidence, models=models
+        )
         client.register_plugin(plugin, name=PLUGIN)
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         self.depth = depth or 2 * workers + 1
@@ -188,10 +195,12 @@ def dask_executor(
     batch_size: int = 16,
     analyze_all: bool = False,
     min_confidence: MinConfidence | None = None,
+    models: Path | None = None,
 ) -> Iterator[DaskExecutor]:
     """An executor on `client`, else on `scheduler`'s cluster, else on `workers` local processes.
 
-    A client or cluster opened here is closed on the way out.
+    A client or cluster opened here is closed on the way out. `models`: a model folder every
+    worker reads its heads from (it must see the same path).
     """
     own = client is None
     client = client or open_client(workers=workers, scheduler=scheduler)
@@ -203,6 +212,7 @@ def dask_executor(
             batch_size=batch_size,
             analyze_all=analyze_all,
             min_confidence=min_confidence,
+            models=models,
         )
     finally:
         if own:

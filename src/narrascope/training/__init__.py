@@ -4,6 +4,11 @@ A task module exposes `train(data, *, out, seed, folds) -> Report` and
 `evaluate(data, *, split, predictions) -> Report`; `narrascope train|evaluate TASK` call them
 through `train()` and `evaluate()` below. Labelled data is read from a path given on the command
 line and never copied into the repository.
+
+A per-corpus model (#19) is a model folder: `train(..., corrections=DB, out=DIR)` writes the
+retrained head there beside copies of the shipped heads it does not replace, so the folder is a
+whole model that `analyze --model DIR` and `evaluate(..., models=DIR)` read instead of the
+package's; `compare()` sets two evaluations side by side.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,13 +79,56 @@ def train(
     options: dict[str, object] = {"languages": list(languages)} if languages else {}
     if corrections is not None:
         if "corrections" not in inspect.signature(module.train).parameters:
-            raise KeyError(f"{task} cannot learn from corrections yet (frames can)")
+            learners = sorted(t for t in TASKS if _takes(t, "train", "corrections"))
+            raise KeyError(f"{task} cannot learn from corrections yet ({', '.join(learners)} can)")
         options["corrections"] = corrections
-    return module.train(data, out=out, seed=seed, folds=folds, **options)
+    report = module.train(data, out=out, seed=seed, folds=folds, **options)
+    if corrections is not None and out.resolve() != RESOURCES.resolve():
+        copied = seed_model_folder(out)
+        report.lines.append(f"  model folder {out}: {copied} shipped heads copied beside it")
+    return report
+
+
+def seed_model_folder(out: Path) -> int:
+    """Copy into `out` every shipped head (and its card) it lacks, so the folder is a whole
+    model for `--model`; returns how many head files were copied."""
+    copied = 0
+    for path in sorted(RESOURCES.glob("*.safetensors")) + sorted(RESOURCES.glob("*.md")):
+        if not (out / path.name).exists():
+            shutil.copyfile(path, out / path.name)
+            copied += path.suffix == ".safetensors"
+    return copied
 
 
 def evaluate(
-    task: str, data: Path, *, split: str = "dev", predictions: Path | None = None
+    task: str,
+    data: Path,
+    *,
+    split: str = "dev",
+    predictions: Path | None = None,
+    models: Path | None = None,
 ) -> Report:
-    """Score the shipped head of `task` on `split` of `data` with the task's official metric."""
-    return task_module(task).evaluate(data, split=split, predictions=predictions)
+    """Score the head of `task` on `split` of `data` with the task's official metric: the
+    shipped head, or the one in the model folder `models`."""
+    module = task_module(task)
+    if models is None:
+        return module.evaluate(data, split=split, predictions=predictions)
+    if not _takes(task, "evaluate", "models"):
+        raise KeyError(f"{task} cannot be evaluated from a model folder yet")
+    return module.evaluate(data, split=split, predictions=predictions, models=models)
+
+
+def compare(before: Report, after: Report, *, names: tuple[str, str]) -> str:
+    """Two evaluations of one task side by side, score by score, with the change."""
+    width = max((len(k) for k in before.scores), default=5)
+    rows = [f"{before.task}: {'score':<{width}}  {names[0]:>10}  {names[1]:>10}  {'change':>8}"]
+    for key, value in before.scores.items():
+        other = after.scores.get(key)
+        change = f"{other - value:+8.4f}" if other is not None else " " * 8
+        shown = f"{other:10.4f}" if other is not None else " " * 10
+        rows.append(f"  {key:<{width}}  {value:10.4f}  {shown}  {change}")
+    return "\n".join(rows)
+
+
+def _takes(task: str, function: str, option: str) -> bool:
+    return option in inspect.signature(getattr(task_module(task), function)).parameters

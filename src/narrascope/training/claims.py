@@ -212,11 +212,17 @@ def calibrate(raw: np.ndarray, truth: np.ndarray, held_out: Sequence[np.ndarray]
     return Calibration(fit_platt(raw, truth), {k: round(v, 4) for k, v in scores.items()})
 
 
-def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+def evaluate(
+    data: Path,
+    *,
+    split: str = "dev",
+    predictions: Path | None = None,
+    models: Path | None = None,
+) -> Report:
     """F1 of the positive class of the shipped head on `split`; optionally write predictions."""
     sentences = read_split(data, split)
     encoder = default_encoder()
-    analyzer = ClaimAnalyzer.load(encoder)
+    analyzer = ClaimAnalyzer.load(encoder, models=models)
     texts = [s.text for s in sentences]
     scores = analyzer.scores(texts, encoder.encode(texts))
     predicted = scores >= analyzer.threshold

@@ -1,47 +1,151 @@
 """Analysts' corrections as training examples: `narrascope train TASK --corrections DB` (#19).
 
-A document with at least one standing correction in a layer becomes one example of that
-layer's document-level head: its stored sentence vectors (from the encoder the head is
-trained on) as features, and the labels it now has, corrections applied, as truth. Repeating
-it `weight` times is how it is weighted in (the heads' fitters take no sample weights).
+Every standing correction is a verdict on one label: accepted or added means the label holds,
+rejected means it does not, relabelled means the old label does not hold and the new one does.
+A verdict teaches the head that label and nothing else: each corrected document (a document
+head) or corrected sentence (a sentence head, as techniques) becomes one row of features,
+built from its stored vectors (of the encoder the head is trained on), and only the cells of
+the labels an analyst ruled on carry a weight; the labels nobody looked at are left out of the
+fit for that row instead of being taken as the model said. Heads fit with per-cell weights
+(`fit.fit_sigmoid`, `fit.fit_logistic`), so a corrected cell counts `WEIGHT` training rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from narrascope.model import Layer
+from narrascope.model import Annotation, Correction, CorrectionAction, Document, Layer
 from narrascope.store import Store
 
 WEIGHT = 5
-"""How many times a corrected document counts against one training article."""
+"""How many training rows one analyst's verdict on a label counts as."""
+
+Features = Callable[[Document, np.ndarray], np.ndarray]
+"""A head's input rows for a document from its sentence vectors: one row (a document head) or
+one per sentence (a sentence head)."""
+Implied = Callable[[str, float], Iterable[tuple[str, float]]]
+"""Further verdicts a verdict implies in a taxonomy (a subnarrative's narrative holds too)."""
 
 
 @dataclass(slots=True)
 class CorrectedSet:
-    """The corrected documents of one database as feature rows and label rows."""
+    """The corrections of one database as feature rows, truth and per-cell verdict masks."""
 
-    x: np.ndarray  # (n, features)
-    y: np.ndarray  # (n, labels), 0/1
-    corrections: int  # standing corrections in the layer
+    x: np.ndarray  # (rows, features)
+    y: np.ndarray  # (rows, labels): 1 where a verdict says the label holds
+    ruled: np.ndarray  # (rows, labels): True where an analyst's verdict covers the cell
+    corrections: int  # standing corrections in the layers
     documents: int  # documents they make examples of
     skipped: int  # corrected documents without vectors from this encoder
-    source: str  # the database, as given
+    source: str  # the database, named without credentials
+    fingerprint: str = ""  # hash of the corrections that went in
+    layers: tuple[Layer, ...] = field(default_factory=tuple)
+
+    @property
+    def verdicts(self) -> int:
+        """How many (row, label) cells the corrections rule on."""
+        return int(self.ruled.sum())
 
     def card_line(self, weight: int) -> str:
         """The model card's line on what went in."""
         return (
             f"- Corrections: {self.corrections} analyst corrections on {self.documents} "
-            f"documents of `{self.source}`, each document weighted {weight}x"
+            f"documents of `{self.source}` (corrections {self.fingerprint}), "
+            f"{self.verdicts} label verdicts, each weighted {weight}x"
             + (
                 f" ({self.skipped} corrected documents had no vectors and were left out)."
                 if self.skipped
                 else "."
             )
         )
+
+    def info(self, weight: int) -> dict[str, object]:
+        """What the head file's metadata records about the corrections."""
+        return {
+            "source": self.source,
+            "fingerprint": self.fingerprint,
+            "count": self.corrections,
+            "documents": self.documents,
+            "verdicts": self.verdicts,
+            "weight": weight,
+        }
+
+
+def verdicts(correction: Correction) -> list[tuple[Annotation, float]]:
+    """The labels one correction rules on, each with 1.0 (holds) or 0.0 (does not), in the
+    order they apply (a relabel's new label after its old one)."""
+    old, new = correction.old, correction.new
+    if correction.action is CorrectionAction.REJECT and old is not None:
+        return [(old, 0.0)]
+    if correction.action is CorrectionAction.RELABEL and old is not None and new is not None:
+        return [(old, 0.0), (new, 1.0)]
+    ann = new or old
+    return [] if ann is None else [(ann, 1.0)]
+
+
+def corrected_examples(
+    db: str,
+    layers: Sequence[Layer],
+    labels: Sequence[str],
+    features: Features,
+    *,
+    encoder: str,
+    per_sentence: bool = False,
+    implied: Implied | None = None,
+) -> CorrectedSet:
+    """Every document with a standing correction in `layers`, as rows of the head's features
+    with the corrected labels as truth, only on the cells a verdict covers.
+
+    `per_sentence`: `features` gives one row per sentence, and a verdict on a span covers the
+    sentences it overlaps; otherwise one row per document.
+    """
+    index = {label: j for j, label in enumerate(labels)}
+    rows_x: list[np.ndarray] = []
+    rows_y: list[np.ndarray] = []
+    rows_ruled: list[np.ndarray] = []
+    with Store.open(db) as store:
+        done = [c for c in store.corrections.of() if c.layer in layers]
+        skipped = documents = 0
+        for doc_id in dict.fromkeys(c.doc_id for c in done):
+            vectors = store.vectors(doc_id, encoder=encoder)
+            doc = store.document(doc_id) if vectors is not None else None
+            if vectors is None or doc is None or len(vectors) != len(doc.sentences):
+                skipped += 1
+                continue
+            x = features(doc, vectors)
+            y = np.zeros((len(x), len(labels)), dtype=np.float32)
+            ruled = np.zeros(y.shape, dtype=bool)
+            for correction in (c for c in done if c.doc_id == doc_id):
+                for ann, truth in verdicts(correction):
+                    more = implied(ann.label, truth) if implied is not None else ()
+                    for label, value in [(ann.label, truth), *more]:
+                        if label not in index:
+                            continue
+                        rows = _rows(doc, ann) if per_sentence else [0]
+                        y[rows, index[label]] = value
+                        ruled[rows, index[label]] = True
+            keep = ruled.any(axis=1)
+            rows_x.append(x[keep])
+            rows_y.append(y[keep])
+            rows_ruled.append(ruled[keep])
+            documents += 1
+    dim = rows_x[0].shape[1] if rows_x else 0
+    return CorrectedSet(
+        np.vstack(rows_x).astype(np.float32) if rows_x else np.zeros((0, dim), np.float32),
+        np.vstack(rows_y) if rows_y else np.zeros((0, len(labels)), np.float32),
+        np.vstack(rows_ruled) if rows_ruled else np.zeros((0, len(labels)), bool),
+        len(done),
+        documents,
+        skipped,
+        database_name(db),
+        fingerprint(done),
+        tuple(layers),
+    )
 
 
 def corrected_documents(
@@ -52,43 +156,48 @@ def corrected_documents(
     *,
     encoder: str,
 ) -> CorrectedSet:
-    """Every document with a standing correction in `layer`, as (features, corrected labels)."""
-    index = {label: j for j, label in enumerate(labels)}
-    rows_x: list[np.ndarray] = []
-    rows_y: list[np.ndarray] = []
-    with Store.open(db) as store:
-        done = [c for c in store.corrections.of() if c.layer is layer]
-        doc_ids = list(dict.fromkeys(c.doc_id for c in done))
-        skipped = 0
-        for doc_id in doc_ids:
-            vectors = store.vectors(doc_id, encoder=encoder)
-            if vectors is None or not store.has_document(doc_id):
-                skipped += 1
-                continue
-            truth = np.zeros(len(labels), dtype=np.float32)
-            for ann in store.annotations(doc_id, layer=layer):
-                if ann.label in index:
-                    truth[index[ann.label]] = 1.0
-            rows_x.append(features(vectors)[0])
-            rows_y.append(truth)
-    dim = rows_x[0].shape[0] if rows_x else 0
-    return CorrectedSet(
-        np.array(rows_x, dtype=np.float32).reshape(len(rows_x), dim),
-        np.array(rows_y, dtype=np.float32).reshape(len(rows_y), len(labels)),
-        len(done),
-        len(rows_x),
-        skipped,
-        db,
-    )
+    """`corrected_examples` for a document head whose features read only the vectors."""
+    return corrected_examples(db, (layer,), labels, lambda doc, v: features(v), encoder=encoder)
 
 
 def weighted_in(
     x: np.ndarray, y: np.ndarray, corrected: CorrectedSet, weight: int = WEIGHT
-) -> tuple[np.ndarray, np.ndarray]:
-    """The training rows with each corrected document appended `weight` times."""
-    if not corrected.documents:
-        return x, y
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The training rows with the corrected rows appended, and the weight of every cell:
+    1 for the labelled data, `weight` for a corrected cell, 0 for a cell no verdict covers."""
+    w = np.ones(y.shape, dtype=np.float32)
+    if not len(corrected.x):
+        return x, y, w
     return (
-        np.vstack([x, np.repeat(corrected.x, weight, axis=0)]),
-        np.vstack([y, np.repeat(corrected.y, weight, axis=0)]),
+        np.vstack([x, corrected.x]).astype(np.float32),
+        np.vstack([y, corrected.y]).astype(y.dtype),
+        np.vstack([w, corrected.ruled * np.float32(weight)]),
     )
+
+
+def _rows(doc: Document, ann: Annotation) -> list[int]:
+    """The sentences a span label overlaps (all of them for a document label)."""
+    if ann.start is None or ann.end is None:
+        return list(range(len(doc.sentences)))
+    return [i for i, (s, e) in enumerate(doc.sentences) if s < ann.end and ann.start < e]
+
+
+def database_name(db: str) -> str:
+    """The database as a card may name it: a file's name, or a URL without its credentials."""
+    if "://" in db:
+        return re.sub(r"//[^@/]*@", "//", db)
+    return db.rsplit("/", 1)[-1]
+
+
+def fingerprint(done: Sequence[Correction]) -> str:
+    """A short hash of what the corrections say, to tell two correction sets apart."""
+    digest = hashlib.sha256()
+    for c in done:
+        for ann in (c.old, c.new):
+            key = (
+                "-"
+                if ann is None
+                else f"{ann.doc_id}|{ann.layer}|{ann.label}|{ann.start}|{ann.end}"
+            )
+            digest.update(f"{c.id}|{c.action}|{key}\n".encode())
+    return f"sha256:{digest.hexdigest()[:12]}"

@@ -53,29 +53,60 @@ def rest_of(held: np.ndarray, n: int) -> np.ndarray:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, *, c: float, seed: int
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    c: float,
+    seed: int,
+    cell_weights: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One-vs-rest logistic regression; returns weights (dim, k) and bias (k,)."""
+    """One-vs-rest logistic regression; returns weights (dim, k) and bias (k,).
+
+    `cell_weights` (n, k): how much each row counts for each label; a row weighted 0 for a
+    label is left out of that label's fit (an analyst's verdict covers only its own label).
+    `start`: weights and bias to start L-BFGS from (a head fitted on nearly the same rows): the
+    problem is convex, so it ends where a cold start would, in far fewer steps.
+    """
     from sklearn.linear_model import LogisticRegression
 
     weights = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
     bias = np.full(y.shape[1], -10.0, dtype=np.float32)  # a label never seen is never predicted
     for j in range(y.shape[1]):
-        if y[:, j].min() == y[:, j].max():
+        rows = slice(None) if cell_weights is None else cell_weights[:, j] > 0
+        if y[rows, j].min() == y[rows, j].max():
             continue
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
-        model.fit(x, y[:, j])
+        model = LogisticRegression(
+            C=c,
+            class_weight="balanced",
+            max_iter=2000,
+            random_state=seed,
+            warm_start=start is not None,
+        )
+        if start is not None:  # sklearn starts from coef_/intercept_ when warm_start is set
+            model.coef_ = start[0][:, j][None, :].astype(np.float64)
+            model.intercept_ = np.array([start[1][j]], dtype=np.float64)
+        if cell_weights is None:
+            model.fit(x, y[:, j])
+        else:
+            model.fit(x[rows], y[rows, j], sample_weight=cell_weights[rows, j])
         weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return weights, bias
 
 
 def fit_sigmoid(
-    x: np.ndarray, y: np.ndarray, *, l2: float, max_iter: int = 300
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    l2: float,
+    max_iter: int = 300,
+    cell_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multi-label logistic regression for all labels at once (L-BFGS, L2 on weights).
 
     Deterministic (zero start, full batch); returns weights (dim, k) and bias (k,). A label
-    with no positive row gets a bias that never fires.
+    with no positive row gets a bias that never fires. `cell_weights` (n, k) scales each
+    (row, label) term of the loss: 0 leaves a cell out (a label no verdict covers).
     """
     from scipy.optimize import minimize
 
@@ -83,13 +114,18 @@ def fit_sigmoid(
     k = y.shape[1]
     xb = np.hstack([x, np.ones((n, 1), dtype=np.float32)]).astype(np.float32)
     y = y.astype(np.float32)
+    cells = None if cell_weights is None else cell_weights.astype(np.float32)
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w = flat.reshape(d + 1, k).astype(np.float32)
         z = xb @ w
         p = 1.0 / (1.0 + np.exp(-z))
-        value = np.logaddexp(0, z).sum() - (y * z).sum()
-        grad = xb.T @ (p - y) / n
+        if cells is None:
+            value = np.logaddexp(0, z).sum() - (y * z).sum()
+            grad = xb.T @ (p - y) / n
+        else:
+            value = (cells * (np.logaddexp(0, z) - y * z)).sum()
+            grad = xb.T @ (cells * (p - y)) / n
         grad[:-1] += l2 * w[:-1]
         value = value / n + l2 * float((w[:-1] ** 2).sum()) / 2
         return float(value), grad.ravel().astype(np.float64)
@@ -99,7 +135,8 @@ def fit_sigmoid(
     )
     w = result.x.reshape(d + 1, k).astype(np.float32)
     weights, bias = w[:-1], w[-1]
-    bias[y.sum(axis=0) == 0] = -20.0
+    positives = y if cells is None else y * (cells > 0)
+    bias[positives.sum(axis=0) == 0] = -20.0
     return weights, bias
 
 

@@ -90,20 +90,15 @@ def train(
     score(docs, passed, report, "cv_v1rule_")
     a, b = fit_platt_all(raw, y)
     info: dict[str, object] = {"seed": seed, "folds": folds, "l2": L2}
-    x_fit, y_fit = docs.x, y
+    x_fit, y_fit, cells = docs.x, y, None
     if corrections is not None:
         corrected = corrected_documents(
             corrections, Layer.FRAME, FRAMES, document_features, encoder=encoder.name
         )
-        x_fit, y_fit = weighted_in(docs.x, y, corrected, WEIGHT)
+        x_fit, y_fit, cells = weighted_in(docs.x, y, corrected, WEIGHT)
         report.lines.append(corrected.card_line(WEIGHT))
-        info["corrections"] = {
-            "source": corrections,
-            "count": corrected.corrections,
-            "documents": corrected.documents,
-            "weight": WEIGHT,
-        }
-    weights, bias = fold_platt(*fit_sigmoid(x_fit, y_fit, l2=L2), a, b)
+        info["corrections"] = corrected.info(WEIGHT)
+    weights, bias = fold_platt(*fit_sigmoid(x_fit, y_fit, l2=L2, cell_weights=cells), a, b)
     head = LinearHead(
         weights,
         bias,
@@ -119,10 +114,16 @@ def train(
     return report
 
 
-def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+def evaluate(
+    data: Path,
+    *,
+    split: str = "dev",
+    predictions: Path | None = None,
+    models: Path | None = None,
+) -> Report:
     """Score the shipped frames head on `split` (official micro-F1); write official files if asked."""
     encoder = default_encoder()
-    analyzer = FrameAnalyzer.load(encoder)
+    analyzer = FrameAnalyzer.load(encoder, models=models)
     store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 2, document_features, store=store)
     passed = analyzer.head.decide(analyzer.head.score(docs.x))

@@ -252,10 +252,16 @@ def _leave_one_language_out(
         )
 
 
-def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+def evaluate(
+    data: Path,
+    *,
+    split: str = "dev",
+    predictions: Path | None = None,
+    models: Path | None = None,
+) -> Report:
     """Score the shipped genre head on `split` (official macro-F1); write official files if asked."""
     encoder = default_encoder()
-    analyzer = GenreAnalyzer.load(encoder)
+    analyzer = GenreAnalyzer.load(encoder, models=models)
     store = VectorCache(CACHE, encoder)
     docs = load_documents(data, split, 1, document_features, store=store)
     probabilities = analyzer.head.score(docs.x)

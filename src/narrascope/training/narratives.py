@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,10 @@ from narrascope.training.calibrate import (
     fit_platt_all,
     reliability,
 )
-from narrascope.training.fit import cross_validate, fit_calibration, fit_logistic, grouped_folds
+from narrascope.training.corrections import WEIGHT
+from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
+from narrascope.training.narrative_corrections import fit_head, read_corrections
+from narrascope.training.narratives_card import write_model_card
 from narrascope.training.semeval2025 import (
     EncodedArticle,
     NarrativeLabels,
@@ -273,8 +275,10 @@ def train(
     encoder: Encoder | None = None,
     cache_dir: Path | None = CACHE,
     languages: Sequence[str] | None = None,
+    corrections: str | None = None,
 ) -> Report:
-    """Fit the narrative heads on `data`'s train split; thresholds and blend chosen by grouped CV."""
+    """Fit the narrative heads on `data`'s train split; thresholds and blend chosen by grouped CV
+    (a database's `corrections` weigh in the final fit only: see `narrative_corrections`)."""
     encoder = encoder or default_encoder()
     taxonomy = read_taxonomy()
     labels = head_labels(taxonomy)
@@ -334,8 +338,9 @@ def train(
         examples, taxonomy, labels, apply_platt(blended, platt_a, platt_b), cut, encoder
     )
 
-    weights, bias = fit_logistic(x, y, c=C, seed=seed)
-    info = {
+    corrected = read_corrections(corrections, labels, encoder) if corrections else None
+    weights, bias = fit_head(x, y, corrected, c=C, seed=seed)
+    info: dict[str, object] = {
         "blend": blend,
         "c": C,
         "seed": seed,
@@ -346,6 +351,9 @@ def train(
         "platt_a": [round(float(v), 6) for v in platt_a],
         "platt_b": [round(float(v), 6) for v in platt_b],
     }
+    if corrected is not None:
+        report.lines.append(corrected.card_line(WEIGHT))
+        info["corrections"] = corrected.info(WEIGHT)
     head = LinearHead(weights, bias, labels, MODEL_ID, encoder.name, thresholds=cut, info=info)
     head.save(out / HEAD_FILE.name)
     def_head = LinearHead(
@@ -386,72 +394,6 @@ def gated_scores(examples, taxonomy, labels, probabilities, cut, encoder) -> dic
     return out
 
 
-def write_model_card(
-    path: Path,
-    report: Report,
-    y: np.ndarray,
-    probabilities: np.ndarray,
-    labels: Sequence[str],
-    cut: np.ndarray,
-    n: int,
-    seed: int = 13,
-    folds: int = 5,
-) -> None:
-    """The model card: data and terms, encoder, seed, CV scores overall, per language and per label."""
-    rows = []
-    for j, label in enumerate(labels):
-        truth, pred = y[:, j].astype(bool), probabilities[:, j] >= cut[j]
-        tp = int((truth & pred).sum())
-        f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
-        rows.append(f"| {label} | {int(truth.sum())} | {cut[j]:.2f} | {f1:.3f} |")
-    lines = [
-        f"# {MODEL_ID}",
-        "",
-        "Narratives and subnarratives (SemEval-2025 Task 10 subtask 2 taxonomy) per article.",
-        "",
-        f"- Data: SemEval-2025 Task 10 train split ({n} articles). Research use only: the organisers",
-        "  state no licence; the data is read by path and never redistributed.",
-        "- Encoder: use-multilingual-v3 (512-d), article features = mean and max of sentence vectors.",
-        "- Head: one-vs-rest logistic regression (class-balanced) for `Other`, 21 narratives and",
-        "  the listed subnarratives, blended with a calibrated similarity to our own label",
-        "  definitions (weight `blend`, the largest within 0.01 fine-F1 of the best in CV); the",
-        "  blend is Platt-calibrated per label on its out-of-fold scores (`platt_a`, `platt_b` in",
-        "  the head's info), so a stored score is a probability. One cut per level (narrative,",
-        "  subnarrative, Other) on those probabilities, chosen for samples-F1 (the official",
-        "  metric, which wants the right number of labels per article); the alternative of",
-        "  all cuts at the precision-first floor 0.5 is measured below.",
-        "- Abstains outside the taxonomy: the domain gate (`domain-v1.md`) is asked first; an",
-        "  article it rejects gets no label, only a `not-analyzed` note. `gated_*` scores apply",
-        "  the shipped gate to these train articles (it was fitted on them; its CV is in its card).",
-        f"- Seed {seed}, {folds} folds grouped by article. Trained {date.today().isoformat()};",
-        "  rebuild with `narrascope train narratives --data DIR`.",
-        "",
-        "## Cross-validated scores (samples-F1, paired by article id)",
-        "",
-        "`official` counts only the official label lists (as the official scorer does);",
-        "`extended` also counts the subnarratives used in the gold but missing from the lists.",
-        "Thresholds and blend are chosen on the same out-of-fold scores they are reported on",
-        "(a few parameters; slightly optimistic). The encoder was not trained on Bulgarian or",
-        "Hindi, which shows in HI. `cal_*`: reliability with Platt cross-fitted (each fold",
-        "calibrated on the others): ECE over every article and label, ECE of the labels over",
-        "their cut, and the micro precision and recall of those labels.",
-        "",
-        "| score | value |",
-        "|---|---|",
-        *[f"| {k} | {v:.4f} |" for k, v in report.scores.items()],
-        "",
-        *report.lines,
-        "",
-        "## Per label (out-of-fold, calibrated (cross-fitted), at the level thresholds)",
-        "",
-        "| label | articles | threshold | F1 |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-    ]
-    path.write_text("\n".join(lines), encoding="utf-8")
-
-
 # --- evaluation ----------------------------------------------------------------------------
 
 
@@ -475,10 +417,11 @@ def evaluate(
     predictions: Path | None,
     encoder: Encoder | None = None,
     cache_dir: Path | None = CACHE,
+    models: Path | None = None,
 ) -> Report:
-    """Score the shipped heads on `split` (official layout); write predictions per language if asked."""
+    """Score the shipped heads (or a model folder's) on `split`; write predictions if asked."""
     encoder = encoder or default_encoder()
-    analyzer = NarrativeAnalyzer.load(encoder)
+    analyzer = NarrativeAnalyzer.load(encoder, models=models)
     taxonomy = read_taxonomy()
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
     predicted = predict(analyzer, examples)

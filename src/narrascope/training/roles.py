@@ -382,10 +382,11 @@ def evaluate(
     predictions: Path | None,
     encoder: Encoder | None = None,
     cache_dir: Path | None = CACHE,
+    models: Path | None = None,
 ) -> Report:
-    """Score the shipped heads on `split`'s mentions; write official predictions per language if asked."""
+    """Score the shipped heads (or a model folder's, `models`) on `split`'s mentions; write official predictions per language if asked."""
     encoder = encoder or default_encoder()
-    analyzer = RoleAnalyzer.load(encoder)
+    analyzer = RoleAnalyzer.load(encoder, models=models)
     examples = read_split(data, split, encoder=encoder, cache_dir=cache_dir)
     report = Report("roles")
     for language in sorted({ex.language for ex in examples}):

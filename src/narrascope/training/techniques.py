@@ -26,6 +26,7 @@ import numpy as np
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features
 from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
+from narrascope.model import Layer
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, ptc, semeval2023
 from narrascope.training.calibrate import (
@@ -37,6 +38,12 @@ from narrascope.training.calibrate import (
     fit_platt_all,
     fold_platt,
     platt_info,
+)
+from narrascope.training.corrections import (
+    WEIGHT,
+    CorrectedSet,
+    corrected_examples,
+    weighted_in,
 )
 from narrascope.training.fit import (
     cross_validate_sigmoid,
@@ -155,9 +162,14 @@ def train(
     seed: int = 13,
     folds: int = 5,
     languages: Sequence[str] | None = None,
+    corrections: str | None = None,
 ) -> Report:
     """Fit the technique head on the T3 train split (every language unless told); calibrate it,
-    choose its operating points and report both out of fold."""
+    choose its operating points and report both out of fold.
+
+    `corrections`: a database whose analysts' verdicts on technique spans are weighted into the
+    final fit, sentence by sentence (CV scores, calibration and cuts stay the labelled data's).
+    """
     t3, ptc_dir = find_data(data)
     if t3 is None:
         raise FileNotFoundError(f"{data}: no SemEval-2023 Task 3 bundle found")
@@ -184,7 +196,8 @@ def train(
     rule = choose_rule(crossed.calibrated, corpus.y, held_out)
     a, b = fit_platt_all(raw, corpus.y)
     cuts = rule.cuts(apply_platt(raw, a, b), corpus.y)
-    weights, bias = fold_platt(*fit_sigmoid(corpus.x, corpus.y, l2=L2), a, b)
+    corrected = read_corrections(corrections, encoder.name) if corrections else None
+    weights, bias = fold_platt(*fit_head(corpus.x, corpus.y, corrected), a, b)
     article_ids = sorted(set(corpus.groups()))
     head = LinearHead(
         weights,
@@ -202,6 +215,9 @@ def train(
             "train_articles": article_ids,
         },
     )
+    if corrected is not None:
+        report.lines.append(corrected.card_line(WEIGHT))
+        head.info["corrections"] = corrected.info(WEIGHT)
     if ptc_dir is not None and "en" in corpus.line_labels:
         _score_ptc_out_of_fold(
             ptc_dir, corpus, held_out, fold_models, crossed, cuts, report, out, seed
@@ -220,6 +236,28 @@ def _shown_by_language(corpus: Corpus, crossed: CrossFit, report: Report) -> Non
         report.scores[f"cv_shown_precision_{folder}"] = round(found.shown_precision, 4)
         report.scores[f"cv_shown_recall_{folder}"] = round(found.shown_recall, 4)
         report.scores[f"cv_ece_shown_{folder}"] = round(found.ece_shown, 4)
+
+
+def read_corrections(db: str, encoder: str) -> CorrectedSet:
+    """The technique verdicts of database `db`: one row per sentence a verdict's span touches."""
+    return corrected_examples(
+        db,
+        (Layer.TECHNIQUE,),
+        TECHNIQUES,
+        lambda doc, vectors: features(doc.sentence_texts(), vectors),
+        encoder=encoder,
+        per_sentence=True,
+    )
+
+
+def fit_head(
+    x: np.ndarray, y: np.ndarray, corrected: CorrectedSet | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The head's raw weights and bias on every training sentence, verdicts weighted in."""
+    if corrected is None:
+        return fit_sigmoid(x, y, l2=L2)
+    x_all, y_all, cells = weighted_in(x, y, corrected, WEIGHT)
+    return fit_sigmoid(x_all, y_all, l2=L2, cell_weights=cells)
 
 
 def _f1_rule(corpus: Corpus, raw: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:
@@ -274,13 +312,19 @@ def _score_ptc_out_of_fold(
     tc_head.save(out / f"{TC_VERSION}.safetensors")
 
 
-def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+def evaluate(
+    data: Path,
+    *,
+    split: str = "dev",
+    predictions: Path | None = None,
+    models: Path | None = None,
+) -> Report:
     """Score the shipped head on `split` with the official metrics; write official-format files."""
     t3, ptc_dir = find_data(data)
     if t3 is None and ptc_dir is None:
         raise FileNotFoundError(f"{data}: neither a SemEval-2023 Task 3 nor a PTC bundle")
     encoder = default_encoder()
-    analyzer = TechniqueAnalyzer.load(encoder)
+    analyzer = TechniqueAnalyzer.load(encoder, models=models)
     store = VectorCache(CACHE, encoder)
     report = Report("techniques")
     trained_on = set(analyzer.head.info.get("train_articles", []))

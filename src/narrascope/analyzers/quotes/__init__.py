@@ -48,7 +48,9 @@ class QuoteAnalyzer:
         self.min_words, self.unattributed_min_words = min_words, unattributed_min_words
 
     @classmethod
-    def load(cls, encoder: object = None) -> QuoteAnalyzer:  # reads no vectors: any encoder
+    def load(
+        cls, encoder: object = None, *, models: object = None
+    ) -> QuoteAnalyzer:  # reads no vectors: any encoder
         return cls()
 
     def analyze(

@@ -1,0 +1,122 @@
+"""Per-corpus models (#19): `--model DIR` reads every head from a model folder instead of the
+package; a folder without the head, or with a head of another encoder, is one clear error line;
+`evaluate --compare` needs a folder to compare with."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from narrascope.cli import app
+from narrascope.heads import RESOURCES, LinearHead
+from narrascope.model import Layer
+from narrascope.store import Store
+from narrascope.training import seed_model_folder
+
+FIRST = "000_8f4d98db21bab007.txt"
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_error(result) -> str:
+    """The error message of a failed command, checked to be a single `error:` and no traceback
+    (the terminal may wrap it: the CLI prints it as one line)."""
+    assert result.exit_code == 1
+    assert result.output.count("error:") == 1 and "Traceback" not in result.output
+    return " ".join(result.output.split("error:", 1)[1].split())
+
+
+@pytest.fixture
+def one_article(tmp_path, examples_dir):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(examples_dir / FIRST, folder / FIRST)
+    return folder
+
+
+def frames_stored(db) -> list[str]:
+    with Store.open(str(db)) as store:
+        doc = next(iter(store.documents()))
+        return sorted(a.label for a in store.annotations(doc.id, layer=Layer.FRAME))
+
+
+def test_model_folder_heads_replace_the_shipped_ones(tmp_path, one_article):
+    folder = tmp_path / "corpus-model"
+    folder.mkdir()
+    assert seed_model_folder(folder) == len(list(RESOURCES.glob("*.safetensors")))
+    shipped = LinearHead.from_file(RESOURCES / "frames-v2.safetensors")
+    # A frames head that is sure of every frame: only this folder's head can give all 14.
+    sure = replace(
+        shipped,
+        bias=np.full_like(shipped.bias, 30.0),
+        thresholds=np.zeros_like(shipped.thresholds),
+    )
+    sure.save(folder / "frames-v2.safetensors")
+    plain = run("analyze", one_article, "--db", tmp_path / "a.db", "--only", "frames")
+    assert plain.exit_code == 0, plain.output
+    corpus = run(
+        "analyze", one_article, "--db", tmp_path / "b.db", "--only", "frames", "--model", folder
+    )
+    assert corpus.exit_code == 0, corpus.output
+    assert len(frames_stored(tmp_path / "b.db")) == len(shipped.labels) == 14
+    assert len(frames_stored(tmp_path / "a.db")) < 14
+
+
+def test_model_folder_without_the_head_is_one_error(tmp_path, one_article):
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    result = run(
+        "analyze", one_article, "--db", tmp_path / "c.db", "--only", "frames", "--model", empty
+    )
+    message = one_error(result)
+    assert "has no frames-v2.safetensors" in message
+    assert "narrascope train frames --out" in message
+    missing = run(
+        "analyze",
+        one_article,
+        "--db",
+        tmp_path / "d.db",
+        "--only",
+        "frames",
+        "--model",
+        tmp_path / "nope",
+    )
+    assert "no such model folder" in one_error(missing)
+
+
+def test_model_folder_head_of_another_encoder_is_one_error(tmp_path, one_article):
+    folder = tmp_path / "foreign-model"
+    folder.mkdir()
+    seed_model_folder(folder)
+    shipped = LinearHead.from_file(RESOURCES / "frames-v2.safetensors")
+    replace(shipped, encoder="some-other-encoder").save(folder / "frames-v2.safetensors")
+    result = run(
+        "analyze", one_article, "--db", tmp_path / "e.db", "--only", "frames", "--model", folder
+    )
+    assert "trained on encoder 'some-other-encoder'" in one_error(result)
+
+
+def test_evaluate_compare_needs_a_model_folder(tmp_path):
+    result = run("evaluate", "frames", "--data", tmp_path, "--compare")
+    assert "--compare needs --model DIR" in one_error(result)
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    result = run("evaluate", "frames", "--data", tmp_path, "--model", empty)
+    assert "has no frames-v2.safetensors" in one_error(result)
+
+
+def test_evaluate_compare_sets_scores_side_by_side():
+    from narrascope.training import Report, compare
+
+    shipped = Report("narratives", {"PT_f1_fine_official": 0.30, "PT_f1_coarse_official": 0.41})
+    corpus = Report("narratives", {"PT_f1_fine_official": 0.36, "PT_f1_coarse_official": 0.40})
+    lines = compare(shipped, corpus, names=("shipped", "corpus-model")).splitlines()
+    assert "shipped" in lines[0] and "corpus-model" in lines[0]
+    assert lines[1].split() == ["PT_f1_fine_official", "0.3000", "0.3600", "+0.0600"]
+    assert lines[2].split() == ["PT_f1_coarse_official", "0.4100", "0.4000", "-0.0100"]
