@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from narrascope.terminal import progress_bar
+from narrascope.terminal import safe_text as escape  # article text, safe for the terminal
 
 if TYPE_CHECKING:
     from narrascope.store import Store
@@ -41,6 +42,7 @@ MinConfidenceOption = Annotated[
 ]
 T = TypeVar("T")
 DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
+ProfileOption = Annotated[str, typer.Option(help="fast (shared encoder) or accurate (fine-tuned).")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -85,13 +87,6 @@ def opened(db: str, *, create: bool = False, readonly: bool = True) -> Iterator[
         _fail(f"{display_name(db)}: {driver_reason(exc)}")
 
 
-def escape(text: str) -> str:
-    """Text from articles, safe for the terminal: no rich markup, no control characters."""
-    from narrascope.terminal import safe_text
-
-    return safe_text(text)
-
-
 @app.command()
 def analyze(
     sources: Annotated[list[str], typer.Argument(help="Files, folders, globs or http(s) URLs.")],
@@ -114,6 +109,7 @@ def analyze(
     ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any input is skipped.")] = False,
     min_confidence: MinConfidenceOption = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -145,6 +141,7 @@ def analyze(
             scheduler=scheduler,
             analyze_all=analyze_all,
             min_confidence=min_confidence,
+            profile=profile,
         )
     for source, reason in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(source)}: {escape(reason)}")
@@ -261,14 +258,16 @@ def train(
     corrections: Annotated[
         str | None, typer.Option(help="A database whose analysts' corrections are weighted in.")
     ] = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
     from narrascope import training
     from narrascope.heads import RESOURCES
 
+    run = {"profile": profile, "on_progress": lambda line: err.print(escape(line))}
     with _failing(KeyError, FileNotFoundError):
         report = training.train(
-            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
+            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections, **run
         )
     console.print(escape(report.summary()))
 
@@ -281,12 +280,15 @@ def evaluate(
     predictions: Annotated[
         Path | None, typer.Option(help="Also write predictions in the official format here.")
     ] = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Score TASK on a split with the task's official metric."""
     from narrascope import training
 
     with _failing(KeyError, FileNotFoundError):
-        report = training.evaluate(task, data, split=split, predictions=predictions)
+        report = training.evaluate(
+            task, data, split=split, predictions=predictions, profile=profile
+        )
     console.print(escape(report.summary()))
 
 

@@ -40,6 +40,7 @@ def analyze(
     costs: WorkerCosts | None = None,
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
+    profile: str = "fast",
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
@@ -49,7 +50,8 @@ def analyze(
     Pages that are not articles are stored with their page type but not analyzed, unless
     `analyze_all`. `min_confidence` raises every head's operating point: `0.7`,
     `{"technique": 0.8}`, or the CLI's strings (`["0.7", "technique=0.8"]`); labels scored
-    below it are not stored.
+    below it are not stored. `profile` "accurate" runs the fine-tuned models where there are
+    any (techniques in English; in this process only, for now).
     """
     from narrascope.ingest import iter_inputs
 
@@ -59,10 +61,12 @@ def analyze(
         settings["analyze_all"] = True
     if bar:
         settings["min_confidence"] = bar.setting()
+    if profile != "fast":
+        settings["profile"] = profile
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
     with _executor(
-        only, skip, workers, scheduler, client, batch_size, analyze_all, bar
+        only, skip, workers, scheduler, client, batch_size, analyze_all, bar, profile
     ) as executor:
         loop = RunLoop(store, executor, dedup_threshold=dedup_threshold, costs=costs)
         run_id = store.begin_run(
@@ -85,13 +89,19 @@ def _executor(
     batch_size: int | None,
     analyze_all: bool,
     min_confidence: MinConfidence,
+    profile: str = "fast",
 ) -> Iterator[Executor]:
     """The executor the caller chose; models load now, so a missing one fails before any input."""
     if not (workers or scheduler or client):
-        analysis = load_analysis(only, skip, analyze_all=analyze_all, min_confidence=min_confidence)
+        analysis = load_analysis(
+            only, skip, analyze_all=analyze_all, min_confidence=min_confidence, profile=profile
+        )
         yield LocalExecutor(analysis, batch_size=batch_size or 1)
         return
     from narrascope.run.dask import dask_executor
+
+    if profile != "fast":
+        raise ValueError(f"the {profile} profile runs in one process for now: drop --workers")
 
     with dask_executor(
         only=only,

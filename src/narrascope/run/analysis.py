@@ -184,11 +184,12 @@ def load_analyzers(
     skip: Sequence[str] = (),
     *,
     encoder: Encoder | None = None,
+    profile: str = "fast",
 ) -> list[Analyzer]:
     """The chosen analyzers, loaded to read `encoder`'s vectors (default: the default encoder):
     the one place a run loads them. Fails before any input on a bad order, a missing model or a
     head trained on another encoder."""
-    return load_classes(select(only, skip), encoder or default_encoder())
+    return load_classes(select(only, skip, profile=profile), encoder or default_encoder())
 
 
 def load_analysis(
@@ -198,6 +199,7 @@ def load_analysis(
     threads: int | None = None,
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
+    profile: str = "fast",
 ) -> DocumentAnalysis:
     """The analyzers and the encoder one process needs; `threads` caps the encoder's.
 
@@ -211,7 +213,7 @@ def load_analysis(
         encoder = cast(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
-    analyzers = load_analyzers(only, skip, encoder=encoder)
+    analyzers = load_analyzers(only, skip, encoder=encoder, profile=profile)
     return DocumentAnalysis(
         analyzers, encoder=encoder, analyze_all=analyze_all, min_confidence=min_confidence
     )
