@@ -112,3 +112,33 @@ def test_accurate_analyzer_falls_back_to_fast_head_for_russian(encoder):
     assert len(notes) == 1 and notes[0].label == "not-analyzed"
     assert "fast head" in notes[0].attrs["reason"] and "'ru'" in notes[0].attrs["reason"]
     assert all(a.model == TechniqueAnalyzer.version for a in anns if a.layer == Layer.TECHNIQUE)
+
+
+def test_finetune_batches_keep_every_positive_and_a_seeded_share_of_negatives():
+    pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    import numpy as np
+
+    from narrascope.training.finetune.trainer import Settings, _batches
+
+    y = np.zeros((400, 23), dtype=np.float32)
+    y[::4, 3] = 1  # 100 positives, 300 negatives
+    lengths = np.arange(400) % 37
+    settings = Settings(batch_size=8, negatives_kept=0.5)
+    rows = np.arange(400)
+    first = _batches(lengths, rows, y, settings, 0)
+    again = _batches(lengths, rows, y, settings, 0)
+    other = _batches(lengths, rows, y, settings, 1)
+    seen = np.concatenate(first)
+    assert all((a == b).all() for a, b in zip(first, again, strict=True))  # resumable order
+    assert set(np.flatnonzero(y.any(1))) <= set(seen.tolist()) and len(seen) == 100 + 150
+    assert set(np.concatenate(other).tolist()) != set(seen.tolist())  # fresh negatives
+
+
+def test_finetune_run_folder_refuses_other_settings_but_not_operational_ones(tmp_path):
+    pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    from narrascope.training.finetune.trainer import Settings, _check_settings
+
+    _check_settings(tmp_path, Settings(epochs=1))
+    _check_settings(tmp_path, Settings(epochs=1, checkpoint_every=5, threads=1))
+    with pytest.raises(ValueError, match="other settings"):
+        _check_settings(tmp_path, Settings(epochs=2))

@@ -49,35 +49,24 @@ def model_files(directory: Path, version: str = ACCURATE_VERSION) -> dict[str, P
     }
 
 
-class FineTunedTechniques:
-    """The ONNX model, its vocabulary and its calibration: calibrated probabilities per sentence."""
+class PairModel:
+    """An ONNX sentence-pair model and its WordPiece vocabulary: logits per (sentence, context)."""
 
-    def __init__(self, directory: Path, *, threads: int = 1) -> None:
+    def __init__(self, onnx: Path, vocab: Path, *, threads: int = 1) -> None:
         import onnxruntime
-        from safetensors import safe_open
 
-        files = model_files(directory)
-        missing = [str(p) for key, p in files.items() if key != "card" and not p.is_file()]
-        if missing:
-            raise ModelFileError(f"accurate technique model missing: {', '.join(missing)}")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self.session = onnxruntime.InferenceSession(
-            str(files["onnx"]), options, providers=["CPUExecutionProvider"]
+            str(onnx), options, providers=["CPUExecutionProvider"]
         )
-        self.vocab = WordPiece.from_file(files["vocab"])
-        with safe_open(str(files["head"]), "numpy") as head:
-            meta = head.metadata() or {}
-            self.a, self.b = head.get_tensor("platt_a"), head.get_tensor("platt_b")
-            self.thresholds = head.get_tensor("thresholds")
-        self.labels: list[str] = json.loads(meta["labels"])
-        self.info: dict = json.loads(meta.get("info", "{}"))
+        self.vocab = WordPiece.from_file(vocab)
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Raw logits (len(pairs), labels), batches of similar length."""
-        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
+        """Raw logits (len(pairs), labels), in batches of similar length."""
         encoded = [self.vocab.pair_ids(a, b, MAX_TOKENS) for a, b in pairs]
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
+        out = None
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
             batch = pad([encoded[i] for i in rows], self.vocab.pad)
@@ -86,8 +75,36 @@ class FineTunedTechniques:
                 "attention_mask": batch.attention_mask,
                 "token_type_ids": batch.token_type_ids,
             }
-            out[rows] = self.session.run(["logits"], feed)[0]
-        return out
+            found = self.session.run(["logits"], feed)[0]
+            if out is None:
+                out = np.zeros((len(pairs), found.shape[1]), dtype=np.float32)
+            out[rows] = found
+        return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+class FineTunedTechniques:
+    """The ONNX model, its vocabulary and its calibration: calibrated probabilities per sentence."""
+
+    def __init__(self, directory: Path, *, threads: int = 1) -> None:
+        from safetensors import safe_open
+
+        files = model_files(directory)
+        missing = [str(p) for key, p in files.items() if key != "card" and not p.is_file()]
+        if missing:
+            raise ModelFileError(f"accurate technique model missing: {', '.join(missing)}")
+        self.model = PairModel(files["onnx"], files["vocab"], threads=threads)
+        with safe_open(str(files["head"]), "numpy") as head:
+            meta = head.metadata() or {}
+            self.a, self.b = head.get_tensor("platt_a"), head.get_tensor("platt_b")
+            self.thresholds = head.get_tensor("thresholds")
+        self.labels: list[str] = json.loads(meta["labels"])
+        self.info: dict = json.loads(meta.get("info", "{}"))
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Raw logits (len(pairs), labels)."""
+        if not pairs:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return self.model.logits(pairs)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability of every technique for the sentences of one document, in order."""

@@ -60,26 +60,28 @@ def export_onnx(model: MiniLMClassifier, path: Path, *, quantize: bool = True) -
     return path
 
 
-def write_model(
-    model: MiniLMClassifier, calibration: Calibration, out: Path, info: dict[str, object]
-) -> dict[str, Path]:
-    """ONNX model, vocabulary and calibration file of the accurate technique analyzer in `out`."""
-    from safetensors.numpy import save_file
-
+def write_encoder(model: MiniLMClassifier, out: Path) -> dict[str, Path]:
+    """The int8 ONNX model and its vocabulary in `out`; returns every file's path."""
     files = model_files(out)
     export_onnx(model, files["onnx"])
     shutil.copyfile(base_model_dir() / "vocab.txt", files["vocab"])
+    return files
+
+
+def write_head(calibration: Calibration, path: Path, info: dict[str, object]) -> None:
+    """Platt scaling and operating points of the exported model, with what made them."""
+    from safetensors.numpy import save_file
+
     save_file(
         {
             "platt_a": calibration.a.astype(np.float32),
             "platt_b": calibration.b.astype(np.float32),
             "thresholds": calibration.cuts.astype(np.float32),
         },
-        str(files["head"]),
+        str(path),
         metadata={
             "model_id": ACCURATE_VERSION,
             "labels": json.dumps(list(TECHNIQUES)),
             "info": json.dumps(info),
         },
     )
-    return files

@@ -5,8 +5,8 @@ The held-out English articles never trained the model. Their sentence logits are
 (Platt per technique, or one scaling shared by all) and decided (precision-first operating points, as the
 fast head ships, and F1-optimal cuts, as techniques-v1 chose them) cross-fitted over five folds of
 those articles: each fold is judged by what the other four chose. Scores are the official T3
-subtask-3 micro/macro-F1 over the held-out articles' lines. The fast head's numbers come from its
-own 5-fold CV (`training.techniques`), restricted to the same articles.
+subtask-3 micro/macro-F1 over the held-out articles' lines. The fast head is fitted as
+`narrascope train techniques` fits it, on the other folds of the same CV, and judged the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from narrascope.training.calibrate import (
     fit_platt,
     fit_platt_all,
     operating_points,
-    reliability,
 )
 from narrascope.training.fit import grouped_folds, rest_of, tune_thresholds
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
@@ -142,33 +141,31 @@ def fit_calibration(logits: np.ndarray, y: np.ndarray) -> Calibration:
 
 
 def fast_on_held_out(t3: Path, articles: set[str], *, seed: int, folds: int) -> HeldOutScores:
-    """The fast technique head's out-of-fold scores on the held-out English `articles`, from
-    the same CV as `narrascope train techniques` (all languages pooled, folds by article)."""
+    """The fast technique head on the held-out English `articles`, judged exactly as the
+    fine-tuned model: fitted as `narrascope train techniques` fits it (all languages pooled) on
+    the other folds of its grouped CV, then calibrated, cut and scored by `score_held_out`."""
     from narrascope.encode import default_encoder
-    from narrascope.training.fit import cross_validate_sigmoid
-    from narrascope.training.techniques import CACHE, L2, _f1_rule, load_corpus
+    from narrascope.heads import logit
+    from narrascope.training.fit import fit_sigmoid
+    from narrascope.training.techniques import CACHE, L2, load_corpus
     from narrascope.training.vectors import VectorCache
 
     corpus = load_corpus(t3, "train", store=VectorCache(CACHE, default_encoder()))
-    held_out = grouped_folds(corpus.groups(), folds, seed)
-    raw, _ = cross_validate_sigmoid(corpus.x, corpus.y, held_out, l2=L2)
-    crossed = cross_fit_platt(raw, corpus.y, held_out)
     rows = np.array(
         [
             f == "en" and s.article in articles
             for f, s in zip(corpus.folders, corpus.sentences, strict=True)
         ]
     )
+    held = grouped_folds(corpus.groups(), folds, seed)
+    fold = next(k for k, h in enumerate(held) if rows[h].any())
+    in_fold = np.zeros(len(rows), dtype=bool)
+    in_fold[held[fold]] = True
+    if (rows & ~in_fold).any():
+        raise ValueError("the held-out articles are not one fold of the fast head's CV")
+    fit = rest_of(held[fold], len(corpus.y))
+    weights, bias = fit_sigmoid(corpus.x[fit], corpus.y[fit], l2=L2)
+    raw = sigmoid(corpus.x[rows] @ weights + bias)
     sentences = [s for s, keep in zip(corpus.sentences, rows, strict=True) if keep]
     gold = corpus.line_labels["en"]
-    shipped = line_scores(sentences, crossed.shown[rows], gold, articles)
-    tuned = line_scores(sentences, _f1_rule(corpus, raw, held_out)[rows], gold, articles)
-    fit = reliability(crossed.calibrated[rows], corpus.y[rows], np.full(len(TECHNIQUES), 2.0))
-    shown = crossed.shown[rows] & (corpus.y[rows] > 0)
-    return HeldOutScores(
-        *shipped,
-        *tuned,
-        ece=fit.ece,
-        shown_precision=float(shown.sum() / max(crossed.shown[rows].sum(), 1)),
-        shown_recall=float(shown.sum() / max((corpus.y[rows] > 0).sum(), 1)),
-    )
+    return score_held_out(logit(raw), corpus.y[rows], sentences, gold, seed=seed)

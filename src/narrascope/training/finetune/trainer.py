@@ -4,13 +4,14 @@ Each English train sentence (truth from the span files, as for the fast head) is
 previous sentence as context (`analyzers.techniques_accurate.sentence_pairs`), up to
 `max_tokens` word pieces; batches group sentences of similar length, so padding costs little.
 Loss: binary cross-entropy per technique, positives weighted by sqrt(negatives/positives),
-capped; every sentence with a technique and a fresh draw of a third of the others each epoch. One fold of English articles (the fast head's CV fold, so both are judged on the same
-articles) is held out: it never trains, and after each epoch its logits are written for
-calibration, thresholds and scoring (`select.py`).
+capped; every sentence with a technique and a fresh draw of a third of the others each epoch.
+One fold of English articles (the fast head's CV fold, so both are judged on the same articles)
+is held out: it never trains, and is kept for calibration, thresholds and scoring (`select.py`,
+on the exported model).
 
 Everything lives in one run folder: `checkpoint.safetensors` + `checkpoint.json` every
-`checkpoint_every` steps (weights, AdamW moments, step, torch RNG), the weights after each epoch
-and the held-out logits. Calling `fine_tune` again with the same folder resumes where it stopped.
+`checkpoint_every` steps (weights, AdamW moments, step, torch RNG) and the final weights.
+Calling `fine_tune` again with the same folder resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,21 +128,6 @@ def _inputs(encoded: list[tuple[list[int], list[int]]], rows: Sequence[int]) -> 
     ]
 
 
-def predict_logits(
-    model: torch.nn.Module, encoded: list[tuple[list[int], list[int]]], rows: np.ndarray
-) -> np.ndarray:
-    """Logits (len(rows), labels) in `rows` order, model in eval mode, batches by length."""
-    model.eval()
-    out = np.zeros((len(rows), model.head.out_features), dtype=np.float32)
-    order = np.argsort([len(encoded[i][0]) for i in rows], kind="stable")
-    with torch.no_grad():
-        for start in range(0, len(order), 64):
-            pick = order[start : start + 64]
-            out[pick] = model(*_inputs(encoded, rows[pick])).numpy()
-    model.train()
-    return out
-
-
 def _save_checkpoint(run: Path, model, optimizer, meta: dict) -> None:
     from safetensors.torch import save_file
 
@@ -172,34 +159,52 @@ def _load_checkpoint(run: Path, model, optimizer) -> dict:
     return json.loads((run / "checkpoint.json").read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class Trained:
+    """Where a fine-tuning run stands: its latest weights and how far it went."""
+
+    weights: Path
+    step: int
+    total: int
+
+
+# Operational settings: they change how a run is watched, not the weights it makes.
+_OPERATIONAL = ("checkpoint_every", "threads")
+
+
+def _check_settings(run: Path, settings: Settings) -> None:
+    recorded = run / "settings.json"
+    mine = {k: v for k, v in asdict(settings).items() if k not in _OPERATIONAL}
+    if recorded.is_file():
+        theirs = json.loads(recorded.read_text(encoding="utf-8"))
+        if {k: v for k, v in theirs.items() if k not in _OPERATIONAL} != mine:
+            raise ValueError(f"{run}: holds a run with other settings; use another folder")
+    recorded.write_text(json.dumps(asdict(settings), indent=1), encoding="utf-8")
+
+
 def fine_tune(
     t3: Path,
     run: Path,
     settings: Settings = Settings(),
     *,
+    stop_after: int | None = None,
     on_progress: Callable[[str], None] = lambda message: None,
-) -> Path:
-    """Fine-tune (or resume) into the folder `run`; returns it. Held-out logits per epoch land in
-    `run/heldout-epoch{E}.npz`, the weights in `run/weights-epoch{E}.safetensors`."""
+) -> Trained:
+    """Fine-tune (or resume) into the folder `run`, up to the end of the schedule or to step
+    `stop_after` (the schedule stays the full one, so a stopped run is the same run cut short)."""
     run.mkdir(parents=True, exist_ok=True)
-    recorded = run / "settings.json"
-    if recorded.is_file() and json.loads(recorded.read_text()) != asdict(settings):
-        raise ValueError(f"{run}: holds a run with other settings; use another folder")
-    recorded.write_text(json.dumps(asdict(settings), indent=1), encoding="utf-8")
+    _check_settings(run, settings)
     torch.set_num_threads(settings.threads)
     material = read_material(t3, settings)
     vocab = WordPiece.from_file(base_model_dir() / "vocab.txt")
     encoded = [vocab.pair_ids(a, b, settings.max_tokens) for a, b in material.pairs]
     lengths = np.array([len(ids) for ids, _ in encoded])
     train_rows = np.flatnonzero(~material.held)
-    held_rows = np.flatnonzero(material.held)
     on_progress(
-        f"{len(train_rows)} training sentences, {len(held_rows)} held out "
-        f"({len({material.sentences[i].article for i in held_rows})} articles); "
-        f"mean {lengths[train_rows].mean():.1f} word pieces"
+        f"{len(train_rows)} training sentences, {int(material.held.sum())} held out "
+        f"({len({s.article for s, h in zip(material.sentences, material.held, strict=True) if h})}"
+        f" articles); mean {lengths[train_rows].mean():.1f} word pieces"
     )
-    np.savez(run / "heldout-gold.npz", y=material.y[held_rows], rows=held_rows)
-
     model = load_base(len(TECHNIQUES), seed=settings.seed)
     if settings.freeze_embeddings:
         for parameter in (model.word.weight, model.position.weight, model.segment.weight):
@@ -228,19 +233,15 @@ def fine_tune(
     step = 0
     if (run / "checkpoint.json").is_file():
         step = _load_checkpoint(run, model, optimizer)["step"]
-        for _ in range(step):
-            schedule.step()
+        with warnings.catch_warnings():  # replaying the schedule, not skipping a step
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(step):
+                schedule.step()
         on_progress(f"resumed at step {step}/{total}")
-    if (
-        step % per_epoch == 0
-        and step > 0
-        and not (run / f"heldout-epoch{step // per_epoch}.npz").is_file()
-    ):
-        # Stopped between the epoch's checkpoint and its held-out logits: write them now.
-        _end_epoch(run, model, encoded, held_rows, step // per_epoch, on_progress)
+    end = min(total, stop_after) if stop_after else total
     model.train()
     started, done_here, losses = time.monotonic(), 0, []
-    while step < total:
+    while step < end:
         epoch, index = divmod(step, per_epoch)
         batch = _batches(lengths, train_rows, material.y, settings, epoch)[index]
         logits = model(*_inputs(encoded, batch))
@@ -252,27 +253,23 @@ def fine_tune(
         schedule.step()
         step, done_here = step + 1, done_here + len(batch)
         losses.append(float(loss.detach()))
-        if step % 20 == 0 or step == total:
+        if step % 20 == 0 or step == end:
             rate = done_here / (time.monotonic() - started)
-            left = (total - step) * settings.batch_size / rate / 60
+            left = (end - step) * settings.batch_size / rate / 60
             on_progress(
                 f"step {step}/{total} epoch {epoch + 1} loss {np.mean(losses[-20:]):.4f} "
                 f"{rate:.1f} sentences/s, ~{left:.0f} min left"
             )
-        if step % settings.checkpoint_every == 0 or step % per_epoch == 0:
+        if step % settings.checkpoint_every == 0 or step % per_epoch == 0 or step == end:
             _save_checkpoint(run, model, optimizer, {"step": step, "total": total})
-        if step % per_epoch == 0:
-            _end_epoch(run, model, encoded, held_rows, step // per_epoch, on_progress)
-    return run
-
-
-def _end_epoch(run: Path, model, encoded, held_rows: np.ndarray, epoch: int, on_progress) -> None:
-    from safetensors.torch import save_file
-
-    save_file(
-        {k: v.contiguous() for k, v in model.state_dict().items()},
-        str(run / f"weights-epoch{epoch}.safetensors"),
+    weights = run / (
+        f"weights-epoch{step // per_epoch}.safetensors"
+        if step % per_epoch == 0
+        else f"weights-step{step}.safetensors"
     )
-    logits = predict_logits(model, encoded, held_rows)
-    np.savez(run / f"heldout-epoch{epoch}.npz", logits=logits, rows=held_rows)
-    on_progress(f"epoch {epoch}: weights and held-out logits written")
+    if not weights.is_file():
+        from safetensors.torch import save_file
+
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
+    on_progress(f"stopped at step {step} of {total}: {weights.name}")
+    return Trained(weights, step, total)
