@@ -65,8 +65,8 @@ def line_scores(
     rows: dict[tuple[str, int], set[str]] = defaultdict(set)
     for sentence, keep in zip(sentences, passed, strict=True):
         rows[(sentence.article, sentence.line)].update(TECHNIQUES[j] for j in np.flatnonzero(keep))
-    predicted = {key: sorted(v) for key, v in rows.items()}
-    scoped = {key: labels for key, labels in gold.items() if key[0] in articles}
+    predicted: dict[object, list[str]] = {key: sorted(v) for key, v in rows.items()}
+    scoped: dict[object, list[str]] = {k: v for k, v in gold.items() if k[0] in articles}
     return semeval2023.multilabel_f1(scoped, predicted, TECHNIQUES)
 
 
@@ -91,7 +91,7 @@ def shared_scaling_ece(raw: np.ndarray, y: np.ndarray, held: list[np.ndarray]) -
     for rows in held:
         rest = rest_of(rows, len(y))
         a, b = fit_platt(raw[rest].ravel(), y[rest].ravel())
-        calibrated[rows] = apply_platt(raw[rows], np.float64(a), np.float64(b))
+        calibrated[rows] = apply_platt(raw[rows], np.full(y.shape[1], a), np.full(y.shape[1], b))
     return expected_calibration_error(calibrated, y)
 
 

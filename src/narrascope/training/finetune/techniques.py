@@ -114,7 +114,7 @@ def train(
         out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(int8_path, files["onnx"])
         shutil.copyfile(vocab, files["vocab"])
-        info = {
+        info: dict[str, object] = {
             "settings": dataclasses.asdict(settings),
             "steps": [trained.step, trained.total],
             "trained": dt.date.today().isoformat(),

@@ -121,7 +121,9 @@ def _batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def _inputs(encoded: list[tuple[list[int], list[int]]], rows: Sequence[int]) -> list[torch.Tensor]:
+def _inputs(
+    encoded: list[tuple[list[int], list[int]]], rows: Sequence[int] | np.ndarray
+) -> list[torch.Tensor]:
     batch = pad([encoded[i] for i in rows])
     return [
         torch.from_numpy(x) for x in (batch.input_ids, batch.attention_mask, batch.token_type_ids)
