@@ -10,13 +10,12 @@ Platt scaling and operating points go to a small `.safetensors` file beside it.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, model_files
+from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION
 from narrascope.training.finetune.minilm import MiniLMClassifier, base_model_dir
 from narrascope.training.finetune.select import Calibration
 from narrascope.training.semeval2023 import TECHNIQUES
@@ -58,14 +57,6 @@ def export_onnx(model: MiniLMClassifier, path: Path, *, quantize: bool = True) -
         quantize_dynamic(str(full), str(path), weight_type=QuantType.QInt8)
         full.unlink()
     return path
-
-
-def write_encoder(model: MiniLMClassifier, out: Path) -> dict[str, Path]:
-    """The int8 ONNX model and its vocabulary in `out`; returns every file's path."""
-    files = model_files(out)
-    export_onnx(model, files["onnx"])
-    shutil.copyfile(base_model_dir() / "vocab.txt", files["vocab"])
-    return files
 
 
 def write_head(calibration: Calibration, path: Path, info: dict[str, object]) -> None:

@@ -198,4 +198,4 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     return report
 
 
-__all__ = ["evaluate", "model_files", "train"]
+__all__ = ["evaluate", "train"]
