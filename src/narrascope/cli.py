@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from narrascope.terminal import progress_bar
+from narrascope.terminal import safe_text as escape  # article text, safe for the terminal
 
 if TYPE_CHECKING:
     from narrascope.store import Store
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 from narrascope import read_cli
 from narrascope.attention_cli import attention_command
 from narrascope.review_cli import review_app, users_app
-from narrascope.training_cli import evaluate, train
+from narrascope.training_cli import ProfileOption, evaluate, train
 
 app = typer.Typer(
     help="Take news articles apart: techniques, narratives, roles, quotes, claims, copies.",
@@ -88,13 +89,6 @@ def opened(db: str, *, create: bool = False, readonly: bool = True) -> Iterator[
         _fail(f"{display_name(db)}: {driver_reason(exc)}")
 
 
-def escape(text: str) -> str:
-    """Text from articles, safe for the terminal: no rich markup, no control characters."""
-    from narrascope.terminal import safe_text
-
-    return safe_text(text)
-
-
 @app.command()
 def analyze(
     sources: Annotated[list[str], typer.Argument(help="Files, folders, globs or http(s) URLs.")],
@@ -124,6 +118,7 @@ def analyze(
         Path | None,
         typer.Option(help="A model folder (train --corrections DB --out DIR) to label with."),
     ] = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
 
@@ -161,6 +156,7 @@ def analyze(
             min_confidence=min_confidence,
             outlet=outlet,
             models=model,
+            profile=profile,
         )
     for source, reason in report.passed_over:
         err.print(f"not read {escape(source)}: {escape(reason)}")

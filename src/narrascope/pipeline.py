@@ -43,6 +43,7 @@ def analyze(
     min_confidence: ConfidenceSpec | MinConfidence = None,
     outlet: str | None = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> RunReport:
     """Analyze every article under `sources` (files, folders, globs, URLs) into `store`.
 
@@ -55,7 +56,8 @@ def analyze(
     below it are not stored. `outlet` names the publisher of every input (a folder of text
     files from one site); it outranks what the pages say, and a date or headline is refused.
     `models`: a model folder (a per-corpus model, `narrascope train TASK --corrections DB
-    --out DIR`) whose heads replace the shipped ones.
+    --out DIR`) whose heads replace the shipped ones. `profile` "accurate" runs the fine-tuned
+    models where there are any (techniques in English; in this process only, for now).
     """
     from narrascope.ingest import iter_inputs
 
@@ -70,10 +72,12 @@ def analyze(
         settings["outlet"] = outlet
     if models is not None:  # a per-corpus model: the run says which heads labelled it (#19)
         settings["models"] = str(models)
+    if profile != "fast":
+        settings["profile"] = profile
     if workers or scheduler or client:
         settings["cluster"] = scheduler or ("client" if client else f"local:{max(1, workers)}")
     with _executor(
-        only, skip, workers, scheduler, client, batch_size, analyze_all, bar, models
+        only, skip, workers, scheduler, client, batch_size, analyze_all, bar, models, profile
     ) as executor:
         loop = RunLoop(store, executor, dedup_threshold=dedup_threshold, costs=costs)
         run_id = store.begin_run(
@@ -131,15 +135,24 @@ def _executor(
     analyze_all: bool,
     min_confidence: MinConfidence,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> Iterator[Executor]:
     """The executor the caller chose; models load now, so a missing one fails before any input."""
     if not (workers or scheduler or client):
         analysis = load_analysis(
-            only, skip, analyze_all=analyze_all, min_confidence=min_confidence, models=models
+            only,
+            skip,
+            analyze_all=analyze_all,
+            min_confidence=min_confidence,
+            models=models,
+            profile=profile,
         )
         yield LocalExecutor(analysis, batch_size=batch_size or 1)
         return
     from narrascope.run.dask import dask_executor
+
+    if profile != "fast":
+        raise ValueError(f"the {profile} profile runs in one process for now: drop --workers")
 
     with dask_executor(
         only=only,

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 DataOption = Annotated[Path, typer.Option(help="The labelled data set's folder (read by path).")]
+ProfileOption = Annotated[str, typer.Option(help="fast (shared encoder) or accurate (fine-tuned).")]
 
 
 def _cli():  # the CLI's consoles and error path, one place (imported late: cli imports us)
@@ -36,15 +37,17 @@ def train(
             "narratives); with --out DIR the folder becomes a whole per-corpus model."
         ),
     ] = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
     from narrascope import training
     from narrascope.heads import RESOURCES
 
     cli = _cli()
+    run = {"profile": profile, "on_progress": lambda line: cli.err.print(cli.escape(line))}
     with cli._failing(KeyError, FileNotFoundError):
         report = training.train(
-            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections
+            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections, **run
         )
     cli.console.print(cli.escape(report.summary()))
 
@@ -63,6 +66,7 @@ def evaluate(
     compare: Annotated[
         bool, typer.Option(help="With --model: the shipped heads and the folder's side by side.")
     ] = False,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Score TASK on a split with the task's official metric."""
     from narrascope import training
@@ -72,9 +76,11 @@ def evaluate(
     if compare and model is None:
         cli._fail("--compare needs --model DIR (the heads to set beside the shipped ones)")
     with cli._failing(KeyError, FileNotFoundError, ModelFileError):
-        report = training.evaluate(task, data, split=split, predictions=predictions, models=model)
+        report = training.evaluate(
+            task, data, split=split, predictions=predictions, models=model, profile=profile
+        )
         if compare:
-            shipped = training.evaluate(task, data, split=split)
+            shipped = training.evaluate(task, data, split=split, profile=profile)
     if compare:
         names = ("shipped", str(model))
         cli.console.print(cli.escape(training.compare(shipped, report, names=names)))

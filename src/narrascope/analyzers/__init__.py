@@ -102,13 +102,30 @@ def analyzer_class(name: str) -> type[Analyzer]:
     return factories[name]()
 
 
-def select(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[type[Analyzer]]:
-    """The analyzer classes to run, in order; refuses an order where a requirement is unmet."""
+PROFILES = ("fast", "accurate")
+"""Analysis profiles, like spaCy's sm/trf: fast = shared encoder + light heads; accurate =
+fine-tuned models run with ONNX Runtime where there are any (techniques, English)."""
+
+
+def _accurate() -> dict[str, Callable[[], type[Analyzer]]]:
+    from narrascope.analyzers.techniques_accurate import AccurateTechniqueAnalyzer
+
+    return {"techniques": lambda: AccurateTechniqueAnalyzer}
+
+
+def select(
+    only: Iterable[str] | None = None, skip: Iterable[str] = (), *, profile: str = "fast"
+) -> list[type[Analyzer]]:
+    """The analyzer classes to run, in order; refuses an order where a requirement is unmet.
+    `profile` "accurate" swaps in the accurate analyzers where there are any."""
+    if profile not in PROFILES:
+        raise ValueError(f"no profile named {profile!r}; choose from {', '.join(PROFILES)}")
     names = list(only) if only else available()
     skipped = set(skip)
     for name in [*names, *skipped]:
         analyzer_class(name)  # unknown names fail before any work
-    chosen = [analyzer_class(n) for n in names if n not in skipped]
+    swaps = _accurate() if profile == "accurate" else {}
+    chosen = [swaps[n]() if n in swaps else analyzer_class(n) for n in names if n not in skipped]
     check_order(chosen)
     return chosen
 

@@ -187,12 +187,15 @@ def load_analyzers(
     *,
     encoder: Encoder | None = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> list[Analyzer]:
-    """The chosen analyzers, loaded to read `encoder`'s vectors (default: the default encoder),
-    with their heads from the model folder `models` when given: the one place a run loads them.
-    Fails before any input on a bad order, a missing model or a head trained on another
-    encoder."""
-    return load_classes(select(only, skip), encoder or default_encoder(), models=models)
+    """The chosen analyzers of `profile`, loaded to read `encoder`'s vectors (default: the
+    default encoder), with their heads from the model folder `models` when given: the one place
+    a run loads them. Fails before any input on a bad order, a missing model or a head trained
+    on another encoder."""
+    return load_classes(
+        select(only, skip, profile=profile), encoder or default_encoder(), models=models
+    )
 
 
 def load_analysis(
@@ -203,6 +206,7 @@ def load_analysis(
     analyze_all: bool = False,
     min_confidence: ConfidenceSpec | MinConfidence = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> DocumentAnalysis:
     """The analyzers and the encoder one process needs; `threads` caps the encoder's;
     `models` is a model folder to read the heads from (a per-corpus model).
@@ -217,7 +221,7 @@ def load_analysis(
         encoder = cast(
             Encoder, UniversalSentenceEncoder(threads=threads)
         )  # a worker per core: one thread each
-    analyzers = load_analyzers(only, skip, encoder=encoder, models=models)
+    analyzers = load_analyzers(only, skip, encoder=encoder, models=models, profile=profile)
     return DocumentAnalysis(
         analyzers, encoder=encoder, analyze_all=analyze_all, min_confidence=min_confidence
     )

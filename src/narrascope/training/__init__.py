@@ -17,7 +17,7 @@ import importlib
 import inspect
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +38,10 @@ TASKS: dict[str, str] = {
     "genre": "narrascope.training.genre",
     "frames": "narrascope.training.frames",
 }
+PROFILE_TASKS: dict[tuple[str, str], str] = {
+    # (task, profile) -> module, for profiles other than the fast one (issue 16)
+    ("techniques", "accurate"): "narrascope.training.finetune.techniques",
+}
 
 
 @dataclass
@@ -53,10 +57,14 @@ class Report:
         return "\n".join(rows + self.lines)
 
 
-def task_module(task: str) -> ModuleType:
-    """The module that trains and evaluates `task`."""
+def task_module(task: str, profile: str = "fast") -> ModuleType:
+    """The module that trains and evaluates `task` for `profile`."""
     if task not in TASKS:
         raise KeyError(f"no task named {task!r}; choose from {', '.join(sorted(TASKS)) or 'none'}")
+    if profile != "fast":
+        if (task, profile) not in PROFILE_TASKS:
+            raise KeyError(f"{task} has no {profile!r} profile")
+        return importlib.import_module(PROFILE_TASKS[(task, profile)])
     return importlib.import_module(TASKS[task])
 
 
@@ -69,14 +77,19 @@ def train(
     folds: int = 5,
     languages: Sequence[str] | None = None,
     corrections: str | None = None,
+    profile: str = "fast",
+    on_progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`.
 
     `languages` keeps only those languages' articles (the CV score floors train on English).
     `corrections`: a Narrascope database whose analysts' corrections are weighted in.
+    `on_progress` receives progress lines from long (fine-tuning) runs.
     """
-    module = task_module(task)
+    module = task_module(task, profile)
     options: dict[str, object] = {"languages": list(languages)} if languages else {}
+    if on_progress is not None and "on_progress" in inspect.signature(module.train).parameters:
+        options["on_progress"] = on_progress
     if corrections is not None:
         if "corrections" not in inspect.signature(module.train).parameters:
             learners = sorted(t for t in TASKS if _takes(t, "train", "corrections"))
@@ -107,10 +120,11 @@ def evaluate(
     split: str = "dev",
     predictions: Path | None = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> Report:
-    """Score the head of `task` on `split` of `data` with the task's official metric: the
-    shipped head, or the one in the model folder `models`."""
-    module = task_module(task)
+    """Score the head of `task` (of `profile`) on `split` of `data` with the task's official
+    metric: the shipped head, or the one in the model folder `models`."""
+    module = task_module(task, profile)
     if models is None:
         return module.evaluate(data, split=split, predictions=predictions)
     if not _takes(task, "evaluate", "models"):

@@ -1,0 +1,2 @@
+"""Fine-tuning small transformers on the CPU for the accurate profile (issue 16): torch at
+training only; what ships runs with ONNX Runtime (`analyzers.techniques_accurate`)."""

@@ -1,0 +1,201 @@
+"""`narrascope train|evaluate techniques --profile accurate`: the fine-tuned technique model.
+
+`train` fine-tunes MiniLM (`trainer.py`; resumable, in a run folder under the training cache),
+calibrates and scores it on the held-out English articles against the fast head on the same
+articles (`select.py`), exports it to int8 ONNX (`export.py`), checks that the int8 model holds
+the score, and writes the model card. `evaluate` scores the shipped model on any split of the
+English T3 data with the official metric, without torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.analyzers.techniques_accurate import (
+    ACCURATE_VERSION,
+    FineTunedTechniques,
+    PairModel,
+    model_files,
+    sentence_pairs,
+)
+from narrascope.heads import RESOURCES, apply_platt, sigmoid
+from narrascope.training import CACHE, Report, semeval2023
+from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
+from narrascope.training.semeval2023 import TECHNIQUES
+
+MAX_MODEL_BYTES = 60_000_000  # the accurate profile's files, all tasks together (issue 16)
+
+
+def _t3(data: Path) -> Path:
+    from narrascope.training.techniques import find_data
+
+    t3, _ = find_data(data)
+    if t3 is None or "en" not in semeval2023.languages(t3):
+        raise FileNotFoundError(f"{data}: no English SemEval-2023 Task 3 data found")
+    return t3
+
+
+def train(
+    data: Path,
+    *,
+    out: Path = RESOURCES,
+    seed: int = 13,
+    folds: int = 5,
+    epochs: int = 1,
+    lr_encoder: float = 8e-5,
+    stop_after: int | None = None,
+    on_progress: Callable[[str], None] = lambda message: None,
+) -> Report:
+    """Fine-tune (resuming an interrupted run), export to ONNX, calibrate and score on the
+    held-out articles beside the fast head; write the model to `out` only if it beats the fast
+    head on them and fits the size budget."""
+    from narrascope.training.finetune.export import export_onnx, load_trained
+    from narrascope.training.finetune.minilm import base_model_dir
+    from narrascope.training.finetune.trainer import Settings, fine_tune, read_material
+
+    t3 = _t3(data)
+    settings = Settings(seed=seed, folds=folds, epochs=epochs, lr_encoder=lr_encoder)
+    run = CACHE / "finetune" / f"{ACCURATE_VERSION}-seed{seed}-e{epochs}-lr{lr_encoder:g}"
+    trained = fine_tune(t3, run, settings, stop_after=stop_after, on_progress=on_progress)
+    material = read_material(t3, settings)
+    rows = np.flatnonzero(material.held)
+    sentences = [material.sentences[i] for i in rows]
+    pairs = [material.pairs[i] for i in rows]
+    y = material.y[rows]
+    articles = {s.article for s in sentences}
+    report = Report("techniques (accurate profile)")
+    report.lines.append(
+        f"  fine-tuned {trained.step} of {trained.total} steps ({trained.weights.name}); held out: "
+        f"{len(articles)} English articles, {len(rows)} sentences"
+    )
+    on_progress("scoring the fast head on the same held-out articles")
+    fast = _fast_scores(run, t3, articles, seed=seed, folds=folds)
+    _add(report, fast, "heldout_fast_")
+    model = load_trained(trained.weights)
+    staged = run / "export"
+    on_progress("exporting to ONNX (fp32 and int8) and scoring both on the held-out articles")
+    vocab = base_model_dir() / "vocab.txt"
+    full = PairModel(export_onnx(model, staged / "model.fp32.onnx", quantize=False), vocab)
+    fp32 = _scores(
+        full.logits(pairs), y, sentences, material.line_labels, seed, report, "heldout_fp32_"
+    )
+    int8_path = export_onnx(model, staged / f"{ACCURATE_VERSION}.onnx")
+    small = PairModel(int8_path, vocab)
+    started = time.monotonic()
+    logits = small.logits(pairs)
+    report.scores["onnx_int8_sentences_per_s"] = len(rows) / (time.monotonic() - started)
+    int8 = _scores(logits, y, sentences, material.line_labels, seed, report, "heldout_int8_")
+    report.lines += [
+        *fast.lines("  fast head (techniques-v2 recipe)"),
+        *fp32.lines("  fine-tuned, fp32 ONNX"),
+        *int8.lines("  fine-tuned, int8 ONNX"),
+    ]
+    size = int8_path.stat().st_size + vocab.stat().st_size
+    report.scores["model_megabytes"] = size / 1e6
+    beats = int8.micro_shipped > fast.micro_shipped and int8.micro_f1_rule > fast.micro_f1_rule
+    ships = beats and size <= MAX_MODEL_BYTES
+    report.lines.append(
+        f"  ships: {ships} (int8 beats the fast head at both rules: {beats}; "
+        f"{size / 1e6:.1f} MB <= {MAX_MODEL_BYTES / 1e6:.0f} MB)"
+    )
+    if ships:
+        from narrascope.training.finetune.card import write_card
+        from narrascope.training.finetune.export import write_head
+
+        files = model_files(out)
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(int8_path, files["onnx"])
+        shutil.copyfile(vocab, files["vocab"])
+        info: dict[str, object] = {
+            "settings": dataclasses.asdict(settings),
+            "steps": [trained.step, trained.total],
+            "trained": dt.date.today().isoformat(),
+            "held_out_articles": sorted(articles),
+            "train_articles": sorted({s.article for s in material.sentences} - articles),
+        }
+        write_head(fit_calibration(logits, y), files["head"], info)
+        write_card(files["card"], settings, report, len(material.sentences) - len(rows), len(rows))
+    return report
+
+
+def _fast_scores(
+    run: Path, t3: Path, articles: set[str], *, seed: int, folds: int
+) -> HeldOutScores:
+    """The fast head on the held-out articles, kept in the run folder (its CV takes minutes)."""
+    from narrascope.training.finetune.select import fast_on_held_out
+
+    path = run / "fast-heldout.json"
+    if path.is_file():
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["articles"] == sorted(articles):
+            return HeldOutScores(**kept["scores"])
+    scores = fast_on_held_out(t3, articles, seed=seed, folds=folds)
+    record = {"articles": sorted(articles), "scores": dataclasses.asdict(scores)}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return scores
+
+
+def _add(report: Report, scores: HeldOutScores, prefix: str) -> None:
+    for key, value in dataclasses.asdict(scores).items():
+        if value == value:  # not NaN
+            report.scores[f"{prefix}{key}"] = value
+
+
+def _scores(logits, y, sentences, gold, seed, report, prefix) -> HeldOutScores:
+    from narrascope.training.finetune.select import score_held_out
+
+    scores = score_held_out(logits, y, sentences, gold, seed=seed)
+    _add(report, scores, prefix)
+    return scores
+
+
+def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
+    """Official T3-ST3 micro/macro-F1 of the shipped accurate model on the English `split`."""
+    t3 = _t3(data)
+    if not model_files(RESOURCES)["onnx"].is_file():
+        raise FileNotFoundError(
+            f"no accurate technique model in {RESOURCES}: "
+            "`narrascope train techniques --profile accurate` makes one"
+        )
+    model = FineTunedTechniques(RESOURCES)
+    found = semeval2023.read_techniques(t3, "en", split)
+    report = Report("techniques (accurate profile, English)")
+    by_article: dict[str, list[int]] = {}
+    for i, sentence in enumerate(found.sentences):
+        by_article.setdefault(sentence.article, []).append(i)
+    passed = np.zeros((len(found.sentences), len(TECHNIQUES)), dtype=bool)
+    for rows in by_article.values():
+        texts = [found.sentences[i].text for i in rows]
+        scores = apply_platt(sigmoid(model.logits(sentence_pairs(texts))), model.a, model.b)
+        passed[rows] = scores >= model.thresholds
+    if found.line_labels:
+        micro, macro = line_scores(found.sentences, passed, found.line_labels, set(found.articles))
+        report.scores["st3_micro_f1_en"], report.scores["st3_macro_f1_en"] = micro, macro
+    trained_on = set(model.info.get("train_articles", []))
+    report.lines.append(
+        f"  {len(set(found.articles) & trained_on)} of {len(found.articles)} articles were in "
+        "the model's training data; other languages: the fast head (`--profile fast`)"
+    )
+    if predictions is not None:
+        rows_out: dict[tuple[str, int], list[str]] = {}
+        predicted: dict[tuple[str, int], set[str]] = {}
+        for sentence, keep in zip(found.sentences, passed, strict=True):
+            predicted.setdefault((sentence.article, sentence.line), set()).update(
+                TECHNIQUES[j] for j in np.flatnonzero(keep)
+            )
+        for article in found.articles.values():
+            for number, _ in article.lines():
+                rows_out[(article.id, number)] = sorted(predicted.get((article.id, number), ()))
+        semeval2023.write_line_labels(predictions, rows_out)
+    return report
+
+
+__all__ = ["evaluate", "train"]

