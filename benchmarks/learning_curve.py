@@ -61,7 +61,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import SPREAD, build_queue
+from narrascope.review.queue import LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -146,10 +146,13 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
 
 def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> list[int]:
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
-    if how.startswith("queue"):  # "queue", or "queue:S" with spread S over documents
-        spread = float(how.split(":", 1)[1]) if ":" in how else SPREAD
+    if how.startswith("queue"):  # "queue", "queue:S" (spread S over documents), "queue:S:L"
+        _, *given = how.split(":")  # (and L over labels)
+        spread, label_spread = [float(v) for v in given] + [SPREAD, LABEL_SPREAD][len(given) :]
         vocabulary = Vocabulary(models=base.folder)
-        queue = build_queue(store, vocabulary, layers=LAYERS, limit=n, spread=spread)
+        queue = build_queue(
+            store, vocabulary, layers=LAYERS, limit=n, spread=spread, label_spread=label_spread
+        )
         return [item.annotation_id for item in queue.items]
     rows = [row for row, _ in store.corrections.candidates(layers=LAYERS)]
     return rng.sample(rows, min(n, len(rows)))
@@ -319,7 +322,10 @@ def main() -> None:
     parser.add_argument("--pool", type=float, default=0.5, help="share of articles in the pool")
     parser.add_argument("--answers", choices=("relabel", "verdicts"), default="relabel")
     parser.add_argument(
-        "--ways", nargs="+", default=["queue", "random"], help="queue, queue:SPREAD, random"
+        "--ways",
+        nargs="+",
+        default=["queue", "random"],
+        help="queue, queue:SPREAD, queue:SPREAD:LABEL_SPREAD, random",
     )
     parser.add_argument("--work", type=Path, default=None, help="keeps the base head between runs")
     parser.add_argument("--timing", type=int, default=1000, help="corrections to time (0: skip)")
