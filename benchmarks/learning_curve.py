@@ -212,7 +212,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
     known = {t.label for t in taxonomy if not t.is_other} & set(base.labels)
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     actions: dict[str, dict[str, int]] = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         rng = random.Random(seed)
         order = sorted(held, key=lambda ex: ex.encoded.article.id)
         rng.shuffle(order)
@@ -318,6 +318,7 @@ def main() -> None:
         "--held-out", nargs="*", default=["BG"], help="also kept out of the base's training"
     )
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from here on")
     parser.add_argument("--n", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--pool", type=float, default=0.5, help="share of articles in the pool")
     parser.add_argument("--answers", choices=("relabel", "verdicts"), default="relabel")
