@@ -29,8 +29,9 @@ started from the base head, as the curve does.
 
     nice -n 10 .venv/bin/python benchmarks/learning_curve.py \
         --data ../shared/data/semeval2025_task10 --language PT --held-out BG --seeds 3
-    (design runs: `--language BG --held-out PT`; `--ways queue queue:0.5 random` compares
-    queue variants; `--work DIR` keeps the base head between runs)
+    (design runs: `--language BG --held-out PT`; `--ways queue queue:1:1 queue:0.5:1 random`
+    compares queue variants, `queue:S:L` spreading S over documents and L over labels, `queue`
+    the shipped default; `--first-seed K` adds seeds; `--work DIR` keeps the base head)
 """
 
 from __future__ import annotations
