@@ -29,8 +29,9 @@ started from the base head, as the curve does.
 
     nice -n 10 .venv/bin/python benchmarks/learning_curve.py \
         --data ../shared/data/semeval2025_task10 --language PT --held-out BG --seeds 3
-    (design runs: `--language BG --held-out PT`; `--ways queue queue:0.5 random` compares
-    queue variants; `--work DIR` keeps the base head between runs)
+    (design runs: `--language BG --held-out PT`; `--ways queue queue:1:1 queue:0.5:1 random`
+    compares queue variants, `queue:S:L` spreading S over documents and L over labels, `queue`
+    the shipped default; `--first-seed K` adds seeds; `--work DIR` keeps the base head)
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import SPREAD, build_queue
+from narrascope.review.queue import LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -146,10 +147,13 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
 
 def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> list[int]:
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
-    if how.startswith("queue"):  # "queue", or "queue:S" with spread S over documents
-        spread = float(how.split(":", 1)[1]) if ":" in how else SPREAD
+    if how.startswith("queue"):  # "queue", "queue:S" (spread S over documents), "queue:S:L"
+        _, *given = how.split(":")  # (and L over labels)
+        spread, label_spread = [float(v) for v in given] + [SPREAD, LABEL_SPREAD][len(given) :]
         vocabulary = Vocabulary(models=base.folder)
-        queue = build_queue(store, vocabulary, layers=LAYERS, limit=n, spread=spread)
+        queue = build_queue(
+            store, vocabulary, layers=LAYERS, limit=n, spread=spread, label_spread=label_spread
+        )
         return [item.annotation_id for item in queue.items]
     rows = [row for row, _ in store.corrections.candidates(layers=LAYERS)]
     return rng.sample(rows, min(n, len(rows)))
@@ -209,7 +213,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
     known = {t.label for t in taxonomy if not t.is_other} & set(base.labels)
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     actions: dict[str, dict[str, int]] = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         rng = random.Random(seed)
         order = sorted(held, key=lambda ex: ex.encoded.article.id)
         rng.shuffle(order)
@@ -315,11 +319,15 @@ def main() -> None:
         "--held-out", nargs="*", default=["BG"], help="also kept out of the base's training"
     )
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from here on")
     parser.add_argument("--n", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--pool", type=float, default=0.5, help="share of articles in the pool")
     parser.add_argument("--answers", choices=("relabel", "verdicts"), default="relabel")
     parser.add_argument(
-        "--ways", nargs="+", default=["queue", "random"], help="queue, queue:SPREAD, random"
+        "--ways",
+        nargs="+",
+        default=["queue", "random"],
+        help="queue, queue:SPREAD, queue:SPREAD:LABEL_SPREAD, random",
     )
     parser.add_argument("--work", type=Path, default=None, help="keeps the base head between runs")
     parser.add_argument("--timing", type=int, default=1000, help="corrections to time (0: skip)")

@@ -318,3 +318,19 @@ def test_review_queue_spread_over_documents():
     assert [i.annotation_id for i in _spread(ranked, 1.0)] == [1, 2, 3, 4]
     # Halved per label its document already has ahead: 0.85 -> 0.425 falls behind b's 0.7.
     assert [i.annotation_id for i in _spread(ranked, 0.5)] == [1, 4, 2, 3]
+
+
+def test_review_queue_spread_over_labels():
+    from narrascope.review.queue import QueueItem, _spread
+
+    def item(row, doc, label, priority):
+        ann = Annotation(doc, Layer.NARRATIVE, label, "narratives-v2", score=0.5)
+        return QueueItem(row, ann, priority, ())
+
+    ranked = [item(1, "a", "X", 0.9), item(2, "b", "X", 0.85), item(3, "c", "Y", 0.6)]
+    assert [i.annotation_id for i in _spread(ranked, 1.0, 1.0)] == [1, 2, 3]
+    # X's second item keeps 0.85 * 0.5 = 0.425, behind Y's 0.6.
+    assert [i.annotation_id for i in _spread(ranked, 1.0, 0.5)] == [1, 3, 2]
+    # Both at once: a's second label keeps 0.88 * 0.5 = 0.44, ahead of X's second (0.425).
+    both = [*ranked, item(4, "a", "Z", 0.88)]
+    assert [i.annotation_id for i in _spread(both, 0.5, 0.5)] == [1, 3, 4, 2]
