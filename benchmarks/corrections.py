@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVE = [sys.executable, "-m", "narrascope", "serve"]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 RELABEL = {"technique": "Slogans", "narrative": "URW: Russia is the Victim"}
@@ -107,42 +105,26 @@ def _client(db: Path, args: argparse.Namespace) -> Iterator[Any]:
     import httpx
     import web
 
-    port = web.free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*SERVE, "--db", str(db), "--port", str(port), "--workers", str(args.workers)],
-        stdout=subprocess.DEVNULL,
-    )
     stop = threading.Event()
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/v1/openapi.json")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            urls = web.targets(client, random.Random(args.seed), 200)
-            mix = [u for kind in web.LOAD_KINDS for u in urls[kind]]
+    with web.served(db, workers=args.workers) as (base, client):
+        urls = web.targets(client, random.Random(args.seed), 200)
+        mix = [u for kind in web.LOAD_KINDS for u in urls[kind]]
 
-            def read() -> None:
-                rng = random.Random()
-                with httpx.Client(base_url=base, timeout=30) as reader:
-                    while not stop.is_set():
-                        reader.get(rng.choice(mix))
+        def read() -> None:
+            rng = random.Random()
+            with httpx.Client(base_url=base, timeout=30) as reader:
+                while not stop.is_set():
+                    reader.get(rng.choice(mix))
 
-            readers = [threading.Thread(target=read) for _ in range(args.clients)]
+        readers = [threading.Thread(target=read) for _ in range(args.clients)]
+        for thread in readers:
+            thread.start()
+        try:
+            yield client
+        finally:
+            stop.set()
             for thread in readers:
-                thread.start()
-            try:
-                yield client
-            finally:
-                stop.set()
-                for thread in readers:
-                    thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+                thread.join()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -273,6 +275,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def served(db: Path, *, workers: int = 1) -> Iterator[tuple[str, httpx.Client]]:
+    """`narrascope serve` on `db` on a free loopback port, once it answers: (base URL, client)."""
+    base = f"http://127.0.0.1:{free_port()}"
+    port = base.rsplit(":", 1)[1]
+    server = subprocess.Popen(
+        [*SERVE, "--db", str(db), "--port", port, "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(300):
+                try:
+                    client.get("/api/v1/openapi.json")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            yield base, client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -364,33 +389,20 @@ def main() -> None:
     args = parser.parse_args()
     print(f"building {args.docs} documents into {args.db} (kept for reruns)", file=sys.stderr)
     build(args.db, docs=args.docs, seed=args.seed)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*SERVE, "--db", str(args.db), "--port", str(port), "--workers", str(args.workers)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/v1/openapi.json")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            stats = client.get("/api/v1/dashboard").json()["stats"]
-            print(
-                f"store: {stats['documents']} documents, "
-                f"{sum(stats['annotations'].values())} annotations, copies {stats['copies']}"
-            )
-            rng = random.Random(args.seed)
-            urls = targets(client, rng, args.requests)
-            for kind in urls:
-                client.get(urls[kind][0])  # warm caches once
-            print(f"{'page':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'errors':>8}")
-            for kind, kind_urls in urls.items():
-                median, p95, errors = latency(client, kind_urls)
-                print(f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}")
+    with served(args.db, workers=args.workers) as (base, client):
+        stats = client.get("/api/v1/dashboard").json()["stats"]
+        print(
+            f"store: {stats['documents']} documents, "
+            f"{sum(stats['annotations'].values())} annotations, copies {stats['copies']}"
+        )
+        rng = random.Random(args.seed)
+        urls = targets(client, rng, args.requests)
+        for kind in urls:
+            client.get(urls[kind][0])  # warm caches once
+        print(f"{'page':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'errors':>8}")
+        for kind, kind_urls in urls.items():
+            median, p95, errors = latency(client, kind_urls)
+            print(f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}")
         mix = [(kind, u) for kind in LOAD_KINDS for u in urls[kind]]
         rng.shuffle(mix)
         mix = (mix * (args.load_requests // len(mix) + 1))[: args.load_requests]
@@ -406,9 +418,6 @@ def main() -> None:
             if values:
                 median, p95 = statistics.median(values), percentile(values, 0.95)
                 print(f"{kind:<14}{len(values):>9}{median:>11.1f}{p95:>9.1f}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
