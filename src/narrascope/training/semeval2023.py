@@ -14,9 +14,10 @@ which the spans agree with the line labels, and returns offsets into the LF text
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -291,7 +292,7 @@ def read_techniques(data: Path, folder: str, split: str) -> TechniqueSet:
 
 
 def multilabel_f1(
-    gold: dict[object, list[str]], predicted: dict[object, list[str]], labels: Sequence[str]
+    gold: Mapping[Any, list[str]], predicted: Mapping[Any, list[str]], labels: Sequence[str]
 ) -> tuple[float, float]:
     """Official subtask-2/3 scores: (micro-F1, macro-F1) over the keys of `gold`.
 
@@ -320,7 +321,7 @@ def multilabel_f1(
 
 
 def per_label_f1(
-    gold: dict[object, list[str]], predicted: dict[object, list[str]], labels: Sequence[str]
+    gold: Mapping[Any, list[str]], predicted: Mapping[Any, list[str]], labels: Sequence[str]
 ) -> dict[str, float]:
     """F1 of each label alone over the keys of `gold` (labels absent everywhere are left out)."""
     out = {}

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -327,7 +328,7 @@ def evaluate(
     analyzer = TechniqueAnalyzer.load(encoder, models=models)
     store = VectorCache(CACHE, encoder)
     report = Report("techniques")
-    trained_on = set(analyzer.head.info.get("train_articles", []))
+    trained_on = set(cast(list, analyzer.head.info.get("train_articles", [])))
     if t3 is not None:
         corpus = load_corpus(t3, split, store=store)
         probabilities = analyzer.head.score(corpus.x)
@@ -388,7 +389,8 @@ def _write_t3(t3: Path, split: str, corpus: Corpus, passed: np.ndarray, predicti
 
 def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> None:
     """The model card: data, terms, encoder, features, seed, CV scores."""
-    counts = defaultdict(int)
+    assert head.thresholds is not None, "a trained head has its cuts"
+    counts: defaultdict[str, int] = defaultdict(int)
     for f in corpus.folders:
         counts[f] += 1
     lines = [
