@@ -120,3 +120,36 @@ def test_evaluate_compare_sets_scores_side_by_side():
     assert "shipped" in lines[0] and "corpus-model" in lines[0]
     assert lines[1].split() == ["PT_f1_fine_official", "0.3000", "0.3600", "+0.0600"]
     assert lines[2].split() == ["PT_f1_coarse_official", "0.4100", "0.4000", "-0.0100"]
+
+
+def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article):
+    folder = tmp_path / "corpus-model"
+    folder.mkdir()
+    seed_model_folder(folder)
+    shipped = LinearHead.from_file(RESOURCES / "genre-v2.safetensors")
+    # A genre head sure of satire: only this folder's head calls the article satire.
+    sure = replace(shipped, bias=np.array([0.0, 0.0, 30.0], dtype=np.float32))
+    sure.save(folder / "genre-v2.safetensors")
+    for db, model in (("a.db", ()), ("b.db", ("--model", folder))):
+        result = run("analyze", one_article, "--db", tmp_path / db, "--only", "genre", *model)
+        assert result.exit_code == 0, result.output
+    genres = {}
+    for db in ("a.db", "b.db"):
+        with Store.open(str(tmp_path / db)) as store:
+            doc = next(iter(store.documents()))
+            genres[db] = [a.label for a in store.annotations(doc.id, layer=Layer.GENRE)]
+    assert genres["a.db"] != ["satire"] and genres["b.db"] == ["satire"]
+
+
+@pytest.mark.parametrize(
+    ("only", "head"),
+    [(("genre",), "genre-v2"), (("entities", "roles"), "roles-v2-fine")],
+)
+def test_model_folder_genre_and_roles_heads_are_read_from_it(tmp_path, one_article, only, head):
+    folder = tmp_path / "partial-model"
+    folder.mkdir()
+    seed_model_folder(folder)
+    (folder / f"{head}.safetensors").unlink()
+    chosen = [arg for name in only for arg in ("--only", name)]
+    result = run("analyze", one_article, "--db", tmp_path / "f.db", *chosen, "--model", folder)
+    assert f"has no {head}.safetensors" in one_error(result)

@@ -174,3 +174,88 @@ def test_training_corrections_refit_only_the_labels_they_touch():
     assert np.abs(gap).max() < 1e-3
     assert np.array_equal(quick[0][:, [0, 2]], base[0][:, [0, 2]])
     assert not np.allclose(quick[0][:, 1], base[0][:, 1])
+
+
+class WordEncoder:
+    """A tiny deterministic encoder (hashed words): a genre head trains on it in a second."""
+
+    name, dim, languages = "words-16", 16, frozenset({"en"})
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.sha256(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+OPINION = "I think we must stop this. We believe it is wrong and you know it.\n\nShame on them!"
+REPORTING = (
+    "Officials said on Monday that 12 people were hurt.\n\nThe ministry reported the figures."
+)
+
+
+def t3_genre_folder(root):
+    """A made-up SemEval-2023 Task 3 subtask-1 train split: six English articles."""
+    articles = root / "en" / "train-articles-subtask-1"
+    articles.mkdir(parents=True)
+    rows = []
+    for i in range(6):
+        genre, text = ("opinion", OPINION) if i % 2 else ("reporting", REPORTING)
+        (articles / f"article{100 + i}.txt").write_text(f"Title {i}\n\n{text}\n", encoding="utf-8")
+        rows.append(f"{100 + i}\t{genre}")
+    (root / "en" / "train-labels-subtask-1.txt").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch):
+    import narrascope.training.genre as genre_training
+    from narrascope.heads import RESOURCES, LinearHead
+
+    encoder = WordEncoder()
+    monkeypatch.setattr(genre_training, "default_encoder", lambda: encoder)
+    monkeypatch.setattr(genre_training, "CACHE", tmp_path / "cache")
+    data = t3_genre_folder(tmp_path / "t3")
+    db = str(tmp_path / "c.db")
+    with Store.open(db, create=True) as store:
+        ids = []
+        for n, text in enumerate((REPORTING, OPINION)):
+            doc = segment(Document(f"Corpus article {n}\n\n{text}", SourceRef(f"c{n}.txt")))
+            label = Annotation(
+                doc.id, Layer.GENRE, "reporting", "genre-v2", score=0.6, evidence=[doc.sentences[0]]
+            )
+            vectors = encoder.encode(doc.sentence_texts())
+            store.add(doc, [label], vectors=vectors, encoder=encoder.name)
+            ids.append((doc.id, next(iter(store.corrections.annotated(doc.id)))[0]))
+        review = Review(store)
+        # The reporting-like article is satire to this analyst; the other is not reporting,
+        # which alone does not say its genre: it is left out of the one-genre-per-row fit.
+        review.correct("relabel", user="ana", annotation_id=ids[0][1], label="satire")
+        review.correct("reject", user="ana", annotation_id=ids[1][1])
+    plain = train("genre", data, out=tmp_path / "plain", folds=2)
+    corpus = train("genre", data, out=tmp_path / "corpus", folds=2, corrections=db)
+    assert plain.scores == corpus.scores  # CV is the labelled data's alone
+    head = LinearHead.from_file(tmp_path / "corpus" / "genre-v2.safetensors")
+    went_in = head.info["corrections"]
+    assert {k: went_in[k] for k in ("source", "count", "documents", "articles", "left_out")} == {
+        "source": "c.db",
+        "count": 2,
+        "documents": 2,
+        "articles": 1,
+        "left_out": 1,
+    }
+    assert str(went_in["fingerprint"]).startswith("sha256:") and went_in["weight"] == 5
+    card = (tmp_path / "corpus" / "genre-v2.md").read_text()
+    assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
+    # The folder is a whole model: the shipped heads it does not replace sit beside it.
+    assert (tmp_path / "corpus" / "roles-v2-fine.safetensors").is_file()
+    assert len(list((tmp_path / "corpus").glob("*.safetensors"))) == len(
+        list(RESOURCES.glob("*.safetensors"))
+    )
+    from narrascope.analyzers.genre import document_features
+
+    before = LinearHead.from_file(tmp_path / "plain" / "genre-v2.safetensors")
+    with Store.open(db) as store:
+        satire = store.document(ids[0][0])
+        x = document_features(store.vectors(satire.id), satire.sentence_texts())
+    assert head.score(x)[0, 2] > before.score(x)[0, 2] + 0.2

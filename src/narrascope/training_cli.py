@@ -33,7 +33,7 @@ def train(
     corrections: Annotated[
         str | None,
         typer.Option(
-            help="A database whose analysts' corrections are weighted in (frames, techniques, "
+            help="A database whose analysts' corrections are weighted in (genre, frames, techniques, "
             "narratives); with --out DIR the folder becomes a whole per-corpus model."
         ),
     ] = None,
