@@ -14,7 +14,7 @@ from narrascope.model import Annotation, Document, Layer, SourceRef
 from narrascope.review import Review
 from narrascope.store import Store
 from narrascope.text import segment
-from narrascope.training import train
+from narrascope.training import Report, train
 from narrascope.training.corrections import corrected_documents, weighted_in
 from narrascope.training.fit import fit_sigmoid
 
@@ -259,3 +259,70 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
         satire = store.document(ids[0][0])
         x = document_features(store.vectors(satire.id), satire.sentence_texts())
     assert head.score(x)[0, 2] > before.score(x)[0, 2] + 0.2
+
+
+def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
+    from narrascope.analyzers.roles import NAME_DIM
+    from narrascope.training.role_corrections import corrected_entities, role_labels
+    from narrascope.training.roles import _with_corrections
+    from narrascope.training.semeval2025 import MAIN_ROLES
+
+    doc = example_docs[0]
+    s = doc.sentences
+    vectors = np.random.default_rng(4).normal(size=(len(s), 8)).astype(np.float32)
+
+    def entity(i: int, name: str) -> Annotation:
+        ident = name.lower()
+        attrs = {"entity": name, "entity_id": ident}
+        return Annotation(doc.id, Layer.ENTITY, "ORG", "entities-v1", *s[i], attrs=attrs)
+
+    def role(label: str, name: str, mentions) -> Annotation:
+        attrs = {"entity": name, "entity_id": name.lower(), "mentions": mentions}
+        return Annotation(
+            doc.id, Layer.ROLE, label, "roles-v2", score=0.7, evidence=[s[1]], attrs=attrs
+        )
+
+    path = str(tmp_path / "r.db")
+    with Store.open(path, create=True) as store:
+        anns = [
+            entity(2, "NATO"),
+            entity(4, "NATO"),
+            role("Antagonist", "CSTO", [list(s[1]), list(s[3])]),
+            role("Protagonist", "Tokayev", [list(s[5])]),
+        ]
+        store.add(doc, anns, vectors=vectors, encoder="enc-a")
+        ids = {
+            a.attrs["entity"]: row
+            for row, a in store.corrections.annotated(
+                doc.id,
+            )
+            if a.layer == Layer.ROLE
+        }
+        review = Review(store)
+        review.correct("relabel", user="ana", annotation_id=ids["CSTO"], label="Instigator")
+        review.correct("reject", user="ana", annotation_id=ids["Tokayev"])
+        for subject in ("nato", "nobody"):  # NATO's mentions come from the entity layer
+            review.correct(
+                "add", user="ana", doc_id=doc.id, layer="role", label="Victim", subject=subject
+            )
+    corrected, unknown = corrected_entities(path, MAIN_ROLES, encoder="enc-a")
+    labels, _ = role_labels(MAIN_ROLES)
+    assert (corrected.corrections, corrected.documents, unknown) == (4, 1, 1)
+    assert corrected.x.shape == (3, 3 * 8 + NAME_DIM + 5)  # CSTO, Tokayev, NATO
+    holds = [sorted(labels[j] for j in np.flatnonzero(row)) for row in corrected.y]
+    assert holds == [["Antagonist", "Instigator"], [], ["Innocent", "Victim"]]
+    ruled = corrected.ruled.sum(axis=1).tolist()
+    # CSTO: every Antagonist role ruled (12 children and itself); Tokayev: Protagonist and its
+    # 6 children do not hold; NATO: Victim and Innocent hold.
+    assert ruled == [13, 7, 2]
+    x = np.random.default_rng(5).normal(size=(10, corrected.x.shape[1])).astype(np.float32)
+    y_main = np.array([0, 1, 2, 1, 0, 2, 1, 0, 2, 1])
+    y_fine = np.zeros((10, len(labels) - 3), np.int8)
+    report = Report("roles")
+    main, fine, info = _with_corrections(path, x, y_main, y_fine, "enc-a", report)
+    assert main[0].shape[0] == 12 and main[1][10:].tolist() == [1, 2]
+    assert main[2][10:].tolist() == [5.0, 5.0] and (main[2][:10] == 1).all()
+    assert fine[0].shape[0] == 13 and fine[2][10:].max() == 5.0 and (fine[2][:10] == 1).all()
+    assert info["corrections"]["entities"] == 3 and info["corrections"]["unknown_entities"] == 1
+    assert "4 analyst corrections on 1 documents of `r.db`" in report.lines[0]
+    assert "2 teach the main role (1 say only" in report.lines[1]
