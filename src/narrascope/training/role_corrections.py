@@ -62,7 +62,7 @@ def corrected_entities(
             if vectors is None or doc is None or len(vectors) != len(doc.sentences):
                 skipped += 1
                 continue
-            named = {e.entity_id: e for e in entities_from(store.annotations(doc_id))}
+            named = {e.entity_id: e for e in entities_from(list(store.annotations(doc_id)))}
             documents += 1
             for correction in (c for c in done if c.doc_id == doc_id):
                 for ann, truth in verdicts(correction):
