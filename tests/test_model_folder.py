@@ -120,3 +120,132 @@ def test_evaluate_compare_sets_scores_side_by_side():
     assert "shipped" in lines[0] and "corpus-model" in lines[0]
     assert lines[1].split() == ["PT_f1_fine_official", "0.3000", "0.3600", "+0.0600"]
     assert lines[2].split() == ["PT_f1_coarse_official", "0.4100", "0.4000", "-0.0100"]
+
+
+def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article):
+    folder = tmp_path / "corpus-model"
+    folder.mkdir()
+    seed_model_folder(folder)
+    shipped = LinearHead.from_file(RESOURCES / "genre-v2.safetensors")
+    # A genre head sure of satire: only this folder's head calls the article satire.
+    sure = replace(shipped, bias=np.array([0.0, 0.0, 30.0], dtype=np.float32))
+    sure.save(folder / "genre-v2.safetensors")
+    for db, model in (("a.db", ()), ("b.db", ("--model", folder))):
+        result = run("analyze", one_article, "--db", tmp_path / db, "--only", "genre", *model)
+        assert result.exit_code == 0, result.output
+    genres = {}
+    for db in ("a.db", "b.db"):
+        with Store.open(str(tmp_path / db)) as store:
+            doc = next(iter(store.documents()))
+            genres[db] = [a.label for a in store.annotations(doc.id, layer=Layer.GENRE)]
+    assert genres["a.db"] != ["satire"] and genres["b.db"] == ["satire"]
+
+
+@pytest.mark.parametrize(
+    ("only", "head"),
+    [(("genre",), "genre-v2"), (("entities", "roles"), "roles-v2-fine")],
+)
+def test_model_folder_genre_and_roles_heads_are_read_from_it(tmp_path, one_article, only, head):
+    folder = tmp_path / "partial-model"
+    folder.mkdir()
+    seed_model_folder(folder)
+    (folder / f"{head}.safetensors").unlink()
+    chosen = [arg for name in only for arg in ("--only", name)]
+    result = run("analyze", one_article, "--db", tmp_path / "f.db", *chosen, "--model", folder)
+    assert f"has no {head}.safetensors" in one_error(result)
+
+
+def genre_labels(db) -> list[tuple[str, str]]:
+    """(label, model) of the stored genre labels of the one document."""
+    with Store.open(str(db)) as store:
+        doc = next(iter(store.documents()))
+        return sorted((a.label, a.model) for a in store.annotations(doc.id, layer=Layer.GENRE))
+
+
+def sure_genre_folder(folder, genre: str, strength: float = 30.0):
+    """A model folder whose genre head is sure of `genre` (a per-corpus model of its own)."""
+    folder.mkdir()
+    seed_model_folder(folder)
+    shipped = LinearHead.from_file(RESOURCES / "genre-v2.safetensors")
+    bias = np.zeros(3, dtype=np.float32)
+    bias[shipped.labels.index(genre)] = strength
+    replace(shipped, bias=bias).save(folder / "genre-v2.safetensors")
+    return folder
+
+
+def test_model_folder_has_its_own_model_id(tmp_path, one_article):
+    import json
+    import sqlite3
+
+    from narrascope.analyzers import model_version
+    from narrascope.analyzers.frames import FrameAnalyzer
+    from narrascope.analyzers.genre import GenreAnalyzer
+    from narrascope.heads import model_folder_id
+
+    seeded = tmp_path / "seeded"
+    seeded.mkdir()
+    seed_model_folder(seeded)
+    assert model_folder_id(seeded) is None  # the shipped heads, copied: the shipped model
+    assert model_version(GenreAnalyzer, seeded) == "genre-v2"
+    corpus = sure_genre_folder(tmp_path / "corpus", "satire")
+    folder_id = model_folder_id(corpus)
+    assert folder_id and folder_id.startswith("m")
+    assert model_version(GenreAnalyzer, corpus) == f"genre-v2-{folder_id}"
+    assert model_version(FrameAnalyzer, corpus) == "frames-v2"  # its head is the shipped one
+    db = tmp_path / "a.db"
+    result = run("analyze", one_article, "--db", db, "--only", "genre", "--model", corpus)
+    assert result.exit_code == 0, result.output
+    assert genre_labels(db) == [("satire", f"genre-v2-{folder_id}")]
+    with sqlite3.connect(db) as conn:
+        settings = json.loads(conn.execute("SELECT settings FROM runs").fetchone()[0])
+    assert settings["model_id"] == folder_id and settings["analyzers"] == [f"genre-v2-{folder_id}"]
+
+
+def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_article):
+    from narrascope.heads import model_folder_id
+    from narrascope.review import Review
+
+    first = sure_genre_folder(tmp_path / "first", "satire")
+    second = sure_genre_folder(tmp_path / "second", "opinion")
+    third = sure_genre_folder(tmp_path / "third", "satire", strength=31.0)
+    db = tmp_path / "r.db"
+    assert run("analyze", one_article, "--db", db, "--only", "genre").exit_code == 0
+    shipped = genre_labels(db)
+    assert [model for _, model in shipped] == ["genre-v2"]
+
+    def rerun(*model):
+        result = run("reanalyze", "--db", db, "--only", "genre", *model)
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    assert "1 re-analyzed" in rerun("--model", first)
+    assert genre_labels(db) == [("satire", f"genre-v2-{model_folder_id(first)}")]
+    assert "0 re-analyzed, 1 up to date" in rerun("--model", first)
+    assert "1 re-analyzed" in rerun("--model", second)  # another model: its labels, not both
+    assert genre_labels(db) == [("opinion", f"genre-v2-{model_folder_id(second)}")]
+    # An analyst's verdict outranks every model, the next per-corpus one included.
+    with Store.open(str(db)) as store:
+        doc = next(iter(store.documents()))
+        (row, _), *_ = store.corrections.annotated(doc.id)
+        Review(store).correct("relabel", user="ana", annotation_id=row, label="reporting")
+    assert "1 re-analyzed" in rerun("--model", third)
+    labels = genre_labels(db)
+    assert ("opinion", f"genre-v2-{model_folder_id(second)}") not in labels
+    assert ("satire", f"genre-v2-{model_folder_id(third)}") in labels
+    assert ("reporting", "correction") in labels
+    assert "1 re-analyzed" in rerun()  # back to the shipped model: no folder's label stays
+    labels = genre_labels(db)
+    assert labels and all(model in ("genre-v2", "correction") for _, model in labels)
+
+
+def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
+    """`head_files` decides whether a folder changes an analyzer's model: a folder holding only
+    the files an analyzer names must be enough to load it."""
+    from narrascope.analyzers import available, select
+
+    for cls in select(available()):
+        folder = tmp_path / cls.name
+        folder.mkdir()
+        for name in getattr(cls, "head_files", ()):
+            shutil.copyfile(RESOURCES / name, folder / name)
+        cls.load(encoder, models=folder)  # a head it reads but does not name: ModelFileError

@@ -119,3 +119,96 @@ def test_review_cli_queue_and_list_json(corpus):  # (#17)
     assert [(c["action"], c["user"], c["old"]["label"]) for c in listed] == [
         ("reject", "ana", "Doubt")
     ]
+
+
+def test_review_cli_edits_speaker_and_entity_link(corpus):
+    """The terminal twin of the reader's e key: a quote's speaker, an entity mention's entity."""
+    db, docs = corpus
+    doc = docs[FIRST]
+    ids = row_ids(db, doc.id)
+    spoke = run(
+        "review",
+        "relabel",
+        ids["direct"],
+        "--speaker",
+        "  Askar  Mamin ",
+        "--db",
+        db,
+        "--user",
+        "ana",
+    )
+    assert spoke.exit_code == 0, spoke.output
+    said = " ".join(spoke.output.split())
+    assert "changed quote 'direct' (speaker: Askar Mamin)" in said and "by ana" in said
+    linked = run(
+        "review",
+        "relabel",
+        ids["ORG"],
+        "--entity",
+        "Collective Security Treaty Organization",
+        "--db",
+        db,
+        "--user",
+        "ana",
+    )
+    assert linked.exit_code == 0
+    assert "(entity: Collective Security Treaty Organization)" in " ".join(linked.output.split())
+    s = doc.sentences[3]
+    added = run(
+        "review",
+        "add",
+        doc.id,
+        "--layer",
+        "entity",
+        "--label",
+        "ORG",
+        "--start",
+        s[0],
+        "--end",
+        s[0] + 5,
+        "--entity",
+        "Interior Ministry",
+        "--db",
+        db,
+        "--user",
+        "ana",
+    )
+    assert added.exit_code == 0, added.output
+    with Store.open(db) as store:
+        anns = list(store.annotations(doc.id))
+    quote = next(a for a in anns if a.layer == "quote")
+    assert quote.attrs["speaker"] == "Askar Mamin" and quote.attrs["speaker_id"]
+    entities = {a.attrs["entity"]: a for a in anns if a.layer == "entity"}
+    assert set(entities) == {"Collective Security Treaty Organization", "Interior Ministry"}
+    assert entities["Interior Ministry"].start == s[0]
+
+
+def test_review_cli_refuses_bad_speaker_and_entity_edits(corpus):
+    db, docs = corpus
+    doc = docs[FIRST]
+    ids = row_ids(db, doc.id)
+    s = doc.sentences[3]
+    span = ("--start", s[0], "--end", s[0] + 5)
+    cases = [
+        (("relabel", ids["Doubt"], "--speaker", "X"), "has no speaker"),
+        (("relabel", ids["direct"], "--entity", "X"), "links to no entity"),
+        (("relabel", ids["direct"], "--speaker", "   "), "a speaker needs a name"),
+        (("relabel", ids["ORG"], "--entity", " "), "needs the entity's name"),
+        (("relabel", ids["ORG"], "--entity", "N" * 201), "at most 200 characters"),
+        (("add", doc.id, "--layer", "entity", "--label", "ORG", *span), "needs the entity"),
+        (
+            ("add", doc.id, "--layer", "technique", "--label", "Doubt", *span, "--speaker", "X"),
+            "has no speaker",
+        ),
+        (("relabel", 10**9, "--speaker", "X"), "no label"),
+    ]
+    for args, reason in cases:
+        result = run("review", *args, "--db", db, "--user", "ana")
+        assert result.exit_code == 1, args
+        assert result.output.count("error:") == 1 and "Traceback" not in result.output
+        assert reason in " ".join(result.output.split()), (args, result.output)
+    with Store.open(db) as store:
+        assert store.corrections.of(undone=True) == []
+        quote = next(a for a in store.annotations(doc.id) if a.layer == "quote")
+    assert quote.attrs["speaker"] == "Kassym-Jomart Tokayev"
+    assert row_ids(db, doc.id) == ids

@@ -14,7 +14,7 @@ from narrascope.model import Annotation, Document, Layer, SourceRef
 from narrascope.review import Review
 from narrascope.store import Store
 from narrascope.text import segment
-from narrascope.training import train
+from narrascope.training import Report, train
 from narrascope.training.corrections import corrected_documents, weighted_in
 from narrascope.training.fit import fit_sigmoid
 
@@ -174,3 +174,155 @@ def test_training_corrections_refit_only_the_labels_they_touch():
     assert np.abs(gap).max() < 1e-3
     assert np.array_equal(quick[0][:, [0, 2]], base[0][:, [0, 2]])
     assert not np.allclose(quick[0][:, 1], base[0][:, 1])
+
+
+class WordEncoder:
+    """A tiny deterministic encoder (hashed words): a genre head trains on it in a second."""
+
+    name, dim, languages = "words-16", 16, frozenset({"en"})
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.sha256(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+OPINION = "I think we must stop this. We believe it is wrong and you know it.\n\nShame on them!"
+REPORTING = (
+    "Officials said on Monday that 12 people were hurt.\n\nThe ministry reported the figures."
+)
+
+
+def t3_genre_folder(root):
+    """A made-up SemEval-2023 Task 3 subtask-1 train split: six English articles."""
+    articles = root / "en" / "train-articles-subtask-1"
+    articles.mkdir(parents=True)
+    rows = []
+    for i in range(6):
+        genre, text = ("opinion", OPINION) if i % 2 else ("reporting", REPORTING)
+        (articles / f"article{100 + i}.txt").write_text(f"Title {i}\n\n{text}\n", encoding="utf-8")
+        rows.append(f"{100 + i}\t{genre}")
+    (root / "en" / "train-labels-subtask-1.txt").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch):
+    import narrascope.training.genre as genre_training
+    from narrascope.heads import RESOURCES, LinearHead
+
+    encoder = WordEncoder()
+    monkeypatch.setattr(genre_training, "default_encoder", lambda: encoder)
+    monkeypatch.setattr(genre_training, "CACHE", tmp_path / "cache")
+    data = t3_genre_folder(tmp_path / "t3")
+    db = str(tmp_path / "c.db")
+    with Store.open(db, create=True) as store:
+        ids = []
+        for n, text in enumerate((REPORTING, OPINION)):
+            doc = segment(Document(f"Corpus article {n}\n\n{text}", SourceRef(f"c{n}.txt")))
+            label = Annotation(
+                doc.id, Layer.GENRE, "reporting", "genre-v2", score=0.6, evidence=[doc.sentences[0]]
+            )
+            vectors = encoder.encode(doc.sentence_texts())
+            store.add(doc, [label], vectors=vectors, encoder=encoder.name)
+            ids.append((doc.id, next(iter(store.corrections.annotated(doc.id)))[0]))
+        review = Review(store)
+        # The reporting-like article is satire to this analyst; the other is not reporting,
+        # which alone does not say its genre: it is left out of the one-genre-per-row fit.
+        review.correct("relabel", user="ana", annotation_id=ids[0][1], label="satire")
+        review.correct("reject", user="ana", annotation_id=ids[1][1])
+    plain = train("genre", data, out=tmp_path / "plain", folds=2)
+    corpus = train("genre", data, out=tmp_path / "corpus", folds=2, corrections=db)
+    assert plain.scores == corpus.scores  # CV is the labelled data's alone
+    head = LinearHead.from_file(tmp_path / "corpus" / "genre-v2.safetensors")
+    went_in = head.info["corrections"]
+    assert {k: went_in[k] for k in ("source", "count", "documents", "articles", "left_out")} == {
+        "source": "c.db",
+        "count": 2,
+        "documents": 2,
+        "articles": 1,
+        "left_out": 1,
+    }
+    assert str(went_in["fingerprint"]).startswith("sha256:") and went_in["weight"] == 5
+    card = (tmp_path / "corpus" / "genre-v2.md").read_text()
+    assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
+    # The folder is a whole model: the shipped heads it does not replace sit beside it.
+    assert (tmp_path / "corpus" / "roles-v2-fine.safetensors").is_file()
+    assert len(list((tmp_path / "corpus").glob("*.safetensors"))) == len(
+        list(RESOURCES.glob("*.safetensors"))
+    )
+    from narrascope.analyzers.genre import document_features
+
+    before = LinearHead.from_file(tmp_path / "plain" / "genre-v2.safetensors")
+    with Store.open(db) as store:
+        satire = store.document(ids[0][0])
+        x = document_features(store.vectors(satire.id), satire.sentence_texts())
+    assert head.score(x)[0, 2] > before.score(x)[0, 2] + 0.2
+
+
+def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
+    from narrascope.analyzers.roles import NAME_DIM
+    from narrascope.training.role_corrections import corrected_entities, role_labels
+    from narrascope.training.roles import _with_corrections
+    from narrascope.training.semeval2025 import MAIN_ROLES
+
+    doc = example_docs[0]
+    s = doc.sentences
+    vectors = np.random.default_rng(4).normal(size=(len(s), 8)).astype(np.float32)
+
+    def entity(i: int, name: str) -> Annotation:
+        ident = name.lower()
+        attrs = {"entity": name, "entity_id": ident}
+        return Annotation(doc.id, Layer.ENTITY, "ORG", "entities-v1", *s[i], attrs=attrs)
+
+    def role(label: str, name: str, mentions) -> Annotation:
+        attrs = {"entity": name, "entity_id": name.lower(), "mentions": mentions}
+        return Annotation(
+            doc.id, Layer.ROLE, label, "roles-v2", score=0.7, evidence=[s[1]], attrs=attrs
+        )
+
+    path = str(tmp_path / "r.db")
+    with Store.open(path, create=True) as store:
+        anns = [
+            entity(2, "NATO"),
+            entity(4, "NATO"),
+            role("Antagonist", "CSTO", [list(s[1]), list(s[3])]),
+            role("Protagonist", "Tokayev", [list(s[5])]),
+        ]
+        store.add(doc, anns, vectors=vectors, encoder="enc-a")
+        ids = {
+            a.attrs["entity"]: row
+            for row, a in store.corrections.annotated(
+                doc.id,
+            )
+            if a.layer == Layer.ROLE
+        }
+        review = Review(store)
+        review.correct("relabel", user="ana", annotation_id=ids["CSTO"], label="Instigator")
+        review.correct("reject", user="ana", annotation_id=ids["Tokayev"])
+        for subject in ("nato", "nobody"):  # NATO's mentions come from the entity layer
+            review.correct(
+                "add", user="ana", doc_id=doc.id, layer="role", label="Victim", subject=subject
+            )
+    corrected, unknown = corrected_entities(path, MAIN_ROLES, encoder="enc-a")
+    labels, _ = role_labels(MAIN_ROLES)
+    assert (corrected.corrections, corrected.documents, unknown) == (4, 1, 1)
+    assert corrected.x.shape == (3, 3 * 8 + NAME_DIM + 5)  # CSTO, Tokayev, NATO
+    holds = [sorted(labels[j] for j in np.flatnonzero(row)) for row in corrected.y]
+    assert holds == [["Antagonist", "Instigator"], [], ["Innocent", "Victim"]]
+    ruled = corrected.ruled.sum(axis=1).tolist()
+    # CSTO: every Antagonist role ruled (12 children and itself); Tokayev: Protagonist and its
+    # 6 children do not hold; NATO: Victim and Innocent hold.
+    assert ruled == [13, 7, 2]
+    x = np.random.default_rng(5).normal(size=(10, corrected.x.shape[1])).astype(np.float32)
+    y_main = np.array([0, 1, 2, 1, 0, 2, 1, 0, 2, 1])
+    y_fine = np.zeros((10, len(labels) - 3), np.int8)
+    report = Report("roles")
+    main, fine, info = _with_corrections(path, x, y_main, y_fine, "enc-a", report)
+    assert main[0].shape[0] == 12 and main[1][10:].tolist() == [1, 2]
+    assert main[2][10:].tolist() == [5.0, 5.0] and (main[2][:10] == 1).all()
+    assert fine[0].shape[0] == 13 and fine[2][10:].max() == 5.0 and (fine[2][:10] == 1).all()
+    assert info["corrections"]["entities"] == 3 and info["corrections"]["unknown_entities"] == 1
+    assert "4 analyst corrections on 1 documents of `r.db`" in report.lines[0]
+    assert "2 teach the main role (1 say only" in report.lines[1]

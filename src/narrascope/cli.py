@@ -36,6 +36,10 @@ err = Console(stderr=True, highlight=False)
 # then opened as a SQLite file in a folder named "postgresql:".
 DbOption = Annotated[str, typer.Option("--db", help="The SQLite file, or a postgresql:// URL.")]
 DEFAULT_DB = "narrascope.db"
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(help="A model folder (train --corrections DB --out DIR) to label with."),
+]
 MinConfidenceOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -114,10 +118,7 @@ def analyze(
     outlet: Annotated[
         str | None, typer.Option(help="The publisher of every input (a folder of text files).")
     ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(help="A model folder (train --corrections DB --out DIR) to label with."),
-    ] = None,
+    model: ModelOption = None,
     profile: ProfileOption = "fast",
 ) -> None:
     """Analyze every article under SOURCES into the database DB (made if missing).
@@ -176,8 +177,10 @@ def reanalyze(
     only: Annotated[list[str] | None, typer.Option(help="Consider only these analyzers.")] = None,
     skip: Annotated[list[str] | None, typer.Option(help="Do not consider these.")] = None,
     min_confidence: MinConfidenceOption = None,
+    model: ModelOption = None,
 ) -> None:
-    """Re-run, from stored vectors, each analyzer whose stored version is not the current one."""
+    """Re-run, from stored vectors, each analyzer whose stored version is not the current one
+    (with --model DIR: the version of that per-corpus model)."""
     from narrascope import reanalyze as rerun
     from narrascope.heads import ModelFileError
 
@@ -192,6 +195,7 @@ def reanalyze(
             skip=skip or (),
             on_progress=advance,
             min_confidence=min_confidence,
+            models=model,
         )
     console.print(escape(report.summary()))
 

@@ -9,8 +9,9 @@ Heads are read from the package (`RESOURCES`) or from a model folder (`head_path
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,6 +107,30 @@ def head_path(shipped: Path, models: Path | None = None) -> Path:
             f"`narrascope train {_task(path)} --out {models}`"
         )
     return path
+
+
+def changed_heads(models: Path, names: Iterable[str] | None = None) -> list[Path]:
+    """The head files of model folder `models` (of `names` only, when given) that differ from
+    the shipped ones: what a per-corpus model changes (#19)."""
+    paths = sorted(models.glob("*.safetensors")) if names is None else [models / n for n in names]
+    changed = []
+    for path in paths:
+        shipped = RESOURCES / path.name
+        if path.is_file() and not (shipped.is_file() and shipped.read_bytes() == path.read_bytes()):
+            changed.append(path)
+    return changed
+
+
+def model_folder_id(models: Path) -> str | None:
+    """The id of the per-corpus model in folder `models`: `m` and a hash of the heads it
+    changes (None when it changes none: its labels are the shipped model's)."""
+    changed = changed_heads(models) if models.is_dir() else []
+    if not changed:
+        return None
+    digest = hashlib.sha256()
+    for path in changed:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return f"m{digest.hexdigest()[:10]}"
 
 
 @dataclass

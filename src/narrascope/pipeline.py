@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from narrascope.heads import model_folder_id
 from narrascope.model import BadInput, RawDocument
 from narrascope.run.analysis import ConfidenceSpec, MinConfidence, load_analysis
 from narrascope.run.executor import Executor, RunStopped, WorkerCosts
@@ -72,6 +73,7 @@ def analyze(
         settings["outlet"] = outlet
     if models is not None:  # a per-corpus model: the run says which heads labelled it (#19)
         settings["models"] = str(models)
+        settings["model_id"] = model_folder_id(models) if models.is_dir() else None
     if profile != "fast":
         settings["profile"] = profile
     if workers or scheduler or client:

@@ -7,7 +7,11 @@ that needs a layer one of those produces — and puts their output in place of t
 resumes: a document already brought up to date is skipped. Failures are handled as in
 `narrascope.run`: a bug on one document is one recorded problem line (`run.analysis.failed`)
 and the re-run goes on; a database fault stops it with `RunStopped`. A `min_confidence` bar
-drops low labels exactly as `run.analysis.MinConfidence` does in a first analysis.
+drops low labels exactly as `run.analysis.MinConfidence` does in a first analysis. With a
+model folder (`models`, a per-corpus model) an analyzer whose heads the folder changes runs
+under that model's own version (`analyzers.model_version`): a folder other than the one that
+made the stored labels re-runs it, and its labels replace the other model's, never mix with
+them; analysts' corrections are applied over them again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -105,13 +110,15 @@ def reanalyze(
     analyzers: Sequence[Analyzer] | None = None,
     on_progress: ProgressCallback | None = None,
     min_confidence: ConfidenceSpec | MinConfidence = None,
+    models: Path | None = None,
 ) -> ReanalyzeReport:
     """Bring every stored document up to the current analyzer versions, from stored vectors.
 
     `min_confidence` is the bar of `narrascope.pipeline.analyze`: labels below it are not stored.
+    `models`: a model folder (a per-corpus model) whose heads replace the shipped ones.
     """
     bar = MinConfidence.parse(min_confidence)
-    chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip)
+    chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip, models=models)
     report = ReanalyzeReport()
     started = time.perf_counter()
     for doc in store.documents():

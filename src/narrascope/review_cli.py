@@ -85,9 +85,16 @@ def describe(c: Correction) -> str:
     what = {
         CorrectionAction.ACCEPT: f"accepted {old}",
         CorrectionAction.REJECT: f"rejected {old}",
-        CorrectionAction.RELABEL: f"relabelled {old} as {new}",
+        CorrectionAction.RELABEL: f"relabelled {old} as {new}" if old != new else f"changed {old}",
         CorrectionAction.ADD: f"added {new}",
     }[c.action]
+    what += "".join(
+        f" ({key}: {c.new.attrs[key]})"
+        for key in ("speaker", "entity")
+        if c.new is not None
+        and c.new.attrs.get(key)
+        and (c.old is None or c.old.attrs.get(key) != c.new.attrs[key])
+    )
     when = c.created_at.isoformat(timespec="seconds") if c.created_at else ""
     undone = f" (undone by {c.undone_by})" if c.undone_at else ""
     return escape(f"#{c.id} {c.doc_id}: {what}{where} by {c.user} {when}{undone}")
@@ -158,6 +165,10 @@ reject = _verdict(
 
 StartOption = Annotated[int | None, typer.Option(help="Span start (character offset).")]
 EndOption = Annotated[int | None, typer.Option(help="Span end (character offset, exclusive).")]
+SpeakerOption = Annotated[str | None, typer.Option(help="Who speaks a quote (a name).")]
+EntityOption = Annotated[
+    str | None, typer.Option(help="The entity an entity mention names (a name).")
+]
 
 
 @review_app.command("relabel")
@@ -166,12 +177,15 @@ def relabel(
     label: Annotated[str | None, typer.Option(help="The right label.")] = None,
     start: StartOption = None,
     end: EndOption = None,
+    speaker: SpeakerOption = None,
+    entity: EntityOption = None,
     db: DbOption = DEFAULT_DB,
     user: UserOption = None,
     users: UsersOption = None,
     note: NoteOption = "",
 ) -> None:
-    """Give label ANNOTATION_ID another label, or move or resize its span."""
+    """Give label ANNOTATION_ID another label, move or resize its span, give a quote another
+    speaker (--speaker) or link an entity mention to another entity (--entity)."""
     span = {"start": start, "end": end}
     _run(
         db,
@@ -179,6 +193,8 @@ def relabel(
         _who(user, users),
         annotation_id=annotation_id,
         label=label,
+        speaker=speaker,
+        entity=entity,
         note=note,
         **span,
     )
@@ -192,13 +208,17 @@ def add(
     start: StartOption = None,
     end: EndOption = None,
     subject: Annotated[str | None, typer.Option(help="Entity id (roles).")] = None,
+    speaker: SpeakerOption = None,
+    entity: EntityOption = None,
     db: DbOption = DEFAULT_DB,
     user: UserOption = None,
     users: UsersOption = None,
     note: NoteOption = "",
 ) -> None:
-    """Add a label the model missed to document DOC_ID (span layers need --start/--end)."""
+    """Add a label the model missed to document DOC_ID (span layers need --start/--end; an
+    entity mention needs --entity, a quote may name its --speaker)."""
     fields = {"doc_id": doc_id, "layer": layer, "label": label, "subject": subject}
+    fields |= {"speaker": speaker, "entity": entity}
     _run(db, "add", _who(user, users), start=start, end=end, note=note, **fields)
 
 

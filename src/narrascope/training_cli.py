@@ -33,8 +33,9 @@ def train(
     corrections: Annotated[
         str | None,
         typer.Option(
-            help="A database whose analysts' corrections are weighted in (frames, techniques, "
-            "narratives); with --out DIR the folder becomes a whole per-corpus model."
+            help="A database whose analysts' corrections are weighted in (techniques, genre, "
+            "frames, narratives, roles); with --out DIR the folder becomes a whole per-corpus "
+            "model."
         ),
     ] = None,
     profile: ProfileOption = "fast",

@@ -12,19 +12,22 @@ takes its dimension, languages and name from that encoder and refuses one it was
 on; `load(encoder, models=DIR)` reads the heads from a model folder instead of the package
 (a per-corpus model, #19). Analyzers that read no vectors take the encoder too and ignore it, so that
 `load_analyzers(classes, encoder)` loads any selection the same way, after checking that
-every `requires` layer comes from an analyzer earlier in the order.
+every `requires` layer comes from an analyzer earlier in the order. An analyzer whose heads
+(`head_files`) a model folder changes runs under that per-corpus model's own version
+(`model_version`), so its labels are never taken for the shipped model's or another folder's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
 
 from narrascope.encode import Encoder
-from narrascope.heads import ModelFileError
+from narrascope.heads import ModelFileError, changed_heads, model_folder_id
 from narrascope.model import Annotation, Document, Layer
 
 
@@ -137,13 +140,17 @@ def cannot_read(doc: Document, *, min_words: int, languages: frozenset[str] | No
     return bool(doc.language and languages and doc.language not in languages)
 
 
+NOTE_MODEL = "pipeline"
+"""The model of a `not-analyzed` note: the run's bookkeeping, not a label of any model."""
+
+
 def not_analyzed(doc: Document, analyzer: str, reason: str) -> Annotation:
     """The note an analyzer (or the pipeline for it) leaves on a document it did not label."""
     return Annotation(
         doc_id=doc.id,
         layer=Layer.STATS,
         label="not-analyzed",
-        model="pipeline",
+        model=NOTE_MODEL,
         evidence=[doc.sentences[0]] if doc.sentences else [],
         attrs={"analyzer": analyzer, "reason": reason},
     )
@@ -164,7 +171,46 @@ def load_analyzers(
         return [cls.load(encoder) for cls in classes]
     if not models.is_dir():  # before any model is read
         raise ModelFileError(f"{models}: no such model folder")
-    return [cls.load(encoder, models=models) for cls in classes]
+    loaded = []
+    for cls in classes:
+        analyzer = cls.load(encoder, models=models)
+        version = model_version(cls, models)
+        changed = version != cls.version
+        loaded.append(cast(Analyzer, PerCorpusAnalyzer(analyzer, version)) if changed else analyzer)
+    return loaded
+
+
+def model_version(cls: type[Analyzer], models: Path | None) -> str:
+    """The version the labels of `cls` carry with its heads read from model folder `models`:
+    its own, unless the folder changes one of its heads (`head_files`, the files its `load`
+    reads); then its own and the folder's model id (`heads.model_folder_id`): `genre-v2-m1a2b…`.
+    Re-analysis with another folder then sees another version and replaces the labels (#19)."""
+    names = getattr(cls, "head_files", ())  # plugins may read no head, or not say which
+    if models is None or not models.is_dir() or not changed_heads(models, names):
+        return cls.version
+    return f"{cls.version}-{model_folder_id(models)}"
+
+
+class PerCorpusAnalyzer:
+    """An analyzer whose heads a per-corpus model folder changed, under that model's version
+    (`model_version`): its `version`, and the `model` of every label it gives, are the
+    per-corpus model's; its not-analyzed notes stay bookkeeping. All else is the analyzer's."""
+
+    def __init__(self, analyzer: Analyzer, version: str) -> None:
+        self.analyzer, self.version = analyzer, version
+        self.name, self.layer, self.requires = analyzer.name, analyzer.layer, analyzer.requires
+        self.languages = analyzer.languages
+
+    def analyze(
+        self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
+    ) -> list[Annotation]:
+        anns = self.analyzer.analyze(doc, vectors, prior)
+        return [a if a.model == NOTE_MODEL else replace(a, model=self.version) for a in anns]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "analyzer":  # not set yet (a copy being built): no endless lookup
+            raise AttributeError(name)
+        return getattr(self.analyzer, name)
 
 
 def check_order(classes: Sequence[type[Analyzer]]) -> None:

@@ -122,6 +122,7 @@ class ClaimAnalyzer:
 
     name: ClassVar[str] = "claims"
     version: ClassVar[str] = "claims-v2"
+    head_files: ClassVar[tuple[str, ...]] = (HEAD_FILE.name,)  # what `load` reads
     layer: ClassVar[Layer] = Layer.CLAIM
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en"})

@@ -30,6 +30,7 @@ class FrameAnalyzer(DocumentHeadAnalyzer):
 
     name: ClassVar[str] = "frames"
     version: ClassVar[str] = "frames-v2"
+    head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.FRAME
     features = staticmethod(document_features)
 

@@ -87,6 +87,7 @@ class GenreAnalyzer(DocumentHeadAnalyzer):
 
     name: ClassVar[str] = "genre"
     version: ClassVar[str] = "genre-v2"
+    head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.GENRE
     features = staticmethod(document_features)
 

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.domain import DomainGate, article_features
+from narrascope.analyzers.domain import GATE_FILE, DomainGate, article_features
 from narrascope.encode import Encoder
 from narrascope.heads import (
     BLOCK_ROWS,
@@ -162,6 +162,8 @@ class NarrativeAnalyzer:
 
     name: ClassVar[str] = "narratives"
     version: ClassVar[str] = "narratives-v2"
+    # what `load` reads: the heads and the domain gate's
+    head_files: ClassVar[tuple[str, ...]] = (HEAD_FILE.name, DEFINITIONS_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.NARRATIVE
     requires: ClassVar[tuple[Layer, ...]] = ()
     # The encoder's languages (set at load): elsewhere there are no vectors to read, and the run

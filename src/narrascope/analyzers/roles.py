@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.domain import DomainGate
+from narrascope.analyzers.domain import GATE_FILE, DomainGate
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
@@ -189,6 +189,8 @@ class RoleAnalyzer:
 
     name: ClassVar[str] = "roles"
     version: ClassVar[str] = "roles-v2"
+    # what `load` reads: the heads and the domain gate's
+    head_files: ClassVar[tuple[str, ...]] = (MAIN_FILE.name, FINE_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.ROLE
     requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
     # A role needs a recognised name: only the languages the entities analyzer reads.

@@ -127,6 +127,7 @@ class TechniqueAnalyzer:
 
     name: ClassVar[str] = "techniques"
     version: ClassVar[str] = "techniques-v3"
+    head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2  # an empty or one-word article carries no technique

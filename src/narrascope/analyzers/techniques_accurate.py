@@ -118,6 +118,8 @@ class AccurateTechniqueAnalyzer:
 
     name: ClassVar[str] = "techniques"
     version: ClassVar[str] = ACCURATE_VERSION
+    # what `load` reads from a model folder: the fast fallback's head
+    head_files: ClassVar[tuple[str, ...]] = TechniqueAnalyzer.head_files
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2

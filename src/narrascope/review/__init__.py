@@ -18,10 +18,12 @@ from narrascope.store import Store
 from narrascope.store.corrections import CORRECTION_MODEL
 from narrascope.text.names import entity_id
 
+NAME_LENGTH = 200
+"""The longest name a speaker or an entity link may have (the web form's limit too)."""
 SPAN_LAYERS = frozenset({Layer.TECHNIQUE, Layer.ENTITY, Layer.QUOTE, Layer.CLAIM, Layer.EVENT})
 """Layers whose labels sit on a span of text; the others label the whole document."""
 
-__all__ = ["SPAN_LAYERS", "QueueItem", "Review", "ReviewQueue", "Vocabulary"]
+__all__ = ["NAME_LENGTH", "SPAN_LAYERS", "QueueItem", "Review", "ReviewQueue", "Vocabulary"]
 
 
 class Review:
@@ -173,15 +175,21 @@ def linked(ann: Annotation, *, speaker: str | None, entity: str | None) -> dict[
     if speaker is not None:
         if ann.layer != Layer.QUOTE:
             raise CorrectionRefused(f"a {ann.layer} label has no speaker: only a quote has one")
-        name = " ".join(speaker.split())
-        if not name:
-            raise CorrectionRefused("a speaker needs a name")
+        name = _name(speaker, "a speaker needs a name")
         attrs.update(speaker=name, speaker_id=entity_id(name, label="PER"), speaker_span=None)
     if entity is not None:
         if ann.layer != Layer.ENTITY:
             raise CorrectionRefused(f"a {ann.layer} label links to no entity: only a mention does")
-        name = " ".join(entity.split())
-        if not name:
-            raise CorrectionRefused("an entity link needs the entity's name")
+        name = _name(entity, "an entity link needs the entity's name")
         attrs.update(entity=name, entity_id=entity_id(name, label=ann.label), aliases=[])
     return attrs
+
+
+def _name(text: str, empty: str) -> str:
+    """A person's or entity's name as given, spaces tidied; refused when empty or too long."""
+    name = " ".join(text.split())
+    if not name:
+        raise CorrectionRefused(empty)
+    if len(name) > NAME_LENGTH:
+        raise CorrectionRefused(f"a name is at most {NAME_LENGTH} characters ({len(name)} given)")
+    return name

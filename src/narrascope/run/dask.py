@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from narrascope.analyzers import select
+from narrascope.analyzers import model_version, select
 from narrascope.encode import default_encoder
 from narrascope.model import DedupSettings, RawDocument
 from narrascope.run.analysis import (
@@ -142,7 +142,7 @@ class DaskExecutor:
         models: Path | None = None,
     ) -> None:
         self.client, self.batch_size = client, batch_size
-        self.analyzer_versions = [cls.version for cls in select(only, skip)]
+        self.analyzer_versions = [model_version(cls, models) for cls in select(only, skip)]
         self.encoder_name = default_encoder().name  # names it, loads nothing
         plugin = AnalysisPlugin(
             only, skip, analyze_all=analyze_all, min_confidence=min_confidence, models=models

@@ -175,6 +175,18 @@ def weighted_in(
     )
 
 
+def one_label_rows(
+    corrected: CorrectedSet, labels: Sequence[str]
+) -> tuple[np.ndarray, list[str], int]:
+    """The corrected rows of a one-of-k head (genre): each row whose verdicts say which one
+    label holds, with that label, and how many rows were left out because they do not (a
+    rejection alone says only which label is wrong, and a softmax row needs the right one)."""
+    holds = (corrected.y == 1) & corrected.ruled
+    keep = holds.sum(axis=1) == 1
+    chosen = [labels[int(j)] for j in holds[keep].argmax(axis=1)]
+    return corrected.x[keep], chosen, int((~keep).sum())
+
+
 def _rows(doc: Document, ann: Annotation) -> list[int]:
     """The sentences a span label overlaps (all of them for a document label)."""
     if ann.start is None or ann.end is None:

@@ -20,6 +20,7 @@ import numpy as np
 from narrascope.analyzers.genre import N_CUES, GenreAnalyzer, choose_genre, document_features
 from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead, softmax
+from narrascope.model import Layer
 from narrascope.training import CACHE as TRAINING_CACHE
 from narrascope.training import Report, semeval2023
 from narrascope.training.calibrate import (
@@ -28,6 +29,7 @@ from narrascope.training.calibrate import (
     fit_temperature,
     fold_temperature,
 )
+from narrascope.training.corrections import WEIGHT, corrected_examples, one_label_rows
 from narrascope.training.fit import fit_softmax, grouped_folds, rest_of
 from narrascope.training.semeval2023 import GENRES
 from narrascope.training.vectors import VectorCache
@@ -100,10 +102,24 @@ def _weights(labels: list[str], folders: list[str]) -> np.ndarray:
 
 
 def _fit(
-    x: np.ndarray, labels: list[str], folders: list[str], seed: int, *, c: float = C
+    x: np.ndarray,
+    labels: list[str],
+    folders: list[str],
+    seed: int,
+    *,
+    c: float = C,
+    corrected: tuple[np.ndarray, list[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The genre softmax in `GENRES` order, classes balanced within each language."""
+    """The genre softmax in `GENRES` order, classes balanced within each language.
+
+    `corrected`: analysts' corrected articles (features, genre), each weighted `WEIGHT` (the
+    balanced weights of a language average 1 per article).
+    """
     weights = _weights(labels, folders)
+    if corrected is not None and len(corrected[1]):
+        x = np.vstack([x, corrected[0]]).astype(np.float32)
+        labels = [*labels, *corrected[1]]
+        weights = np.concatenate([weights, np.full(len(corrected[1]), float(WEIGHT))])
     return fit_softmax(x, labels, GENRES, c=c, seed=seed, max_iter=3000, sample_weight=weights)
 
 
@@ -126,9 +142,14 @@ def train(
     seed: int = 13,
     folds: int = 5,
     languages: Sequence[str] | None = None,
+    corrections: str | None = None,
 ) -> Report:
     """Fit the genre head on the T3 train split (every language unless told), calibrate it and
-    measure it out of fold and across languages (leave one language out)."""
+    measure it out of fold and across languages (leave one language out).
+
+    `corrections`: a Narrascope database whose corrected articles are weighted into the final
+    fit (the CV scores and the temperature stay those of the labelled data alone).
+    """
     encoder = default_encoder()
     docs = load_documents(
         data, "train", 1, document_features, store=VectorCache(CACHE, encoder), languages=languages
@@ -165,7 +186,12 @@ def train(
     if len(set(docs.folders)) > 1:
         _leave_one_language_out(docs, labels, raw, balance, seed, report)
     temperature = fit_temperature(raw, truth, weights=balance)
-    weights, bias = fold_temperature(*_fit(docs.x, labels, docs.folders, seed), temperature)
+    info: dict[str, object] = {}
+    corrected = None
+    if corrections is not None:
+        corrected, info["corrections"] = _corrected(corrections, encoder.name, report)
+    fitted = _fit(docs.x, labels, docs.folders, seed, corrected=corrected)
+    weights, bias = fold_temperature(*fitted, temperature)
     head = LinearHead(
         weights,
         bias,
@@ -180,6 +206,7 @@ def train(
             "C": C,
             "temperature": round(temperature, 4),
             "priors": "equal within each language (balanced class weights)",
+            **info,
             "trained": dt.date.today().isoformat(),
         },
     )
@@ -188,6 +215,28 @@ def train(
     counts = Counter(zip(docs.folders, labels, strict=True))
     _write_card(out / f"{GenreAnalyzer.version}.md", head, report, counts)
     return report
+
+
+def _corrected(
+    db: str, encoder: str, report: Report
+) -> tuple[tuple[np.ndarray, list[str]], dict[str, object]]:
+    """The corrected articles of database `db` as (features, genre) rows, with what the model
+    card and the head's metadata say about them (the card line goes into `report`)."""
+    corrected = corrected_examples(
+        db,
+        (Layer.GENRE,),
+        GENRES,
+        lambda doc, vectors: document_features(vectors, doc.sentence_texts()),
+        encoder=encoder,
+    )
+    x, genres, left_out = one_label_rows(corrected, GENRES)
+    report.lines.append(corrected.card_line(WEIGHT))
+    if left_out:
+        report.lines.append(
+            f"  {left_out} corrected articles say only which genre they are not and were left "
+            "out (one genre per article)."
+        )
+    return (x, genres), {**corrected.info(WEIGHT), "articles": len(genres), "left_out": left_out}
 
 
 def _calibration_scores(

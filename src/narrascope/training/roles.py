@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from narrascope.training.calibrate import (
     operating_points,
     reliability,
 )
+from narrascope.training.corrections import WEIGHT, one_label_rows, weighted_in
 from narrascope.training.fit import (
     cross_validate,
     fit_logistic,
@@ -170,10 +171,21 @@ def role_scores(
 # --- training ------------------------------------------------------------------------------
 
 
-def fit_main(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_main(
+    x: np.ndarray, y: np.ndarray, seed: int, *, sample_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The main-role softmax over the 3 main roles; weights (dim, 3), bias (3,)."""
     classes = range(len(MAIN_ROLES))
-    return fit_softmax(x, y, classes, c=C_MAIN, seed=seed, max_iter=3000, absent_bias=-10.0)
+    return fit_softmax(
+        x,
+        y,
+        classes,
+        c=C_MAIN,
+        seed=seed,
+        max_iter=3000,
+        absent_bias=-10.0,
+        sample_weight=sample_weight,
+    )
 
 
 def train(
@@ -185,8 +197,13 @@ def train(
     encoder: Encoder | None = None,
     cache_dir: Path | None = CACHE,
     languages: Sequence[str] | None = None,
+    corrections: str | None = None,
 ) -> Report:
-    """Fit the main- and fine-role heads on `data`'s train split with article-grouped CV."""
+    """Fit the main- and fine-role heads on `data`'s train split with article-grouped CV.
+
+    `corrections`: a Narrascope database whose corrected entity roles are weighted into the
+    final fits (the CV scores, calibration and cuts stay those of the labelled data alone).
+    """
     encoder = encoder or default_encoder()
     taxonomy = read_taxonomy()
     fine_labels = [r.label for r in taxonomy if r.level == "fine"]
@@ -246,7 +263,13 @@ def train(
     report.scores |= shown_scores(main_cal, y_main, main_cut, fine_cal, y_fine, fine_cut)
     report.scores["temperature"] = t
 
-    w, b = fold_temperature(*fit_main(x, y_main, seed), t)
+    main_fit, fine_fit = (x, y_main, None), (x, y_fine, None)
+    went_in: dict[str, object] = {}
+    if corrections is not None:
+        main_fit, fine_fit, went_in = _with_corrections(
+            corrections, x, y_main, y_fine, encoder.name, report
+        )
+    w, b = fold_temperature(*fit_main(main_fit[0], main_fit[1], seed, sample_weight=main_fit[2]), t)
     info = {
         "c": C_MAIN,
         "seed": seed,
@@ -254,6 +277,7 @@ def train(
         "context": 1,
         "features": "mention sentences mean, with neighbours mean, article mean",
         "temperature": t,
+        **went_in,
     }
     LinearHead(
         w,
@@ -265,7 +289,10 @@ def train(
         activation="softmax",
         info=info,
     ).save(out / MAIN_FILE.name)
-    w, b = fold_platt(*fit_logistic(x, y_fine, c=C_FINE, seed=seed), fine_a, fine_b)
+    x_fine, y_fit, cells = fine_fit
+    w, b = fold_platt(
+        *fit_logistic(x_fine, y_fit, c=C_FINE, seed=seed, cell_weights=cells), fine_a, fine_b
+    )
     LinearHead(
         w,
         b,
@@ -279,6 +306,41 @@ def train(
         out / f"{MODEL_ID}.md", report, y_fine, fine_cal, fine_cut, fine_labels, len(examples)
     )
     return report
+
+
+def _with_corrections(
+    db: str, x: np.ndarray, y_main: np.ndarray, y_fine: np.ndarray, encoder: str, report: Report
+) -> tuple[tuple, tuple, dict[str, object]]:
+    """The main- and fine-role training sets with database `db`'s corrected entities weighted
+    in, as (x, y, weights) each, and what the head's metadata says about them (the card's
+    lines go into `report`). A main-role row needs a verdict naming its main role; the fine
+    roles learn from every cell a verdict covers."""
+    from narrascope.training.role_corrections import corrected_entities
+
+    corrected, unknown = corrected_entities(db, MAIN_ROLES, encoder=encoder)
+    k = len(MAIN_ROLES)
+    main = replace(corrected, y=corrected.y[:, :k], ruled=corrected.ruled[:, :k])
+    fine = replace(corrected, y=corrected.y[:, k:], ruled=corrected.ruled[:, k:])
+    x_more, mains, left_out = one_label_rows(main, MAIN_ROLES)
+    main_set = (
+        np.vstack([x, x_more]).astype(np.float32) if len(mains) else x,
+        np.concatenate([y_main, [MAIN_ROLES.index(m) for m in mains]]).astype(int),
+        np.concatenate([np.ones(len(y_main)), np.full(len(mains), float(WEIGHT))]),
+    )
+    report.lines.append(corrected.card_line(WEIGHT))
+    report.lines.append(
+        f"  {len(corrected.x)} corrected entities: {len(mains)} teach the main role "
+        f"({left_out} say only which role an entity does not play), "
+        f"{int(fine.ruled.any(axis=1).sum())} the fine roles"
+        + (f"; {unknown} verdicts on entities without known mentions left out." if unknown else ".")
+    )
+    info = {
+        **corrected.info(WEIGHT),
+        "entities": len(corrected.x),
+        "main_rows": len(mains),
+        "unknown_entities": unknown,
+    }
+    return main_set, weighted_in(x, y_fine, fine, WEIGHT), {"corrections": info}
 
 
 def shown_scores(
@@ -347,6 +409,7 @@ def write_model_card(
         "  operating point (1.01 = never shown). One record per entity, named actors only.",
         f"- Seed 13, 5 article-grouped folds. Trained {date.today().isoformat()};",
         "  rebuild with `narrascope train roles --data DIR`.",
+        *report.lines,
         "",
         "## Cross-validated scores (paired by mention key)",
         "",

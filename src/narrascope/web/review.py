@@ -26,7 +26,7 @@ from narrascope.model import (
     Layer,
     subject_of,
 )
-from narrascope.review import Review
+from narrascope.review import NAME_LENGTH, Review
 from narrascope.review.queue import ReviewQueue
 from narrascope.web.queries import BadRequest, NotFound
 from narrascope.web.users import Role, current_user, require
@@ -45,9 +45,11 @@ class CorrectionRequest(BaseModel):
     start: int | None = Field(None, description="character offset into the text")
     end: int | None = None
     subject: str | None = Field(None, description="for an added role: the entity id")
-    speaker: str | None = Field(None, max_length=200, description="a quote's speaker (name)")
+    speaker: str | None = Field(
+        None, max_length=NAME_LENGTH, description="a quote's speaker (name)"
+    )
     entity: str | None = Field(
-        None, max_length=200, description="the entity an entity mention links to (name)"
+        None, max_length=NAME_LENGTH, description="the entity an entity mention links to (name)"
     )
     note: str = Field("", max_length=2000)
 
