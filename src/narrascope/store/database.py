@@ -412,7 +412,8 @@ class Store:
                     t.annotations.insert(),
                     [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
                 )
-            self.corrections.reapply(conn, doc_id)  # an analyst's correction outranks a model
+            # an analyst's correction outranks a model
+            self.corrections.reapply(conn, doc_id, rerun=family)
 
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""
