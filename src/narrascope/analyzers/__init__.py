@@ -43,7 +43,10 @@ class Analyzer(Protocol):
     version: ClassVar[str]
     layer: ClassVar[Layer]
     requires: ClassVar[tuple[Layer, ...]]
-    languages: frozenset[str] | None
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        """The languages it reads (None: any); the run loop reads it, never sets it."""
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> Analyzer: ...
