@@ -389,7 +389,7 @@ def _row(c: Correction) -> dict[str, Any]:
     }
 
 
-def correction_from_row(row: Mapping[str, Any]) -> Correction:
+def correction_from_row(row: Mapping[Any, Any]) -> Correction:
     """A stored correction as the model's `Correction`."""
     return Correction(
         action=CorrectionAction(row["action"]),
