@@ -128,6 +128,75 @@ def test_corrections_relabel_a_document_label(review, doc):
     assert ann.label == "URW: Praise of Russia" and ann.evidence  # the evidence travels along
 
 
+def genre(doc: Document, label: str, version: str = "genre-v2") -> Annotation:
+    return Annotation(doc.id, Layer.GENRE, label, version, score=0.7, evidence=[doc.sentences[0]])
+
+
+def role(doc: Document, entity: str, label: str, version: str = "roles-v2") -> Annotation:
+    s, e = doc.sentences[1]
+    attrs = {"entity": entity, "entity_id": f"PER:{entity.lower()}"}
+    return Annotation(doc.id, Layer.ROLE, label, version, score=0.6, evidence=[(s, e)], attrs=attrs)
+
+
+def genres(store: Store, doc_id: str) -> list[tuple[str, str]]:
+    return sorted((a.label, a.model) for a in store.annotations(doc_id, layer=Layer.GENRE))
+
+
+def test_corrections_genre_relabel_wins_over_a_later_models_third_genre_issue_19(review, doc):
+    """One genre per article: after an analyst's relabel, no model's genre stands beside it,
+    not even one another model gives after re-analysis; undo shows what the model says now."""
+    store = review.store
+    store.replace_annotations(doc.id, "genre-v2", [genre(doc, "opinion")])
+    row = ids_by_label(store, doc.id)["opinion"]
+    relabel = review.correct("relabel", user="ana", annotation_id=row, label="reporting")
+    assert genres(store, doc.id) == [("reporting", "correction")]
+    store.replace_annotations(doc.id, "genre-v3", [genre(doc, "satire", "genre-v3")])
+    assert genres(store, doc.id) == [("reporting", "correction")]
+    store.replace_annotations(doc.id, "narratives-v2", [narrative(doc)])  # another layer re-run
+    assert genres(store, doc.id) == [("reporting", "correction")]
+    review.undo(relabel.id, user="ana")  # the model that ran last, not the one corrected
+    assert genres(store, doc.id) == [("satire", "genre-v3")]
+
+
+def test_corrections_genre_add_and_accept_hide_every_other_genre_until_undone(review, doc):
+    store = review.store
+    store.replace_annotations(doc.id, "genre-v2", [genre(doc, "opinion")])
+    added = review.correct("add", user="ana", doc_id=doc.id, layer="genre", label="satire")
+    assert genres(store, doc.id) == [("satire", "correction")]
+    review.undo(added.id, user="ana")
+    assert genres(store, doc.id) == [("opinion", "genre-v2")]
+    row = ids_by_label(store, doc.id)["opinion"]
+    accepted = review.correct("accept", user="ben", annotation_id=row)
+    store.replace_annotations(doc.id, "genre-v3", [genre(doc, "reporting", "genre-v3")])
+    assert genres(store, doc.id) == [("opinion", "genre-v2")]  # as the analyst accepted it
+    review.undo(accepted.id, user="ben")
+    assert genres(store, doc.id) == [("reporting", "genre-v3")]
+
+
+def test_corrections_role_relabel_wins_for_its_entity_only_issue_19(review, doc):
+    """A role's main role is one label per entity: the corrected entity keeps the analyst's
+    alone after re-analysis, another entity keeps the model's."""
+    store = review.store
+    store.replace_annotations(
+        doc.id, "roles-v2", [role(doc, "Tokayev", "Protagonist"), role(doc, "Putin", "Antagonist")]
+    )
+
+    def cast() -> list[tuple[str, str, str]]:
+        anns = store.annotations(doc.id, layer=Layer.ROLE)
+        return sorted((a.attrs["entity"], a.label, a.model) for a in anns)
+
+    row = ids_by_label(store, doc.id)["Protagonist"]
+    relabel = review.correct("relabel", user="ana", annotation_id=row, label="Antagonist")
+    later = [
+        role(doc, "Tokayev", "Innocent", "roles-v3"),
+        role(doc, "Putin", "Innocent", "roles-v3"),
+    ]
+    store.replace_annotations(doc.id, "roles-v3", later)
+    assert cast() == [("Putin", "Innocent", "roles-v3"), ("Tokayev", "Antagonist", "correction")]
+    review.undo(relabel.id, user="ana")
+    assert cast() == [("Putin", "Innocent", "roles-v3"), ("Tokayev", "Innocent", "roles-v3")]
+
+
 def _refusals(doc: Document, ids: dict[str, int]) -> list[tuple[dict, str]]:
     (s0, _), (s1, e1) = doc.sentences[0], doc.sentences[1]
     n = len(doc.text)

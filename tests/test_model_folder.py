@@ -229,13 +229,15 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
         (row, _), *_ = store.corrections.annotated(doc.id)
         Review(store).correct("relabel", user="ana", annotation_id=row, label="reporting")
     assert "1 re-analyzed" in rerun("--model", third)
-    labels = genre_labels(db)
-    assert ("opinion", f"genre-v2-{model_folder_id(second)}") not in labels
-    assert ("satire", f"genre-v2-{model_folder_id(third)}") in labels
-    assert ("reporting", "correction") in labels
+    # One genre per article: the third model's satire is hidden, not shown beside it.
+    assert genre_labels(db) == [("reporting", "correction")]
     assert "1 re-analyzed" in rerun()  # back to the shipped model: no folder's label stays
+    assert genre_labels(db) == [("reporting", "correction")]
+    with Store.open(str(db)) as store:
+        (done,) = store.corrections.of()
+        Review(store).undo(done.id, user="ana")  # the shipped model's genre, as it is now
     labels = genre_labels(db)
-    assert labels and all(model in ("genre-v2", "correction") for _, model in labels)
+    assert len(labels) == 1 and labels[0][1] == "genre-v2"
 
 
 def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
@@ -249,3 +251,99 @@ def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
         for name in getattr(cls, "head_files", ()):
             shutil.copyfile(RESOURCES / name, folder / name)
         cls.load(encoder, models=folder)  # a head it reads but does not name: ModelFileError
+
+
+RUSSIAN = (
+    "Это позор и предательство! Лживые западные СМИ снова распространяют пропаганду. "
+    "Народ никогда не простит этих провокаторов и их хозяев."
+)
+
+
+@pytest.fixture
+def accurate_without_model(monkeypatch):
+    """The accurate profile as it runs here: the fine-tuned model is not on this machine, so
+    only its fast fallback (a language it does not read) can run; reading English fails."""
+    import narrascope.analyzers.techniques_accurate as accurate
+
+    class NotShipped:
+        def __init__(self, directory, **settings) -> None:
+            self.directory = directory
+
+    monkeypatch.setattr(accurate, "FineTunedTechniques", NotShipped)
+    return accurate
+
+
+def sure_techniques_folder(folder):
+    """A model folder whose fast technique head is sure of every technique."""
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
+
+    folder.mkdir()
+    name = TechniqueAnalyzer.head_files[0]
+    shipped = LinearHead.from_file(RESOURCES / name)
+    sure = replace(
+        shipped,
+        bias=np.full_like(shipped.bias, 30.0),
+        thresholds=np.zeros_like(shipped.thresholds),
+    )
+    sure.save(folder / name)
+    return folder
+
+
+def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_id(
+    tmp_path, encoder, accurate_without_model
+):
+    """`--profile accurate --model DIR` (#19): a language the fine-tuned model does not read
+    gets the fast technique head, and that is the folder's head: its labels and the note
+    name the per-corpus fast head's version, not the shipped `techniques-v3` nor the
+    fine-tuned model that did not label them."""
+    from narrascope.analyzers import load_analyzers, select
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
+    from narrascope.heads import model_folder_id
+    from narrascope.model import Document, SourceRef
+    from narrascope.text import segment
+
+    accurate = accurate_without_model
+    folder = sure_techniques_folder(tmp_path / "corpus-model")
+    shipped = LinearHead.from_file(RESOURCES / TechniqueAnalyzer.head_files[0])
+    folder_id = model_folder_id(folder)
+    [analyzer] = load_analyzers(select(["techniques"], profile="accurate"), encoder, models=folder)
+    assert analyzer.version == f"{accurate.ACCURATE_VERSION}-{folder_id}"
+    doc = segment(Document(text=RUSSIAN, source=SourceRef("ru.txt"), language="ru"))
+    anns = analyzer.analyze(doc, encoder.encode(doc.sentence_texts()))
+    techniques = [a for a in anns if a.layer == Layer.TECHNIQUE]
+    assert len({a.label for a in techniques}) == len(shipped.labels)  # the folder's head ran
+    assert {a.model for a in techniques} == {f"{TechniqueAnalyzer.version}-{folder_id}"}
+    (note,) = [a for a in anns if a.layer == Layer.STATS]
+    assert f"({TechniqueAnalyzer.version}-{folder_id})" in note.attrs["reason"]
+
+
+def test_reanalyze_accurate_profile_with_a_model_folder_replaces_the_fallback_labels(
+    tmp_path, accurate_without_model
+):
+    """Analysed in the accurate profile with the shipped heads, then re-analysed with a model
+    folder (#19): the fallback's labels and note are the analyzer's output, replaced whole, so
+    none of the shipped head's labels or notes stays beside the folder's."""
+    from narrascope import pipeline
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
+    from narrascope.heads import model_folder_id
+    from narrascope.reanalyze import reanalyze
+    from narrascope.run import load_analyzers
+
+    folder = sure_techniques_folder(tmp_path / "corpus-model")
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ru.txt").write_text(RUSSIAN * 3, encoding="utf-8")
+    db = str(tmp_path / "ru.db")
+    with Store.open(db) as store:
+        pipeline.analyze([source], store, only=["techniques"], profile="accurate")
+        doc = next(iter(store.documents()))
+        assert doc.language == "ru"
+        before = list(store.annotations(doc.id, layer=Layer.TECHNIQUE))
+        assert {a.model for a in before} <= {TechniqueAnalyzer.version}
+        analyzers = load_analyzers(["techniques"], profile="accurate", models=folder)
+        assert reanalyze(store, analyzers=analyzers).counts["reanalyzed"] == 1
+        after = list(store.annotations(doc.id))
+    per_corpus = f"{TechniqueAnalyzer.version}-{model_folder_id(folder)}"
+    assert {a.model for a in after if a.layer == Layer.TECHNIQUE} == {per_corpus}
+    (note,) = [a for a in after if a.layer == Layer.STATS]
+    assert per_corpus in note.attrs["reason"]

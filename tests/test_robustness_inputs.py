@@ -211,6 +211,23 @@ def test_the_runs_own_database_in_the_input_folder_is_one_note_not_an_input(
     assert f"not read {db}: the run's own database" in " ".join(alone.output.split())
 
 
+def test_the_runs_own_database_in_a_folder_named_for_one_outlet_is_passed_over(
+    tmp_path, examples_dir, monkeypatch
+):
+    """`--outlet` names the publisher of every input it reads; the run's own database is not
+    one, and used to crash the run (a frozen note given an outlet), found by mypy (#19)."""
+    monkeypatch.chdir(tmp_path)
+    folder = Path("corpus")
+    folder.mkdir()
+    (folder / "good.txt").write_text(_article(examples_dir))
+    db = folder / "k.db"
+    result = _analyze(str(folder), "--db", str(db), "--outlet", "example.org")
+    assert result.exit_code == 0, result.output
+    assert f"not read {db}: the run's own database" in " ".join(result.output.split())
+    with Store.open(db) as store:
+        assert [doc.outlet for doc in store.documents()] == ["example.org"]
+
+
 def test_iter_inputs_passes_over_excluded_files_by_identity(tmp_path, examples_dir):
     (tmp_path / "a.txt").write_text(_article(examples_dir))
     (tmp_path / "b.txt").write_text(_article(examples_dir).replace("Almaty", "Astana"))

@@ -212,10 +212,11 @@ def test_run_min_confidence_drops_labels_below_the_bar(spec, kept):
     analysis = DocumentAnalysis(
         [ScoredAnalyzer(), reader], encoder=CountingEncoder(), min_confidence=spec
     )
-    anns, ran = analysis.annotate(doc, np.zeros((2, 8), dtype=np.float32))
+    anns, ran, made_by = analysis.annotate(doc, np.zeros((2, 8), dtype=np.float32))
     assert [a.label for a in anns] == kept
     assert reader.seen == [label for label in kept if label != "f"]
     assert ran == ["scored-v1", "reader-v1"]
+    assert len(made_by) == len(anns) and set(made_by) <= set(ran)
 
 
 @pytest.mark.parametrize(

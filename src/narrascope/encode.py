@@ -16,11 +16,17 @@ import numpy as np
 
 
 class Encoder(Protocol):
-    """Turns sentences into L2-normalised vectors, one row per sentence."""
+    """Turns sentences into L2-normalised vectors, one row per sentence.
 
-    name: str
-    dim: int
-    languages: frozenset[str]
+    `name`, `dim` (vector width) and `languages` (the ones it reads) are read, never set: a
+    class constant or an instance's own value both do."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def languages(self) -> frozenset[str]: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 

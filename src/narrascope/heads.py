@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,9 +38,10 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def apply_platt(scores: np.ndarray, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
     """Calibrated probabilities of raw scores with Platt's per-label `a`, `b` (fitted in
-    `training.calibrate`), for a score that is not a linear head's own output."""
+    `training.calibrate`; one pair for all, as floats, when the scores are of one label), for
+    a score that is not a linear head's own output."""
     return sigmoid(logit(scores) * a + b)
 
 
@@ -144,7 +145,7 @@ class LinearHead:
     encoder: str
     thresholds: np.ndarray | None = None  # (k,); None means 0.5 for every label
     activation: str = "sigmoid"
-    info: dict[str, object] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)  # the model card's facts, as JSON
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """Probabilities, shape (n, k)."""

@@ -301,6 +301,11 @@ class LabelKey:
         return cls(ann.doc_id, Layer(ann.layer), ann.label, ann.start, ann.end, subject_of(ann))
 
 
+ONE_LABEL_LAYERS = frozenset({Layer.GENRE, Layer.ROLE})
+"""Layers that give each document (genre), or each entity in it (a role: its main role), one
+label: an analyst's label there is the only one, whatever any model says (#19)."""
+
+
 def subject_of(ann: Annotation) -> str:
     """Who a label is about, when a layer labels several things per document (roles, quotes)."""
     return str(ann.attrs.get("entity_id") or ann.attrs.get("speaker") or "")

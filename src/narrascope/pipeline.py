@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from narrascope.heads import model_folder_id
-from narrascope.model import BadInput, RawDocument
+from narrascope.model import BadInput, PassedOver, RawDocument
 from narrascope.run.analysis import ConfidenceSpec, MinConfidence, load_analysis
 from narrascope.run.executor import Executor, RunStopped, WorkerCosts
 from narrascope.run.local import LocalExecutor
@@ -106,8 +106,10 @@ def named_outlet(outlet: str | None) -> str | None:
     return name
 
 
-def _from(item: RawDocument | BadInput, outlet: str) -> RawDocument | BadInput:
-    if isinstance(item, BadInput):
+def _from(
+    item: RawDocument | BadInput | PassedOver, outlet: str
+) -> RawDocument | BadInput | PassedOver:
+    if not isinstance(item, RawDocument):  # a bad input, or a file not read (the run's database)
         return item
     item.outlet = outlet
     return item

@@ -10,6 +10,7 @@ whichever door it uses; `list --json` streams JSON Lines. `cli.py` mounts them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -303,7 +304,7 @@ def glossary(
         cli.console.print(f"    {cli.escape(term.definition)}", soft_wrap=True)
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "stats": stats,
     "list": list_documents,
     "show": show,

@@ -45,10 +45,16 @@ def train(
     from narrascope.heads import RESOURCES
 
     cli = _cli()
-    run = {"profile": profile, "on_progress": lambda line: cli.err.print(cli.escape(line))}
     with cli._failing(KeyError, FileNotFoundError):
         report = training.train(
-            task, data, out=out or RESOURCES, seed=seed, folds=folds, corrections=corrections, **run
+            task,
+            data,
+            out=out or RESOURCES,
+            seed=seed,
+            folds=folds,
+            corrections=corrections,
+            profile=profile,
+            on_progress=lambda line: cli.err.print(cli.escape(line)),
         )
     cli.console.print(cli.escape(report.summary()))
 

@@ -43,7 +43,10 @@ class Analyzer(Protocol):
     version: ClassVar[str]
     layer: ClassVar[Layer]
     requires: ClassVar[tuple[Layer, ...]]
-    languages: frozenset[str] | None
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        """The languages it reads (None: any); the run loop reads it, never sets it."""
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> Analyzer: ...
@@ -171,13 +174,21 @@ def load_analyzers(
         return [cls.load(encoder) for cls in classes]
     if not models.is_dir():  # before any model is read
         raise ModelFileError(f"{models}: no such model folder")
-    loaded = []
-    for cls in classes:
-        analyzer = cls.load(encoder, models=models)
-        version = model_version(cls, models)
-        changed = version != cls.version
-        loaded.append(cast(Analyzer, PerCorpusAnalyzer(analyzer, version)) if changed else analyzer)
-    return loaded
+    return [load_analyzer(cls, encoder, models=models) for cls in classes]
+
+
+def load_analyzer(cls: type[Analyzer], encoder: Encoder, *, models: Path | None = None) -> Analyzer:
+    """Load one analyzer with its heads from model folder `models` (None: the shipped ones),
+    under the per-corpus model's version when the folder changes its heads (`model_version`).
+    What `load_analyzers` does for each, and what an analyzer that runs another as its
+    fallback calls for it."""
+    if models is None:
+        return cls.load(encoder)
+    analyzer = cls.load(encoder, models=models)
+    version = model_version(cls, models)
+    return (
+        analyzer if version == cls.version else cast(Analyzer, PerCorpusAnalyzer(analyzer, version))
+    )
 
 
 def model_version(cls: type[Analyzer], models: Path | None) -> str:
@@ -193,8 +204,11 @@ def model_version(cls: type[Analyzer], models: Path | None) -> str:
 
 class PerCorpusAnalyzer:
     """An analyzer whose heads a per-corpus model folder changed, under that model's version
-    (`model_version`): its `version`, and the `model` of every label it gives, are the
-    per-corpus model's; its not-analyzed notes stay bookkeeping. All else is the analyzer's."""
+    (`model_version`): its `version`, and the `model` of every label it gives as its own, are
+    the per-corpus model's. Labels it names another model for keep that name: its not-analyzed
+    notes stay bookkeeping, and a fallback analyzer's labels (the accurate profile's fast
+    technique head, itself loaded by `load_analyzer`) name that one. All else is the
+    analyzer's."""
 
     def __init__(self, analyzer: Analyzer, version: str) -> None:
         self.analyzer, self.version = analyzer, version
@@ -205,7 +219,8 @@ class PerCorpusAnalyzer:
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
         anns = self.analyzer.analyze(doc, vectors, prior)
-        return [a if a.model == NOTE_MODEL else replace(a, model=self.version) for a in anns]
+        own = self.analyzer.version
+        return [replace(a, model=self.version) if a.model == own else a for a in anns]
 
     def __getattr__(self, name: str) -> Any:
         if name == "analyzer":  # not set yet (a copy being built): no endless lookup

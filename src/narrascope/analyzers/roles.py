@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -162,7 +162,7 @@ def decide_roles(
     main_labels: Sequence[str],
     fine_labels: Sequence[str],
     thresholds: np.ndarray,
-    parents: dict[str, str],
+    parents: Mapping[str, str | None],
 ) -> RoleDecision:
     """Main role = argmax; fine roles = the main role's best child, plus any other over threshold.
 

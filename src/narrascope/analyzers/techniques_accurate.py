@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers import cannot_read, not_analyzed
+from narrascope.analyzers import Analyzer, cannot_read, load_analyzer, not_analyzed
 from narrascope.analyzers.techniques import TechniqueAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, ModelFileError, apply_platt, sigmoid
@@ -125,16 +125,18 @@ class AccurateTechniqueAnalyzer:
     min_words: ClassVar[int] = 2
     reads: ClassVar[frozenset[str]] = frozenset({"en"})
 
-    def __init__(self, model: FineTunedTechniques, fallback: TechniqueAnalyzer) -> None:
+    def __init__(self, model: FineTunedTechniques, fallback: Analyzer) -> None:
         self.model, self.fallback = model, fallback
         # What the run loop lets through: the fast head's languages, so that they fall back.
         self.languages = (fallback.languages or frozenset()) | self.reads
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> AccurateTechniqueAnalyzer:
-        # A model folder (#19) holds fast heads only: it replaces the fallback's head; the
-        # fine-tuned model is always the shipped one until corrections can fine-tune it.
-        return cls(FineTunedTechniques(RESOURCES), TechniqueAnalyzer.load(encoder, models=models))
+        # A model folder (#19) holds fast heads only: it replaces the fallback's head, whose
+        # labels then name the per-corpus model; the fine-tuned model is always the shipped
+        # one until corrections can fine-tune it.
+        fallback = load_analyzer(TechniqueAnalyzer, encoder, models=models)
+        return cls(FineTunedTechniques(RESOURCES), fallback)
 
     def thresholds(self) -> np.ndarray:
         """Per-technique operating points on the calibrated probability (1.01: never shown)."""

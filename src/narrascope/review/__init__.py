@@ -64,13 +64,13 @@ class Review:
             choices = ", ".join(a.value for a in CorrectionAction)
             raise CorrectionRefused(f"unknown action {action!r} (one of {choices})") from None
         if action is CorrectionAction.ADD:
-            new = self._added(doc_id, layer, label, start, end, subject)
-            if entity is None and new.layer is Layer.ENTITY:
+            added = self._added(doc_id, layer, label, start, end, subject)
+            if entity is None and added.layer is Layer.ENTITY:
                 raise CorrectionRefused("an entity mention needs the entity it names")
-            new = replace(new, attrs=linked(new, speaker=speaker, entity=entity))
-            return self.store.corrections.add(Correction(action, user, None, new, note=note))
+            added = replace(added, attrs=linked(added, speaker=speaker, entity=entity))
+            return self.store.corrections.add(Correction(action, user, None, added, note=note))
         old = self._stored(annotation_id, doc_id)
-        new = None
+        new: Annotation | None = None
         if action is CorrectionAction.RELABEL:
             if all(v is None for v in (label, start, end, speaker, entity)):
                 raise CorrectionRefused("relabel needs a new label, span, speaker or entity")

@@ -179,6 +179,7 @@ class Analyzed:
     encoder: str | None  # the name of the encoder that made `vectors`, when there are any
     encoded: int = 0  # sentences that went through the encoder
     reused: int = 0  # sentences whose stored vector was reused
+    made_by: list[str] = field(default_factory=list)  # the analyzer version of each of `anns`
 
 
 def load_analyzers(
@@ -278,10 +279,10 @@ class DocumentAnalysis:
         """Phase 2: encode what is not reused, then run every analyzer over the vectors."""
         with times.timing("encode"):
             vectors, encoded = self.encode(item.doc, item.reuse)
-        anns, ran = self.annotate(item.doc, vectors, times)
+        anns, ran, made_by = self.annotate(item.doc, vectors, times)
         encoder = self.encoder.name if len(vectors) else None
         reused = len(vectors) - encoded
-        return Analyzed(item.doc, anns, vectors, ran, encoder, encoded, reused)
+        return Analyzed(item.doc, anns, vectors, ran, encoder, encoded, reused, made_by)
 
     def encode(
         self, doc: Document, reuse: dict[str, np.ndarray] | None = None
@@ -323,8 +324,10 @@ class DocumentAnalysis:
 
     def annotate(
         self, doc: Document, vectors: np.ndarray, times: StageTimes | None = None
-    ) -> tuple[list[Annotation], list[str]]:
-        """Run every analyzer in order; returns the annotations and the analyzer versions that ran.
+    ) -> tuple[list[Annotation], list[str], list[str]]:
+        """Run every analyzer in order; returns the annotations, the analyzer versions that ran,
+        and the version of the analyzer each annotation is from (its output, notes included,
+        whatever model a label names: what a re-run of that analyzer replaces).
 
         An analyzer that cannot read the document's language, or a page that is not an article,
         leaves a `not-analyzed` note with the reason on the document instead of a guess. Labels
@@ -334,6 +337,7 @@ class DocumentAnalysis:
         """
         anns: list[Annotation] = []
         ran: list[str] = []
+        made_by: list[str] = []
         for analyzer in self.analyzers:
             reason = self._why_not(analyzer, doc)
             unencoded = analyzer.languages is not None and len(vectors) != len(doc.sentences)
@@ -342,12 +346,14 @@ class DocumentAnalysis:
             if reason is not None:
                 if doc.sentences:
                     anns.append(self._not_analyzed(doc, analyzer, reason))
+                    made_by.append(analyzer.version)
                 continue
             with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
-                found = analyzer.analyze(doc, vectors, prior=tuple(anns))
-            anns.extend(self.min_confidence.keep(found))
+                found = self.min_confidence.keep(analyzer.analyze(doc, vectors, prior=tuple(anns)))
+            anns.extend(found)
+            made_by.extend([analyzer.version] * len(found))
             ran.append(analyzer.version)
-        return anns, ran
+        return anns, ran, made_by
 
     @staticmethod
     def _not_analyzed(doc: Document, analyzer: Analyzer, reason: str) -> Annotation:

@@ -451,6 +451,7 @@ class RunLoop:
                 vectors=result.vectors if len(result.vectors) else None,
                 encoder=result.encoder,
                 analyzers=result.analyzers,
+                made_by=result.made_by,
                 copies=slot.copies,
                 fingerprint=slot.fingerprint,
             )

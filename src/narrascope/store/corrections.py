@@ -2,8 +2,13 @@
 
 A correction is a row of its own (`corrections`), and its effect is written into `annotations`
 in the same transaction: a rejected label's row goes, a relabelled or added one is inserted
-(`analyzer = "correction"`). So every reader of annotations (reader, search, profiles,
-storylines, report, exports) sees the corrected labels without knowing corrections exist.
+(`analyzer = "correction"`). On a one-label layer (`model.ONE_LABEL_LAYERS`: genre per
+document, main role per entity) an analyst's accept, relabel or add wins outright: every other
+label of that document or entity is taken out too. The model's labels a correction takes out
+are kept whole in its `hidden`, refreshed when their model re-runs, so that undo puts back
+what the model says now, not what an older model said. So every reader of annotations
+(reader, search, profiles, storylines, report, exports) sees the corrected labels without
+knowing corrections exist.
 `Store.replace_annotations` calls `reapply` after writing a new model's output, so corrections
 survive re-analysis; `undo` puts the original back. Only `store/` writes SQL.
 """
@@ -17,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from narrascope.model import (
+    ONE_LABEL_LAYERS,
     Annotation,
     Correction,
     CorrectionAction,
@@ -79,12 +85,12 @@ class CorrectionTable:
                 undone_at=None,
                 undone_by="",
             )
+            hidden = _apply(conn, stored)
             row_id = conn.execute(
-                t.corrections.insert().values(**_row(stored))
+                t.corrections.insert().values(**_row(stored), hidden=hidden or None)
             ).inserted_primary_key
             assert row_id is not None
             stored = replace(stored, id=int(row_id[0]))
-            _apply(conn, stored)
         return stored
 
     def undo(self, correction_id: int, *, user: str) -> Correction:
@@ -108,20 +114,33 @@ class CorrectionTable:
             done = correction_from_row(row)
             if done.new is not None:  # only rows the correction inserted, never the model's
                 _delete(conn, LabelKey.of(done.new), analyzer=CORRECTION_ANALYZER)
-            if done.old is not None and done.action in _REMOVES:
+            for hidden in row["hidden"] or []:  # the model's labels as they are now
+                _ensure(conn, annotation_from_row(hidden), analyzer=hidden["analyzer"])
+            if done.old is not None and done.action in _REMOVES and not _slot_taken(conn, done.old):
                 _ensure(conn, done.old, analyzer=analyzer_family(done.old.model))
             self.reapply(conn, done.doc_id)  # the document's other corrections still hold
             row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().one()
         return correction_from_row(row)
 
-    def reapply(self, conn: Connection, doc_id: str) -> None:
-        """Apply the document's standing corrections again, oldest first (after re-analysis)."""
+    def reapply(self, conn: Connection, doc_id: str, *, rerun: str | None = None) -> None:
+        """Apply the document's standing corrections again, oldest first (after re-analysis).
+
+        `rerun`: the analyzer (family) whose output was just replaced; the labels of its
+        earlier run that a correction hid are gone for good, and what it hides of the new
+        run is kept instead.
+        """
         c = t.corrections.c
         query = (
             select(t.corrections).where(c.doc_id == doc_id, c.undone_at.is_(None)).order_by(c.id)
         )
         for row in conn.execute(query).mappings().all():
-            _apply(conn, correction_from_row(row))
+            before = row["hidden"] or []
+            kept = [h for h in before if h["analyzer"] != rerun]
+            hidden = kept + [h for h in _apply(conn, correction_from_row(row)) if h not in kept]
+            if hidden != before:
+                conn.execute(
+                    t.corrections.update().where(c.id == row["id"]).values(hidden=hidden or None)
+                )
 
     # -- reading -----------------------------------------------------------------------------------
     def get(self, correction_id: int) -> Correction | None:
@@ -213,11 +232,49 @@ class CorrectionTable:
 
 
 # -- applying ------------------------------------------------------------------------------------
-def _apply(conn: Connection, correction: Correction) -> None:
+def _apply(conn: Connection, correction: Correction) -> list[dict[str, Any]]:
+    """Write a correction's effect into `annotations`; the model's rows it took out (the label
+    it rejects or relabels as the model gives it now, and on one-label layers every other
+    label of its slot), whole, to be put back when it is undone."""
+    hidden = []
     if correction.old is not None and correction.action in _REMOVES:
-        _delete(conn, LabelKey.of(correction.old))
+        hidden += _delete(conn, LabelKey.of(correction.old))
     if correction.new is not None and correction.action in _ENSURES:
         _ensure(conn, correction.new, analyzer=CORRECTION_ANALYZER)
+        hidden += _hide_others(conn, correction.new)
+    return [row for row in hidden if row["analyzer"] != CORRECTION_ANALYZER]
+
+
+def _slot_rows(conn: Connection, ann: Annotation) -> list[Any]:
+    """The rows of `ann`'s one-label slot: its document's labels of its layer, about the same
+    entity (roles); none on a layer that gives several labels."""
+    if Layer(ann.layer) not in ONE_LABEL_LAYERS:
+        return []
+    subject = subject_of(ann)
+    return [
+        row
+        for row in _layer_rows(conn, ann.doc_id, Layer(ann.layer))
+        if subject_of(annotation_from_row(row)) == subject
+    ]
+
+
+def _slot_taken(conn: Connection, ann: Annotation) -> bool:
+    """Whether `ann`'s one-label slot already holds a label (False on other layers)."""
+    return bool(_slot_rows(conn, ann))
+
+
+def _hide_others(conn: Connection, ann: Annotation) -> list[dict[str, Any]]:
+    """Take every other label out of `ann`'s one-label slot; the model's ones, whole (#19)."""
+    key = LabelKey.of(ann)
+    others = [row for row in _slot_rows(conn, ann) if LabelKey.of(annotation_from_row(row)) != key]
+    return _delete_rows(conn, others)
+
+
+def _delete_rows(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Delete these annotation rows; what they held, whole (without their row ids)."""
+    if rows:
+        conn.execute(t.annotations.delete().where(t.annotations.c.id.in_([r["id"] for r in rows])))
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
 
 
 def _layer_rows(conn: Connection, doc_id: str, layer: Layer) -> Any:
@@ -232,20 +289,21 @@ def _layer_rows(conn: Connection, doc_id: str, layer: Layer) -> Any:
     return conn.execute(query).mappings()
 
 
-def _rows_matching(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> list[int]:
-    """Row ids of the annotations with this key (and of this analyzer, when given)."""
+def _rows_matching(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> list[Any]:
+    """The annotation rows with this key (and of this analyzer, when given)."""
     return [
-        row["id"]
+        row
         for row in _layer_rows(conn, key.doc_id, key.layer)
         if LabelKey.of(annotation_from_row(row)) == key
         and (analyzer is None or row["analyzer"] == analyzer)
     ]
 
 
-def _delete(conn: Connection, key: LabelKey, *, analyzer: str | None = None) -> None:
-    ids = _rows_matching(conn, key, analyzer=analyzer)
-    if ids:
-        conn.execute(t.annotations.delete().where(t.annotations.c.id.in_(ids)))
+def _delete(
+    conn: Connection, key: LabelKey, *, analyzer: str | None = None
+) -> list[dict[str, Any]]:
+    """Delete the annotations with this key (of this analyzer, when given); what they held."""
+    return _delete_rows(conn, _rows_matching(conn, key, analyzer=analyzer))
 
 
 def _ensure(conn: Connection, ann: Annotation, *, analyzer: str) -> None:
@@ -331,7 +389,7 @@ def _row(c: Correction) -> dict[str, Any]:
     }
 
 
-def correction_from_row(row: Mapping[str, Any]) -> Correction:
+def correction_from_row(row: Mapping[Any, Any]) -> Correction:
     """A stored correction as the model's `Correction`."""
     return Correction(
         action=CorrectionAction(row["action"]),

@@ -7,7 +7,7 @@ Part of `Store.corpus` (see `store/corpus.py`); `narrascope.corpus.counts`, `.pr
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -68,7 +68,7 @@ class LabelCounts(Reads):
         def count(conn: Connection, table: Any) -> int:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
-        def pairs(rows: Sequence[Any]) -> dict[str, int]:
+        def pairs(rows: Iterable[Any]) -> dict[str, int]:
             return {str(key): int(n) for key, n in rows}
 
         a, c = t.annotations.c, t.copies.c

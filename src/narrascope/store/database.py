@@ -239,15 +239,23 @@ class Store:
         analyzers: Sequence[str] = (),
         copies: Sequence[CopyMatch] = (),
         fingerprint: Fingerprint | None = None,
+        made_by: Sequence[str] = (),
     ) -> bool:
         """Store a document with everything about it in one transaction; False if already there.
 
         When the text is already stored, only this publication of it is added. `fingerprint`
         (made by `narrascope.dedup`) makes the document findable by dedup; `copies` are the
-        stored documents it repeats, and need the fingerprint.
+        stored documents it repeats, and need the fingerprint. `made_by`: the version of the
+        analyzer each annotation is from (beside `anns`), so that a re-run of that analyzer
+        replaces it whatever model it names (a fallback head's labels, its notes); without it,
+        the annotation's own model.
         """
         if copies and fingerprint is None:
             raise ValueError("copy edges need the new document's fingerprint")
+        if made_by and len(made_by) != len(anns):
+            raise ValueError("made_by names one analyzer for each annotation")
+        families: list[str | None] = [analyzer_family(version) for version in made_by]
+        families = families or [None] * len(anns)
         with self._db.write() as conn:
             outlet_id = self._outlet_id(conn, doc.outlet)
             inserted = conn.execute(
@@ -259,10 +267,10 @@ class Store:
             if inserted is None:
                 return False
             self._write_segments(conn, doc)
-            for part in chunks(anns, _ANN_BATCH):  # bounded lists, however many labels (#18)
-                conn.execute(
-                    t.annotations.insert(), [annotation_row(a, doc_id=doc.id) for a in part]
-                )
+            labelled = list(zip(anns, families, strict=True))
+            for part in chunks(labelled, _ANN_BATCH):  # bounded lists, however many labels (#18)
+                rows = [annotation_row(a, doc_id=doc.id, analyzer=by) for a, by in part]
+                conn.execute(t.annotations.insert(), rows)
             self._mark_analyzers(conn, doc.id, analyzers)
             if vectors is not None and len(vectors):
                 write_vectors(conn, self._insert, doc.id, vectors, encoder or "unknown")
@@ -412,7 +420,8 @@ class Store:
                     t.annotations.insert(),
                     [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
                 )
-            self.corrections.reapply(conn, doc_id)  # an analyst's correction outranks a model
+            # an analyst's correction outranks a model
+            self.corrections.reapply(conn, doc_id, rerun=family)
 
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""

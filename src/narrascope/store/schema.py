@@ -289,6 +289,8 @@ corrections = Table(
     Column("model", String(128), nullable=False),  # what produced the original ("" when adding)
     Column("old", JSON),  # the original annotation whole (score, evidence, attrs), to undo
     Column("new", JSON),
+    # The model's labels the correction takes out as they are now (annotation rows), for undo
+    Column("hidden", JSON),
     Column("note", Text, nullable=False),
     Column("undone_at", DateTime),
     Column("undone_by", String(128)),

@@ -38,9 +38,9 @@ def write_vectors(
         .values(doc_id=doc_id, **values)
         .on_conflict_do_update(index_elements=["doc_id"], set_=values)
     )
-    if not streamed:
+    if not streamed or raw is None:  # (streamed: never None, said so for the checker)
         return
-    rowid = conn.execute(
+    rowid: int = conn.execute(
         select(literal_column("rowid")).select_from(t.vectors).where(t.vectors.c.doc_id == doc_id)
     ).scalar_one()
     with raw.blobopen("vectors", "data", rowid) as blob:

@@ -66,9 +66,10 @@ def fit_platt_all(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def fold_platt(
-    weights: np.ndarray, bias: np.ndarray, a: np.ndarray, b: np.ndarray
+    weights: np.ndarray, bias: np.ndarray, a: np.ndarray | float, b: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A linear sigmoid head's weights and bias with Platt scaling folded in."""
+    """A linear sigmoid head's weights and bias with Platt scaling folded in (per label, or
+    one float pair for a one-label head)."""
     return (weights * a).astype(np.float32), (bias * a + b).astype(np.float32)
 
 

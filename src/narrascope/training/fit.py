@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -142,8 +143,8 @@ def fit_sigmoid(
 
 def fit_softmax(
     x: np.ndarray,
-    labels: Sequence,
-    classes: Sequence,
+    labels: Sequence[Any] | np.ndarray,
+    classes: Sequence[Any],
     *,
     c: float,
     seed: int,

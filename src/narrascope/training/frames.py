@@ -136,6 +136,7 @@ def evaluate(
 
 
 def _write_card(path: Path, head: LinearHead, report: Report, docs: DocumentSet) -> None:
+    assert head.thresholds is not None, "a trained head has its cuts"
     per_language = {f: docs.folders.count(f) for f in sorted(set(docs.folders))}
     lines = [
         f"# {head.model_id}: frames (14 SemEval-2023 Task 3 framing dimensions)",

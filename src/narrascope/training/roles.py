@@ -11,7 +11,7 @@ ratio on fine roles, main-role accuracy, fine-role micro-F1), paired by mention 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -137,7 +137,7 @@ RoleSet = tuple[str | None, tuple[str, ...]]
 
 
 def role_scores(
-    gold: dict[tuple, RoleSet], predicted: dict[tuple, RoleSet], *, prefix: str = ""
+    gold: Mapping[tuple, RoleSet], predicted: Mapping[tuple, RoleSet], *, prefix: str = ""
 ) -> dict[str, float]:
     """T10-ST1 measures by mention key.
 

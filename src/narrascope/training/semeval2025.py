@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -316,7 +317,7 @@ def encode_articles(
     counts = np.array([len(s) for s in spans_per_article], dtype=np.int64)
     flat_spans = np.array([s for spans in spans_per_article for s in spans], dtype=np.int64)
     vectors = np.vstack(chunks) if chunks else np.zeros((0, encoder.dim), np.float32)
-    packed = {
+    packed: dict[str, Any] = {  # the arrays of the npz cache
         "ids": np.array(ids),
         "counts": counts,
         "spans": flat_spans.reshape(-1, 2),
