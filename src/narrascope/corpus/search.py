@@ -31,6 +31,7 @@ from narrascope.store import Store
 from narrascope.store.search import SearchQuery
 
 __all__ = [
+    "OtherEncoder",
     "SearchHit",
     "SearchPage",
     "SearchQuery",
@@ -265,15 +266,38 @@ def similar_sentences(
     return out
 
 
+class OtherEncoder(ValueError):
+    """The stored sentence vectors were made by another encoder than the one a query is encoded
+    with: they cannot be compared (the message names both and what to do)."""
+
+
+def _other_encoder(stored: str, this: str) -> OtherEncoder:
+    return OtherEncoder(
+        f"the database's sentence vectors were made by another encoder ({stored}) than this "
+        f"one ({this}): re-analyze it with this encoder to search by meaning"
+    )
+
+
 def _query_vector(
     store: Store, text: str, encoder: Encoder | None, vector: np.ndarray | None
 ) -> np.ndarray:
     """The unit vector to compare stored sentences with; `NotComputed` when none are stored
-    (analyzed without an encoder): there is nothing to compare with, which no hits would hide."""
-    if not store.corpus.has_vectors():
+    (analyzed without an encoder): there is nothing to compare with, which no hits would hide.
+
+    A text is encoded by `encoder`; `OtherEncoder` when the stored vectors are another
+    encoder's (another name or width): their similarities would mean nothing (#17).
+    """
+    stored = store.corpus.vector_encoders()
+    if not stored:
         raise NotComputed("no sentence vectors stored yet (analyze with an encoder to store them)")
     if vector is None:
-        vector = (encoder or default_encoder()).encode([text])[0]
+        encoder = encoder or default_encoder()
+        name = getattr(encoder, "name", None)
+        known = {n: d for n, d in stored.items() if n != "unknown"}  # stored without a name
+        if name is not None and known and name not in known:
+            shown = ", ".join(f"{n}, {d} dimensions" for n, d in sorted(known.items()))
+            raise _other_encoder(shown, f"{name}, {getattr(encoder, 'dim', '?')} dimensions")
+        vector = encoder.encode([text])[0]
     query = np.asarray(vector, dtype=np.float32)
     return query / (float(np.linalg.norm(query)) or 1.0)
 
@@ -283,10 +307,7 @@ def _similarities(store: Store, query: np.ndarray) -> Iterator[tuple[str, np.nda
     for page in store.corpus.vector_pages():
         for doc_id, matrix in page:
             if len(matrix) and matrix.shape[1] != len(query):
-                raise ValueError(
-                    f"stored sentence vectors have {matrix.shape[1]} dimensions, the encoder gives "
-                    f"{len(query)}: the database was analyzed with another encoder"
-                )
+                raise _other_encoder(f"{matrix.shape[1]} dimensions", f"{len(query)} dimensions")
             if len(matrix):
                 norms = np.linalg.norm(matrix, axis=1)
                 yield doc_id, (matrix @ query) / np.where(norms > 0, norms, 1.0)

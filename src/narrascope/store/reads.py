@@ -116,10 +116,14 @@ class DocumentReads(Reads):
             after = rows[-1][0]
 
     # -- vectors ----------------------------------------------------------------------------------
-    def has_vectors(self) -> bool:
-        """Whether any document's sentence vectors are stored."""
+    def vector_encoders(self) -> dict[str, int]:
+        """The encoders whose sentence vectors are stored, with their width (dimensions)."""
+        v = t.vectors.c
         with self._db.read() as conn:
-            return conn.execute(select(t.vectors.c.doc_id).limit(1)).first() is not None
+            return {
+                str(name): int(dim)
+                for name, dim in conn.execute(select(v.encoder, v.dim).distinct())
+            }
 
     def vector_pages(self, *, batch: int = 200) -> Iterator[list[tuple[str, np.ndarray]]]:
         """Every document's sentence vectors (float32), a page of documents at a time."""
