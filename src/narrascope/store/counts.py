@@ -255,6 +255,22 @@ class LabelCounts(Reads):
             mark = conn.execute(select(func.max(a.id))).scalar() or 0
             return int(mark), [str(i) for (i,) in conn.execute(query) if i]
 
+    def entity_ids_named(self, name: str) -> list[tuple[str, int]]:
+        """`(entity id, documents)` of the entity mentions whose canonical name is `name`, most
+        documents first (a page or link may name an entity instead of giving its id)."""
+        a = t.annotations.c
+        ident = a.attrs["entity_id"].as_string()
+        docs = func.count(func.distinct(a.doc_id))
+        query = (
+            select(ident, docs)
+            .where(a.layer == str(Layer.ENTITY), a.attrs["entity"].as_string() == name)
+            .where(ident.is_not(None))
+            .group_by(ident)
+            .order_by(docs.desc(), ident)
+        )
+        with self._db.read() as conn:
+            return [(str(i), int(n)) for i, n in conn.execute(query)]
+
     def annotations_mark(self) -> int:
         """The highest annotation id: a cheap sign that annotations were added or redone."""
         with self._db.read() as conn:
