@@ -434,6 +434,19 @@ def test_web_dashboard_cache_follows_the_store(tmp_path):
         store.add(web_corpus.segment(other), [])
         again = cache.get(store)
         assert again is not first and again.stats.documents == first.stats.documents + 1
+        # Keyed by a stamp, not by recounting every table (#17): what the overview counts
+        # beyond documents and labels must move it too.
+        run = store.begin_run(sources=["x"], settings={})
+        began = cache.get(store)
+        assert began is not again and began.stats.runs == again.stats.runs + 1
+        assert began.stats.unfinished == {"running": 1}
+        store.record_problem(run, "x/bad.txt", "empty file")
+        failed = cache.get(store)
+        assert failed is not began and failed.stats.problems == began.stats.problems + 1
+        store.finish_run(run, counts={"new": 0})
+        ended = cache.get(store)
+        assert ended is not failed and ended.stats.unfinished == {}
+        assert cache.get(store) is ended
 
 
 def test_web_analyze_several_files_lists_them(client, examples_dir):
