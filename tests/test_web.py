@@ -449,6 +449,34 @@ def test_web_dashboard_cache_follows_the_store(tmp_path):
         assert cache.get(store) is ended
 
 
+def test_web_search_cache_follows_the_store(tmp_path):
+    """Searches are cached per state of the store (#17): a document another process adds
+    shows at the next search, on the page and in the API, facets included."""
+    from narrascope.model import Document, SourceRef
+    from narrascope.store import Store
+
+    db = str(tmp_path / "search.db")
+    with Store.open(db) as store:
+        hostile = web_corpus.hostile_document()
+        store.add(hostile, web_corpus.hostile_annotations(hostile))
+    with TestClient(create_app(db, analysis=web_corpus.stats_analysis)) as c:
+        first = c.get("/api/v1/search", params={"q": "capital"}).json()
+        assert first["total"] == 1 and c.get("/api/v1/search?q=capital").json() == first
+        assert "Later from the capital" not in c.get("/search?q=capital").text
+        with Store.open(db) as writer:  # another writer: `analyze` in its own process
+            later = Document(
+                text="Later from the capital.\nThe capital was calm.",
+                source=SourceRef("later.txt"),
+                title="Later from the capital",
+                outlet="later.example",
+            )
+            writer.add(web_corpus.segment(later), [])
+        again = c.get("/api/v1/search", params={"q": "capital"}).json()
+        assert again["total"] == 3  # its two sentences
+        assert {"value": "later.example", "count": 1} in again["facets"]["outlet"]
+        assert "Later from the capital" in c.get("/search?q=capital").text
+
+
 def test_web_analyze_several_files_lists_them(client, examples_dir):
     files = [
         ("files", (p.name, p.read_bytes(), "text/plain"))

@@ -37,6 +37,7 @@ __all__ = [
     "SearchQuery",
     "SimilarSentence",
     "documents_like",
+    "facets",
     "search",
     "similar_sentences",
 ]
@@ -116,19 +117,16 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
         page = SearchPage(hits, total, cursor)
     else:
         found = store.corpus.search_sentences(query)
-        spans = store.corpus.sentence_spans(sorted({r.doc_id for r in found.hits}))
         infos = store.corpus.doc_infos([r.doc_id for r in found.hits])
         hits = []
         for r in found.hits:
             info = infos.get(r.doc_id)
-            doc_spans = spans.get(r.doc_id, [])
-            start, end = doc_spans[r.idx] if r.idx < len(doc_spans) else (None, None)
             hits.append(
                 SearchHit(
                     r.doc_id,
                     r.idx,
-                    start,
-                    end,
+                    r.start,
+                    r.end,
                     r.text,
                     highlight(r.text, query.text),
                     info.title if info else None,
@@ -144,20 +142,30 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     return page
 
 
+def facets(store: Store, query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+    """The facet counts `search()` gives a query's pages (the same for every page of it)."""
+    return store.corpus.search_facets(resolve_query(store, query))
+
+
 _SHOWN = (Layer.TECHNIQUE, Layer.NARRATIVE, Layer.SUBNARRATIVE)
 
 
 def _with_labels(store: Store, hits: list[SearchHit]) -> list[SearchHit]:
     """Hits with the techniques and narratives their sentence (or document) carries."""
-    anns = store.corpus.annotations_of(sorted({h.doc_id for h in hits}), _SHOWN)
+    places = store.corpus.labels_on(sorted({h.doc_id for h in hits}), _SHOWN)
     out = []
     for hit in hits:
         found = []
-        for a in anns[hit.doc_id]:
+        for a in places[hit.doc_id]:
             if (
                 hit.start is None
                 or hit.end is None
-                or (a.span is not None and a.start < hit.end and a.end > hit.start)
+                or (
+                    a.start is not None
+                    and a.end is not None
+                    and a.start < hit.end
+                    and a.end > hit.start
+                )
                 or any(s <= hit.start and hit.end <= e for s, e in a.evidence)
             ):
                 found.append(a.label)

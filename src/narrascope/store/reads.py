@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import or_, select
 
-from narrascope.model import Annotation
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
-from narrascope.store.records import annotation_from_row
 
 CHUNK = 500
 """Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits."""
@@ -160,22 +158,24 @@ class DocumentReads(Reads):
                 found.update(conn.execute(select(d.id, d.text).where(d.id.in_(chunk))).all())
         return found
 
-    def annotations_of(
+    def labels_on(
         self, doc_ids: Sequence[str], layers: Sequence[str]
-    ) -> dict[str, list[Annotation]]:
-        """The annotations of these layers on these documents, by document, in storage order
-        (one query per few hundred documents, where `Store.annotations` takes one each)."""
+    ) -> dict[str, list[LabelPlace]]:
+        """Where the labels of these layers sit on these documents, by document, in storage
+        order: only label, span and evidence are read (a search page's hits show them; whole
+        annotations, attributes decoded, took ~4 ms of each search, #17)."""
         a = t.annotations.c
-        found: dict[str, list[Annotation]] = {doc_id: [] for doc_id in doc_ids}
+        found: dict[str, list[LabelPlace]] = {doc_id: [] for doc_id in doc_ids}
         with self._db.read() as conn:
             for chunk in chunks(list(doc_ids)):
                 query = (
-                    select(t.annotations)
+                    select(a.doc_id, a.label, a.start, a.end, a.evidence)
                     .where(a.doc_id.in_(chunk), a.layer.in_([str(x) for x in layers]))
                     .order_by(a.id)
                 )
-                for row in conn.execute(query).mappings():
-                    found[row["doc_id"]].append(annotation_from_row(row))
+                for doc_id, label, start, end, evidence in conn.execute(query):
+                    spans = tuple((int(s), int(e)) for s, e in evidence or ())
+                    found[doc_id].append(LabelPlace(label, start, end, spans))
         return found
 
     def sentence_spans(self, doc_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -208,6 +208,17 @@ class DocumentReads(Reads):
                 for doc_id, start, end in conn.execute(query):
                     found.setdefault(doc_id, []).append((start, end, texts[doc_id][start:end]))
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class LabelPlace:
+    """A label and where it sits: its span (`start`/`end`, None for a document-level label)
+    and its evidence sentences, character offsets into `Document.text`."""
+
+    label: str
+    start: int | None
+    end: int | None
+    evidence: tuple[tuple[int, int], ...]
 
 
 def _info(row: Any) -> DocInfo:

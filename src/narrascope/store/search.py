@@ -109,6 +109,8 @@ class SentenceHit:
     idx: int
     text: str
     rank: float
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,21 +177,26 @@ class FullTextSearch(Reads):
         return match, literal_column(f"{SEARCH_INDEX}.rank")
 
     def _matches(self, query_text: str) -> Any:
-        """The matching sentences as `(rid, doc_id, idx, rank)`, a subquery.
+        """The matching sentences as `(rid, doc_id, idx, rank, start, end)`, a subquery.
 
         On SQLite the index is ranked on its rowids alone and the sentence's document and
         position read from `sentences` (whose rowid the index shares): reading the index's own
         stored columns for every match took most of a search's time (#17).
         """
         match, rank = self._full_text(query_text)
-        if self.dialect == "postgresql":
-            return select(
-                _fts.c.rowid.label("rid"), _fts.c.doc_id, _fts.c.idx, rank.label("rank")
-            ).where(match)
-        ranked = select(_fts.c.rowid.label("rid"), rank.label("rank")).where(match).subquery("m")
         s = t.sentences.c
+        if self.dialect == "postgresql":
+            return (
+                select(
+                    _fts.c.rowid.label("rid"), s.doc_id, s.idx, rank.label("rank"), s.start, s.end
+                )
+                .select_from(_fts)
+                .join(t.sentences, and_(s.doc_id == _fts.c.doc_id, s.idx == _fts.c.idx))
+                .where(match)
+            )
+        ranked = select(_fts.c.rowid.label("rid"), rank.label("rank")).where(match).subquery("m")
         return (
-            select(ranked.c.rid, s.doc_id, s.idx, ranked.c.rank)
+            select(ranked.c.rid, s.doc_id, s.idx, ranked.c.rank, s.start, s.end)
             .select_from(ranked)
             .join(t.sentences, literal_column("sentences.rowid") == ranked.c.rid)
         )
@@ -295,7 +302,14 @@ class FullTextSearch(Reads):
             d = t.documents.c
             found = self._matches(query.text).subquery("found")
             base = (
-                select(found.c.rid, found.c.doc_id, found.c.idx, found.c.rank)
+                select(
+                    found.c.rid,
+                    found.c.doc_id,
+                    found.c.idx,
+                    found.c.rank,
+                    found.c.start,
+                    found.c.end,
+                )
                 .select_from(found)
                 .join(t.documents, d.id == found.c.doc_id)
                 .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
@@ -334,7 +348,15 @@ class FullTextSearch(Reads):
                 total = int(rows[0][-1]) if rows else 0
             texts = self._texts(conn, [int(r[0]) for r in rows])
         hits = [
-            SentenceHit(int(r[0]), r[1], int(r[2]), texts.get(int(r[0]), ""), float(r[3]))
+            SentenceHit(
+                int(r[0]),
+                r[1],
+                int(r[2]),
+                texts.get(int(r[0]), ""),
+                float(r[3]),
+                int(r[4]),
+                int(r[5]),
+            )
             for r in rows
         ]
         cursor = None

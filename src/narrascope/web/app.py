@@ -35,7 +35,7 @@ from narrascope.web.api import AnalyzeRefused
 from narrascope.web.dashboard import DashboardCache
 from narrascope.web.definitions import Definitions
 from narrascope.web.queries import BadRequest, NotFound, safe_url
-from narrascope.web.search import highlight_parts
+from narrascope.web.search import SearchCache, highlight_parts
 from narrascope.web.users import Role, Users
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ def create_app(
     app.state.analysis = AnalysisHolder(analysis or default_analysis)
     app.state.limits = limits or Limits()
     app.state.dashboards = DashboardCache()
+    app.state.searches = SearchCache()
     from narrascope.encode import default_encoder
 
     app.state.encoder = default_encoder()  # loads its model on the first text query only

@@ -18,6 +18,7 @@ from narrascope.web.api import (
     attention_of,
     dashboard_of,
     run_analysis,
+    search_of,
     similar_query,
     store_of,
 )
@@ -60,7 +61,7 @@ def reader_page(request: Request, doc_id: str) -> HTMLResponse:
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, params: Search) -> HTMLResponse:
-    result = web_search.search(store_of(request), params)
+    result = search_of(request, params)
     return render(
         request,
         "search.html",
