@@ -243,3 +243,32 @@ def test_web_search_by_meaning_on_another_encoders_database_is_one_line(client, 
     assert api.status_code == 409
     assert api.json()["error"].startswith("the database's sentence vectors were made by another")
     assert "\n" not in api.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"outlet": "journal-neo"},
+        {"outlet": "(no outlet)"},
+        {"language": "?"},
+        {"technique": "loaded language"},
+        {"text": "protests"},
+        {"text": "protests", "outlet": "tass.com"},
+        {"text": "prices", "outlet": "(no outlet)"},
+    ],
+)
+def test_web_search_cache_gives_the_uncached_facets(db, filters):
+    """#17: cached facets of a search without outlet and language serve every outlet and
+    language filter of it, and must count what the search itself would under that filter."""
+    from narrascope.store.search import SearchQuery
+    from narrascope.web.search import SearchCache, search
+
+    query = SearchQuery(**filters)
+    with Store.open(db) as store:
+        cache = SearchCache()
+        wide = SearchQuery(text=query.text, technique=query.technique)
+        search(store, wide, cache=cache)  # its facet pairs are cached first
+        cached, computed = search(store, query, cache=cache), search(store, query)
+        assert cached.facets == computed.facets and cached.total == computed.total
+        assert [h.doc_id for h in cached.hits] == [h.doc_id for h in computed.hits]

@@ -28,7 +28,7 @@ from narrascope.corpus.labels import resolve_query
 from narrascope.encode import Encoder, default_encoder
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.search import SearchQuery
+from narrascope.store.search import FacetPair, SearchQuery
 
 __all__ = [
     "OtherEncoder",
@@ -37,7 +37,7 @@ __all__ = [
     "SearchQuery",
     "SimilarSentence",
     "documents_like",
-    "facets",
+    "facet_pairs",
     "search",
     "similar_sentences",
 ]
@@ -142,9 +142,10 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     return page
 
 
-def facets(store: Store, query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
-    """The facet counts `search()` gives a query's pages (the same for every page of it)."""
-    return store.corpus.search_facets(resolve_query(store, query))
+def facet_pairs(store: Store, query: SearchQuery) -> list[FacetPair]:
+    """The query's matching documents per (outlet, language) pair, which its facet counts sum
+    (`narrascope.store.search.facet_counts`); the same for every page of the query."""
+    return store.corpus.search_facet_pairs(resolve_query(store, query))
 
 
 _SHOWN = (Layer.TECHNIQUE, Layer.NARRATIVE, Layer.SUBNARRATIVE)

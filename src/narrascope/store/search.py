@@ -424,6 +424,10 @@ class FullTextSearch(Reads):
         self, query: SearchQuery, *, top: int = 20
     ) -> dict[str, list[tuple[str, int]]]:
         """Matching documents per outlet and per language, for narrowing a search."""
+        return facet_counts(self.search_facet_pairs(query), top=top)
+
+    def search_facet_pairs(self, query: SearchQuery) -> list[FacetPair]:
+        """Matching documents per (outlet, language) pair (None: the document has none)."""
         d, o = t.documents.c, t.outlets.c
         base = select(d.id, o.name, d.language).select_from(t.documents)
         if fts_query(query.text):
@@ -438,16 +442,39 @@ class FullTextSearch(Reads):
         base = base.outerjoin(t.outlets, o.id == d.outlet_id).where(*self._facet_conditions(query))
         inner = base.subquery("matching")
         # One pass over the matches, counted by (outlet, language) pairs: a few hundred
-        # groups at most, summed per facet here (a pass per facet ran the full text twice).
+        # groups at most, summed per facet by `facet_counts` (a pass per facet ran the full
+        # text twice).
         pairs = select(inner.c.name, inner.c.language, func.count()).group_by(
             inner.c.name, inner.c.language
         )
-        counts: dict[str, dict[str, int]] = {"outlet": {}, "language": {}}
         with self._db.read() as conn:
-            for outlet, language, n in conn.execute(pairs):
-                for name, value in (("outlet", outlet or NO_OUTLET), ("language", language or "?")):
-                    counts[name][value] = counts[name].get(value, 0) + int(n)
-        return {
-            name: sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-            for name, found in counts.items()
-        }
+            return [(outlet, language, int(n)) for outlet, language, n in conn.execute(pairs)]
+
+
+FacetPair = tuple[str | None, str | None, int]
+"""Matching documents of one outlet and language: `(outlet, language, documents)`."""
+
+
+def facet_counts(
+    pairs: Sequence[FacetPair],
+    *,
+    outlet: str | None = None,
+    language: str | None = None,
+    top: int = 20,
+) -> dict[str, list[tuple[str, int]]]:
+    """The outlet and language facets summed from (outlet, language) pairs, most first; with
+    `outlet` or `language`, only the pairs that filter keeps (as `search_facets` would count
+    them under it: the pairs of a search without those two filters serve every choice of them).
+    """
+    counts: dict[str, dict[str, int]] = {"outlet": {}, "language": {}}
+    for name, lang, n in pairs:
+        if outlet is not None and name != (None if outlet == NO_OUTLET else outlet):
+            continue
+        if language is not None and lang != language:
+            continue
+        for facet, value in (("outlet", name or NO_OUTLET), ("language", lang or "?")):
+            counts[facet][value] = counts[facet].get(value, 0) + n
+    return {
+        facet: sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        for facet, found in counts.items()
+    }

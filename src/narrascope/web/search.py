@@ -18,7 +18,7 @@ from narrascope.corpus import search as corpus_search
 from narrascope.corpus.search import SearchPage
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.search import BadCursor, SearchQuery
+from narrascope.store.search import BadCursor, FacetPair, SearchQuery, facet_counts
 from narrascope.web.panels import plain
 from narrascope.web.queries import BadRequest
 
@@ -75,7 +75,7 @@ class SearchCache:
         self.size = size
         self._stamp: Any = None
         self._pages: OrderedDict[tuple[SearchQuery, bool], SearchPage] = OrderedDict()
-        self._facets: OrderedDict[SearchQuery, dict[str, list[tuple[str, int]]]] = OrderedDict()
+        self._facets: OrderedDict[SearchQuery, list[FacetPair]] = OrderedDict()
         self._lock = threading.Lock()
 
     def search(self, store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPage:
@@ -88,15 +88,24 @@ class SearchCache:
             return page
         page = corpus_search.search(store, query, facets=False)
         if facets and not page.capped:
-            whole = dataclasses.replace(query, cursor=None, limit=1)  # facets ignore the page
-            found = self._get(self._facets, whole, stamp)
-            if found is None:
-                found = corpus_search.facets(store, query)
-                self._put(self._facets, whole, found, stamp)
-            page.facets = found
+            page.facets = self._facets_of(store, query, stamp)
         if query.limit <= self.MAX_CACHED_LIMIT:
             self._put(self._pages, key, page, stamp)
         return page
+
+    def _facets_of(
+        self, store: Store, query: SearchQuery, stamp: Any
+    ) -> dict[str, list[tuple[str, int]]]:
+        """The query's facet counts, from the (outlet, language) pairs of the same search
+        without its page, outlet and language: one count serves every page of it and every
+        outlet or language an analyst then clicks."""
+        wide = dataclasses.replace(query, cursor=None, limit=1, outlet=None, language=None)
+        pairs = self._get(self._facets, wide, stamp)
+        if pairs is None:
+            pairs = corpus_search.facet_pairs(store, wide)
+            self._put(self._facets, wide, pairs, stamp)
+        outlet = labels.resolve_query(store, query).outlet  # as the search matched it
+        return facet_counts(pairs, outlet=outlet, language=query.language)
 
     def _get(self, items: OrderedDict[Any, Any], key: Any, stamp: Any) -> Any:
         with self._lock:
