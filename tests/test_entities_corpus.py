@@ -79,6 +79,16 @@ def test_alias_reasons_name_the_rule():
     )
 
 
+def test_entity_ids_are_told_from_names():
+    """A page or filter may name an entity; only what is not shaped like an id is looked up
+    as a name (a lookup scans every mention, #17)."""
+    from narrascope.text.names import entity_id, is_entity_id
+
+    for name, label in [("Vladimir Putin", "PER"), ("Захарова", "PER"), ("the U.S.", "LOC")]:
+        assert is_entity_id(entity_id(name, label=label)) and not is_entity_id(name)
+    assert not is_entity_id("CSTO") and is_entity_id("csto")
+
+
 @pytest.fixture(scope="module")
 def people_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("people")

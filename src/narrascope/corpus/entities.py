@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from narrascope.model import Layer
 from narrascope.store import Store
 from narrascope.store.counts import EntityRow
-from narrascope.text.names import alias_reason, corpus_entity_ids
+from narrascope.text.names import alias_reason, corpus_entity_ids, is_entity_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,8 @@ def _named_id(store: Store, entity: str) -> str:
     `/entity/Vladimir Putin` showed only the mentions carrying that exact name: no surname-only
     articles, no aliases, no merges (#17).
     """
+    if is_entity_id(entity):  # an id: asking for a name costs a scan of every mention
+        return entity
     named = store.corpus.entity_ids_named(entity)
     if not named or any(i == entity for i, _ in named):
         return entity
