@@ -194,7 +194,7 @@ def test_web_entity_page_escapes_names_and_aliases(tmp_path):
             assert "&lt;b&gt;Ivanov&lt;/b&gt;" in page.text
 
 
-@pytest.mark.parametrize("entity", ["v-putin", "putin"])
+@pytest.mark.parametrize("entity", ["v-putin", "putin", "Vladimir Putin"])  # a name too (#17)
 def test_search_entity_finds_every_article_of_the_person(people_db, entity):
     found = runner.invoke(app, ["search", "--entity", entity, "--db", people_db, "--json"])
     assert found.exit_code == 0, found.output

@@ -104,7 +104,8 @@ class SearchCache:
         if pairs is None:
             pairs = corpus_search.facet_pairs(store, wide)
             self._put(self._facets, wide, pairs, stamp)
-        outlet = labels.resolve_query(store, query).outlet  # as the search matched it
+        # The outlet as the search matched it ("journal-neo" is journal-neo.org).
+        outlet = labels.resolve_query(store, SearchQuery(outlet=query.outlet)).outlet
         return facet_counts(pairs, outlet=outlet, language=query.language)
 
     def _get(self, items: OrderedDict[Any, Any], key: Any, stamp: Any) -> Any:
