@@ -106,7 +106,7 @@ class LabelCounts(Reads):
 
     def overview_stamp(self) -> tuple[Any, ...]:
         """`change_stamp()` and what else the corpus overview counts: runs begun and ended,
-        problems recorded, storylines built or updated; a few ms at 10,000 articles.
+        problems recorded, storylines built or updated; ~0.7 ms at 10,000 articles.
 
         `store_stats()` itself recounted every table, ~35 ms at 10,000 articles, for every
         dashboard request only to see whether the cached one still held (#17).
