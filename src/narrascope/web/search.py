@@ -96,14 +96,18 @@ class SearchCache:
     def _facets_of(
         self, store: Store, query: SearchQuery, stamp: Any
     ) -> dict[str, list[tuple[str, int]]]:
-        """The query's facet counts, from the (outlet, language) pairs of the same search
-        without its page, outlet and language: one count serves every page of it and every
-        outlet or language an analyst then clicks."""
-        wide = dataclasses.replace(query, cursor=None, limit=1, outlet=None, language=None)
+        """The query's facet counts, summed from (outlet, language) pairs: those of the same
+        search without its outlet and language when kept (an analyst clicking an outlet after
+        searching), else its own (counting every match only to keep one outlet's would cost
+        more than it saves). One count serves every page of a query."""
+        own = dataclasses.replace(query, cursor=None, limit=1)
+        wide = dataclasses.replace(own, outlet=None, language=None)
         pairs = self._get(self._facets, wide, stamp)
         if pairs is None:
-            pairs = corpus_search.facet_pairs(store, wide)
-            self._put(self._facets, wide, pairs, stamp)
+            pairs = self._get(self._facets, own, stamp)
+        if pairs is None:
+            pairs = corpus_search.facet_pairs(store, own)
+            self._put(self._facets, own, pairs, stamp)
         # The outlet as the search matched it ("journal-neo" is journal-neo.org).
         outlet = labels.resolve_query(store, SearchQuery(outlet=query.outlet)).outlet
         return facet_counts(pairs, outlet=outlet, language=query.language)
