@@ -10,7 +10,9 @@ would take hours on 2 cores; the pages read the same tables either way). Then st
 2. a team at work (#17): a fixed number of requests (default 2,000) from C concurrent clients
    (default 8), bounded in time, of reader pages, search pages and the API (document, search)
    in random order: throughput, errors (any status other than 200), and median and p95
-   latency per kind under that load.
+   latency per kind under that load. The load repeats the latency phase's URLs, so the
+   server's caches of recent searches answer its searches; `--varied-searches` draws them
+   afresh from a few hundred words of the store instead (a team searching many things).
 
     .venv/bin/python benchmarks/web.py --docs 10000 --db web-bench-10k.db
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -328,6 +331,37 @@ def targets(client: httpx.Client, rng: random.Random, count: int) -> dict[str, l
     }
 
 
+def search_url(kind: str, word: str, rng: random.Random) -> str:
+    """A search of `kind` (page, page with an outlet facet, API) for `word`."""
+    if kind == "search":
+        return f"/search?q={word}"
+    if kind == "search+facet":
+        return f"/search?q={word}&outlet=outlet{rng.randrange(40):02}.example"
+    return f"/api/v1/search?q={word}"
+
+
+def vocabulary(client: httpx.Client) -> list[str]:
+    """Words of six letters or more from the hits of the fixed queries (a few hundred)."""
+    words: set[str] = set()
+    for q in QUERIES:
+        page = client.get("/api/v1/search", params={"q": q, "limit": 200}).json()
+        for hit in page["results"]:
+            words.update(w.lower() for w in re.findall(r"[A-Za-z]{6,}", hit["snippet"]))
+    return sorted(words)
+
+
+def varied(
+    mix: list[tuple[str, str]], words: list[str], rng: random.Random
+) -> list[tuple[str, str]]:
+    """The load's searches drawn afresh from `words` (each kind its own draw): a team searching
+    for many things, where a cache of recent searches helps little, unlike the fixed queries
+    repeated (the latency phase has asked every one of those before the load)."""
+    return [
+        (kind, search_url(kind, rng.choice(words), rng) if "search" in kind else url)
+        for kind, url in mix
+    ]
+
+
 LOAD_KINDS = ("reader", "search", "search+facet", "api document", "api search")
 """What the clients of the load phase ask for (the dashboard is one cached page: left out)."""
 
@@ -386,6 +420,12 @@ def main() -> None:
     parser.add_argument("--load-requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=300.0, help="bound on the load phase")
+    parser.add_argument(
+        "--varied-searches",
+        action="store_true",
+        help="load-phase searches drawn from a few hundred words, rarely repeated (default: the "
+        "latency phase's URLs again, every one already asked once)",
+    )
     args = parser.parse_args()
     print(f"building {args.docs} documents into {args.db} (kept for reruns)", file=sys.stderr)
     build(args.db, docs=args.docs, seed=args.seed)
@@ -406,6 +446,10 @@ def main() -> None:
         mix = [(kind, u) for kind in LOAD_KINDS for u in urls[kind]]
         rng.shuffle(mix)
         mix = (mix * (args.load_requests // len(mix) + 1))[: args.load_requests]
+        if args.varied_searches:
+            mix = varied(mix, vocabulary(client), rng)
+        searches = [url for kind, url in mix if "search" in kind]
+        print(f"load searches: {len(searches)}, {len(set(searches))} distinct")
         times, errors, elapsed = load(base, mix, clients=args.clients, seconds=args.seconds)
         done = sum(len(v) for v in times.values())
         print(

@@ -376,6 +376,40 @@ def test_corrections_reach_cached_pick_lists_and_the_dashboard_at_once(review, d
     assert labels_present(store, [Layer.TECHNIQUE]) == ["Doubt", "Flag_Waving", "Loaded_Language"]
 
 
+def test_corrections_and_new_documents_reach_cached_searches_at_once(review, doc):
+    """Search pages and their facets are cached per state of the store (#17): a relabel, its
+    undo and a new document must show at the next search, words or label filter alike."""
+    from narrascope.store.search import SearchQuery
+    from narrascope.web.queries import BadRequest
+    from narrascope.web.search import SearchCache, search
+
+    store, cache = review.store, SearchCache()
+    doubt, slogans = SearchQuery(technique="Doubt"), SearchQuery(technique="Slogans")
+    words = SearchQuery(text="Zakharova")
+    first = search(store, doubt, cache=cache)
+    assert first.total == 1 and search(store, doubt, cache=cache) is first  # kept
+    found = search(store, words, cache=cache)
+    assert search(store, words, cache=cache) is found
+    assert found.facets["outlet"] == [("outlet.example", 1)]
+    done = review.correct(
+        "relabel", user="ana", annotation_id=ids_by_label(store, doc.id)["Doubt"], label="Slogans"
+    )
+    with pytest.raises(BadRequest, match="matches nothing stored"):
+        search(store, doubt, cache=cache)
+    assert search(store, slogans, cache=cache).total == 1
+    review.undo(done.id or 0, user="ana")
+    assert search(store, doubt, cache=cache).total == 1
+    with pytest.raises(BadRequest):
+        search(store, slogans, cache=cache)
+    other = Document(
+        "Maria Zakharova spoke again.\nShe said the West was wrong.", SourceRef("z.txt")
+    )
+    store.add(segment(Document(other.text, other.source, outlet="other.example")), [])
+    again = search(store, words, cache=cache)
+    assert again is not found and again.total == found.total + 1
+    assert dict(again.facets["outlet"]) == {"outlet.example": 1, "other.example": 1}
+
+
 def test_review_queue_spread_over_documents():
     from narrascope.review.queue import QueueItem, _spread
 

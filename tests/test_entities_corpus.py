@@ -79,6 +79,16 @@ def test_alias_reasons_name_the_rule():
     )
 
 
+def test_entity_ids_are_told_from_names():
+    """A page or filter may name an entity; only what is not shaped like an id is looked up
+    as a name (a lookup scans every mention, #17)."""
+    from narrascope.text.names import entity_id, is_entity_id
+
+    for name, label in [("Vladimir Putin", "PER"), ("Захарова", "PER"), ("the U.S.", "LOC")]:
+        assert is_entity_id(entity_id(name, label=label)) and not is_entity_id(name)
+    assert not is_entity_id("CSTO") and is_entity_id("csto")
+
+
 @pytest.fixture(scope="module")
 def people_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("people")
@@ -137,7 +147,54 @@ def test_web_entity_page_lists_the_names_merged_into_it(people_db):
         assert [m["entity_id"] for m in api["profile"]["data"]["merged"]] == ["putin"]
 
 
-@pytest.mark.parametrize("entity", ["v-putin", "putin"])
+@pytest.mark.parametrize("name", ["Vladimir Putin", "Putin"])
+def test_web_entity_page_by_canonical_name_lists_merged_names(people_db, name):
+    """#17: `/entity/Vladimir Putin` (a name, not an id) showed only the mentions carrying that
+    exact name: one article, no surface forms, no merges. A name now stands for its id."""
+    from urllib.parse import quote
+
+    from starlette.testclient import TestClient
+
+    from narrascope.web import create_app
+
+    with TestClient(create_app(people_db, analysis=lambda: None)) as client:
+        page = client.get(f"/entity/{quote(name)}")
+        assert page.status_code == 200
+        assert "Names it goes by, and the rule that joined each to it" in page.text
+        assert "surname alone" in page.text and "the name" in page.text
+        assert "ids merged into it" in page.text and 'href="/search?entity=v-putin"' in page.text
+        data = client.get(f"/api/v1/entities/{quote(name)}").json()["profile"]["data"]
+        assert data["entity_id"] == "v-putin" and data["documents"] == 2
+        assert {a["form"]: a["why"] for a in data["aliases"]}["Putin"] == "surname alone"
+        assert [m["entity_id"] for m in data["merged"]] == ["putin"]
+
+
+def test_web_entity_page_escapes_names_and_aliases(tmp_path):
+    """Surface forms are article text: shown escaped on the entity page (#17)."""
+    from urllib.parse import quote
+
+    from starlette.testclient import TestClient
+
+    from narrascope.model import Annotation, Document, Layer, SourceRef
+    from narrascope.text import segment
+    from narrascope.web import create_app
+
+    hostile = "<img src=x onerror=alert(1)> Ivanov"
+    doc = segment(Document(text=f"{hostile} spoke. Ivanov left.", source=SourceRef("h.txt")))
+    attrs = {"entity": hostile, "entity_id": "ivanov-x", "aliases": [hostile, "<b>Ivanov</b>"]}
+    db = str(tmp_path / "h.db")
+    with Store.open(db) as store:
+        store.add(doc, [Annotation(doc.id, Layer.ENTITY, "PER", "e-v1", 0, 8, attrs=attrs)])
+    with TestClient(create_app(db, analysis=lambda: None)) as client:
+        for path in ("/entity/ivanov-x", "/entity/" + quote(hostile)):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert "<img src=x" not in page.text and "<b>Ivanov" not in page.text
+            assert "&lt;img src=x onerror=alert(1)&gt; Ivanov" in page.text
+            assert "&lt;b&gt;Ivanov&lt;/b&gt;" in page.text
+
+
+@pytest.mark.parametrize("entity", ["v-putin", "putin", "Vladimir Putin"])  # a name too (#17)
 def test_search_entity_finds_every_article_of_the_person(people_db, entity):
     found = runner.invoke(app, ["search", "--entity", entity, "--db", people_db, "--json"])
     assert found.exit_code == 0, found.output

@@ -76,6 +76,34 @@ def test_search_postgresql_ranks_by_relevance_and_pages_in_rank_order(stores):
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
 
 
+def test_search_sqlite_without_facets_ranks_the_index_alone(stores):
+    """#17: a search without facets on SQLite ranks the index's rows alone and pages after
+    (rank, rowid); with a facet it pages after (rank, doc_id, idx). Both list the same hits
+    best first, and neither reads the other's cursor."""
+    store = stores["sqlite"]
+    plain = _all_hits(store, "Kazakhstan", limit=2)
+    total = search.search(store, search.SearchQuery("Kazakhstan")).total
+    keys = [(h.doc_id, h.sentence) for h in plain]
+    assert len(set(keys)) == len(keys) == total > 4
+    assert [h.score for h in plain] == sorted((h.score for h in plain), reverse=True)
+    assert all(h.start is not None and h.end is not None for h in plain)
+    language = store.document(plain[0].doc_id).language
+    faceted, cursor = [], None
+    while True:
+        query = search.SearchQuery("Kazakhstan", language=language, limit=2, cursor=cursor)
+        page = search.search(store, query)
+        faceted += page.hits
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert {(h.doc_id, h.sentence) for h in faceted} <= set(keys)
+    assert [h.score for h in faceted] == sorted((h.score for h in faceted), reverse=True)
+    first = search.search(store, search.SearchQuery("Kazakhstan", limit=2)).next_cursor
+    other = search.SearchQuery("Kazakhstan", language=language, limit=2, cursor=first)
+    with pytest.raises(store_search.BadCursor):
+        search.search(store, other)
+
+
 def test_search_broad_queries_list_newest_first_on_both(stores, monkeypatch):
     monkeypatch.setattr(store_search, "SEARCH_CAP", 3)  # any query of more than 3 matches is broad
     for store in stores.values():

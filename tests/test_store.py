@@ -320,3 +320,22 @@ def test_store_migrations_go_down_and_up_keeping_data(tmp_path, examples):
         assert store.stats() == before
         copy = Document(examples[0].text + "\nCorrected.", SourceRef("copy.txt"))
         assert [m.doc_id for m in Deduplicator(store).find(copy)] == [examples[0].id]
+
+
+def test_store_change_stamp_read_once_per_snapshot(tmp_path, examples):
+    """#17: every cache a page consults asks for the change stamp; inside one snapshot (one
+    state of the store) it is read once, outside it is read afresh and follows writes."""
+    from sqlalchemy import event
+
+    with Store.open(tmp_path / "stamp.db") as store:
+        store.add(examples[0], [])
+        statements: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        with store.snapshot():
+            first = store.corpus.change_stamp()
+            reads = len(statements)
+            assert store.corpus.change_stamp() == first and len(statements) == reads
+        store.add(examples[1], [])
+        assert store.corpus.change_stamp() != first
+        with store.snapshot():
+            assert store.corpus.change_stamp() != first

@@ -434,6 +434,47 @@ def test_web_dashboard_cache_follows_the_store(tmp_path):
         store.add(web_corpus.segment(other), [])
         again = cache.get(store)
         assert again is not first and again.stats.documents == first.stats.documents + 1
+        # Keyed by a stamp, not by recounting every table (#17): what the overview counts
+        # beyond documents and labels must move it too.
+        run = store.begin_run(sources=["x"], settings={})
+        began = cache.get(store)
+        assert began is not again and began.stats.runs == again.stats.runs + 1
+        assert began.stats.unfinished == {"running": 1}
+        store.record_problem(run, "x/bad.txt", "empty file")
+        failed = cache.get(store)
+        assert failed is not began and failed.stats.problems == began.stats.problems + 1
+        store.finish_run(run, counts={"new": 0})
+        ended = cache.get(store)
+        assert ended is not failed and ended.stats.unfinished == {}
+        assert cache.get(store) is ended
+
+
+def test_web_search_cache_follows_the_store(tmp_path):
+    """Searches are cached per state of the store (#17): a document another process adds
+    shows at the next search, on the page and in the API, facets included."""
+    from narrascope.model import Document, SourceRef
+    from narrascope.store import Store
+
+    db = str(tmp_path / "search.db")
+    with Store.open(db) as store:
+        hostile = web_corpus.hostile_document()
+        store.add(hostile, web_corpus.hostile_annotations(hostile))
+    with TestClient(create_app(db, analysis=web_corpus.stats_analysis)) as c:
+        first = c.get("/api/v1/search", params={"q": "capital"}).json()
+        assert first["total"] == 1 and c.get("/api/v1/search?q=capital").json() == first
+        assert "Later from the capital" not in c.get("/search?q=capital").text
+        with Store.open(db) as writer:  # another writer: `analyze` in its own process
+            later = Document(
+                text="Later from the capital.\nThe capital was calm.",
+                source=SourceRef("later.txt"),
+                title="Later from the capital",
+                outlet="later.example",
+            )
+            writer.add(web_corpus.segment(later), [])
+        again = c.get("/api/v1/search", params={"q": "capital"}).json()
+        assert again["total"] == 3  # its two sentences
+        assert {"value": "later.example", "count": 1} in again["facets"]["outlet"]
+        assert "Later from the capital" in c.get("/search?q=capital").text
 
 
 def test_web_analyze_several_files_lists_them(client, examples_dir):

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -201,3 +202,75 @@ def test_web_search_filters_are_pick_lists_and_find_passages(client):
     assert hit["published"].startswith("2022-01-05") and hit["title"] == "Title 1"
     bad = client.get("/api/v1/search", params={"narrative": "Russia is a Victim"})
     assert bad.status_code == 400 and "did you mean" in bad.json()["error"]
+
+
+class FlatEncoder:
+    """An encoder named `name`, `dim` dimensions wide, that encodes every text alike."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name, self.dim = name, dim
+
+    def encode(self, texts):
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def test_corpus_search_by_meaning_refuses_another_encoders_vectors(db):
+    """#17: vectors of another encoder (by name, or by width) cannot be compared: one error."""
+    from narrascope.corpus.search import OtherEncoder, similar_sentences
+
+    with Store.open(db) as store:
+        with pytest.raises(OtherEncoder, match=r"another encoder \(test, 32 dimensions\)"):
+            similar_sentences(store, "protests", encoder=FlatEncoder("other", 32))
+        with pytest.raises(OtherEncoder, match=r"another encoder \(32 dimensions\)"):
+            similar_sentences(
+                store, "protests", encoder=FlatEncoder("test", 512)
+            )  # same name, wider
+
+
+def test_cli_search_like_on_another_encoders_database_is_one_line(db):
+    """#17: `search --like` with the default encoder on a store of another encoder's vectors."""
+    found = CliRunner().invoke(app, ["search", "protests", "--like", "--db", db])
+    assert found.exit_code == 1 and "Traceback" not in found.output
+    assert "another encoder (test, 32 dimensions)" in " ".join(found.output.split())
+
+
+@pytest.mark.parametrize("path", ["/similar?q=protests", "/attention?q=protests&like=1"])
+def test_web_search_by_meaning_on_another_encoders_database_is_one_line(client, path):
+    """#17: was a 500; now the page and its JSON twin say why, in one line (409)."""
+    page = client.get(path)
+    assert page.status_code == 409 and "re-analyze it with this encoder" in page.text
+    api = client.get("/api/v1" + path)
+    assert api.status_code == 409
+    assert api.json()["error"].startswith("the database's sentence vectors were made by another")
+    assert "\n" not in api.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"outlet": "journal-neo"},
+        {"outlet": "(no outlet)"},
+        {"language": "?"},
+        {"technique": "loaded language"},
+        {"text": "protests"},
+        {"text": "protests", "outlet": "tass.com"},
+        {"text": "prices", "outlet": "(no outlet)"},
+    ],
+)
+@pytest.mark.parametrize("wide_first", [True, False])
+def test_web_search_cache_gives_the_uncached_facets(db, filters, wide_first):
+    """#17: cached facets of a search without outlet and language serve every outlet and
+    language filter of it, and must count what the search itself would under that filter;
+    without them a filtered search counts its own."""
+    from narrascope.store.search import SearchQuery
+    from narrascope.web.search import SearchCache, search
+
+    query = SearchQuery(**filters)
+    with Store.open(db) as store:
+        cache = SearchCache()
+        if wide_first:  # the same search without outlet and language: its pairs are kept
+            search(store, SearchQuery(text=query.text, technique=query.technique), cache=cache)
+        cached, computed = search(store, query, cache=cache), search(store, query)
+        assert cached.facets == computed.facets and cached.total == computed.total
+        assert [h.doc_id for h in cached.hits] == [h.doc_id for h in computed.hits]

@@ -183,14 +183,14 @@ def search(
 ) -> None:
     """Full-text search over sentences with facets, or --like for sentences with the same meaning."""
     from narrascope.corpus import NotComputed
-    from narrascope.corpus.search import SearchQuery, similar_sentences
+    from narrascope.corpus.search import OtherEncoder, SearchQuery, similar_sentences
     from narrascope.corpus.search import search as run_search
     from narrascope.terminal import render_hit, similar_line
 
     cli = _cli()
     with cli.opened(db) as store:
         if like:
-            with cli._failing(NotComputed):
+            with cli._failing(NotComputed, OtherEncoder):
                 similar = similar_sentences(store, query, k=limit)
             if as_json:
                 print_json({"query": query, "results": similar})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from narrascope.model import Layer
 from narrascope.store import Store
 from narrascope.store.counts import EntityRow
-from narrascope.text.names import alias_reason, corpus_entity_ids
+from narrascope.text.names import alias_reason, corpus_entity_ids, is_entity_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +81,30 @@ def corpus_id(store: Store, entity: str) -> str:
 
 
 def member_ids(store: Store, entity: str) -> list[str]:
-    """Every article-level id counted as the same corpus entity as `entity` (itself first)."""
+    """Every article-level id counted as the same corpus entity as `entity` (its corpus id
+    first); `entity` is an id, or a canonical name ("Vladimir Putin"), read as the id most
+    documents give that name."""
     ids = person_ids(store)
-    target = ids.get(entity, entity)
+    if entity in ids:
+        target = ids[entity]
+    else:
+        named = _named_id(store, entity)
+        target = ids.get(named, named)
     return [target, *sorted(i for i, to in ids.items() if to == target and i != target)]
+
+
+def _named_id(store: Store, entity: str) -> str:
+    """`entity` if it is an entity id, else the id its canonical name stands for (if any).
+
+    `/entity/Vladimir Putin` showed only the mentions carrying that exact name: no surname-only
+    articles, no aliases, no merges (#17).
+    """
+    if is_entity_id(entity):  # an id: asking for a name costs a scan of every mention
+        return entity
+    named = store.corpus.entity_ids_named(entity)
+    if not named or any(i == entity for i, _ in named):
+        return entity
+    return named[0][0]
 
 
 def ranked(

@@ -28,14 +28,16 @@ from narrascope.corpus.labels import resolve_query
 from narrascope.encode import Encoder, default_encoder
 from narrascope.model import Layer
 from narrascope.store import Store
-from narrascope.store.search import SearchQuery
+from narrascope.store.search import FacetPair, SearchQuery
 
 __all__ = [
+    "OtherEncoder",
     "SearchHit",
     "SearchPage",
     "SearchQuery",
     "SimilarSentence",
     "documents_like",
+    "facet_pairs",
     "search",
     "similar_sentences",
 ]
@@ -115,19 +117,16 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
         page = SearchPage(hits, total, cursor)
     else:
         found = store.corpus.search_sentences(query)
-        spans = store.corpus.sentence_spans(sorted({r.doc_id for r in found.hits}))
         infos = store.corpus.doc_infos([r.doc_id for r in found.hits])
         hits = []
         for r in found.hits:
             info = infos.get(r.doc_id)
-            doc_spans = spans.get(r.doc_id, [])
-            start, end = doc_spans[r.idx] if r.idx < len(doc_spans) else (None, None)
             hits.append(
                 SearchHit(
                     r.doc_id,
                     r.idx,
-                    start,
-                    end,
+                    r.start,
+                    r.end,
                     r.text,
                     highlight(r.text, query.text),
                     info.title if info else None,
@@ -143,20 +142,31 @@ def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPa
     return page
 
 
+def facet_pairs(store: Store, query: SearchQuery) -> list[FacetPair]:
+    """The query's matching documents per (outlet, language) pair, which its facet counts sum
+    (`narrascope.store.search.facet_counts`); the same for every page of the query."""
+    return store.corpus.search_facet_pairs(resolve_query(store, query))
+
+
 _SHOWN = (Layer.TECHNIQUE, Layer.NARRATIVE, Layer.SUBNARRATIVE)
 
 
 def _with_labels(store: Store, hits: list[SearchHit]) -> list[SearchHit]:
     """Hits with the techniques and narratives their sentence (or document) carries."""
-    anns = store.corpus.annotations_of(sorted({h.doc_id for h in hits}), _SHOWN)
+    places = store.corpus.labels_on(sorted({h.doc_id for h in hits}), _SHOWN)
     out = []
     for hit in hits:
         found = []
-        for a in anns[hit.doc_id]:
+        for a in places[hit.doc_id]:
             if (
                 hit.start is None
                 or hit.end is None
-                or (a.span is not None and a.start < hit.end and a.end > hit.start)
+                or (
+                    a.start is not None
+                    and a.end is not None
+                    and a.start < hit.end
+                    and a.end > hit.start
+                )
                 or any(s <= hit.start and hit.end <= e for s, e in a.evidence)
             ):
                 found.append(a.label)
@@ -265,15 +275,38 @@ def similar_sentences(
     return out
 
 
+class OtherEncoder(ValueError):
+    """The stored sentence vectors were made by another encoder than the one a query is encoded
+    with: they cannot be compared (the message names both and what to do)."""
+
+
+def _other_encoder(stored: str, this: str) -> OtherEncoder:
+    return OtherEncoder(
+        f"the database's sentence vectors were made by another encoder ({stored}) than this "
+        f"one ({this}): re-analyze it with this encoder to search by meaning"
+    )
+
+
 def _query_vector(
     store: Store, text: str, encoder: Encoder | None, vector: np.ndarray | None
 ) -> np.ndarray:
     """The unit vector to compare stored sentences with; `NotComputed` when none are stored
-    (analyzed without an encoder): there is nothing to compare with, which no hits would hide."""
-    if not store.corpus.has_vectors():
+    (analyzed without an encoder): there is nothing to compare with, which no hits would hide.
+
+    A text is encoded by `encoder`; `OtherEncoder` when the stored vectors are another
+    encoder's (another name or width): their similarities would mean nothing (#17).
+    """
+    stored = store.corpus.vector_encoders()
+    if not stored:
         raise NotComputed("no sentence vectors stored yet (analyze with an encoder to store them)")
     if vector is None:
-        vector = (encoder or default_encoder()).encode([text])[0]
+        encoder = encoder or default_encoder()
+        name = getattr(encoder, "name", None)
+        known = {n: d for n, d in stored.items() if n != "unknown"}  # stored without a name
+        if name is not None and known and name not in known:
+            shown = ", ".join(f"{n}, {d} dimensions" for n, d in sorted(known.items()))
+            raise _other_encoder(shown, f"{name}, {getattr(encoder, 'dim', '?')} dimensions")
+        vector = encoder.encode([text])[0]
     query = np.asarray(vector, dtype=np.float32)
     return query / (float(np.linalg.norm(query)) or 1.0)
 
@@ -283,10 +316,7 @@ def _similarities(store: Store, query: np.ndarray) -> Iterator[tuple[str, np.nda
     for page in store.corpus.vector_pages():
         for doc_id, matrix in page:
             if len(matrix) and matrix.shape[1] != len(query):
-                raise ValueError(
-                    f"stored sentence vectors have {matrix.shape[1]} dimensions, the encoder gives "
-                    f"{len(query)}: the database was analyzed with another encoder"
-                )
+                raise _other_encoder(f"{matrix.shape[1]} dimensions", f"{len(query)} dimensions")
             if len(matrix):
                 norms = np.linalg.norm(matrix, axis=1)
                 yield doc_id, (matrix @ query) / np.where(norms > 0, norms, 1.0)

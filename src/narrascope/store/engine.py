@@ -115,6 +115,7 @@ class Connections:
         self.engine = engine
         self._batch: Connection | None = None
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
+        self._memo: ContextVar[dict[str, Any] | None] = ContextVar("snapshot_memo", default=None)
         self.on_rollback: list[Callable[[], None]] = []  # forget what a rollback undid
 
     def _rolled_back(self) -> None:
@@ -142,11 +143,17 @@ class Connections:
             yield
             return
         with self.engine.connect() as conn:
-            token = self._snapshot.set(conn)
+            token, memo = self._snapshot.set(conn), self._memo.set({})
             try:
                 yield
             finally:
+                self._memo.reset(memo)
                 self._snapshot.reset(token)
+
+    def memo(self) -> dict[str, Any] | None:
+        """Values read once per `snapshot()` (its state does not move under it), None outside
+        one: `change_stamp()` is asked by every cache a page consults (#17)."""
+        return self._memo.get()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -109,6 +109,8 @@ class SentenceHit:
     idx: int
     text: str
     rank: float
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,8 @@ def pg_tsquery(text_: str) -> str:
 
 
 def _key(cursor: str | None, sizes: tuple[int, ...]) -> list[Any] | None:
-    """The keyset key of a text search's cursor: `[rowid]` or `[rank, doc_id, idx]`."""
+    """The keyset key of a text search's cursor: `[rowid]`, `[rank, rowid]` or
+    `[rank, doc_id, idx]`."""
     if cursor is None:
         return None
     key = decode_cursor(cursor)
@@ -175,21 +178,26 @@ class FullTextSearch(Reads):
         return match, literal_column(f"{SEARCH_INDEX}.rank")
 
     def _matches(self, query_text: str) -> Any:
-        """The matching sentences as `(rid, doc_id, idx, rank)`, a subquery.
+        """The matching sentences as `(rid, doc_id, idx, rank, start, end)`, a subquery.
 
         On SQLite the index is ranked on its rowids alone and the sentence's document and
         position read from `sentences` (whose rowid the index shares): reading the index's own
         stored columns for every match took most of a search's time (#17).
         """
         match, rank = self._full_text(query_text)
-        if self.dialect == "postgresql":
-            return select(
-                _fts.c.rowid.label("rid"), _fts.c.doc_id, _fts.c.idx, rank.label("rank")
-            ).where(match)
-        ranked = select(_fts.c.rowid.label("rid"), rank.label("rank")).where(match).subquery("m")
         s = t.sentences.c
+        if self.dialect == "postgresql":
+            return (
+                select(
+                    _fts.c.rowid.label("rid"), s.doc_id, s.idx, rank.label("rank"), s.start, s.end
+                )
+                .select_from(_fts)
+                .join(t.sentences, and_(s.doc_id == _fts.c.doc_id, s.idx == _fts.c.idx))
+                .where(match)
+            )
+        ranked = select(_fts.c.rowid.label("rid"), rank.label("rank")).where(match).subquery("m")
         return (
-            select(ranked.c.rid, s.doc_id, s.idx, ranked.c.rank)
+            select(ranked.c.rid, s.doc_id, s.idx, ranked.c.rank, s.start, s.end)
             .select_from(ranked)
             .join(t.sentences, literal_column("sentences.rowid") == ranked.c.rid)
         )
@@ -280,22 +288,36 @@ class FullTextSearch(Reads):
         """Sentences matching the words within the facets: one page, from `query.cursor` on.
 
         Up to `SEARCH_CAP` matches are ranked (BM25 on SQLite, `ts_rank` on PostgreSQL; keyset
-        after `(rank, doc_id, idx)`).
+        after `(rank, doc_id, idx)`, or on SQLite without facets `(rank, rowid)`).
         Broader queries would rank millions of sentences per page, so they come newest
         first instead (keyset after `(rowid,)`), with the total given as "more than the cap".
         """
         if not fts_query(query.text):
             return SentencePage([], 0, False, None)
-        after = _key(query.cursor, (1, 3))
+        after = _key(query.cursor, (1, 2, 3))
         match, _ = self._full_text(query.text)
         with self._db.read() as conn:
             capped_rows = select(_fts.c.rowid).where(match).limit(SEARCH_CAP + 1).subquery()
             matches = int(conn.execute(select(func.count()).select_from(capped_rows)).scalar_one())
             broad = matches > SEARCH_CAP
+            if (
+                self.dialect == "sqlite"
+                and not broad
+                and not self._facet_conditions(query)
+                and (after is None or len(after) == 2)
+            ):
+                return self._ranked_alone(conn, query, after, matches)
             d = t.documents.c
             found = self._matches(query.text).subquery("found")
             base = (
-                select(found.c.rid, found.c.doc_id, found.c.idx, found.c.rank)
+                select(
+                    found.c.rid,
+                    found.c.doc_id,
+                    found.c.idx,
+                    found.c.rank,
+                    found.c.start,
+                    found.c.end,
+                )
                 .select_from(found)
                 .join(t.documents, d.id == found.c.doc_id)
                 .outerjoin(t.outlets, t.outlets.c.id == d.outlet_id)
@@ -314,6 +336,8 @@ class FullTextSearch(Reads):
                     page = page.where(found.c.rid < int(after[0]))
                 total = SEARCH_CAP
             else:
+                if after is not None and len(after) != 3:  # another kind of search's cursor
+                    raise BadCursor(f"bad search cursor {str(query.cursor)[:40]!r}")
                 ranked = base.subquery("ranked")
                 page = select(ranked).order_by(ranked.c.rank, ranked.c.doc_id, ranked.c.idx)
                 if after is not None and len(after) == 3:
@@ -334,7 +358,15 @@ class FullTextSearch(Reads):
                 total = int(rows[0][-1]) if rows else 0
             texts = self._texts(conn, [int(r[0]) for r in rows])
         hits = [
-            SentenceHit(int(r[0]), r[1], int(r[2]), texts.get(int(r[0]), ""), float(r[3]))
+            SentenceHit(
+                int(r[0]),
+                r[1],
+                int(r[2]),
+                texts.get(int(r[0]), ""),
+                float(r[3]),
+                int(r[4]),
+                int(r[5]),
+            )
             for r in rows
         ]
         cursor = None
@@ -342,6 +374,40 @@ class FullTextSearch(Reads):
             last = hits[-1]
             cursor = encode_cursor([last.rowid] if broad else [last.rank, last.doc_id, last.idx])
         return SentencePage(hits, total, broad, cursor)
+
+    def _ranked_alone(
+        self, conn: Any, query: SearchQuery, after: list[Any] | None, matches: int
+    ) -> SentencePage:
+        """A page of a search without facets on SQLite: BM25 ranks the index's rowids alone
+        (keyset after `(rank, rowid)`), and only the page's sentences are read. Joining every
+        match to `sentences` to order by `(rank, doc_id, idx)` doubled the ranking's time, and
+        without facets every match counts (#17)."""
+        match, _ = self._full_text(query.text)
+        rank, rid = literal_column(f"{SEARCH_INDEX}.rank"), _fts.c.rowid
+        page = select(rid, rank).where(match)
+        if after is not None:
+            r, last = after
+            if not isinstance(r, int | float) or not isinstance(last, int):
+                raise BadCursor(f"bad search cursor {str(query.cursor)[:40]!r}")
+            page = page.where(or_(rank > r, and_(rank == r, rid > last)))
+        ranked = conn.execute(page.order_by(rank, rid).limit(query.limit)).all()
+        rids = [int(r[0]) for r in ranked]
+        s, rowid = t.sentences.c, literal_column("sentences.rowid")
+        where = select(rowid, s.doc_id, s.idx, s.start, s.end).where(rowid.in_(rids))
+        found = {int(r[0]): r for r in conn.execute(where)} if rids else {}
+        texts = self._texts(conn, rids)
+        hits = []
+        for (rowid_, score), sentence in ((r, found.get(int(r[0]))) for r in ranked):
+            if sentence is not None:
+                _, doc_id, idx, start, end = sentence
+                text_ = texts.get(int(rowid_), "")
+                hits.append(
+                    SentenceHit(int(rowid_), doc_id, int(idx), text_, float(score), start, end)
+                )
+        cursor = None
+        if len(ranked) == query.limit:
+            cursor = encode_cursor([float(ranked[-1][1]), int(ranked[-1][0])])
+        return SentencePage(hits, matches, False, cursor)
 
     def search_documents(self, query: SearchQuery) -> tuple[list[str], int, str | None]:
         """Ids of documents matching the facets alone (in id order), the total, the next cursor."""
@@ -402,6 +468,10 @@ class FullTextSearch(Reads):
         self, query: SearchQuery, *, top: int = 20
     ) -> dict[str, list[tuple[str, int]]]:
         """Matching documents per outlet and per language, for narrowing a search."""
+        return facet_counts(self.search_facet_pairs(query), top=top)
+
+    def search_facet_pairs(self, query: SearchQuery) -> list[FacetPair]:
+        """Matching documents per (outlet, language) pair (None: the document has none)."""
         d, o = t.documents.c, t.outlets.c
         base = select(d.id, o.name, d.language).select_from(t.documents)
         if fts_query(query.text):
@@ -416,16 +486,39 @@ class FullTextSearch(Reads):
         base = base.outerjoin(t.outlets, o.id == d.outlet_id).where(*self._facet_conditions(query))
         inner = base.subquery("matching")
         # One pass over the matches, counted by (outlet, language) pairs: a few hundred
-        # groups at most, summed per facet here (a pass per facet ran the full text twice).
+        # groups at most, summed per facet by `facet_counts` (a pass per facet ran the full
+        # text twice).
         pairs = select(inner.c.name, inner.c.language, func.count()).group_by(
             inner.c.name, inner.c.language
         )
-        counts: dict[str, dict[str, int]] = {"outlet": {}, "language": {}}
         with self._db.read() as conn:
-            for outlet, language, n in conn.execute(pairs):
-                for name, value in (("outlet", outlet or NO_OUTLET), ("language", language or "?")):
-                    counts[name][value] = counts[name].get(value, 0) + int(n)
-        return {
-            name: sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-            for name, found in counts.items()
-        }
+            return [(outlet, language, int(n)) for outlet, language, n in conn.execute(pairs)]
+
+
+FacetPair = tuple[str | None, str | None, int]
+"""Matching documents of one outlet and language: `(outlet, language, documents)`."""
+
+
+def facet_counts(
+    pairs: Sequence[FacetPair],
+    *,
+    outlet: str | None = None,
+    language: str | None = None,
+    top: int = 20,
+) -> dict[str, list[tuple[str, int]]]:
+    """The outlet and language facets summed from (outlet, language) pairs, most first; with
+    `outlet` or `language`, only the pairs that filter keeps (as `search_facets` would count
+    them under it: the pairs of a search without those two filters serve every choice of them).
+    """
+    counts: dict[str, dict[str, int]] = {"outlet": {}, "language": {}}
+    for name, lang, n in pairs:
+        if outlet is not None and name != (None if outlet == NO_OUTLET else outlet):
+            continue
+        if language is not None and lang != language:
+            continue
+        for facet, value in (("outlet", name or NO_OUTLET), ("language", lang or "?")):
+            counts[facet][value] = counts[facet].get(value, 0) + n
+    return {
+        facet: sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        for facet, found in counts.items()
+    }

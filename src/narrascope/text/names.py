@@ -142,6 +142,11 @@ def entity_id(name: str, *, label: str | None = None) -> str:
     return _slug(clean_name(name, label=label)) or _slug(name) or "unknown"
 
 
+def is_entity_id(text: str) -> bool:
+    """Whether `text` has the shape `entity_id` gives (a slug), rather than a name's."""
+    return re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text) is not None
+
+
 def corpus_entity_ids(entity_ids: Iterable[str]) -> dict[str, str]:
     """Across a corpus, map each entity id to the id it should be counted under.
 

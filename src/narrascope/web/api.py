@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from narrascope.corpus.search import SearchPage
 from narrascope.store import Store
 from narrascope.store.search import SearchQuery
 from narrascope.web import analyze as analysis
@@ -122,7 +123,12 @@ def document(request: Request, doc_id: str) -> dict[str, Any]:
 
 @router.get("/search", summary="Search with facets; one page, `next_cursor` for the next")
 def search(request: Request, params: Search) -> dict[str, Any]:
-    return web_search.search_json(web_search.search(store_of(request), params))
+    return web_search.search_json(search_of(request, params))
+
+
+def search_of(request: Request, params: SearchQuery) -> SearchPage:
+    """The search a page or the API asked for, through the app's cache of recent searches."""
+    return web_search.search(store_of(request), params, cache=request.app.state.searches)
 
 
 @router.get("/search/download", summary="Every result of a search, streamed as CSV or JSONL")

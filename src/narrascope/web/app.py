@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from narrascope.corpus.search import OtherEncoder
 from narrascope.run import DocumentAnalysis
 from narrascope.store import Store
 from narrascope.web.analyze import Limits
@@ -34,7 +35,7 @@ from narrascope.web.api import AnalyzeRefused
 from narrascope.web.dashboard import DashboardCache
 from narrascope.web.definitions import Definitions
 from narrascope.web.queries import BadRequest, NotFound, safe_url
-from narrascope.web.search import highlight_parts
+from narrascope.web.search import SearchCache, highlight_parts
 from narrascope.web.users import Role, Users
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ def create_app(
     app.state.analysis = AnalysisHolder(analysis or default_analysis)
     app.state.limits = limits or Limits()
     app.state.dashboards = DashboardCache()
+    app.state.searches = SearchCache()
     from narrascope.encode import default_encoder
 
     app.state.encoder = default_encoder()  # loads its model on the first text query only
@@ -184,6 +186,12 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> Response:
         return error_response(request, 400, str(exc))
+
+    @app.exception_handler(OtherEncoder)
+    async def other_encoder(request: Request, exc: OtherEncoder) -> Response:
+        # The database cannot answer this server's "by meaning" queries: a conflict with the
+        # stored data, not a bad request and not a crash (was a 500, #17).
+        return error_response(request, 409, str(exc))
 
     @app.exception_handler(AnalyzeRefused)
     async def refused(request: Request, exc: AnalyzeRefused) -> Response:

@@ -44,9 +44,7 @@ class Dashboard:
         }
 
 
-def dashboard(
-    store: Store, *, outlet: str | None = None, stats: StoreStats | None = None
-) -> Dashboard:
+def dashboard(store: Store, *, outlet: str | None = None) -> Dashboard:
     """Corpus counts and the corpus view's overview panels (narratives over time of one outlet)."""
     panels = {
         "narratives_over_time": panel(counts.narrative_counts, store, by="day", outlet=outlet),
@@ -60,7 +58,7 @@ def dashboard(
     for p in panels.values():
         if p.ok:
             p.data = _trim(plain(p.data))  # once: the cache then serves plain data
-    return Dashboard(stats=stats or store.stats(), panels=panels, outlet=outlet)
+    return Dashboard(stats=store.stats(), panels=panels, outlet=outlet)
 
 
 def _trim(data: Any) -> Any:
@@ -74,10 +72,11 @@ def _trim(data: Any) -> Any:
 
 
 class DashboardCache:
-    """The last few dashboards, reused while the store's counts stay the same.
+    """The last few dashboards, reused while the store stays the same.
 
     The overview aggregates the whole corpus (the copy graph takes seconds at 10,000
-    articles); the counts that key the cache cost one cheap query. Owned by the app, bounded.
+    articles); whether the store changed is one cheap query (`overview_stamp`), not a
+    recount of every table. Owned by the app, bounded.
     """
 
     def __init__(self, size: int = 8) -> None:
@@ -85,30 +84,15 @@ class DashboardCache:
         self._items: OrderedDict[str | None, tuple[Any, Dashboard]] = OrderedDict()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _key(store: Store, stats: StoreStats) -> Any:
-        return (
-            stats.documents,
-            stats.publications,
-            stats.runs,
-            stats.clusters,
-            tuple(sorted(stats.annotations.items())),
-            tuple(sorted(stats.copies.items())),
-            store.corpus.storyline_count(),  # storylines are updated apart from analysis
-            store.corpus.storylines_seen(),  # built once, even with none found: not "not computed"
-            store.corpus.change_stamp(),  # a relabel changes labels, not counts
-        )
-
     def get(self, store: Store, *, outlet: str | None = None) -> Dashboard:
         """The dashboard for `outlet`, computed again only when the store changed."""
-        stats = store.stats()
-        key = self._key(store, stats)
+        key = store.corpus.overview_stamp()
         with self._lock:  # one computation at a time; waiting requests then reuse it
             hit = self._items.get(outlet)
             if hit is not None and hit[0] == key:
                 self._items.move_to_end(outlet)
                 return hit[1]
-            board = dashboard(store, outlet=outlet, stats=stats)
+            board = dashboard(store, outlet=outlet)
             self._items[outlet] = (key, board)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

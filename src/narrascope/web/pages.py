@@ -18,6 +18,7 @@ from narrascope.web.api import (
     attention_of,
     dashboard_of,
     run_analysis,
+    search_of,
     similar_query,
     store_of,
 )
@@ -60,12 +61,15 @@ def reader_page(request: Request, doc_id: str) -> HTMLResponse:
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, params: Search) -> HTMLResponse:
-    result = web_search.search(store_of(request), params)
+    store = store_of(request)
+    with store.snapshot():  # one state of the store, its change stamp read once (#17)
+        result = search_of(request, params)
+        choices = web_search.choices(store)
     return render(
         request,
         "search.html",
         params=params,
-        choices=web_search.choices(store_of(request)),
+        choices=choices,
         f=web_search.url_params(params),
         result=result,
         page="search",

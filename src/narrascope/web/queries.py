@@ -188,7 +188,7 @@ def entity(store: Store, entity_id: str) -> Profile:
         raise NotFound(f"no entity {entity_id!r}")
     name = str(getattr(profile.data, "name", None) or entity_id)
     links = [
-        ("Articles that mention it", "/search?" + urlencode({"entity": entity_id})),
+        ("Articles that mention it", "/search?" + urlencode({"entity": profile.data.entity_id})),
         ("Articles that quote it", "/search?" + urlencode({"speaker": name})),
     ]
     return Profile(name, profile, [], links)
