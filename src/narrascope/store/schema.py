@@ -167,6 +167,8 @@ analyzer_runs = Table(
     Column("analyzer", String(128), primary_key=True),
     Column("version", String(128), nullable=False),
     Column("run_at", DateTime, nullable=False),
+    # Every cache of the web app checks the latest re-analysis per request (`change_stamp`).
+    Index("ix_analyzer_runs_run_at", "run_at"),
 )
 
 vectors = Table(
