@@ -101,6 +101,29 @@ def test_corrections_survive_reanalysis_by_a_new_model_version(review, doc):
     assert labels(store, doc.id, Layer.NARRATIVE)  # another analyzer's labels are untouched
 
 
+def test_corrections_reapplied_when_a_dropped_document_is_stored_again_issue_19(review, doc):
+    """The corrections table has no foreign key, so a correction outlives its document being
+    dropped (its labels go with it); storing the text again writes the model's labels anew,
+    and the analyst's corrections must be applied over them at once, undo included."""
+    from sqlalchemy import text
+
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    review.correct("relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans")
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM documents WHERE id = :id"), {"id": doc.id})
+    assert not store.has_document(doc.id) and not labels(store, doc.id)
+    stored = store.add(doc, model_labels(doc, "techniques-v2"), analyzers=["techniques-v2"])
+    assert stored
+    now = labels(store, doc.id)
+    assert set(now) == {"Loaded_Language", "Slogans"}
+    assert now["Loaded_Language"][2] == "techniques-v2" and now["Slogans"][2] == "correction"
+    review.undo(rejected.id, user="ana")  # what the model says now, once
+    assert labels(store, doc.id)["Doubt"][2] == "techniques-v2"
+    assert sorted(labels(store, doc.id)) == ["Doubt", "Loaded_Language", "Slogans"]
+
+
 def test_corrections_undo_brings_the_model_label_back(review, doc):
     store = review.store
     ids = ids_by_label(store, doc.id)

@@ -9,13 +9,14 @@ are kept whole in its `hidden`, refreshed when their model re-runs, so that undo
 what the model says now, not what an older model said. So every reader of annotations
 (reader, search, profiles, storylines, report, exports) sees the corrected labels without
 knowing corrections exist.
-`Store.replace_annotations` calls `reapply` after writing a new model's output, so corrections
-survive re-analysis; `undo` puts the original back. Only `store/` writes SQL.
+`Store.replace_annotations` calls `reapply` after writing a new model's output, and `Store.add`
+after storing a dropped document again, so corrections survive re-analysis and re-storing;
+`undo` puts the original back. Only `store/` writes SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -122,12 +123,16 @@ class CorrectionTable:
             row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().one()
         return correction_from_row(row)
 
-    def reapply(self, conn: Connection, doc_id: str, *, rerun: str | None = None) -> None:
-        """Apply the document's standing corrections again, oldest first (after re-analysis).
+    def reapply(
+        self, conn: Connection, doc_id: str, *, rerun: Collection[str] = (), fresh: bool = False
+    ) -> None:
+        """Apply the document's standing corrections again, oldest first, whenever the labels
+        they correct were written again: after re-analysis, or the document stored anew.
 
-        `rerun`: the analyzer (family) whose output was just replaced; the labels of its
+        `rerun`: the analyzer families whose output was just replaced; the labels of their
         earlier run that a correction hid are gone for good, and what it hides of the new
-        run is kept instead.
+        run is kept instead. `fresh`: the document was dropped and stored again, so every
+        label hidden before is gone.
         """
         c = t.corrections.c
         query = (
@@ -135,7 +140,7 @@ class CorrectionTable:
         )
         for row in conn.execute(query).mappings().all():
             before = row["hidden"] or []
-            kept = [h for h in before if h["analyzer"] != rerun]
+            kept = [] if fresh else [h for h in before if h["analyzer"] not in rerun]
             hidden = kept + [h for h in _apply(conn, correction_from_row(row)) if h not in kept]
             if hidden != before:
                 conn.execute(

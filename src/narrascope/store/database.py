@@ -248,7 +248,8 @@ class Store:
         stored documents it repeats, and need the fingerprint. `made_by`: the version of the
         analyzer each annotation is from (beside `anns`), so that a re-run of that analyzer
         replaces it whatever model it names (a fallback head's labels, its notes); without it,
-        the annotation's own model.
+        the annotation's own model. Corrections of a text stored before and dropped are
+        applied over its new labels (#19).
         """
         if copies and fingerprint is None:
             raise ValueError("copy edges need the new document's fingerprint")
@@ -272,6 +273,8 @@ class Store:
                 rows = [annotation_row(a, doc_id=doc.id, analyzer=by) for a, by in part]
                 conn.execute(t.annotations.insert(), rows)
             self._mark_analyzers(conn, doc.id, analyzers)
+            # The text was stored before and dropped: its corrections outlived it (#19).
+            self.corrections.reapply(conn, doc.id, fresh=True)
             if vectors is not None and len(vectors):
                 write_vectors(conn, self._insert, doc.id, vectors, encoder or "unknown")
             if fingerprint is not None:
@@ -421,7 +424,7 @@ class Store:
                     [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
                 )
             # an analyst's correction outranks a model
-            self.corrections.reapply(conn, doc_id, rerun=family)
+            self.corrections.reapply(conn, doc_id, rerun=(family,))
 
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""
