@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from accurate_profile import RUSSIAN, sure_techniques_folder
 from typer.testing import CliRunner
 
 from narrascope.cli import app
@@ -251,42 +252,6 @@ def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
         for name in getattr(cls, "head_files", ()):
             shutil.copyfile(RESOURCES / name, folder / name)
         cls.load(encoder, models=folder)  # a head it reads but does not name: ModelFileError
-
-
-RUSSIAN = (
-    "Это позор и предательство! Лживые западные СМИ снова распространяют пропаганду. "
-    "Народ никогда не простит этих провокаторов и их хозяев."
-)
-
-
-@pytest.fixture
-def accurate_without_model(monkeypatch):
-    """The accurate profile as it runs here: the fine-tuned model is not on this machine, so
-    only its fast fallback (a language it does not read) can run; reading English fails."""
-    import narrascope.analyzers.techniques_accurate as accurate
-
-    class NotShipped:
-        def __init__(self, directory, **settings) -> None:
-            self.directory = directory
-
-    monkeypatch.setattr(accurate, "FineTunedTechniques", NotShipped)
-    return accurate
-
-
-def sure_techniques_folder(folder):
-    """A model folder whose fast technique head is sure of every technique."""
-    from narrascope.analyzers.techniques import TechniqueAnalyzer
-
-    folder.mkdir()
-    name = TechniqueAnalyzer.head_files[0]
-    shipped = LinearHead.from_file(RESOURCES / name)
-    sure = replace(
-        shipped,
-        bias=np.full_like(shipped.bias, 30.0),
-        thresholds=np.zeros_like(shipped.thresholds),
-    )
-    sure.save(folder / name)
-    return folder
 
 
 def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_id(
