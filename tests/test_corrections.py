@@ -124,6 +124,24 @@ def test_corrections_reapplied_when_a_dropped_document_is_stored_again_issue_19(
     assert sorted(labels(store, doc.id)) == ["Doubt", "Loaded_Language", "Slogans"]
 
 
+def test_corrections_undo_after_a_profile_switch_brings_back_no_other_profiles_label_issue_19(
+    database_url, doc
+):
+    """Rejected under the accurate profile, re-analysed in the fast one (which does not give
+    the label), then undone: the fast model's view stands, no accurate label beside it."""
+    with Store.open(database_url) as store:
+        accurate = "techniques-accurate-v1"
+        store.add(doc, model_labels(doc, accurate), analyzers=[accurate])
+        review = Review(store)
+        ids = ids_by_label(store, doc.id)
+        rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+        fast = model_labels(doc, "techniques-v3")[:1]
+        store.replace_annotations(doc.id, "techniques-v3", fast, replaces=[accurate])
+        review.undo(rejected.id, user="ana")
+        (s0, e0), *_ = doc.sentences
+        assert labels(store, doc.id) == {"Loaded_Language": (s0, e0, "techniques-v3")}
+
+
 def test_corrections_undo_brings_the_model_label_back(review, doc):
     store = review.store
     ids = ids_by_label(store, doc.id)

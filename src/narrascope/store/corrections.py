@@ -117,7 +117,12 @@ class CorrectionTable:
                 _delete(conn, LabelKey.of(done.new), analyzer=CORRECTION_ANALYZER)
             for hidden in row["hidden"] or []:  # the model's labels as they are now
                 _ensure(conn, annotation_from_row(hidden), analyzer=hidden["analyzer"])
-            if done.old is not None and done.action in _REMOVES and not _slot_taken(conn, done.old):
+            if (
+                done.old is not None
+                and done.action in _REMOVES
+                and _still_made(conn, done.old)
+                and not _slot_taken(conn, done.old)
+            ):
                 _ensure(conn, done.old, analyzer=analyzer_family(done.old.model))
             self.reapply(conn, done.doc_id)  # the document's other corrections still hold
             row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().one()
@@ -261,6 +266,17 @@ def _slot_rows(conn: Connection, ann: Annotation) -> list[Any]:
         for row in _layer_rows(conn, ann.doc_id, Layer(ann.layer))
         if subject_of(annotation_from_row(row)) == subject
     ]
+
+
+def _still_made(conn: Connection, ann: Annotation) -> bool:
+    """Whether `ann` is an analyst's label or its model's output is still what the document
+    holds: only then may undo put it back by itself. A label of a model re-run since, or of
+    the other profile, returns only if the model gives it now (`hidden`), never beside (#19)."""
+    if ann.model == CORRECTION_MODEL:
+        return True
+    r = t.analyzer_runs.c
+    query = select(r.version).where(r.doc_id == ann.doc_id, r.version == ann.model)
+    return conn.execute(query).first() is not None
 
 
 def _slot_taken(conn: Connection, ann: Annotation) -> bool:
