@@ -88,3 +88,15 @@ def loaded_analyzers(encoder):
     from narrascope.analyzers import available, load_analyzers, select
 
     return dict(zip(available(), load_analyzers(select(), encoder), strict=True))
+
+
+@pytest.fixture
+def accurate_without_model(monkeypatch):
+    """The accurate profile as it runs here: the fine-tuned model is not on this machine, so
+    only its fast fallback (a language it does not read) can run; reading English fails."""
+    from accurate_profile import NotShipped
+
+    import narrascope.analyzers.techniques_accurate as accurate
+
+    monkeypatch.setattr(accurate, "FineTunedTechniques", NotShipped)
+    return accurate

@@ -101,6 +101,47 @@ def test_corrections_survive_reanalysis_by_a_new_model_version(review, doc):
     assert labels(store, doc.id, Layer.NARRATIVE)  # another analyzer's labels are untouched
 
 
+def test_corrections_reapplied_when_a_dropped_document_is_stored_again_issue_19(review, doc):
+    """The corrections table has no foreign key, so a correction outlives its document being
+    dropped (its labels go with it); storing the text again writes the model's labels anew,
+    and the analyst's corrections must be applied over them at once, undo included."""
+    from sqlalchemy import text
+
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+    review.correct("relabel", user="ana", annotation_id=ids["Flag_Waving"], label="Slogans")
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM documents WHERE id = :id"), {"id": doc.id})
+    assert not store.has_document(doc.id) and not labels(store, doc.id)
+    stored = store.add(doc, model_labels(doc, "techniques-v2"), analyzers=["techniques-v2"])
+    assert stored
+    now = labels(store, doc.id)
+    assert set(now) == {"Loaded_Language", "Slogans"}
+    assert now["Loaded_Language"][2] == "techniques-v2" and now["Slogans"][2] == "correction"
+    review.undo(rejected.id, user="ana")  # what the model says now, once
+    assert labels(store, doc.id)["Doubt"][2] == "techniques-v2"
+    assert sorted(labels(store, doc.id)) == ["Doubt", "Loaded_Language", "Slogans"]
+
+
+def test_corrections_undo_after_a_profile_switch_brings_back_no_other_profiles_label_issue_19(
+    database_url, doc
+):
+    """Rejected under the accurate profile, re-analysed in the fast one (which does not give
+    the label), then undone: the fast model's view stands, no accurate label beside it."""
+    with Store.open(database_url) as store:
+        accurate = "techniques-accurate-v1"
+        store.add(doc, model_labels(doc, accurate), analyzers=[accurate])
+        review = Review(store)
+        ids = ids_by_label(store, doc.id)
+        rejected = review.correct("reject", user="ana", annotation_id=ids["Doubt"])
+        fast = model_labels(doc, "techniques-v3")[:1]
+        store.replace_annotations(doc.id, "techniques-v3", fast, replaces=[accurate])
+        review.undo(rejected.id, user="ana")
+        (s0, e0), *_ = doc.sentences
+        assert labels(store, doc.id) == {"Loaded_Language": (s0, e0, "techniques-v3")}
+
+
 def test_corrections_undo_brings_the_model_label_back(review, doc):
     store = review.store
     ids = ids_by_label(store, doc.id)

@@ -132,6 +132,43 @@ def test_distributed_stores_what_a_local_run_stores(corpus, local_run, client, t
     assert snapshot(tmp_path / "cluster.db") == expected
 
 
+def run_analyzers(db: Path) -> list[list[str]]:
+    """The analyzer versions each run recorded in its settings."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT settings FROM runs ORDER BY id").fetchall()
+    return [json.loads(settings)["analyzers"] for (settings,) in rows]
+
+
+def test_distributed_profile_and_model_folder_store_what_a_local_run_stores_issue_19(
+    client, tmp_path, accurate_without_model
+):
+    """`--profile accurate --model DIR` on a cluster: the workers run that profile with the
+    folder's heads, and the run records the versions a local run records."""
+    from accurate_profile import RUSSIAN, sure_techniques_folder
+
+    from narrascope.heads import model_folder_id
+
+    folder = sure_techniques_folder(tmp_path / "corpus-model")
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ru-1.txt").write_text(RUSSIAN * 3, encoding="utf-8")
+    other = "Правительство снова обманывает народ. Эти предатели продали страну врагам. "
+    (source / "ru-2.txt").write_text(other * 6, encoding="utf-8")
+    chosen = {"only": ["techniques"], "profile": "accurate", "models": folder}
+    with Store.open(tmp_path / "local.db") as store:
+        pipeline.analyze([source], store, **chosen)
+    with Store.open(tmp_path / "cluster.db") as store:
+        pipeline.analyze([source], store, client=client, batch_size=4, **chosen)
+    expected = snapshot(tmp_path / "local.db")
+    version = f"techniques-accurate-v1-{model_folder_id(folder)}"
+    assert expected["annotations"] and all(v == {version} for v in expected["analyzers"].values())
+    assert snapshot(tmp_path / "cluster.db") == expected
+    assert run_analyzers(tmp_path / "cluster.db") == run_analyzers(tmp_path / "local.db")
+    assert run_analyzers(tmp_path / "local.db") == [[version]]
+
+
 def test_distributed_resumes_after_the_driver_dies(
     corpus, local_run, client, tmp_path, monkeypatch
 ):

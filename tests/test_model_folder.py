@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from accurate_profile import RUSSIAN, sure_techniques_folder
 from typer.testing import CliRunner
 
 from narrascope.cli import app
@@ -253,42 +254,6 @@ def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
         cls.load(encoder, models=folder)  # a head it reads but does not name: ModelFileError
 
 
-RUSSIAN = (
-    "Это позор и предательство! Лживые западные СМИ снова распространяют пропаганду. "
-    "Народ никогда не простит этих провокаторов и их хозяев."
-)
-
-
-@pytest.fixture
-def accurate_without_model(monkeypatch):
-    """The accurate profile as it runs here: the fine-tuned model is not on this machine, so
-    only its fast fallback (a language it does not read) can run; reading English fails."""
-    import narrascope.analyzers.techniques_accurate as accurate
-
-    class NotShipped:
-        def __init__(self, directory, **settings) -> None:
-            self.directory = directory
-
-    monkeypatch.setattr(accurate, "FineTunedTechniques", NotShipped)
-    return accurate
-
-
-def sure_techniques_folder(folder):
-    """A model folder whose fast technique head is sure of every technique."""
-    from narrascope.analyzers.techniques import TechniqueAnalyzer
-
-    folder.mkdir()
-    name = TechniqueAnalyzer.head_files[0]
-    shipped = LinearHead.from_file(RESOURCES / name)
-    sure = replace(
-        shipped,
-        bias=np.full_like(shipped.bias, 30.0),
-        thresholds=np.zeros_like(shipped.thresholds),
-    )
-    sure.save(folder / name)
-    return folder
-
-
 def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_id(
     tmp_path, encoder, accurate_without_model
 ):
@@ -347,3 +312,56 @@ def test_reanalyze_accurate_profile_with_a_model_folder_replaces_the_fallback_la
     assert {a.model for a in after if a.layer == Layer.TECHNIQUE} == {per_corpus}
     (note,) = [a for a in after if a.layer == Layer.STATS]
     assert per_corpus in note.attrs["reason"]
+
+
+def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_issue_19(
+    tmp_path, accurate_without_model
+):
+    """`reanalyze --profile fast` on a database analysed in the accurate profile (and back):
+    the other profile's technique labels and notes are replaced, never left beside the new
+    ones, and an analyst's rejection holds across both switches and undoes to one label."""
+    from narrascope.heads import model_folder_id
+    from narrascope.review import Review
+
+    folder = sure_techniques_folder(tmp_path / "corpus-model")
+    folder_id = model_folder_id(folder)
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ru.txt").write_text(RUSSIAN * 3, encoding="utf-8")
+    db = tmp_path / "ru.db"
+
+    def stored() -> tuple[list[tuple], list[str], set[str]]:
+        with Store.open(str(db)) as store:
+            doc = next(iter(store.documents()))
+            anns = list(store.annotations(doc.id))
+            return (
+                sorted((a.label, a.start, a.end) for a in anns if a.layer == Layer.TECHNIQUE),
+                [a.attrs["reason"] for a in anns if a.layer == Layer.STATS],
+                {v.removesuffix(f"-{folder_id}") for v in store.analyzers_run(doc.id)},
+            )
+
+    def rerun(profile: str) -> str:
+        args = ("reanalyze", "--db", db, "--only", "techniques", "--model", folder)
+        result = run(*args, "--profile", profile)
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    args = ("analyze", source, "--db", db, "--only", "techniques", "--model", folder)
+    assert run(*args, "--profile", "accurate").exit_code == 0
+    labels, notes, runs = stored()
+    assert labels and len(set(labels)) == len(labels) and len(notes) == 1
+    assert runs == {"techniques-accurate-v1"}
+    with Store.open(str(db)) as store:
+        doc = next(iter(store.documents()))
+        row, first = store.corrections.annotated(doc.id)[0]
+        assert first.layer == Layer.TECHNIQUE
+        rejected = Review(store).correct("reject", user="ana", annotation_id=row)
+    kept = [label for label in labels if label != (first.label, first.start, first.end)]
+    assert "1 re-analyzed" in rerun("fast")
+    assert stored() == (kept, [], {"techniques-v3"})  # no accurate label or note stays
+    assert "0 re-analyzed, 1 up to date" in rerun("fast")
+    assert "1 re-analyzed" in rerun("accurate")  # and back: the fast labels go
+    assert stored() == (kept, notes, {"techniques-accurate-v1"})
+    with Store.open(str(db)) as store:
+        Review(store).undo(rejected.id, user="ana")
+    assert stored() == (labels, notes, {"techniques-accurate-v1"})

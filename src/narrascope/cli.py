@@ -178,9 +178,11 @@ def reanalyze(
     skip: Annotated[list[str] | None, typer.Option(help="Do not consider these.")] = None,
     min_confidence: MinConfidenceOption = None,
     model: ModelOption = None,
+    profile: ProfileOption = "fast",
 ) -> None:
     """Re-run, from stored vectors, each analyzer whose stored version is not the current one
-    (with --model DIR: the version of that per-corpus model)."""
+    (with --model DIR: the version of that per-corpus model; with --profile: that profile's,
+    whose labels replace the other profile's)."""
     from narrascope import reanalyze as rerun
     from narrascope.heads import ModelFileError
 
@@ -196,6 +198,7 @@ def reanalyze(
             on_progress=advance,
             min_confidence=min_confidence,
             models=model,
+            profile=profile,
         )
     console.print(escape(report.summary()))
 

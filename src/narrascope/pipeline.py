@@ -58,7 +58,7 @@ def analyze(
     files from one site); it outranks what the pages say, and a date or headline is refused.
     `models`: a model folder (a per-corpus model, `narrascope train TASK --corrections DB
     --out DIR`) whose heads replace the shipped ones. `profile` "accurate" runs the fine-tuned
-    models where there are any (techniques in English; in this process only, for now).
+    models where there are any (techniques in English), here or on a cluster.
     """
     from narrascope.ingest import iter_inputs
 
@@ -155,9 +155,6 @@ def _executor(
         return
     from narrascope.run.dask import dask_executor
 
-    if profile != "fast":
-        raise ValueError(f"the {profile} profile runs in one process for now: drop --workers")
-
     with dask_executor(
         only=only,
         skip=skip,
@@ -168,5 +165,6 @@ def _executor(
         analyze_all=analyze_all,
         min_confidence=min_confidence,
         models=models,
+        profile=profile,
     ) as executor:
         yield executor

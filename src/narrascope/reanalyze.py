@@ -11,7 +11,9 @@ drops low labels exactly as `run.analysis.MinConfidence` does in a first analysi
 model folder (`models`, a per-corpus model) an analyzer whose heads the folder changes runs
 under that model's own version (`analyzers.model_version`): a folder other than the one that
 made the stored labels re-runs it, and its labels replace the other model's, never mix with
-them; analysts' corrections are applied over them again.
+them; analysts' corrections are applied over them again. So with `profile`: the analyzers of
+that profile run, and their labels replace those of the same analysis in the other profile
+(`analyzers.profile_versions`), never mix with them (#19).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer
+from narrascope.analyzers import Analyzer, profile_versions
 from narrascope.model import Annotation, Document, Layer
 from narrascope.run import ProgressCallback, load_analyzers
 from narrascope.run.analysis import ConfidenceSpec, MinConfidence, failed
@@ -95,9 +97,11 @@ def reanalyze_document(
         earlier = {_family(a.version) for a in analyzers[: analyzers.index(analyzer)]}
         prior: tuple[Annotation, ...] = tuple(a for a in kept if _family(a.model) in earlier)
         anns = bar.keep(analyzer.analyze(doc, vectors, prior=prior))
-        store.replace_annotations(doc.id, analyzer.version, anns)
-        family = _family(analyzer.version)
-        kept = [a for a in kept if _family(a.model) != family] + anns
+        # The same analysis in another profile: its labels go, never beside these (#19).
+        rivals = profile_versions(analyzer.name)
+        store.replace_annotations(doc.id, analyzer.version, anns, replaces=rivals)
+        families = {_family(version) for version in (analyzer.version, *rivals)}
+        kept = [a for a in kept if _family(a.model) not in families] + anns
         ran.append(analyzer.name)
     return ran
 
@@ -111,14 +115,20 @@ def reanalyze(
     on_progress: ProgressCallback | None = None,
     min_confidence: ConfidenceSpec | MinConfidence = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> ReanalyzeReport:
     """Bring every stored document up to the current analyzer versions, from stored vectors.
 
     `min_confidence` is the bar of `narrascope.pipeline.analyze`: labels below it are not stored.
     `models`: a model folder (a per-corpus model) whose heads replace the shipped ones.
+    `profile`: the analysis profile to bring them to; its labels replace the other profile's.
     """
     bar = MinConfidence.parse(min_confidence)
-    chosen = list(analyzers) if analyzers is not None else load_analyzers(only, skip, models=models)
+    chosen = (
+        list(analyzers)
+        if analyzers is not None
+        else load_analyzers(only, skip, models=models, profile=profile)
+    )
     report = ReanalyzeReport()
     started = time.perf_counter()
     for doc in store.documents():

@@ -113,10 +113,26 @@ PROFILES = ("fast", "accurate")
 fine-tuned models run with ONNX Runtime where there are any (techniques, English)."""
 
 
-def _accurate() -> dict[str, Callable[[], type[Analyzer]]]:
+def _swaps(profile: str) -> dict[str, Callable[[], type[Analyzer]]]:
+    """The analyzers `profile` runs in place of the fast ones, by name."""
+    if profile != "accurate":
+        return {}
     from narrascope.analyzers.techniques_accurate import AccurateTechniqueAnalyzer
 
     return {"techniques": lambda: AccurateTechniqueAnalyzer}
+
+
+def profile_versions(name: str) -> list[str]:
+    """The version of analyzer `name` in every profile: one analysis whichever profile ran it,
+    so a re-run in one profile replaces the other profile's labels, never mixes with them (#19).
+    Empty for a name that is not registered (an analyzer built by hand)."""
+    if name not in {**_builtin(), **_plugins}:
+        return []
+    versions = set()
+    for profile in PROFILES:
+        swap = _swaps(profile).get(name)
+        versions.add((swap() if swap else analyzer_class(name)).version)
+    return sorted(versions)
 
 
 def select(
@@ -130,7 +146,7 @@ def select(
     skipped = set(skip)
     for name in [*names, *skipped]:
         analyzer_class(name)  # unknown names fail before any work
-    swaps = _accurate() if profile == "accurate" else {}
+    swaps = _swaps(profile)
     chosen = [swaps[n]() if n in swaps else analyzer_class(n) for n in names if n not in skipped]
     check_order(chosen)
     return chosen

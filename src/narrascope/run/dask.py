@@ -56,10 +56,11 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         analyze_all: bool = False,
         min_confidence: MinConfidence | None = None,
         models: Path | None = None,
+        profile: str = "fast",
     ) -> None:
         self.only, self.skip, self.threads = list(only) if only else None, list(skip), threads
         self.analyze_all, self.min_confidence = analyze_all, min_confidence
-        self.models = models
+        self.models, self.profile = models, profile
         self._analyses: dict[str, DocumentAnalysis] = {}
 
     def setup(self, worker: Worker) -> None:
@@ -70,6 +71,7 @@ class AnalysisPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             analyze_all=self.analyze_all,
             min_confidence=self.min_confidence,
             models=self.models,
+            profile=self.profile,
         )
 
     def teardown(self, worker: Worker) -> None:
@@ -140,12 +142,20 @@ class DaskExecutor:
         analyze_all: bool = False,
         min_confidence: MinConfidence | None = None,
         models: Path | None = None,
+        profile: str = "fast",
     ) -> None:
         self.client, self.batch_size = client, batch_size
-        self.analyzer_versions = [model_version(cls, models) for cls in select(only, skip)]
+        # The versions the workers' analyzers carry, as a local run's `analysis.analyzers` (#19).
+        chosen = select(only, skip, profile=profile)
+        self.analyzer_versions = [model_version(cls, models) for cls in chosen]
         self.encoder_name = default_encoder().name  # names it, loads nothing
         plugin = AnalysisPlugin(
-            only, skip, analyze_all=analyze_all, min_confidence=min_confidence, models=models
+            only,
+            skip,
+            analyze_all=analyze_all,
+            min_confidence=min_confidence,
+            models=models,
+            profile=profile,
         )
         client.register_plugin(plugin, name=PLUGIN)
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
@@ -196,11 +206,13 @@ def dask_executor(
     analyze_all: bool = False,
     min_confidence: MinConfidence | None = None,
     models: Path | None = None,
+    profile: str = "fast",
 ) -> Iterator[DaskExecutor]:
     """An executor on `client`, else on `scheduler`'s cluster, else on `workers` local processes.
 
     A client or cluster opened here is closed on the way out. `models`: a model folder every
-    worker reads its heads from (it must see the same path).
+    worker reads its heads from (it must see the same path); `profile`: the analysis profile
+    every worker runs.
     """
     own = client is None
     client = client or open_client(workers=workers, scheduler=scheduler)
@@ -213,6 +225,7 @@ def dask_executor(
             analyze_all=analyze_all,
             min_confidence=min_confidence,
             models=models,
+            profile=profile,
         )
     finally:
         if own:

@@ -9,13 +9,14 @@ are kept whole in its `hidden`, refreshed when their model re-runs, so that undo
 what the model says now, not what an older model said. So every reader of annotations
 (reader, search, profiles, storylines, report, exports) sees the corrected labels without
 knowing corrections exist.
-`Store.replace_annotations` calls `reapply` after writing a new model's output, so corrections
-survive re-analysis; `undo` puts the original back. Only `store/` writes SQL.
+`Store.replace_annotations` calls `reapply` after writing a new model's output, and `Store.add`
+after storing a dropped document again, so corrections survive re-analysis and re-storing;
+`undo` puts the original back. Only `store/` writes SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -116,18 +117,27 @@ class CorrectionTable:
                 _delete(conn, LabelKey.of(done.new), analyzer=CORRECTION_ANALYZER)
             for hidden in row["hidden"] or []:  # the model's labels as they are now
                 _ensure(conn, annotation_from_row(hidden), analyzer=hidden["analyzer"])
-            if done.old is not None and done.action in _REMOVES and not _slot_taken(conn, done.old):
+            if (
+                done.old is not None
+                and done.action in _REMOVES
+                and _still_made(conn, done.old)
+                and not _slot_taken(conn, done.old)
+            ):
                 _ensure(conn, done.old, analyzer=analyzer_family(done.old.model))
             self.reapply(conn, done.doc_id)  # the document's other corrections still hold
             row = conn.execute(select(t.corrections).where(c.id == correction_id)).mappings().one()
         return correction_from_row(row)
 
-    def reapply(self, conn: Connection, doc_id: str, *, rerun: str | None = None) -> None:
-        """Apply the document's standing corrections again, oldest first (after re-analysis).
+    def reapply(
+        self, conn: Connection, doc_id: str, *, rerun: Collection[str] = (), fresh: bool = False
+    ) -> None:
+        """Apply the document's standing corrections again, oldest first, whenever the labels
+        they correct were written again: after re-analysis, or the document stored anew.
 
-        `rerun`: the analyzer (family) whose output was just replaced; the labels of its
+        `rerun`: the analyzer families whose output was just replaced; the labels of their
         earlier run that a correction hid are gone for good, and what it hides of the new
-        run is kept instead.
+        run is kept instead. `fresh`: the document was dropped and stored again, so every
+        label hidden before is gone.
         """
         c = t.corrections.c
         query = (
@@ -135,7 +145,7 @@ class CorrectionTable:
         )
         for row in conn.execute(query).mappings().all():
             before = row["hidden"] or []
-            kept = [h for h in before if h["analyzer"] != rerun]
+            kept = [] if fresh else [h for h in before if h["analyzer"] not in rerun]
             hidden = kept + [h for h in _apply(conn, correction_from_row(row)) if h not in kept]
             if hidden != before:
                 conn.execute(
@@ -256,6 +266,17 @@ def _slot_rows(conn: Connection, ann: Annotation) -> list[Any]:
         for row in _layer_rows(conn, ann.doc_id, Layer(ann.layer))
         if subject_of(annotation_from_row(row)) == subject
     ]
+
+
+def _still_made(conn: Connection, ann: Annotation) -> bool:
+    """Whether `ann` is an analyst's label or its model's output is still what the document
+    holds: only then may undo put it back by itself. A label of a model re-run since, or of
+    the other profile, returns only if the model gives it now (`hidden`), never beside (#19)."""
+    if ann.model == CORRECTION_MODEL:
+        return True
+    r = t.analyzer_runs.c
+    query = select(r.version).where(r.doc_id == ann.doc_id, r.version == ann.model)
+    return conn.execute(query).first() is not None
 
 
 def _slot_taken(conn: Connection, ann: Annotation) -> bool:

@@ -248,7 +248,8 @@ class Store:
         stored documents it repeats, and need the fingerprint. `made_by`: the version of the
         analyzer each annotation is from (beside `anns`), so that a re-run of that analyzer
         replaces it whatever model it names (a fallback head's labels, its notes); without it,
-        the annotation's own model.
+        the annotation's own model. Corrections of a text stored before and dropped are
+        applied over its new labels (#19).
         """
         if copies and fingerprint is None:
             raise ValueError("copy edges need the new document's fingerprint")
@@ -272,6 +273,8 @@ class Store:
                 rows = [annotation_row(a, doc_id=doc.id, analyzer=by) for a, by in part]
                 conn.execute(t.annotations.insert(), rows)
             self._mark_analyzers(conn, doc.id, analyzers)
+            # The text was stored before and dropped: its corrections outlived it (#19).
+            self.corrections.reapply(conn, doc.id, fresh=True)
             if vectors is not None and len(vectors):
                 write_vectors(conn, self._insert, doc.id, vectors, encoder or "unknown")
             if fingerprint is not None:
@@ -405,23 +408,39 @@ class Store:
             after = rows[-1]["id"]
 
     def replace_annotations(
-        self, doc_id: str, analyzer_version: str, anns: Sequence[Annotation]
+        self,
+        doc_id: str,
+        analyzer_version: str,
+        anns: Sequence[Annotation],
+        *,
+        replaces: Sequence[str] = (),
     ) -> None:
-        """Put this analyzer's new output in place of whatever any version of it stored before."""
+        """Put this analyzer's new output in place of whatever any version of it stored before.
+
+        `replaces`: versions of other analyzers whose output this one takes the place of (the
+        same analysis in another profile); theirs goes too, with the record that they ran.
+        """
         family = analyzer_family(analyzer_version)
-        a = t.annotations.c
+        others = {analyzer_family(version) for version in replaces} - {family}
+        a, r = t.annotations.c, t.analyzer_runs.c
         with self._db.write() as conn:
             # The upsert first: on PostgreSQL it locks this (document, analyzer) row, so two
             # writers replacing the same output take turns instead of both inserting.
             self._mark_analyzers(conn, doc_id, [analyzer_version])
-            conn.execute(t.annotations.delete().where(a.doc_id == doc_id, a.analyzer == family))
+            if others:
+                conn.execute(
+                    t.analyzer_runs.delete().where(r.doc_id == doc_id, r.analyzer.in_(others))
+                )
+            conn.execute(
+                t.annotations.delete().where(a.doc_id == doc_id, a.analyzer.in_({family, *others}))
+            )
             if anns:
                 conn.execute(
                     t.annotations.insert(),
                     [annotation_row(ann, doc_id=doc_id, analyzer=family) for ann in anns],
                 )
             # an analyst's correction outranks a model
-            self.corrections.reapply(conn, doc_id, rerun=family)
+            self.corrections.reapply(conn, doc_id, rerun={family, *others})
 
     def analyzers_run(self, doc_id: str) -> set[str]:
         """The analyzer versions whose output is stored for this document."""
