@@ -365,3 +365,23 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
     with Store.open(str(db)) as store:
         Review(store).undo(rejected.id, user="ana")
     assert stored() == (labels, notes, {"techniques-accurate-v1"})
+
+
+def test_reanalyze_keeps_the_profile_of_the_latest_run_by_default_issue_19(
+    tmp_path, accurate_without_model
+):
+    """Without `--profile`, `reanalyze` of an accurate-profile database stays accurate: it
+    never switches an analyst's corpus to the fast profile behind their back."""
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ru.txt").write_text(RUSSIAN * 3, encoding="utf-8")
+    db = tmp_path / "ru.db"
+    first = run("analyze", source, "--db", db, "--only", "techniques", "--profile", "accurate")
+    assert first.exit_code == 0, first.output
+    result = run("reanalyze", "--db", db, "--only", "techniques")
+    assert result.exit_code == 0, result.output
+    assert "1 up to date" in " ".join(result.output.split())
+    with Store.open(str(db)) as store:
+        doc = next(iter(store.documents()))
+        assert store.analyzers_run(doc.id) == {"techniques-accurate-v1"}
+        assert store.corpus.last_run_settings()["profile"] == "accurate"

@@ -178,7 +178,10 @@ def reanalyze(
     skip: Annotated[list[str] | None, typer.Option(help="Do not consider these.")] = None,
     min_confidence: MinConfidenceOption = None,
     model: ModelOption = None,
-    profile: ProfileOption = "fast",
+    profile: Annotated[
+        str | None,
+        typer.Option(help="fast or accurate; by default the profile of the latest analyze run."),
+    ] = None,
 ) -> None:
     """Re-run, from stored vectors, each analyzer whose stored version is not the current one
     (with --model DIR: the version of that per-corpus model; with --profile: that profile's,
@@ -191,6 +194,8 @@ def reanalyze(
         opened(db, readonly=False) as store,
         progress_bar("documents", total=store.stats().documents) as advance,
     ):
+        # An accurate-profile database stays accurate unless asked otherwise (#19).
+        profile = profile or store.corpus.last_run_settings().get("profile", "fast")
         report = rerun.reanalyze(
             store,
             only=only,

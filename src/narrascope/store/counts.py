@@ -136,6 +136,16 @@ class LabelCounts(Reads):
         with self._db.read() as conn:
             return (*self.change_stamp(), *conn.execute(query).one())
 
+    def last_run_settings(self) -> dict[str, Any]:
+        """The settings of the latest `analyze` run (profile, model folder, outlet…); empty
+        when nothing was analyzed yet."""
+        r = t.runs.c
+        with self._db.read() as conn:
+            settings = conn.execute(
+                select(r.settings).order_by(r.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        return dict(settings or {})
+
     def outlet_counts(self) -> list[tuple[str | None, int, int, datetime | None, datetime | None]]:
         """`(outlet, documents, words, first published, last published)` per outlet."""
         d, o = t.documents.c, t.outlets.c
