@@ -9,7 +9,9 @@ The score blends two views of the article's sentence vectors (shared encoder):
   Task 10 articles (Ukraine war, climate change);
 - similarity to our own one-line definition of each label (`resources/taxonomy/`).
 The blend is then Platt-calibrated per label (`platt_a`, `platt_b` in the head's info), so a
-stored score is the probability that the label holds, measured out of fold.
+stored score is the probability that the label holds, measured out of fold. The head's level
+cuts apply to that probability or to the uncalibrated blend (`cut_space` in its info), and a
+label is shown only if its probability also reaches the head's `floor` (`decide`).
 
 The taxonomy covers two domains only: the domain gate (`analyzers/domain.py`) is asked first,
 and an article outside both gets no label but one `not-analyzed` note with its reason.
@@ -41,8 +43,8 @@ from narrascope.heads import (
 from narrascope.model import Annotation, Document, Layer
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
-HEAD_FILE = RESOURCES / "narratives-v2.safetensors"
-DEFINITIONS_FILE = RESOURCES / "narratives-v2-definitions.safetensors"
+HEAD_FILE = RESOURCES / "narratives-v3.safetensors"
+DEFINITIONS_FILE = RESOURCES / "narratives-v3-definitions.safetensors"
 OTHER = "Other"
 EVIDENCE_SENTENCES = 3
 
@@ -176,7 +178,7 @@ class NarrativeAnalyzer:
     """Multi-label narratives and subnarratives per article, with the sentences that carry them."""
 
     name: ClassVar[str] = "narratives"
-    version: ClassVar[str] = "narratives-v2"
+    version: ClassVar[str] = "narratives-v3"
     layer: ClassVar[Layer] = Layer.NARRATIVE
     requires: ClassVar[tuple[Layer, ...]] = ()
     # The encoder's languages (set at load): elsewhere there are no vectors to read, and the run

@@ -71,7 +71,7 @@ LEVEL_GRID = {
     "subnarrative": (0.2, 0.3, 0.4, 0.5),
     "other": (0.3, 0.4, 0.5, 0.6),
 }
-MODEL_ID = "narratives-v2"
+MODEL_ID = "narratives-v3"
 LEVELS = ("narrative", "subnarrative", "other")
 
 
@@ -321,7 +321,7 @@ V2_RULES = "calibrated, no floor (narratives-v2)"
 CHOSEN = "chosen: both spaces, floors 0.15-0.35, shown precision >= 0.44"
 # How `train` picks the shipped rule: "levels" (narratives-v2: cuts on the calibrated
 # probabilities, no floor) or "nested" (CHOSEN's candidates, as nested CV measures them).
-CUT_CHOICE = "levels"
+CUT_CHOICE = "nested"
 
 
 def cut_rules(space: str, floor: float) -> list[CutRule]:
@@ -567,12 +567,16 @@ class NestedResult:
     """One candidate's decisions, each outer fold by the rule chosen on the other folds."""
 
     other: int  # the "Other" column
+    passes: np.ndarray  # (article, label) over its cut and floor, before the decision
     rules: list[CutRule]
     probabilities: np.ndarray  # calibrated on the other folds
     mask: np.ndarray  # shown (article, label)
     score: np.ndarray  # stored score of what is shown
     coarse: np.ndarray  # per article F1
     fine: np.ndarray
+
+    def per_label_precision(self, y: np.ndarray) -> float:
+        return float((self.passes & (y > 0)).sum()) / max(float(self.passes.sum()), 1.0)
 
     def measures(self, y: np.ndarray, rows: np.ndarray | None = None) -> dict[str, float]:
         rows = np.arange(len(y)) if rows is None else rows
@@ -607,6 +611,7 @@ def nested_cut_rules(
     out = {
         name: NestedResult(
             decider.other,
+            np.zeros(y.shape, dtype=bool),
             [],
             np.zeros(y.shape),
             np.zeros(y.shape, dtype=bool),
@@ -628,7 +633,9 @@ def nested_cut_rules(
         for name, (rules, min_precision) in candidates.items():
             rule = pick_rule(scored, rules, min_precision)
             cut_scores = blended[held] if rule.space == "blend" else held_p
-            shown = decider.decide(held_p, cut_scores, rule.thresholds(decider.labels), rule.floor)
+            cut = rule.thresholds(decider.labels)
+            shown = decider.decide(held_p, cut_scores, cut, rule.floor)
+            out[name].passes[held] = (cut_scores >= cut) & (held_p >= rule.floor)
             mask, score = decider.shown_labels(shown, held_p)
             coarse, fine = decider.f1(shown, held_gold)
             result = out[name]
@@ -659,6 +666,7 @@ def nested_lines(
 ) -> list[str]:
     """The card's table of candidates: nested-CV samples-F1 (all, EN), what is shown, rules."""
     english = np.array([i for i, ex in enumerate(examples) if ex.language.upper() == "EN"])
+    none = {"f1_coarse": 0.0, "f1_fine": 0.0, "precision": 0.0}
     lines = [
         "",
         "## Operating rules measured by nested CV",
@@ -668,19 +676,22 @@ def nested_lines(
         "Platt cross-fitted over the inner folds), and calibrated by Platt fitted on the other",
         "folds. Shown: the narratives and subnarratives an analyst sees (not `Other`, not",
         "`<narrative>: Other`); precision and recall micro over them; ECE and the lowest",
-        "probability over their stored (calibrated) scores.",
+        "probability over their stored (calibrated) scores. `per label`: the precision of every",
+        "(article, label) over its cut and floor, `Other` included, before the decision (the",
+        "`cal_shown_precision` of narratives-v2's card).",
         "",
-        "| candidate | coarse | fine | EN coarse | EN fine | precision | recall | ECE shown "
-        "| lowest shown | shown per article | rules per fold |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| candidate | coarse | fine | EN coarse | EN fine | precision | EN precision "
+        "| per label | recall | ECE shown | lowest shown | shown per article | rules per fold |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, result in results.items():
         m = result.measures(y)
-        en = result.measures(y, english) if len(english) else {"f1_coarse": 0.0, "f1_fine": 0.0}
+        en = result.measures(y, english) if len(english) else none
         rules = "; ".join(dict.fromkeys(r.describe() for r in result.rules))
         lines.append(
             f"| {name} | {m['f1_coarse']:.4f} | {m['f1_fine']:.4f} | {en['f1_coarse']:.4f} "
-            f"| {en['f1_fine']:.4f} | {m['precision']:.3f} | {m['recall']:.3f} "
+            f"| {en['f1_fine']:.4f} | {m['precision']:.3f} | {en['precision']:.3f} "
+            f"| {result.per_label_precision(y):.3f} | {m['recall']:.3f} "
             f"| {m['ece_shown']:.4f} | {m['lowest_shown']:.3f} | {m['shown_per_article']:.2f} "
             f"| {rules} |"
         )
@@ -771,6 +782,7 @@ def train(
         **scores,
         **{f"cal_{k}": v for k, v in shown.as_dict().items()},
         **{f"nested_{k}": v for k, v in measured.measures(y).items()},
+        "nested_per_label_precision": measured.per_label_precision(y),
         **(
             {f"nested_EN_{k}": v for k, v in measured.measures(y, english).items()}
             if len(english)

@@ -1,4 +1,4 @@
-"""The model card of the narrative heads (`narratives-v2.md`), written by
+"""The model card of the narrative heads (`narratives-vN.md`), written by
 `narrascope train narratives`: data and terms, encoder, seed, CV scores overall, per language
 and per label.
 """
