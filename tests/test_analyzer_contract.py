@@ -27,7 +27,7 @@ VECTOR_READERS = {
     "techniques": "techniques-v3",
     "genre": "genre-v2",
     "frames": "frames-v2",
-    "narratives": "narratives-v2",
+    "narratives": "narratives-v3",
     "roles": "roles-v2",
     "claims": "claims-v2",
 }

@@ -42,8 +42,17 @@ def test_narratives_stay_in_one_domain_and_keep_the_hierarchy(analyzed):
         for sub in (a for a in anns if a.layer is Layer.SUBNARRATIVE):
             assert sub.attrs["parent"] in narratives
         for ann in anns:
-            assert ann.model == "narratives-v2" and len(ann.evidence) <= 3
+            assert ann.model == NarrativeAnalyzer.version and len(ann.evidence) <= 3
             assert len({doc.text[s:e] for s, e in ann.evidence}) == len(ann.evidence)
+
+
+def test_narratives_shown_only_at_a_probability_an_analyst_can_use(analyzed):
+    """Issue 15: the shipped rule cuts on the blend but never shows a label whose calibrated
+    probability (the stored score) is under its floor, itself at least 0.15."""
+    analyzer = NarrativeAnalyzer.load(UniversalSentenceEncoder(threads=1))
+    assert analyzer.floor >= 0.15
+    scores = [a.score for _, anns in analyzed.values() for a in anns if a.layer is not Layer.STATS]
+    assert scores and min(scores) >= analyzer.floor
 
 
 def test_narratives_taxonomy_defines_every_label():

@@ -87,3 +87,68 @@ def test_narratives_decide_keeps_the_best_narrative_beside_one_brought_by_a_subn
     decision = decide(np.array([0.1, 0.3, 0.45, 0.49]), labels, cut)
     assert set(decision.narratives) == {WEST, MEDIA}
     assert set(decision.subnarratives) == {WEAK, f"{MEDIA}: Other"}
+
+
+def test_narratives_decide_keeps_nothing_under_the_floor_and_cuts_where_told():
+    labels = ["Other", WEST, WEAK, MEDIA]
+    cut = np.array([0.5, 0.5, 0.5, 0.5])
+    probabilities = np.array([0.1, 0.3, 0.2, 0.1])
+    blend = np.array([0.1, 0.8, 0.9, 0.2])  # the cuts apply to the blend: WEST and WEAK pass
+    decision = decide(probabilities, labels, cut, cut_scores=blend, floor=0.15)
+    assert decision.narratives == {WEST: pytest.approx(0.3)} and set(decision.subnarratives) == {
+        WEAK
+    }
+    decision = decide(probabilities, labels, cut, cut_scores=blend, floor=0.25)  # WEAK under it
+    assert set(decision.narratives) == {WEST} and set(decision.subnarratives) == {f"{WEST}: Other"}
+    silent = decide(probabilities, labels, cut, floor=0.35)  # not even the best narrative
+    assert silent.narratives == {"Other": 1.0}
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.2, 0.35])
+@pytest.mark.parametrize("space", ["calibrated", "blend"])
+def test_narratives_decider_equals_decide_and_the_official_scores(floor, space):
+    """The vectorised decision of the cut search is `decide`, article by article, and its F1
+    is the official samples-F1."""
+    from narrascope.analyzers.narratives import head_labels
+    from narrascope.training.narratives import CutRule, Decider, Example
+
+    taxonomy = read_taxonomy()
+    labels = head_labels(taxonomy)
+    rng = np.random.default_rng(7)
+    n = 300
+    probabilities = rng.random((n, len(labels))) ** 3
+    blend = np.clip(probabilities + rng.normal(0, 0.2, probabilities.shape), 0, 1)
+    rule = CutRule(space, floor, 0.3, 0.2, 0.6)
+    cut = rule.thresholds(labels)
+    cut_scores = blend if space == "blend" else probabilities
+    decider = Decider(labels, taxonomy)
+    shown = decider.decide(probabilities, cut_scores, cut, floor)
+    mask, score = decider.shown_labels(shown, probabilities)
+    gold, predicted, examples = {}, {}, []
+    for row in range(n):
+        d = decide(
+            probabilities[row],
+            labels,
+            cut,
+            cut_scores=blend[row] if space == "blend" else None,
+            floor=floor,
+        )
+        stored = {**d.narratives, **d.subnarratives}
+        expected = {x: s for x, s in stored.items() if x != "Other" and not x.endswith(": Other")}
+        got = {labels[j]: score[row, j] for j in np.flatnonzero(mask[row])}
+        assert got.keys() == expected.keys()
+        assert all(got[x] == pytest.approx(expected[x]) for x in got)
+        article = f"{row}.txt"
+        picked = rng.choice(len(labels), 2, replace=False)
+        truth = [labels[j] for j in picked if labels[j].count(": ") < 2]
+        subs = [labels[j] for j in picked if labels[j].count(": ") >= 2]
+        truth += [x.rsplit(": ", 1)[0] for x in subs] if subs else []
+        gold[article] = NarrativeLabels(
+            article, tuple(truth) or ("Other",), tuple(subs) or ("Other",)
+        )
+        predicted[article] = NarrativeLabels(article, tuple(d.narratives), tuple(d.subnarratives))
+        examples.append(Example(None, gold[article]))  # type: ignore[arg-type]
+    coarse, fine = decider.f1(shown, decider.gold(examples))
+    official = score_decisions(gold, predicted, taxonomy)
+    assert coarse.mean() == pytest.approx(official["f1_coarse_official"])
+    assert fine.mean() == pytest.approx(official["f1_fine_official"])

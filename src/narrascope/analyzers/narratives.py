@@ -9,7 +9,9 @@ The score blends two views of the article's sentence vectors (shared encoder):
   Task 10 articles (Ukraine war, climate change);
 - similarity to our own one-line definition of each label (`resources/taxonomy/`).
 The blend is then Platt-calibrated per label (`platt_a`, `platt_b` in the head's info), so a
-stored score is the probability that the label holds, measured out of fold.
+stored score is the probability that the label holds, measured out of fold. The head's level
+cuts apply to that probability or to the uncalibrated blend (`cut_space` in its info), and a
+label is shown only if its probability also reaches the head's `floor` (`decide`).
 
 The taxonomy covers two domains only: the domain gate (`analyzers/domain.py`) is asked first,
 and an article outside both gets no label but one `not-analyzed` note with its reason.
@@ -41,8 +43,8 @@ from narrascope.heads import (
 from narrascope.model import Annotation, Document, Layer
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
-HEAD_FILE = RESOURCES / "narratives-v2.safetensors"
-DEFINITIONS_FILE = RESOURCES / "narratives-v2-definitions.safetensors"
+HEAD_FILE = RESOURCES / "narratives-v3.safetensors"
+DEFINITIONS_FILE = RESOURCES / "narratives-v3-definitions.safetensors"
 OTHER = "Other"
 EVIDENCE_SENTENCES = 3
 
@@ -115,16 +117,27 @@ class Decision:
     subnarratives: dict[str, float]
 
 
-def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) -> Decision:
+def decide(
+    scores: np.ndarray,
+    labels: Sequence[str],
+    thresholds: np.ndarray,
+    *,
+    cut_scores: np.ndarray | None = None,
+    floor: float = 0.0,
+) -> Decision:
     """Official label sets from one article's scores (one per label, `labels` of a head).
 
-    "Other" wins when its score passes its threshold. Otherwise every narrative and
-    subnarrative that passes is kept, a subnarrative brings its narrative, the best-scored
-    narrative is always kept (the task gives every article a label), and a
-    narrative without a passing subnarrative gets "<narrative>: Other".
+    `scores` are the calibrated probabilities (what is stored and ranked); the `thresholds`
+    apply to `cut_scores` (the uncalibrated blend, when the head cuts there) or to `scores`.
+    "Other" wins when it passes its threshold. Otherwise every narrative and subnarrative
+    that passes its threshold and whose probability reaches `floor` is kept, a subnarrative
+    brings its narrative, the best-scored narrative is kept if it reaches `floor` (the task
+    gives every article a label; below the floor the article gets "Other": nothing shown), and
+    a narrative without a passing subnarrative gets "<narrative>: Other".
     """
     by_label = dict(zip(labels, scores.tolist(), strict=True))
-    if OTHER in by_label and by_label[OTHER] >= thresholds[list(labels).index(OTHER)]:
+    cut_by = by_label if cut_scores is None else dict(zip(labels, cut_scores.tolist(), strict=True))
+    if OTHER in cut_by and cut_by[OTHER] >= thresholds[list(labels).index(OTHER)]:
         return Decision({OTHER: by_label[OTHER]}, {OTHER: by_label[OTHER]})
     # Articles are about one domain (war or climate): keep the labels of the likelier one,
     # so that an article outside both does not get a mix of the two taxonomies.
@@ -136,7 +149,10 @@ def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) ->
     passed = {
         label: s
         for label, s, cut in zip(labels, scores.tolist(), thresholds, strict=True)
-        if s >= cut and label != OTHER and label.startswith(f"{domain}: ")
+        if cut_by[label] >= cut
+        and s >= floor
+        and label != OTHER
+        and label.startswith(f"{domain}: ")
     }
     subs = {label: s for label, s in passed.items() if is_subnarrative(label)}
     narratives = {label: s for label, s in passed.items() if not is_subnarrative(label)}
@@ -145,9 +161,10 @@ def decide(scores: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) ->
     candidates = [
         label for label in labels if label.startswith(f"{domain}: ") and not is_subnarrative(label)
     ]
-    if candidates:  # the best narrative is always among those kept
+    if candidates:  # the best narrative is always among those kept, if it reaches the floor
         best = max(candidates, key=lambda label: by_label[label])
-        narratives.setdefault(best, by_label[best])
+        if by_label[best] >= floor:
+            narratives.setdefault(best, by_label[best])
     if not narratives:
         return Decision({OTHER: 1.0}, {OTHER: 1.0})
     covered = {parent_of(sub) for sub in subs}
@@ -161,7 +178,7 @@ class NarrativeAnalyzer:
     """Multi-label narratives and subnarratives per article, with the sentences that carry them."""
 
     name: ClassVar[str] = "narratives"
-    version: ClassVar[str] = "narratives-v2"
+    version: ClassVar[str] = "narratives-v3"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (HEAD_FILE.name, DEFINITIONS_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.NARRATIVE
@@ -185,6 +202,10 @@ class NarrativeAnalyzer:
         k = len(head.labels)
         self.platt_a = np.asarray(head.info.get("platt_a", np.ones(k)), dtype=np.float64)
         self.platt_b = np.asarray(head.info.get("platt_b", np.zeros(k)), dtype=np.float64)
+        # Where the level cuts apply ("calibrated" probabilities or the uncalibrated "blend")
+        # and the calibrated probability every shown label reaches (`decide`).
+        self.cut_space = str(head.info.get("cut_space", "calibrated"))
+        self.floor = float(head.info.get("floor", 0.0))
         if definitions is not None and definitions.labels != head.labels:
             raise ModelFileError(
                 "narrative heads disagree on labels; rebuild with `narrascope train narratives`"
@@ -204,7 +225,12 @@ class NarrativeAnalyzer:
         return analyzer
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated).
+        """Calibrated article probabilities (k,) and per-sentence support (n, k, uncalibrated)."""
+        article, per_sentence = self.blended(vectors)
+        return apply_platt(article, self.platt_a, self.platt_b), per_sentence
+
+    def blended(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The uncalibrated blend per label for the article (k,) and per sentence (n, k).
 
         The sentences are scored `block_rows` at a time: the numbers of one pass over the whole
         matrix, without its (n, 2 * dim) features and (n, k) temporaries at once (issue 18)."""
@@ -229,7 +255,19 @@ class NarrativeAnalyzer:
             per_sentence = np.zeros((0, len(self.head.labels)), dtype=np.float32)
         if most_similar is not None:
             article = (1 - w) * article + w * most_similar
-        return apply_platt(article, self.platt_a, self.platt_b), per_sentence
+        return article, per_sentence
+
+    def decision(self, vectors: np.ndarray) -> tuple[Decision, np.ndarray]:
+        """The article's labels as the head's operating rule decides them, and the
+        per-sentence support (gate not asked: see `analyze`)."""
+        blend, per_sentence = self.blended(vectors)
+        article = apply_platt(blend, self.platt_a, self.platt_b)
+        cut = self.head.thresholds
+        if cut is None:
+            cut = np.full(len(article), 0.5)
+        cut_scores = blend if self.cut_space == "blend" else None
+        decision = decide(article, self.head.labels, cut, cut_scores=cut_scores, floor=self.floor)
+        return decision, per_sentence
 
     def _evidence(self, doc: Document, support: np.ndarray) -> list[int]:
         """The best-supporting sentences, a repeated sentence counted once, at its first place.
@@ -256,11 +294,7 @@ class NarrativeAnalyzer:
             verdict = self.gate.verdict(vectors, doc.text)
             if not verdict.inside:
                 return [self.gate.note(doc, self.name, verdict)]
-        article, per_sentence = self.scores(vectors)
-        cut = (
-            self.head.thresholds if self.head.thresholds is not None else np.full(len(article), 0.5)
-        )
-        decision = decide(article, self.head.labels, cut)
+        decision, per_sentence = self.decision(vectors)
         column = {label: j for j, label in enumerate(self.head.labels)}
         anns = []
         for layer, chosen in (

@@ -136,16 +136,6 @@ def expected_calibration_error(
     return float(error)
 
 
-def shown_calibration_error(
-    probabilities: np.ndarray, y: np.ndarray, thresholds: np.ndarray, *, bins: int = ECE_BINS
-) -> float:
-    """ECE over the labels that pass their cut: is a shown 0.8 right 80% of the time?"""
-    shown = np.asarray(probabilities) >= np.asarray(thresholds)[None, :]
-    return expected_calibration_error(
-        np.asarray(probabilities)[shown], np.asarray(y)[shown], bins=bins
-    )
-
-
 def operating_points(
     probabilities: np.ndarray,
     y: np.ndarray,
@@ -267,14 +257,23 @@ class Reliability:
         return {f"{prefix}{k}": round(v, 4) for k, v in self.__dict__.items()}
 
 
-def reliability(probabilities: np.ndarray, y: np.ndarray, thresholds: np.ndarray) -> Reliability:
-    """Calibration and the precision/recall of what is shown, from out-of-fold probabilities."""
-    shown = probabilities >= thresholds[None, :]
+def reliability(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    thresholds: np.ndarray,
+    cut_scores: np.ndarray | None = None,
+    floor: float = 0.0,
+) -> Reliability:
+    """Calibration and the precision/recall of what is shown, from out-of-fold probabilities:
+    a label passes when its `cut_scores` (default: the probabilities) reach its threshold and
+    its probability reaches `floor`."""
+    cut_on = probabilities if cut_scores is None else cut_scores
+    shown = (cut_on >= thresholds[None, :]) & (probabilities >= floor)
     truth = y > 0
     tp = float(np.sum(shown & truth))
     return Reliability(
         ece=expected_calibration_error(probabilities, y),
-        ece_shown=shown_calibration_error(probabilities, y, thresholds),
+        ece_shown=expected_calibration_error(probabilities[shown], y[shown]),
         shown_precision=tp / max(float(shown.sum()), 1.0),
         shown_recall=tp / max(float(truth.sum()), 1.0),
     )

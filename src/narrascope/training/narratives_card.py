@@ -1,4 +1,4 @@
-"""The model card of the narrative heads (`narratives-v2.md`), written by
+"""The model card of the narrative heads (`narratives-vN.md`), written by
 `narrascope train narratives`: data and terms, encoder, seed, CV scores overall, per language
 and per label.
 """
@@ -21,17 +21,21 @@ def write_model_card(
     path: Path,
     report: Report,
     y: np.ndarray,
-    probabilities: np.ndarray,
+    passes: np.ndarray,
     labels: Sequence[str],
     cut: np.ndarray,
     n: int,
     seed: int = 13,
     folds: int = 5,
+    rule: str = "",
 ) -> None:
-    """The model card: data and terms, encoder, seed, CV scores overall, per language and per label."""
+    """The model card: data and terms, encoder, seed, CV scores overall, per language and per label.
+
+    `passes` (articles, labels): which labels pass their cut (and floor) out of fold; `rule`
+    says how the shipped operating rule was chosen (default: narratives-v2's level cuts)."""
     rows = []
     for j, label in enumerate(labels):
-        truth, pred = y[:, j].astype(bool), probabilities[:, j] >= cut[j]
+        truth, pred = y[:, j].astype(bool), passes[:, j]
         tp = int((truth & pred).sum())
         f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
         rows.append(f"| {label} | {int(truth.sum())} | {cut[j]:.2f} | {f1:.3f} |")
@@ -47,10 +51,16 @@ def write_model_card(
         "  the listed subnarratives, blended with a calibrated similarity to our own label",
         "  definitions (weight `blend`, the largest within 0.01 fine-F1 of the best in CV); the",
         "  blend is Platt-calibrated per label on its out-of-fold scores (`platt_a`, `platt_b` in",
-        "  the head's info), so a stored score is a probability. One cut per level (narrative,",
-        "  subnarrative, Other) on those probabilities, chosen for samples-F1 (the official",
-        "  metric, which wants the right number of labels per article); the alternative of",
-        "  all cuts at the precision-first floor 0.5 is measured below.",
+        "  the head's info), so a stored score is a probability.",
+        *(
+            rule.splitlines()
+            or [
+                "- Operating rule: one cut per level (narrative, subnarrative, Other) on those",
+                "  probabilities, chosen for samples-F1 (the official metric, which wants the right",
+                "  number of labels per article); the alternative of all cuts at the",
+                "  precision-first floor 0.5 is measured below.",
+            ]
+        ),
         "- Abstains outside the taxonomy: the domain gate (`domain-v1.md`) is asked first; an",
         "  article it rejects gets no label, only a `not-analyzed` note. `gated_*` scores apply",
         "  the shipped gate to these train articles (it was fitted on them; its CV is in its card).",
@@ -73,7 +83,7 @@ def write_model_card(
         "",
         *report.lines,
         "",
-        "## Per label (out-of-fold, calibrated (cross-fitted), at the level thresholds)",
+        "## Per label (out-of-fold, calibrated (cross-fitted), at the operating rule's cuts)",
         "",
         "| label | articles | threshold | F1 |",
         "|---|---|---|---|",
