@@ -142,3 +142,142 @@ def test_finetune_run_folder_refuses_other_settings_but_not_operational_ones(tmp
     _check_settings(tmp_path, Settings(epochs=1, checkpoint_every=5, threads=1))
     with pytest.raises(ValueError, match="other settings"):
         _check_settings(tmp_path, Settings(epochs=2))
+
+
+# A MiniLM of the same code, small enough to train in a second: the overfit check of #16.
+TINY = {
+    "vocab_size": 6300,  # the export example reads real BERT ids
+    "hidden_size": 32,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "max_position_embeddings": 32,
+    "type_vocab_size": 2,
+    "layer_norm_eps": 1e-12,
+}
+TRIGGERS = (5, 6, 7)  # word piece j + 5 in the sentence (segment A) carries label j
+
+
+def _tiny_pairs(n: int, seed: int = 0):
+    """Encoded (sentence, context) pairs and their gold: a label is on when its trigger is in
+    the sentence; the same trigger in the context (segment B) means nothing, so the model must
+    tell the segments apart."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    encoded, y = [], np.zeros((n, len(TRIGGERS)), dtype=np.float32)
+    for i in range(n):
+        a = rng.integers(10, 40, rng.integers(3, 12)).tolist()
+        b = rng.integers(10, 40, rng.integers(0, 8)).tolist()
+        for j, trigger in enumerate(TRIGGERS):
+            if rng.random() < 0.3:
+                a.insert(int(rng.integers(0, len(a) + 1)), trigger)
+                y[i, j] = 1
+            elif rng.random() < 0.3:
+                b.insert(int(rng.integers(0, len(b) + 1)), trigger)
+        ids = [1, *a, 2] + ([*b, 2] if b else [])
+        encoded.append((ids, [0] * (len(a) + 2) + [1] * (len(b) + 1 if b else 0)))
+    return encoded, y
+
+
+def _tiny_logits(model, encoded, rows):
+    import torch
+
+    from narrascope.training.finetune.trainer import _inputs
+
+    model.eval()
+    with torch.no_grad():
+        return model(*_inputs(encoded, rows)).numpy()
+
+
+def test_finetune_fits_its_own_training_sentences_and_resumes_to_the_same_weights(tmp_path):
+    """The trainer's loop (loss, label order, masks, segment pooling, schedule) fits the training
+    sentences of a learnable task, and a run stopped and resumed makes the same weights."""
+    torch = pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    import numpy as np
+
+    from narrascope.training.finetune.minilm import MiniLMClassifier
+    from narrascope.training.finetune.trainer import Settings, fit
+
+    encoded, y = _tiny_pairs(96)
+    rows = np.arange(len(y))
+    settings = Settings(
+        batch_size=16, epochs=25, lr_encoder=3e-3, lr_head=1e-2, negatives_kept=1.0, threads=1
+    )
+    torch.manual_seed(0)
+    model = MiniLMClassifier(TINY, y.shape[1], dropout=0.1)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    before = _tiny_logits(model, encoded, rows) >= 0
+    torch.manual_seed(1)  # dropout's draws, as `load_base` seeds them before a run
+    whole = fit(model, encoded, y, rows, tmp_path / "whole", settings)
+    passed = _tiny_logits(model, encoded, rows) >= 0  # p >= 0.5
+    tp = (passed & (y > 0)).sum()
+    micro = 2 * tp / (passed.sum() + y.sum())
+    assert micro >= 0.9, f"training micro-F1 {micro:.3f} (before: {before.mean():.2f} positive)"
+    assert (model.word.weight == start["word.weight"]).all()  # the word-piece table is frozen
+
+    resumed = MiniLMClassifier(TINY, y.shape[1], dropout=0.1)
+    resumed.load_state_dict(start)
+    torch.manual_seed(1)
+    cut = fit(resumed, encoded, y, rows, tmp_path / "cut", settings, stop_after=37)
+    assert cut.step == 37 and cut.total == whole.total
+    again = MiniLMClassifier(TINY, y.shape[1], dropout=0.1)
+    again.load_state_dict(start)
+    torch.manual_seed(99)  # the checkpoint brings back the RNG of step 37
+    fit(again, encoded, y, rows, tmp_path / "cut", settings)
+    for name, value in model.state_dict().items():
+        assert torch.allclose(value, again.state_dict()[name], atol=1e-5), name
+
+
+def test_finetune_onnx_export_gives_the_torch_logits_whatever_the_padding(tmp_path):
+    """fp32 ONNX (what `PairModel` runs) and torch agree on a padded batch, and a sentence's
+    logits do not depend on the batch it is padded in (the attention mask holds)."""
+    torch = pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    pytest.importorskip("onnx", reason="the ONNX export needs onnx (train extra)")
+    import numpy as np
+    import onnxruntime
+
+    from narrascope.text.wordpiece import pad
+    from narrascope.training.finetune.export import export_onnx
+    from narrascope.training.finetune.minilm import MiniLMClassifier
+
+    encoded, _ = _tiny_pairs(12, seed=1)
+    torch.manual_seed(1)
+    model = MiniLMClassifier(TINY, len(TRIGGERS)).eval()
+    with torch.no_grad():  # a trained-looking head, not all-near-zero logits
+        model.head.weight.mul_(20)
+    together = _tiny_logits(model, encoded, np.arange(12))
+    alone = np.concatenate([_tiny_logits(model, encoded, [i]) for i in range(12)])
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+    path = export_onnx(model, tmp_path / "tiny.onnx", quantize=False)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    batch = pad(encoded)
+    found = session.run(
+        ["logits"],
+        {
+            "input_ids": batch.input_ids,
+            "attention_mask": batch.attention_mask,
+            "token_type_ids": batch.token_type_ids,
+        },
+    )[0]
+    np.testing.assert_allclose(found, together, atol=1e-4)
+
+
+def test_minilm_lower_layers_then_top_layers_are_the_whole_model():
+    """States after the first layers, fed to the rest, give the model's logits (a run that
+    caches the frozen lower layers trains the very model it exports)."""
+    torch = pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    import numpy as np
+
+    from narrascope.training.finetune.minilm import MiniLMClassifier
+    from narrascope.training.finetune.trainer import _inputs
+
+    encoded, _ = _tiny_pairs(8, seed=2)
+    torch.manual_seed(2)
+    model = MiniLMClassifier(TINY, len(TRIGGERS)).eval()
+    inputs = _inputs(encoded, np.arange(8))
+    with torch.no_grad():
+        whole = model(*inputs)
+        for cut in range(TINY["num_hidden_layers"] + 1):
+            x = model.hidden(*inputs, layers=cut)
+            assert torch.allclose(model.top(x, *inputs[1:], start=cut), whole, atol=1e-5)

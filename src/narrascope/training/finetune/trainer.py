@@ -30,7 +30,7 @@ import torch
 from narrascope.analyzers.techniques_accurate import MAX_TOKENS, sentence_pairs
 from narrascope.text.wordpiece import WordPiece, pad
 from narrascope.training import semeval2023
-from narrascope.training.finetune.minilm import base_model_dir, load_base
+from narrascope.training.finetune.minilm import MiniLMClassifier, base_model_dir, load_base
 from narrascope.training.fit import grouped_folds
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
 
@@ -196,26 +196,51 @@ def fine_tune(
     `stop_after` (the schedule stays the full one, so a stopped run is the same run cut short)."""
     run.mkdir(parents=True, exist_ok=True)
     _check_settings(run, settings)
-    torch.set_num_threads(settings.threads)
     material = read_material(t3, settings)
     vocab = WordPiece.from_file(base_model_dir() / "vocab.txt")
     encoded = [vocab.pair_ids(a, b, settings.max_tokens) for a, b in material.pairs]
-    lengths = np.array([len(ids) for ids, _ in encoded])
     train_rows = np.flatnonzero(~material.held)
+    mean = np.mean([len(encoded[i][0]) for i in train_rows])
     on_progress(
         f"{len(train_rows)} training sentences, {int(material.held.sum())} held out "
         f"({len({s.article for s, h in zip(material.sentences, material.held, strict=True) if h})}"
-        f" articles); mean {lengths[train_rows].mean():.1f} word pieces"
+        f" articles); mean {mean:.1f} word pieces"
     )
     model = load_base(len(TECHNIQUES), seed=settings.seed)
+    return fit(
+        model,
+        encoded,
+        material.y,
+        train_rows,
+        run,
+        settings,
+        stop_after=stop_after,
+        on_progress=on_progress,
+    )
+
+
+def fit(
+    model: MiniLMClassifier,
+    encoded: Sequence[tuple[list[int], list[int]]],
+    y: np.ndarray,
+    train_rows: np.ndarray,
+    run: Path,
+    settings: Settings,
+    *,
+    stop_after: int | None = None,
+    on_progress: Callable[[str], None] = lambda message: None,
+) -> Trained:
+    """Train `model` on the rows `train_rows` of the encoded pairs and their gold `y` (n, labels),
+    checkpointing into `run` and resuming from it: `fine_tune`'s loop, on any model and rows (so
+    a small model can be checked to fit its own training sentences)."""
+    run.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(settings.threads)
+    lengths = np.array([len(ids) for ids, _ in encoded])
     if settings.freeze_embeddings:
         for parameter in (model.word.weight, model.position.weight, model.segment.weight):
             parameter.requires_grad_(False)
-    positives = material.y[train_rows].sum(0)
-    seen = (
-        material.y[train_rows].any(1).sum()
-        + settings.negatives_kept * (~material.y[train_rows].any(1)).sum()
-    )
+    positives = y[train_rows].sum(0)
+    seen = y[train_rows].any(1).sum() + settings.negatives_kept * (~y[train_rows].any(1)).sum()
     ratio = (seen - positives) / np.maximum(positives, 1.0)
     pos_weight = torch.tensor(np.clip(np.sqrt(ratio), 1.0, settings.pos_weight_cap))
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight.float())
@@ -226,7 +251,7 @@ def fine_tune(
         [{"params": body, "lr": settings.lr_encoder}, {"params": head, "lr": settings.lr_head}],
         weight_decay=settings.weight_decay,
     )
-    per_epoch = len(_batches(lengths, train_rows, material.y, settings, 0))
+    per_epoch = len(_batches(lengths, train_rows, y, settings, 0))
     total = per_epoch * settings.epochs
     warm = max(1, int(settings.warmup * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -245,9 +270,9 @@ def fine_tune(
     started, done_here, losses = time.monotonic(), 0, []
     while step < end:
         epoch, index = divmod(step, per_epoch)
-        batch = _batches(lengths, train_rows, material.y, settings, epoch)[index]
+        batch = _batches(lengths, train_rows, y, settings, epoch)[index]
         logits = model(*_inputs(encoded, batch))
-        loss = loss_fn(logits, torch.from_numpy(material.y[batch]))
+        loss = loss_fn(logits, torch.from_numpy(y[batch]))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
