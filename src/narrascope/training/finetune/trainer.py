@@ -56,7 +56,9 @@ class Settings:
     negatives_kept: float = 0.35
     freeze_embeddings: bool = True  # the word-piece table is half the weights and barely moves
     checkpoint_every: int = 100
-    threads: int = 2
+    # One thread: with two, a loaded 2-core machine ran 1.3 sentences/s against 4.5 with one
+    # (the threads spin waiting for each other; measured, benchmarks/RESULTS.md).
+    threads: int = 1
 
 
 @dataclass
