@@ -13,7 +13,7 @@ with the official metric (samples-F1 over articles, coarse and fine), paired by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +125,9 @@ def instance_f1(gold: Sequence[str], predicted: Sequence[str], classes: Sequence
 
 
 def samples_f1(
-    gold: dict[str, Sequence[str]], predicted: dict[str, Sequence[str]], classes: Sequence[str]
+    gold: Mapping[str, Sequence[str]],
+    predicted: Mapping[str, Sequence[str]],
+    classes: Sequence[str],
 ) -> tuple[float, float]:
     """T10-ST2 samples-F1 (mean, std over articles), pairing gold and prediction by article id.
 

@@ -40,7 +40,7 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError as exc:
-        raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from exc
+        raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {str(value)[:20]!r}") from exc
 
 
 def list_params(
@@ -111,7 +111,7 @@ def timeline(line: Storyline, *, width: int = 760) -> Markup | None:
     if not dated:
         return None
     outlets = sorted({m.outlet or "(no outlet)" for m in dated})
-    times = [_utc(m.published) for m in dated]
+    times = [_utc(m.published) for m in dated if m.published is not None]
     t0, t1 = min(times), max(times)
     span = max((t1 - t0).total_seconds(), 1.0)
     left, row_h = 170, 22

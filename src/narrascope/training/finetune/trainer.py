@@ -124,7 +124,7 @@ def _batches(
 
 
 def _inputs(
-    encoded: list[tuple[list[int], list[int]]], rows: Sequence[int] | np.ndarray
+    encoded: Sequence[tuple[list[int], list[int]]], rows: Sequence[int] | np.ndarray
 ) -> list[torch.Tensor]:
     batch = pad([encoded[i] for i in rows])
     return [
