@@ -26,7 +26,13 @@ from narrascope.text.wordpiece import WordPiece
 from narrascope.training.finetune.minilm import base_model_dir, load_base
 from narrascope.training.finetune.select import score_held_out
 from narrascope.training.finetune.techniques import _t3
-from narrascope.training.finetune.trainer import Settings, _batches, _inputs, read_material
+from narrascope.training.finetune.trainer import (
+    Settings,
+    _batches,
+    _inputs,
+    read_material,
+    warmup_then_linear,
+)
 
 
 def cache_states(model, encoded, cut: int, batch: int = 64) -> list[np.ndarray]:
@@ -115,11 +121,7 @@ def main() -> None:
         weight_decay=settings.weight_decay,
     )
     per_epoch = len(_batches(lengths, train_rows, y, settings, 0))
-    total = per_epoch * settings.epochs
-    warm = max(1, int(settings.warmup * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    schedule = warmup_then_linear(optimizer, per_epoch * settings.epochs, settings.warmup)
     held_sentences = [material.sentences[i] for i in held_rows]
     for epoch in range(settings.epochs):
         model.train()

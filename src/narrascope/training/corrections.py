@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +88,28 @@ def verdicts(correction: Correction) -> list[tuple[Annotation, float]]:
     return [] if ann is None else [(ann, 1.0)]
 
 
+class CorrectedReads:
+    """The documents with standing corrections in `layers` of an open store, each read with its
+    sentence vectors of `encoder` and its corrections; a document without such vectors (or
+    whose vectors no longer match its sentences) is counted in `skipped` and left out."""
+
+    def __init__(self, store: Store, layers: Iterable[Layer], *, encoder: str) -> None:
+        wanted = set(layers)
+        self.store, self.encoder = store, encoder
+        self.done = [c for c in store.corrections.of() if c.layer in wanted]
+        self.skipped = self.documents = 0
+
+    def __iter__(self) -> Iterator[tuple[Document, np.ndarray, list[Correction]]]:
+        for doc_id in dict.fromkeys(c.doc_id for c in self.done):
+            vectors = self.store.vectors(doc_id, encoder=self.encoder)
+            doc = self.store.document(doc_id) if vectors is not None else None
+            if vectors is None or doc is None or len(vectors) != len(doc.sentences):
+                self.skipped += 1
+                continue
+            self.documents += 1
+            yield doc, vectors, [c for c in self.done if c.doc_id == doc_id]
+
+
 def corrected_examples(
     db: str,
     layers: Sequence[Layer],
@@ -109,18 +131,12 @@ def corrected_examples(
     rows_y: list[np.ndarray] = []
     rows_ruled: list[np.ndarray] = []
     with Store.open(db) as store:
-        done = [c for c in store.corrections.of() if c.layer in layers]
-        skipped = documents = 0
-        for doc_id in dict.fromkeys(c.doc_id for c in done):
-            vectors = store.vectors(doc_id, encoder=encoder)
-            doc = store.document(doc_id) if vectors is not None else None
-            if vectors is None or doc is None or len(vectors) != len(doc.sentences):
-                skipped += 1
-                continue
+        reads = CorrectedReads(store, layers, encoder=encoder)
+        for doc, vectors, corrections in reads:
             x = features(doc, vectors)
             y = np.zeros((len(x), len(labels)), dtype=np.float32)
             ruled = np.zeros(y.shape, dtype=bool)
-            for correction in (c for c in done if c.doc_id == doc_id):
+            for correction in corrections:
                 for ann, truth in verdicts(correction):
                     more = implied(ann.label, truth) if implied is not None else ()
                     for label, value in [(ann.label, truth), *more]:
@@ -133,17 +149,16 @@ def corrected_examples(
             rows_x.append(x[keep])
             rows_y.append(y[keep])
             rows_ruled.append(ruled[keep])
-            documents += 1
     dim = rows_x[0].shape[1] if rows_x else 0
     return CorrectedSet(
         np.vstack(rows_x).astype(np.float32) if rows_x else np.zeros((0, dim), np.float32),
         np.vstack(rows_y) if rows_y else np.zeros((0, len(labels)), np.float32),
         np.vstack(rows_ruled) if rows_ruled else np.zeros((0, len(labels)), bool),
-        len(done),
-        documents,
-        skipped,
+        len(reads.done),
+        reads.documents,
+        reads.skipped,
         database_name(db),
-        fingerprint(done),
+        fingerprint(reads.done),
         tuple(layers),
     )
 

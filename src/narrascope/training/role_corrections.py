@@ -25,7 +25,13 @@ from narrascope.analyzers.roles import (
 )
 from narrascope.model import Annotation, Document, Layer, subject_of
 from narrascope.store import Store
-from narrascope.training.corrections import CorrectedSet, database_name, fingerprint, verdicts
+from narrascope.training.corrections import (
+    CorrectedReads,
+    CorrectedSet,
+    database_name,
+    fingerprint,
+    verdicts,
+)
 
 
 def role_labels(main_roles: Sequence[str]) -> tuple[list[str], dict[str, str]]:
@@ -53,20 +59,14 @@ def corrected_entities(
     labels, parents = role_labels(main_roles)
     index = {label: j for j, label in enumerate(labels)}
     rows: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    skipped = documents = unknown = 0
+    unknown = 0
     with Store.open(db) as store:
-        done = [c for c in store.corrections.of() if c.layer is Layer.ROLE]
-        for doc_id in dict.fromkeys(c.doc_id for c in done):
-            vectors = store.vectors(doc_id, encoder=encoder)
-            doc = store.document(doc_id) if vectors is not None else None
-            if vectors is None or doc is None or len(vectors) != len(doc.sentences):
-                skipped += 1
-                continue
-            named = {e.entity_id: e for e in entities_from(list(store.annotations(doc_id)))}
-            documents += 1
-            for correction in (c for c in done if c.doc_id == doc_id):
+        reads = CorrectedReads(store, (Layer.ROLE,), encoder=encoder)
+        for doc, vectors, corrections in reads:
+            named = {e.entity_id: e for e in entities_from(list(store.annotations(doc.id)))}
+            for correction in corrections:
                 for ann, truth in verdicts(correction):
-                    key = (doc_id, subject_of(ann))
+                    key = (doc.id, subject_of(ann))
                     if key not in rows:
                         x = _features(doc, vectors, ann, named)
                         if x is None:
@@ -87,11 +87,11 @@ def corrected_entities(
         np.vstack([x for x, _, _ in kept]) if kept else np.zeros((0, dim), np.float32),
         np.vstack([y for _, y, _ in kept]) if kept else np.zeros((0, len(labels)), np.float32),
         np.vstack([r for _, _, r in kept]) if kept else np.zeros((0, len(labels)), bool),
-        len(done),
-        documents,
-        skipped,
+        len(reads.done),
+        reads.documents,
+        reads.skipped,
         database_name(db),
-        fingerprint(done),
+        fingerprint(reads.done),
         (Layer.ROLE,),
     )
     return corrected, unknown

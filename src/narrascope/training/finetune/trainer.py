@@ -123,6 +123,17 @@ def _batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def warmup_then_linear(
+    optimizer: torch.optim.Optimizer, total: int, warmup: float
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning rate rises over the first `warmup` share of `total` steps, then falls
+    linearly to 0 at the last step."""
+    warm = max(1, int(warmup * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+
+
 def _inputs(
     encoded: Sequence[tuple[list[int], list[int]]], rows: Sequence[int] | np.ndarray
 ) -> list[torch.Tensor]:
@@ -255,10 +266,7 @@ def fit(
     )
     per_epoch = len(_batches(lengths, train_rows, y, settings, 0))
     total = per_epoch * settings.epochs
-    warm = max(1, int(settings.warmup * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    schedule = warmup_then_linear(optimizer, total, settings.warmup)
     step = 0
     if (run / "checkpoint.json").is_file():
         step = _load_checkpoint(run, model, optimizer)["step"]
