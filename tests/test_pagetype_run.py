@@ -50,6 +50,11 @@ def test_pagetype_run_skips_not_articles_with_reason(inputs, tmp_path):
         assert [(a.layer, a.label) for a in legal] == [(Layer.STATS, "not-analyzed")]
         assert legal[0].attrs["reason"].startswith("not an article: legal page: title 'Impressum'")
         assert store.vectors(ids[PageType.LEGAL]) is None  # not encoded either
+        # the skip is recorded as a run of that version: a re-analysis can tell it was considered
+        version = next(iter(store.analyzers_run(ids[PageType.ARTICLE])))
+        assert store.analyzers_run(ids[PageType.LEGAL]) == {version}
+        assert store.analyzers_run(ids[PageType.LISTING]) == {version}
+        assert set(store.documents_without(version)) == set()
         outlets = {name for name, *_ in store.corpus.outlet_counts()}
         assert outlets == {store.document(ids[PageType.ARTICLE]).outlet}
     listing = CliRunner().invoke(app, ["list", "--db", str(db)])

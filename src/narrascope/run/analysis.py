@@ -175,7 +175,7 @@ class Analyzed:
     doc: Document
     anns: list[Annotation]
     vectors: np.ndarray
-    analyzers: list[str]  # versions of the analyzers that ran
+    analyzers: list[str]  # versions of the analyzers that ran (or judged it not an article)
     encoder: str | None  # the name of the encoder that made `vectors`, when there are any
     encoded: int = 0  # sentences that went through the encoder
     reused: int = 0  # sentences whose stored vector was reused
@@ -325,8 +325,9 @@ class DocumentAnalysis:
     def annotate(
         self, doc: Document, vectors: np.ndarray, times: StageTimes | None = None
     ) -> tuple[list[Annotation], list[str], list[str]]:
-        """Run every analyzer in order; returns the annotations, the analyzer versions that ran,
-        and the version of the analyzer each annotation is from (its output, notes included,
+        """Run every analyzer in order; returns the annotations, the analyzer versions that ran
+        (on a page that is not an article: that looked and skipped it), and the version of the
+        analyzer each annotation is from (its output, notes included,
         whatever model a label names: what a re-run of that analyzer replaces).
 
         An analyzer that cannot read the document's language, or a page that is not an article,
@@ -347,6 +348,10 @@ class DocumentAnalysis:
                 if doc.sentences:
                     anns.append(self._not_analyzed(doc, analyzer, reason))
                     made_by.append(analyzer.version)
+                if not (doc.is_article or self.analyze_all):
+                    # judged and skipped: recorded as a run of this version, so a re-analysis
+                    # can tell the page was considered, not missed (#15)
+                    ran.append(analyzer.version)
                 continue
             with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
                 found = self.min_confidence.keep(analyzer.analyze(doc, vectors, prior=tuple(anns)))
