@@ -12,6 +12,7 @@ from narrascope.model import (
     CorrectionAction,
     CorrectionRefused,
     Document,
+    LabelKey,
     Layer,
     SourceRef,
 )
@@ -236,6 +237,68 @@ def test_corrections_role_relabel_wins_for_its_entity_only_issue_19(review, doc)
     assert cast() == [("Putin", "Innocent", "roles-v3"), ("Tokayev", "Antagonist", "correction")]
     review.undo(relabel.id, user="ana")
     assert cast() == [("Putin", "Innocent", "roles-v3"), ("Tokayev", "Innocent", "roles-v3")]
+
+
+def span_value(doc: Document, layer: Layer, label: str, version: str, **attrs) -> Annotation:
+    s = doc.sentences[1][0]
+    return Annotation(doc.id, layer, label, version, s, s + 12, score=0.6, attrs=attrs)
+
+
+def span_values(store: Store, doc: Document, layer: Layer) -> list[tuple]:
+    """The values on `span_value`'s span."""
+    s = doc.sentences[1][0]
+    anns = [a for a in store.annotations(doc.id, layer=layer) if (a.start, a.end) == (s, s + 12)]
+    return sorted((a.label, a.attrs.get("speaker") or a.attrs.get("entity"), a.model) for a in anns)
+
+
+@pytest.mark.parametrize(
+    ("layer", "version", "given", "corrected", "later"),
+    [
+        (  # a quote's speaker
+            Layer.QUOTE,
+            "quotes-v1",
+            ("direct", {"speaker": "Askar Mamin"}),
+            {"speaker": "Alikhan Smailov"},
+            ("direct", {"speaker": "Olzhas Bektenov"}),
+        ),
+        (  # the entity a mention links to
+            Layer.ENTITY,
+            "entities-v1",
+            ("PER", {"entity": "Mamin", "entity_id": "PER:mamin"}),
+            {"entity": "Askar Mamin"},
+            ("PER", {"entity": "Mamin Bank", "entity_id": "ORG:mamin-bank"}),
+        ),
+        (  # the date a date expression names
+            Layer.EVENT,
+            "events-v1",
+            ("2024-03-01", {}),
+            {"label": "2024-03-02"},
+            ("2024-03-03", {}),
+        ),
+    ],
+)
+def test_corrections_span_value_wins_over_a_later_models_value_on_that_span_issue_19(
+    review, doc, layer, version, given, corrected, later
+):
+    """A quote's speaker, a mention's entity link and a date hold one value per span: after an
+    analyst's relabel, a later model's other value on that span does not stand beside it;
+    undo shows what the model says now."""
+    store = review.store
+    s, e = doc.sentences[2]  # dates have no closed list: a relabel picks one the store knows
+    known = [Annotation(doc.id, layer, "2024-03-02", version, s, e)] if layer is Layer.EVENT else []
+    first = span_value(doc, layer, given[0], version, **given[1])
+    store.replace_annotations(doc.id, version, [first, *known])
+    key = LabelKey.of(first)
+    (row,) = [i for i, a in store.corrections.annotated(doc.id) if LabelKey.of(a) == key]
+    relabel = review.correct("relabel", user="ana", annotation_id=row, **corrected)
+    after = span_values(store, doc, layer)
+    assert len(after) == 1 and after[0][2] == "correction"
+    v2 = version.replace("-v1", "-v2")
+    store.replace_annotations(doc.id, v2, [span_value(doc, layer, later[0], v2, **later[1])])
+    assert span_values(store, doc, layer) == after
+    review.undo(relabel.id, user="ana")
+    (back,) = span_values(store, doc, layer)
+    assert back[0] == later[0] and back[2] == v2
 
 
 def _refusals(doc: Document, ids: dict[str, int]) -> list[tuple[dict, str]]:

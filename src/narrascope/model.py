@@ -304,6 +304,10 @@ class LabelKey:
 ONE_LABEL_LAYERS = frozenset({Layer.GENRE, Layer.ROLE})
 """Layers that give each document (genre), or each entity in it (a role: its main role), one
 label: an analyst's label there is the only one, whatever any model says (#19)."""
+ONE_VALUE_SPAN_LAYERS = frozenset({Layer.QUOTE, Layer.ENTITY, Layer.EVENT})
+"""Layers that hold one value per span (a quote's speaker, the entity a mention links to, the
+date a date expression names): an analyst's value on a span is the only one there, whatever
+any model says of that span later (#19)."""
 
 
 def subject_of(ann: Annotation) -> str:

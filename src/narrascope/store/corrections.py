@@ -4,7 +4,9 @@ A correction is a row of its own (`corrections`), and its effect is written into
 in the same transaction: a rejected label's row goes, a relabelled or added one is inserted
 (`analyzer = "correction"`). On a one-label layer (`model.ONE_LABEL_LAYERS`: genre per
 document, main role per entity) an analyst's accept, relabel or add wins outright: every other
-label of that document or entity is taken out too. The model's labels a correction takes out
+label of that document or entity is taken out too; so on a span of a one-value layer
+(`model.ONE_VALUE_SPAN_LAYERS`: a quote's speaker, a mention's entity, a date expression's
+date), every other value of that span. The model's labels a correction takes out
 are kept whole in its `hidden`, refreshed when their model re-runs, so that undo puts back
 what the model says now, not what an older model said. So every reader of annotations
 (reader, search, profiles, storylines, report, exports) sees the corrected labels without
@@ -24,6 +26,7 @@ from sqlalchemy import Connection, func, select
 
 from narrascope.model import (
     ONE_LABEL_LAYERS,
+    ONE_VALUE_SPAN_LAYERS,
     Annotation,
     Correction,
     CorrectionAction,
@@ -257,15 +260,23 @@ def _apply(conn: Connection, correction: Correction) -> list[dict[str, Any]]:
 
 def _slot_rows(conn: Connection, ann: Annotation) -> list[Any]:
     """The rows of `ann`'s one-label slot: its document's labels of its layer, about the same
-    entity (roles); none on a layer that gives several labels."""
-    if Layer(ann.layer) not in ONE_LABEL_LAYERS:
-        return []
-    subject = subject_of(ann)
-    return [
-        row
-        for row in _layer_rows(conn, ann.doc_id, Layer(ann.layer))
-        if subject_of(annotation_from_row(row)) == subject
-    ]
+    entity (roles) or on the same span (quotes, entity mentions, dates); none on a layer that
+    gives several labels."""
+    layer = Layer(ann.layer)
+    if layer in ONE_LABEL_LAYERS:
+        subject = subject_of(ann)
+        return [
+            row
+            for row in _layer_rows(conn, ann.doc_id, layer)
+            if subject_of(annotation_from_row(row)) == subject
+        ]
+    if layer in ONE_VALUE_SPAN_LAYERS and ann.start is not None:
+        return [
+            row
+            for row in _layer_rows(conn, ann.doc_id, layer)
+            if (row["start"], row["end"]) == (ann.start, ann.end)
+        ]
+    return []
 
 
 def _still_made(conn: Connection, ann: Annotation) -> bool:
