@@ -137,12 +137,27 @@ def train(
         info: dict[str, object] = {
             "settings": dataclasses.asdict(settings),
             "steps": [trained.step, trained.total],
+            "epochs_chosen_on_fold": None if stop_epoch is None else select_fold,
             "trained": dt.date.today().isoformat(),
             "held_out_articles": sorted(articles),
             "train_articles": sorted({s.article for s in material.sentences} - articles),
         }
-        write_head(fit_calibration(logits, y), files["head"], info)
-        write_card(files["card"], settings, report, len(material.sentences) - len(rows), len(rows))
+        calibration = fit_calibration(logits, y, sentences, seed=seed)
+        rule = calibration.rule
+        info["operating_rule"] = {
+            "beta": rule.beta,
+            "floor": rule.floor,
+            "min_precision": rule.min_precision,
+        }
+        write_head(calibration, files["head"], info)
+        write_card(
+            files["card"],
+            settings,
+            report,
+            len(material.sentences) - len(rows),
+            len(rows),
+            epochs_trained=stop_epoch,
+        )
     return report
 
 
