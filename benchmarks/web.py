@@ -6,13 +6,15 @@ every layer at realistic density placed on real sentences (building it through t
 would take hours on 2 cores; the pages read the same tables either way). Then starts
 `narrascope serve` in its own process and measures, over loopback:
 
-1. latency: median and p95 of N sequential requests per page kind;
+1. latency: median and p95 of N sequential requests per page kind, and the server's CPU
+   per request (Linux; what a request costs whatever else the machine runs);
 2. a team at work (#17): a fixed number of requests (default 2,000) from C concurrent clients
    (default 8), bounded in time, of reader pages, search pages and the API (document, search)
    in random order: throughput, errors (any status other than 200), and median and p95
-   latency per kind under that load. The load repeats the latency phase's URLs, so the
-   server's caches of recent searches answer its searches; `--varied-searches` draws them
-   afresh from a few hundred words of the store instead (a team searching many things).
+   latency per kind under that load, each against the target (`--target-ms`, 150), and the
+   server's CPU per request. The load repeats the latency phase's URLs, so the server's
+   caches of recent searches answer its searches; `--varied-searches` draws them afresh
+   from a few hundred words of the store instead (a team searching many things).
 
     .venv/bin/python benchmarks/web.py --docs 10000 --db web-bench-10k.db
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import socket
@@ -30,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -278,15 +281,53 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process `pid` and its workers have used so far;
+    0.0 where `/proc` is not there to read (not Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(path: Path) -> list[str]:
+        return path.read_text().rsplit(")", 1)[1].split()
+
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = stat(entry / "stat")
+            except OSError:
+                continue
+            if int(entry.name) == pid or int(fields[1]) == pid:  # the server or a worker
+                total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return 0.0
+    return total
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average (the benchmark shares its cores), or "?"."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
 @contextmanager
-def served(db: Path, *, workers: int = 1) -> Iterator[tuple[str, httpx.Client]]:
-    """`narrascope serve` on `db` on a free loopback port, once it answers: (base URL, client)."""
+def served(
+    db: Path, *, workers: int = 1, on_start: Callable[[int], None] | None = None
+) -> Iterator[tuple[str, httpx.Client]]:
+    """`narrascope serve` on `db` on a free loopback port, once it answers: (base URL, client).
+
+    `on_start` is told the server's process id (to read the CPU it uses)."""
     base = f"http://127.0.0.1:{free_port()}"
     port = base.rsplit(":", 1)[1]
     server = subprocess.Popen(
         [*SERVE, "--db", str(db), "--port", port, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
     )
+    if on_start is not None:
+        on_start(server.pid)
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             for _ in range(300):
@@ -366,14 +407,20 @@ LOAD_KINDS = ("reader", "search", "search+facet", "api document", "api search")
 """What the clients of the load phase ask for (the dashboard is one cached page: left out)."""
 
 
-def latency(client: httpx.Client, urls: list[str]) -> tuple[float, float, int]:
+def latency(
+    client: httpx.Client, urls: list[str], *, pid: int | None = None
+) -> tuple[float, float, int, float]:
+    """Median and p95 ms of requesting `urls` one after another, the errors, and the server's
+    CPU ms per request (what a request costs whatever the machine's load; 0 without `pid`)."""
     times, errors = [], 0
+    cpu = server_cpu(pid) if pid else 0.0
     for url in urls:
         started = time.perf_counter()
         r = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
         errors += r.status_code != 200
-    return statistics.median(times), percentile(times, 0.95), errors
+    cpu_ms = (server_cpu(pid) - cpu) * 1000 / len(urls) if pid else 0.0
+    return statistics.median(times), percentile(times, 0.95), errors, cpu_ms
 
 
 def load(
@@ -421,6 +468,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=300.0, help="bound on the load phase")
     parser.add_argument(
+        "--target-ms", type=float, default=150.0, help="p95 each kind must stay under at load"
+    )
+    parser.add_argument(
         "--varied-searches",
         action="store_true",
         help="load-phase searches drawn from a few hundred words, rarely repeated (default: the "
@@ -429,7 +479,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"building {args.docs} documents into {args.db} (kept for reruns)", file=sys.stderr)
     build(args.db, docs=args.docs, seed=args.seed)
-    with served(args.db, workers=args.workers) as (base, client):
+    pids: list[int] = []
+    with served(args.db, workers=args.workers, on_start=pids.append) as (base, client):
         stats = client.get("/api/v1/dashboard").json()["stats"]
         print(
             f"store: {stats['documents']} documents, "
@@ -439,10 +490,14 @@ def main() -> None:
         urls = targets(client, rng, args.requests)
         for kind in urls:
             client.get(urls[kind][0])  # warm caches once
-        print(f"{'page':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'errors':>8}")
+        print(f"load average {load_average()} before the latency phase")
+        header = f"{'page':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'errors':>8}"
+        print(f"{header}{'server CPU ms':>15}")
         for kind, kind_urls in urls.items():
-            median, p95, errors = latency(client, kind_urls)
-            print(f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}")
+            median, p95, errors, cpu_ms = latency(client, kind_urls, pid=pids[0])
+            print(
+                f"{kind:<14}{len(kind_urls):>9}{median:>11.1f}{p95:>9.1f}{errors:>8}{cpu_ms:>15.1f}"
+            )
         mix = [(kind, u) for kind in LOAD_KINDS for u in urls[kind]]
         rng.shuffle(mix)
         mix = (mix * (args.load_requests // len(mix) + 1))[: args.load_requests]
@@ -450,18 +505,23 @@ def main() -> None:
             mix = varied(mix, vocabulary(client), rng)
         searches = [url for kind, url in mix if "search" in kind]
         print(f"load searches: {len(searches)}, {len(set(searches))} distinct")
+        before, cpu = load_average(), server_cpu(pids[0])
         times, errors, elapsed = load(base, mix, clients=args.clients, seconds=args.seconds)
+        cpu = server_cpu(pids[0]) - cpu
         done = sum(len(v) for v in times.values())
         print(
             f"load: {done} requests from {args.clients} clients in {elapsed:.1f} s "
-            f"= {done / elapsed:.1f} req/s, {errors} errors"
+            f"= {done / elapsed:.1f} req/s, {errors} errors, server CPU "
+            f"{cpu * 1000 / max(done, 1):.1f} ms a request; load average {before} before, "
+            f"{load_average()} after"
         )
-        print(f"{'under load':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}")
+        print(f"{'under load':<14}{'requests':>9}{'median ms':>11}{'p95 ms':>9}  target")
         everything = [t for kind in LOAD_KINDS for t in times.get(kind, [])]
         for kind, values in [*((k, times.get(k, [])) for k in LOAD_KINDS), ("all", everything)]:
             if values:
                 median, p95 = statistics.median(values), percentile(values, 0.95)
-                print(f"{kind:<14}{len(values):>9}{median:>11.1f}{p95:>9.1f}")
+                verdict = "met" if p95 < args.target_ms else "NOT met"
+                print(f"{kind:<14}{len(values):>9}{median:>11.1f}{p95:>9.1f}  {verdict}")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ for path in sorted(Path({str(examples_dir)!r}).glob("*.txt")):
     doc = segment(Document(text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en"))
     for ann in analyzer.analyze(doc, encoder.encode(doc.sentence_texts())):
         out.append([ann.label, ann.score, cuts[ann.label], ann.model, doc.text[ann.start:ann.end]])
-print(json.dumps({{"torch": "torch" in sys.modules, "anns": out}}))
+print(json.dumps({{"torch": "torch" in sys.modules, "anns": out, "rule": analyzer.model.info["operating_rule"]}}))
 """
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
@@ -94,8 +94,12 @@ print(json.dumps({{"torch": "torch" in sys.modules, "anns": out}}))
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["torch"] is False
     assert result["anns"], "no technique found in five opinionated articles"
+    # Precision first, by the rule CV chose as for the fast head (#15): never under its floor,
+    # itself never under 0.2, and techniques right at least 40% of the time on held-out articles.
+    rule = result["rule"]
+    assert rule["floor"] >= 0.2 and rule["min_precision"] >= 0.4
     for _label, score, cut, model, text in result["anns"]:
-        assert 0.5 <= cut <= score <= 1.0 and model == "techniques-accurate-v1"
+        assert rule["floor"] <= cut <= score <= 1.0 and model == "techniques-accurate-v1"
         assert text.strip()
 
 
@@ -281,3 +285,65 @@ def test_minilm_lower_layers_then_top_layers_are_the_whole_model():
         for cut in range(TINY["num_hidden_layers"] + 1):
             x = model.hidden(*inputs, layers=cut)
             assert torch.allclose(model.top(x, *inputs[1:], start=cut), whole, atol=1e-5)
+
+
+def test_top_layer_training_reads_kept_states_that_resume_after_an_interruption(tmp_path):
+    """The lower layers' states are computed in parts that an interrupted run reuses, kept in
+    one file that other inputs do not match, and training from them moves the top layer and
+    the head only, giving the logits the whole model gives."""
+    torch = pytest.importorskip("torch", reason="fine-tuning needs torch (train extra)")
+    import numpy as np
+
+    from narrascope.training.finetune import states as kept
+    from narrascope.training.finetune.minilm import MiniLMClassifier
+    from narrascope.training.finetune.trainer import Settings, _inputs, fit
+
+    encoded, y = _tiny_pairs(96, seed=3)
+    torch.manual_seed(3)
+    model = MiniLMClassifier(TINY, y.shape[1], dropout=0.1)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    real, calls = kept.cache_states, []
+
+    def dying(*args, **options):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **options)
+
+    kept.cache_states = dying
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            kept.load_or_cache_states(model, encoded, 1, tmp_path / "states", part_size=40)
+    finally:
+        kept.cache_states = real
+    assert len(list((tmp_path / "states").glob("*.part0.npz"))) == 1
+    counted = []
+    kept.cache_states = lambda *args, **options: counted.append(1) or real(*args, **options)
+    try:
+        states = kept.load_or_cache_states(model, encoded, 1, tmp_path / "states", part_size=40)
+    finally:
+        kept.cache_states = real
+    assert len(counted) == 2  # parts 1 and 2; part 0 came from the interrupted run
+    assert [
+        p.name.endswith(".npz") and ".part" not in p.name for p in (tmp_path / "states").iterdir()
+    ] == [True]
+    model.eval()
+    with torch.no_grad():
+        whole = model.hidden(*_inputs(encoded, [5]), layers=1)[0].numpy()
+    np.testing.assert_allclose(states[5], whole, atol=2e-2)  # float16
+    assert kept.load_or_cache_states(model, encoded[:50], 1, tmp_path / "states")[49].shape[0]
+
+    settings = Settings(batch_size=16, epochs=3, lr_encoder=3e-3, negatives_kept=1.0, top=1)
+    fit(model, encoded, y, np.arange(96), tmp_path / "run", settings, states=states)
+    after = model.state_dict()
+    for name, value in start.items():
+        moved = not torch.equal(value, after[name])
+        assert moved == name.startswith(("layers.1.", "head.")), name
+    model.eval()
+    with torch.no_grad():
+        rows = np.arange(8)
+        np.testing.assert_allclose(
+            kept.top_logits(model, states, encoded, rows, 1).numpy(),
+            model(*_inputs(encoded, rows)).numpy(),
+            atol=5e-2,
+        )

@@ -39,13 +39,20 @@ def train(
         ),
     ] = None,
     profile: ProfileOption = "fast",
+    top: Annotated[
+        int | None,
+        typer.Option(
+            help="Accurate profile: MiniLM layers fine-tuned, from the top (1 by default; "
+            "6 fine-tunes the whole encoder)."
+        ),
+    ] = None,
 ) -> None:
     """Train TASK's head reproducibly (fixed seed, k-fold CV for thresholds) and print CV scores."""
     from narrascope import training
     from narrascope.heads import RESOURCES
 
     cli = _cli()
-    with cli._failing(KeyError, FileNotFoundError):
+    with cli._failing(KeyError, FileNotFoundError, ValueError):
         report = training.train(
             task,
             data,
@@ -54,6 +61,7 @@ def train(
             folds=folds,
             corrections=corrections,
             profile=profile,
+            top=top,
             on_progress=lambda line: cli.err.print(cli.escape(line)),
         )
     cli.console.print(cli.escape(report.summary()))

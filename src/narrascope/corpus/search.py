@@ -77,13 +77,12 @@ class SearchPage:
 
 def highlight(text: str, words: str) -> tuple[tuple[int, int], ...]:
     """Offsets in `text` of the query's words (prefix match, case-insensitive)."""
-    terms = [w.lower() for w in re.findall(r"\w+", words)]
-    spans = []
-    for m in re.finditer(r"\w+", text):
-        token = m.group(0).lower()
-        if any(token.startswith(term) for term in terms):
-            spans.append((m.start(), m.end()))
-    return tuple(spans)
+    terms = tuple(w.lower() for w in re.findall(r"\w+", words))
+    if not terms:
+        return ()
+    return tuple(
+        m.span() for m in re.finditer(r"\w+", text) if m.group(0).lower().startswith(terms)
+    )
 
 
 def search(store: Store, query: SearchQuery, *, facets: bool = True) -> SearchPage:

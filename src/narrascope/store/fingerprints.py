@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Column, Connection, TextClause, and_, case, func, select, text
+from sqlalchemy import Column, Connection, TextClause, and_, bindparam, case, func, select, text
 
 from narrascope.model import CopyKind, CopyMatch, DedupSettings, Fingerprint
 from narrascope.store import schema as t
@@ -67,6 +67,22 @@ _PRECEDENCE_SQL = (
     t.documents.c.published_utc,
     t.documents.c.words.desc(),
     t.documents.c.id,
+)
+
+# A document's copy edges and its cluster's size, built once (the reader asks for both, #17).
+_COPIES_OF = (
+    select(t.copies)
+    .where(
+        (t.copies.c.copy_id == bindparam("doc_id"))
+        | (t.copies.c.original_id == bindparam("doc_id"))
+    )
+    .order_by(t.copies.c.copy_id, t.copies.c.original_id)
+    .limit(bindparam("batch"))
+)
+_CLUSTER_SIZE = (
+    select(t.clusters.c.size)
+    .join(t.fingerprints, t.fingerprints.c.cluster_id == t.clusters.c.id)
+    .where(t.fingerprints.c.doc_id == bindparam("doc_id"))
 )
 
 
@@ -274,7 +290,11 @@ class FingerprintIndex:
                     (c.copy_id > after[0]) | and_(c.copy_id == after[0], c.original_id > after[1])
                 )
             with self._db.read() as conn:
-                rows = conn.execute(page.limit(batch)).mappings().all()
+                if doc_id is not None and after is None:  # the first page: its built form
+                    result = conn.execute(_COPIES_OF, {"doc_id": doc_id, "batch": batch})
+                else:
+                    result = conn.execute(page.limit(batch))
+                rows = result.mappings().all()
             for row in rows:
                 yield CopyEdge(
                     copy_id=row["copy_id"],
@@ -317,6 +337,12 @@ class FingerprintIndex:
                 return None
             members = self._members(conn, [row["id"]])
         return Cluster(row["id"], row["canonical_id"], row["size"], tuple(members[row["id"]]))
+
+    def cluster_size(self, doc_id: str) -> int:
+        """How many documents the near-duplicate cluster of `doc_id` holds (1 without one)."""
+        with self._db.read() as conn:
+            size = conn.execute(_CLUSTER_SIZE, {"doc_id": doc_id}).scalar_one_or_none()
+        return int(size) if size else 1
 
     def _members(self, conn: Connection, cluster_ids: Sequence[str]) -> dict[str, list[str]]:
         f = t.fingerprints.c

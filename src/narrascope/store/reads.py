@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
@@ -71,6 +71,32 @@ def _matrix(n: int, dim: int, data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.float16).reshape(n, dim).astype(np.float32)
 
 
+def _doc_select() -> Any:
+    d, o = t.documents.c, t.outlets.c
+    return select(d.id, d.title, o.name, d.published, d.language, d.words, d.url).outerjoin(
+        t.outlets, o.id == d.outlet_id
+    )
+
+
+_DOC_INFOS = _doc_select().where(t.documents.c.id.in_(bindparam("ids", expanding=True)))
+"""Built once: the reader asks it for every page's copies (#17)."""
+_LABELS_ON = (
+    select(
+        t.annotations.c.doc_id,
+        t.annotations.c.label,
+        t.annotations.c.start,
+        t.annotations.c.end,
+        t.annotations.c.evidence,
+    )
+    .where(
+        t.annotations.c.doc_id.in_(bindparam("ids", expanding=True)),
+        t.annotations.c.layer.in_(bindparam("layers", expanding=True)),
+    )
+    .order_by(t.annotations.c.id)
+)
+"""Built once: every search page asks it for its hits' labels (#17)."""
+
+
 class Reads:
     """The database a corpus view reads (and, for storylines, writes)."""
 
@@ -82,18 +108,14 @@ class DocumentReads(Reads):
     """Document metadata without text, clean texts, sentence offsets and sentence vectors."""
 
     def _doc_select(self) -> Any:
-        d, o = t.documents.c, t.outlets.c
-        return select(d.id, d.title, o.name, d.published, d.language, d.words, d.url).outerjoin(
-            t.outlets, o.id == d.outlet_id
-        )
+        return _doc_select()
 
     def doc_infos(self, doc_ids: Sequence[str]) -> dict[str, DocInfo]:
         """Metadata of these documents by id (unknown ids are left out)."""
         found: dict[str, DocInfo] = {}
         with self._db.read() as conn:
             for chunk in chunks(list(dict.fromkeys(doc_ids))):
-                query = self._doc_select().where(t.documents.c.id.in_(chunk))
-                for row in conn.execute(query):
+                for row in conn.execute(_DOC_INFOS, {"ids": list(chunk)}):
                     found[row[0]] = _info(row)
         return found
 
@@ -164,16 +186,12 @@ class DocumentReads(Reads):
         """Where the labels of these layers sit on these documents, by document, in storage
         order: only label, span and evidence are read (a search page's hits show them; whole
         annotations with their attributes decoded were ~13 % of a search's time, #17)."""
-        a = t.annotations.c
         found: dict[str, list[LabelPlace]] = {doc_id: [] for doc_id in doc_ids}
+        names = [str(x) for x in layers]
         with self._db.read() as conn:
             for chunk in chunks(list(doc_ids)):
-                query = (
-                    select(a.doc_id, a.label, a.start, a.end, a.evidence)
-                    .where(a.doc_id.in_(chunk), a.layer.in_([str(x) for x in layers]))
-                    .order_by(a.id)
-                )
-                for doc_id, label, start, end, evidence in conn.execute(query):
+                rows = conn.execute(_LABELS_ON, {"ids": list(chunk), "layers": names})
+                for doc_id, label, start, end, evidence in rows:
                     spans = tuple((int(s), int(e)) for s, e in evidence or ())
                     found[doc_id].append(LabelPlace(label, start, end, spans))
         return found

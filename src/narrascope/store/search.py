@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     Float,
     Integer,
+    String,
     and_,
     column,
     exists,
@@ -482,6 +483,8 @@ class FullTextSearch(Reads):
                 rids = select(_fts.c.rowid).where(match)
                 rowid = literal_column("sentences.rowid")
                 docs = select(t.sentences.c.doc_id).where(rowid.in_(rids))
+                if not self._facet_conditions(query):
+                    return self._facet_pairs_covered(docs)
             base = base.where(d.id.in_(docs))
         base = base.outerjoin(t.outlets, o.id == d.outlet_id).where(*self._facet_conditions(query))
         inner = base.subquery("matching")
@@ -490,6 +493,27 @@ class FullTextSearch(Reads):
         # text twice).
         pairs = select(inner.c.name, inner.c.language, func.count()).group_by(
             inner.c.name, inner.c.language
+        )
+        with self._db.read() as conn:
+            return [(outlet, language, int(n)) for outlet, language, n in conn.execute(pairs)]
+
+    def _facet_pairs_covered(self, docs: Any) -> list[FacetPair]:
+        """`search_facet_pairs` of words alone on SQLite: outlet and language read from the
+        covering index `ix_documents_facets`, which the planner passes over for the primary
+        key's, whose rows hold the article's text before them (6.4 ms against 2.9 ms a
+        search at 10,000 articles, #17)."""
+        o = t.outlets.c
+        covered = (
+            text("SELECT id, outlet_id, language FROM documents INDEXED BY ix_documents_facets")
+            .columns(id=String, outlet_id=Integer, language=String)
+            .subquery("covered")
+        )
+        pairs = (
+            select(o.name, covered.c.language, func.count())
+            .select_from(covered)
+            .outerjoin(t.outlets, o.id == covered.c.outlet_id)
+            .where(covered.c.id.in_(docs))
+            .group_by(o.name, covered.c.language)
         )
         with self._db.read() as conn:
             return [(outlet, language, int(n)) for outlet, language, n in conn.execute(pairs)]

@@ -78,6 +78,7 @@ def train(
     languages: Sequence[str] | None = None,
     corrections: str | None = None,
     profile: str = "fast",
+    top: int | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Train the head of `task` on `data` (fixed seed, k-fold CV for thresholds) into `out`.
@@ -85,9 +86,14 @@ def train(
     `languages` keeps only those languages' articles (the CV score floors train on English).
     `corrections`: a Narrascope database whose analysts' corrections are weighted in.
     `on_progress` receives progress lines from long (fine-tuning) runs.
+    `top`: the accurate profile's fine-tuned layers, from the top (its default when None).
     """
     module = task_module(task, profile)
     options: dict[str, object] = {"languages": list(languages)} if languages else {}
+    if top is not None:
+        if "top" not in inspect.signature(module.train).parameters:
+            raise KeyError(f"{task} ({profile} profile) fine-tunes no layers: drop --top")
+        options["top"] = top
     if on_progress is not None and "on_progress" in inspect.signature(module.train).parameters:
         options["on_progress"] = on_progress
     if corrections is not None:

@@ -136,17 +136,16 @@ def _reader(store: Store, defs: Definitions, doc_id: str) -> Reader:
     if doc is None:
         raise NotFound(f"no document {doc_id!r}")
     anns = list(store.annotations(doc.id))
-    cluster = store.cluster(doc.id)
     return Reader(
         view=reader_view(doc, anns, defs),
         annotations=anns,
         publications=store.sources(doc.id),
         copies=_copy_rows(store, doc.id, list(store.copies(doc.id))),
-        cluster_size=cluster.size if cluster else 1,
+        cluster_size=store.cluster_size(doc.id),
         storylines=panel(storylines.storylines_for, store, doc.id),
         analyzers={analyzer_family(v) for v in store.analyzers_run(doc.id)}
         | {analyzer_family(a.model) for a in anns},
-        has_vectors=store.vectors(doc.id) is not None,
+        has_vectors=store.has_vectors(doc.id),
     )
 
 

@@ -2,8 +2,9 @@
 and the fast head's scores on the very same articles, so the two profiles compare like with like.
 
 The held-out English articles never trained the model. Their sentence logits are calibrated
-(Platt per technique, or one scaling shared by all) and decided (precision-first operating points, as the
-fast head ships, and F1-optimal cuts, as techniques-v1 chose them) cross-fitted over five folds of
+(Platt per technique, or one scaling shared by all) and decided (operating points by the rule nested
+CV chooses, as the fast head ships them since techniques-v3; techniques-v2's fixed rule, F0.5
+with floor 0.5; and F1-optimal cuts, as techniques-v1 chose them) cross-fitted over five folds of
 those articles: each fold is judged by what the other four chose. Scores are the official T3
 subtask-3 micro/macro-F1 over the held-out articles' lines. The fast head is fitted as
 `narrascope train techniques` fits it, on the other folds of the same CV, and judged the same way.
@@ -21,11 +22,14 @@ import numpy as np
 from narrascope.heads import apply_platt, sigmoid
 from narrascope.training import semeval2023
 from narrascope.training.calibrate import (
+    RULES,
+    Rule,
+    choose_rule,
+    cross_calibrated,
     cross_fit_platt,
     expected_calibration_error,
     fit_platt,
     fit_platt_all,
-    operating_points,
 )
 from narrascope.training.fit import grouped_folds, rest_of, tune_thresholds
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
@@ -35,10 +39,12 @@ from narrascope.training.semeval2023 import TECHNIQUES, Sentence
 class HeldOutScores:
     """What a model scores on the held-out articles (official T3-ST3 line F1s and calibration)."""
 
-    micro_shipped: float  # precision-first operating points on calibrated probabilities
+    micro_shipped: float  # operating points by the nested-CV rule (techniques-v3's)
     macro_shipped: float
     micro_f1_rule: float  # per-technique cuts tuned for F1
     macro_f1_rule: float
+    micro_v2_rule: float = float("nan")  # F0.5 per technique, floor 0.5 (techniques-v2's)
+    macro_v2_rule: float = float("nan")
     ece: float = float("nan")
     ece_temperature: float = float("nan")
     shown_precision: float = float("nan")
@@ -47,8 +53,9 @@ class HeldOutScores:
     def lines(self, name: str) -> list[str]:
         return [
             f"{name}: micro-F1 {self.micro_shipped:.3f} (macro {self.macro_shipped:.3f}) at the "
-            f"precision-first operating points, {self.micro_f1_rule:.3f} "
-            f"(macro {self.macro_f1_rule:.3f}) at F1-tuned cuts",
+            f"operating points of the nested-CV rule, {self.micro_f1_rule:.3f} "
+            f"(macro {self.macro_f1_rule:.3f}) at F1-tuned cuts, {self.micro_v2_rule:.3f} "
+            f"(macro {self.macro_v2_rule:.3f}) at techniques-v2's F0.5 cuts >= 0.5",
             f"{name}: ECE {self.ece:.4f} (Platt per technique), {self.ece_temperature:.4f} (one "
             f"scaling for all); shown precision {self.shown_precision:.3f}, recall "
             f"{self.shown_recall:.3f}",
@@ -106,16 +113,18 @@ def score_held_out(
     """Cross-fitted calibration, decisions and line scores of held-out logits (n, 23)."""
     held = sub_folds(sentences, seed)
     raw = sigmoid(logits)
-    crossed = cross_fit_platt(raw, y, held)
+    crossed = cross_fit_platt(raw, y, held, rules=RULES)
     articles = {s.article for s in sentences}
     shipped = line_scores(sentences, crossed.shown, gold, articles)
     tuned = line_scores(
         sentences, f1_cuts_cross_fitted(crossed.calibrated, y, held), gold, articles
     )
+    v2 = line_scores(sentences, cross_fit_platt(raw, y, held).shown, gold, articles)
     fit = crossed.reliability(y)
     return HeldOutScores(
         *shipped,
         *tuned,
+        *v2,
         ece=fit.ece,
         ece_temperature=shared_scaling_ece(raw, y, held),
         shown_precision=fit.shown_precision,
@@ -126,18 +135,25 @@ def score_held_out(
 @dataclass(frozen=True)
 class Calibration:
     """The shipped calibration of the fine-tuned model: Platt per technique and operating points,
-    fitted on every held-out sentence."""
+    fitted on every held-out sentence, and the operating rule nested CV chose."""
 
     a: np.ndarray
     b: np.ndarray
     cuts: np.ndarray
+    rule: Rule
 
 
-def fit_calibration(logits: np.ndarray, y: np.ndarray) -> Calibration:
-    """Platt per technique on the held-out logits, then precision-first operating points."""
+def fit_calibration(
+    logits: np.ndarray, y: np.ndarray, sentences: Sequence[Sentence], *, seed: int
+) -> Calibration:
+    """Platt per technique on the held-out logits, then operating points by the rule chosen,
+    as the fast head's (`training.techniques.train`), by CV over folds of the held-out
+    articles on their cross-calibrated probabilities."""
     raw = sigmoid(logits)
+    held = sub_folds(sentences, seed)
+    rule = choose_rule(cross_calibrated(raw, y, held), y, held)
     a, b = fit_platt_all(raw, y)
-    return Calibration(a, b, operating_points(apply_platt(raw, a, b), y))
+    return Calibration(a, b, rule.cuts(apply_platt(raw, a, b), y), rule)
 
 
 def fast_on_held_out(t3: Path, articles: set[str], *, seed: int, folds: int) -> HeldOutScores:

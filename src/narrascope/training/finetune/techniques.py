@@ -1,7 +1,8 @@
 """`narrascope train|evaluate techniques --profile accurate`: the fine-tuned technique model.
 
-`train` fine-tunes MiniLM (`trainer.py`; resumable, in a run folder under the training cache),
-calibrates and scores it on the held-out English articles against the fast head on the same
+`train` fine-tunes MiniLM (`trainer.py`; resumable, in a run folder under the training cache;
+by default only its top layer and the head, from token states of the lower five kept once),
+chooses the number of epochs on another fold's held-out articles (`choose_epoch`), calibrates and scores it on the held-out English articles against the fast head on the same
 articles (`select.py`), exports it to int8 ONNX (`export.py`), checks that the int8 model holds
 the score, and writes the model card. `evaluate` scores the shipped model on any split of the
 English T3 data with the official metric, without torch.
@@ -16,6 +17,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from narrascope.heads import RESOURCES, apply_platt, sigmoid
 from narrascope.training import CACHE, Report, semeval2023
 from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
 from narrascope.training.semeval2023 import TECHNIQUES
+
+if TYPE_CHECKING:  # the trainer imports torch; `evaluate` runs without it
+    from narrascope.training.finetune.trainer import Material, Settings
 
 MAX_MODEL_BYTES = 60_000_000  # the accurate profile's files, all tasks together (issue 16)
 
@@ -49,29 +54,44 @@ def train(
     out: Path = RESOURCES,
     seed: int = 13,
     folds: int = 5,
-    epochs: int = 1,
+    epochs: int = 3,
+    top: int = 1,
     lr_encoder: float = 8e-5,
+    select_fold: int = 1,
     stop_after: int | None = None,
     on_progress: Callable[[str], None] = lambda message: None,
 ) -> Report:
     """Fine-tune (resuming an interrupted run), export to ONNX, calibrate and score on the
     held-out articles beside the fast head; write the model to `out` only if it beats the fast
-    head on them and fits the size budget."""
+    head on them and fits the size budget.
+
+    `epochs` is the length of the schedule (warm-up, then linear decay to 0 at its end); the
+    model stops after the epoch that scores best on the held-out English articles of fold
+    `select_fold` of the same CV (`choose_epoch`), so fold 0, on which the model is judged
+    against the fast head and calibrated, chooses nothing. `top`: layers trained (of 6)."""
     from narrascope.training.finetune.export import export_onnx, load_trained
     from narrascope.training.finetune.minilm import base_model_dir
     from narrascope.training.finetune.trainer import Settings, fine_tune, read_material
 
+    if not 1 <= top <= 6:
+        raise ValueError(f"--top {top}: MiniLM has 6 layers to fine-tune, from the top")
     t3 = _t3(data)
-    settings = Settings(seed=seed, folds=folds, epochs=epochs, lr_encoder=lr_encoder)
-    run = CACHE / "finetune" / f"{ACCURATE_VERSION}-seed{seed}-e{epochs}-lr{lr_encoder:g}"
-    trained = fine_tune(t3, run, settings, stop_after=stop_after, on_progress=on_progress)
+    settings = Settings(seed=seed, folds=folds, epochs=epochs, lr_encoder=lr_encoder, top=top)
+    report = Report("techniques (accurate profile)")
+    stop_epoch = None
+    if stop_after is None:
+        on_progress(f"choosing the number of epochs on fold {select_fold}")
+        stop_epoch = choose_epoch(t3, settings, select_fold, report, on_progress=on_progress)
+    run = run_folder(settings)
+    trained = fine_tune(
+        t3, run, settings, stop_after=stop_after, stop_epoch=stop_epoch, on_progress=on_progress
+    )
     material = read_material(t3, settings)
     rows = np.flatnonzero(material.held)
     sentences = [material.sentences[i] for i in rows]
     pairs = [material.pairs[i] for i in rows]
     y = material.y[rows]
     articles = {s.article for s in sentences}
-    report = Report("techniques (accurate profile)")
     report.lines.append(
         f"  fine-tuned {trained.step} of {trained.total} steps ({trained.weights.name}); held out: "
         f"{len(articles)} English articles, {len(rows)} sentences"
@@ -117,13 +137,119 @@ def train(
         info: dict[str, object] = {
             "settings": dataclasses.asdict(settings),
             "steps": [trained.step, trained.total],
+            "epochs_chosen_on_fold": None if stop_epoch is None else select_fold,
             "trained": dt.date.today().isoformat(),
             "held_out_articles": sorted(articles),
             "train_articles": sorted({s.article for s in material.sentences} - articles),
         }
-        write_head(fit_calibration(logits, y), files["head"], info)
-        write_card(files["card"], settings, report, len(material.sentences) - len(rows), len(rows))
+        calibration = fit_calibration(logits, y, sentences, seed=seed)
+        rule = calibration.rule
+        info["operating_rule"] = {
+            "beta": rule.beta,
+            "floor": rule.floor,
+            "min_precision": rule.min_precision,
+        }
+        write_head(calibration, files["head"], info)
+        write_card(
+            files["card"],
+            settings,
+            report,
+            len(material.sentences) - len(rows),
+            len(rows),
+            epochs_trained=stop_epoch,
+        )
     return report
+
+
+def run_folder(settings: Settings) -> Path:
+    """The run folder of `settings` under the training cache (one per held-out fold)."""
+    s = settings
+    return (
+        CACHE
+        / "finetune"
+        / (
+            f"{ACCURATE_VERSION}-seed{s.seed}-top{s.top}-e{s.epochs}-lr{s.lr_encoder:g}"
+            f"-fold{s.held_fold}"
+        )
+    )
+
+
+def choose_epoch(
+    t3: Path,
+    settings: Settings,
+    fold: int,
+    report: Report,
+    *,
+    on_progress: Callable[[str], None] = lambda message: None,
+) -> int:
+    """The number of epochs to train: the whole schedule run with fold `fold`'s English
+    articles held out, each epoch's torch fp32 logits on them scored by `score_held_out`
+    (cross-fitted calibration and F1-tuned cuts), and the epoch with the best micro-F1 chosen
+    (the earlier one on a tie). The rule was fixed before any result was seen."""
+    from narrascope.training.finetune.select import score_held_out
+    from narrascope.training.finetune.trainer import fine_tune, read_material
+
+    if fold == settings.held_fold:
+        raise ValueError("the epochs are chosen on another fold than the one judged")
+    chosen = dataclasses.replace(settings, held_fold=fold)
+    run = run_folder(chosen)
+    fine_tune(t3, run, chosen, on_progress=on_progress)
+    material = read_material(t3, chosen)
+    rows = np.flatnonzero(material.held)
+    sentences = [material.sentences[i] for i in rows]
+    found: list[float] = []
+    for epoch in range(1, settings.epochs + 1):
+        logits = torch_logits(run / f"weights-epoch{epoch}.safetensors", material, rows, chosen)
+        scores = score_held_out(
+            logits, material.y[rows], sentences, material.line_labels, seed=settings.seed
+        )
+        found.append(scores.micro_f1_rule)
+        report.scores[f"select_fold{fold}_epoch{epoch}_micro_f1_rule"] = scores.micro_f1_rule
+        report.scores[f"select_fold{fold}_epoch{epoch}_micro_shipped"] = scores.micro_shipped
+        on_progress(f"fold {fold}, epoch {epoch}: " + scores.lines("")[0].lstrip(": "))
+    best = int(np.argmax(found)) + 1  # argmax: the first of equals
+    report.lines.append(
+        f"  epochs chosen on fold {fold} ({len(rows)} sentences of "
+        f"{len({s.article for s in sentences})} English articles), micro-F1 at F1-tuned cuts "
+        f"by epoch: {', '.join(f'{f:.3f}' for f in found)}: {best} of {settings.epochs}"
+    )
+    return best
+
+
+def torch_logits(
+    weights: Path, material: Material, rows: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """Torch fp32 logits (len(rows), 23) of a run's weights on the pairs `rows` of `material`,
+    from the kept token states when only the top layers trained."""
+    import torch
+
+    from narrascope.text.wordpiece import WordPiece
+    from narrascope.training.finetune.export import load_trained
+    from narrascope.training.finetune.minilm import base_model_dir
+    from narrascope.training.finetune.trainer import _inputs
+
+    torch.set_num_threads(settings.threads)
+    model = load_trained(weights)
+    vocab = WordPiece.from_file(base_model_dir() / "vocab.txt")
+    encoded = [vocab.pair_ids(a, b, settings.max_tokens) for a, b in material.pairs]
+    cut = len(model.layers) - settings.top
+    states = None
+    if settings.top < len(model.layers):
+        from narrascope.training.finetune.states import load_or_cache_states, top_logits
+
+        states = load_or_cache_states(model, encoded, cut, weights.parent.parent / "states")
+    order = rows[np.argsort([len(encoded[i][0]) for i in rows], kind="stable")]
+    logits = np.zeros((len(material.pairs), len(TECHNIQUES)), dtype=np.float32)
+    with torch.no_grad():
+        for start in range(0, len(order), 64):
+            batch = order[start : start + 64]
+            found = (
+                top_logits(model, states, encoded, batch, cut)
+                if states is not None
+                else model(*_inputs(encoded, batch))
+            )
+            logits[batch] = found.numpy()
+    return logits[rows]
 
 
 def _fast_scores(

@@ -9,6 +9,9 @@ One fold of English articles (the fast head's CV fold, so both are judged on the
 is held out: it never trains, and is kept for calibration, thresholds and scoring (`select.py`,
 on the exported model).
 
+With `Settings.top` below 6 only the top layers and the head train, from token states of the
+frozen layers computed once and kept beside the run folders (`states.py`).
+
 Everything lives in one run folder: `checkpoint.safetensors` + `checkpoint.json` every
 `checkpoint_every` steps (weights, AdamW moments, step, torch RNG) and the final weights.
 Calling `fine_tune` again with the same folder resumes where it stopped.
@@ -55,6 +58,10 @@ class Settings:
     # held-out articles undoes the shift in the prior.
     negatives_kept: float = 0.35
     freeze_embeddings: bool = True  # the word-piece table is half the weights and barely moves
+    # Layers trained, from the top (of MiniLM's 6). Below them nothing trains, so their token
+    # states are computed once and kept (`states.py`): an epoch of the top layer costs 4-6 min
+    # on a loaded 2-core machine against 32-66 min for all six (benchmarks/RESULTS.md).
+    top: int = 1
     checkpoint_every: int = 100
     # One thread: with two, a loaded 2-core machine ran 1.3 sentences/s against 4.5 with one
     # (the threads spin waiting for each other; measured, benchmarks/RESULTS.md).
@@ -203,10 +210,12 @@ def fine_tune(
     settings: Settings = Settings(),
     *,
     stop_after: int | None = None,
+    stop_epoch: int | None = None,
     on_progress: Callable[[str], None] = lambda message: None,
 ) -> Trained:
-    """Fine-tune (or resume) into the folder `run`, up to the end of the schedule or to step
-    `stop_after` (the schedule stays the full one, so a stopped run is the same run cut short)."""
+    """Fine-tune (or resume) into the folder `run`, up to the end of the schedule, to step
+    `stop_after` or to the end of epoch `stop_epoch` (the schedule stays the full one, so a
+    stopped run is the same run cut short)."""
     run.mkdir(parents=True, exist_ok=True)
     _check_settings(run, settings)
     material = read_material(t3, settings)
@@ -220,6 +229,15 @@ def fine_tune(
         f" articles); mean {mean:.1f} word pieces"
     )
     model = load_base(len(TECHNIQUES), seed=settings.seed)
+    states = None
+    if settings.top < len(model.layers):
+        from narrascope.training.finetune.states import load_or_cache_states
+
+        torch.set_num_threads(settings.threads)
+        cut = len(model.layers) - settings.top
+        states = load_or_cache_states(
+            model, encoded, cut, run.parent / "states", on_progress=on_progress
+        )
     return fit(
         model,
         encoded,
@@ -227,7 +245,9 @@ def fine_tune(
         train_rows,
         run,
         settings,
+        states=states,
         stop_after=stop_after,
+        stop_epoch=stop_epoch,
         on_progress=on_progress,
     )
 
@@ -240,18 +260,39 @@ def fit(
     run: Path,
     settings: Settings,
     *,
+    states: Sequence[np.ndarray] | None = None,
     stop_after: int | None = None,
+    stop_epoch: int | None = None,
     on_progress: Callable[[str], None] = lambda message: None,
 ) -> Trained:
     """Train `model` on the rows `train_rows` of the encoded pairs and their gold `y` (n, labels),
     checkpointing into `run` and resuming from it: `fine_tune`'s loop, on any model and rows (so
-    a small model can be checked to fit its own training sentences)."""
+    a small model can be checked to fit its own training sentences). With `states` (the token
+    states of every pair after the layers below the top `settings.top`, `states.py`) only the
+    top layers and the head train, from those states. Every epoch's weights are kept
+    (`weights-epoch{E}.safetensors`); asked to stop at an epoch whose weights a longer run of the
+    same schedule already kept, it returns them."""
     run.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(settings.threads)
     lengths = np.array([len(ids) for ids, _ in encoded])
+    cut = len(model.layers) - settings.top if states is not None else 0
     if settings.freeze_embeddings:
         for parameter in (model.word.weight, model.position.weight, model.segment.weight):
             parameter.requires_grad_(False)
+    if states is not None:
+        for name, parameter in model.named_parameters():
+            kept = name.startswith("head.") or any(
+                name.startswith(f"layers.{k}.") for k in range(cut, len(model.layers))
+            )
+            parameter.requires_grad_(kept)
+
+    def logits_of(batch: np.ndarray) -> torch.Tensor:
+        if states is None:
+            return model(*_inputs(encoded, batch))
+        from narrascope.training.finetune.states import top_logits
+
+        return top_logits(model, states, encoded, batch, cut)
+
     positives = y[train_rows].sum(0)
     seen = y[train_rows].any(1).sum() + settings.negatives_kept * (~y[train_rows].any(1)).sum()
     ratio = (seen - positives) / np.maximum(positives, 1.0)
@@ -267,6 +308,13 @@ def fit(
     per_epoch = len(_batches(lengths, train_rows, y, settings, 0))
     total = per_epoch * settings.epochs
     schedule = warmup_then_linear(optimizer, total, settings.warmup)
+    if stop_epoch:
+        stop_after = stop_epoch * per_epoch
+    if stop_after and stop_after % per_epoch == 0:
+        done = run / f"weights-epoch{stop_after // per_epoch}.safetensors"
+        if done.is_file():
+            on_progress(f"epoch {stop_after // per_epoch} of {settings.epochs} already trained")
+            return Trained(done, stop_after, total)
     step = 0
     if (run / "checkpoint.json").is_file():
         step = _load_checkpoint(run, model, optimizer)["step"]
@@ -281,11 +329,11 @@ def fit(
     while step < end:
         epoch, index = divmod(step, per_epoch)
         batch = _batches(lengths, train_rows, y, settings, epoch)[index]
-        logits = model(*_inputs(encoded, batch))
+        logits = logits_of(batch)
         loss = loss_fn(logits, torch.from_numpy(y[batch]))
         optimizer.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for _, p in trained], 1.0)
         optimizer.step()
         schedule.step()
         step, done_here = step + 1, done_here + len(batch)
@@ -297,8 +345,17 @@ def fit(
                 f"step {step}/{total} epoch {epoch + 1} loss {np.mean(losses[-20:]):.4f} "
                 f"{rate:.1f} sentences/s, ~{left:.0f} min left"
             )
+        if step % per_epoch == 0 or step == end:
+            _save_weights(run, model, step, per_epoch)
         if step % settings.checkpoint_every == 0 or step % per_epoch == 0 or step == end:
             _save_checkpoint(run, model, optimizer, {"step": step, "total": total})
+    weights = _save_weights(run, model, step, per_epoch)
+    on_progress(f"stopped at step {step} of {total}: {weights.name}")
+    return Trained(weights, step, total)
+
+
+def _save_weights(run: Path, model: MiniLMClassifier, step: int, per_epoch: int) -> Path:
+    """The weights at `step`, kept once (an epoch's end or where the run stopped)."""
     weights = run / (
         f"weights-epoch{step // per_epoch}.safetensors"
         if step % per_epoch == 0
@@ -308,5 +365,4 @@ def fit(
         from safetensors.torch import save_file
 
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    on_progress(f"stopped at step {step} of {total}: {weights.name}")
-    return Trained(weights, step, total)
+    return weights
