@@ -146,3 +146,31 @@ def test_entities_windowed_russian_ner_finds_what_one_pass_finds(analyzer, share
     assert _mentions(find_in_windows(ner._find, text, size=5_000, margin=500)) == _mentions(
         one_pass
     )
+
+
+def test_entities_russian_morphology_only_where_names_are(analyzer, shared_data, monkeypatch):
+    # Issue 15: natasha's morphology (5x the NER's cost) runs only on the chunks of sentences
+    # that hold a name; the lemmas must be those of tagging every sentence.
+    from narrascope.analyzers.entities import NatashaNER
+
+    class EverySentence(NatashaNER):
+        def _tag_morph(self, nat) -> None:
+            nat.tag_morph(self.morph)
+
+    ner = analyzer.russian
+    every = EverySentence(ner.segmenter, ner.tagger, ner.morph, ner.vocab)
+    folder = shared_data / "semeval2025_task10" / "train" / "RU" / "raw-documents"
+    for path in sorted(folder.glob("*.txt"))[:6]:
+        text = path.read_text(encoding="utf-8")
+        assert _mentions(ner(text)) == _mentions(every(text))
+
+    filler = "Погода была тёплой, и дети долго гуляли во дворе. " * 40  # no name
+    text = filler + "По словам Захаровой, Блинкену стоит помнить историю. " + filler
+    tagged: list[int] = []
+    tag = ner.morph.map
+    monkeypatch.setattr(ner.morph, "map", lambda items: tagged.append(len(items)) or tag(items))
+    found = _mentions(ner(text))
+    morphology_calls = list(tagged)
+    assert "Захарова" in {normal for *_, normal in found}
+    assert found == _mentions(every(text))
+    assert morphology_calls and sum(morphology_calls) <= 8  # one chunk of 81 sentences

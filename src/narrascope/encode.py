@@ -9,8 +9,10 @@ implementing `Encoder`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import ClassVar, Protocol
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -35,6 +37,35 @@ class Encoder(Protocol):
 # workers in one process, the web app's threads) undo each other's limit, and the BLAS thread
 # count changes the floats, so a cluster run stopped matching a local run bit for bit.
 _BLAS_LIMIT = threading.Lock()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread inside the block, one holder at a time (`_BLAS_LIMIT`).
+
+    For numpy models outside the encoder (natasha's): on a 2-core machine shared with other
+    work, two BLAS threads spin against each other (natasha's morphology tagger ran 4x slower
+    with two than with one at load average ~12, #15). The thread count can change floats in
+    their last bits: never around a model whose scores are stored (the heads' changed).
+    """
+    with _BLAS_LIMIT:
+        controller = _threadpools()
+        if controller is None:
+            yield
+            return
+        with controller.limit(limits=1, user_api="blas"):
+            yield
+
+
+@cache
+def _threadpools() -> Any:
+    """The process's thread pools, found once (a scan of the loaded libraries); None without
+    threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 class UniversalSentenceEncoder:
