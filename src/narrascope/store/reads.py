@@ -7,13 +7,14 @@ here too. Only `store/` writes SQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Text, bindparam, or_, select, type_coerce
 
 from narrascope.store import schema as t
 from narrascope.store.engine import Connections
@@ -86,7 +87,8 @@ _LABELS_ON = (
         t.annotations.c.label,
         t.annotations.c.start,
         t.annotations.c.end,
-        t.annotations.c.evidence,
+        # As stored (JSON text on SQLite): decoded only where there is evidence.
+        type_coerce(t.annotations.c.evidence, Text),
     )
     .where(
         t.annotations.c.doc_id.in_(bindparam("ids", expanding=True)),
@@ -192,6 +194,8 @@ class DocumentReads(Reads):
             for chunk in chunks(list(doc_ids)):
                 rows = conn.execute(_LABELS_ON, {"ids": list(chunk), "layers": names})
                 for doc_id, label, start, end, evidence in rows:
+                    if isinstance(evidence, str):  # SQLite's text: most spans have none ("[]")
+                        evidence = json.loads(evidence) if evidence != "[]" else ()
                     spans = tuple((int(s), int(e)) for s, e in evidence or ())
                     found[doc_id].append(LabelPlace(label, start, end, spans))
         return found

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from narrascope.model import Annotation, Document, Layer, PageType, Removal, SourceRef
@@ -109,6 +110,7 @@ def from_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+@lru_cache(maxsize=4096)  # a handful of model ids, asked for every annotation a page shows
 def analyzer_family(model: str) -> str:
     """A model id without its version: `techniques-v2` → `techniques`."""
     return re.sub(r"-v\d+(?:[.\-_]\w+)*$", "", model) or model
