@@ -1,9 +1,9 @@
 """Times the whole `analyze` beside the budget's yardstick, interleaved on the same inputs.
 
 Yardstick (DESIGN.md budget): trafilatura extraction plus spaCy NER alone; the whole analyze
-(fast profile) may cost at most 1.5x that, the accurate profile 4x. Input: the article-extraction benchmark's HTML pages
-(real news pages, ~800 words on average) plus the five example articles (their yardstick is
-spaCy NER on the text: there is no HTML to extract).
+may cost at most 1.5x that with the fast profile, 4x with the accurate one. Input: the
+article-extraction benchmark's HTML pages (real news pages, ~800 words on average) plus the
+five example articles (their yardstick is spaCy NER on the text: there is no HTML to extract).
 
 Both sides load their models first and warm up on a few inputs; then, in each round, the inputs
 are taken batch by batch and every batch is timed through the yardstick and through analyze
