@@ -43,7 +43,10 @@ def _date(value: str | None, name: str) -> date | None:
         raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from exc
 
 
-def search_params(
+# The parameter parsers are `async def`: FastAPI would run a plain `def` dependency in the
+# thread pool, a trip there and back before the route's own, for a few microseconds of
+# parsing; under load each trip waits its turn for the GIL (#17).
+async def search_params(
     q: Annotated[str, Query(max_length=500, description="Full-text query.")] = "",
     outlet: Annotated[str | None, Query(max_length=255)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
@@ -77,7 +80,7 @@ def search_params(
 Search = Annotated[SearchQuery, Depends(search_params)]
 
 
-def attention_params(
+async def attention_params(
     search: Search,
     compare: Annotated[
         str | None, Query(max_length=500, description="A second query's words, same filters.")
