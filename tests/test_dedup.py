@@ -67,6 +67,10 @@ def test_dedup_finds_a_lightly_edited_copy(store, articles):
     (cluster,) = store.clusters()
     assert cluster.canonical_id == original.id and cluster.members == (original.id, copy.id)
     assert store.cluster(copy.id) == cluster
+    # The reader's one-query size (#17): the cluster's, and 1 for a document in none.
+    assert store.cluster_size(copy.id) == store.cluster_size(original.id) == cluster.size == 2
+    other = _doc(articles["001"], "001.txt", 5)
+    assert store.cluster(other.id) is None and store.cluster_size(other.id) == 1
 
 
 def test_dedup_finds_an_edited_copy_under_the_jaccard_threshold_through_its_bands(

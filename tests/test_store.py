@@ -164,6 +164,7 @@ def test_store_vectors_round_trip_as_float16(store, examples):
     assert loaded.shape == vectors.shape and loaded.dtype == np.float32
     assert np.abs(loaded - vectors).max() < 1e-3
     assert store.vectors(examples[0].id) is None
+    assert store.has_vectors(doc.id) and not store.has_vectors(examples[0].id)
 
 
 def test_store_writes_a_long_documents_vectors_in_blocks_with_the_same_bytes(store):

@@ -53,7 +53,7 @@ _fts = table(
 # The statements of a SQLite search, built once with the words as a parameter (`:q`):
 # building and keying them per request cost about what SQLite takes to run the cheap ones (#17).
 _MATCH = text(f"{SEARCH_INDEX} MATCH :q")
-_RANK = literal_column(f"{SEARCH_INDEX}.rank")
+_RANK: Any = literal_column(f"{SEARCH_INDEX}.rank")
 _MATCHES_CAPPED = select(func.count()).select_from(
     select(_fts.c.rowid).where(_MATCH).limit(bindparam("cap")).subquery()
 )

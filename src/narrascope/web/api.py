@@ -43,7 +43,10 @@ def _date(value: str | None, name: str) -> date | None:
         raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from exc
 
 
-def search_params(
+# The parameter parsers are `async def`: FastAPI would run a plain `def` dependency in the
+# thread pool, a trip there and back before the route's own, for a few microseconds of
+# parsing; under load each trip waits its turn for the GIL (#17).
+async def search_params(
     q: Annotated[str, Query(max_length=500, description="Full-text query.")] = "",
     outlet: Annotated[str | None, Query(max_length=255)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
@@ -77,7 +80,7 @@ def search_params(
 Search = Annotated[SearchQuery, Depends(search_params)]
 
 
-def attention_params(
+async def attention_params(
     search: Search,
     compare: Annotated[
         str | None, Query(max_length=500, description="A second query's words, same filters.")
@@ -116,14 +119,35 @@ def dashboard_of(request: Request, outlet: str | None) -> Dashboard:
     return request.app.state.dashboards.get(store_of(request), outlet=outlet or None)
 
 
-@router.get("/documents/{doc_id}", summary="One article with every annotation (the reader)")
-def document(request: Request, doc_id: str) -> dict[str, Any]:
-    return queries.reader(store_of(request), request.app.state.definitions, doc_id).json()
+def json_response(data: dict[str, Any]) -> Response:
+    """`data` as a JSON response, serialised in the worker thread that made it.
+
+    Returned as a dict, FastAPI would validate it against `dict[str, Any]` in a second trip
+    through the thread pool and serialise it on the event loop: a share of the CPU of the
+    API's busiest routes, and of their waiting under load (#17).
+    """
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, media_type="application/json")
 
 
-@router.get("/search", summary="Search with facets; one page, `next_cursor` for the next")
-def search(request: Request, params: Search) -> dict[str, Any]:
-    return web_search.search_json(search_of(request, params))
+@router.get(
+    "/documents/{doc_id}",
+    summary="One article with every annotation (the reader)",
+    response_model=None,
+)
+def document(request: Request, doc_id: str) -> Response:
+    return json_response(
+        queries.reader(store_of(request), request.app.state.definitions, doc_id).json()
+    )
+
+
+@router.get(
+    "/search",
+    summary="Search with facets; one page, `next_cursor` for the next",
+    response_model=None,
+)
+def search(request: Request, params: Search) -> Response:
+    return json_response(web_search.search_json(search_of(request, params)))
 
 
 def search_of(request: Request, params: SearchQuery) -> SearchPage:

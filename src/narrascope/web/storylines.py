@@ -43,7 +43,7 @@ def _day(value: str | None, name: str) -> date | None:
         raise BadRequest(f"{name}: not a date (YYYY-MM-DD): {str(value)[:20]!r}") from exc
 
 
-def list_params(
+async def list_params(  # async: parsed on the event loop, not in the thread pool (#17)
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$")] = "outlets",
     narrative: Annotated[str | None, Query(max_length=255)] = None,
     outlet: Annotated[str | None, Query(max_length=255)] = None,
