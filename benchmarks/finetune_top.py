@@ -71,7 +71,7 @@ def main() -> None:
         print(
             f"fold {args.fold}, epoch {epoch} of {settings.epochs} ({len(rows)} sentences): "
             f"micro-F1 {scores.micro_f1_rule:.3f} (macro {scores.macro_f1_rule:.3f}) at "
-            f"F1-tuned cuts, {scores.micro_shipped:.3f} precision-first; ECE {scores.ece:.4f}",
+            f"F1-tuned cuts, {scores.micro_shipped:.3f} at the nested-CV rule; ECE {scores.ece:.4f}",
             flush=True,
         )
 

@@ -37,6 +37,7 @@ started from the base head, as the curve does.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -213,6 +214,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
     known = {t.label for t in taxonomy if not t.is_other} & set(base.labels)
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     actions: dict[str, dict[str, int]] = {}
+    cut = int(len(held) * args.pool)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         rng = random.Random(seed)
         order = sorted(held, key=lambda ex: ex.encoded.article.id)
@@ -243,8 +245,11 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
                     results.setdefault((how, n), []).append(score(analyzer, rest, taxonomy))
             print(
                 f"  seed {seed} {how}: "
-                + ", ".join(f"N={n} fine {results[(how, n)][-1][0]:.4f}" for n in sorted(args.n))
-                + f" (base {results[('base', 0)][-1][0]:.4f})",
+                + ", ".join(
+                    f"N={n} fine {results[(how, n)][-1][0]:.4f} coarse {results[(how, n)][-1][1]:.4f}"
+                    for n in sorted(args.n)
+                )
+                + f" (base {results[('base', 0)][-1][0]:.4f} / {results[('base', 0)][-1][1]:.4f})",
                 flush=True,
             )
     return {"results": results, "actions": actions, "pool": cut, "rest": len(held) - cut}
@@ -311,6 +316,38 @@ def table(outcome: dict, ns: list[int], ways: list[str]) -> str:
     return "\n".join(rows)
 
 
+def paired(outcome: dict, ns: list[int], ways: list[str]) -> str:
+    """Each queue against random, paired by seed: the mean difference with its 95% t-interval
+    and the seeds ahead, fine and coarse (the seeds share the split, so the pairs are fair)."""
+    from scipy import stats
+
+    res = outcome["results"]
+    rows = [
+        "| N | way | level | mean difference to random | 95% CI | seeds ahead |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in sorted(ns):
+        for way in ways:
+            if way == "random" or ("random", n) not in res:
+                continue
+            for k, level in enumerate(("fine", "coarse")):
+                diffs = [
+                    a[k] - b[k] for a, b in zip(res[(way, n)], res[("random", n)], strict=True)
+                ]
+                mean = statistics.mean(diffs)
+                if len(diffs) > 1:
+                    half = stats.t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs)
+                    half /= len(diffs) ** 0.5
+                    interval = f"[{mean - half:+.4f}, {mean + half:+.4f}]"
+                else:
+                    interval = ""
+                ahead = sum(d > 0 for d in diffs)
+                rows.append(
+                    f"| {n} | {way} | {level} | {mean:+.4f} | {interval} | {ahead}/{len(diffs)} |"
+                )
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the SemEval-2025 T10 folder")
@@ -334,6 +371,7 @@ def main() -> None:
     parser.add_argument(
         "--quick-base", action="store_true", help="base: weights only, shipped calibration"
     )
+    parser.add_argument("--save", type=Path, default=None, help="per-seed scores, as JSON")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="learning-curve-"))
@@ -355,11 +393,19 @@ def main() -> None:
         f"articles; answers: {args.answers}"
     )
     outcome = curve(args, base, held, taxonomy, encoder, work)
+    if not outcome["results"]:  # `--seeds 0`: only the retraining time below
+        print(time_retrain(base, held, taxonomy, encoder, work, args.timing))
+        return
     print(
         f"\n{args.language}: pool {outcome['pool']} articles, scored remainder {outcome['rest']}, "
         f"{args.seeds} seeds; samples-F1, official label lists, mean (sd)\n"
     )
     print(table(outcome, args.n, args.ways))
+    print()
+    print(paired(outcome, args.n, args.ways))
+    if args.save:
+        rows = {f"{way}@{n}": values for (way, n), values in outcome["results"].items()}
+        args.save.write_text(json.dumps(rows, indent=1))
     for how, tally in outcome["actions"].items():
         print(f"  {how} answers: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     if args.timing:

@@ -1,6 +1,7 @@
-"""The accurate profile as it runs on a machine without the fine-tuned model (none is shipped):
-a stand-in for the model, an article only the fast fallback reads, and a model folder whose
-fast technique head is sure of every technique. Shared by the model-folder and Dask tests."""
+"""The accurate profile as it runs on a machine without the fine-tuned model (an install
+without its files): a stand-in for the model, an article only the fast fallback reads, and a
+model folder whose fast technique head is sure of every technique. Shared by the model-folder
+and Dask tests."""
 
 from __future__ import annotations
 

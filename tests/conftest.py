@@ -92,7 +92,7 @@ def loaded_analyzers(encoder):
 
 @pytest.fixture
 def accurate_without_model(monkeypatch):
-    """The accurate profile as it runs here: the fine-tuned model is not on this machine, so
+    """The accurate profile as it runs without its fine-tuned model's files (stood in for), so
     only its fast fallback (a language it does not read) can run; reading English fails."""
     from accurate_profile import NotShipped
 

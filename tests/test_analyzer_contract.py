@@ -24,8 +24,8 @@ from narrascope.text import segment
 
 # The analyzers that read sentence vectors, with the head file each loads first.
 VECTOR_READERS = {
-    "techniques": "techniques-v3",
-    "genre": "genre-v2",
+    "techniques": "techniques-v4",
+    "genre": "genre-v3",
     "frames": "frames-v2",
     "narratives": "narratives-v3",
     "roles": "roles-v2",

@@ -127,10 +127,10 @@ def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article)
     folder = tmp_path / "corpus-model"
     folder.mkdir()
     seed_model_folder(folder)
-    shipped = LinearHead.from_file(RESOURCES / "genre-v2.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "genre-v3.safetensors")
     # A genre head sure of satire: only this folder's head calls the article satire.
     sure = replace(shipped, bias=np.array([0.0, 0.0, 30.0], dtype=np.float32))
-    sure.save(folder / "genre-v2.safetensors")
+    sure.save(folder / "genre-v3.safetensors")
     for db, model in (("a.db", ()), ("b.db", ("--model", folder))):
         result = run("analyze", one_article, "--db", tmp_path / db, "--only", "genre", *model)
         assert result.exit_code == 0, result.output
@@ -144,7 +144,7 @@ def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article)
 
 @pytest.mark.parametrize(
     ("only", "head"),
-    [(("genre",), "genre-v2"), (("entities", "roles"), "roles-v2-fine")],
+    [(("genre",), "genre-v3"), (("entities", "roles"), "roles-v2-fine")],
 )
 def test_model_folder_genre_and_roles_heads_are_read_from_it(tmp_path, one_article, only, head):
     folder = tmp_path / "partial-model"
@@ -167,10 +167,10 @@ def sure_genre_folder(folder, genre: str, strength: float = 30.0):
     """A model folder whose genre head is sure of `genre` (a per-corpus model of its own)."""
     folder.mkdir()
     seed_model_folder(folder)
-    shipped = LinearHead.from_file(RESOURCES / "genre-v2.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "genre-v3.safetensors")
     bias = np.zeros(3, dtype=np.float32)
     bias[shipped.labels.index(genre)] = strength
-    replace(shipped, bias=bias).save(folder / "genre-v2.safetensors")
+    replace(shipped, bias=bias).save(folder / "genre-v3.safetensors")
     return folder
 
 
@@ -187,19 +187,19 @@ def test_model_folder_has_its_own_model_id(tmp_path, one_article):
     seeded.mkdir()
     seed_model_folder(seeded)
     assert model_folder_id(seeded) is None  # the shipped heads, copied: the shipped model
-    assert model_version(GenreAnalyzer, seeded) == "genre-v2"
+    assert model_version(GenreAnalyzer, seeded) == "genre-v3"
     corpus = sure_genre_folder(tmp_path / "corpus", "satire")
     folder_id = model_folder_id(corpus)
     assert folder_id and folder_id.startswith("m")
-    assert model_version(GenreAnalyzer, corpus) == f"genre-v2-{folder_id}"
+    assert model_version(GenreAnalyzer, corpus) == f"genre-v3-{folder_id}"
     assert model_version(FrameAnalyzer, corpus) == "frames-v2"  # its head is the shipped one
     db = tmp_path / "a.db"
     result = run("analyze", one_article, "--db", db, "--only", "genre", "--model", corpus)
     assert result.exit_code == 0, result.output
-    assert genre_labels(db) == [("satire", f"genre-v2-{folder_id}")]
+    assert genre_labels(db) == [("satire", f"genre-v3-{folder_id}")]
     with sqlite3.connect(db) as conn:
         settings = json.loads(conn.execute("SELECT settings FROM runs").fetchone()[0])
-    assert settings["model_id"] == folder_id and settings["analyzers"] == [f"genre-v2-{folder_id}"]
+    assert settings["model_id"] == folder_id and settings["analyzers"] == [f"genre-v3-{folder_id}"]
 
 
 def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_article):
@@ -212,7 +212,7 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
     db = tmp_path / "r.db"
     assert run("analyze", one_article, "--db", db, "--only", "genre").exit_code == 0
     shipped = genre_labels(db)
-    assert [model for _, model in shipped] == ["genre-v2"]
+    assert [model for _, model in shipped] == ["genre-v3"]
 
     def rerun(*model):
         result = run("reanalyze", "--db", db, "--only", "genre", *model)
@@ -220,10 +220,10 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
         return " ".join(result.output.split())
 
     assert "1 re-analyzed" in rerun("--model", first)
-    assert genre_labels(db) == [("satire", f"genre-v2-{model_folder_id(first)}")]
+    assert genre_labels(db) == [("satire", f"genre-v3-{model_folder_id(first)}")]
     assert "0 re-analyzed, 1 up to date" in rerun("--model", first)
     assert "1 re-analyzed" in rerun("--model", second)  # another model: its labels, not both
-    assert genre_labels(db) == [("opinion", f"genre-v2-{model_folder_id(second)}")]
+    assert genre_labels(db) == [("opinion", f"genre-v3-{model_folder_id(second)}")]
     # An analyst's verdict outranks every model, the next per-corpus one included.
     with Store.open(str(db)) as store:
         doc = next(iter(store.documents()))
@@ -238,7 +238,7 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
         (done,) = store.corrections.of()
         Review(store).undo(done.id, user="ana")  # the shipped model's genre, as it is now
     labels = genre_labels(db)
-    assert len(labels) == 1 and labels[0][1] == "genre-v2"
+    assert len(labels) == 1 and labels[0][1] == "genre-v3"
 
 
 def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):
@@ -259,7 +259,7 @@ def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_i
 ):
     """`--profile accurate --model DIR` (#19): a language the fine-tuned model does not read
     gets the fast technique head, and that is the folder's head: its labels and the note
-    name the per-corpus fast head's version, not the shipped `techniques-v3` nor the
+    name the per-corpus fast head's version, not the shipped `techniques-v4` nor the
     fine-tuned model that did not label them."""
     from narrascope.analyzers import load_analyzers, select
     from narrascope.analyzers.techniques import TechniqueAnalyzer
@@ -358,7 +358,7 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
         rejected = Review(store).correct("reject", user="ana", annotation_id=row)
     kept = [label for label in labels if label != (first.label, first.start, first.end)]
     assert "1 re-analyzed" in rerun("fast")
-    assert stored() == (kept, [], {"techniques-v3"})  # no accurate label or note stays
+    assert stored() == (kept, [], {"techniques-v4"})  # no accurate label or note stays
     assert "0 re-analyzed, 1 up to date" in rerun("fast")
     assert "1 re-analyzed" in rerun("accurate")  # and back: the fast labels go
     assert stored() == (kept, notes, {"techniques-accurate-v1"})

@@ -10,7 +10,12 @@ import pytest
 from narrascope.analyzers import document_head as document_head_module
 from narrascope.analyzers import techniques as techniques_module
 from narrascope.analyzers.frames import FrameAnalyzer
-from narrascope.analyzers.genre import GenreAnalyzer, choose_genre, document_features
+from narrascope.analyzers.genre import (
+    GenreAnalyzer,
+    choose_genre,
+    document_features,
+    shown_confidence,
+)
 from narrascope.analyzers.techniques import TechniqueAnalyzer, features, paragraph_techniques
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.heads import LinearHead, ModelFileError, sigmoid
@@ -40,7 +45,7 @@ def examples(examples_dir, encoder):
     return out
 
 
-def _doc(text: str, language: str = "en") -> Document:
+def _doc(text: str, language: str | None = "en") -> Document:
     return segment(Document(text=text, source=SourceRef("test"), language=language))
 
 
@@ -52,7 +57,7 @@ def test_techniques_label_example_sentences(examples, encoder):
         anns = analyzer.analyze(doc, vectors)
         total += len(anns)
         for ann in anns:
-            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v3"
+            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v4"
             assert (ann.start, ann.end) in doc.sentences
             assert doc.text[ann.start : ann.end].strip() and 0.0 <= ann.score <= 1.0
         view = paragraph_techniques(doc, anns)
@@ -148,7 +153,9 @@ def test_techniques_repeat_feature_needs_no_square_matrix(n):
     np.testing.assert_allclose(repeats, expected, atol=1e-6)
 
 
-def test_techniques_store_only_calibrated_scores_at_their_operating_point(examples, encoder):
+def test_techniques_store_language_calibrated_scores_only_at_their_operating_point(
+    examples, encoder
+):
     analyzer = TechniqueAnalyzer.load(encoder)
     head, cuts = analyzer.head, analyzer.thresholds()
     # The file's weights carry Platt scaling: unfolding it gives the raw head, whose sigmoid
@@ -161,6 +168,7 @@ def test_techniques_store_only_calibrated_scores_at_their_operating_point(exampl
     assert (cuts >= rule["floor"]).all() and (cuts <= 1.0).any()
     shown = 0
     for doc, vectors in examples:
+        language_pair = head.info["shown_platt_by_language"][doc.language]
         x = features(doc.sentence_texts(), vectors)
         raw = sigmoid(x @ (head.weights / a) + (head.bias - b) / a)
         calibrated = apply_platt(raw, a, b)
@@ -169,7 +177,9 @@ def test_techniques_store_only_calibrated_scores_at_their_operating_point(exampl
         for i, (start, _) in enumerate(doc.sentences):
             for j, label in enumerate(head.labels):
                 if calibrated[i, j] >= cuts[j] + 1e-4:
-                    assert stored[start, label] == pytest.approx(calibrated[i, j], abs=2e-4)
+                    # Shown: stored through the Platt pair of the document's language (#15).
+                    expected = apply_platt(calibrated[i, j], *language_pair)
+                    assert stored[start, label] == pytest.approx(expected, abs=2e-4)
                 elif calibrated[i, j] < cuts[j] - 1e-4:
                     assert (start, label) not in stored
         shown += len(stored)
@@ -196,6 +206,27 @@ def test_a_technique_below_its_operating_point_is_not_stored(encoder):
     assert len(anns) == len(doc.sentences) and all(ann.score == 0.5 for ann in anns)
 
 
+def test_a_shown_technique_is_scored_by_its_documents_language(encoder):
+    width = features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1]
+    pairs = {"fr": [1.0, -1.0], "*": [1.0, 1.0]}
+    head = LinearHead(
+        np.zeros((width, len(TECHNIQUES)), dtype=np.float32),
+        np.zeros(len(TECHNIQUES), dtype=np.float32),  # 0.5 everywhere: every cut of 0.5 passes
+        list(TECHNIQUES),
+        TechniqueAnalyzer.version,
+        encoder.name,
+        thresholds=np.full(len(TECHNIQUES), 0.5, dtype=np.float32),
+        info={"shown_platt_by_language": pairs},
+    )
+    analyzer = TechniqueAnalyzer(head)
+    text = "They are traitors and liars! Everyone knows it."
+    for language, offset in (("fr", -1.0), ("en", 1.0), (None, 1.0)):
+        doc = _doc(text, language=language)
+        anns = analyzer.analyze(doc, encoder.encode(doc.sentence_texts()))
+        assert len(anns) == len(doc.sentences) * len(TECHNIQUES)  # the cuts decide, not the pair
+        assert all(ann.score == pytest.approx(1 / (1 + np.exp(-offset))) for ann in anns)
+
+
 def test_frames_are_stored_only_at_their_operating_point(examples, encoder):
     frames = FrameAnalyzer.load(encoder)
     cuts = dict(zip(frames.head.labels, frames.head.thresholds, strict=True))
@@ -214,16 +245,28 @@ def test_satire_needs_strong_evidence():
     assert [GENRES[k] for k in choose_genre(scores, gate)] == ["opinion", "satire", "opinion"]
 
 
-def test_genre_stores_the_calibrated_probability_of_the_genre_shown(examples, encoder):
+def test_genre_stores_the_calibrated_probability_that_the_genre_shown_is_right(examples, encoder):
     genre = GenreAnalyzer.load(encoder)
     assert genre.head.thresholds[GENRES.index("satire")] >= 0.5
+    platt = genre.head.info["shown_platt"]
+    a, b = np.array(platt["a"]), np.array(platt["b"])
     for doc, vectors in examples:
         scores = genre.head.score(document_features(vectors, doc.sentence_texts()))[0]
         (label,) = genre.analyze(doc, vectors)
-        shown = GENRES[int(choose_genre(scores[None, :], genre.head.thresholds)[0])]
-        assert label.label == shown and label.score == pytest.approx(scores[GENRES.index(shown)])
+        column = int(choose_genre(scores[None, :], genre.head.thresholds)[0])
+        assert label.label == GENRES[column]
+        expected_score = shown_confidence(scores[None, :], np.array([column]), a, b)[0]
+        assert label.score == pytest.approx(expected_score) and 0.0 < label.score < 1.0
         expected = dict(zip(GENRES, scores, strict=True))
         assert label.attrs["scores"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_shown_confidence_maps_each_genre_by_its_own_platt_pair():
+    scores = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5]])
+    a, b = np.array([1.0, 1.0, 2.0]), np.array([-0.5, 0.0, 0.0])
+    mapped = shown_confidence(scores, np.array([0, 2]), a, b)
+    assert mapped[0] == pytest.approx(1 / (1 + np.exp(-(np.log(0.6 / 0.4) - 0.5))))
+    assert mapped[1] == pytest.approx(0.5)  # logit 0, whatever the slope
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from narrascope.heads import sigmoid, softmax
 from narrascope.training import calibrate
@@ -117,3 +118,51 @@ def test_calibrate_nested_rule_speaks_where_the_half_floor_is_almost_silent():
     assert calibrate.micro_f_beta(chosen.shown, y) > calibrate.micro_f_beta(strict.shown, y)
     rule = calibrate.choose_rule(chosen.calibrated, y, folds)
     assert rule.floor < 0.5 and rule in calibrate.RULES
+
+
+def test_calibrate_weighted_platt_and_ece_count_rows_by_weight():
+    _, raw, y = _miscalibrated(seed=5)
+    padded = np.r_[raw, raw[:700]]
+    weights = np.r_[np.ones(len(raw)), np.zeros(700)]
+    plain = calibrate.fit_platt(raw, y)
+    weighted = calibrate.fit_platt(padded, np.r_[y, 1 - y[:700]], weights=weights)
+    assert np.allclose(plain, weighted, atol=1e-6)  # rows of weight 0 change nothing
+    doubled = calibrate.expected_calibration_error(padded, np.r_[y, y[:700]], weights=weights)
+    assert doubled == pytest.approx(calibrate.expected_calibration_error(raw, y))
+    # One weight per row of an (n, k) array counts for each of its k probabilities.
+    rows = np.stack([raw, 1 - raw], axis=1)
+    truth = np.stack([y, 1 - y], axis=1)
+    assert calibrate.expected_calibration_error(
+        rows, truth, weights=np.full(len(y), 3.0)
+    ) == pytest.approx(calibrate.expected_calibration_error(rows, truth))
+
+
+def test_calibrate_shown_platt_per_group_moves_only_shown_cells_towards_their_truth():
+    rng = np.random.default_rng(6)
+    n = 4000
+    groups = np.array(["fr"] * (n // 2) + ["ru"] * (n // 2))
+    p = rng.uniform(0.3, 0.9, size=(n, 2))
+    # French shown cells are right less often than their scores say, Russian ones more often.
+    truth_p = np.where((groups == "fr")[:, None], p - 0.2, np.minimum(p + 0.08, 1.0))
+    y = (rng.random((n, 2)) < truth_p).astype(float)
+    shown = p >= 0.5
+    pairs = calibrate.fit_shown_platt_by_group(p, y, shown, list(groups), pooled_cells=10.0)
+    assert set(pairs) == {"fr", "ru", calibrate.POOLED}
+    mapped = calibrate.apply_shown_platt_by_group(p, shown, list(groups), pairs)
+    assert np.array_equal(mapped[~shown], p[~shown])  # below the cut nothing moves
+    for group in ("fr", "ru"):
+        cells = shown & (groups == group)[:, None]
+        before = calibrate.expected_calibration_error(p[cells], y[cells])
+        after = calibrate.expected_calibration_error(mapped[cells], y[cells])
+        assert before > 0.05 and after < 0.03
+    unseen = calibrate.apply_shown_platt_by_group(p[:3], shown[:3], ["pl"] * 3, pairs)
+    expected = calibrate.apply_platt(p[:3], *pairs[calibrate.POOLED])
+    assert np.allclose(unseen[shown[:3]], expected[shown[:3]])
+
+
+def test_calibrate_noise_floor_shrinks_with_rows_and_grows_with_weights():
+    p = np.random.default_rng(7).uniform(0.05, 0.95, size=4000)
+    few, many = calibrate.ece_noise_floor(p[:100]), calibrate.ece_noise_floor(p)
+    assert 0.0 < many < few < 0.2
+    lopsided = np.r_[np.full(100, 40.0), np.ones(3900)]  # 100 rows weigh half of the total
+    assert calibrate.ece_noise_floor(p, weights=lopsided) > 1.5 * many

@@ -74,6 +74,10 @@ class DocumentHeadAnalyzer:
         """Extra detail stored with each label (none by default)."""
         return {}
 
+    def label_score(self, scores: np.ndarray, column: int) -> float:
+        """The score stored with label `column`: its probability unless a head says otherwise."""
+        return float(scores[column])
+
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> DocumentHeadAnalyzer:
         width = cls.features(np.zeros((0, encoder.dim), dtype=np.float32), []).shape[1]
@@ -99,7 +103,7 @@ class DocumentHeadAnalyzer:
                     layer=self.layer,
                     label=self.head.labels[j],
                     model=self.version,
-                    score=float(scores[j]),
+                    score=self.label_score(scores, j),
                     evidence=[doc.sentences[i] for i in chosen],
                     attrs=self.attrs(scores),
                 )

@@ -12,6 +12,11 @@ mix is assumed) and temperature-calibrated for them. Satire is the genre whose f
 cost most (an analyst reading "satire" discounts the article), so it is shown only with strong
 evidence: when its probability reaches its operating point (`head.thresholds`); otherwise the
 likelier of opinion and reporting is shown.
+
+The stored score is what an analyst reads: the probability that the genre shown is right, for
+an article whose language has every genre equally likely (the stated mix). Because of the satire
+gate the shown genre is not always the likeliest, so its softmax probability is not that; a
+Platt scaling per shown genre (`head.info["shown_platt"]`, fitted out of fold) maps it.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from narrascope.analyzers.document_head import DocumentHeadAnalyzer
-from narrascope.heads import float32
+from narrascope.heads import apply_platt, float32
 from narrascope.model import Layer
 
 # Word lists for the six training languages (en, fr, de, it, pl, ru); a cue that misses a
@@ -82,11 +87,20 @@ def choose_genre(scores: np.ndarray, thresholds: np.ndarray | None) -> np.ndarra
     return np.where(scores >= thresholds[None, :], scores, -1.0).argmax(axis=1)
 
 
+def shown_confidence(
+    scores: np.ndarray, shown: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """The probability that the genre `shown` in each row of (n, 3) `scores` is right: its
+    softmax probability through the Platt scaling (`a`, `b`, one pair per genre) of that genre."""
+    rows = np.arange(len(shown))
+    return apply_platt(scores[rows, shown], a[shown], b[shown])
+
+
 class GenreAnalyzer(DocumentHeadAnalyzer):
     """Labels a document opinion, reporting or satire, with the sentences that earned it."""
 
     name: ClassVar[str] = "genre"
-    version: ClassVar[str] = "genre-v2"
+    version: ClassVar[str] = "genre-v3"
     head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.GENRE
     features = staticmethod(document_features)
@@ -99,6 +113,13 @@ class GenreAnalyzer(DocumentHeadAnalyzer):
         mean_part = self.head.weights[: self.dim]
         others = np.delete(mean_part, column, axis=1).mean(axis=1)
         return mean_part[:, column] - others
+
+    def label_score(self, scores: np.ndarray, column: int) -> float:
+        platt = self.head.info.get("shown_platt")
+        if not platt:  # a head from before genre-v3: the softmax probability
+            return float(scores[column])
+        a, b = np.asarray(platt["a"]), np.asarray(platt["b"])
+        return float(shown_confidence(scores[None, :], np.array([column]), a, b)[0])
 
     def attrs(self, scores: np.ndarray) -> dict[str, Any]:
         return {

@@ -2,7 +2,11 @@
 
 Each sentence gets the techniques whose calibrated probability reaches that technique's
 operating point (chosen for precision when the head was trained), as a span annotation over
-that sentence; a technique below it is not stored. The head is linear over features built from the shared
+that sentence; a technique below it is not stored. The score stored with a shown technique is
+the probability that it is right in the document's language: the head's probability through a
+Platt scaling per language fitted on the shown labels (`head.info["shown_platt_by_language"]`;
+the pooled pair `*` for a language the head was not trained on). It moves the score, never
+which techniques are shown. The head is linear over features built from the shared
 sentence vectors: the sentence's own vector, the mean of its two neighbours, the mean of the
 document, how closely it repeats another sentence, and a few surface cues. `features` below is
 the one definition of them, used both here and by `narrascope train techniques`.
@@ -26,6 +30,7 @@ from narrascope.heads import (
     BLOCK_ROWS,
     RESOURCES,
     LinearHead,
+    apply_platt,
     float32,
     head_path,
     row_blocks,
@@ -126,7 +131,7 @@ class TechniqueAnalyzer:
     """Marks each sentence with the persuasion techniques it uses, with a score per technique."""
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = "techniques-v3"
+    version: ClassVar[str] = "techniques-v4"
     head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
@@ -161,6 +166,15 @@ class TechniqueAnalyzer:
             out[block] = self.head.score(document.rows(block))
         return out
 
+    def shown_scores(self, scores: np.ndarray, language: str | None) -> np.ndarray:
+        """The scores to store for shown techniques: `scores` through the Platt pair of
+        `language` (ISO code), or the pooled one; unchanged for a head without them."""
+        pairs = self.head.info.get("shown_platt_by_language")
+        if not pairs:
+            return scores
+        a, b = pairs.get(language or "", pairs["*"])
+        return apply_platt(scores, a, b).astype(np.float32)
+
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
@@ -168,8 +182,9 @@ class TechniqueAnalyzer:
             return []
         scores = self.scores(doc, vectors)
         passed = scores >= self.thresholds()
+        stored = self.shown_scores(scores, doc.language)
         anns = []
-        for (start, end), row, keep in zip(doc.sentences, scores, passed, strict=True):
+        for (start, end), row, keep in zip(doc.sentences, stored, passed, strict=True):
             for j in np.flatnonzero(keep):
                 anns.append(self._annotation(doc, (start, end), self.head.labels[j], row[j]))
         return anns

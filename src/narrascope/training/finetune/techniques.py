@@ -114,7 +114,7 @@ def train(
     report.scores["onnx_int8_sentences_per_s"] = len(rows) / (time.monotonic() - started)
     int8 = _scores(logits, y, sentences, material.line_labels, seed, report, "heldout_int8_")
     report.lines += [
-        *fast.lines("  fast head (techniques-v2 recipe)"),
+        *fast.lines("  fast head (techniques-v3: v2 fit, nested-CV rule)"),
         *fp32.lines("  fine-tuned, fp32 ONNX"),
         *int8.lines("  fine-tuned, int8 ONNX"),
     ]
