@@ -66,10 +66,9 @@ def float32(array: np.ndarray) -> np.ndarray:
 def row_blocks(n: int, rows: int = BLOCK_ROWS) -> Iterator[slice]:
     """Slices cutting `n` rows into near-equal blocks of at most `rows` rows.
 
-    Near-equal, never a short tail: the BLAS takes another path for a product of a few rows,
-    whose sums may differ in the last bit; blocks of hundreds of rows or more give every row
-    the bits one whole product gives it (tests/test_heads.py), so scores and labels are the
-    same whether a document is scored at once or in blocks.
+    Near-equal, never a short tail: a head's product is rounded from float64
+    (`LinearHead.score`), so scores and labels are the same whether a document is scored at once
+    or in blocks (tests/test_heads.py), and no block is a product of a few rows only.
     """
     if n <= 0:
         return
@@ -151,7 +150,13 @@ class LinearHead:
         """Probabilities, shape (n, k)."""
         if len(vectors) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        logits = float32(vectors) @ self.weights + self.bias
+        # The product in float64, rounded once to float32: a float32 product's sums depend on the
+        # BLAS kernel, which some CPUs (AMD EPYC's OpenBLAS path) choose by the number of rows, so
+        # a document scored in blocks got other last bits than in one product; in float64 every
+        # row's rounded sum is the same whatever the block (tests/test_heads.py).
+        logits = (np.asarray(vectors, dtype=np.float64) @ self.weights.astype(np.float64)).astype(
+            np.float32
+        ) + self.bias
         return softmax(logits) if self.activation == "softmax" else sigmoid(logits)
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
