@@ -327,3 +327,28 @@ def test_web_review_serve_workers_share_the_users_and_the_database(corpus, tmp_p
         assert c.get(f"/api/v1/documents/{docs[FIRST].id}", headers=auth).status_code == 200
         evil = {**auth, "Host": "evil.example"}
         assert c.get("/api/v1/review/queue", headers=evil).status_code == 421
+
+
+def test_web_serve_caps_the_threads_each_process_handles_requests_in(corpus, monkeypatch):
+    """Two worker threads a process by default (#17: forty took turns at one interpreter lock
+    and a cheap page waited for them), `--threads` for more, in every worker process too."""
+    import anyio.to_thread
+    import uvicorn
+
+    from narrascope.web import app as web_app
+
+    db, _ = corpus
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    monkeypatch.delenv(web_app.WORKER_CONFIG, raising=False)
+
+    def tokens(client: TestClient) -> float:
+        limiter = anyio.to_thread.current_default_thread_limiter
+        return client.portal.call(lambda: limiter().total_tokens)
+
+    web_app.serve(db)
+    with TestClient(served["app"], base_url="http://127.0.0.1") as c:
+        assert tokens(c) == web_app.THREADS == 2
+    web_app.serve(db, workers=2, threads=3)
+    with TestClient(web_app.worker_app(), base_url="http://127.0.0.1") as c:
+        assert tokens(c) == 3

@@ -266,6 +266,10 @@ def serve(
         Path | None, typer.Option(help="Users file: per-user tokens and roles (narrascope users).")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (a team: one a core).")] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="Requests each server process handles at once [default: 2]."),
+    ] = None,
 ) -> None:
     """Open the web workbench and JSON API (/api/v1) over the database DB."""
     from narrascope import web
@@ -284,6 +288,7 @@ def serve(
             on_ready=lambda url: console.print(f"serving {escape(url)}"),
             users_file=users,
             workers=workers,
+            threads=threads,
         )
 
 

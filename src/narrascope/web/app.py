@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio.to_thread
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +42,12 @@ from narrascope.web.users import Role, Users
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+# Requests a server process handles at once in worker threads (starlette's default is 40).
+# Threads of one process take turns at one interpreter lock: on 2 cores, 8 clients and 40
+# threads, a 6 ms page waited ~190 ms at p95 for its turns; with 2 threads the others queue
+# in order and it waited ~75 ms (benchmarks/RESULTS.md, issue 17). An analysis holds one thread
+# (one at a time), so reads always keep one.
+THREADS = 2
 TOKEN_COOKIE = "narrascope_token"  # noqa: S105 - the cookie's name, not a secret
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -103,6 +110,7 @@ def create_app(
     allow_private: bool = False,
     create: bool = True,
     users: Users | None = None,
+    threads: int = THREADS,
 ) -> FastAPI:
     """The web app over the database `db`.
 
@@ -111,11 +119,13 @@ def create_app(
     `?token=` visit sets). `allowed_hosts`: Host header values accepted (None: any, for tests
     and reverse proxies). `analysis`: builds the models the Analyze page runs (default: all).
     `users`: when given, every request needs one of their tokens, and only reviewers write.
+    `threads`: requests handled at once in worker threads (`THREADS`).
     """
     store = Store.open(db, create=create)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
         store.close()
 
@@ -354,6 +364,7 @@ def worker_app() -> FastAPI:
         allowed_hosts=config["allowed"],
         create=False,
         users=users,
+        threads=config["threads"],
     )
 
 
@@ -366,22 +377,31 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     users_file: Path | None = None,
     workers: int = 1,
+    threads: int | None = None,
 ) -> None:
     """Run the web app with uvicorn; off loopback a token is required (one is made if not given).
 
     With `users_file`, each user signs in with their own token and their role decides what
     they may do; no shared token is made. `workers` > 1 runs that many processes on one
     port (a team on a machine with as many cores: one Python process uses one core at a
-    time); each keeps its own caches and runs at most one analysis at a time.
+    time); each keeps its own caches and runs at most one analysis at a time. `threads`:
+    requests each process handles at once (None: `THREADS`).
     """
     import uvicorn
 
+    threads = threads or THREADS
     users = Users.load(users_file) if users_file is not None else None
     token, allowed = access(host, token) if users is None else (None, access(host, None)[1])
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     if workers > 1:
-        config = {"db": str(db), "token": token, "allowed": allowed, "users": users_file}
+        config = {
+            "db": str(db),
+            "token": token,
+            "allowed": allowed,
+            "users": users_file,
+            "threads": threads,
+        }
         os.environ[WORKER_CONFIG] = json.dumps(config, default=str)
         if on_ready:
             on_ready(url)
@@ -394,7 +414,9 @@ def serve(
             log_level="warning",
         )
         return
-    app = create_app(db, token=token, allowed_hosts=allowed, create=False, users=users)
+    app = create_app(
+        db, token=token, allowed_hosts=allowed, create=False, users=users, threads=threads
+    )
     if on_ready:
         on_ready(url)
     uvicorn.run(app, host=host, port=port, log_level="warning")
