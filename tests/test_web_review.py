@@ -349,6 +349,7 @@ def test_web_serve_caps_the_threads_each_process_handles_requests_in(corpus, mon
     web_app.serve(db)
     with TestClient(served["app"], base_url="http://127.0.0.1") as c:
         assert tokens(c) == web_app.THREADS == 2
+        assert c.app.state.writes.total_tokens == 1  # corrections never wait for a read's thread
     web_app.serve(db, workers=2, threads=3)
     with TestClient(web_app.worker_app(), base_url="http://127.0.0.1") as c:
         assert tokens(c) == 3

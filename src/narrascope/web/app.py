@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio
 import anyio.to_thread
 import jinja2
 from fastapi import FastAPI, Request
@@ -124,8 +125,9 @@ def create_app(
     store = Store.open(db, create=create)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        started.state.writes = anyio.CapacityLimiter(1)  # corrections: a thread of their own
         yield
         store.close()
 

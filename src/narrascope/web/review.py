@@ -10,9 +10,11 @@ correction carries the signed-in user's name. The work is `narrascope.review.Rev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -30,6 +32,8 @@ from narrascope.review import NAME_LENGTH, Review
 from narrascope.review.queue import ReviewQueue
 from narrascope.web.queries import BadRequest, NotFound
 from narrascope.web.users import Role, current_user, require
+
+T = TypeVar("T")
 
 router = APIRouter(tags=["review"])
 
@@ -136,8 +140,19 @@ def document_labels(request: Request, doc_id: str) -> dict[str, Any]:
     }
 
 
+async def as_write(request: Request, work: Callable[[], T]) -> T:
+    """`work` in a worker thread of the writes' own (`web.app`'s `writes` limiter): an
+    analyst's correction does not queue behind the team's page reads for a thread (#19)."""
+    limiter = getattr(request.app.state, "writes", None)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
 @router.post("/api/v1/corrections", summary="Accept, reject, relabel or add a label")
-def correct(request: Request, body: CorrectionRequest) -> JSONResponse:
+async def correct(request: Request, body: CorrectionRequest) -> JSONResponse:
+    return await as_write(request, lambda: _correct(request, body))
+
+
+def _correct(request: Request, body: CorrectionRequest) -> JSONResponse:
     user = require(request, Role.REVIEWER, "correct labels")
     fields = body.model_dump()
     try:
@@ -148,7 +163,11 @@ def correct(request: Request, body: CorrectionRequest) -> JSONResponse:
 
 
 @router.delete("/api/v1/corrections/{correction_id}", summary="Undo a correction")
-def undo(request: Request, correction_id: int) -> dict[str, Any]:
+async def undo(request: Request, correction_id: int) -> dict[str, Any]:
+    return await as_write(request, lambda: _undo(request, correction_id))
+
+
+def _undo(request: Request, correction_id: int) -> dict[str, Any]:
     user = require(request, Role.REVIEWER, "undo corrections")
     review = _review(request)
     found = review.store.corrections.get(correction_id)
