@@ -32,6 +32,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.sql import ColumnElement, Select
 
 from narrascope.store import schema as t
 from narrascope.store.reads import NO_OUTLET, Reads, outlet_is
@@ -260,8 +261,8 @@ class FullTextSearch(Reads):
             )
         if self.dialect == "postgresql":
             spans = func.json_array_elements(a.evidence).table_valued("value").alias("ev")
-            start = spans.c.value.op("->>")(0).cast(Integer)
-            end = spans.c.value.op("->>")(1).cast(Integer)
+            start: ColumnElement[Any] = spans.c.value.op("->>")(0).cast(Integer)
+            end: ColumnElement[Any] = spans.c.value.op("->>")(1).cast(Integer)
         else:
             spans = func.json_each(a.evidence).table_valued("value").alias("ev")
             start, end = (
@@ -269,7 +270,7 @@ class FullTextSearch(Reads):
                 func.json_extract(spans.c.value, "$[1]"),
             )
         # Two levels down: without an explicit correlate the sentence table joins in anew.
-        inside = (
+        inside: Select[Any] = (
             select(literal_column("1"))
             .select_from(spans)
             .where(start <= sentence.start, end >= sentence.end)
@@ -527,7 +528,7 @@ class FullTextSearch(Reads):
                 docs = select(_fts.c.doc_id).where(match)
             else:  # by rowid through `sentences`, as in `_matches`
                 rids = select(_fts.c.rowid).where(match)
-                rowid = literal_column("sentences.rowid")
+                rowid: ColumnElement[Any] = literal_column("sentences.rowid")
                 docs = select(t.sentences.c.doc_id).where(rowid.in_(rids))
                 if not self._facet_conditions(query):
                     return self._facet_pairs_covered(fts_query(query.text))
