@@ -36,17 +36,20 @@ class Encoder(Protocol):
 # The BLAS thread limit (threadpoolctl) is process-wide: two threads encoding at once (Dask
 # workers in one process, the web app's threads) undo each other's limit, and the BLAS thread
 # count changes the floats, so a cluster run stopped matching a local run bit for bit.
-_BLAS_LIMIT = threading.Lock()
+# Re-entrant: the analyzers run inside the limit, and one of them (entities) takes it again.
+_BLAS_LIMIT = threading.RLock()
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """numpy's BLAS on one thread inside the block, one holder at a time (`_BLAS_LIMIT`).
 
-    For numpy models outside the encoder (natasha's): on a 2-core machine shared with other
-    work, two BLAS threads spin against each other (natasha's morphology tagger ran 4x slower
-    with two than with one at load average ~12, #15). The thread count can change floats in
-    their last bits: never around a model whose scores are stored (the heads' changed).
+    For numpy models outside the encoder (the heads, natasha's): on a 2-core machine shared
+    with other work, two BLAS threads spin against each other (natasha's morphology tagger ran
+    4x slower with two than with one at load average ~12, #15), and on a quiet machine the
+    second thread's spinning cost CPU time the small products of the heads never win back.
+    The heads' scores do not depend on the thread count (`LinearHead.score` takes its product
+    in float64 and rounds once).
     """
     with _BLAS_LIMIT:
         controller = _threadpools()

@@ -30,7 +30,7 @@ import numpy as np
 from narrascope.analyzers import Analyzer, not_analyzed, select
 from narrascope.analyzers import load_analyzers as load_classes
 from narrascope.dedup import Fingerprinter
-from narrascope.encode import Encoder, default_encoder
+from narrascope.encode import Encoder, default_encoder, one_blas_thread
 from narrascope.heads import row_blocks
 from narrascope.model import (
     Annotation,
@@ -279,7 +279,8 @@ class DocumentAnalysis:
         """Phase 2: encode what is not reused, then run every analyzer over the vectors."""
         with times.timing("encode"):
             vectors, encoded = self.encode(item.doc, item.reuse)
-        anns, ran, made_by = self.annotate(item.doc, vectors, times)
+        with one_blas_thread():  # small products: a second BLAS thread only spins (#15)
+            anns, ran, made_by = self.annotate(item.doc, vectors, times)
         encoder = self.encoder.name if len(vectors) else None
         reused = len(vectors) - encoded
         return Analyzed(item.doc, anns, vectors, ran, encoder, encoded, reused, made_by)
