@@ -31,7 +31,8 @@ started from the base head, as the curve does.
         --data ../shared/data/semeval2025_task10 --language PT --held-out BG --seeds 3
     (design runs: `--language BG --held-out PT`; `--ways queue queue:1:1 queue:0.5:1 random`
     compares queue variants, `queue:S:L` spreading S over documents and L over labels, `queue`
-    the shipped default; `--first-seed K` adds seeds; `--work DIR` keeps the base head)
+    the shipped default, `queue:S:L:E` giving a share E of the places to labels picked blind;
+    `--first-seed K` adds seeds; `--work DIR` keeps the base head)
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import LABEL_SPREAD, SPREAD, build_queue
+from narrascope.review.queue import EXPLORE, LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -149,11 +150,18 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
 def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> list[int]:
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
     if how.startswith("queue"):  # "queue", "queue:S" (spread S over documents), "queue:S:L"
-        _, *given = how.split(":")  # (and L over labels)
-        spread, label_spread = [float(v) for v in given] + [SPREAD, LABEL_SPREAD][len(given) :]
+        _, *given = how.split(":")  # (and L over labels), "queue:S:L:E" (and a blind share E)
+        defaults = [SPREAD, LABEL_SPREAD, EXPLORE]
+        spread, label_spread, explore = [float(v) for v in given] + defaults[len(given) :]
         vocabulary = Vocabulary(models=base.folder)
         queue = build_queue(
-            store, vocabulary, layers=LAYERS, limit=n, spread=spread, label_spread=label_spread
+            store,
+            vocabulary,
+            layers=LAYERS,
+            limit=n,
+            spread=spread,
+            label_spread=label_spread,
+            explore=explore,
         )
         return [item.annotation_id for item in queue.items]
     rows = [row for row, _ in store.corrections.candidates(layers=LAYERS)]
@@ -364,7 +372,8 @@ def main() -> None:
         "--ways",
         nargs="+",
         default=["queue", "random"],
-        help="queue, queue:SPREAD, queue:SPREAD:LABEL_SPREAD, random",
+        help="queue, queue:SPREAD, queue:SPREAD:LABEL_SPREAD, queue:SPREAD:LABEL_SPREAD:EXPLORE, "
+        "random",
     )
     parser.add_argument("--work", type=Path, default=None, help="keeps the base head between runs")
     parser.add_argument("--timing", type=int, default=1000, help="corrections to time (0: skip)")

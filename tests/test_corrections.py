@@ -541,3 +541,50 @@ def test_review_queue_spread_over_labels():
     # Both at once: a's second label keeps 0.88 * 0.5 = 0.44, ahead of X's second (0.425).
     both = [*ranked, item(4, "a", "Z", 0.88)]
     assert [i.annotation_id for i in _spread(both, 0.5, 0.5)] == [1, 3, 4, 2]
+
+
+def test_review_queue_interleaves_a_blind_share():
+    from narrascope.review.queue import BLIND_REASON, QueueItem, _interleave
+
+    def item(row):
+        ann = Annotation("d", Layer.FRAME, f"F{row}", "frames-v2", score=0.5)
+        return QueueItem(row, ann, 1.0 / row, ())
+
+    ranked = [item(r) for r in (1, 2, 3, 4, 5, 6, 7, 8)]
+    drawn = [item(r) for r in (3, 8, 1, 6)]  # the blind order: 3 is ranked third too
+    # A quarter blind: places 4 and 8 take the next drawn label not already in the queue
+    # (8 at place 4; at place 8 the drawn 1 and 6 are queued already, so the ranked 7 comes).
+    quarter = _interleave(ranked, drawn, 0.25, 8)
+    assert [i.annotation_id for i in quarter] == [1, 2, 3, 8, 4, 5, 6, 7]
+    assert [BLIND_REASON in i.reasons for i in quarter] == [0, 0, 0, 1, 0, 0, 0, 0]
+    # A third blind (3 * 1/3 must count as one place): places 3 and 6.
+    third = _interleave(ranked, drawn, 1 / 3, 6)
+    assert [i.annotation_id for i in third] == [1, 2, 3, 4, 5, 8]
+    # When one stream runs dry the other fills the places; no label comes twice.
+    short = _interleave(ranked[:2], drawn, 0.5, 8)
+    assert [i.annotation_id for i in short] == [1, 3, 2, 8, 6]
+
+
+def test_review_queue_blind_share_is_stable_and_keeps_the_rest_ranked(database_url, doc):
+    from narrascope.review.queue import BLIND_REASON, build_queue
+    from narrascope.review.vocabulary import Vocabulary
+
+    with Store.open(database_url) as store:
+        store.add(doc, model_labels(doc), analyzers=["techniques-v1"])
+        review, vocabulary = Review(store), Vocabulary()
+        ranked = build_queue(store, vocabulary, layers=[Layer.TECHNIQUE], limit=3)
+        half = build_queue(store, vocabulary, layers=[Layer.TECHNIQUE], limit=3, explore=0.5)
+        again = build_queue(store, vocabulary, layers=[Layer.TECHNIQUE], limit=3, explore=0.5)
+        assert [i.annotation_id for i in half.items] == [i.annotation_id for i in again.items]
+        assert sorted(i.annotation_id for i in half.items) == sorted(
+            i.annotation_id for i in ranked.items
+        )
+        assert half.items[0] == ranked.items[0]  # place 1 is ranked, place 2 blind
+        assert BLIND_REASON in half.items[1].reasons
+        assert not any(BLIND_REASON in i.reasons for i in ranked.items)
+        # A reviewed label leaves the queue; the two others stay in it.
+        review.correct("accept", user="ana", annotation_id=half.items[0].annotation_id)
+        after = build_queue(store, vocabulary, layers=[Layer.TECHNIQUE], limit=3, explore=0.5)
+        assert sorted(i.annotation_id for i in after.items) == sorted(
+            i.annotation_id for i in half.items[1:]
+        )

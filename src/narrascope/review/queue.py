@@ -7,11 +7,15 @@ standing correction settled are left out; progress counts them. The queue spread
 documents: each label a document already has higher in the queue lowers the priority of its
 next one (`spread`), so that one long article does not fill the analyst's first page; and each
 label of the same name already higher lowers its next one (`label_spread`), so that one frequent
-label near its cut does not fill it either (#19).
+label near its cut does not fill it either (#19). A share of the queue (`explore`) is taken
+blind, in a fixed pseudo-random order of the labels, interleaved with the ranked items: a queue
+that only asks where the model is unsure never learns where it is sure and wrong, and samples
+the corpus's frequent labels less than their weight in it (sampling bias, #19).
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from collections.abc import Sequence
@@ -39,6 +43,11 @@ SPREAD = 0.5
 LABEL_SPREAD = 0.5
 """Priority kept by a label's next item, per item of the same label already queued (1.0: none).
 Both 0.5: chosen on the held-out BG learning curve, 6 seeds (benchmarks/RESULTS.md)."""
+EXPLORE = 0.25
+"""Share of the queue's places given to labels picked blind (0: none, 0.25: one in four).
+0.25: ahead of random at every N on both levels on the held-out BG learning curve, 10 seeds,
+where 0.5:0.5 alone was behind on fine at N = 100 on PT (benchmarks/RESULTS.md)."""
+BLIND_REASON = "picked blind (a share of the queue checks labels the model is sure of)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +85,12 @@ def build_queue(
     limit: int = 20,
     spread: float = SPREAD,
     label_spread: float = LABEL_SPREAD,
+    explore: float = EXPLORE,
 ) -> ReviewQueue:
-    """Rank every unreviewed label under the filters; keep the `limit` best (streamed)."""
+    """Rank every unreviewed label under the filters; keep the `limit` best (streamed).
+
+    `explore`: the share of places, spread evenly, that take the next label of a fixed
+    pseudo-random order (a hash of the label's key) instead of the next ranked one."""
     spreads = spread < 1.0 or label_spread < 1.0
     keep = 4 * limit if spreads else limit  # room to spread over documents and labels
     counts = store.corrections.label_counts()
@@ -86,6 +99,7 @@ def build_queue(
     layers = tuple(layers) or REVIEWABLE
     queue = ReviewQueue()
     best: list[tuple[float, int, QueueItem]] = []
+    blind: list[tuple[int, int, QueueItem]] = []  # the `limit` lowest hashes, negated
     doc_labels: dict[str, set[tuple[str, str]]] = {}
     for row_id, ann in store.corrections.candidates(outlet=outlet, layers=layers, label=label):
         if LabelKey.of(ann) in settled:
@@ -99,10 +113,58 @@ def build_queue(
             heapq.heappush(best, entry)
         elif entry[:2] > best[0][:2]:
             heapq.heapreplace(best, entry)
+        if explore > 0.0:
+            drawn = (-_blind_rank(ann), -row_id, item)
+            if len(blind) < limit:
+                heapq.heappush(blind, drawn)
+            elif drawn[:2] > blind[0][:2]:
+                heapq.heapreplace(blind, drawn)
     queue.reviewed = _reviewed(store, outlet=outlet, layers=layers, label=label)
     ranked = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
-    queue.items = _spread(ranked, spread, label_spread)[:limit] if spreads else ranked
+    ranked = _spread(ranked, spread, label_spread) if spreads else ranked
+    if explore > 0.0:
+        drawn = [item for *_, item in sorted(blind, key=lambda e: e[:2], reverse=True)]
+        ranked = _interleave(ranked, drawn, explore, limit)
+    queue.items = ranked[:limit]
     return queue
+
+
+def _blind_rank(ann: Annotation) -> int:
+    """A label's place in the blind order: a hash of its key, the same on every call and
+    machine, so a label keeps its place while the rest of the corpus is reviewed."""
+    key = LabelKey.of(ann)
+    text = "\x1f".join(
+        map(str, (key.doc_id, key.layer, key.label, key.start, key.end, key.subject))
+    )
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _interleave(
+    ranked: list[QueueItem], drawn: list[QueueItem], explore: float, limit: int
+) -> list[QueueItem]:
+    """The first `limit` items: place i is blind when it crosses the next multiple of
+    1/`explore` (0.25: places 4, 8, 12, ...); each stream skips what the other already took."""
+    streams = (iter(ranked), iter(drawn))
+    taken: set[int] = set()
+    out: list[QueueItem] = []
+    for place in range(limit):
+        blind_place = _whole(place + 1, explore) > _whole(place, explore)
+        for stream in (streams[1], streams[0]) if blind_place else streams:
+            item = next((i for i in stream if i.annotation_id not in taken), None)
+            if item is not None:
+                break
+        else:
+            break
+        taken.add(item.annotation_id)
+        if stream is streams[1]:
+            item = replace(item, reasons=(*item.reasons, BLIND_REASON))
+        out.append(item)
+    return out
+
+
+def _whole(places: int, share: float) -> int:
+    """How many of the first `places` places are blind (rounded so that 3 * (1/3) counts 1)."""
+    return math.floor(round(places * share, 9))
 
 
 def _spread(ranked: list[QueueItem], spread: float, label_spread: float = 1.0) -> list[QueueItem]:
