@@ -64,7 +64,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import EXPLORE, LABEL_SPREAD, SPREAD, build_queue
+from narrascope.review.queue import EXPLORE, LABEL_SPREAD, LABEL_WEIGHT, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -150,7 +150,8 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
 def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> list[int]:
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
     if how.startswith("queue"):  # "queue", "queue:S" (spread S over documents), "queue:S:L"
-        _, *given = how.split(":")  # (and L over labels), "queue:S:L:E" (and a blind share E)
+        _, *given = how.split(":")  # (and L over labels), "queue:S:L:E" (and a blind share E),
+        label_weight = given.pop() if len(given) == 4 else LABEL_WEIGHT  # "queue:S:L:E:W"
         defaults = [SPREAD, LABEL_SPREAD, EXPLORE]
         spread, label_spread, explore = [float(v) for v in given] + defaults[len(given) :]
         vocabulary = Vocabulary(models=base.folder)
@@ -162,6 +163,7 @@ def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> li
             spread=spread,
             label_spread=label_spread,
             explore=explore,
+            label_weight=label_weight,
         )
         return [item.annotation_id for item in queue.items]
     rows = [row for row, _ in store.corrections.candidates(layers=LAYERS)]
@@ -373,7 +375,7 @@ def main() -> None:
         nargs="+",
         default=["queue", "random"],
         help="queue, queue:SPREAD, queue:SPREAD:LABEL_SPREAD, queue:SPREAD:LABEL_SPREAD:EXPLORE, "
-        "random",
+        "queue:SPREAD:LABEL_SPREAD:EXPLORE:LABEL_WEIGHT, random",
     )
     parser.add_argument("--work", type=Path, default=None, help="keeps the base head between runs")
     parser.add_argument("--timing", type=int, default=1000, help="corrections to time (0: skip)")

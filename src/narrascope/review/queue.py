@@ -48,6 +48,13 @@ EXPLORE = 0.25
 0.25: ahead of random at every N on both levels on the held-out BG learning curve, 10 seeds,
 where 0.5:0.5 alone was behind on fine at N = 100 on PT (benchmarks/RESULTS.md)."""
 BLIND_REASON = "picked blind (a share of the queue checks labels the model is sure of)"
+LABEL_WEIGHTS = ("rare", "frequent", "impact")
+"""How a label's count in the corpus weighs in its items' priority: `rare` (a rare label ranks
+higher: few examples to learn from), `frequent` (the same term turned around: a label many
+articles carry ranks higher, as it weighs in many articles' samples-F1), `impact` (the chance
+the label is wrong, from uncertainty and disagreement, times its count over its layer's most
+frequent label's: the articles whose decisions its correction could move)."""
+LABEL_WEIGHT = "rare"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +93,22 @@ def build_queue(
     spread: float = SPREAD,
     label_spread: float = LABEL_SPREAD,
     explore: float = EXPLORE,
+    label_weight: str = LABEL_WEIGHT,
 ) -> ReviewQueue:
     """Rank every unreviewed label under the filters; keep the `limit` best (streamed).
 
     `explore`: the share of places, spread evenly, that take the next label of a fixed
-    pseudo-random order (a hash of the label's key) instead of the next ranked one."""
+    pseudo-random order (a hash of the label's key) instead of the next ranked one.
+    `label_weight`: one of `LABEL_WEIGHTS`."""
+    if label_weight not in LABEL_WEIGHTS:
+        raise ValueError(f"label_weight must be one of {LABEL_WEIGHTS}, not {label_weight!r}")
     spreads = spread < 1.0 or label_spread < 1.0
     keep = 4 * limit if spreads else limit  # room to spread over documents and labels
     counts = store.corrections.label_counts()
     most = max(counts.values(), default=1)
+    most_in_layer: dict[str, int] = {}
+    for (layer_name, _), n in counts.items():
+        most_in_layer[layer_name] = max(most_in_layer.get(layer_name, 1), n)
     settled = store.corrections.reviewed()
     layers = tuple(layers) or REVIEWABLE
     queue = ReviewQueue()
@@ -107,7 +121,15 @@ def build_queue(
         queue.remaining += 1
         if ann.layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE) and ann.doc_id not in doc_labels:
             doc_labels = {ann.doc_id: _narratives(store, ann.doc_id)}  # one document at a time
-        item = _item(row_id, ann, vocabulary, counts, most, doc_labels.get(ann.doc_id, set()))
+        item = _item(
+            row_id,
+            ann,
+            vocabulary,
+            counts,
+            most if label_weight == "rare" else most_in_layer.get(str(ann.layer), 1),
+            doc_labels.get(ann.doc_id, set()),
+            label_weight,
+        )
         entry = (item.priority, -row_id, item)
         if len(best) < keep:
             heapq.heappush(best, entry)
@@ -222,23 +244,33 @@ def _item(
     counts: dict[tuple[str, str], int],
     most: int,
     narratives: set[tuple[str, str]],
+    label_weight: str = LABEL_WEIGHT,
 ) -> QueueItem:
+    """`most`: the largest label count (`rare`: of any layer; else of the item's layer)."""
     cut = vocabulary.cut(Layer(ann.layer), ann.label)
     distance = abs(float(ann.score) - cut) / max(cut, 1.0 - cut)
     uncertainty = 1.0 - min(1.0, distance)
     n = counts.get((str(ann.layer), ann.label), 1)
-    rarity = 1.0 - math.log1p(n) / math.log1p(most) if most > 1 else 0.0
+    prevalence = math.log1p(n) / math.log1p(most) if most > 1 else 1.0
     disagreement = _disagrees(ann, narratives)
     reasons = [f"score {ann.score:.2f} near its cut {cut:.2f}"] if uncertainty >= 0.75 else []
-    if rarity >= 0.5:
+    if label_weight == "rare" and 1.0 - prevalence >= 0.5:
         reasons.append(f"rare label ({n} in the corpus)")
+    elif label_weight != "rare" and prevalence >= 0.75:
+        reasons.append(f"frequent label ({n} in the corpus)")
     if disagreement:
         reasons.append("narrative and subnarrative disagree")
-    priority = (
-        UNCERTAINTY_WEIGHT * uncertainty
-        + RARITY_WEIGHT * rarity
-        + DISAGREEMENT_WEIGHT * disagreement
-    )
+    if label_weight == "impact":
+        wrong = UNCERTAINTY_WEIGHT * uncertainty + DISAGREEMENT_WEIGHT * disagreement
+        wrong /= UNCERTAINTY_WEIGHT + DISAGREEMENT_WEIGHT
+        priority = wrong * min(n, most) / most
+    else:
+        count_term = prevalence if label_weight == "frequent" else 1.0 - prevalence
+        priority = (
+            UNCERTAINTY_WEIGHT * uncertainty
+            + RARITY_WEIGHT * count_term
+            + DISAGREEMENT_WEIGHT * disagreement
+        )
     return QueueItem(row_id, ann, round(priority, 4), tuple(reasons))
 
 
