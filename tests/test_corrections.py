@@ -565,6 +565,49 @@ def test_review_queue_interleaves_a_blind_share():
     assert [i.annotation_id for i in short] == [1, 3, 2, 8, 6]
 
 
+def test_review_queue_weighs_a_labels_count_as_asked():
+    from narrascope.review.queue import _item
+    from narrascope.review.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary()
+    layer = str(Layer.FRAME)
+    counts = {(layer, "Common"): 40, (layer, "Rare"): 2, (str(Layer.TECHNIQUE), "Doubt"): 400}
+
+    def items(weight, most):
+        # The same score, so the same uncertainty: only the label's count tells them apart.
+        common, rare = (
+            _item(
+                row,
+                Annotation("d", Layer.FRAME, label, "frames-v2", score=0.5),
+                vocabulary,
+                counts,
+                most,
+                set(),
+                weight,
+            )
+            for row, label in ((1, "Common"), (2, "Rare"))
+        )
+        return common, rare
+
+    common, rare = items("rare", 400)  # the default: rarity over the corpus's largest count
+    assert rare.priority > common.priority
+    assert any(r.startswith("rare label (2") for r in rare.reasons)
+    common, rare = items("frequent", 40)  # most: the largest count of the item's layer
+    assert common.priority > rare.priority
+    assert any(r.startswith("frequent label (40") for r in common.reasons)
+    assert not any("frequent" in r for r in rare.reasons)
+    common, rare = items("impact", 40)  # the chance it is wrong times the share it could move
+    assert rare.priority == pytest.approx(common.priority * 2 / 40, abs=1e-3)
+
+
+def test_review_queue_refuses_an_unknown_label_weight(database_url):
+    from narrascope.review.queue import build_queue
+    from narrascope.review.vocabulary import Vocabulary
+
+    with Store.open(database_url) as store, pytest.raises(ValueError, match="label_weight"):
+        build_queue(store, Vocabulary(), label_weight="popular")
+
+
 def test_review_queue_blind_share_is_stable_and_keeps_the_rest_ranked(database_url, doc):
     from narrascope.review.queue import BLIND_REASON, build_queue
     from narrascope.review.vocabulary import Vocabulary
