@@ -64,7 +64,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
 from narrascope.model import Annotation, CorrectionRefused, Layer
 from narrascope.review import Review, Vocabulary
-from narrascope.review.queue import EXPLORE, LABEL_SPREAD, LABEL_WEIGHT, SPREAD, build_queue
+from narrascope.review.queue import EXPLORE, LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
@@ -151,7 +151,7 @@ def choose(store: Store, base: Base, how: str, n: int, rng: random.Random) -> li
     """Row ids of the first `n` items the queue shows, or of `n` stored labels at random."""
     if how.startswith("queue"):  # "queue", "queue:S" (spread S over documents), "queue:S:L"
         _, *given = how.split(":")  # (and L over labels), "queue:S:L:E" (and a blind share E),
-        label_weight = given.pop() if len(given) == 4 else LABEL_WEIGHT  # "queue:S:L:E:W"
+        label_weight = given.pop() if len(given) == 4 else None  # "queue:S:L:E:W"
         defaults = [SPREAD, LABEL_SPREAD, EXPLORE]
         spread, label_spread, explore = [float(v) for v in given] + defaults[len(given) :]
         vocabulary = Vocabulary(models=base.folder)

@@ -600,6 +600,29 @@ def test_review_queue_weighs_a_labels_count_as_asked():
     assert rare.priority == pytest.approx(common.priority * 2 / 40, abs=1e-3)
 
 
+def test_review_queue_weighs_narratives_by_impact_and_other_layers_by_rarity(database_url, doc):
+    from narrascope.review.queue import build_queue
+    from narrascope.review.vocabulary import Vocabulary
+
+    with Store.open(database_url) as store:
+        store.add(doc, [*model_labels(doc), narrative(doc)], analyzers=["techniques-v1"])
+        vocabulary = Vocabulary()
+
+        def priorities(**weight) -> dict[str, float]:
+            queue = build_queue(store, vocabulary, limit=10, explore=0.0, spread=1.0, **weight)
+            return {i.ann.label: i.priority for i in queue.items}
+
+        default, impact, rare = (
+            priorities(),
+            priorities(label_weight="impact"),
+            priorities(label_weight="rare"),
+        )
+        told = narrative(doc).label
+        assert default[told] == impact[told] != rare[told]
+        techniques = [a.label for a in model_labels(doc)]
+        assert [default[t] for t in techniques] == [rare[t] for t in techniques]
+
+
 def test_review_queue_refuses_an_unknown_label_weight(database_url):
     from narrascope.review.queue import build_queue
     from narrascope.review.vocabulary import Vocabulary

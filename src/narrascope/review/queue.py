@@ -1,13 +1,16 @@
 """The review queue: the stored labels whose review would teach the models most, first.
 
 A label ranks high when its score sits near its head's operating point (the model was unsure
-either way), when its label is rare in the corpus (few examples to learn from), and when the
-layers disagree (a subnarrative whose narrative was not given, or the reverse). Labels a
-standing correction settled are left out; progress counts them. The queue spreads over
-documents: each label a document already has higher in the queue lowers the priority of its
-next one (`spread`), so that one long article does not fill the analyst's first page; and each
-label of the same name already higher lowers its next one (`label_spread`), so that one frequent
-label near its cut does not fill it either (#19). A share of the queue (`explore`) is taken
+either way), and when the layers disagree (a subnarrative whose narrative was not given, or the
+reverse). How often the label occurs weighs too (`label_weight`, #19): on the narrative layers,
+a label many articles carry ranks higher (its correction can move many articles' decisions, and
+the narrative score, samples-F1, averages over articles); on the other layers, a rare label
+ranks higher (few examples to learn from). Labels a standing correction settled are left out;
+progress counts them. The queue spreads over documents: each label a document already has
+higher in the queue lowers the priority of its next one (`spread`), so that one long article
+does not fill the analyst's first page; and each label of the same name already higher lowers
+its next one (`label_spread`), so that one frequent label near its cut does not fill it either
+(#19). A share of the queue (`explore`) is taken
 blind, in a fixed pseudo-random order of the labels, interleaved with the ranked items: a queue
 that only asks where the model is unsure never learns where it is sure and wrong, and samples
 the corpus's frequent labels less than their weight in it (sampling bias, #19).
@@ -54,7 +57,11 @@ higher: few examples to learn from), `frequent` (the same term turned around: a 
 articles carry ranks higher, as it weighs in many articles' samples-F1), `impact` (the chance
 the label is wrong, from uncertainty and disagreement, times its count over its layer's most
 frequent label's: the articles whose decisions its correction could move)."""
-LABEL_WEIGHT = "rare"
+LABEL_WEIGHT = "impact"
+"""The narrative and subnarrative layers' default: chosen on the held-out BG learning curve, 10
+seeds, over `rare` (the old default) and `frequent` (benchmarks/RESULTS.md). The other layers keep
+`rare`: the learning curve measures the narrative layers only."""
+WEIGHED_BY_IMPACT = (Layer.NARRATIVE, Layer.SUBNARRATIVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +100,15 @@ def build_queue(
     spread: float = SPREAD,
     label_spread: float = LABEL_SPREAD,
     explore: float = EXPLORE,
-    label_weight: str = LABEL_WEIGHT,
+    label_weight: str | None = None,
 ) -> ReviewQueue:
     """Rank every unreviewed label under the filters; keep the `limit` best (streamed).
 
     `explore`: the share of places, spread evenly, that take the next label of a fixed
     pseudo-random order (a hash of the label's key) instead of the next ranked one.
-    `label_weight`: one of `LABEL_WEIGHTS`."""
-    if label_weight not in LABEL_WEIGHTS:
+    `label_weight`: one of `LABEL_WEIGHTS` for every layer; None: `LABEL_WEIGHT` on the
+    narrative layers, `rare` on the others."""
+    if label_weight is not None and label_weight not in LABEL_WEIGHTS:
         raise ValueError(f"label_weight must be one of {LABEL_WEIGHTS}, not {label_weight!r}")
     spreads = spread < 1.0 or label_spread < 1.0
     keep = 4 * limit if spreads else limit  # room to spread over documents and labels
@@ -121,14 +129,15 @@ def build_queue(
         queue.remaining += 1
         if ann.layer in (Layer.NARRATIVE, Layer.SUBNARRATIVE) and ann.doc_id not in doc_labels:
             doc_labels = {ann.doc_id: _narratives(store, ann.doc_id)}  # one document at a time
+        weight = label_weight or (LABEL_WEIGHT if ann.layer in WEIGHED_BY_IMPACT else "rare")
         item = _item(
             row_id,
             ann,
             vocabulary,
             counts,
-            most if label_weight == "rare" else most_in_layer.get(str(ann.layer), 1),
+            most if weight == "rare" else most_in_layer.get(str(ann.layer), 1),
             doc_labels.get(ann.doc_id, set()),
-            label_weight,
+            weight,
         )
         entry = (item.priority, -row_id, item)
         if len(best) < keep:
@@ -244,7 +253,7 @@ def _item(
     counts: dict[tuple[str, str], int],
     most: int,
     narratives: set[tuple[str, str]],
-    label_weight: str = LABEL_WEIGHT,
+    label_weight: str = "rare",
 ) -> QueueItem:
     """`most`: the largest label count (`rare`: of any layer; else of the item's layer)."""
     cut = vocabulary.cut(Layer(ann.layer), ann.label)
@@ -256,7 +265,7 @@ def _item(
     reasons = [f"score {ann.score:.2f} near its cut {cut:.2f}"] if uncertainty >= 0.75 else []
     if label_weight == "rare" and 1.0 - prevalence >= 0.5:
         reasons.append(f"rare label ({n} in the corpus)")
-    elif label_weight != "rare" and prevalence >= 0.75:
+    elif label_weight != "rare" and most > 1 and prevalence >= 0.75:
         reasons.append(f"frequent label ({n} in the corpus)")
     if disagreement:
         reasons.append("narrative and subnarrative disagree")
