@@ -171,22 +171,8 @@ def train(
     )
     labels = [lab[0] for lab in docs.labels]
     truth = np.array([GENRES.index(lab) for lab in labels])
-    groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
-    held_out = grouped_folds(groups, folds, seed)
-    raw = np.zeros((len(labels), len(GENRES)))
-    for held in held_out:
-        rest = rest_of(held, len(labels))
-        weights, bias = _fit(
-            docs.x[rest], [labels[i] for i in rest], [docs.folders[i] for i in rest], seed
-        )
-        raw[held] = softmax(docs.x[held] @ weights + bias)
+    raw, calibrated, held_out = out_of_fold(docs, labels, seed, folds)
     balance = _weights(labels, docs.folders)
-    # Cross-fitted temperature: each fold calibrated by the other folds' out-of-fold scores.
-    calibrated = np.zeros(raw.shape)
-    for held in held_out:
-        rest = rest_of(held, len(labels))
-        t = fit_temperature(raw[rest], truth[rest], weights=balance[rest])
-        calibrated[held] = apply_temperature(raw[held], t)
     report = Report("genre")
     shown = choose_genre(calibrated, SATIRE_GATE)
     score(docs, [GENRES[k] for k in shown], report, "cv_")
@@ -248,6 +234,31 @@ def train(
     counts = Counter(zip(docs.folders, labels, strict=True))
     _write_card(out / f"{GenreAnalyzer.version}.md", head, report, counts)
     return report
+
+
+def out_of_fold(
+    docs: DocumentSet, labels: list[str], seed: int, folds: int
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Out-of-fold genre probabilities (folds grouped by article, drawn by `seed`): raw, and
+    temperature-calibrated with the temperature cross-fitted (each fold calibrated by the other
+    folds' out-of-fold scores, weighted to equal genre priors); and the folds' held-out rows."""
+    truth = np.array([GENRES.index(lab) for lab in labels])
+    groups = [f"{f}/{a}" for f, a in zip(docs.folders, docs.ids, strict=True)]
+    held_out = grouped_folds(groups, folds, seed)
+    raw = np.zeros((len(labels), len(GENRES)))
+    for held in held_out:
+        rest = rest_of(held, len(labels))
+        weights, bias = _fit(
+            docs.x[rest], [labels[i] for i in rest], [docs.folders[i] for i in rest], seed
+        )
+        raw[held] = softmax(docs.x[held] @ weights + bias)
+    balance = _weights(labels, docs.folders)
+    calibrated = np.zeros(raw.shape)
+    for held in held_out:
+        rest = rest_of(held, len(labels))
+        t = fit_temperature(raw[rest], truth[rest], weights=balance[rest])
+        calibrated[held] = apply_temperature(raw[held], t)
+    return raw, calibrated, held_out
 
 
 def _corrected(
