@@ -89,6 +89,33 @@ def more_cues(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(cues, dtype=np.float32) * 3.0
 
 
+_SECOND = re.compile(r"\b(you|your|yours|yourself)\b", re.IGNORECASE)
+# A wire dateline opening the body: "WASHINGTON (Reuters) -", "Geneva - ", "MOSCOW, Jan. 5 —".
+_DATELINE = re.compile(
+    r"^[A-ZÀ-Ý][\w.']*( [A-ZÀ-Ý][\w.']*){0,2}(, [\w. ]{1,20})?( \([\w ]{2,20}\))?\s?[-—–]\s"
+)
+
+
+def news_cues(texts: Sequence[str]) -> np.ndarray:
+    """Eight document cues of news form (issue 15, item 1): quote density (share of sentences
+    quoting, quote marks per sentence), shares of sentences in the first and second person and
+    attributing, a wire dateline in the first three body sentences, and the headline's
+    first/second person or question mark."""
+    n = max(len(texts), 1)
+    title, body = (texts[0], texts[1:]) if texts else ("", [])
+    cues = [
+        sum(bool(_QUOTE.search(t)) for t in texts) / n,
+        sum(len(_QUOTE.findall(t)) for t in texts) / n / 2,
+        sum(bool(_FIRST_PERSON.search(t)) for t in texts) / n,
+        sum(bool(_SECOND.search(t)) for t in texts) / n,
+        sum(bool(_REPORTED.search(t)) for t in texts) / n,
+        float(any(_DATELINE.match(t) for t in body[:3])),
+        float(bool(_FIRST_PERSON.search(title) or _SECOND.search(title))),
+        float("?" in title),
+    ]
+    return np.asarray(cues, dtype=np.float32) * 3.0
+
+
 def features_for(parts: set[str]) -> Callable[[np.ndarray, Sequence[str]], np.ndarray]:
     """The per-document row of a variant (genre-v2's unless the variant changes it)."""
 
@@ -98,6 +125,8 @@ def features_for(parts: set[str]) -> Callable[[np.ndarray, Sequence[str]], np.nd
             row = np.delete(row, np.s_[vectors.shape[1] : 2 * vectors.shape[1]], axis=1)
         if "cues2" in parts:
             row = np.hstack([row, more_cues(texts)[None, :]])
+        if "cues3" in parts:
+            row = np.hstack([row, news_cues(texts)[None, :]])
         return row
 
     return features
@@ -143,11 +172,14 @@ def news_mix_f1(truth: np.ndarray, shown: np.ndarray) -> float:
 class Flat:
     """genre-v2's head: one softmax, genres balanced within each language, one temperature."""
 
-    def __init__(self, extra: np.ndarray | None = None, weight: float = 0.0) -> None:
-        self.extra, self.weight = extra, weight
+    def __init__(
+        self, extra: np.ndarray | None = None, weight: float = 0.0, english: float = 1.0
+    ) -> None:
+        self.extra, self.weight, self.english = extra, weight, english
 
     def fit_score(self, x, y, folders, x_new, seed):
         weights = _weights([GENRES[k] for k in y], list(folders))
+        weights = np.where(np.asarray(folders) == "en", weights * self.english, weights)
         if self.extra is not None and self.weight > 0:
             reporting = weights[y == 1].sum()
             x = np.vstack([x, self.extra])
@@ -210,8 +242,8 @@ def measure(model, x, y, folders, ids, seed: int = 13) -> tuple[np.ndarray, np.n
     cv = np.zeros((n, 3))
     for held in folds:
         cv[held] = model.calibrate(raws, y, folders, rest_of(held, n), held)
-    lolo = np.zeros((n, 3))
-    for language in LANGUAGES:
+    lolo = np.full((n, 3), np.nan)
+    for language in LANGUAGES if len(set(folders)) > 1 else ():
         rest, held = np.flatnonzero(folders != language), np.flatnonzero(folders == language)
         scored = model.fit_score(x[rest], y[rest], folders[rest], x[held], seed)
         lolo[held] = _calibrate_held(model, raws, scored, y, folders, rest, held)
@@ -307,6 +339,56 @@ def report(name, cv, lolo, baseline, y, folders, gate: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def per_class(truth: np.ndarray, shown: np.ndarray) -> str:
+    """Precision / recall of each genre, `opinion P/R, reporting P/R, satire P/R`."""
+    cells = []
+    for k in range(len(GENRES)):
+        hits = int(((shown == k) & (truth == k)).sum())
+        cells.append(
+            f"{hits / max((shown == k).sum(), 1):.2f}/{hits / max((truth == k).sum(), 1):.2f}"
+        )
+    return ", ".join(cells)
+
+
+ENGLISH_HEAD = [
+    "variant",
+    "CV en macro-F1",
+    "CV en P/R op, rep, sat",
+    "CV en ECE equal priors / train mix",
+    "LOLO en macro-F1",
+    "LOLO en P/R op, rep, sat",
+    "CV other 5 mean",
+    "LOLO other 5 mean",
+]
+
+
+def english_report(name, cv, lolo, y, folders) -> str:
+    """One row of the English table at the shipped satire point: macro-F1, per-genre P/R and
+    ECE of the three probabilities on English (equal priors: rows weighted to balance)."""
+    en = folders == "en"
+    onehot = np.eye(3)[y[en]]
+    balance = _weights([GENRES[k] for k in y[en]], list(folders[en]))
+    shown_cv, cells = choose_genre(cv, SATIRE_GATE), [name]
+    cells += [
+        f"{macro_f1(y[en], shown_cv[en]):.3f}",
+        per_class(y[en], shown_cv[en]),
+        f"{expected_calibration_error(cv[en], onehot, weights=balance):.3f} / "
+        f"{expected_calibration_error(cv[en], onehot):.3f}",
+    ]
+    if np.isnan(lolo).any():
+        cells += ["—", "—", "—", "—"]
+        return "| " + " | ".join(cells) + " |"
+    shown_lolo = choose_genre(lolo, SATIRE_GATE)
+    others = [g for g in LANGUAGES if g != "en"]
+    cells += [
+        f"{macro_f1(y[en], shown_lolo[en]):.3f}",
+        per_class(y[en], shown_lolo[en]),
+        f"{mean_f1(shown_cv, y, folders, others):.3f}",
+        f"{mean_f1(shown_lolo, y, folders, others):.3f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -319,6 +401,9 @@ def main() -> None:
     parser.add_argument("--gates", default="0.5", help='satire points, or "cv" (chosen by CV)')
     parser.add_argument("--seed", type=int, default=13, help="of the CV folds and the fits")
     parser.add_argument("--polnear-weight", type=float, default=0.5)
+    parser.add_argument(
+        "--english", action="store_true", help="the English table (per-genre P/R, ECE) instead"
+    )
     args = parser.parse_args()
     encoder = default_encoder()
     store = VectorCache(CACHE, encoder)
@@ -336,6 +421,8 @@ def main() -> None:
         "satire P / R (CV)",
         "satire P / R (LOLO)",
     ]
+    if args.english:
+        head = ENGLISH_HEAD
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head), flush=True)
     baseline = None
     for variant in args.variants.split(","):
@@ -351,15 +438,27 @@ def main() -> None:
             width = 2 * encoder.dim if "nofirst" not in parts else encoder.dim
             for language in set(folders):
                 x[folders == language, :width] -= x[folders == language, :width].mean(axis=0)
-        model = Hierarchical() if "hier" in parts else Flat()
+        if "en-only" in parts:  # a per-language head: English rows only (no LOLO for it)
+            en = folders == "en"
+            x, y, folders, ids = (
+                x[en],
+                y[en],
+                folders[en],
+                [i for i, e in zip(ids, en, strict=True) if e],
+            )
+        english = 3.0 if "en-up" in parts else 1.0  # English rows weighted 3x in the pooled fit
+        model = Hierarchical() if "hier" in parts else Flat(english=english)
         for which in ("wire", "news"):
             if f"polnear-{which}" in parts:
                 polnear_store = VectorCache(TRAINING_CACHE / "genre", encoder, prefix="polnear-")
                 extra = polnear_rows(args.data, which, features, polnear_store)
-                model = Flat(extra, args.polnear_weight)
+                model = Flat(extra, args.polnear_weight, english)
                 variant = f"{variant} ({len(extra)} articles, w {args.polnear_weight})"
         cv, lolo = measure(model, x, y, folders, ids, args.seed)
         baseline = lolo if baseline is None else baseline  # the first variant listed
+        if args.english:
+            print(english_report(variant, cv, lolo, y, folders), flush=True)
+            continue
         for gate in args.gates.split(","):
             print(report(variant, cv, lolo, baseline, y, folders, gate), flush=True)
 

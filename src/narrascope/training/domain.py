@@ -140,6 +140,72 @@ def _fit(
     return fit_softmax(x[rows], y[rows], range(len(DOMAINS)), c=C, seed=seed, sample_weight=weight)
 
 
+@dataclass(slots=True)
+class GateData:
+    """The gate's rows: Task 10 articles first, then out-of-domain pages, with their sources.
+
+    `names_topic` says whether a row's text names either topic (`mentions_topics`); the pages
+    that do are left out of the negatives (`dropped` counts them per source) unless asked for,
+    and then kept with `names_topic` True."""
+
+    inside: list  # the Task 10 examples (`narratives.Example`), in row order
+    x: np.ndarray
+    y: np.ndarray
+    sources: list[str]
+    ids: list[str]
+    names_topic: np.ndarray
+    dropped: dict[str, int]
+    texts: list[str]  # what `mentions_topics` read: the article, or a page's sentences joined
+
+
+def read_gate_data(
+    data: Path,
+    *,
+    encoder: Encoder,
+    languages: Sequence[str] | None = None,
+    keep_topic_pages: bool = False,
+) -> GateData:
+    """Task 10 train (`data`) and the negatives beside it, encoded, as the gate's rows."""
+    inside = [
+        ex for ex in read_split(data, "train", encoder=encoder, languages=languages) if ex.gold
+    ]
+    store = VectorCache(CACHE, encoder)
+    pages: list[Page] = []
+    page_names_topic: list[bool] = []
+    dropped: dict[str, int] = {}
+    for source, found in negative_sources(data.parent).items():
+        for page in found:
+            named = bool(page.sentences) and mentions_topics(" ".join(page.sentences))
+            if not page.sentences or named:
+                dropped[source] = dropped.get(source, 0) + 1
+                if not (named and keep_topic_pages):
+                    continue
+            pages.append(page)
+            page_names_topic.append(named)
+    rows = [article_features(ex.encoded.vectors)[0] for ex in inside]
+    # one call: the cache file is rewritten after each chunk encoded, not after each page
+    flat = store.vectors([text for p in pages for text in p.sentences])
+    bounds = np.cumsum([0] + [len(p.sentences) for p in pages])
+    rows += [article_features(flat[a:b])[0] for a, b in itertools.pairwise(bounds)]
+    domain = [
+        task10_domain(ex.encoded.article.id, ex.gold.narratives)
+        for ex in inside
+        if ex.gold is not None  # all of them (read with their gold), said so for the checker
+    ]
+    texts = [ex.encoded.article.text for ex in inside] + [" ".join(p.sentences) for p in pages]
+    names_topic = [mentions_topics(text) for text in texts[: len(inside)]] + page_names_topic
+    return GateData(
+        inside=inside,
+        x=np.vstack(rows),
+        y=np.array([DOMAINS.index(d) for d in domain] + [DOMAINS.index(OUTSIDE)] * len(pages)),
+        sources=["task10"] * len(inside) + [p.source for p in pages],
+        ids=[ex.encoded.article.id for ex in inside] + [f"{p.source}/{p.id}" for p in pages],
+        names_topic=np.array(names_topic, dtype=bool),
+        dropped=dropped,
+        texts=texts,
+    )
+
+
 def train(
     data: Path,
     *,
@@ -151,32 +217,9 @@ def train(
 ) -> Report:
     """Fit the gate on Task 10 train (`data`) against the negatives beside it; write head and card."""
     encoder = encoder or default_encoder()
-    inside = [
-        ex for ex in read_split(data, "train", encoder=encoder, languages=languages) if ex.gold
-    ]
-    store = VectorCache(CACHE, encoder)
-    pages: list[Page] = []
-    dropped: dict[str, int] = {}
-    for source, found in negative_sources(data.parent).items():
-        for page in found:
-            if not page.sentences or mentions_topics(" ".join(page.sentences)):
-                dropped[source] = dropped.get(source, 0) + 1
-                continue
-            pages.append(page)
-    rows = [article_features(ex.encoded.vectors)[0] for ex in inside]
-    # one call: the cache file is rewritten after each chunk encoded, not after each page
-    flat = store.vectors([text for p in pages for text in p.sentences])
-    bounds = np.cumsum([0] + [len(p.sentences) for p in pages])
-    rows += [article_features(flat[a:b])[0] for a, b in itertools.pairwise(bounds)]
-    x = np.vstack(rows)
-    sources = ["task10"] * len(inside) + [p.source for p in pages]
-    domain = [
-        task10_domain(ex.encoded.article.id, ex.gold.narratives)
-        for ex in inside
-        if ex.gold is not None  # all of them (read with their gold), said so for the checker
-    ]
-    y = np.array([DOMAINS.index(d) for d in domain] + [DOMAINS.index(OUTSIDE)] * len(pages))
-    ids = [ex.encoded.article.id for ex in inside] + [f"{p.source}/{p.id}" for p in pages]
+    gate = read_gate_data(data, encoder=encoder, languages=languages)
+    inside, x, y, sources, ids = gate.inside, gate.x, gate.y, gate.sources, gate.ids
+    dropped = gate.dropped
 
     # in-domain: article-grouped CV (negatives folded alongside); out-of-domain: source held out
     honest = np.zeros((len(y), len(DOMAINS)))
