@@ -112,7 +112,7 @@ def score_rows(
 
 
 CUTS = tuple(float(c) for c in np.round(np.arange(0.05, 0.8, 0.05), 2))
-GAPS = (0, 1, 2, 3, 4, 6)
+GAPS = (0, 1, 2, 3, 4, 6, 9, 12)
 
 
 def choose_decoding(
@@ -336,6 +336,30 @@ def score_held_out_spans(
     return HeldOutSpans(precision, recall, f1, ece, cut, gap, a, b, phrases)
 
 
+def load_or_run_onnx(
+    onnx: Path, vocab: Path, pairs: Sequence[tuple[str, str]], folder: Path
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The ONNX model's logits and segment-A token states (float16) of `pairs`, kept in
+    `folder` by a digest of the model file and the pairs."""
+    from narrascope.analyzers.techniques_accurate import PairModel
+
+    digest = hashlib.sha256(onnx.read_bytes())
+    for a, b in pairs:
+        digest.update(f"{a}\x00{b}\x01".encode())
+    path = folder / f"onnx-states-{digest.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as kept:
+            return kept["logits"], np.split(kept["states"], kept["ends"][:-1])
+    logits, states = PairModel(onnx, vocab).run(pairs, tokens=True)
+    states = [s.astype(np.float16) for s in states]
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp.npz")
+    ends = np.cumsum([len(s) for s in states])
+    np.savez(partial, logits=logits, states=np.concatenate(states), ends=ends)
+    partial.replace(path)
+    return logits, states
+
+
 def sentence_spans_scores(
     material: TokenMaterial,
     rows: np.ndarray,
@@ -394,6 +418,7 @@ def train(
     *,
     out: Path,
     ptc_data: Path | None = None,
+    on_int8: bool = True,
     on_progress: Callable[[str], None] = lambda message: None,
 ):
     """Train the span head on the token states of the fine-tuned model `weights` (its
@@ -405,7 +430,6 @@ def train(
     from narrascope.analyzers.techniques_accurate import (
         SPANS_VERSION,
         FineTunedTechniques,
-        PairModel,
         model_files,
     )
     from narrascope.heads import apply_platt, sigmoid
@@ -420,35 +444,44 @@ def train(
     vocab = WordPiece.from_file(vocab_path)
     encoded = [vocab.pair_ids(a, b, settings.max_tokens) for a, b in material.pairs]
     tokens = read_token_material(t3, material.sentences, settings.max_tokens)
-    states = load_or_compute_token_states(
-        weights, encoded, CACHE / "finetune" / "spans", top=settings.top, on_progress=on_progress
-    )
     train_rows, held = np.flatnonzero(~material.held), np.flatnonzero(material.held)
+    folder = CACHE / "finetune" / "spans"
+    sentence_model = FineTunedTechniques(onnx.parent)
+    on_progress("running the int8 ONNX model on the English train sentences")
+    started = time.monotonic()
+    rows = np.arange(len(material.pairs)) if on_int8 else held
+    logits, int8_states = load_or_run_onnx(
+        onnx, vocab_path, [material.pairs[i] for i in rows], folder
+    )
+    report.scores["onnx_int8_sentences_per_s"] = len(rows) / (time.monotonic() - started)
+    int8_of = dict(zip(rows.tolist(), int8_states, strict=True))
+    logits = logits[np.searchsorted(rows, held)]
+    if on_int8:
+        # Trained on what analysis reads: the int8 model's states, not torch's fp32 ones.
+        states: Sequence[np.ndarray] = int8_states
+    else:
+        states = load_or_compute_token_states(
+            weights, encoded, folder, top=settings.top, on_progress=on_progress
+        )
     on_progress(f"training the span head on {len(train_rows)} sentences")
     started = time.monotonic()
     head = fit_token_head(states, tokens.inside, train_rows, seed=settings.seed, epochs=SPAN_EPOCHS)
     report.scores["span_head_train_seconds"] = time.monotonic() - started
-    fp32 = score_held_out_spans(
-        tokens, held, token_probabilities(head, states, held), seed=settings.seed
-    )
-    on_progress("running the int8 ONNX model on the held-out sentences")
-    sentence_model = FineTunedTechniques(onnx.parent)
-    started = time.monotonic()
-    logits, int8_states = PairModel(onnx, vocab_path).run(
-        [material.pairs[i] for i in held], tokens=True
-    )
-    report.scores["onnx_int8_sentences_per_s"] = len(held) / (time.monotonic() - started)
-    raw = {i: head.probabilities(s) for i, s in zip(held, int8_states, strict=True)}
-    int8 = score_held_out_spans(tokens, held, raw, seed=settings.seed)
+    found = {}
+    if not on_int8:
+        raw = token_probabilities(head, states, held)
+        found["fp32"] = score_held_out_spans(tokens, held, raw, seed=settings.seed)
+    raw = {i: head.probabilities(int8_of[i]) for i in held}
+    found["int8"] = int8 = score_held_out_spans(tokens, held, raw, seed=settings.seed)
     scores = apply_platt(sigmoid(logits), sentence_model.a, sentence_model.b)
     labelled = (scores >= sentence_model.thresholds).any(1)
     whole = sentence_spans_scores(tokens, held, labelled)
     shown = sentence_spans_scores(tokens, held, labelled, int8.phrases)
     every = sentence_spans_scores(tokens, held, np.ones(len(held), dtype=bool))
-    for name, found in (("fp32", fp32), ("int8", int8)):
-        report.scores[f"si_{name}_precision"] = found.precision
-        report.scores[f"si_{name}_recall"] = found.recall
-        report.scores[f"si_{name}_f1"], report.scores[f"{name}_ece"] = found.f1, found.ece
+    for name, got in found.items():
+        report.scores[f"si_{name}_precision"] = got.precision
+        report.scores[f"si_{name}_recall"] = got.recall
+        report.scores[f"si_{name}_f1"], report.scores[f"{name}_ece"] = got.f1, got.ece
     for name, (p, r, f1) in (("labelled_sentences", whole), ("shown", shown), ("all", every)):
         report.scores[f"si_{name}_precision"], report.scores[f"si_{name}_recall"] = p, r
         report.scores[f"si_{name}_f1"] = f1
