@@ -514,13 +514,13 @@ def train(
     if ships:
         shipped = SpanHead(head.w1, head.b1, head.w2, head.b2, int8.a, int8.b, int8.cut, int8.gap)
         info = {
-            "settings": {"epochs": SPAN_EPOCHS, "seed": settings.seed},
+            "settings": {"epochs": SPAN_EPOCHS, "seed": settings.seed, "on_int8": on_int8},
             "weights": weights.name,
             "scores": report.scores,
         }
         files = model_files(out, SPANS_VERSION)
         write_span_head(files["head"], shipped, info)
-        write_span_card(files["card"], report, shipped, weights.name)
+        write_span_card(files["card"], report, shipped, weights.name, on_int8=on_int8)
     return report
 
 
@@ -554,7 +554,7 @@ def technique_of_spans(
     return out
 
 
-def write_span_card(path: Path, report, head: SpanHead, weights: str) -> None:
+def write_span_card(path: Path, report, head: SpanHead, weights: str, *, on_int8: bool) -> None:
     """The span head's model card: data, terms, decoding and held-out scores."""
     from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, SPANS_VERSION
 
@@ -578,7 +578,12 @@ def write_span_card(path: Path, report, head: SpanHead, weights: str) -> None:
         f"technique pooled; a piece is inside when it overlaps a gold span), on the training "
         f"articles of `{ACCURATE_VERSION}` ({weights}); the held-out fold of "
         f"`{ACCURATE_VERSION}` (never trained on by either) scores and calibrates it. "
-        f"{SPAN_EPOCHS} epochs, AdamW lr 2e-3, batch 64 sentences, dropout 0.1, BCE per piece.",
+        f"{SPAN_EPOCHS} epochs, AdamW lr 2e-3, batch 64 sentences, dropout 0.1, BCE per piece, "
+        + (
+            "on the int8 ONNX model's token states (what analysis reads)."
+            if on_int8
+            else "on torch fp32 token states (the int8 model's differ a little)."
+        ),
         "- Terms of use of the data: SemEval-2023 Task 3 and PTC (SemEval-2020 Task 11), "
         "research use only, no redistribution. The file holds weights, not text.",
         "",
