@@ -590,8 +590,9 @@ def write_span_card(path: Path, report, head: SpanHead, weights: str, *, on_int8
         "## Scores on the held-out English train articles",
         "",
         "Official SI partial-overlap precision/recall/F1 (`training.ptc.si_scores`; overlapping "
-        "spans merged, every technique pooled). `si_fp32_*`: the head on torch fp32 states; "
-        "`si_int8_*`: on the int8 ONNX model's states (what ships); both with Platt scaling and "
+        "spans merged, every technique pooled). `si_fp32_*` (when trained on fp32 states): the "
+        "head on torch fp32 states; `si_int8_*`: on the int8 ONNX model's states (what ships); "
+        "with Platt scaling and "
         "decoding cross-fitted over 5 sub-folds of the held-out articles. `si_labelled_sentences_*`: "
         "marking whole every sentence the sentence head labels (the profile before this head); "
         "`si_shown_*`: what the analyzer marks (phrases of labelled sentences, whole labelled "
