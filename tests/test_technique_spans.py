@@ -75,6 +75,14 @@ def test_decode_spans_bridges_small_gaps_and_widens_to_whole_words():
     assert decode_spans(p, offsets, text, cut=0.95, gap=1) == []
 
 
+def test_decode_spans_keeps_a_word_with_an_apostrophe_whole():
+    text = "Tokayev's regime, they say."
+    offsets = np.array([[0, 7], [7, 8], [8, 9], [10, 16], [16, 17], [18, 22], [23, 26], [26, 27]])
+    p = np.array([0.1, 0.1, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1])
+    [(start, end, _)] = decode_spans(p, offsets, text, cut=0.5, gap=0)
+    assert text[start:end] == "Tokayev's regime"
+
+
 @pytest.fixture(scope="module")
 def phrases(examples_dir, encoder):
     analyzer = AccurateTechniqueAnalyzer.load(encoder)

@@ -164,6 +164,22 @@ class SpanHead:
         return apply_platt(sigmoid(self.logits(states)), self.a, self.b)
 
 
+APOSTROPHES = "'’"
+
+
+def _inside_word(text: str, k: int) -> bool:
+    """Whether offset `k` falls inside a word of `text`: between two letters or digits, or
+    beside an apostrophe within one (word pieces split "Tokayev's" at the apostrophe)."""
+    if k <= 0 or k >= len(text):
+        return False
+    before, after = text[k - 1], text[k]
+    if before in APOSTROPHES:
+        return k >= 2 and text[k - 2].isalnum() and after.isalnum()
+    if after in APOSTROPHES:
+        return before.isalnum() and k + 1 < len(text) and text[k + 1].isalnum()
+    return before.isalnum() and after.isalnum()
+
+
 def decode_spans(
     probabilities: np.ndarray, offsets: np.ndarray, text: str, *, cut: float, gap: int
 ) -> list[tuple[int, int, float]]:
@@ -182,9 +198,9 @@ def decode_spans(
     out = []
     for first, last in runs:
         start, end = int(offsets[first, 0]), int(offsets[last, 1])
-        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        while _inside_word(text, start):
             start -= 1
-        while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        while _inside_word(text, end):
             end += 1
         out.append((start, end, float(probabilities[first : last + 1].mean())))
     return out
