@@ -242,25 +242,29 @@ class FineTunedTechniques:
         return apply_platt(sigmoid(self.logits(sentence_pairs(texts))), self.a, self.b)
 
     def scores_and_phrases(
-        self, texts: Sequence[str]
+        self, texts: Sequence[str], *, labelled_only: bool = True
     ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
         """`scores(texts)` and each sentence's phrase spans (start, end, calibrated probability;
         character offsets into the sentence's text), from one run of the model; no phrases
-        when there is no span head."""
+        when there is no span head. With `labelled_only`, only sentences with a technique at
+        its operating point get phrases (the only ones that show them; it saves ~90% of the
+        phrase work)."""
         if not texts or self.span_head is None:
             return self.scores(texts), [[] for _ in texts]
         logits, states = self.model.run(sentence_pairs(texts), tokens=True)
-        phrases = []
-        for text, found in zip(texts, states, strict=True):
-            _, offsets = self.model.vocab.tokenize_with_offsets(text)
+        scores = apply_platt(sigmoid(logits), self.a, self.b)
+        wanted = (scores >= self.thresholds).any(1) if labelled_only else np.ones(len(texts))
+        head = self.span_head
+        phrases: list[list[tuple[int, int, float]]] = []
+        for text, found, want in zip(texts, states, wanted, strict=True):
+            _, offsets = self.model.vocab.tokenize_with_offsets(text) if want else (None, [])
             pieces = np.asarray(offsets[: len(found)], dtype=np.int64).reshape(-1, 2)
             if not len(pieces):
                 phrases.append([])
                 continue
-            probabilities = self.span_head.probabilities(found)
-            head = self.span_head
+            probabilities = head.probabilities(found)
             phrases.append(decode_spans(probabilities, pieces, text, cut=head.cut, gap=head.gap))
-        return apply_platt(sigmoid(logits), self.a, self.b), phrases
+        return scores, phrases
 
 
 class AccurateTechniqueAnalyzer:
