@@ -66,6 +66,21 @@ def main() -> None:
         f"ONNX int8, {args.threads} thread(s): {len(pairs)} sentences (with context) in "
         f"{best:.2f} s = {len(pairs) / best:.0f} sentences/s (tokenizing included)"
     )
+    if model.span_head is not None:
+        texts = [doc.sentence_texts() for doc in docs]
+        timed: dict[str, float] = {}
+        for name, run in (("sentences", model.scores), ("+ phrases", model.scores_and_phrases)):
+            timed[name] = float("inf")
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                for found in texts:
+                    run(found)
+                timed[name] = min(timed[name], time.perf_counter() - started)
+        print(
+            f"technique sentences alone {timed['sentences']:.2f} s, with phrase spans "
+            f"{timed['+ phrases']:.2f} s ({timed['+ phrases'] / timed['sentences']:.2f}x; "
+            f"{len(pairs)} sentences in {len(docs)} documents, best of {args.repeat})"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,13 @@ label is stored only at or above that technique's precision-first operating poin
 fast profile. No torch at analysis: ONNX Runtime runs the int8 model, and `text.wordpiece` reads
 the vocabulary shipped beside it.
 
+Phrase spans (#16): the same ONNX run gives the last layer's token states (`token_states`), and
+a small token head (`techniques-spans-v1`) gives each word piece a calibrated probability of
+lying inside a technique span. A sentence's technique label is stored on the phrases of that
+sentence whose pieces pass the span head's cut (the words an analyst expects, as Prta marks
+them), with the sentence as evidence; a labelled sentence with no such phrase keeps the whole
+sentence.
+
 The model reads English only. Any other language the fast head reads falls back to the fast
 technique head (`techniques-v2`), and the document gets a `not-analyzed` note saying so.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,7 +38,10 @@ from narrascope.text.wordpiece import WordPiece, pad
 
 MAX_TOKENS = 128  # word pieces of [CLS] sentence [SEP] context [SEP]
 ACCURATE_VERSION = "techniques-accurate-v1"
+SPANS_VERSION = "techniques-spans-v1"
+STATES_OUTPUT = "token_states"  # the ONNX output the span head reads
 BATCH = 32
+WINDOW = 2  # word pieces each side that the span head's first layer reads
 
 
 def sentence_pairs(texts: Sequence[str]) -> list[tuple[str, str]]:
@@ -62,11 +73,25 @@ class PairModel:
         )
         self.vocab = WordPiece.from_file(vocab)
 
+    @property
+    def has_tokens(self) -> bool:
+        """Whether the model gives the last layer's token states (`STATES_OUTPUT`)."""
+        return STATES_OUTPUT in {o.name for o in self.session.get_outputs()}
+
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits (len(pairs), labels), in batches of similar length."""
+        return self.run(pairs)[0]
+
+    def run(
+        self, pairs: Sequence[tuple[str, str]], *, tokens: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Raw logits (len(pairs), labels) and, with `tokens`, the last layer's states
+        (pieces, width) of each pair's sentence (segment A, without [CLS] and [SEP])."""
         encoded = [self.vocab.pair_ids(a, b, MAX_TOKENS) for a, b in pairs]
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
+        outputs = ["logits", STATES_OUTPUT] if tokens else ["logits"]
         out = None
+        states: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(pairs)
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
             batch = pad([encoded[i] for i in rows], self.vocab.pad)
@@ -75,11 +100,110 @@ class PairModel:
                 "attention_mask": batch.attention_mask,
                 "token_type_ids": batch.token_type_ids,
             }
-            found = self.session.run(["logits"], feed)[0]
+            found = self.session.run(outputs, feed)
             if out is None:
-                out = np.zeros((len(pairs), found.shape[1]), dtype=np.float32)
-            out[rows] = found
-        return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+                out = np.zeros((len(pairs), found[0].shape[1]), dtype=np.float32)
+            out[rows] = found[0]
+            if tokens:
+                for k, i in enumerate(rows):
+                    pieces = encoded[i][1].count(0) - 2  # segment A less [CLS] and [SEP]
+                    states[i] = found[1][k, 1 : 1 + pieces]
+        logits = out if out is not None else np.zeros((0, 0), dtype=np.float32)
+        return logits, states
+
+
+@dataclass
+class SpanHead:
+    """A word piece's probability of lying inside a technique span, from the last layer's
+    states of it and of its `WINDOW` neighbours each side: a 1-D convolution to `hidden`
+    units (`w1` (2*WINDOW+1, width, hidden), `b1`), GELU, one logit (`w2` (hidden,), `b2`),
+    then Platt scaling (`a`, `b`). Spans: runs of pieces at or above `cut`, gaps of at most
+    `gap` pieces bridged."""
+
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: float
+    a: float = 1.0
+    b: float = 0.0
+    cut: float = 0.5
+    gap: int = 1
+
+    @classmethod
+    def from_file(cls, path: Path) -> SpanHead:
+        """Read the head's `.safetensors` (cut and gap in its metadata)."""
+        from safetensors import safe_open
+
+        with safe_open(str(path), "numpy") as found:
+            meta = found.metadata() or {}
+            tensors = {key: found.get_tensor(key) for key in found.keys()}  # noqa: SIM118
+        return cls(
+            tensors["w1"],
+            tensors["b1"],
+            tensors["w2"],
+            float(tensors["b2"]),
+            float(tensors["platt_a"]),
+            float(tensors["platt_b"]),
+            float(meta["cut"]),
+            int(meta["gap"]),
+        )
+
+    def logits(self, states: np.ndarray) -> np.ndarray:
+        """Raw logits (pieces,) of one sentence's states (pieces, width)."""
+        n, width = states.shape
+        padded = np.zeros((n + 2 * WINDOW, width), dtype=np.float32)
+        padded[WINDOW : WINDOW + n] = states
+        hidden = np.repeat(self.b1.astype(np.float32)[None, :], n, 0)
+        for k in range(2 * WINDOW + 1):
+            hidden += padded[k : k + n] @ self.w1[k]
+        hidden = 0.5 * hidden * (1.0 + np.tanh(0.7978845608 * (hidden + 0.044715 * hidden**3)))
+        return hidden @ self.w2 + self.b2
+
+    def probabilities(self, states: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (pieces,) of one sentence's pieces."""
+        return apply_platt(sigmoid(self.logits(states)), self.a, self.b)
+
+
+APOSTROPHES = "'’"
+
+
+def _inside_word(text: str, k: int) -> bool:
+    """Whether offset `k` falls inside a word of `text`: between two letters or digits, or
+    beside an apostrophe within one (word pieces split "Tokayev's" at the apostrophe)."""
+    if k <= 0 or k >= len(text):
+        return False
+    before, after = text[k - 1], text[k]
+    if before in APOSTROPHES:
+        return k >= 2 and text[k - 2].isalnum() and after.isalnum()
+    if after in APOSTROPHES:
+        return before.isalnum() and k + 1 < len(text) and text[k + 1].isalnum()
+    return before.isalnum() and after.isalnum()
+
+
+def decode_spans(
+    probabilities: np.ndarray, offsets: np.ndarray, text: str, *, cut: float, gap: int
+) -> list[tuple[int, int, float]]:
+    """Phrase spans (start, end, mean probability) from one sentence's piece probabilities and
+    their character offsets (pieces, 2) into `text`: runs of pieces at or above `cut`, gaps of
+    at most `gap` pieces bridged, each run widened to whole words of `text`."""
+    on = np.flatnonzero(probabilities >= cut)
+    if not len(on):
+        return []
+    runs: list[list[int]] = [[int(on[0]), int(on[0])]]
+    for k in on[1:]:
+        if k - runs[-1][1] <= gap + 1:
+            runs[-1][1] = int(k)
+        else:
+            runs.append([int(k), int(k)])
+    out = []
+    for first, last in runs:
+        start, end = int(offsets[first, 0]), int(offsets[last, 1])
+        while _inside_word(text, start):
+            start -= 1
+        while _inside_word(text, end):
+            end += 1
+        out.append((start, end, float(probabilities[first : last + 1].mean())))
+    return out
 
 
 class FineTunedTechniques:
@@ -99,6 +223,11 @@ class FineTunedTechniques:
             self.thresholds = head.get_tensor("thresholds")
         self.labels: list[str] = json.loads(meta["labels"])
         self.info: dict = json.loads(meta.get("info", "{}"))
+        spans = model_files(directory, SPANS_VERSION)["head"]
+        # A model without the token output, or without a span head beside it, marks sentences.
+        self.span_head = (
+            SpanHead.from_file(spans) if spans.is_file() and self.model.has_tokens else None
+        )
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits (len(pairs), labels)."""
@@ -111,6 +240,31 @@ class FineTunedTechniques:
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         return apply_platt(sigmoid(self.logits(sentence_pairs(texts))), self.a, self.b)
+
+    def scores_and_phrases(
+        self, texts: Sequence[str], *, labelled_only: bool = True
+    ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
+        """`scores(texts)` and each sentence's phrase spans (start, end, calibrated probability;
+        character offsets into the sentence's text), from one run of the model; no phrases
+        when there is no span head. With `labelled_only`, only sentences with a technique at
+        its operating point get phrases (the only ones that show them; it saves ~90% of the
+        phrase work)."""
+        if not texts or self.span_head is None:
+            return self.scores(texts), [[] for _ in texts]
+        logits, states = self.model.run(sentence_pairs(texts), tokens=True)
+        scores = apply_platt(sigmoid(logits), self.a, self.b)
+        wanted = (scores >= self.thresholds).any(1) if labelled_only else np.ones(len(texts))
+        head = self.span_head
+        phrases: list[list[tuple[int, int, float]]] = []
+        for text, found, want in zip(texts, states, wanted, strict=True):
+            _, offsets = self.model.vocab.tokenize_with_offsets(text) if want else (None, [])
+            pieces = np.asarray(offsets[: len(found)], dtype=np.int64).reshape(-1, 2)
+            if not len(pieces):
+                phrases.append([])
+                continue
+            probabilities = head.probabilities(found)
+            phrases.append(decode_spans(probabilities, pieces, text, cut=head.cut, gap=head.gap))
+        return scores, phrases
 
 
 class AccurateTechniqueAnalyzer:
@@ -157,20 +311,37 @@ class AccurateTechniqueAnalyzer:
                 *self.fallback.analyze(doc, vectors, prior),
                 not_analyzed(doc, self.name, reason),
             ]
-        scores = self.model.scores(doc.sentence_texts())
+        scores, phrases = self.model.scores_and_phrases(doc.sentence_texts())
         passed = scores >= self.thresholds()
         anns = []
-        for (start, end), row, keep in zip(doc.sentences, scores, passed, strict=True):
+        for (start, end), row, keep, found in zip(
+            doc.sentences, scores, passed, phrases, strict=True
+        ):
             for j in np.flatnonzero(keep):
-                anns.append(
-                    Annotation(
-                        doc_id=doc.id,
-                        layer=self.layer,
-                        label=self.model.labels[j],
-                        model=self.version,
-                        start=start,
-                        end=end,
-                        score=float(min(max(row[j], 0.0), 1.0)),
-                    )
-                )
+                score = float(min(max(row[j], 0.0), 1.0))
+                label = self.model.labels[j]
+                if not found:
+                    anns.append(self._annotation(doc, label, start, end, score, {}))
+                for s, e, p in found:
+                    # The label is the sentence's; the phrase is where its words are (#16).
+                    attrs = {
+                        "sentence": [start, end],
+                        "phrase_probability": round(p, 4),
+                        "phrase_model": SPANS_VERSION,
+                    }
+                    anns.append(self._annotation(doc, label, start + s, start + e, score, attrs))
         return anns
+
+    def _annotation(
+        self, doc: Document, label: str, start: int, end: int, score: float, attrs: dict
+    ) -> Annotation:
+        return Annotation(
+            doc_id=doc.id,
+            layer=self.layer,
+            label=label,
+            model=self.version,
+            start=start,
+            end=end,
+            score=score,
+            attrs=attrs,
+        )

@@ -75,6 +75,43 @@ def basic_tokens(text: str) -> list[str]:
     return words
 
 
+def _basic_tokens_with_origins(text: str) -> list[tuple[str, list[int]]]:
+    """`basic_tokens(text)` with, for every character of every token, the index in `text` of
+    the character it came from (character by character, so lower-casing or accent stripping
+    that changes a length keeps each character's origin)."""
+    words: list[tuple[str, list[int]]] = []
+    chars: list[str] = []
+    origins: list[int] = []
+
+    def close() -> None:
+        if chars:
+            words.append(("".join(chars), list(origins)))
+            chars.clear()
+            origins.clear()
+
+    for index, char in enumerate(text):
+        cleaned = _clean(char)
+        if not cleaned:
+            continue
+        if cleaned.isspace() or _is_cjk(ord(char)):
+            close()
+            if _is_cjk(ord(char)):
+                words.append((char, [index]))
+            continue
+        normal = unicodedata.normalize("NFD", char.lower())
+        for piece in normal:
+            if unicodedata.category(piece) == "Mn":
+                continue
+            if _is_punctuation(piece):
+                close()
+                words.append((piece, [index]))
+            else:
+                chars.append(piece)
+                origins.append(index)
+    close()
+    return words
+
+
 @dataclass(frozen=True)
 class PairBatch:
     """Padded model inputs for a batch of (sentence, context) pairs, each (batch, length) int64."""
@@ -88,7 +125,8 @@ class WordPiece:
     """Uncased WordPiece over a BERT vocabulary; encodes sentence pairs for a BERT encoder."""
 
     def __init__(self, vocab: Sequence[str]) -> None:
-        self.ids = {token: i for i, token in enumerate(vocab)}
+        self.tokens = list(vocab)
+        self.ids = {token: i for i, token in enumerate(self.tokens)}
         self.unk, self.cls = self.ids["[UNK]"], self.ids["[CLS]"]
         self.sep, self.pad = self.ids["[SEP]"], self.ids["[PAD]"]
         self._cache: dict[str, tuple[int, ...]] = {}
@@ -127,6 +165,27 @@ class WordPiece:
                     self._cache[word] = ids
             out.extend(ids)
         return out
+
+    def tokenize_with_offsets(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Word-piece ids of `text`, as `tokenize` gives them, with each piece's half-open
+        character offsets into `text` (a piece of an accented or expanded character covers
+        that character; an [UNK] word covers the whole word)."""
+        ids: list[int] = []
+        offsets: list[tuple[int, int]] = []
+        for word, origins in _basic_tokens_with_origins(text):
+            pieces = self._cache.get(word) or self._word(word)
+            if pieces == (self.unk,):
+                ids.append(self.unk)
+                offsets.append((origins[0], origins[-1] + 1))
+                continue
+            start = 0
+            for piece in pieces:
+                token = self.tokens[piece]
+                length = len(token) - 2 if token.startswith("##") else len(token)
+                ids.append(piece)
+                offsets.append((origins[start], origins[start + length - 1] + 1))
+                start += length
+        return ids, offsets
 
     def pair_ids(self, text: str, context: str, max_tokens: int) -> tuple[list[int], list[int]]:
         """`[CLS] text [SEP] context [SEP]` ids and their segment ids, cut to `max_tokens`:

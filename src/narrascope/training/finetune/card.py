@@ -58,7 +58,9 @@ def write_card(
         "and a label precision of at least 0.4 or 0.5 (the rule is in the `.safetensors` "
         "metadata, `operating_rule`); a technique never right at its rule's cuts is silenced "
         "(cut 1.01).",
-        "- Int8: ONNX Runtime dynamic quantization (matrices and the word-piece table).",
+        "- Int8: ONNX Runtime dynamic quantization (matrices and the word-piece table). A "
+        "second output, `token_states` (the last layer's token states), feeds the phrase-span "
+        "head `techniques-spans-v1` (its own card).",
         "- Terms of use of the data: SemEval-2023 Task 3, research use only, no "
         "redistribution. The files hold weights, not text.",
         "",

@@ -4,6 +4,8 @@ calibration file and model card.
 The torch module of `minilm.py` goes to ONNX through torch's TorchScript exporter (inputs
 `input_ids`, `attention_mask`, `token_type_ids`, each (batch, length) int64; output `logits`),
 then ONNX Runtime's dynamic quantization stores its matrices and the word-piece table as int8.
+A second output, `token_states` (batch, length, 384), is the last layer's token states, which
+the phrase-span head reads (`add_token_output`; #16).
 Platt scaling and operating points go to a small `.safetensors` file beside it.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION
+from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, STATES_OUTPUT
 from narrascope.training.finetune.minilm import MiniLMClassifier, base_model_dir
 from narrascope.training.finetune.select import Calibration
 from narrascope.training.semeval2023 import TECHNIQUES
@@ -56,7 +58,28 @@ def export_onnx(model: MiniLMClassifier, path: Path, *, quantize: bool = True) -
 
         quantize_dynamic(str(full), str(path), weight_type=QuantType.QInt8)
         full.unlink()
-    return path
+    return add_token_output(path, path)
+
+
+def add_token_output(path: Path, out: Path) -> Path:
+    """Write to `out` the ONNX model at `path` with the last layer's token states as a second
+    output, `token_states` (the output of its last LayerNormalization); the logits are
+    untouched."""
+    import onnx
+
+    model = onnx.load(str(path))
+    if STATES_OUTPUT not in {o.name for o in model.graph.output}:
+        last = [node for node in model.graph.node if node.op_type == "LayerNormalization"][-1]
+        model.graph.node.append(
+            onnx.helper.make_node("Identity", [last.output[0]], [STATES_OUTPUT], name="tokens")
+        )
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(
+                STATES_OUTPUT, onnx.TensorProto.FLOAT, ["batch", "length", 384]
+            )
+        )
+    onnx.save(model, str(out))
+    return out
 
 
 def write_head(calibration: Calibration, path: Path, info: dict[str, object]) -> None:

@@ -105,6 +105,20 @@ class MiniLMClassifier(nn.Module):
             x = layer(x, bias)
         return x
 
+    def top_states(
+        self,
+        x: torch.Tensor,
+        attention_mask: torch.Tensor,
+        *,
+        start: int,
+    ) -> torch.Tensor:
+        """Token states (batch, length, width) after the last layer, from the states `x` after
+        layer `start` (what a token-level head reads)."""
+        bias = _attention_bias(attention_mask, x.dtype)
+        for layer in self.layers[start:]:
+            x = layer(x, bias)
+        return x
+
     def top(
         self,
         x: torch.Tensor,

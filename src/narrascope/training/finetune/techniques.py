@@ -26,11 +26,11 @@ from narrascope.analyzers.techniques_accurate import (
     FineTunedTechniques,
     PairModel,
     model_files,
-    sentence_pairs,
 )
-from narrascope.heads import RESOURCES, apply_platt, sigmoid
+from narrascope.heads import RESOURCES
 from narrascope.training import CACHE, Report, semeval2023
 from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
+from narrascope.training.ptc import si_scores
 from narrascope.training.semeval2023 import TECHNIQUES
 
 if TYPE_CHECKING:  # the trainer imports torch; `evaluate` runs without it
@@ -158,6 +158,21 @@ def train(
             len(rows),
             epochs_trained=stop_epoch,
         )
+        from narrascope.training.finetune import spans
+        from narrascope.training.techniques import find_data
+
+        on_progress("training the phrase-span head on the model's token states")
+        found = spans.train(
+            t3,
+            trained.weights,
+            files["onnx"],
+            settings,
+            out=out,
+            ptc_data=find_data(data)[1],
+            on_progress=on_progress,
+        )
+        report.scores.update({f"spans_{k}": v for k, v in found.scores.items()})
+        report.lines += found.lines
     return report
 
 
@@ -305,13 +320,27 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
     for i, sentence in enumerate(found.sentences):
         by_article.setdefault(sentence.article, []).append(i)
     passed = np.zeros((len(found.sentences), len(TECHNIQUES)), dtype=bool)
-    for rows in by_article.values():
+    predicted_spans: dict[str, list[tuple[str, int, int]]] = {a: [] for a in found.articles}
+    for article_id, rows in by_article.items():
         texts = [found.sentences[i].text for i in rows]
-        scores = apply_platt(sigmoid(model.logits(sentence_pairs(texts))), model.a, model.b)
+        scores, phrases = model.scores_and_phrases(texts)
         passed[rows] = scores >= model.thresholds
+        for i, keep, spans in zip(rows, passed[rows], phrases, strict=True):
+            start, end = found.sentences[i].span
+            for j in np.flatnonzero(keep):
+                # A labelled sentence without a phrase is marked whole, as the analyzer does.
+                found_spans = [(start + s, start + e) for s, e, _ in spans] or [(start, end)]
+                predicted_spans[article_id] += [(TECHNIQUES[j], s, e) for s, e in found_spans]
     if found.line_labels:
         micro, macro = line_scores(found.sentences, passed, found.line_labels, set(found.articles))
         report.scores["st3_micro_f1_en"], report.scores["st3_macro_f1_en"] = micro, macro
+    gold_spans = semeval2023.read_spans(t3, "en", split, found.articles, found.line_labels or None)
+    if gold_spans:
+        gold = {a: [(s, e) for _, s, e in gold_spans.get(a, [])] for a in found.articles}
+        mine = {a: [(s, e) for _, s, e in found] for a, found in predicted_spans.items()}
+        p, r, f1 = si_scores(gold, mine)
+        report.scores["si_precision_en"], report.scores["si_recall_en"] = p, r
+        report.scores["si_f1_en"] = f1
     trained_on = set(model.info.get("train_articles", []))
     report.lines.append(
         f"  {len(set(found.articles) & trained_on)} of {len(found.articles)} articles were in "
@@ -328,7 +357,21 @@ def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None)
             for number, _ in article.lines():
                 rows_out[(article.id, number)] = sorted(predicted.get((article.id, number), ()))
         semeval2023.write_line_labels(predictions, rows_out)
+        write_spans(spans_path(predictions), predicted_spans)
     return report
+
+
+def spans_path(predictions: Path) -> Path:
+    """Where the span predictions go beside the paragraph file `predictions`."""
+    return predictions.with_name(f"{predictions.stem}-spans.txt")
+
+
+def write_spans(path: Path, spans: dict[str, list[tuple[str, int, int]]]) -> None:
+    """Technique spans in the T3 span-file format: `article_id TAB technique TAB start TAB end`
+    (character offsets into the article, end exclusive), one line a span."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [f"{a}\t{t}\t{s}\t{e}" for a, found in spans.items() for t, s, e in sorted(found)]
+    path.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
 
 
 __all__ = ["evaluate", "train"]
