@@ -102,6 +102,36 @@ def test_corrections_survive_reanalysis_by_a_new_model_version(review, doc):
     assert labels(store, doc.id, Layer.NARRATIVE)  # another analyzer's labels are untouched
 
 
+def test_a_rejected_sentence_stays_rejected_on_its_phrases_after_reanalysis(review, doc):
+    """A technique rejected on a whole sentence (the fast profile's span) must not come back
+    on that sentence's phrases when the accurate profile re-analyses it; a phrase of another
+    sentence, or of another technique, stays; undo brings the phrases back (#16, #19)."""
+    store = review.store
+    ids = ids_by_label(store, doc.id)
+    review_id = review.correct("reject", user="ana", annotation_id=ids["Loaded_Language"]).id
+    (s0, e0), (s1, e1) = doc.sentences[:2]
+    accurate = "techniques-accurate-v1"
+    phrases = [
+        Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", accurate, s0, s0 + 12, score=0.8),
+        Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", accurate, e0 - 9, e0, score=0.7),
+        Annotation(doc.id, Layer.TECHNIQUE, "Doubt", accurate, s0, s0 + 12, score=0.6),
+        Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", accurate, s1, s1 + 8, score=0.9),
+    ]
+    store.replace_annotations(doc.id, accurate, phrases, replaces=["techniques-v1"])
+    now = sorted((a.label, a.start) for a in store.annotations(doc.id, layer=Layer.TECHNIQUE))
+    assert now == [("Doubt", s0), ("Loaded_Language", s1)]
+    review.undo(review_id, user="ana")
+    back = sorted((a.label, a.start) for a in store.annotations(doc.id, layer=Layer.TECHNIQUE))
+    assert back == sorted(
+        [
+            ("Doubt", s0),
+            ("Loaded_Language", s0),
+            ("Loaded_Language", e0 - 9),
+            ("Loaded_Language", s1),
+        ]
+    )
+
+
 def test_corrections_reapplied_when_a_dropped_document_is_stored_again_issue_19(review, doc):
     """The corrections table has no foreign key, so a correction outlives its document being
     dropped (its labels go with it); storing the text again writes the model's labels anew,

@@ -310,6 +310,13 @@ date a date expression names): an analyst's value on a span is the only one ther
 any model says of that span later (#19)."""
 
 
+NESTED_SPAN_LAYERS = frozenset({Layer.TECHNIQUE})
+"""Layers whose models mark a label on spans of varying width (a whole sentence in the fast
+profile, phrases inside it in the accurate one): an analyst's rejection of a label on a span
+also holds for the same label on any span inside it, so a sentence rejected before a
+re-analysis does not come back on that sentence's phrases (#16, #19)."""
+
+
 def subject_of(ann: Annotation) -> str:
     """Who a label is about, when a layer labels several things per document (roles, quotes)."""
     return str(ann.attrs.get("entity_id") or ann.attrs.get("speaker") or "")

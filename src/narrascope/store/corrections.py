@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from narrascope.model import (
+    NESTED_SPAN_LAYERS,
     ONE_LABEL_LAYERS,
     ONE_VALUE_SPAN_LAYERS,
     Annotation,
@@ -253,7 +254,7 @@ def _apply(
     rows = rows if rows is not None else _LayerRows(conn, correction.doc_id, correction.layer)
     hidden = []
     if correction.old is not None and correction.action in _REMOVES:
-        hidden += rows.delete(rows.matching(LabelKey.of(correction.old)))
+        hidden += rows.delete(rows.inside(LabelKey.of(correction.old)))
     if correction.new is not None and correction.action in _ENSURES:
         rows.ensure(correction.new, analyzer=CORRECTION_ANALYZER)
         key = LabelKey.of(correction.new)
@@ -330,6 +331,26 @@ class _LayerRows:
             row
             for row in self.rows
             if self.key(row) == key and (analyzer is None or row["analyzer"] == analyzer)
+        ]
+
+    def inside(self, key: LabelKey) -> list[dict[str, Any]]:
+        """The rows with this key and, on a layer of nested spans (`NESTED_SPAN_LAYERS`), the
+        rows of the same label and subject on a span inside the key's: what a rejection of the
+        key's label takes out."""
+        if key.layer not in NESTED_SPAN_LAYERS or key.start is None or key.end is None:
+            return self.matching(key)
+        start, end = key.start, key.end
+        return [
+            row
+            for row in self.rows
+            if (found := self.key(row)) == key
+            or (
+                (found.label, found.subject) == (key.label, key.subject)
+                and found.start is not None
+                and found.end is not None
+                and start <= found.start
+                and found.end <= end
+            )
         ]
 
     def slot(self, ann: Annotation) -> list[dict[str, Any]]:
