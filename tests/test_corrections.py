@@ -109,7 +109,7 @@ def test_a_rejected_sentence_stays_rejected_on_its_phrases_after_reanalysis(revi
     store = review.store
     ids = ids_by_label(store, doc.id)
     review_id = review.correct("reject", user="ana", annotation_id=ids["Loaded_Language"]).id
-    (s0, e0), (s1, e1) = doc.sentences[:2]
+    (s0, e0), (s1, _) = doc.sentences[:2]
     accurate = "techniques-accurate-v1"
     phrases = [
         Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", accurate, s0, s0 + 12, score=0.8),

@@ -26,6 +26,7 @@ from narrascope.analyzers.techniques_accurate import (
     FineTunedTechniques,
     PairModel,
     model_files,
+    sentence_pairs,
 )
 from narrascope.heads import RESOURCES
 from narrascope.training import CACHE, Report, semeval2023
