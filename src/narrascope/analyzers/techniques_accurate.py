@@ -153,7 +153,7 @@ class SpanHead:
         n, width = states.shape
         padded = np.zeros((n + 2 * WINDOW, width), dtype=np.float32)
         padded[WINDOW : WINDOW + n] = states
-        hidden = np.repeat(self.b1.astype(np.float32)[None, :], n, 0)
+        hidden: np.ndarray = np.repeat(self.b1.astype(np.float32)[None, :], n, 0)
         for k in range(2 * WINDOW + 1):
             hidden += padded[k : k + n] @ self.w1[k]
         hidden = 0.5 * hidden * (1.0 + np.tanh(0.7978845608 * (hidden + 0.044715 * hidden**3)))

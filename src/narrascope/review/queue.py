@@ -154,8 +154,8 @@ def build_queue(
     ranked = [item for *_, item in sorted(best, key=lambda e: e[:2], reverse=True)]
     ranked = _spread(ranked, spread, label_spread) if spreads else ranked
     if explore > 0.0:
-        drawn = [item for *_, item in sorted(blind, key=lambda e: e[:2], reverse=True)]
-        ranked = _interleave(ranked, drawn, explore, limit)
+        blind_items = [item for *_, item in sorted(blind, key=lambda e: e[:2], reverse=True)]
+        ranked = _interleave(ranked, blind_items, explore, limit)
     queue.items = ranked[:limit]
     return queue
 

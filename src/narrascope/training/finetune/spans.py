@@ -16,7 +16,7 @@ layer over the 20,277 English train pairs takes a few minutes, kept in the train
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,8 @@ import numpy as np
 
 from narrascope.analyzers.techniques_accurate import WINDOW, SpanHead, decode_spans
 from narrascope.training.ptc import merge_spans, si_scores
+
+Rows = Sequence[int] | np.ndarray  # article or sentence indexes, as a list or an index array
 
 Span = tuple[int, int]
 
@@ -84,8 +86,8 @@ def read_token_material(t3: Path, sentences, max_tokens: int) -> TokenMaterial:
 
 def spans_by_article(
     material: TokenMaterial,
-    rows: Sequence[int],
-    probabilities: Sequence[np.ndarray] | dict[int, np.ndarray],
+    rows: Rows,
+    probabilities: Mapping[int, np.ndarray] | Sequence[np.ndarray] | dict[int, np.ndarray],
     *,
     cut: float,
     gap: int,
@@ -99,8 +101,8 @@ def spans_by_article(
 
 def score_rows(
     material: TokenMaterial,
-    rows: Sequence[int],
-    probabilities: Sequence[np.ndarray],
+    rows: Rows,
+    probabilities: Mapping[int, np.ndarray] | Sequence[np.ndarray],
     *,
     cut: float,
     gap: int,
@@ -116,7 +118,9 @@ GAPS = (0, 1, 2, 3, 4, 6, 9, 12)
 
 
 def choose_decoding(
-    material: TokenMaterial, rows: Sequence[int], probabilities: Sequence[np.ndarray]
+    material: TokenMaterial,
+    rows: Rows,
+    probabilities: Mapping[int, np.ndarray] | Sequence[np.ndarray],
 ) -> tuple[float, int, float]:
     """The (cut, gap) with the best SI F1 on `rows` (out-of-fold probabilities), and that F1."""
     best = (0.5, 1, -1.0)
@@ -208,7 +212,7 @@ def load_or_compute_token_states(
 def fit_token_head(
     states: Sequence[np.ndarray],
     inside: Sequence[np.ndarray],
-    rows: Sequence[int],
+    rows: Rows,
     *,
     seed: int = 13,
     epochs: int = 4,
@@ -259,7 +263,7 @@ def fit_token_head(
 
 
 def token_probabilities(
-    head: SpanHead, states: Sequence[np.ndarray], rows: Sequence[int]
+    head: SpanHead, states: Sequence[np.ndarray], rows: Rows
 ) -> dict[int, np.ndarray]:
     """Probabilities (calibrated by the head's Platt scaling) of the pieces of `rows`."""
     return {i: head.probabilities(states[i].astype(np.float32)) for i in rows}
@@ -282,7 +286,7 @@ class HeldOutSpans:
 
 
 def phrases_of(
-    material: TokenMaterial, rows: Sequence[int], probabilities, *, cut: float, gap: int
+    material: TokenMaterial, rows: Rows, probabilities, *, cut: float, gap: int
 ) -> dict[int, list[Span]]:
     """Each sentence's decoded phrases (article offsets)."""
     out = {}
@@ -380,7 +384,7 @@ def sentence_spans_scores(
     return si_scores(gold, predicted)
 
 
-def write_span_head(path: Path, head: SpanHead, info: dict[str, object]) -> None:
+def write_span_head(path: Path, head: SpanHead, info: Mapping[str, object]) -> None:
     """The span head, its Platt scaling and decoding, with what made them."""
     import json
 
@@ -471,7 +475,7 @@ def train(
     if not on_int8:
         raw = token_probabilities(head, states, held)
         found["fp32"] = score_held_out_spans(tokens, held, raw, seed=settings.seed)
-    raw = {i: head.probabilities(int8_of[i]) for i in held}
+    raw = {int(i): head.probabilities(int8_of[int(i)]) for i in held}
     found["int8"] = int8 = score_held_out_spans(tokens, held, raw, seed=settings.seed)
     scores = apply_platt(sigmoid(logits), sentence_model.a, sentence_model.b)
     labelled = (scores >= sentence_model.thresholds).any(1)
