@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.genre import choose_genre, document_features
+from narrascope.analyzers.genre import choose_genre
 from narrascope.encode import default_encoder
 from narrascope.heads import apply_platt
 from narrascope.training.calibrate import ece_noise_floor, expected_calibration_error, fit_platt
@@ -36,11 +36,10 @@ from narrascope.training.fit import rest_of
 from narrascope.training.genre import (
     CACHE,
     SATIRE_GATE,
-    DocumentSet,
     _weights,
     fit_shown_platt,
+    genre_documents,
     language_mix,
-    load_documents,
     out_of_fold,
     with_confidence,
     with_mix,
@@ -74,20 +73,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     started = time.time()
-    docs = load_documents(
-        args.data / "semeval2023_task3",
-        "train",
-        1,
-        document_features,
-        store=VectorCache(CACHE, default_encoder()),
-    )
-    keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
-    docs = DocumentSet(
-        [docs.ids[i] for i in keep],
-        [docs.folders[i] for i in keep],
-        docs.x[keep],
-        [docs.labels[i] for i in keep],
-    )
+    docs = genre_documents(args.data / "semeval2023_task3", VectorCache(CACHE, default_encoder()))
     labels = [lab[0] for lab in docs.labels]
     truth = np.array([GENRES.index(lab) for lab in labels])
     balance = _weights(labels, docs.folders)

@@ -96,6 +96,20 @@ def load_documents(
     return DocumentSet(ids, folders, x, labels)
 
 
+def genre_documents(
+    data: Path, store: VectorCache, *, languages: Sequence[str] | None = None
+) -> DocumentSet:
+    """The T3 train articles with a genre label, as the genre head's features."""
+    docs = load_documents(data, "train", 1, document_features, store=store, languages=languages)
+    keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
+    return DocumentSet(
+        [docs.ids[i] for i in keep],
+        [docs.folders[i] for i in keep],
+        docs.x[keep],
+        [docs.labels[i] for i in keep],
+    )
+
+
 def _weights(labels: list[str], folders: list[str]) -> np.ndarray:
     """Balanced class weights within each language."""
     counts = Counter(zip(folders, labels, strict=True))
@@ -159,16 +173,7 @@ def train(
     fit (the CV scores and the temperature stay those of the labelled data alone).
     """
     encoder = default_encoder()
-    docs = load_documents(
-        data, "train", 1, document_features, store=VectorCache(CACHE, encoder), languages=languages
-    )
-    keep = [i for i, lab in enumerate(docs.labels) if lab and lab[0] in GENRES]
-    docs = DocumentSet(
-        [docs.ids[i] for i in keep],
-        [docs.folders[i] for i in keep],
-        docs.x[keep],
-        [docs.labels[i] for i in keep],
-    )
+    docs = genre_documents(data, VectorCache(CACHE, encoder), languages=languages)
     labels = [lab[0] for lab in docs.labels]
     truth = np.array([GENRES.index(lab) for lab in labels])
     raw, calibrated, held_out = out_of_fold(docs, labels, seed, folds)
