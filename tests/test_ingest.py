@@ -375,6 +375,16 @@ def test_ingest_jsonl_gz_truncated_keeps_lines_before_the_break(tmp_path):
     assert [b.reason for b in bad] == ["truncated gzip stream"]
 
 
+def test_ingest_utf16_jsonl_cut_mid_character_keeps_lines_before_the_break(tmp_path):
+    # Found by Hypothesis: a BOM'd UTF-16 stream with an odd byte count used to escape as
+    # UnicodeDecodeError (surrogateescape cannot escape half a code unit).
+    lines = "".join(json.dumps({"text": f"Article number {i} " * 10}) + "\n" for i in range(3))
+    (tmp_path / "a.jsonl").write_bytes(lines.encode("utf-16") + b":")
+    docs, bad = read(tmp_path / "a.jsonl")
+    assert [d.source.record for d in docs] == ["1", "2", "3"]
+    assert [b.reason for b in bad] == ["undecodable bytes (utf-16-le: truncated data)"]
+
+
 def test_ingest_jsonl_gzip_bomb_is_stopped(tmp_path, monkeypatch):
     from narrascope.ingest import decode
 

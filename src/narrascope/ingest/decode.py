@@ -322,11 +322,18 @@ def has_undecodable(text: str) -> bool:
 
 
 def capped_lines(text: TextIO, max_chars: int) -> Iterator[str | None]:
-    """The lines of `text`; a line over `max_chars` is skipped unread and comes out as None."""
-    while line := text.readline(max_chars + 1):
-        if len(line) > max_chars and not line.endswith(("\n", "\r")):
-            while (rest := text.readline(CHUNK)) and not rest.endswith(("\n", "\r")):
-                pass
-            yield None
-        else:
-            yield line
+    """The lines of `text`; a line over `max_chars` is skipped unread and comes out as None.
+
+    Raises `NotReadable` when the stream breaks off inside a character (UTF-16 with an odd
+    byte count): `surrogateescape` covers stray bytes, not a code unit cut in half.
+    """
+    try:
+        while line := text.readline(max_chars + 1):
+            if len(line) > max_chars and not line.endswith(("\n", "\r")):
+                while (rest := text.readline(CHUNK)) and not rest.endswith(("\n", "\r")):
+                    pass
+                yield None
+            else:
+                yield line
+    except UnicodeDecodeError as exc:
+        raise NotReadable(f"undecodable bytes ({exc.encoding}: {exc.reason})") from exc
