@@ -15,6 +15,11 @@ sentence whose pieces pass the span head's cut (the words an analyst expects, as
 them), with the sentence as evidence; a labelled sentence with no such phrase keeps the whole
 sentence.
 
+Entity roles (#16): the accurate role analyzer (`roles_accurate`) reads the same run too, the
+token states of the layer below the last (`LOWER_OUTPUT`, asked of the graph in memory at load)
+beside the last layer's. One shared model per process (`shared_pair_model`) keeps the reading
+of the last document (`PairModel.read`), so the two analyzers cost one run of the model.
+
 The model reads English only. Any other language the fast head reads falls back to the fast
 technique head (`techniques-v2`), and the document gets a `not-analyzed` note saying so.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -39,7 +45,10 @@ from narrascope.text.wordpiece import WordPiece, pad
 MAX_TOKENS = 128  # word pieces of [CLS] sentence [SEP] context [SEP]
 ACCURATE_VERSION = "techniques-accurate-v1"
 SPANS_VERSION = "techniques-spans-v1"
-STATES_OUTPUT = "token_states"  # the ONNX output the span head reads
+STATES_OUTPUT = "token_states"  # the ONNX output the span head reads: the last layer's states
+# The layer below the last (5 of 6, all-MiniLM-L6-v2's own: fine-tuning trained the top one
+# only), added as an output at load (`with_outputs`); the entity roles read it (#16).
+LOWER_OUTPUT = "/layers.4/output_norm/LayerNormalization_output_0"
 BATCH = 32
 WINDOW = 2  # word pieces each side that the span head's first layer reads
 
@@ -60,18 +69,35 @@ def model_files(directory: Path, version: str = ACCURATE_VERSION) -> dict[str, P
     }
 
 
-class PairModel:
-    """An ONNX sentence-pair model and its WordPiece vocabulary: logits per (sentence, context)."""
+@dataclass(frozen=True)
+class PairReading:
+    """One run of a `PairModel` over (sentence, context) pairs: the raw logits (pairs, labels)
+    and, per pair, the token states (pieces, width) of its sentence (segment A, without [CLS]
+    and [SEP]): `states` the last layer's (empty without the `token_states` output or when not
+    asked), `lower` the layer below's (empty unless the model was loaded with `lower`)."""
 
-    def __init__(self, onnx: Path, vocab: Path, *, threads: int = 1) -> None:
+    logits: np.ndarray
+    states: list[np.ndarray]
+    lower: list[np.ndarray]
+
+
+class PairModel:
+    """An ONNX sentence-pair model and its WordPiece vocabulary: the one place its session is
+    built and run. `lower` adds the layer below the last as an output (`LOWER_OUTPUT`)."""
+
+    def __init__(self, onnx: Path, vocab: Path, *, threads: int = 1, lower: bool = False) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        graph = with_outputs(onnx.read_bytes(), [LOWER_OUTPUT]) if lower else str(onnx)
         self.session = onnxruntime.InferenceSession(
-            str(onnx), options, providers=["CPUExecutionProvider"]
+            graph, options, providers=["CPUExecutionProvider"]
         )
         self.vocab = WordPiece.from_file(vocab)
+        self.lower = lower
+        # the reading of the last document `read` (its pairs, the reading): bounded to one
+        self._kept: tuple[tuple[tuple[str, str], ...], PairReading] | None = None
 
     @property
     def has_tokens(self) -> bool:
@@ -80,18 +106,33 @@ class PairModel:
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits (len(pairs), labels), in batches of similar length."""
-        return self.run(pairs)[0]
+        return self.run(pairs).logits
 
-    def run(
-        self, pairs: Sequence[tuple[str, str]], *, tokens: bool = False
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Raw logits (len(pairs), labels) and, with `tokens`, the last layer's states
-        (pieces, width) of each pair's sentence (segment A, without [CLS] and [SEP])."""
+    def read(self, pairs: Sequence[tuple[str, str]]) -> PairReading:
+        """`run(pairs)` with every token output the model has, kept for the next `read` of the
+        same pairs: the technique and role analyzers read a document's pairs in turn, and the
+        second finds the first one's run (the same outputs: a run depends on its pairs only)."""
+        key = tuple(pairs)
+        kept = self._kept
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        reading = self.run(pairs, tokens=self.has_tokens)
+        self._kept = (key, reading)
+        return reading
+
+    def run(self, pairs: Sequence[tuple[str, str]], *, tokens: bool = False) -> PairReading:
+        """Raw logits of every pair and, with `tokens`, its sentence's token states (the last
+        layer's, and the lower layer's if loaded with `lower`), in batches of similar length
+        (the int8 model quantizes activations per batch: the batches are part of the result)."""
         encoded = [self.vocab.pair_ids(a, b, MAX_TOKENS) for a, b in pairs]
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
-        outputs = ["logits", STATES_OUTPUT] if tokens else ["logits"]
+        outputs = ["logits"]
+        if tokens:
+            outputs += [STATES_OUTPUT, *([LOWER_OUTPUT] if self.lower else [])]
         out = None
-        states: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(pairs)
+        empty = np.zeros((0, 0), dtype=np.float32)
+        states: list[np.ndarray] = [empty] * (len(pairs) if tokens else 0)
+        lower: list[np.ndarray] = [empty] * (len(pairs) if tokens and self.lower else 0)
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
             batch = pad([encoded[i] for i in rows], self.vocab.pad)
@@ -107,9 +148,85 @@ class PairModel:
             if tokens:
                 for k, i in enumerate(rows):
                     pieces = encoded[i][1].count(0) - 2  # segment A less [CLS] and [SEP]
-                    states[i] = found[1][k, 1 : 1 + pieces]
-        logits = out if out is not None else np.zeros((0, 0), dtype=np.float32)
-        return logits, states
+                    # copies of the sentence's pieces only: a kept reading holds no padding
+                    states[i] = found[1][k, 1 : 1 + pieces].copy()
+                    if self.lower:
+                        lower[i] = found[2][k, 1 : 1 + pieces].copy()
+        logits = out if out is not None else empty
+        return PairReading(logits, states, lower)
+
+
+def shared_pair_model(directory: Path, *, threads: int = 1) -> PairModel:
+    """The accurate MiniLM of `directory` with its lower layer's output, one per process,
+    folder and thread count: the technique and role analyzers read each document through it
+    in one run."""
+    return _load_shared(directory.resolve(), threads)
+
+
+@lru_cache(maxsize=2)
+def _load_shared(directory: Path, threads: int) -> PairModel:
+    # one key however the caller spells the folder or the threads (lru_cache keys on the call)
+    files = model_files(directory)
+    return PairModel(files["onnx"], files["vocab"], threads=threads, lower=True)
+
+
+# --- asking an ONNX model for more outputs, without the onnx package ------------------------
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | 0x80 if value else byte)
+        if not value:
+            return bytes(out)
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+
+
+def with_outputs(model: bytes, names: Sequence[str]) -> bytes:
+    """The serialized ONNX `model` with the intermediate values `names` added as graph outputs.
+
+    ONNX is protobuf: `ModelProto.graph` is field 7 and `GraphProto.output` (repeated
+    `ValueInfoProto`, whose field 1 is the name) field 12, so appending to the graph's bytes
+    adds outputs; ONNX Runtime infers their types. The onnx package (a training extra) is not
+    needed at analysis, and the model file stays as shipped.
+    """
+    pos, out = 0, bytearray()
+    while pos < len(model):
+        start = pos
+        key, pos = _read_varint(model, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, pos = _read_varint(model, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, body = _read_varint(model, pos)
+            pos = body + length
+            if field == 7:
+                graph = bytearray(model[body:pos])
+                for name in names:
+                    raw = name.encode("utf-8")
+                    value_info = b"\x0a" + _varint(len(raw)) + raw
+                    graph += b"\x62" + _varint(len(value_info)) + value_info
+                out += _varint(key) + _varint(len(graph)) + graph
+                continue
+        else:
+            raise ModelFileError(f"not an ONNX model (protobuf wire type {wire})")
+        out += model[start:pos]
+    return bytes(out)
 
 
 @dataclass
@@ -216,7 +333,7 @@ class FineTunedTechniques:
         missing = [str(p) for key, p in files.items() if key != "card" and not p.is_file()]
         if missing:
             raise ModelFileError(f"accurate technique model missing: {', '.join(missing)}")
-        self.model = PairModel(files["onnx"], files["vocab"], threads=threads)
+        self.model = shared_pair_model(directory, threads=threads)  # the role analyzer's too
         with safe_open(str(files["head"]), "numpy") as head:
             meta = head.metadata() or {}
             self.a, self.b = head.get_tensor("platt_a"), head.get_tensor("platt_b")
@@ -251,12 +368,12 @@ class FineTunedTechniques:
         phrase work)."""
         if not texts or self.span_head is None:
             return self.scores(texts), [[] for _ in texts]
-        logits, states = self.model.run(sentence_pairs(texts), tokens=True)
-        scores = apply_platt(sigmoid(logits), self.a, self.b)
+        reading = self.model.read(sentence_pairs(texts))
+        scores = apply_platt(sigmoid(reading.logits), self.a, self.b)
         wanted = (scores >= self.thresholds).any(1) if labelled_only else np.ones(len(texts))
         head = self.span_head
         phrases: list[list[tuple[int, int, float]]] = []
-        for text, found, want in zip(texts, states, wanted, strict=True):
+        for text, found, want in zip(texts, reading.states, wanted, strict=True):
             _, offsets = self.model.vocab.tokenize_with_offsets(text) if want else (None, [])
             pieces = np.asarray(offsets[: len(found)], dtype=np.int64).reshape(-1, 2)
             if not len(pieces):

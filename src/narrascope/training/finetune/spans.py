@@ -354,8 +354,8 @@ def load_or_run_onnx(
     if path.is_file():
         with np.load(path) as kept:
             return kept["logits"], np.split(kept["states"], kept["ends"][:-1])
-    logits, states = PairModel(onnx, vocab).run(pairs, tokens=True)
-    states = [s.astype(np.float16) for s in states]
+    reading = PairModel(onnx, vocab).run(pairs, tokens=True)
+    logits, states = reading.logits, [s.astype(np.float16) for s in reading.states]
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp.npz")
     ends = np.cumsum([len(s) for s in states])
