@@ -57,12 +57,15 @@ def test_sentence_pairs_read_each_sentence_with_the_one_before():
     assert sentence_pairs(["A.", "B.", "C."]) == [("A.", ""), ("B.", "A."), ("C.", "B.")]
 
 
-def test_select_accurate_profile_swaps_the_technique_analyzer_only():
+def test_select_accurate_profile_swaps_the_technique_and_role_analyzers_only():
+    from narrascope.analyzers.roles import RoleAnalyzer
+    from narrascope.analyzers.roles_accurate import AccurateRoleAnalyzer
+
     fast, accurate = select(), select(profile="accurate")
     assert TechniqueAnalyzer in fast and AccurateTechniqueAnalyzer in accurate
-    assert [c for c in fast if c is not TechniqueAnalyzer] == [
-        c for c in accurate if c is not AccurateTechniqueAnalyzer
-    ]
+    swapped = {TechniqueAnalyzer, RoleAnalyzer, AccurateTechniqueAnalyzer, AccurateRoleAnalyzer}
+    assert [c for c in fast if c not in swapped] == [c for c in accurate if c not in swapped]
+    assert len(fast) == len(accurate)
     with pytest.raises(ValueError, match="no profile named"):
         select(profile="huge")
 

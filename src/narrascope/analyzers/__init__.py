@@ -110,16 +110,21 @@ def analyzer_class(name: str) -> type[Analyzer]:
 
 PROFILES = ("fast", "accurate")
 """Analysis profiles, like spaCy's sm/trf: fast = shared encoder + light heads; accurate =
-fine-tuned models run with ONNX Runtime where there are any (techniques, English)."""
+fine-tuned models run with ONNX Runtime where there are any (techniques and entity-centred
+roles, English)."""
 
 
 def _swaps(profile: str) -> dict[str, Callable[[], type[Analyzer]]]:
     """The analyzers `profile` runs in place of the fast ones, by name."""
     if profile != "accurate":
         return {}
+    from narrascope.analyzers.roles_accurate import AccurateRoleAnalyzer
     from narrascope.analyzers.techniques_accurate import AccurateTechniqueAnalyzer
 
-    return {"techniques": lambda: AccurateTechniqueAnalyzer}
+    return {
+        "techniques": lambda: AccurateTechniqueAnalyzer,
+        "roles": lambda: AccurateRoleAnalyzer,
+    }
 
 
 def profile_versions(name: str) -> list[str]:

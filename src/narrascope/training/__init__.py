@@ -41,6 +41,7 @@ TASKS: dict[str, str] = {
 PROFILE_TASKS: dict[tuple[str, str], str] = {
     # (task, profile) -> module, for profiles other than the fast one (issue 16)
     ("techniques", "accurate"): "narrascope.training.finetune.techniques",
+    ("roles", "accurate"): "narrascope.training.roles_accurate",
 }
 
 
