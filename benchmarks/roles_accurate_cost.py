@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from narrascope.analyzers.roles_accurate import AccurateRoleAnalyzer
 from narrascope.ingest import iter_inputs
-from narrascope.model import Layer
+from narrascope.model import Layer, RawDocument
 from narrascope.run.analysis import StageTimes, load_analysis
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "kazakhstan-2022"
@@ -44,11 +45,14 @@ def main() -> None:
     analysis = load_analysis(profile="accurate")
     by_name = {a.name: a for a in analysis.analyzers}
     entities, roles, techniques = by_name["entities"], by_name["roles"], by_name["techniques"]
+    assert isinstance(roles, AccurateRoleAnalyzer)
     raws = [*itertools.islice(iter_inputs([args.source]), args.limit), *iter_inputs([EXAMPLES])]
     times: dict[str, list[float]] = {"techniques": [], "accurate roles": [], "fast roles": []}
     cast = 0
     with threadpool_limits(limits=1):
         for raw in raws:
+            if not isinstance(raw, RawDocument):  # an input that failed or was passed over
+                continue
             doc = analysis.clean(raw, StageTimes())
             if not doc.is_article or doc.language != "en":
                 continue

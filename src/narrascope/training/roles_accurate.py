@@ -81,7 +81,7 @@ def token_features(
     by_article: dict[str, list[int]] = defaultdict(list)
     for k, ex in enumerate(examples):
         by_article[ex.mention.article_id].append(k)
-    rows_out: list[np.ndarray | None] = [None] * len(examples)
+    rows_out: dict[int, np.ndarray] = {}  # example index -> its features, filled by article
     for done, (_, members) in enumerate(sorted(by_article.items()), 1):
         encoded = examples[members[0]].encoded
         needed = sorted({i for k in members for i in examples[k].rows[:MAX_SENTENCES]})
@@ -93,7 +93,7 @@ def token_features(
             )[0]
         if on_progress and done % 50 == 0:
             on_progress(f"token states: {done}/{len(by_article)} articles")
-    x = np.vstack(rows_out).astype(np.float32)
+    x = np.vstack([rows_out[k] for k in range(len(examples))]).astype(np.float32)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, x=x)
