@@ -21,6 +21,7 @@ from narrascope.analyzers.techniques_accurate import (
     PairModel,
     model_files,
     sentence_pairs,
+    shared_pair_model,
     with_outputs,
 )
 from narrascope.heads import RESOURCES
@@ -85,6 +86,24 @@ def test_one_run_serves_roles_and_techniques(states, example_docs):
     techniques.scores_and_phrases(doc.sentence_texts())
     assert states.model.read(pairs) is reading  # kept: no second run
     assert np.array_equal(reading.logits, alone)
+
+
+@needs_minilm
+def test_shared_pair_model_is_one_per_model_file(tmp_path):
+    """However the folder is spelled, one model; a model file rewritten in place is loaded
+    anew, never served from the old session."""
+    import os
+    import shutil
+
+    for path in model_files(RESOURCES).values():
+        if path.is_file():
+            shutil.copy(path, tmp_path / path.name)
+    first = shared_pair_model(tmp_path)
+    assert shared_pair_model(tmp_path / "." / "") is first
+    assert shared_pair_model(tmp_path, threads=1) is first
+    onnx = model_files(tmp_path)["onnx"]
+    os.utime(onnx, ns=(onnx.stat().st_atime_ns, onnx.stat().st_mtime_ns + 1_000_000_000))
+    assert shared_pair_model(tmp_path) is not first
 
 
 def test_select_accurate_profile_swaps_the_role_analyzer():

@@ -158,16 +158,19 @@ class PairModel:
 
 def shared_pair_model(directory: Path, *, threads: int = 1) -> PairModel:
     """The accurate MiniLM of `directory` with its lower layer's output, one per process,
-    folder and thread count: the technique and role analyzers read each document through it
-    in one run."""
-    return _load_shared(directory.resolve(), threads)
+    model file and thread count: the technique and role analyzers read each document through
+    it in one run."""
+    files = model_files(directory)
+    onnx, vocab = files["onnx"].resolve(), files["vocab"].resolve()
+    found = onnx.stat()
+    # one key however the caller spells the folder or the threads (lru_cache keys on the
+    # call), and a new key when the file is rewritten (a model trained into the same folder)
+    return _load_shared(onnx, vocab, found.st_mtime_ns, found.st_size, threads)
 
 
 @lru_cache(maxsize=2)
-def _load_shared(directory: Path, threads: int) -> PairModel:
-    # one key however the caller spells the folder or the threads (lru_cache keys on the call)
-    files = model_files(directory)
-    return PairModel(files["onnx"], files["vocab"], threads=threads, lower=True)
+def _load_shared(onnx: Path, vocab: Path, mtime_ns: int, size: int, threads: int) -> PairModel:
+    return PairModel(onnx, vocab, threads=threads, lower=True)
 
 
 # --- asking an ONNX model for more outputs, without the onnx package ------------------------
