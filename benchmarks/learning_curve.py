@@ -67,7 +67,7 @@ from narrascope.review import Review, Vocabulary
 from narrascope.review.queue import EXPLORE, LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
-from narrascope.training.narrative_corrections import fit_head, read_corrections
+from narrascope.training.narrative_corrections import ANCHORED, fit_head, read_corrections
 from narrascope.training.semeval2025 import language_dirs
 
 LAYERS = (Layer.NARRATIVE, Layer.SUBNARRATIVE)
@@ -142,7 +142,13 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
         for ex in pool:
             doc = ex.encoded.document()
             anns = base.analyzer.analyze(doc, ex.encoded.vectors)
-            store.add(doc, anns, vectors=ex.encoded.vectors, encoder=encoder_name)
+            store.add(
+                doc,
+                anns,
+                vectors=ex.encoded.vectors,
+                encoder=encoder_name,
+                analyzers=[base.analyzer.version],
+            )
             gold[doc.id] = ex.gold
     return gold
 
@@ -204,9 +210,11 @@ def _missing_gold(store: Store, ann: Annotation, truth: set[str], known: set[str
     return level[0] if level else None
 
 
-def retrained(base: Base, db: Path, encoder) -> tuple[NarrativeAnalyzer, int]:
+def retrained(
+    base: Base, db: Path, encoder, anchored: bool = ANCHORED
+) -> tuple[NarrativeAnalyzer, int]:
     """The base analyzer with its head refitted on the database's corrections."""
-    corrected = read_corrections(str(db), base.labels, encoder)
+    corrected = read_corrections(str(db), base.labels, encoder, anchored=anchored)
     head = base.analyzer.head
     weights, bias = fit_head(
         base.x, base.y, corrected, c=narratives.C, seed=13, base=(head.weights, head.bias)
@@ -251,7 +259,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
                         )
                         tally[did] = tally.get(did, 0) + 1
                     done = n
-                    analyzer, _ = retrained(base, db, encoder)
+                    analyzer, _ = retrained(base, db, encoder, args.anchors == "on")
                     results.setdefault((how, n), []).append(score(analyzer, rest, taxonomy))
             print(
                 f"  seed {seed} {how}: "
@@ -383,6 +391,12 @@ def main() -> None:
         "--quick-base", action="store_true", help="base: weights only, shipped calibration"
     )
     parser.add_argument("--save", type=Path, default=None, help="per-seed scores, as JSON")
+    parser.add_argument(
+        "--anchors",
+        choices=("on", "off"),
+        default="on" if ANCHORED else "off",
+        help="refit with the pool's uncorrected articles at the stored decisions (default: as shipped)",
+    )
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="learning-curve-"))

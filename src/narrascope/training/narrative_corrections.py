@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from narrascope.analyzers.domain import article_features
-from narrascope.analyzers.narratives import is_subnarrative, parent_of
+from narrascope.analyzers.narratives import NarrativeAnalyzer, is_subnarrative, parent_of
 from narrascope.encode import Encoder
 from narrascope.model import Layer
 from narrascope.training.corrections import (
@@ -24,9 +24,16 @@ from narrascope.training.corrections import (
 )
 from narrascope.training.fit import fit_logistic
 
+ANCHORED = False
+"""Whether a refit is anchored in the corpus's uncorrected articles by default
+(`training.corrections`; chosen on BG by `benchmarks/learning_curve.py --anchors`)."""
 
-def read_corrections(db: str, labels: Sequence[str], encoder: Encoder) -> CorrectedSet:
-    """The narrative and subnarrative verdicts of database `db`, as weighted article rows."""
+
+def read_corrections(
+    db: str, labels: Sequence[str], encoder: Encoder, *, anchored: bool = ANCHORED
+) -> CorrectedSet:
+    """The narrative and subnarrative verdicts of database `db`, as weighted article rows;
+    `anchored`: with the uncorrected articles at the stored decisions on the labels ruled on."""
     return corrected_examples(
         db,
         (Layer.NARRATIVE, Layer.SUBNARRATIVE),
@@ -34,6 +41,7 @@ def read_corrections(db: str, labels: Sequence[str], encoder: Encoder) -> Correc
         lambda doc, vectors: article_features(vectors),
         encoder=encoder.name,
         implied=taxonomy_verdicts(labels),
+        anchors=NarrativeAnalyzer.name if anchored else None,
     )
 
 
