@@ -241,7 +241,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
         pool, rest = order[:cut], order[cut:]
         results.setdefault(("base", 0), []).append(score(base.analyzer, rest, taxonomy))
         for how in args.ways:
-            db = work / f"{args.language}-seed{seed}-{how}.db"
+            db = work / f"{args.language}-seed{seed}-{how}-anchors-{args.anchors}.db"
             db.unlink(missing_ok=True)
             gold = build_store(db, base, pool, encoder.name)
             done = 0

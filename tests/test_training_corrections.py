@@ -86,6 +86,46 @@ def test_training_corrections_refused_for_tasks_that_cannot_learn_them(tmp_path,
         train("claims", tmp_path, out=tmp_path, corrections=db)
 
 
+def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, examples_dir):
+    from narrascope.training.corrections import ANCHOR_WEIGHT, corrected_examples
+
+    path = str(tmp_path / "a.db")
+    rng = np.random.default_rng(0)
+    with Store.open(path) as store:
+        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
+            raw = file.read_bytes()
+            doc = segment(
+                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
+            )
+            frames = [FRAMES[0]] + ([FRAMES[1]] if i == 2 else [])
+            anns = [Annotation(doc.id, Layer.FRAME, f, "frames-v1", score=0.4) for f in frames]
+            vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
+            # the last document was never analyzed by the frames head: it is no anchor
+            made = ["frames-v1"] if i < 4 else []
+            store.add(doc, anns, vectors=vectors, encoder="enc-a", analyzers=made)
+        first = min(doc.id for doc in store.documents())
+        row = next(r for r, ann in store.corrections.annotated(first) if ann.label == FRAMES[0])
+        Review(store).correct("relabel", user="ana", annotation_id=row, label=FRAMES[1])
+
+    def rows(doc, vectors):
+        return document_features(vectors)
+
+    plain = corrected_examples(path, (Layer.FRAME,), FRAMES, rows, encoder="enc-a")
+    anchored = corrected_examples(
+        path, (Layer.FRAME,), FRAMES, rows, encoder="enc-a", anchors="frames"
+    )
+    assert plain.anchors == 0 and plain.anchored is None and len(plain.x) == 1
+    # The three other analyzed documents join at the stored decisions, on the two labels the
+    # relabel ruled on; the third of them carries both labels.
+    assert anchored.anchors == 3 and len(anchored.x) == 4
+    assert anchored.verdicts == plain.verdicts == 2
+    assert anchored.y[1:, :2].sum(axis=0).tolist() == [3.0, 1.0]
+    _, _, cells = weighted_in(np.zeros((2, 8), np.float32), np.zeros((2, 3)), anchored, 5)
+    assert cells[2].tolist() == [5.0, 5.0, 0.0]
+    assert (cells[3:] == [ANCHOR_WEIGHT, ANCHOR_WEIGHT, 0.0]).all()
+    assert "3 uncorrected documents of the corpus anchor" in anchored.card_line(5)
+
+
 def test_training_corrections_of_techniques_are_sentence_rows(tmp_path, example_docs):
     from narrascope.analyzers.techniques import features
     from narrascope.training.corrections import corrected_examples
