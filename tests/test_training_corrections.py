@@ -87,7 +87,7 @@ def test_training_corrections_refused_for_tasks_that_cannot_learn_them(tmp_path,
 
 
 def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, examples_dir):
-    from narrascope.training.corrections import ANCHOR_WEIGHT, corrected_examples
+    from narrascope.training.corrections import ANCHOR_WEIGHT, anchor_weights, corrected_examples
 
     path = str(tmp_path / "a.db")
     rng = np.random.default_rng(0)
@@ -124,6 +124,9 @@ def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, exam
     assert cells[2].tolist() == [5.0, 5.0, 0.0]
     assert (cells[3:] == [ANCHOR_WEIGHT, ANCHOR_WEIGHT, 0.0]).all()
     assert "3 uncorrected documents of the corpus anchor" in anchored.card_line(5)
+    # Anchors never outweigh the analysts: 20 of them weigh on a label what its verdicts weigh.
+    verdicts = np.array([[True, False, True], [True, False, False]])
+    assert anchor_weights(verdicts, 20).tolist() == [0.5, 0.0, 0.25]
 
 
 def test_training_corrections_of_techniques_are_sentence_rows(tmp_path, example_docs):

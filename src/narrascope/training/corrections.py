@@ -10,8 +10,9 @@ fit for that row instead of being taken as the model said. Heads fit with per-ce
 (`fit.fit_sigmoid`, `fit.fit_logistic`), so a corrected cell counts `WEIGHT` training rows.
 
 A document head can also be *anchored* in the corpus: the documents nobody corrected join the
-fit on the labels the analysts ruled on, with the model's standing decision as truth and the
-weight of one training row. A few verdicts in a language the training data lacks otherwise
+fit on the labels the analysts ruled on, with the model's standing decision as truth, each cell
+weighing one training row at most and all of them together no more than the analysts' verdicts
+on that label (`anchor_weights`). A few verdicts in a language the training data lacks otherwise
 have no negatives in that language, and move the whole language across the cuts (#19: 34
 Hindi corrections made a head give a narrative to 135 of 183 articles, against 22 before).
 """
@@ -31,7 +32,8 @@ from narrascope.store import Store
 WEIGHT = 5
 """How many training rows one analyst's verdict on a label counts as."""
 ANCHOR_WEIGHT = 1
-"""How many training rows an uncorrected document's standing decision on a label counts as."""
+"""How many training rows an uncorrected document's standing decision on a label counts as, at
+most (`anchor_weights`)."""
 ANCHORS = 2000
 """At most this many uncorrected documents of a corpus anchor a refit."""
 
@@ -55,7 +57,7 @@ class CorrectedSet:
     source: str  # the database, named without credentials
     fingerprint: str = ""  # hash of the corrections that went in
     layers: tuple[Layer, ...] = field(default_factory=tuple)
-    anchored: np.ndarray | None = None  # (rows, labels): True on an anchor row's fitted cells
+    anchored: np.ndarray | None = None  # (rows, labels): the weight of each anchor cell
     anchors: int = 0  # uncorrected documents among the rows, at the model's decisions
 
     @property
@@ -76,7 +78,8 @@ class CorrectedSet:
             )
             + (
                 f" {self.anchors} uncorrected documents of the corpus anchor the labels ruled"
-                f" on at the model's decisions, each weighted {ANCHOR_WEIGHT}x."
+                f" on at the model's decisions, each weighted at most {ANCHOR_WEIGHT}x and all"
+                " together no more than the verdicts on the label."
                 if self.anchors
                 else ""
             )
@@ -183,12 +186,13 @@ def corrected_examples(
                     anchor_y.append(row[1])
     dim = rows_x[0].shape[1] if rows_x else 0
     anchored = None
-    if anchor_x and touched is not None:
+    if anchor_x:
+        verdict_rows = np.vstack(rows_ruled)
         rows_x.append(np.vstack(anchor_x))
         rows_y.append(np.vstack(anchor_y))
         rows_ruled.append(np.zeros((len(anchor_x), len(labels)), bool))
-        anchored = np.zeros((sum(len(r) for r in rows_ruled), len(labels)), bool)
-        anchored[-len(anchor_x) :] = touched
+        anchored = np.zeros((len(verdict_rows) + len(anchor_x), len(labels)), np.float32)
+        anchored[len(verdict_rows) :] = anchor_weights(verdict_rows, len(anchor_x))
     return CorrectedSet(
         np.vstack(rows_x).astype(np.float32) if rows_x else np.zeros((0, dim), np.float32),
         np.vstack(rows_y) if rows_y else np.zeros((0, len(labels)), np.float32),
@@ -202,6 +206,13 @@ def corrected_examples(
         anchored,
         len(anchor_x),
     )
+
+
+def anchor_weights(ruled: np.ndarray, anchors: int, weight: int = WEIGHT) -> np.ndarray:
+    """Each label's weight on one anchor row: `ANCHOR_WEIGHT` at most, and `anchors` rows
+    together no more than the label's verdicts (`weight` each); 0 on labels nobody ruled on."""
+    verdicts = ruled.sum(axis=0).astype(np.float32)
+    return np.minimum(np.float32(ANCHOR_WEIGHT), weight * verdicts / max(anchors, 1))
 
 
 def _anchor_row(
@@ -251,7 +262,7 @@ def weighted_in(
         return x, y, w
     cells = corrected.ruled * np.float32(weight)
     if corrected.anchored is not None:
-        cells = cells + corrected.anchored * np.float32(ANCHOR_WEIGHT)
+        cells = cells + corrected.anchored
     return (
         np.vstack([x, corrected.x]).astype(np.float32),
         np.vstack([y, corrected.y]).astype(y.dtype),
