@@ -24,7 +24,7 @@ from narrascope.training.corrections import (
 )
 from narrascope.training.fit import fit_logistic
 
-ANCHORED = False
+ANCHORED = True
 """Whether a refit is anchored in the corpus's uncorrected articles by default
 (`training.corrections`; chosen on BG by `benchmarks/learning_curve.py --anchors`)."""
 
