@@ -4,6 +4,7 @@ weighted rows of a document-level head, and what went in is said in the card lin
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -369,3 +370,38 @@ def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
     assert info["corrections"]["entities"] == 3 and info["corrections"]["unknown_entities"] == 1
     assert "4 analyst corrections on 1 documents of `r.db`" in report.lines[0]
     assert "2 teach the main role (1 say only" in report.lines[1]
+
+
+def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path, examples_dir):
+    from narrascope.training.narrative_corrections import corpus_shift
+
+    class Encoder:
+        name = "enc-a"
+
+    class Everything:
+        """A refitted head that gives every article a narrative."""
+
+        def analyze(self, doc, vectors):
+            return [Annotation(doc.id, Layer.NARRATIVE, "URW: Blaming the war on others", "m")]
+
+    path = str(tmp_path / "s.db")
+    rng = np.random.default_rng(0)
+    with Store.open(path) as store:
+        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
+            raw = file.read_bytes()
+            doc = segment(
+                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
+            )
+            label = "URW: Discrediting Ukraine" if i == 0 else "Other"
+            anns = [Annotation(doc.id, Layer.NARRATIVE, label, "narratives-v3", score=0.6)]
+            vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
+            store.add(doc, anns, vectors=vectors, encoder="enc-a", analyzers=["narratives-v3"])
+        last = max(doc.id for doc in store.documents())
+        row = next(r for r, _ in store.corrections.annotated(last))
+        Review(store).correct("accept", user="ana", annotation_id=row)
+    shift = corpus_shift(path, Everything(), Encoder())
+    # Four uncorrected articles: one carries a narrative now, all four would under the refit.
+    assert (shift.articles, shift.before, shift.after) == (4, 1, 4)
+    assert "gives a narrative to 4 (the stored labels: 1)" in shift.line()
+    assert not shift.sweeping  # fewer than 10 more articles: no warning
+    assert "WARNING" in replace(shift, articles=200, after=40).line()
