@@ -292,7 +292,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
     card = (tmp_path / "corpus" / "genre-v3.md").read_text()
     assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
     # The folder is a whole model: the shipped heads it does not replace sit beside it.
-    assert (tmp_path / "corpus" / "roles-v2-fine.safetensors").is_file()
+    assert (tmp_path / "corpus" / "roles-v3-fine.safetensors").is_file()
     assert len(list((tmp_path / "corpus").glob("*.safetensors"))) == len(
         list(RESOURCES.glob("*.safetensors"))
     )
@@ -323,7 +323,7 @@ def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
     def role(label: str, name: str, mentions) -> Annotation:
         attrs = {"entity": name, "entity_id": name.lower(), "mentions": mentions}
         return Annotation(
-            doc.id, Layer.ROLE, label, "roles-v2", score=0.7, evidence=[s[1]], attrs=attrs
+            doc.id, Layer.ROLE, label, "roles-v3", score=0.7, evidence=[s[1]], attrs=attrs
         )
 
     path = str(tmp_path / "r.db")
