@@ -250,8 +250,8 @@ def train(
     one_hot = np.eye(len(MAIN_ROLES))[y_main]
     main_cut = operating_points(main_cal, one_hot)
     fine_cut = operating_points(fine_cal, y_fine)
-    languages = np.array([ex.language.lower() for ex in examples])
-    by_language = language_cuts(main_cal, y_main, languages)
+    spoken = np.array([ex.language.lower() for ex in examples])  # each mention's language
+    by_language = language_cuts(main_cal, y_main, spoken)
 
     gold = {ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles) for ex in examples}
     best = None
@@ -271,7 +271,7 @@ def train(
         keys = [ex.mention.key for ex in examples if ex.language == language]
         report.scores |= role_scores({k: gold[k] for k in keys}, predicted, prefix=f"{language}_")
     report.scores |= shown_scores(main_cal, y_main, main_cut, fine_cal, y_fine, fine_cut)
-    report.scores |= nested_language_shown(main_cal, y_main, languages, held_out, main_cut)
+    report.scores |= nested_language_shown(main_cal, y_main, spoken, held_out, main_cut)
     report.scores["temperature"] = t
 
     main_fit, fine_fit = (x, y_main, None), (x, y_fine, None)
