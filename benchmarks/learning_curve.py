@@ -21,7 +21,9 @@ scored remainder. Then, for each seed and each way of choosing:
   is scored with the official metric, samples-F1 (fine = subnarratives, coarse = narratives,
   official label lists), paired by article id.
 
-N grows 50 -> 100 -> 200 in one database per (seed, choice): the first 50 are among the first
+After each refit it also counts how the refitted head would relabel the pool's uncorrected
+articles (`narrative_corrections.corpus_shift`, the line `train --corrections` prints) and
+how often its warning fires. N grows 50 -> 100 -> 200 in one database per (seed, choice): the first 50 are among the first
 100. The domain gate is left out (it was fitted on every language, the held-out one too).
 Last, it times retraining the head with 1,000 corrections (the queue's first 1,000 on the whole
 scored language): reading them from the database and refitting the labels they touch,
@@ -67,7 +69,13 @@ from narrascope.review import Review, Vocabulary
 from narrascope.review.queue import EXPLORE, LABEL_SPREAD, SPREAD, build_queue
 from narrascope.store import Store
 from narrascope.training import narratives
-from narrascope.training.narrative_corrections import fit_head, read_corrections
+from narrascope.training.narrative_corrections import (
+    ANCHORED,
+    CorpusShift,
+    corpus_shift,
+    fit_head,
+    read_corrections,
+)
 from narrascope.training.semeval2025 import language_dirs
 
 LAYERS = (Layer.NARRATIVE, Layer.SUBNARRATIVE)
@@ -142,7 +150,13 @@ def build_store(path: Path, base: Base, pool, encoder_name: str) -> dict[str, ob
         for ex in pool:
             doc = ex.encoded.document()
             anns = base.analyzer.analyze(doc, ex.encoded.vectors)
-            store.add(doc, anns, vectors=ex.encoded.vectors, encoder=encoder_name)
+            store.add(
+                doc,
+                anns,
+                vectors=ex.encoded.vectors,
+                encoder=encoder_name,
+                analyzers=[base.analyzer.version],
+            )
             gold[doc.id] = ex.gold
     return gold
 
@@ -204,9 +218,11 @@ def _missing_gold(store: Store, ann: Annotation, truth: set[str], known: set[str
     return level[0] if level else None
 
 
-def retrained(base: Base, db: Path, encoder) -> tuple[NarrativeAnalyzer, int]:
+def retrained(
+    base: Base, db: Path, encoder, anchored: bool = ANCHORED
+) -> tuple[NarrativeAnalyzer, int]:
     """The base analyzer with its head refitted on the database's corrections."""
-    corrected = read_corrections(str(db), base.labels, encoder)
+    corrected = read_corrections(str(db), base.labels, encoder, anchored=anchored)
     head = base.analyzer.head
     weights, bias = fit_head(
         base.x, base.y, corrected, c=narratives.C, seed=13, base=(head.weights, head.bias)
@@ -224,6 +240,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
     known = {t.label for t in taxonomy if not t.is_other} & set(base.labels)
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     actions: dict[str, dict[str, int]] = {}
+    shifts: dict[tuple[str, int], list[CorpusShift]] = {}
     cut = int(len(held) * args.pool)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         rng = random.Random(seed)
@@ -233,7 +250,7 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
         pool, rest = order[:cut], order[cut:]
         results.setdefault(("base", 0), []).append(score(base.analyzer, rest, taxonomy))
         for how in args.ways:
-            db = work / f"{args.language}-seed{seed}-{how}.db"
+            db = work / f"{args.language}-seed{seed}-{how}-anchors-{args.anchors}.db"
             db.unlink(missing_ok=True)
             gold = build_store(db, base, pool, encoder.name)
             done = 0
@@ -251,8 +268,9 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
                         )
                         tally[did] = tally.get(did, 0) + 1
                     done = n
-                    analyzer, _ = retrained(base, db, encoder)
+                    analyzer, _ = retrained(base, db, encoder, args.anchors == "on")
                     results.setdefault((how, n), []).append(score(analyzer, rest, taxonomy))
+                    shifts.setdefault((how, n), []).append(corpus_shift(str(db), analyzer, encoder))
             print(
                 f"  seed {seed} {how}: "
                 + ", ".join(
@@ -262,7 +280,13 @@ def curve(args, base: Base, held, taxonomy, encoder, work: Path) -> dict:
                 + f" (base {results[('base', 0)][-1][0]:.4f} / {results[('base', 0)][-1][1]:.4f})",
                 flush=True,
             )
-    return {"results": results, "actions": actions, "pool": cut, "rest": len(held) - cut}
+    return {
+        "results": results,
+        "actions": actions,
+        "shifts": shifts,
+        "pool": cut,
+        "rest": len(held) - cut,
+    }
 
 
 def time_retrain(base: Base, held, taxonomy, encoder, work: Path, count: int) -> str:
@@ -383,6 +407,12 @@ def main() -> None:
         "--quick-base", action="store_true", help="base: weights only, shipped calibration"
     )
     parser.add_argument("--save", type=Path, default=None, help="per-seed scores, as JSON")
+    parser.add_argument(
+        "--anchors",
+        choices=("on", "off"),
+        default="on" if ANCHORED else "off",
+        help="refit with the pool's uncorrected articles at the stored decisions (default: as shipped)",
+    )
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="learning-curve-"))
@@ -417,6 +447,12 @@ def main() -> None:
     if args.save:
         rows = {f"{way}@{n}": values for (way, n), values in outcome["results"].items()}
         args.save.write_text(json.dumps(rows, indent=1))
+    for (how, n), seen in sorted(outcome["shifts"].items()):
+        print(
+            f"  {how} N={n}: uncorrected pool articles with a narrative, stored -> refit "
+            + ", ".join(f"{s.before}->{s.after}/{s.articles}" for s in seen)
+            + f"; the refit warning fires on {sum(s.sweeping for s in seen)}/{len(seen)} seeds"
+        )
     for how, tally in outcome["actions"].items():
         print(f"  {how} answers: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     if args.timing:

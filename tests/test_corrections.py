@@ -204,7 +204,7 @@ def genre(doc: Document, label: str, version: str = "genre-v2") -> Annotation:
     return Annotation(doc.id, Layer.GENRE, label, version, score=0.7, evidence=[doc.sentences[0]])
 
 
-def role(doc: Document, entity: str, label: str, version: str = "roles-v2") -> Annotation:
+def role(doc: Document, entity: str, label: str, version: str = "roles-v3") -> Annotation:
     s, e = doc.sentences[1]
     attrs = {"entity": entity, "entity_id": f"PER:{entity.lower()}"}
     return Annotation(doc.id, Layer.ROLE, label, version, score=0.6, evidence=[(s, e)], attrs=attrs)
@@ -250,7 +250,7 @@ def test_corrections_role_relabel_wins_for_its_entity_only_issue_19(review, doc)
     alone after re-analysis, another entity keeps the model's."""
     store = review.store
     store.replace_annotations(
-        doc.id, "roles-v2", [role(doc, "Tokayev", "Protagonist"), role(doc, "Putin", "Antagonist")]
+        doc.id, "roles-v3", [role(doc, "Tokayev", "Protagonist"), role(doc, "Putin", "Antagonist")]
     )
 
     def cast() -> list[tuple[str, str, str]]:

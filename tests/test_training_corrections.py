@@ -4,6 +4,7 @@ weighted rows of a document-level head, and what went in is said in the card lin
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -84,6 +85,49 @@ def test_training_corrections_move_the_head(db):
 def test_training_corrections_refused_for_tasks_that_cannot_learn_them(tmp_path, db):
     with pytest.raises(KeyError, match="cannot learn from corrections"):
         train("claims", tmp_path, out=tmp_path, corrections=db)
+
+
+def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, examples_dir):
+    from narrascope.training.corrections import ANCHOR_WEIGHT, anchor_weights, corrected_examples
+
+    path = str(tmp_path / "a.db")
+    rng = np.random.default_rng(0)
+    with Store.open(path) as store:
+        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
+            raw = file.read_bytes()
+            doc = segment(
+                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
+            )
+            frames = [FRAMES[0]] + ([FRAMES[1]] if i == 2 else [])
+            anns = [Annotation(doc.id, Layer.FRAME, f, "frames-v1", score=0.4) for f in frames]
+            vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
+            # the last document was never analyzed by the frames head: it is no anchor
+            made = ["frames-v1"] if i < 4 else []
+            store.add(doc, anns, vectors=vectors, encoder="enc-a", analyzers=made)
+        first = min(doc.id for doc in store.documents())
+        row = next(r for r, ann in store.corrections.annotated(first) if ann.label == FRAMES[0])
+        Review(store).correct("relabel", user="ana", annotation_id=row, label=FRAMES[1])
+
+    def rows(doc, vectors):
+        return document_features(vectors)
+
+    plain = corrected_examples(path, (Layer.FRAME,), FRAMES, rows, encoder="enc-a")
+    anchored = corrected_examples(
+        path, (Layer.FRAME,), FRAMES, rows, encoder="enc-a", anchors="frames"
+    )
+    assert plain.anchors == 0 and plain.anchored is None and len(plain.x) == 1
+    # The three other analyzed documents join at the stored decisions, on the two labels the
+    # relabel ruled on; the third of them carries both labels.
+    assert anchored.anchors == 3 and len(anchored.x) == 4
+    assert anchored.verdicts == plain.verdicts == 2
+    assert anchored.y[1:, :2].sum(axis=0).tolist() == [3.0, 1.0]
+    _, _, cells = weighted_in(np.zeros((2, 8), np.float32), np.zeros((2, 3)), anchored, 5)
+    assert cells[2].tolist() == [5.0, 5.0, 0.0]
+    assert (cells[3:] == [ANCHOR_WEIGHT, ANCHOR_WEIGHT, 0.0]).all()
+    assert "3 uncorrected documents of the corpus anchor" in anchored.card_line(5)
+    # Anchors never outweigh the analysts: 20 of them weigh on a label what its verdicts weigh.
+    verdicts = np.array([[True, False, True], [True, False, False]])
+    assert anchor_weights(verdicts, 20).tolist() == [0.5, 0.0, 0.25]
 
 
 def test_training_corrections_of_techniques_are_sentence_rows(tmp_path, example_docs):
@@ -248,7 +292,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
     card = (tmp_path / "corpus" / "genre-v3.md").read_text()
     assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
     # The folder is a whole model: the shipped heads it does not replace sit beside it.
-    assert (tmp_path / "corpus" / "roles-v2-fine.safetensors").is_file()
+    assert (tmp_path / "corpus" / "roles-v3-fine.safetensors").is_file()
     assert len(list((tmp_path / "corpus").glob("*.safetensors"))) == len(
         list(RESOURCES.glob("*.safetensors"))
     )
@@ -279,7 +323,7 @@ def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
     def role(label: str, name: str, mentions) -> Annotation:
         attrs = {"entity": name, "entity_id": name.lower(), "mentions": mentions}
         return Annotation(
-            doc.id, Layer.ROLE, label, "roles-v2", score=0.7, evidence=[s[1]], attrs=attrs
+            doc.id, Layer.ROLE, label, "roles-v3", score=0.7, evidence=[s[1]], attrs=attrs
         )
 
     path = str(tmp_path / "r.db")
@@ -326,3 +370,38 @@ def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
     assert info["corrections"]["entities"] == 3 and info["corrections"]["unknown_entities"] == 1
     assert "4 analyst corrections on 1 documents of `r.db`" in report.lines[0]
     assert "2 teach the main role (1 say only" in report.lines[1]
+
+
+def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path, examples_dir):
+    from narrascope.training.narrative_corrections import corpus_shift
+
+    class Encoder:
+        name = "enc-a"
+
+    class Everything:
+        """A refitted head that gives every article a narrative."""
+
+        def analyze(self, doc, vectors):
+            return [Annotation(doc.id, Layer.NARRATIVE, "URW: Blaming the war on others", "m")]
+
+    path = str(tmp_path / "s.db")
+    rng = np.random.default_rng(0)
+    with Store.open(path) as store:
+        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
+            raw = file.read_bytes()
+            doc = segment(
+                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
+            )
+            label = "URW: Discrediting Ukraine" if i == 0 else "Other"
+            anns = [Annotation(doc.id, Layer.NARRATIVE, label, "narratives-v3", score=0.6)]
+            vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
+            store.add(doc, anns, vectors=vectors, encoder="enc-a", analyzers=["narratives-v3"])
+        last = max(doc.id for doc in store.documents())
+        row = next(r for r, _ in store.corrections.annotated(last))
+        Review(store).correct("accept", user="ana", annotation_id=row)
+    shift = corpus_shift(path, Everything(), Encoder())
+    # Four uncorrected articles: one carries a narrative now, all four would under the refit.
+    assert (shift.articles, shift.before, shift.after) == (4, 1, 4)
+    assert "gives a narrative to 4 (the stored labels: 1)" in shift.line()
+    assert not shift.sweeping  # fewer than 10 more articles: no warning
+    assert "WARNING" in replace(shift, articles=200, after=40).line()

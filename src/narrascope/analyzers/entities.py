@@ -331,10 +331,17 @@ class NatashaNER:
 
     @classmethod
     def load(cls) -> NatashaNER:
-        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+        import warnings
 
-        embedding = NewsEmbedding()
-        return cls(Segmenter(), NewsNERTagger(embedding), NewsMorphTagger(embedding), MorphVocab())
+        with warnings.catch_warnings():
+            # pymorphy2 (under natasha) imports pkg_resources, whose deprecation notice would
+            # otherwise open every run's output
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+
+            embedding = NewsEmbedding()
+            morph = MorphVocab()
+        return cls(Segmenter(), NewsNERTagger(embedding), NewsMorphTagger(embedding), morph)
 
     def __call__(self, text: str) -> list[Mention]:
         # natasha's models are numpy: two BLAS threads made them 2.5x slower on this loaded

@@ -30,8 +30,8 @@ from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
 from narrascope.model import Annotation, Document, Layer, Span
 
 TAXONOMY = RESOURCES / "taxonomy" / "roles.json"
-MAIN_FILE = RESOURCES / "roles-v2.safetensors"
-FINE_FILE = RESOURCES / "roles-v2-fine.safetensors"
+MAIN_FILE = RESOURCES / "roles-v3.safetensors"
+FINE_FILE = RESOURCES / "roles-v3-fine.safetensors"
 NAMED_TYPES = frozenset({"PER", "ORG", "LOC", "GPE", "NORP", "GROUP"})
 """Entity types that may carry a role: persons, organisations, places/countries, groups."""
 CONTEXT = 1  # neighbouring sentences on each side counted as context
@@ -188,7 +188,7 @@ class RoleAnalyzer:
     """One role record per named actor of an in-domain article, with the sentences that show it."""
 
     name: ClassVar[str] = "roles"
-    version: ClassVar[str] = "roles-v2"
+    version: ClassVar[str] = "roles-v3"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (MAIN_FILE.name, FINE_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.ROLE
@@ -215,6 +215,10 @@ class RoleAnalyzer:
             )
         # the official decision's cut for a second fine role (T10 answers every mention)
         self.second = float(fine.info.get("t_second_role", 1.01))
+        # main-role operating points of the training languages (precision-first per language);
+        # another language takes the head's own
+        table = main.info.get("language_thresholds", {})
+        self.language_cuts = {k: np.asarray(v, dtype=np.float32) for k, v in table.items()}
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> RoleAnalyzer:
@@ -244,9 +248,10 @@ class RoleAnalyzer:
             self.parents,
         )
 
-    def shown(self, decision: RoleDecision) -> bool:
-        """Whether the main role passes the head's precision-first operating point."""
-        cut = self.main.thresholds
+    def shown(self, decision: RoleDecision, language: str | None = None) -> bool:
+        """Whether the main role passes the precision-first operating point of the language
+        (of the head, for a language it was not trained on)."""
+        cut = self.language_cuts.get(language or "", self.main.thresholds)
         if cut is None:
             return True
         return decision.main_score >= float(cut[self.main.labels.index(decision.main)])
@@ -269,7 +274,7 @@ class RoleAnalyzer:
             if not rows:
                 continue
             decision = self.decide(vectors, rows, entity.name, doc.language)
-            if self.shown(decision):
+            if self.shown(decision, doc.language):
                 anns.append(self._record(doc, vectors, entity, rows, decision))
         return anns
 

@@ -525,6 +525,21 @@ class Store:
         with self._db.read() as conn:
             return set(conn.execute(_ANALYZERS_RUN, {"doc_id": doc_id}).scalars())
 
+    def analyzed_ids(self, analyzer: str, *, encoder: str, limit: int) -> list[str]:
+        """Ids of up to `limit` documents `analyzer` (a family: `narratives`) ran on and that
+        have sentence vectors of `encoder`, in id order (ids are hashes: an even spread)."""
+        d, r, v = t.documents.c, t.analyzer_runs.c, t.vectors.c
+        query = (
+            select(d.id)
+            .join(t.analyzer_runs, r.doc_id == d.id)
+            .join(t.vectors, v.doc_id == d.id)
+            .where(r.analyzer == analyzer, v.encoder == encoder)
+            .order_by(d.id)
+            .limit(limit)
+        )
+        with self._db.read() as conn:
+            return list(conn.execute(query).scalars())
+
     def has_vectors(self, doc_id: str) -> bool:
         """Whether sentence vectors are stored for this document (without reading them)."""
         with self._db.read() as conn:

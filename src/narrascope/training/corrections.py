@@ -8,6 +8,13 @@ built from its stored vectors (of the encoder the head is trained on), and only 
 the labels an analyst ruled on carry a weight; the labels nobody looked at are left out of the
 fit for that row instead of being taken as the model said. Heads fit with per-cell weights
 (`fit.fit_sigmoid`, `fit.fit_logistic`), so a corrected cell counts `WEIGHT` training rows.
+
+A document head can also be *anchored* in the corpus: the documents nobody corrected join the
+fit on the labels the analysts ruled on, with the model's standing decision as truth, each cell
+weighing one training row at most and all of them together no more than the analysts' verdicts
+on that label (`anchor_weights`). A few verdicts in a language the training data lacks otherwise
+have no negatives in that language, and move the whole language across the cuts (#19: 34
+Hindi corrections made a head give a narrative to 135 of 183 articles, against 22 before).
 """
 
 from __future__ import annotations
@@ -24,6 +31,11 @@ from narrascope.store import Store
 
 WEIGHT = 5
 """How many training rows one analyst's verdict on a label counts as."""
+ANCHOR_WEIGHT = 1
+"""How many training rows an uncorrected document's standing decision on a label counts as, at
+most (`anchor_weights`)."""
+ANCHORS = 2000
+"""At most this many uncorrected documents of a corpus anchor a refit."""
 
 Features = Callable[[Document, np.ndarray], np.ndarray]
 """A head's input rows for a document from its sentence vectors: one row (a document head) or
@@ -45,6 +57,8 @@ class CorrectedSet:
     source: str  # the database, named without credentials
     fingerprint: str = ""  # hash of the corrections that went in
     layers: tuple[Layer, ...] = field(default_factory=tuple)
+    anchored: np.ndarray | None = None  # (rows, labels): the weight of each anchor cell
+    anchors: int = 0  # uncorrected documents among the rows, at the model's decisions
 
     @property
     def verdicts(self) -> int:
@@ -62,6 +76,13 @@ class CorrectedSet:
                 if self.skipped
                 else "."
             )
+            + (
+                f" {self.anchors} uncorrected documents of the corpus anchor the labels ruled"
+                f" on at the model's decisions, each weighted at most {ANCHOR_WEIGHT}x and all"
+                " together no more than the verdicts on the label."
+                if self.anchors
+                else ""
+            )
         )
 
     def info(self, weight: int) -> dict[str, object]:
@@ -73,6 +94,8 @@ class CorrectedSet:
             "documents": self.documents,
             "verdicts": self.verdicts,
             "weight": weight,
+            "anchors": self.anchors,
+            "anchor_weight": ANCHOR_WEIGHT,
         }
 
 
@@ -119,12 +142,14 @@ def corrected_examples(
     encoder: str,
     per_sentence: bool = False,
     implied: Implied | None = None,
+    anchors: str | None = None,
 ) -> CorrectedSet:
     """Every document with a standing correction in `layers`, as rows of the head's features
     with the corrected labels as truth, only on the cells a verdict covers.
 
     `per_sentence`: `features` gives one row per sentence, and a verdict on a span covers the
-    sentences it overlaps; otherwise one row per document.
+    sentences it overlaps; otherwise one row per document. `anchors` (a document head): the
+    analyzer family whose uncorrected documents anchor the labels ruled on (see the module).
     """
     index = {label: j for j, label in enumerate(labels)}
     rows_x: list[np.ndarray] = []
@@ -149,7 +174,25 @@ def corrected_examples(
             rows_x.append(x[keep])
             rows_y.append(y[keep])
             rows_ruled.append(ruled[keep])
+        touched = np.vstack(rows_ruled).any(axis=0) if rows_ruled else None
+        anchor_x: list[np.ndarray] = []
+        anchor_y: list[np.ndarray] = []
+        if anchors is not None and touched is not None and touched.any():
+            corrected = {c.doc_id for c in reads.done}
+            for doc_id in store.analyzed_ids(anchors, encoder=encoder, limit=ANCHORS):
+                row = _anchor_row(store, doc_id, corrected, layers, index, features, encoder)
+                if row is not None:
+                    anchor_x.append(row[0])
+                    anchor_y.append(row[1])
     dim = rows_x[0].shape[1] if rows_x else 0
+    anchored = None
+    if anchor_x:
+        verdict_rows = np.vstack(rows_ruled)
+        rows_x.append(np.vstack(anchor_x))
+        rows_y.append(np.vstack(anchor_y))
+        rows_ruled.append(np.zeros((len(anchor_x), len(labels)), bool))
+        anchored = np.zeros((len(verdict_rows) + len(anchor_x), len(labels)), np.float32)
+        anchored[len(verdict_rows) :] = anchor_weights(verdict_rows, len(anchor_x))
     return CorrectedSet(
         np.vstack(rows_x).astype(np.float32) if rows_x else np.zeros((0, dim), np.float32),
         np.vstack(rows_y) if rows_y else np.zeros((0, len(labels)), np.float32),
@@ -160,7 +203,41 @@ def corrected_examples(
         database_name(db),
         fingerprint(reads.done),
         tuple(layers),
+        anchored,
+        len(anchor_x),
     )
+
+
+def anchor_weights(ruled: np.ndarray, anchors: int, weight: int = WEIGHT) -> np.ndarray:
+    """Each label's weight on one anchor row: `ANCHOR_WEIGHT` at most, and `anchors` rows
+    together no more than the label's verdicts (`weight` each); 0 on labels nobody ruled on."""
+    verdicts = ruled.sum(axis=0).astype(np.float32)
+    return np.minimum(np.float32(ANCHOR_WEIGHT), weight * verdicts / max(anchors, 1))
+
+
+def _anchor_row(
+    store: Store,
+    doc_id: str,
+    corrected: set[str],
+    layers: Sequence[Layer],
+    index: dict[str, int],
+    features: Features,
+    encoder: str,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """An uncorrected document's feature row and the labels stored on it now, or None."""
+    if doc_id in corrected:
+        return None
+    vectors = store.vectors(doc_id, encoder=encoder)
+    doc = store.document(doc_id) if vectors is not None else None
+    if vectors is None or doc is None or len(vectors) != len(doc.sentences):
+        return None
+    x = features(doc, vectors)
+    y = np.zeros((len(x), len(index)), dtype=np.float32)
+    for layer in layers:
+        for ann in store.annotations(doc_id, layer=layer):
+            if ann.label in index:
+                y[:, index[ann.label]] = 1.0
+    return x, y
 
 
 def corrected_documents(
@@ -183,10 +260,13 @@ def weighted_in(
     w = np.ones(y.shape, dtype=np.float32)
     if not len(corrected.x):
         return x, y, w
+    cells = corrected.ruled * np.float32(weight)
+    if corrected.anchored is not None:
+        cells = cells + corrected.anchored
     return (
         np.vstack([x, corrected.x]).astype(np.float32),
         np.vstack([y, corrected.y]).astype(y.dtype),
-        np.vstack([w, corrected.ruled * np.float32(weight)]),
+        np.vstack([w, cells]),
     )
 
 

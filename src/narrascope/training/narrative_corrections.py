@@ -8,14 +8,18 @@ Used by `narrascope train narratives --corrections DB` (`training.narratives.tra
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from narrascope.analyzers.domain import article_features
-from narrascope.analyzers.narratives import is_subnarrative, parent_of
+from narrascope.analyzers.narratives import OTHER, NarrativeAnalyzer, is_subnarrative, parent_of
 from narrascope.encode import Encoder
-from narrascope.model import Layer
+from narrascope.model import Annotation, Document, Layer
+from narrascope.store import Store
 from narrascope.training.corrections import (
+    ANCHORS,
     WEIGHT,
     CorrectedSet,
     Implied,
@@ -24,9 +28,16 @@ from narrascope.training.corrections import (
 )
 from narrascope.training.fit import fit_logistic
 
+ANCHORED = True
+"""Whether a refit is anchored in the corpus's uncorrected articles by default
+(`training.corrections`; chosen on BG by `benchmarks/learning_curve.py --anchors`)."""
 
-def read_corrections(db: str, labels: Sequence[str], encoder: Encoder) -> CorrectedSet:
-    """The narrative and subnarrative verdicts of database `db`, as weighted article rows."""
+
+def read_corrections(
+    db: str, labels: Sequence[str], encoder: Encoder, *, anchored: bool = ANCHORED
+) -> CorrectedSet:
+    """The narrative and subnarrative verdicts of database `db`, as weighted article rows;
+    `anchored`: with the uncorrected articles at the stored decisions on the labels ruled on."""
     return corrected_examples(
         db,
         (Layer.NARRATIVE, Layer.SUBNARRATIVE),
@@ -34,6 +45,7 @@ def read_corrections(db: str, labels: Sequence[str], encoder: Encoder) -> Correc
         lambda doc, vectors: article_features(vectors),
         encoder=encoder.name,
         implied=taxonomy_verdicts(labels),
+        anchors=NarrativeAnalyzer.name if anchored else None,
     )
 
 
@@ -86,3 +98,59 @@ def fit_head(
     )
     weights[:, touched], bias[touched] = refit_w, refit_b
     return weights, bias
+
+
+class ArticleLabeller(Protocol):
+    def analyze(self, doc: Document, vectors: np.ndarray) -> list[Annotation]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusShift:
+    """How a refit would relabel the corpus's uncorrected articles: how many carry a narrative
+    (other than Other) now, and how many would under the refitted head."""
+
+    articles: int
+    before: int
+    after: int
+
+    @property
+    def sweeping(self) -> bool:
+        """More than twice the articles with a narrative, and at least 10 more: look first."""
+        return self.after > 2 * self.before and self.after - self.before >= 10
+
+    def line(self) -> str:
+        """The card's and the CLI's line on it."""
+        said = (
+            f"- On the corpus's {self.articles} uncorrected analyzed articles, the refitted head "
+            f"gives a narrative to {self.after} (the stored labels: {self.before})."
+        )
+        if self.sweeping:
+            said += (
+                " WARNING: it labels far more of the corpus than before; check a sample of"
+                " the articles it newly labels before analyzing with this model."
+            )
+        return said
+
+
+def corpus_shift(
+    db: str, analyzer: ArticleLabeller, encoder: Encoder, *, limit: int = ANCHORS
+) -> CorpusShift:
+    """What `analyzer` (the refitted head) says of the uncorrected articles of `db` that the
+    narratives analyzer ran on, against what is stored for them now (at most `limit` articles).
+
+    A few corrections in a language the training data lacks can carry the whole language across
+    the cuts (#19): the analyst sees it here, in numbers, before using the model."""
+    articles = before = after = 0
+    with Store.open(db, create=False, readonly=True) as store:
+        corrected = {c.doc_id for c in store.corrections.of()}
+        for doc_id in store.analyzed_ids(NarrativeAnalyzer.name, encoder=encoder.name, limit=limit):
+            vectors = store.vectors(doc_id, encoder=encoder.name)
+            doc = store.document(doc_id) if doc_id not in corrected else None
+            if doc is None or vectors is None or len(vectors) != len(doc.sentences):
+                continue
+            articles += 1
+            stored = store.annotations(doc_id, layer=Layer.NARRATIVE)
+            before += any(ann.label != OTHER for ann in stored)
+            labelled = analyzer.analyze(doc, vectors)
+            after += any(a.layer is Layer.NARRATIVE and a.label != OTHER for a in labelled)
+    return CorpusShift(articles, before, after)

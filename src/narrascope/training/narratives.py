@@ -47,7 +47,7 @@ from narrascope.training.calibrate import (
 )
 from narrascope.training.corrections import WEIGHT
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
-from narrascope.training.narrative_corrections import fit_head, read_corrections
+from narrascope.training.narrative_corrections import corpus_shift, fit_head, read_corrections
 from narrascope.training.narratives_card import write_model_card
 from narrascope.training.semeval2025 import (
     EncodedArticle,
@@ -843,6 +843,9 @@ def train(
         info={"slope": slope, "intercept": intercept, "texts": "label name + our definition"},
     )
     def_head.save(out / DEFINITIONS_FILE.name)
+    if corrections and corrected is not None:
+        refitted = NarrativeAnalyzer(head, def_head, DomainGate.load(encoder), blend=blend)
+        report.lines.append(corpus_shift(corrections, refitted, encoder).line())
     passes = (cut_on >= cut[None, :]) & (crossfit >= rule.floor)
     card = (report, y, passes, labels, cut, len(examples), seed, folds)
     rule_text = ""
