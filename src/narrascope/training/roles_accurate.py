@@ -515,7 +515,7 @@ def write_card(
         "- Analysis shows an entity's role only when its main-role probability passes that role's",
         "  operating point (F0.5, floor 0.5, on calibrated out-of-fold probabilities), and only the",
         "  fine roles over their own operating point. One record per entity, named actors only.",
-        "  Other languages: the fast head (roles-v2) and a `not-analyzed` note.",
+        "  Other languages: the fast role head (`analyzers.roles`) and a `not-analyzed` note.",
         f"- Trained {date.today().isoformat()}.",
         *report.lines,
         "",
