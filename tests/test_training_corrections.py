@@ -87,17 +87,13 @@ def test_training_corrections_refused_for_tasks_that_cannot_learn_them(tmp_path,
         train("claims", tmp_path, out=tmp_path, corrections=db)
 
 
-def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, examples_dir):
+def test_training_corrections_anchor_in_the_uncorrected_documents(tmp_path, example_docs):
     from narrascope.training.corrections import ANCHOR_WEIGHT, anchor_weights, corrected_examples
 
     path = str(tmp_path / "a.db")
     rng = np.random.default_rng(0)
     with Store.open(path) as store:
-        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
-            raw = file.read_bytes()
-            doc = segment(
-                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
-            )
+        for i, doc in enumerate(example_docs):
             frames = [FRAMES[0]] + ([FRAMES[1]] if i == 2 else [])
             anns = [Annotation(doc.id, Layer.FRAME, f, "frames-v1", score=0.4) for f in frames]
             vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
@@ -372,7 +368,7 @@ def test_training_corrections_of_roles_are_entity_rows(tmp_path, example_docs):
     assert "2 teach the main role (1 say only" in report.lines[1]
 
 
-def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path, examples_dir):
+def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path, example_docs):
     from narrascope.training.narrative_corrections import corpus_shift
 
     class Encoder:
@@ -387,11 +383,7 @@ def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path,
     path = str(tmp_path / "s.db")
     rng = np.random.default_rng(0)
     with Store.open(path) as store:
-        for i, file in enumerate(sorted(examples_dir.glob("*.txt"))):
-            raw = file.read_bytes()
-            doc = segment(
-                Document(raw.decode(), SourceRef(str(file), None, hashlib.sha256(raw).hexdigest()))
-            )
+        for i, doc in enumerate(example_docs):
             label = "URW: Discrediting Ukraine" if i == 0 else "Other"
             anns = [Annotation(doc.id, Layer.NARRATIVE, label, "narratives-v3", score=0.6)]
             vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)

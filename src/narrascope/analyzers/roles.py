@@ -304,25 +304,39 @@ class RoleAnalyzer:
         )
         column = self.main.labels.index(decision.main)
         best = [rows[i] for i in np.argsort(-support[:, column], kind="stable")[: self.evidence]]
-        cut = self.fine.thresholds
-        index = {label: j for j, label in enumerate(self.fine.labels)}
-        fine = [
-            role for role, score in decision.fine if cut is None or score >= float(cut[index[role]])
-        ]
-        return Annotation(
-            doc_id=doc.id,
-            layer=self.layer,
-            label=decision.main,
-            model=self.version,
-            score=decision.main_score,
-            evidence=sorted(doc.sentences[i] for i in best),
-            attrs={
-                "entity": entity.name,
-                "entity_id": entity.entity_id,
-                "entity_type": entity.type,
-                "mentions": [list(span) for span in entity.mentions],
-                "main_scores": decision.main_scores,
-                "fine_roles": fine,
-                "fine_scores": {role: round(score, 4) for role, score in decision.fine_scores},
-            },
-        )
+        return role_record(doc, entity, decision, best, self.fine, self.version)
+
+
+def role_record(
+    doc: Document,
+    entity: Entity,
+    decision: RoleDecision,
+    best: Sequence[int],
+    fine: LinearHead,
+    model: str,
+) -> Annotation:
+    """The entity's one role annotation with sentences `best` as evidence: `fine_roles` are the
+    main role's children over `fine`'s operating points (best first); `fine_scores` holds every
+    child's calibrated probability."""
+    cut = fine.thresholds
+    index = {label: j for j, label in enumerate(fine.labels)}
+    shown = [
+        role for role, score in decision.fine if cut is None or score >= float(cut[index[role]])
+    ]
+    return Annotation(
+        doc_id=doc.id,
+        layer=Layer.ROLE,
+        label=decision.main,
+        model=model,
+        score=decision.main_score,
+        evidence=sorted(doc.sentences[i] for i in best),
+        attrs={
+            "entity": entity.name,
+            "entity_id": entity.entity_id,
+            "entity_type": entity.type,
+            "mentions": [list(span) for span in entity.mentions],
+            "main_scores": decision.main_scores,
+            "fine_roles": shown,
+            "fine_scores": {role: round(score, 4) for role, score in decision.fine_scores},
+        },
+    )

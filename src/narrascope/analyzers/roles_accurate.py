@@ -38,6 +38,7 @@ from narrascope.analyzers.roles import (
     decide_roles,
     entity_features,
     read_taxonomy,
+    role_record,
     sentence_index,
 )
 from narrascope.analyzers.techniques_accurate import (
@@ -268,25 +269,4 @@ class AccurateRoleAnalyzer:
         column = self.main.labels.index(decision.main)
         order = np.argsort(-support[:, column], kind="stable")
         best = [read_rows[k] for k in order[: self.fast.evidence]]
-        cut = self.fine.thresholds
-        index = {label: j for j, label in enumerate(self.fine.labels)}
-        fine = [
-            role for role, score in decision.fine if cut is None or score >= float(cut[index[role]])
-        ]
-        return Annotation(
-            doc_id=doc.id,
-            layer=self.layer,
-            label=decision.main,
-            model=self.version,
-            score=decision.main_score,
-            evidence=sorted(doc.sentences[i] for i in best),
-            attrs={
-                "entity": entity.name,
-                "entity_id": entity.entity_id,
-                "entity_type": entity.type,
-                "mentions": [list(span) for span in entity.mentions],
-                "main_scores": decision.main_scores,
-                "fine_roles": fine,
-                "fine_scores": {role: round(score, 4) for role, score in decision.fine_scores},
-            },
-        )
+        return role_record(doc, entity, decision, best, self.fine, self.version)

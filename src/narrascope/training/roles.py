@@ -22,6 +22,7 @@ from narrascope.analyzers.roles import (
     FINE_FILE,
     MAIN_FILE,
     RoleAnalyzer,
+    RoleDecision,
     decide_roles,
     entity_features,
     read_taxonomy,
@@ -428,6 +429,23 @@ def shown_scores(
     }
 
 
+def fine_role_rows(
+    calibrated: np.ndarray, y: np.ndarray, cuts: np.ndarray, labels: Sequence[str]
+) -> list[str]:
+    """The card's table rows: per fine role, its mentions, operating point, and precision and F1
+    there (out of fold, before the decision rule)."""
+    rows = []
+    for j, label in enumerate(labels):
+        truth, pred = y[:, j].astype(bool), calibrated[:, j] >= cuts[j]
+        tp = int((truth & pred).sum())
+        f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
+        precision = tp / max(int(pred.sum()), 1)
+        rows.append(
+            f"| {label} | {int(truth.sum())} | {cuts[j]:.2f} | {precision:.3f} | {f1:.3f} |"
+        )
+    return rows
+
+
 def write_model_card(
     path: Path,
     report: Report,
@@ -438,16 +456,7 @@ def write_model_card(
     n: int,
 ) -> None:
     """The model card: data and terms, encoder, seed, CV scores overall, per language, per role."""
-    rows = []
-    for j, label in enumerate(labels):
-        # per-role precision and F1 at the role's operating point, before the decision rule
-        truth, pred = y[:, j].astype(bool), calibrated[:, j] >= cuts[j]
-        tp = int((truth & pred).sum())
-        f1 = 2 * tp / max(int(truth.sum() + pred.sum()), 1)
-        precision = tp / max(int(pred.sum()), 1)
-        rows.append(
-            f"| {label} | {int(truth.sum())} | {cuts[j]:.2f} | {precision:.3f} | {f1:.3f} |"
-        )
+    rows = fine_role_rows(calibrated, y, cuts, labels)
     lines = [
         f"# {MODEL_ID}",
         "",
@@ -519,32 +528,45 @@ def evaluate(
     report = Report("roles")
     for language in sorted({ex.language for ex in examples}):
         mine = [ex for ex in examples if ex.language == language]
-        rows = []
-        for ex in mine:
-            d = analyzer.decide(ex.encoded.vectors, ex.rows, ex.mention.text, ex.language)
-            m = ex.mention
-            rows.append(
-                Mention(
-                    m.article_id,
-                    m.text,
-                    m.start,
-                    m.end,
-                    m.official_start,
-                    m.official_end,
-                    d.main,
-                    tuple(r for r, _ in d.fine),
-                )
-            )
-        if predictions is not None:
-            path = predictions / language / "subtask-1-predictions.txt"
-            write_mentions(path, rows)
-            report.lines.append(f"  wrote {path}")
-        gold = {
-            ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles)
+        decisions = [
+            analyzer.decide(ex.encoded.vectors, ex.rows, ex.mention.text, ex.language)
             for ex in mine
-            if ex.mention.main_role
-        }
-        if gold:
-            predicted = {r.key: (r.main_role, r.fine_roles) for r in rows}
-            report.scores |= role_scores(gold, predicted, prefix=f"{language}_")
+        ]
+        write_and_score(report, mine, decisions, language, predictions)
     return report
+
+
+def write_and_score(
+    report: Report,
+    examples: Sequence[RoleExample],
+    decisions: Sequence[RoleDecision],
+    language: str,
+    predictions: Path | None,
+) -> None:
+    """The decisions on one language's mentions as the official answer: written under
+    `predictions/LANGUAGE/` when given, scored against the gold roles when there are any."""
+    rows = [
+        Mention(
+            ex.mention.article_id,
+            ex.mention.text,
+            ex.mention.start,
+            ex.mention.end,
+            ex.mention.official_start,
+            ex.mention.official_end,
+            d.main,
+            tuple(r for r, _ in d.fine),
+        )
+        for ex, d in zip(examples, decisions, strict=True)
+    ]
+    if predictions is not None:
+        path = predictions / language / "subtask-1-predictions.txt"
+        write_mentions(path, rows)
+        report.lines.append(f"  wrote {path}")
+    gold = {
+        ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles)
+        for ex in examples
+        if ex.mention.main_role
+    }
+    if gold:
+        predicted = {r.key: (r.main_role, r.fine_roles) for r in rows}
+        report.scores |= role_scores(gold, predicted, prefix=f"{language}_")

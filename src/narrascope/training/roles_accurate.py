@@ -46,7 +46,15 @@ from narrascope.training.calibrate import (
     reliability,
 )
 from narrascope.training.fit import fit_logistic, fit_softmax, grouped_folds, rest_of
-from narrascope.training.roles import CACHE, RoleExample, features, read_split, role_scores
+from narrascope.training.roles import (
+    CACHE,
+    RoleExample,
+    features,
+    fine_role_rows,
+    read_split,
+    role_scores,
+    write_and_score,
+)
 from narrascope.training.semeval2025 import MAIN_ROLES
 
 LANGUAGE = "EN"
@@ -478,14 +486,7 @@ def write_card(
     labels: Sequence[str],
 ) -> None:
     """The model card: data and terms, features, heads, CV scores beside the fast head's."""
-    rows = []
-    for j, label in enumerate(labels):
-        truth, pred = y[:, j].astype(bool), calibrated[:, j] >= cuts[j]
-        tp = int((truth & pred).sum())
-        rows.append(
-            f"| {label} | {int(truth.sum())} | {cuts[j]:.2f} | "
-            f"{tp / max(int(pred.sum()), 1):.3f} | {2 * tp / max(int(truth.sum() + pred.sum()), 1):.3f} |"
-        )
+    rows = fine_role_rows(calibrated, y, cuts, labels)
     lines = [
         f"# {ROLES_ACCURATE_VERSION}: entity roles read in context (accurate profile, English)",
         "",
@@ -548,39 +549,12 @@ def evaluate(
 ) -> Report:
     """Score the shipped accurate heads on `split`'s English mentions with the official measures."""
     from narrascope.analyzers.roles_accurate import AccurateRoleAnalyzer
-    from narrascope.training.semeval2025 import Mention, write_mentions
 
     encoder = encoder or default_encoder()
     analyzer = AccurateRoleAnalyzer.load(encoder)
     examples = read_split(data, split, encoder=encoder, cache_dir=CACHE, languages=[LANGUAGE])
     x = token_features(examples, analyzer.states, cache=None)
     report = Report("roles (accurate profile, English)")
-    rows = []
-    for k, ex in enumerate(examples):
-        d = analyzer.decide(x[k : k + 1])
-        m = ex.mention
-        rows.append(
-            Mention(
-                m.article_id,
-                m.text,
-                m.start,
-                m.end,
-                m.official_start,
-                m.official_end,
-                d.main,
-                tuple(r for r, _ in d.fine),
-            )
-        )
-    if predictions is not None:
-        path = predictions / LANGUAGE / "subtask-1-predictions.txt"
-        write_mentions(path, rows)
-        report.lines.append(f"  wrote {path}")
-    gold = {
-        ex.mention.key: (ex.mention.main_role, ex.mention.fine_roles)
-        for ex in examples
-        if ex.mention.main_role
-    }
-    if gold:
-        predicted = {r.key: (r.main_role, r.fine_roles) for r in rows}
-        report.scores |= role_scores(gold, predicted, prefix=f"{LANGUAGE}_")
+    decisions = [analyzer.decide(x[k : k + 1]) for k in range(len(examples))]
+    write_and_score(report, examples, decisions, LANGUAGE, predictions)
     return report
