@@ -229,24 +229,12 @@ def train(
                 y_fine[row, column[role]] = 1
     groups = [ex.mention.article_id for ex in examples]
 
-    main_oof = np.zeros((len(examples), len(MAIN_ROLES)), dtype=np.float32)
     held_out = grouped_folds(groups, folds, seed)
-    for held in held_out:
-        rest = rest_of(held, len(examples))
-        w, b = fit_main(x[rest], y_main[rest], seed)
-        main_oof[held] = softmax(x[held] @ w + b)
+    main_cal, t = main_out_of_fold(x, y_main, held_out, seed)
     fine_cv = cross_validate(x, y_fine, groups, c=C_FINE, seed=seed, folds=folds)
-
-    # calibration: one temperature for the main roles, Platt per fine role; the reported
-    # reliability is cross-fitted (each fold calibrated on the other folds' scores)
-    t = fit_temperature(main_oof, y_main)
+    # Platt per fine role; the reported reliability is cross-fitted (each fold calibrated on
+    # the other folds' scores)
     fine_a, fine_b = fit_platt_all(fine_cv.probabilities, y_fine)
-    main_cal = np.zeros(main_oof.shape)
-    for held in held_out:
-        rest = rest_of(held, len(examples))
-        main_cal[held] = apply_temperature(
-            main_oof[held], fit_temperature(main_oof[rest], y_main[rest])
-        )
     fine_cal = cross_fitted_platt(fine_cv.probabilities, y_fine, held_out)
     one_hot = np.eye(len(MAIN_ROLES))[y_main]
     main_cut = operating_points(main_cal, one_hot)
@@ -354,6 +342,26 @@ def _with_corrections(
         "unknown_entities": unknown,
     }
     return main_set, weighted_in(x, y_fine, fine, WEIGHT), {"corrections": info}
+
+
+def main_out_of_fold(
+    x: np.ndarray, y_main: np.ndarray, held_out: Sequence[np.ndarray], seed: int
+) -> tuple[np.ndarray, float]:
+    """The main-role head's out-of-fold probabilities calibrated with a temperature cross-fitted
+    over the folds (each fold's from the other folds' scores), and the temperature fitted on
+    all of them (what the shipped head folds in)."""
+    main_oof = np.zeros((len(y_main), len(MAIN_ROLES)), dtype=np.float32)
+    for held in held_out:
+        rest = rest_of(held, len(y_main))
+        w, b = fit_main(x[rest], y_main[rest], seed)
+        main_oof[held] = softmax(x[held] @ w + b)
+    main_cal = np.zeros(main_oof.shape)
+    for held in held_out:
+        rest = rest_of(held, len(y_main))
+        main_cal[held] = apply_temperature(
+            main_oof[held], fit_temperature(main_oof[rest], y_main[rest])
+        )
+    return main_cal, fit_temperature(main_oof, y_main)
 
 
 def language_cuts(
