@@ -28,6 +28,7 @@ from narrascope.training.corrections import (
 )
 from narrascope.training.fit import fit_logistic
 
+LAYERS = (Layer.NARRATIVE, Layer.SUBNARRATIVE)
 ANCHORED = True
 """Whether a refit is anchored in the corpus's uncorrected articles by default
 (`training.corrections`; chosen on BG by `benchmarks/learning_curve.py --anchors`)."""
@@ -40,7 +41,7 @@ def read_corrections(
     `anchored`: with the uncorrected articles at the stored decisions on the labels ruled on."""
     return corrected_examples(
         db,
-        (Layer.NARRATIVE, Layer.SUBNARRATIVE),
+        LAYERS,
         labels,
         lambda doc, vectors: article_features(vectors),
         encoder=encoder.name,
@@ -142,10 +143,13 @@ def corpus_shift(
     the cuts (#19): the analyst sees it here, in numbers, before using the model."""
     articles = before = after = 0
     with Store.open(db, create=False, readonly=True) as store:
-        corrected = {c.doc_id for c in store.corrections.of()}
+        # uncorrected as the anchors count it: no standing verdict on its narratives
+        corrected = {c.doc_id for c in store.corrections.of() if c.layer in LAYERS}
         for doc_id in store.analyzed_ids(NarrativeAnalyzer.name, encoder=encoder.name, limit=limit):
+            if doc_id in corrected:
+                continue
             vectors = store.vectors(doc_id, encoder=encoder.name)
-            doc = store.document(doc_id) if doc_id not in corrected else None
+            doc = store.document(doc_id) if vectors is not None else None
             if doc is None or vectors is None or len(vectors) != len(doc.sentences):
                 continue
             articles += 1
