@@ -215,10 +215,6 @@ class RoleAnalyzer:
             )
         # the official decision's cut for a second fine role (T10 answers every mention)
         self.second = float(fine.info.get("t_second_role", 1.01))
-        # main-role operating points of the training languages (precision-first per language);
-        # another language takes the head's own
-        table = main.info.get("language_thresholds", {})
-        self.language_cuts = {k: np.asarray(v, dtype=np.float32) for k, v in table.items()}
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> RoleAnalyzer:
@@ -249,12 +245,8 @@ class RoleAnalyzer:
         )
 
     def shown(self, decision: RoleDecision, language: str | None = None) -> bool:
-        """Whether the main role passes the precision-first operating point of the language
-        (of the head, for a language it was not trained on)."""
-        cut = self.language_cuts.get(language or "", self.main.thresholds)
-        if cut is None:
-            return True
-        return decision.main_score >= float(cut[self.main.labels.index(decision.main)])
+        """Whether the main role passes its operating point in `language` (`shows_role`)."""
+        return shows_role(self.main, decision, language)
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
@@ -305,6 +297,16 @@ class RoleAnalyzer:
         column = self.main.labels.index(decision.main)
         best = [rows[i] for i in np.argsort(-support[:, column], kind="stable")[: self.evidence]]
         return role_record(doc, entity, decision, best, self.fine, self.version)
+
+
+def shows_role(main: LinearHead, decision: RoleDecision, language: str | None) -> bool:
+    """Whether `decision`'s main role passes the main head's precision-first operating point:
+    the language's (`language_thresholds` in the head's metadata, roles-v3 on) or else the
+    head's own."""
+    cut = main.info.get("language_thresholds", {}).get(language or "", main.thresholds)
+    if cut is None:
+        return True
+    return decision.main_score >= float(cut[main.labels.index(decision.main)])
 
 
 def role_record(

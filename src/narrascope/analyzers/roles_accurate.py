@@ -40,6 +40,7 @@ from narrascope.analyzers.roles import (
     read_taxonomy,
     role_record,
     sentence_index,
+    shows_role,
 )
 from narrascope.analyzers.techniques_accurate import (
     model_files,
@@ -233,16 +234,9 @@ class AccurateRoleAnalyzer:
                 continue
             x = accurate_features(read, vectors, rows, entity.mentions, entity.name, doc.language)
             decision = self.decide(x)
-            if self.shown(decision):
+            if shows_role(self.main, decision, doc.language):
                 anns.append(self._record(doc, read, vectors, entity, rows, decision))
         return anns
-
-    def shown(self, decision: RoleDecision) -> bool:
-        """Whether the main role passes the head's precision-first operating point."""
-        cut = self.main.thresholds
-        if cut is None:
-            return True
-        return decision.main_score >= float(cut[self.main.labels.index(decision.main)])
 
     def _record(
         self,
