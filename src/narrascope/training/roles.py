@@ -365,18 +365,33 @@ def main_out_of_fold(
 
 
 def language_cuts(
-    main_cal: np.ndarray, y_main: np.ndarray, languages: np.ndarray, rows: np.ndarray | None = None
+    main_cal: np.ndarray,
+    y_main: np.ndarray,
+    languages: np.ndarray,
+    rows: np.ndarray | None = None,
+    *,
+    min_skill: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Per training language, each main role's operating point (F0.5, floor 0.5) among the cuts
     where it is right at least `MIN_PRECISION` of the time on at least `MIN_SUPPORT` shown
-    mentions; 1.01 (never) where there is none. `rows`: only these rows choose."""
+    mentions, and at least `base + (1 - base) * min_skill` where base is the role's share of the
+    language's mentions; 1.01 (never) where there is none. `rows`: only these rows choose."""
     use = np.ones(len(y_main), bool) if rows is None else np.isin(np.arange(len(y_main)), rows)
     one_hot = np.eye(main_cal.shape[1])[y_main]
     chosen, top = main_cal.argmax(axis=1), main_cal.max(axis=1)
     cuts = {}
     for language in sorted(set(languages.tolist())):
         m = use & (languages == language)
-        cut = operating_points(main_cal[m], one_hot[m], min_precision=MIN_PRECISION)
+        base = one_hot[m].mean(axis=0)
+        needed = np.full(len(base), MIN_PRECISION)
+        if min_skill:  # a role common in the language must beat guessing it (#15)
+            needed = np.maximum(needed, base + (1 - base) * min_skill)
+        cut = np.concatenate(
+            [
+                operating_points(main_cal[m][:, [j]], one_hot[m][:, [j]], min_precision=need)
+                for j, need in enumerate(needed)
+            ]
+        )
         for j, c in enumerate(cut):
             if ((chosen[m] == j) & (top[m] >= c)).sum() < MIN_SUPPORT:
                 cut[j] = 1.01

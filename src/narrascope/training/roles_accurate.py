@@ -31,17 +31,14 @@ from narrascope.analyzers.roles_accurate import (
     head_files,
 )
 from narrascope.encode import Encoder, default_encoder
-from narrascope.heads import LinearHead, softmax
+from narrascope.heads import LinearHead
 from narrascope.model import Span
 from narrascope.training import Report
 from narrascope.training.calibrate import (
-    apply_temperature,
     cross_fitted_platt,
     expected_calibration_error,
     fit_platt_all,
-    fit_temperature,
     fold_platt,
-    fold_temperature,
     operating_points,
     reliability,
 )
@@ -56,6 +53,7 @@ from narrascope.training.roles import (
     write_and_score,
 )
 from narrascope.training.semeval2025 import MAIN_ROLES
+from narrascope.training.softmax_maps import SoftmaxMap, cross_fitted_map, fit_softmax_map
 
 LANGUAGE = "EN"
 SECOND_ROLE_GRID = (0.8, 0.9, 0.95, 1.01)
@@ -139,8 +137,9 @@ class OutOfFold:
 
     main: np.ndarray
     fine: np.ndarray
-    temperature: float  # fitted on every row's raw out-of-fold scores: the final head's
+    main_map: SoftmaxMap  # fitted on every row's out-of-fold logits: the final head's
     platt: tuple[np.ndarray, np.ndarray]  # the same for the fine roles, per role
+    main_logits: np.ndarray  # the raw out-of-fold main-role logits the map reads
 
 
 def standardise(x_fit: np.ndarray, x_apply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,11 +157,12 @@ def out_of_fold(
     seed: int,
     extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     scale: bool = False,
+    main_map: str = "temperature",
 ) -> OutOfFold:
     """Fit main and fine heads on each fold's rest (plus `extra` rows: x, main, fine), score the
-    fold; temperature and Platt cross-fitted over the folds."""
+    fold; the main-role map of kind `main_map` and Platt cross-fitted over the folds."""
     n = len(labels.main)
-    main_raw = np.zeros((n, len(MAIN_ROLES)), dtype=np.float32)
+    main_raw = np.zeros((n, len(MAIN_ROLES)), dtype=np.float64)
     fine_raw = np.zeros(labels.fine.shape, dtype=np.float32)
     for held in held_out:
         rest = rest_of(held, n)
@@ -177,20 +177,15 @@ def out_of_fold(
         w, b = fit_softmax(
             x_fit, y_main, range(len(MAIN_ROLES)), c=c_main, seed=seed, max_iter=3000
         )
-        main_raw[held] = softmax(x_held @ w + b)
+        main_raw[held] = x_held @ w + b
         w, b = fit_logistic(x_fit, y_fine, c=c_fine, seed=seed)
         fine_raw[held] = 1.0 / (1.0 + np.exp(-(x_held @ w + b)))
-    main_cal = np.zeros(main_raw.shape)
-    for held in held_out:
-        rest = rest_of(held, n)
-        t = fit_temperature(main_raw[rest], labels.main[rest])
-        main_cal[held] = apply_temperature(main_raw[held], t)
-    fine_cal = cross_fitted_platt(fine_raw, labels.fine, held_out)
     return OutOfFold(
-        main_cal,
-        fine_cal,
-        fit_temperature(main_raw, labels.main),
+        cross_fitted_map(main_raw, labels.main, held_out, main_map),
+        cross_fitted_platt(fine_raw, labels.fine, held_out),
+        fit_softmax_map(main_raw, labels.main, main_map),
         fit_platt_all(fine_raw, labels.fine),
+        main_raw,
     )
 
 
@@ -426,8 +421,7 @@ def _train(
         x, labels, c_main=c, c_fine=c, seed=seed, scale=True
     )
     # calibration fitted on the out-of-fold scores of the same recipe, folded into the heads
-    t = oof.temperature
-    w_main, b_main = fold_temperature(w_main, b_main, t)
+    w_main, b_main = oof.main_map.fold(w_main, b_main)
     w_fine, b_fine = fold_platt(w_fine, b_fine, *oof.platt)
     info = {
         "c": c,
@@ -435,7 +429,7 @@ def _train(
         "folds": folds,
         "language": LANGUAGE.lower(),
         "features": "mention word pieces at MiniLM layers 5-6; fast features",
-        "temperature": t,
+        **oof.main_map.info(),
         "t_second_role": second,
         "max_sentences": MAX_SENTENCES,
     }
