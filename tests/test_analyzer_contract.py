@@ -28,7 +28,7 @@ VECTOR_READERS = {
     "genre": "genre-v3",
     "frames": "frames-v2",
     "narratives": "narratives-v3",
-    "roles": "roles-v3",
+    "roles": "roles-v4",
     "claims": "claims-v2",
 }
 

@@ -144,7 +144,7 @@ def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article)
 
 @pytest.mark.parametrize(
     ("only", "head"),
-    [(("genre",), "genre-v3"), (("entities", "roles"), "roles-v3-fine")],
+    [(("genre",), "genre-v3"), (("entities", "roles"), "roles-v4-fine")],
 )
 def test_model_folder_genre_and_roles_heads_are_read_from_it(tmp_path, one_article, only, head):
     folder = tmp_path / "partial-model"

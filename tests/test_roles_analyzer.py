@@ -3,6 +3,7 @@ roles only on named actors the entity layer recognised, one record per entity.""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from narrascope.analyzers.entities import EntityAnalyzer
@@ -40,12 +41,28 @@ def _main_roles(anns):
     return {a.attrs["entity"]: a for a in roles}
 
 
+def _head_cut_for_english(analyzer: RoleAnalyzer) -> RoleAnalyzer:
+    """`analyzer` with its English cuts set aside: English roles pass the head's own cut."""
+    cuts = analyzer.main.info["language_thresholds"]
+    analyzer.main.info = {
+        **analyzer.main.info,
+        "language_thresholds": {k: v for k, v in cuts.items() if k != "en"},
+    }
+    return analyzer
+
+
 def test_roles_united_states_is_cast_as_antagonist(article, encoder):
+    """The head casts the United States as Antagonist. An English Antagonist is shown only
+    where it beats the base rate (70% of English mentions, #15), which this one does not: with
+    the English cut set aside (the head's own cut), its record is the one analysis writes."""
     doc, vectors = article
     entities = EntityAnalyzer.load().analyze(doc, vectors)
-    anns = RoleAnalyzer.load(encoder).analyze(doc, vectors, prior=tuple(entities))
-    roles = _main_roles(anns)
+    analyzer = RoleAnalyzer.load(encoder)
+    assert "United States" not in _main_roles(analyzer.analyze(doc, vectors, tuple(entities)))
+    cuts = analyzer.main.info["language_thresholds"]
+    roles = _main_roles(_head_cut_for_english(analyzer).analyze(doc, vectors, tuple(entities)))
     us = roles["United States"]
+    assert us.score < cuts["en"][analyzer.main.labels.index("Antagonist")]
     assert us.label == "Antagonist" and us.layer is Layer.ROLE and 0.5 < us.score <= 1.0
     assert us.attrs["entity_id"]
     assert all(doc.text[s:e] for s, e in us.evidence) and len(us.evidence) <= 3
@@ -76,7 +93,9 @@ def test_roles_never_on_a_lower_case_noun(article, encoder):
     doc, vectors = article
     entities = list(EntityAnalyzer.load().analyze(doc, vectors))
     entities += _mentions(doc, "gewalt", "ORG") + _mentions(doc, "sticker", "PER")
-    roles = RoleAnalyzer.load(encoder).analyze(doc, vectors, prior=tuple(entities))
+    # English roles are rare under roles-v4's English cut (#15): the head's own cut, to have some
+    analyzer = _head_cut_for_english(RoleAnalyzer.load(encoder))
+    roles = analyzer.analyze(doc, vectors, prior=tuple(entities))
     assert roles and all(a.layer is Layer.ROLE for a in roles)
     assert not any(a.attrs["entity"][:1].islower() for a in roles)
     assert not is_named("anmerkung") and is_named("Anmerkung") and is_named("Путин")
@@ -136,3 +155,23 @@ def test_roles_shown_at_the_operating_point_of_the_article_language(encoder):
     sure = RoleDecision("Protagonist", 0.97, {}, [], [])
     assert not analyzer.shown(sure, "en")
     assert analyzer.shown(sure, "ru") and analyzer.shown(sure, "de")  # de: the head's own cut
+
+
+def test_roles_language_cut_must_beat_the_base_rate_issue_15():
+    """A role right 80% of the time where 70% of the language's mentions play it is silenced
+    by the lift rule (it needs 85%); a rare role right as often keeps its cut."""
+    from narrascope.training.roles import MIN_SKILL, language_cuts
+
+    # 400 mentions, 280 Antagonists (1): 350 called Antagonist (280 right), 50 Protagonist (0,
+    # all right)
+    y = np.array([1] * 280 + [0] * 120)
+    chosen = np.array([1] * 350 + [0] * 50)
+    n = len(y)
+    probabilities = np.zeros((n, 3))
+    probabilities[np.arange(n), chosen] = 0.9
+    probabilities[np.arange(n), 1 - chosen] = 0.1
+    languages = np.array(["en"] * n)
+    plain = language_cuts(probabilities, y, languages)["en"]
+    lifted = language_cuts(probabilities, y, languages, min_skill=MIN_SKILL)["en"]
+    assert plain[1] <= 0.9 < lifted[1]  # Antagonist: 0.80 right < 0.70 + 0.30 / 2
+    assert lifted[0] == plain[0] <= 0.9  # Protagonist (base 0.3, right 100%): shown in both

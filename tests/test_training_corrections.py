@@ -288,7 +288,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
     card = (tmp_path / "corpus" / "genre-v3.md").read_text()
     assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
     # The folder is a whole model: the shipped heads it does not replace sit beside it.
-    assert (tmp_path / "corpus" / "roles-v3-fine.safetensors").is_file()
+    assert (tmp_path / "corpus" / "roles-v4-fine.safetensors").is_file()
     assert len(list((tmp_path / "corpus").glob("*.safetensors"))) == len(
         list(RESOURCES.glob("*.safetensors"))
     )

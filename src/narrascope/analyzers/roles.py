@@ -30,8 +30,8 @@ from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
 from narrascope.model import Annotation, Document, Layer, Span
 
 TAXONOMY = RESOURCES / "taxonomy" / "roles.json"
-MAIN_FILE = RESOURCES / "roles-v3.safetensors"
-FINE_FILE = RESOURCES / "roles-v3-fine.safetensors"
+MAIN_FILE = RESOURCES / "roles-v4.safetensors"
+FINE_FILE = RESOURCES / "roles-v4-fine.safetensors"
 NAMED_TYPES = frozenset({"PER", "ORG", "LOC", "GPE", "NORP", "GROUP"})
 """Entity types that may carry a role: persons, organisations, places/countries, groups."""
 CONTEXT = 1  # neighbouring sentences on each side counted as context
@@ -188,7 +188,7 @@ class RoleAnalyzer:
     """One role record per named actor of an in-domain article, with the sentences that show it."""
 
     name: ClassVar[str] = "roles"
-    version: ClassVar[str] = "roles-v3"
+    version: ClassVar[str] = "roles-v4"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (MAIN_FILE.name, FINE_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.ROLE

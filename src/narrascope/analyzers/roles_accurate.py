@@ -51,7 +51,7 @@ from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError
 from narrascope.model import Annotation, Document, Layer, Span
 
-ROLES_ACCURATE_VERSION = "roles-accurate-v1"
+ROLES_ACCURATE_VERSION = "roles-accurate-v2"
 ROLES_ACCURATE_FILE = RESOURCES / f"{ROLES_ACCURATE_VERSION}.safetensors"
 STATE_WIDTH = 2 * 384  # layers 5 and 6 of MiniLM, side by side
 MAX_SENTENCES = 3  # sentences read per entity: the first ones that name it (bounds the cost;

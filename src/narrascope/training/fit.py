@@ -48,6 +48,20 @@ def grouped_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarr
     return [held for _, held in splitter.split(rows, rows, groups=list(groups))]
 
 
+def standardise(x_fit: np.ndarray, x_apply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both feature matrices scaled by `x_fit`'s column means and spreads (spread + 1e-3)."""
+    mean, scale = x_fit.mean(axis=0), x_fit.std(axis=0) + 1e-3
+    return (x_fit - mean) / scale, (x_apply - mean) / scale
+
+
+def fold_standardise(
+    weights: np.ndarray, bias: np.ndarray, mean: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A linear head fitted on (x - mean) / scale, as weights and bias on x itself."""
+    folded = weights / scale[:, None]
+    return folded.astype(np.float32), (bias - mean @ folded).astype(np.float32)
+
+
 def rest_of(held: np.ndarray, n: int) -> np.ndarray:
     """The rows of `n` that a fold does not hold out: the ones to fit on."""
     return np.setdiff1d(np.arange(n), held)
