@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,38 @@ def test_row_blocks_of_few_rows_leave_no_short_tail():
     from narrascope.heads import row_blocks
 
     assert [(b.start, b.stop) for b in row_blocks(10, 3)] == [(0, 3), (3, 6), (6, 8), (8, 10)]
+
+
+def test_the_same_head_saved_in_separate_processes_gives_the_same_bytes(tmp_path):
+    """A retrain that gives the same head must write the same file: the per-corpus model id
+    (`model_folder_id`) hashes the bytes, and a new id makes re-analysis replace every label.
+    safetensors' own writer ordered the metadata differently in every process."""
+    import os
+    import subprocess
+    import sys
+
+    from safetensors.numpy import load_file
+
+    import narrascope
+    from narrascope.heads import RESOURCES, model_folder_id
+
+    shipped = RESOURCES / "roles-v4.safetensors"
+    resave = (
+        "import sys; from pathlib import Path; from narrascope.heads import LinearHead; "
+        "LinearHead.from_file(Path(sys.argv[1])).save(Path(sys.argv[2]))"
+    )
+    src = str(Path(narrascope.__file__).parents[1])  # the child imports this narrascope
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    folders = [tmp_path / f"model-{i}" for i in range(3)]
+    for folder in folders:
+        out = folder / shipped.name
+        subprocess.run([sys.executable, "-c", resave, str(shipped), str(out)], check=True, env=env)
+    written = [(folder / shipped.name).read_bytes() for folder in folders]
+    assert written[1] == written[0] and written[2] == written[0]
+    assert len({model_folder_id(folder) for folder in folders}) == 1
+    again, before = load_file(str(folders[0] / shipped.name)), load_file(str(shipped))
+    assert sorted(again) == sorted(before)
+    assert all(again[k].tobytes() == before[k].tobytes() for k in before)
+    assert (
+        LinearHead.from_file(folders[0] / shipped.name).info == LinearHead.from_file(shipped).info
+    )

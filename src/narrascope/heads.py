@@ -133,6 +133,46 @@ def model_folder_id(models: Path) -> str | None:
     return f"m{digest.hexdigest()[:10]}"
 
 
+SAFETENSORS_DTYPES = {
+    np.dtype(np.float64): "F64",
+    np.dtype(np.float32): "F32",
+    np.dtype(np.float16): "F16",
+    np.dtype(np.int64): "I64",
+    np.dtype(np.int32): "I32",
+    np.dtype(np.int16): "I16",
+    np.dtype(np.int8): "I8",
+    np.dtype(np.uint8): "U8",
+    np.dtype(np.bool_): "BOOL",
+}
+
+
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
+    """A safetensors file whose bytes depend only on `tensors` and `metadata`: header keys
+    sorted, tensors stored in name order.
+
+    safetensors' own writer keeps the metadata in a Rust HashMap, whose order is random in
+    every process (PYTHONHASHSEED does not reach it): two trainings that gave the same tensors
+    and metadata wrote different files, so a retrained per-corpus model folder got a new
+    `model_folder_id` and re-analysis replaced labels that had not changed.
+    """
+    header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {
+            "dtype": SAFETENSORS_DTYPES[array.dtype.newbyteorder("=")],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # the format pads the header to 8 bytes with spaces
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"".join(chunks))
+
+
 @dataclass
 class LinearHead:
     """Scores vectors for k labels: sigmoid (multi-label) or softmax (one label of k)."""
@@ -165,9 +205,8 @@ class LinearHead:
         return scores >= cut
 
     def save(self, path: Path) -> None:
-        """Write the head as safetensors with its labels and provenance in the metadata."""
-        from safetensors.numpy import save_file
-
+        """Write the head as safetensors with its labels and provenance in the metadata; the
+        same head gives the same bytes (`write_safetensors`)."""
         # safetensors writes the raw buffer: a transposed (Fortran-ordered) array must be made
         # C-contiguous first or it reloads scrambled.
         tensors = {
@@ -183,8 +222,7 @@ class LinearHead:
             "activation": self.activation,
             "info": json.dumps(self.info, ensure_ascii=False),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_file(tensors, str(path), metadata=metadata)
+        write_safetensors(path, tensors, metadata)
 
     @classmethod
     def from_file(
