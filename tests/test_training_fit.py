@@ -60,3 +60,63 @@ def test_fit_micro_thresholds_silence_a_label_that_only_adds_noise():
     cuts = micro_thresholds(y, probabilities, start)
     assert (probabilities[:, 1] >= start[1]).any()  # its own best F1 fires on noise
     assert cuts[0] == start[0] and not (probabilities[:, 1] >= cuts[1]).any()
+
+
+def test_fits_give_the_same_head_whatever_the_callers_blas_threads(shared_data):
+    """Real input, no encoder: the hashed names of SemEval-2025 BG train mentions and their main
+    roles. With two OpenBLAS threads the softmax fit came out different in its last bits (and
+    the full role head by up to 0.005) from the same fit on one; now every fit pins one."""
+    from threadpoolctl import threadpool_limits
+
+    from narrascope.analyzers.roles import name_features
+    from narrascope.training.fit import fit_logistic
+    from narrascope.training.semeval2025 import (
+        MAIN_ROLES,
+        language_dirs,
+        mention_files,
+        read_mentions,
+        read_offset_conventions,
+    )
+
+    data = shared_data / "semeval2025_task10"
+    folder = language_dirs(data, "train")["BG"]
+    gold, _ = mention_files(folder)
+    assert gold is not None
+    conventions = read_offset_conventions(data)
+    mentions = [
+        m
+        for m in read_mentions(gold, folder, split="train", conventions=conventions)
+        if m.main_role in MAIN_ROLES
+    ]
+    x = np.vstack([name_features(m.text) for m in mentions])
+    y = np.array([MAIN_ROLES.index(str(m.main_role)) for m in mentions])
+    heads = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            w, b = fit_softmax(x, y, range(len(MAIN_ROLES)), c=1.0, seed=13)
+            wf, bf = fit_logistic(x, np.eye(len(MAIN_ROLES), dtype=np.int8)[y], c=1.0, seed=13)
+        heads.append(w.tobytes() + b.tobytes() + wf.tobytes() + bf.tobytes())
+    assert heads[0] == heads[1]
+
+
+def test_training_runs_on_one_blas_thread(monkeypatch, tmp_path):
+    """`narrascope train` takes no thread count from the environment or the machine."""
+    import types
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from narrascope import training
+
+    seen = []
+
+    def fake_train(data, *, out, seed, folds):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return training.Report("fake")
+
+    monkeypatch.setitem(training.TASKS, "fake", "fake_task")
+    monkeypatch.setattr(
+        training.importlib, "import_module", lambda name: types.SimpleNamespace(train=fake_train)
+    )
+    with threadpool_limits(limits=2, user_api="blas"):
+        training.train("fake", tmp_path, out=tmp_path)
+    assert seen and set(seen) == {1}

@@ -41,7 +41,7 @@ _BLAS_LIMIT = threading.RLock()
 
 
 @contextmanager
-def one_blas_thread() -> Iterator[None]:
+def one_blas_thread(*, rescan: bool = False) -> Iterator[None]:
     """numpy's BLAS on one thread inside the block, one holder at a time (`_BLAS_LIMIT`).
 
     For numpy models outside the encoder (the heads, natasha's): on a 2-core machine shared
@@ -50,9 +50,13 @@ def one_blas_thread() -> Iterator[None]:
     second thread's spinning cost CPU time the small products of the heads never win back.
     The heads' scores do not depend on the thread count (`LinearHead.score` takes its product
     in float64 and rounds once).
+
+    `rescan`: look for the loaded BLAS libraries again rather than use the ones found at the
+    first call; a library loaded since (scipy's OpenBLAS, which scikit-learn's fits use, comes
+    with the first sklearn import) is otherwise left unlimited.
     """
     with _BLAS_LIMIT:
-        controller = _threadpools()
+        controller = _scan_threadpools() if rescan else _threadpools()
         if controller is None:
             yield
             return
@@ -62,8 +66,12 @@ def one_blas_thread() -> Iterator[None]:
 
 @cache
 def _threadpools() -> Any:
-    """The process's thread pools, found once (a scan of the loaded libraries); None without
-    threadpoolctl."""
+    """The process's thread pools, found once (`_scan_threadpools`)."""
+    return _scan_threadpools()
+
+
+def _scan_threadpools() -> Any:
+    """The thread pools of the libraries loaded now (a scan); None without threadpoolctl."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:

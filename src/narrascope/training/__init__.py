@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from narrascope.encode import one_blas_thread
 from narrascope.heads import RESOURCES
 
 # Encodings of the labelled data are cached here between training runs (XDG cache convention).
@@ -102,7 +103,11 @@ def train(
             learners = sorted(t for t in TASKS if _takes(t, "train", "corrections"))
             raise KeyError(f"{task} cannot learn from corrections yet ({', '.join(learners)} can)")
         options["corrections"] = corrections
-    report = module.train(data, out=out, seed=seed, folds=folds, **options)
+    # One BLAS thread for the whole run, its products as well as its fits: the heads' bytes
+    # depend on the thread count (`fit.on_one_blas_thread`), so a run must not take it from
+    # the environment (OPENBLAS_NUM_THREADS) or from the machine's cores.
+    with one_blas_thread(rescan=True):
+        report = module.train(data, out=out, seed=seed, folds=folds, **options)
     if corrections is not None and out.resolve() != RESOURCES.resolve():
         copied = seed_model_folder(out)
         report.lines.append(f"  model folder {out}: {copied} shipped heads copied beside it")

@@ -11,13 +11,18 @@ all labels (`micro_thresholds`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
+from narrascope.encode import one_blas_thread
 from narrascope.heads import sigmoid
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # The cuts a threshold may take. It reaches 0.02 because rare techniques find their best F1
 # there (most technique-v1 cuts sit at 0.02-0.04). Chosen by nested cross-validation against
@@ -67,6 +72,26 @@ def rest_of(held: np.ndarray, n: int) -> np.ndarray:
     return np.setdiff1d(np.arange(n), held)
 
 
+def on_one_blas_thread(fit: Callable[P, R]) -> Callable[P, R]:
+    """`fit` run on one BLAS thread whatever its caller's limit (`encode.one_blas_thread`).
+
+    A fit's bytes depend on the BLAS thread count: OpenBLAS splits a product's sums across its
+    threads above a size, and L-BFGS carries the last-bit differences into where it stops. The
+    fast role head fitted with 2 threads moved its main weights by up to 0.005 from the same
+    fit on 1 (roles-v3, trained with OPENBLAS_NUM_THREADS=1, vs roles-v4 with the default 2),
+    and one fine cut (Conspirator 0.55 -> 0.50); a 4-core machine would give a third head.
+    One thread is also the faster on this shared 2-core machine.
+    """
+
+    @functools.wraps(fit)
+    def pinned(*args: P.args, **kwargs: P.kwargs) -> R:
+        with one_blas_thread(rescan=True):
+            return fit(*args, **kwargs)
+
+    return pinned
+
+
+@on_one_blas_thread
 def fit_logistic(
     x: np.ndarray,
     y: np.ndarray,
@@ -109,6 +134,7 @@ def fit_logistic(
     return weights, bias
 
 
+@on_one_blas_thread
 def fit_sigmoid(
     x: np.ndarray,
     y: np.ndarray,
@@ -155,6 +181,7 @@ def fit_sigmoid(
     return weights, bias
 
 
+@on_one_blas_thread
 def fit_softmax(
     x: np.ndarray,
     labels: Sequence[Any] | np.ndarray,
@@ -188,6 +215,7 @@ def fit_softmax(
     return weights, bias
 
 
+@on_one_blas_thread
 def fit_calibration(scores: np.ndarray, y: np.ndarray, *, seed: int) -> tuple[float, float]:
     """One slope and intercept turning a score into P(label present), fitted on all pairs
     (Platt scaling; `scores` and `y` of any shape, read element by element)."""
