@@ -101,6 +101,7 @@ def test_fits_give_the_same_head_whatever_the_callers_blas_threads(shared_data):
 
 def test_training_runs_on_one_blas_thread(monkeypatch, tmp_path):
     """`narrascope train` takes no thread count from the environment or the machine."""
+    import sys
     import types
 
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -113,10 +114,10 @@ def test_training_runs_on_one_blas_thread(monkeypatch, tmp_path):
         seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
         return training.Report("fake")
 
-    monkeypatch.setitem(training.TASKS, "fake", "fake_task")
-    monkeypatch.setattr(
-        training.importlib, "import_module", lambda name: types.SimpleNamespace(train=fake_train)
-    )
+    task = types.ModuleType("narrascope_fake_task")
+    task.train = fake_train  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, task.__name__, task)
+    monkeypatch.setitem(training.TASKS, "fake", task.__name__)
     with threadpool_limits(limits=2, user_api="blas"):
         training.train("fake", tmp_path, out=tmp_path)
     assert seen and set(seen) == {1}

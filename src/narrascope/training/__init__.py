@@ -105,7 +105,10 @@ def train(
         options["corrections"] = corrections
     # One BLAS thread for the whole run, its products as well as its fits: the heads' bytes
     # depend on the thread count (`fit.on_one_blas_thread`), so a run must not take it from
-    # the environment (OPENBLAS_NUM_THREADS) or from the machine's cores.
+    # the environment (OPENBLAS_NUM_THREADS) or from the machine's cores. scipy.linalg loads
+    # scipy's OpenBLAS (scipy's and sklearn's optimisers use it) before the limit looks.
+    import scipy.linalg  # noqa: F401
+
     with one_blas_thread(rescan=True):
         report = module.train(data, out=out, seed=seed, folds=folds, **options)
     if corrections is not None and out.resolve() != RESOURCES.resolve():
