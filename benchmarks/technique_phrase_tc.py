@@ -28,7 +28,7 @@ from narrascope.training.techniques import find_data
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--candidates", nargs="+", default=["A14", "A23", "B", "C"])
+    parser.add_argument("--candidates", nargs="*", default=["A14", "A23", "B", "C"])
     parser.add_argument("--held-out", action="store_true")
     parser.add_argument("--combine", help="the chosen candidate: measure rules R and O with it")
     parser.add_argument(
@@ -43,7 +43,7 @@ def main() -> None:
         print(tc.train(t3, onnx, settings, out=args.ship, ptc_data=ptc_data).summary())
         print(f"total {(time.monotonic() - started) / 60:.1f} min")
         return
-    lower = "D" in args.candidates
+    lower = "D" in [*args.candidates, args.combine]
     onnx = model_files(RESOURCES)["onnx"]
     readings = tc.read_all(t3, onnx, settings, lower=lower, on_progress=print)
     articles = semeval2023.read_articles(t3, "en", "train", 3)

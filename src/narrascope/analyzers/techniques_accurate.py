@@ -13,7 +13,9 @@ a small token head (`techniques-spans-v1`) gives each word piece a calibrated pr
 lying inside a technique span. A sentence's technique label is stored on the phrases of that
 sentence whose pieces pass the span head's cut (the words an analyst expects, as Prta marks
 them), with the sentence as evidence; a labelled sentence with no such phrase keeps the whole
-sentence.
+sentence. The phrase head (`techniques-tc-accurate-v1`, `phrase_techniques`) ranks the
+techniques of each phrase from the same run, and a phrase keeps the one of its sentence's shown
+techniques that it ranks highest.
 
 Entity roles (#16): the accurate role analyzer (`roles_accurate`) reads the same run too, the
 token states of the layer below the last (`LOWER_OUTPUT`, asked of the graph in memory at load)
