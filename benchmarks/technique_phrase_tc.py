@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--candidates", nargs="*", default=["A14", "A23", "B", "C"])
     parser.add_argument("--held-out", action="store_true")
+    parser.add_argument("--c", type=float, default=tc.C_REGULARISATION, help="inverse penalty")
     parser.add_argument("--combine", help="the chosen candidate: measure rules R and O with it")
     parser.add_argument(
         "--ship", type=Path, help="write the shipped head here (what `narrascope train` does)"
@@ -61,9 +62,9 @@ def main() -> None:
         t0 = time.monotonic()
         classes = list(PTC_TECHNIQUES) if name == "A14" else list(TECHNIQUES)
         parts = tc.CANDIDATES[name]
-        found, _, kept = tc.cross_validate(train, parts, classes, seed=settings.seed)
+        found, _, kept = tc.cross_validate(train, parts, classes, seed=settings.seed, c=args.c)
         print(
-            f"CV {name}: PTC TC micro-F1 {found.ptc_micro_f1:.4f}, T3 micro-F1 "
+            f"CV {name} (C {args.c:g}): PTC TC micro-F1 {found.ptc_micro_f1:.4f}, T3 micro-F1 "
             f"{found.t3_micro_f1:.4f}, top-class ECE {found.ece:.4f} ({found.spans} spans; "
             f"{(time.monotonic() - t0) / 60:.1f} min)",
             flush=True,
@@ -72,7 +73,8 @@ def main() -> None:
             gold = train.gold if len(classes) == len(TECHNIQUES) else tc.ptc_gold(train)
             x, kept = tc.features(train, parts)
             useful = np.array([bool(gold[i]) for i in kept])
-            weights, bias = tc.fit(x[useful], [gold[i] for i in kept[useful]], classes, seed=13)
+            rows = [gold[i] for i in kept[useful]]
+            weights, bias = tc.fit(x[useful], rows, classes, seed=13, c=args.c)
             xj, kj = tc.features(judge, parts)
             held = tc.score_on_ptc(judge, kj, softmax(xj @ weights + bias), classes)
             print(

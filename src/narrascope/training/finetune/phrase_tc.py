@@ -170,7 +170,12 @@ def features(table: SpanTable, parts: Sequence[str]) -> tuple[np.ndarray, np.nda
 
 
 def fit(
-    x: np.ndarray, gold: Sequence[Sequence[str]], classes: Sequence[str], *, seed: int
+    x: np.ndarray,
+    gold: Sequence[Sequence[str]],
+    classes: Sequence[str],
+    *,
+    seed: int,
+    c: float = C_REGULARISATION,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The softmax head on one row per gold row of each span (weights, bias)."""
     from narrascope.training.fit import fit_softmax
@@ -180,9 +185,7 @@ def fit(
     # Fitted on standardised features (lbfgs converges in far fewer steps), then folded back
     # so that the head reads the raw features: w' = w / sd, b' = b - (mean / sd) @ w.
     mean, sd = x[index].mean(0), x[index].std(0) + 1e-6
-    weights, bias = fit_softmax(
-        (x[index] - mean) / sd, labels, classes, c=C_REGULARISATION, seed=seed
-    )
+    weights, bias = fit_softmax((x[index] - mean) / sd, labels, classes, c=c, seed=seed)
     folded = weights / sd[:, None]
     return folded.astype(np.float32), (bias - mean @ folded).astype(np.float32)
 
@@ -255,7 +258,13 @@ def score(
 
 
 def cross_validate(
-    table: SpanTable, parts: Sequence[str], classes: Sequence[str], *, seed: int, folds: int = 5
+    table: SpanTable,
+    parts: Sequence[str],
+    classes: Sequence[str],
+    *,
+    seed: int,
+    folds: int = 5,
+    c: float = C_REGULARISATION,
 ) -> tuple[TcScores, np.ndarray, np.ndarray]:
     """Out-of-fold TC scores over folds grouped by article; the out-of-fold logits and the
     spans they belong to."""
@@ -268,7 +277,7 @@ def cross_validate(
     logits = np.zeros((len(kept), len(classes)), dtype=np.float32)
     for held in grouped_folds([table.articles[i] for i in kept], folds, seed):
         rest = np.setdiff1d(np.arange(len(kept)), held)
-        weights, bias = fit(x[rest], [gold[i] for i in kept[rest]], classes, seed=seed)
+        weights, bias = fit(x[rest], [gold[i] for i in kept[rest]], classes, seed=seed, c=c)
         logits[held] = x[held] @ weights + bias
     return score(table, kept, _softmax(logits), classes), logits, kept
 
