@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from narrascope.training.ptc import merge_spans, si_scores, tc_micro_f1
+from narrascope.training.ptc import labelled_si_scores, merge_spans, si_scores, tc_micro_f1
 from narrascope.training.semeval2023 import genre_macro_f1, multilabel_f1, per_label_f1
 
 LABELS = ["A", "B", "C"]
@@ -67,3 +67,18 @@ def test_ptc_tc_micro_f1_multiset_per_span():
     predicted = {"1": [("Doubt", 0, 5), ("Doubt", 0, 5), ("Repetition", 10, 20)]}
     # the second Doubt on (0, 5) is not a second right answer: 2 of 3
     assert tc_micro_f1(gold, predicted) == pytest.approx(2 / 3)
+
+
+def test_ptc_labelled_si_credits_a_span_only_with_its_own_technique():
+    gold = {"1": [("Doubt", 0, 10), ("Slogans", 20, 30)]}
+    # right words, wrong technique: no credit; the Slogans span half right
+    predicted = {"1": [("Loaded_Language", 0, 10), ("Slogans", 25, 35)]}
+    precision, recall, f1 = labelled_si_scores(gold, predicted)
+    assert (precision, recall) == (pytest.approx(0.5 / 2), pytest.approx(0.5 / 2))
+    assert f1 == pytest.approx(0.25)
+    assert labelled_si_scores(gold, gold)[2] == pytest.approx(1.0)
+    # with one technique it is the SI score
+    doubt = {"1": [("Doubt", 0, 10)]}
+    assert labelled_si_scores(doubt, {"1": [("Doubt", 5, 15)]}) == si_scores(
+        {"1": [(0, 10)]}, {"1": [(5, 15)]}
+    )

@@ -13,7 +13,9 @@ a small token head (`techniques-spans-v1`) gives each word piece a calibrated pr
 lying inside a technique span. A sentence's technique label is stored on the phrases of that
 sentence whose pieces pass the span head's cut (the words an analyst expects, as Prta marks
 them), with the sentence as evidence; a labelled sentence with no such phrase keeps the whole
-sentence.
+sentence. The phrase head (`techniques-tc-accurate-v1`, `phrase_techniques`) ranks the
+techniques of each phrase from the same run, and a phrase keeps the one of its sentence's shown
+techniques that it ranks highest.
 
 Entity roles (#16): the accurate role analyzer (`roles_accurate`) reads the same run too, the
 token states of the layer below the last (`LOWER_OUTPUT`, asked of the graph in memory at load)
@@ -36,6 +38,11 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.analyzers import Analyzer, cannot_read, load_analyzer, not_analyzed
+from narrascope.analyzers.phrase_techniques import (
+    PHRASE_TC_VERSION,
+    PhraseTechniqueHead,
+    SentenceTokens,
+)
 from narrascope.analyzers.techniques import TechniqueAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, ModelFileError, apply_platt, sigmoid
@@ -348,6 +355,15 @@ class FineTunedTechniques:
         self.span_head = (
             SpanHead.from_file(spans) if spans.is_file() and self.model.has_tokens else None
         )
+        phrase = model_files(directory, PHRASE_TC_VERSION)["head"]
+        # Without it (or the token output) a phrase carries its sentence's shown techniques.
+        self.phrase_head = (
+            PhraseTechniqueHead.from_file(phrase)
+            if phrase.is_file() and self.model.has_tokens
+            else None
+        )
+        if self.phrase_head is not None and self.phrase_head.labels != self.labels:
+            raise ModelFileError(f"{phrase}: its techniques are not the sentence model's")
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits (len(pairs), labels)."""
@@ -385,6 +401,30 @@ class FineTunedTechniques:
             probabilities = head.probabilities(found)
             phrases.append(decode_spans(probabilities, pieces, text, cut=head.cut, gap=head.gap))
         return scores, phrases
+
+    def span_techniques(
+        self, texts: Sequence[str], starts: Sequence[int], spans: Sequence[tuple[int, int]]
+    ) -> np.ndarray:
+        """Probabilities (len(spans), techniques) of the technique of each span, character
+        offsets into the document whose sentences `texts` start at `starts`, from the phrase
+        head (zeros without it, or for a span no word piece overlaps)."""
+        out = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
+        if not spans or not texts or self.phrase_head is None:
+            return out
+        reading = self.model.read(sentence_pairs(texts))  # the run `scores_and_phrases` made
+        scores = apply_platt(sigmoid(reading.logits), self.a, self.b)
+        sentences = []
+        for i, (text, start) in enumerate(zip(texts, starts, strict=True)):
+            end = start + len(text)
+            if not any(s < end and e > start for s, e in spans) or not len(reading.states[i]):
+                continue
+            _, offsets = self.model.vocab.tokenize_with_offsets(text)
+            pieces = np.asarray(offsets[: len(reading.states[i])], dtype=np.int64).reshape(-1, 2)
+            lower = reading.lower[i] if reading.lower else np.zeros((0, 0), dtype=np.float32)
+            sentences.append(
+                SentenceTokens(reading.states[i], lower, pieces + start, (start, end), scores[i])
+            )
+        return self.phrase_head.probabilities(sentences, spans)
 
 
 class AccurateTechniqueAnalyzer:
@@ -431,26 +471,52 @@ class AccurateTechniqueAnalyzer:
                 *self.fallback.analyze(doc, vectors, prior),
                 not_analyzed(doc, self.name, reason),
             ]
-        scores, phrases = self.model.scores_and_phrases(doc.sentence_texts())
+        texts = doc.sentence_texts()
+        scores, phrases = self.model.scores_and_phrases(texts)
         passed = scores >= self.thresholds()
+        asked = [
+            (start + s, start + e)
+            for (start, _), keep, found in zip(doc.sentences, passed, phrases, strict=True)
+            if keep.any()
+            for s, e, _ in found
+        ]
+        starts = [start for start, _ in doc.sentences]
+        ranked = dict(zip(asked, self.model.span_techniques(texts, starts, asked), strict=True))
         anns = []
         for (start, end), row, keep, found in zip(
             doc.sentences, scores, passed, phrases, strict=True
         ):
-            for j in np.flatnonzero(keep):
-                score = float(min(max(row[j], 0.0), 1.0))
-                label = self.model.labels[j]
-                if not found:
-                    anns.append(self._annotation(doc, label, start, end, score, {}))
-                for s, e, p in found:
-                    # The label is the sentence's; the phrase is where its words are (#16).
-                    attrs = {
-                        "sentence": [start, end],
-                        "phrase_probability": round(p, 4),
-                        "phrase_model": SPANS_VERSION,
-                    }
-                    anns.append(self._annotation(doc, label, start + s, start + e, score, attrs))
+            shown = np.flatnonzero(keep)
+            if not found:  # no phrase: the sentence whole, with every technique it shows
+                for j in shown:
+                    anns.append(self._labelled(doc, j, row, (start, end), {}))
+            for s, e, p in found:
+                # The phrase is where the sentence's words are (#16); of the techniques the
+                # sentence shows (precision-first), it keeps the one the phrase head ranks
+                # highest, or all of them without that head.
+                attrs = {
+                    "sentence": [start, end],
+                    "phrase_probability": round(p, 4),
+                    "phrase_model": SPANS_VERSION,
+                }
+                span = (start + s, start + e)
+                techniques = ranked.get(span)
+                chosen = shown
+                if techniques is not None and techniques.any():
+                    best = int(shown[np.argmax(techniques[shown])])
+                    chosen = np.array([best])
+                    attrs["technique_probability"] = round(float(techniques[best]), 4)
+                    attrs["technique_model"] = PHRASE_TC_VERSION
+                for j in chosen:
+                    anns.append(self._labelled(doc, j, row, span, attrs))
         return anns
+
+    def _labelled(
+        self, doc: Document, j: int, row: np.ndarray, span: tuple[int, int], attrs: dict
+    ) -> Annotation:
+        """Technique `j` on `span`, scored by its sentence's calibrated probability `row[j]`."""
+        score = float(min(max(row[j], 0.0), 1.0))
+        return self._annotation(doc, self.model.labels[j], *span, score, dict(attrs))
 
     def _annotation(
         self, doc: Document, label: str, start: int, end: int, score: float, attrs: dict

@@ -174,6 +174,19 @@ def train(
         )
         report.scores.update({f"spans_{k}": v for k, v in found.scores.items()})
         report.lines += found.lines
+        from narrascope.training.finetune import phrase_tc
+
+        on_progress("training the phrase technique head on the model's token states")
+        phrase = phrase_tc.train(
+            t3,
+            files["onnx"],
+            settings,
+            out=out,
+            ptc_data=find_data(data)[1],
+            on_progress=on_progress,
+        )
+        report.scores.update({f"phrase_tc_{k}": v for k, v in phrase.scores.items()})
+        report.lines += phrase.lines
     return report
 
 
@@ -305,16 +318,29 @@ HELD_OUT = "heldout-en"  # the English train articles the shipped model never tr
 def evaluate(data: Path, *, split: str = "dev", predictions: Path | None = None) -> Report:
     """Official T3-ST3 micro/macro-F1 of the shipped accurate model on the English `split`;
     `heldout-en`: on the English train articles it was never trained on, scored as its card
-    scores them (`held_out_scores`)."""
-    t3 = _t3(data)
+    scores them (`held_out_scores`). Given a PTC folder: official PTC SI and TC scores
+    (`evaluate_ptc`)."""
+    from narrascope.training.techniques import find_data
+
+    found_t3, ptc_dir = find_data(data)
     if not model_files(RESOURCES)["onnx"].is_file():
         raise FileNotFoundError(
             f"no accurate technique model in {RESOURCES}: "
             "`narrascope train techniques --profile accurate` makes one"
         )
     model = FineTunedTechniques(RESOURCES)
+    if found_t3 is None and ptc_dir is not None:  # a PTC folder, not a bundle of both
+        return evaluate_ptc(ptc_dir, model, split=split, predictions=predictions)
+    t3 = _t3(data)
     if split == HELD_OUT:
         return held_out_scores(t3, model)
+    return evaluate_t3(t3, model, split=split, predictions=predictions)
+
+
+def evaluate_t3(
+    t3: Path, model: FineTunedTechniques, *, split: str, predictions: Path | None
+) -> Report:
+    """Official T3-ST3 micro/macro-F1 (and SI of the stored spans) on the English `split`."""
     found = semeval2023.read_techniques(t3, "en", split)
     report = Report("techniques (accurate profile, English)")
     by_article: dict[str, list[int]] = {}
@@ -373,6 +399,55 @@ def write_spans(path: Path, spans: dict[str, list[tuple[str, int, int]]]) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{a}\t{t}\t{s}\t{e}" for a, found in spans.items() for t, s, e in sorted(found)]
     path.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+
+
+def evaluate_ptc(
+    ptc_dir: Path, model: FineTunedTechniques, *, split: str, predictions: Path | None
+) -> Report:
+    """Official PTC scores of the accurate profile on `split` of a PTC folder: SI of the
+    sentences with a shown technique, and TC of the gold spans (given, as the TC task gives
+    them) from the phrase head (`techniques-tc-accurate-v1`), or without it from the sentence
+    head (a span takes the PTC class of the best probability of the sentences it overlaps).
+    The PTC protocol and files are the fast profile's (`techniques_ptc`)."""
+    from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
+    from narrascope.training import ptc
+    from narrascope.training.techniques_ptc import ptc_predictions, ptc_report
+
+    articles = ptc.read_ptc(ptc_dir, split)
+    read: dict[str, tuple[list[str], list[int], np.ndarray]] = {}
+
+    def score_sentences(article_id: str, spans: list[tuple[int, int]]):
+        text = articles[article_id].text
+        texts = [text[s:e] for s, e in spans]
+        scores = model.scores(texts)
+        read[article_id] = (texts, [s for s, _ in spans], scores)
+        return scores, scores >= model.thresholds
+
+    def score_fragments(article_id: str, fragments: list[tuple[int, int]]) -> np.ndarray:
+        texts, starts, scores = read[article_id]
+        if model.phrase_head is not None:
+            return model.span_techniques(texts, starts, fragments)
+        out = np.zeros((len(fragments), len(model.labels)), dtype=np.float32)
+        for k, (s, e) in enumerate(fragments):
+            over = [j for j, a in enumerate(starts) if a < e and a + len(texts[j]) > s]
+            if over:
+                out[k] = scores[over].max(0)
+        return out
+
+    si, tc = ptc_predictions(articles, score_sentences, score_fragments)
+    report = Report("techniques (accurate profile, PTC)")
+    if any(art.si or art.tc for art in articles.values()):
+        ptc_report(articles, si, tc, report, "")
+    how = PHRASE_TC_VERSION if model.phrase_head is not None else "the sentence head"
+    trained_on = set(model.info.get("train_articles", []))
+    report.lines.append(
+        f"  PTC {split}: TC from {how}; {len(set(articles) & trained_on)} of {len(articles)} "
+        "articles were in the model's training data (T3 English train re-annotates PTC)"
+    )
+    if predictions is not None:
+        ptc.write_si(predictions.with_name(f"{predictions.stem}-si.txt"), si)
+        ptc.write_tc(predictions.with_name(f"{predictions.stem}-tc.txt"), tc)
+    return report
 
 
 __all__ = ["evaluate", "train"]
