@@ -576,8 +576,10 @@ def write_span_card(path: Path, report, head: SpanHead, weights: str, *, on_int8
         "identification).",
         f"- Spans: runs of pieces at or above {head.cut:.2f}, gaps of at most {head.gap} "
         "pieces bridged, widened to whole words; the cut and gap maximise SI F1 on the "
-        "held-out fold (calibrated int8 probabilities). The analyzer stores a sentence's "
-        "technique labels on its phrases; a labelled sentence without a phrase is marked whole.",
+        "held-out fold (calibrated int8 probabilities). The analyzer stores each phrase with "
+        "the one technique, among its sentence's shown labels, that the phrase head "
+        "(`techniques-tc-accurate-v1`) ranks highest (every shown label without that head); a "
+        "labelled sentence without a phrase is marked whole.",
         f"- Training: token truth from the English SemEval-2023 T3 train span files (every "
         f"technique pooled; a piece is inside when it overlaps a gold span), on the training "
         f"articles of `{ACCURATE_VERSION}` ({weights}); the held-out fold of "
