@@ -489,7 +489,7 @@ class AccurateTechniqueAnalyzer:
             shown = np.flatnonzero(keep)
             if not found:  # no phrase: the sentence whole, with every technique it shows
                 for j in shown:
-                    anns.append(self._labelled(doc, j, row, (start, end), {}))
+                    anns.append(self._labelled(doc, int(j), row, (start, end), {}))
             for s, e, p in found:
                 # The phrase is where the sentence's words are (#16); of the techniques the
                 # sentence shows (precision-first), it keeps the one the phrase head ranks
@@ -508,7 +508,7 @@ class AccurateTechniqueAnalyzer:
                     attrs["technique_probability"] = round(float(techniques[best]), 4)
                     attrs["technique_model"] = PHRASE_TC_VERSION
                 for j in chosen:
-                    anns.append(self._labelled(doc, j, row, span, attrs))
+                    anns.append(self._labelled(doc, int(j), row, span, attrs))
         return anns
 
     def _labelled(

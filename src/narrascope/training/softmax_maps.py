@@ -75,8 +75,8 @@ def fit_softmax_map(logits: np.ndarray, y: np.ndarray, kind: str) -> SoftmaxMap:
     z = np.asarray(logits, dtype=np.float64)
     n, k = z.shape
     if kind == "temperature":  # the one-slope map the other softmax heads fold in
-        slope = 1.0 / fit_temperature(softmax(z), np.asarray(y))
-        return SoftmaxMap(kind, np.full(k, slope), np.zeros(k))
+        inverse_temperature = 1.0 / fit_temperature(softmax(z), np.asarray(y))
+        return SoftmaxMap(kind, np.full(k, inverse_temperature), np.zeros(k))
     truth = np.eye(k)[np.asarray(y)]
     start = np.zeros(k) if kind == "temperature+bias" else np.r_[np.ones(k), np.zeros(k - 1)]
 
