@@ -408,12 +408,17 @@ def evaluate_ptc(
     sentences with a shown technique, and TC of the gold spans (given, as the TC task gives
     them) from the phrase head (`techniques-tc-accurate-v1`), or without it from the sentence
     head (a span takes the PTC class of the best probability of the sentences it overlaps).
+    `heldout-en`: PTC's train articles that sit in the model's held-out fold (never trained on).
     The PTC protocol and files are the fast profile's (`techniques_ptc`)."""
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
     from narrascope.training import ptc
     from narrascope.training.techniques_ptc import ptc_predictions, ptc_report
 
-    articles = ptc.read_ptc(ptc_dir, split)
+    if split == HELD_OUT:  # PTC's train articles in the model's held-out fold: a blind TC
+        held = set(model.info["held_out_articles"])  # score CI can check (score floors)
+        articles = {a: art for a, art in ptc.read_ptc(ptc_dir, "train").items() if a in held}
+    else:
+        articles = ptc.read_ptc(ptc_dir, split)
     read: dict[str, tuple[list[str], list[int], np.ndarray]] = {}
 
     def score_sentences(article_id: str, spans: list[tuple[int, int]]):
