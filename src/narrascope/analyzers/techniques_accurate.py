@@ -375,7 +375,18 @@ class FineTunedTechniques:
         """Calibrated probability of every technique for the sentences of one document, in order."""
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return apply_platt(sigmoid(self.logits(sentence_pairs(texts))), self.a, self.b)
+        return self.calibrated(self.logits(sentence_pairs(texts)))
+
+    def read_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """`scores(texts)` from the run the model keeps (`PairModel.read`), so that
+        `span_techniques` of the same sentences after it costs no second run."""
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return self.calibrated(self.model.read(sentence_pairs(texts)).logits)
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of the model's raw logits (Platt per technique)."""
+        return apply_platt(sigmoid(logits), self.a, self.b)
 
     def scores_and_phrases(
         self, texts: Sequence[str], *, labelled_only: bool = True
@@ -388,7 +399,7 @@ class FineTunedTechniques:
         if not texts or self.span_head is None:
             return self.scores(texts), [[] for _ in texts]
         reading = self.model.read(sentence_pairs(texts))
-        scores = apply_platt(sigmoid(reading.logits), self.a, self.b)
+        scores = self.calibrated(reading.logits)
         wanted = (scores >= self.thresholds).any(1) if labelled_only else np.ones(len(texts))
         head = self.span_head
         phrases: list[list[tuple[int, int, float]]] = []
@@ -412,7 +423,7 @@ class FineTunedTechniques:
         if not spans or not texts or self.phrase_head is None:
             return out
         reading = self.model.read(sentence_pairs(texts))  # the run `scores_and_phrases` made
-        scores = apply_platt(sigmoid(reading.logits), self.a, self.b)
+        scores = self.calibrated(reading.logits)
         sentences = []
         for i, (text, start) in enumerate(zip(texts, starts, strict=True)):
             end = start + len(text)
