@@ -26,14 +26,8 @@ import numpy as np
 from narrascope.encode import default_encoder
 from narrascope.training.calibrate import operating_points
 from narrascope.training.fit import grouped_folds, rest_of
-from narrascope.training.roles import (
-    CACHE,
-    MIN_SKILL,
-    features,
-    language_cuts,
-    main_out_of_fold,
-    read_split,
-)
+from narrascope.training.role_cuts import MIN_SKILL, language_cuts
+from narrascope.training.roles import CACHE, features, main_out_of_fold, read_split
 from narrascope.training.semeval2025 import MAIN_ROLES
 
 Cuts = Callable[[np.ndarray], dict[str, np.ndarray]]  # choosing rows -> cuts per language

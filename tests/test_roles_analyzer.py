@@ -160,7 +160,7 @@ def test_roles_shown_at_the_operating_point_of_the_article_language(encoder):
 def test_roles_language_cut_must_beat_the_base_rate_issue_15():
     """A role right 80% of the time where 70% of the language's mentions play it is silenced
     by the lift rule (it needs 85%); a rare role right as often keeps its cut."""
-    from narrascope.training.roles import MIN_SKILL, language_cuts
+    from narrascope.training.role_cuts import MIN_SKILL, language_cuts
 
     # 400 mentions, 280 Antagonists (1): 350 called Antagonist (280 right), 50 Protagonist (0,
     # all right)

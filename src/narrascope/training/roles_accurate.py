@@ -49,13 +49,11 @@ from narrascope.training.fit import (
     rest_of,
     standardise,
 )
+from narrascope.training.role_cuts import MIN_SKILL, language_cuts, nested_language_shown
 from narrascope.training.roles import (
     CACHE,
-    MIN_SKILL,
     RoleExample,
     features,
-    language_cuts,
-    nested_language_shown,
     read_split,
     role_scores,
     write_and_score,

@@ -13,7 +13,7 @@ import numpy as np
 
 from narrascope.analyzers.roles_accurate import MAX_SENTENCES, ROLES_ACCURATE_VERSION
 from narrascope.training import Report
-from narrascope.training.roles import MIN_PRECISION, MIN_SKILL, MIN_SUPPORT, fine_role_rows
+from narrascope.training.role_cuts import MIN_PRECISION, MIN_SKILL, MIN_SUPPORT, fine_role_rows
 
 
 def write_card(
