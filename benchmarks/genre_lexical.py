@@ -174,6 +174,13 @@ def main() -> None:
     parser.add_argument(
         "--also-char-alone", action="store_true", help="a diagnostic, not a candidate"
     )
+    parser.add_argument(
+        "--pooled-temperature",
+        action="store_true",
+        help="diagnostic `v3t+word` (post hoc, never a candidate): genre-v3's probabilities "
+        "calibrated by its own pooled temperature (all languages, the fold's), fused with word "
+        "n-grams, no English temperature refitted",
+    )
     args = parser.parse_args()
     started = time.time()
     t3 = args.data / "semeval2023_task3"
@@ -194,8 +201,10 @@ def main() -> None:
         "v3+char": [(chars, VOCABULARY)],
         "v3+word+char": [(words, half), (chars, half)],
         "char": [(chars, VOCABULARY)],
+        "v3t+word": [(words, VOCABULARY)],
     }
     candidates = args.candidates.split(",") + (["char"] if args.also_char_alone else [])
+    candidates += ["v3t+word"] if args.pooled_temperature else []
     print(
         f"{len(english)} English articles; counts {np.bincount(truth)}; {time.time() - started:.0f}s"
     )
@@ -239,19 +248,26 @@ def main() -> None:
         print(f"seed {seed}: genre-v3 folds fitted, {time.time() - started:.0f}s", flush=True)
         for name in candidates:
             blocks = lexicon[name]
-            with_v3 = name.startswith("v3+")
+            with_v3 = name.startswith("v3")
+            pooled_t = name.startswith("v3t+")
             shown_c = np.zeros(len(english), dtype=int)
             stored_c = np.zeros(len(english))
             chosen = []
             for k in range(args.folds):
                 train_rows = np.flatnonzero(fold_of != k)
+                rest = rest_of(held_all[k], len(labels))
+                v3_t = (
+                    fit_temperature(raw[rest], truth_all[rest], weights=balance_all[rest])
+                    if pooled_t
+                    else 1.0
+                )
                 inner_lex = {c: np.zeros((len(english), len(GENRES))) for c in C_GRID}
                 inner_v3 = np.zeros((len(english), len(GENRES)))
                 for j in range(args.folds):
                     if j == k:
                         continue
                     fit_rows = np.flatnonzero((fold_of != k) & (fold_of != j))
-                    inner_v3[outer[j]] = inner_raw[(k, j)]
+                    inner_v3[outer[j]] = apply_temperature(inner_raw[(k, j)], v3_t)
                     for c in C_GRID:
                         inner_lex[c][outer[j]] = lexical_probabilities(
                             blocks, fit_rows, outer[j], truth, c, seed
@@ -262,7 +278,13 @@ def main() -> None:
                         fused = fuse(
                             inner_v3[train_rows] if with_v3 else None, inner_lex[c][train_rows], w
                         )
-                        t = fit_temperature(fused, truth[train_rows], weights=balance[train_rows])
+                        t = (
+                            1.0
+                            if pooled_t
+                            else fit_temperature(
+                                fused, truth[train_rows], weights=balance[train_rows]
+                            )
+                        )
                         f1 = macro_f1(
                             choose_genre(apply_temperature(fused, t), SATIRE_GATE),
                             truth[train_rows],
@@ -280,7 +302,8 @@ def main() -> None:
                 )
                 held = outer[k]
                 p_lex = lexical_probabilities(blocks, train_rows, held, truth, c, seed)
-                cal = apply_temperature(fuse(raw_en[held] if with_v3 else None, p_lex, w), t)
+                v3_held = apply_temperature(raw_en[held], v3_t) if with_v3 else None
+                cal = apply_temperature(fuse(v3_held, p_lex, w), t)
                 shown_c[held] = choose_genre(cal, SATIRE_GATE)
                 stored_c[held] = shown_confidence(cal, shown_c[held], a, b)
             row = score_row(seed, shown_c, stored_c, truth, balance)
