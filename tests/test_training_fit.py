@@ -121,3 +121,15 @@ def test_training_runs_on_one_blas_thread(monkeypatch, tmp_path):
     with threadpool_limits(limits=2, user_api="blas"):
         training.train("fake", tmp_path, out=tmp_path)
     assert seen and set(seen) == {1}
+
+
+def test_trained_date_follows_source_date_epoch(monkeypatch):
+    """A retrain on another day writes the same bytes when SOURCE_DATE_EPOCH pins the date."""
+    import datetime as dt
+
+    from narrascope.training import trained_date
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1670371200")  # 2022-12-07 00:00 UTC
+    assert trained_date() == "2022-12-07"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert trained_date() == dt.date.today().isoformat()

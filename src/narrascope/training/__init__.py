@@ -13,6 +13,7 @@ package's; `compare()` sets two evaluations side by side.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 import os
@@ -39,6 +40,17 @@ TASKS: dict[str, str] = {
     "genre": "narrascope.training.genre",
     "frames": "narrascope.training.frames",
 }
+
+
+def trained_date() -> str:
+    """The date a trained file and its card record: `SOURCE_DATE_EPOCH`'s (the reproducible-builds
+    convention) when set, so two runs on different days write the same bytes; else today's."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
 PROFILE_TASKS: dict[tuple[str, str], str] = {
     # (task, profile) -> module, for profiles other than the fast one (issue 16)
     ("techniques", "accurate"): "narrascope.training.finetune.techniques",

@@ -14,7 +14,6 @@ predictions in the task's submission format (`id  class_label  run_id`).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from narrascope.analyzers.claims import (
 from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.training import CACHE as TRAINING_CACHE
-from narrascope.training import Report
+from narrascope.training import Report, trained_date
 from narrascope.training.calibrate import (
     apply_platt,
     expected_calibration_error,
@@ -150,7 +149,7 @@ def train(
         "candidate": chosen.name,
         "platt": [round(v, 6) for v in calibration.platt],
         **calibration.scores,
-        "trained": dt.date.today().isoformat(),
+        "trained": trained_date(),
         "data": "CLEF CheckThat! 2024 Task 1 English, train split",
     }
     head = LinearHead(

@@ -23,7 +23,6 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ from narrascope.heads import LinearHead, softmax
 from narrascope.model import BadInput, Document, InputFormat, RawDocument, SourceRef
 from narrascope.text import segment
 from narrascope.training import CACHE as TRAINING_CACHE
-from narrascope.training import Report
+from narrascope.training import Report, trained_date
 from narrascope.training.calibrate import (
     apply_platt,
     cross_fitted_platt,
@@ -306,7 +305,7 @@ def write_model_card(
         "- Head: 3-way softmax (class-balanced logistic regression) over the mean and max of the",
         "  sentence vectors (use-multilingual-v3); P(inside) = 1 - P(outside), Platt-calibrated",
         "  on the honest scores below (`platt` in the head's info).",
-        f"- Seed {seed}, {folds} article-grouped folds. Trained {date.today().isoformat()};",
+        f"- Seed {seed}, {folds} article-grouped folds. Trained {trained_date()};",
         "  rebuild with `narrascope train domain --data DIR/semeval2025_task10`.",
         "",
         "## How it was measured",

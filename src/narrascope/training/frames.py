@@ -7,7 +7,6 @@ probabilities (folded into its weights), with precision-first operating points p
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from narrascope.analyzers.frames import FrameAnalyzer, document_features
 from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Layer
-from narrascope.training import Report, semeval2023
+from narrascope.training import Report, semeval2023, trained_date
 from narrascope.training.calibrate import (
     apply_platt,
     cross_fit_platt,
@@ -106,7 +105,7 @@ def train(
         FrameAnalyzer.version,
         encoder.name,
         thresholds=operating_points(apply_platt(raw, a, b), y),
-        info={**platt_info(a, b, "frame"), **info, "trained": dt.date.today().isoformat()},
+        info={**platt_info(a, b, "frame"), **info, "trained": trained_date()},
     )
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / f"{FrameAnalyzer.version}.safetensors")

@@ -9,7 +9,6 @@ prediction. Scores: the official macro-F1 per language, from grouped out-of-fold
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead, softmax
 from narrascope.model import Layer
 from narrascope.training import CACHE as TRAINING_CACHE
-from narrascope.training import Report, semeval2023
+from narrascope.training import Report, semeval2023, trained_date
 from narrascope.training.calibrate import (
     apply_temperature,
     ece_noise_floor,
@@ -231,7 +230,7 @@ def train(
                 "mix": "equal genre priors within each language",
             },
             **info,
-            "trained": dt.date.today().isoformat(),
+            "trained": trained_date(),
         },
     )
     out.mkdir(parents=True, exist_ok=True)

@@ -6,13 +6,12 @@ and per label.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from narrascope.analyzers.narratives import NarrativeAnalyzer
-from narrascope.training import Report
+from narrascope.training import Report, trained_date
 
 MODEL_ID = NarrativeAnalyzer.version
 
@@ -64,7 +63,7 @@ def write_model_card(
         "- Abstains outside the taxonomy: the domain gate (`domain-v1.md`) is asked first; an",
         "  article it rejects gets no label, only a `not-analyzed` note. `gated_*` scores apply",
         "  the shipped gate to these train articles (it was fitted on them; its CV is in its card).",
-        f"- Seed {seed}, {folds} folds grouped by article. Trained {date.today().isoformat()};",
+        f"- Seed {seed}, {folds} folds grouped by article. Trained {trained_date()};",
         "  rebuild with `narrascope train narratives --data DIR`.",
         "",
         "## Cross-validated scores (samples-F1, paired by article id)",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from narrascope.analyzers.roles import (
 from narrascope.encode import Encoder, default_encoder
 from narrascope.heads import LinearHead, softmax
 from narrascope.training import CACHE as TRAINING_CACHE
-from narrascope.training import Report
+from narrascope.training import Report, trained_date
 from narrascope.training.calibrate import (
     apply_temperature,
     cross_fitted_platt,
@@ -400,7 +399,7 @@ def write_model_card(
         "  (children of the main role) over their own operating point (1.01 = never shown). One",
         "  record per entity, named actors only. `*_main_shown_*_language_cut`: the per-language",
         "  cuts chosen on the other folds (nested); `*_global_cut`: one cut for all languages.",
-        f"- Seed 13, 5 article-grouped folds. Trained {date.today().isoformat()};",
+        f"- Seed 13, 5 article-grouped folds. Trained {trained_date()};",
         "  rebuild with `narrascope train roles --data DIR`.",
         *report.lines,
         "",

@@ -6,13 +6,12 @@ shows, CV scores beside the fast head's, and per fine role.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from narrascope.analyzers.roles_accurate import MAX_SENTENCES, ROLES_ACCURATE_VERSION
-from narrascope.training import Report
+from narrascope.training import Report, trained_date
 from narrascope.training.role_cuts import MIN_PRECISION, MIN_SKILL, MIN_SUPPORT, fine_role_rows
 
 
@@ -60,7 +59,7 @@ def write_card(
         "  English must beat guessing it, #15), else never; and only the fine roles over their own",
         "  operating point. One record per entity, named actors only. Other languages: the fast",
         "  role head (`analyzers.roles`) and a `not-analyzed` note.",
-        f"- Trained {date.today().isoformat()}.",
+        f"- Trained {trained_date()}.",
         *report.lines,
         "",
         "## Cross-validated scores (English train, paired by mention key)",

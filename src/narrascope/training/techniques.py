@@ -15,7 +15,6 @@ on the train articles, from the same out-of-fold predictions.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from narrascope.encode import default_encoder
 from narrascope.heads import RESOURCES, LinearHead
 from narrascope.model import Layer
 from narrascope.training import CACHE as TRAINING_CACHE
-from narrascope.training import Report, ptc, semeval2023
+from narrascope.training import Report, ptc, semeval2023, trained_date
 from narrascope.training.calibrate import (
     POOLED_CELLS,
     RULES,
@@ -230,7 +229,7 @@ def train(
             "seed": seed,
             "folds": folds,
             "l2": L2,
-            "trained": dt.date.today().isoformat(),
+            "trained": trained_date(),
             "train_articles": article_ids,
         },
     )

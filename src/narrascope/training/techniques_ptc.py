@@ -9,7 +9,6 @@ analyzer never uses the fragment head: it exists to score against published PTC 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 from narrascope import heads
 from narrascope.analyzers.techniques import N_CUES, cue_features, features
 from narrascope.heads import LinearHead
-from narrascope.training import Report, ptc
+from narrascope.training import Report, ptc, trained_date
 from narrascope.training.fit import fit_softmax, grouped_folds, rest_of
 from narrascope.training.semeval2023 import TECHNIQUES
 from narrascope.training.vectors import VectorCache
@@ -222,7 +221,7 @@ def train_fragment_head(
         activation="softmax",
         info={
             "seed": seed,
-            "trained": dt.date.today().isoformat(),
+            "trained": trained_date(),
             "data": "PTC (SemEval-2020 Task 11) train, TC labels",
         },
     )

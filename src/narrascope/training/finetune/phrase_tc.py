@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.analyzers.phrase_techniques import SentenceTokens, phrase_features
+from narrascope.training import trained_date
 from narrascope.training.ptc import PTC_TECHNIQUES, T3_TO_PTC, tc_micro_f1
 from narrascope.training.semeval2023 import TECHNIQUES
 
@@ -435,7 +436,6 @@ def train(
     """Fit the phrase technique head on the T3 English train spans of the articles the model
     `onnx` trained on (5-fold CV there first), judge it on the PTC gold spans of its held-out
     fold against the sentence head, and write it to `out` if it beats it. Returns a `Report`."""
-    import datetime as dt
 
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
     from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, model_files
@@ -491,7 +491,7 @@ def train(
             "seed": settings.seed,
             "c": C_REGULARISATION,
             "temperature": temperature,
-            "trained": dt.date.today().isoformat(),
+            "trained": trained_date(),
             "data": "SemEval-2023 T3 English train spans outside the held-out fold",
             "spans": len(kept),
             "scores": report.scores,

@@ -11,7 +11,6 @@ English T3 data with the official metric, without torch.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import shutil
 import time
@@ -29,7 +28,7 @@ from narrascope.analyzers.techniques_accurate import (
     sentence_pairs,
 )
 from narrascope.heads import RESOURCES
-from narrascope.training import CACHE, Report, semeval2023
+from narrascope.training import CACHE, Report, semeval2023, trained_date
 from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
 from narrascope.training.ptc import si_scores
 from narrascope.training.semeval2023 import TECHNIQUES
@@ -139,7 +138,7 @@ def train(
             "settings": dataclasses.asdict(settings),
             "steps": [trained.step, trained.total],
             "epochs_chosen_on_fold": None if stop_epoch is None else select_fold,
-            "trained": dt.date.today().isoformat(),
+            "trained": trained_date(),
             "held_out_articles": sorted(articles),
             "train_articles": sorted({s.article for s in material.sentences} - articles),
         }
