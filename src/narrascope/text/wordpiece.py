@@ -190,13 +190,24 @@ class WordPiece:
     def pair_ids(self, text: str, context: str, max_tokens: int) -> tuple[list[int], list[int]]:
         """`[CLS] text [SEP] context [SEP]` ids and their segment ids, cut to `max_tokens`:
         the context gives way first (keeping its end, nearest the sentence), then the text."""
-        a = self.tokenize(text)[: max_tokens - 2]
+        a = self.tokenize(text)
+        room = max_tokens - 3 - min(len(a), max_tokens - 2)
+        b = self.tokenize(context) if context and room > 0 else None
+        return self.join_pair(a, b, max_tokens)
+
+    def join_pair(
+        self, text_ids: Sequence[int], context_ids: Sequence[int] | None, max_tokens: int
+    ) -> tuple[list[int], list[int]]:
+        """`pair_ids` from the word-piece ids of the text and of its context (None: no
+        context), for a caller that has them already (each sentence of a document is the next
+        one's context: tokenized once)."""
+        a = list(text_ids[: max_tokens - 2])
         room = max_tokens - 3 - len(a)
-        b = self.tokenize(context) if context and room > 0 else []
+        b = list(context_ids) if context_ids is not None and room > 0 else []
         b = b[len(b) - room :] if len(b) > room else b
         ids = [self.cls, *a, self.sep]
         types = [0] * len(ids)
-        if context and room > 0:
+        if context_ids is not None and room > 0:
             ids += [*b, self.sep]
             types += [1] * (len(b) + 1)
         return ids, types
