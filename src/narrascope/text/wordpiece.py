@@ -75,6 +75,9 @@ def basic_tokens(text: str) -> list[str]:
     return words
 
 
+_ASCII_PUNCTUATION = frozenset(chr(cp) for cp in range(33, 127) if _is_punctuation(chr(cp)))
+
+
 def _basic_tokens_with_origins(text: str) -> list[tuple[str, list[int]]]:
     """`basic_tokens(text)` with, for every character of every token, the index in `text` of
     the character it came from (character by character, so lower-casing or accent stripping
@@ -90,6 +93,19 @@ def _basic_tokens_with_origins(text: str) -> list[tuple[str, list[int]]]:
             origins.clear()
 
     for index, char in enumerate(text):
+        # Printable ASCII, most of an English text, cleans, lower-cases and normalises to
+        # itself lower-cased: the general path below gives the same tokens, 2-3x slower.
+        if "!" <= char <= "~":
+            if char in _ASCII_PUNCTUATION:
+                close()
+                words.append((char, [index]))
+            else:
+                chars.append(char.lower())
+                origins.append(index)
+            continue
+        if char == " ":
+            close()
+            continue
         cleaned = _clean(char)
         if not cleaned:
             continue
