@@ -124,11 +124,68 @@ def test_accurate_analyzer_gives_each_phrase_one_shown_technique(examples_dir, e
             by_span.setdefault((ann.start, ann.end), []).append(ann.label)
             row = doc.sentences.index(tuple(ann.attrs["sentence"]))
             shown_here = {analyzer.model.labels[j] for j in np.flatnonzero(shown[row])}
-            assert ann.label in shown_here
             assert 0.0 < ann.attrs["technique_probability"] <= 1.0
+            if ann.attrs.get("rule") == "phrase-first":  # tested below
+                assert not shown_here
+                continue
+            assert ann.label in shown_here
             labelled += 1
         assert all(len(labels) == 1 for labels in by_span.values())
     assert labelled, "no phrase labelled by the phrase head in five opinionated articles"
+
+
+@needs_heads
+def test_phrase_first_labels_phrases_of_unlabelled_sentences_where_the_heads_agree(
+    examples_dir, encoder
+):
+    """Phrase-first (#16): a sentence without a shown technique keeps phrases whose phrase ×
+    technique × sentence probability of the phrase head's own best technique reaches the
+    operating point, scored phrase × technique probability; no other phrase of it is stored."""
+    from narrascope.analyzers.techniques_accurate import PHRASE_FIRST_POINT, sentence_pairs
+
+    analyzer = AccurateTechniqueAnalyzer.load(encoder)
+    model = analyzer.model
+    first = 0
+    for path in sorted(Path(examples_dir).glob("*.txt")):
+        doc = segment(
+            Document(
+                text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en"
+            )
+        )
+        texts = doc.sentence_texts()
+        scores, phrases = model.scores_and_phrases(texts, labelled_only=False)
+        unlabelled = ~(scores >= analyzer.thresholds()).any(1)
+        asked = [
+            (start + s, start + e)
+            for (start, _), found, free in zip(doc.sentences, phrases, unlabelled, strict=True)
+            if free
+            for s, e, _ in found
+        ]
+        starts = [start for start, _ in doc.sentences]
+        ranked = model.span_techniques(texts, starts, asked)
+        expected = {}
+        for (start, end), row in zip(asked, ranked, strict=True):
+            sentence = next(i for i, (s, e) in enumerate(doc.sentences) if s <= start < e)
+            p = next(q for s, e, q in phrases[sentence] if (starts[sentence] + s) == start)
+            j = int(np.argmax(row))
+            if p * row[j] * scores[sentence, j] >= PHRASE_FIRST_POINT:
+                expected[(start, end)] = (model.labels[j], p * row[j])
+        found = {
+            (ann.start, ann.end): (ann.label, ann.score)
+            for ann in analyzer.analyze(doc, encoder.encode(texts))
+            if ann.attrs.get("rule") == "phrase-first"
+        }
+        assert found.keys() == expected.keys()
+        for span, (label, score) in found.items():
+            assert label == expected[span][0] and score == pytest.approx(expected[span][1])
+            assert doc.text[span[0] : span[1]].strip()
+        first += len(found)
+        # one tokenization a sentence: the run's own offsets are those of the pieces it read
+        reading = model.model.read(sentence_pairs(texts))
+        for text, offsets in zip(texts, reading.offsets, strict=True):
+            _, again = model.model.vocab.tokenize_with_offsets(text)
+            assert offsets.tolist() == [list(o) for o in again[: len(offsets)]]
+    assert first, "no phrase-first label in five opinionated articles"
 
 
 @needs_heads

@@ -41,6 +41,7 @@ def vocab() -> WordPiece:
         "The foreign-trained terrorist gangs attacked Almaty.",
         "Café «Déjà vu» — naïve, don't!  Ⅻ ﬁnal\u00a0word\u200b here",
         'Tokayev\'s "shoot-to-kill" order: 225 dead, 4,578 detained.',
+        "x\x00y\tTAB\r\nNext ~`|^_{} 東京 İstanbul ½ ALL-CAPS 3.5%",
     ],
 )
 def test_wordpiece_offsets_give_the_same_pieces_and_point_at_their_characters(vocab, text):

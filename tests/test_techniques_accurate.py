@@ -53,6 +53,16 @@ def test_wordpiece_pairs_cut_the_context_first_keeping_its_end():
     assert batch.attention_mask[1].sum() == len(vocab.tokenize("Short.")) + 2
 
 
+def test_wordpiece_joins_a_pair_from_ids_as_pair_ids_does():
+    vocab = WordPiece.from_file(_vocab_path())
+    text = "Tokayev called the protesters foreign-trained terrorist gangs."
+    context = "Unrest spread across Kazakhstan in January 2022 after fuel prices doubled."
+    a, b = vocab.tokenize(text), vocab.tokenize(context)
+    for max_tokens in (8, len(a) + 2, len(a) + 3, len(a) + 6, 128):
+        for ctx, ids in ((context, b), ("", None), ("\u200b", [])):
+            assert vocab.join_pair(a, ids, max_tokens) == vocab.pair_ids(text, ctx, max_tokens)
+
+
 def test_sentence_pairs_read_each_sentence_with_the_one_before():
     assert sentence_pairs(["A.", "B.", "C."]) == [("A.", ""), ("B.", "A."), ("C.", "B.")]
 
@@ -88,7 +98,7 @@ out = []
 for path in sorted(Path({str(examples_dir)!r}).glob("*.txt")):
     doc = segment(Document(text=path.read_text(encoding="utf-8"), source=SourceRef(str(path)), language="en"))
     for ann in analyzer.analyze(doc, encoder.encode(doc.sentence_texts())):
-        out.append([ann.label, ann.score, cuts[ann.label], ann.model, doc.text[ann.start:ann.end]])
+        out.append([ann.label, ann.score, cuts[ann.label], ann.model, doc.text[ann.start:ann.end], ann.attrs])
 print(json.dumps({{"torch": "torch" in sys.modules, "anns": out, "rule": analyzer.model.info["operating_rule"]}}))
 """
     done = subprocess.run(
@@ -101,9 +111,16 @@ print(json.dumps({{"torch": "torch" in sys.modules, "anns": out, "rule": analyze
     # itself never under 0.2, and techniques right at least 40% of the time on held-out articles.
     rule = result["rule"]
     assert rule["floor"] >= 0.2 and rule["min_precision"] >= 0.4
-    for _label, score, cut, model, text in result["anns"]:
-        assert rule["floor"] <= cut <= score <= 1.0 and model == "techniques-accurate-v1"
-        assert text.strip()
+    for _label, score, cut, model, text, attrs in result["anns"]:
+        assert model == "techniques-accurate-v1" and text.strip()
+        if attrs.get("rule") == "phrase-first":
+            # a phrase of a sentence with no shown technique (#16): its sentence's probability
+            # is under the cut, and the phrase's own probability stands as the score
+            assert attrs["sentence_probability"] < cut and 0.0 < score <= 1.0
+            own = attrs["phrase_probability"] * attrs["technique_probability"]
+            assert score == pytest.approx(own, abs=1e-3)
+            continue
+        assert rule["floor"] <= cut <= score <= 1.0
 
 
 @needs_model

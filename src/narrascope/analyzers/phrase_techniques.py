@@ -11,6 +11,7 @@ around it and the layer below the last.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,11 +119,15 @@ class PhraseTechniqueHead:
         self, sentences: Sequence[SentenceTokens], spans: Sequence[tuple[int, int]]
     ) -> np.ndarray:
         """Probabilities (len(spans), techniques) of each span (rows of zeros for a span no
-        word piece overlaps)."""
+        word piece overlaps); `sentences` must not overlap each other."""
         out = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
         rows, found = [], []
+        ordered = sorted(sentences, key=lambda s: s.span)
+        starts = [s.span[0] for s in ordered]
+        ends = [s.span[1] for s in ordered]
         for k, (start, end) in enumerate(spans):
-            over = [s for s in sentences if s.span[0] < end and s.span[1] > start]
+            # the sentences it overlaps, by bisection (they do not overlap each other)
+            over = ordered[bisect.bisect_right(ends, start) : bisect.bisect_left(starts, end)]
             x = phrase_features(over, start, end, self.parts) if over else None
             if x is not None:
                 rows.append(k)

@@ -15,7 +15,12 @@ sentence whose pieces pass the span head's cut (the words an analyst expects, as
 them), with the sentence as evidence; a labelled sentence with no such phrase keeps the whole
 sentence. The phrase head (`techniques-tc-accurate-v1`, `phrase_techniques`) ranks the
 techniques of each phrase from the same run, and a phrase keeps the one of its sentence's shown
-techniques that it ranks highest.
+techniques that it ranks highest. Phrase-first: the span head also reads the sentences without a
+shown technique, and such a phrase is stored with the phrase head's own best technique when
+phrase × technique × sentence probability of it reaches `PHRASE_FIRST_POINT` (`rule`
+"phrase-first" in its attributes; `FineTunedTechniques.stored` is the one place that decides
+what is stored). Each sentence is tokenized once (`PairModel.run`): its pieces' offsets come
+with the run.
 
 Entity roles (#16): the accurate role analyzer (`roles_accurate`) reads the same run too, the
 token states of the layer below the last (`LOWER_OUTPUT`, asked of the graph in memory at load)
@@ -28,6 +33,7 @@ technique head (`techniques-v2`), and the document gets a `not-analyzed` note sa
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,6 +64,12 @@ STATES_OUTPUT = "token_states"  # the ONNX output the span head reads: the last 
 LOWER_OUTPUT = "/layers.4/output_norm/LayerNormalization_output_0"
 BATCH = 32
 WINDOW = 2  # word pieces each side that the span head's first layer reads
+# Phrase-first (#16): a phrase of a sentence without a shown label is stored with the phrase
+# head's technique j when phrase probability × technique probability × the sentence head's
+# probability of j reaches this. Chosen on the held-out fold 0 of `techniques-accurate-v1` for
+# these three heads (best SI F1 with technique-aware precision no lower than without it;
+# benchmarks/RESULTS.md, "Phrase-first"); a retrained head needs it chosen again.
+PHRASE_FIRST_POINT = 0.0105196
 
 
 def sentence_pairs(texts: Sequence[str]) -> list[tuple[str, str]]:
@@ -81,11 +93,14 @@ class PairReading:
     """One run of a `PairModel` over (sentence, context) pairs: the raw logits (pairs, labels)
     and, per pair, the token states (pieces, width) of its sentence (segment A, without [CLS]
     and [SEP]): `states` the last layer's (empty without the `token_states` output or when not
-    asked), `lower` the layer below's (empty unless the model was loaded with `lower`)."""
+    asked), `lower` the layer below's (empty unless the model was loaded with `lower`), and
+    `offsets` (pieces, 2) the character offsets of those pieces in the sentence (empty when
+    token states were not asked)."""
 
     logits: np.ndarray
     states: list[np.ndarray]
     lower: list[np.ndarray]
+    offsets: list[np.ndarray]
 
 
 class PairModel:
@@ -131,7 +146,7 @@ class PairModel:
         """Raw logits of every pair and, with `tokens`, its sentence's token states (the last
         layer's, and the lower layer's if loaded with `lower`), in batches of similar length
         (the int8 model quantizes activations per batch: the batches are part of the result)."""
-        encoded = [self.vocab.pair_ids(a, b, MAX_TOKENS) for a, b in pairs]
+        encoded, offsets = self._encode(pairs, with_offsets=tokens)
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
         outputs = ["logits"]
         if tokens:
@@ -160,7 +175,31 @@ class PairModel:
                     if self.lower:
                         lower[i] = found[2][k, 1 : 1 + pieces].copy()
         logits = out if out is not None else empty
-        return PairReading(logits, states, lower)
+        kept = [o[: len(s)] for o, s in zip(offsets, states, strict=True)] if tokens else []
+        return PairReading(logits, states, lower, kept)
+
+    def _encode(
+        self, pairs: Sequence[tuple[str, str]], *, with_offsets: bool
+    ) -> tuple[list[tuple[list[int], list[int]]], list[np.ndarray]]:
+        """Every pair's ids (`WordPiece.pair_ids`) and, `with_offsets`, its sentence's piece
+        offsets (pieces, 2). Each distinct text is tokenized once: a document's sentences are
+        each the next one's context, and the phrases need the offsets of the same pieces."""
+        found: dict[str, tuple[list[int], np.ndarray]] = {}
+
+        def pieces(text: str) -> list[int]:
+            if text not in found:
+                if with_offsets:
+                    ids, spans = self.vocab.tokenize_with_offsets(text)
+                    found[text] = (ids, np.asarray(spans, dtype=np.int64).reshape(-1, 2))
+                else:
+                    found[text] = (self.vocab.tokenize(text), np.zeros((0, 2), dtype=np.int64))
+            return found[text][0]
+
+        encoded = [
+            self.vocab.join_pair(pieces(a), pieces(b) if b else None, MAX_TOKENS) for a, b in pairs
+        ]
+        offsets = [found[a][1] for a, _ in pairs] if with_offsets else []
+        return encoded, offsets
 
 
 def shared_pair_model(directory: Path, *, threads: int = 1) -> PairModel:
@@ -333,6 +372,18 @@ def decode_spans(
     return out
 
 
+def overlapped(
+    starts: Sequence[int], ends: Sequence[int], spans: Sequence[tuple[int, int]]
+) -> set[int]:
+    """The indexes of the sentences [starts[i], ends[i]) (in text order, not overlapping) that
+    some span overlaps: a bisection a span, not a scan of every sentence (every sentence of a
+    long document has phrases)."""
+    found: set[int] = set()
+    for start, end in spans:
+        found.update(range(bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)))
+    return found
+
+
 class FineTunedTechniques:
     """The ONNX model, its vocabulary and its calibration: calibrated probabilities per sentence."""
 
@@ -403,10 +454,10 @@ class FineTunedTechniques:
         wanted = (scores >= self.thresholds).any(1) if labelled_only else np.ones(len(texts))
         head = self.span_head
         phrases: list[list[tuple[int, int, float]]] = []
-        for text, found, want in zip(texts, reading.states, wanted, strict=True):
-            _, offsets = self.model.vocab.tokenize_with_offsets(text) if want else (None, [])
-            pieces = np.asarray(offsets[: len(found)], dtype=np.int64).reshape(-1, 2)
-            if not len(pieces):
+        for text, found, pieces, want in zip(
+            texts, reading.states, reading.offsets, wanted, strict=True
+        ):
+            if not want or not len(pieces):
                 phrases.append([])
                 continue
             probabilities = head.probabilities(found)
@@ -424,18 +475,108 @@ class FineTunedTechniques:
             return out
         reading = self.model.read(sentence_pairs(texts))  # the run `scores_and_phrases` made
         scores = self.calibrated(reading.logits)
+        ends = [start + len(text) for text, start in zip(texts, starts, strict=True)]
+        asked = overlapped(starts, ends, spans)
         sentences = []
-        for i, (text, start) in enumerate(zip(texts, starts, strict=True)):
-            end = start + len(text)
-            if not any(s < end and e > start for s, e in spans) or not len(reading.states[i]):
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            if i not in asked or not len(reading.states[i]):
                 continue
-            _, offsets = self.model.vocab.tokenize_with_offsets(text)
-            pieces = np.asarray(offsets[: len(reading.states[i])], dtype=np.int64).reshape(-1, 2)
+            pieces = reading.offsets[i]
             lower = reading.lower[i] if reading.lower else np.zeros((0, 0), dtype=np.float32)
             sentences.append(
                 SentenceTokens(reading.states[i], lower, pieces + start, (start, end), scores[i])
             )
         return self.phrase_head.probabilities(sentences, spans)
+
+    def stored(self, texts: Sequence[str], starts: Sequence[int]) -> list[StoredLabel]:
+        """What the analyzer stores for the sentences `texts` of a document (at `starts`), from
+        one run of the model: each sentence's shown techniques (precision-first operating
+        points) on its phrases, a phrase keeping the shown technique the phrase head ranks
+        highest (all of them without that head), a shown sentence without a phrase whole; and
+        (phrase-first, #16) a phrase of a sentence with no shown technique where the heads
+        agree (`phrase_first`; not without the phrase head)."""
+        first = self.phrase_head is not None
+        scores, phrases = self.scores_and_phrases(texts, labelled_only=not first)
+        passed = scores >= self.thresholds
+        asked = [
+            (start + s, start + e)
+            for start, found in zip(starts, phrases, strict=True)
+            for s, e, _ in found
+        ]
+        ranked = dict(zip(asked, self.span_techniques(texts, starts, asked), strict=True))
+        out: list[StoredLabel] = []
+        for text, start, row, keep, found in zip(
+            texts, starts, scores, passed, phrases, strict=True
+        ):
+            end = start + len(text)
+            shown = np.flatnonzero(keep)
+            if not found:  # no phrase: the sentence whole, with every technique it shows
+                out += [StoredLabel(int(j), start, end, _probability(row[j]), {}) for j in shown]
+            for s, e, p in found:
+                attrs: dict = {
+                    "sentence": [start, end],
+                    "phrase_probability": round(p, 4),
+                    "phrase_model": SPANS_VERSION,
+                }
+                span = (start + s, start + e)
+                techniques = ranked.get(span)
+                if not len(shown):
+                    out += phrase_first(span, p, row, techniques, attrs)
+                    continue
+                # The phrase is where the sentence's words are (#16); of the techniques the
+                # sentence shows (precision-first), it keeps the one the phrase head ranks
+                # highest, or all of them without that head.
+                chosen = shown
+                if techniques is not None and techniques.any():
+                    best = int(shown[np.argmax(techniques[shown])])
+                    chosen = np.array([best])
+                    attrs["technique_probability"] = round(float(techniques[best]), 4)
+                    attrs["technique_model"] = PHRASE_TC_VERSION
+                out += [StoredLabel(int(j), *span, _probability(row[j]), attrs) for j in chosen]
+        return out
+
+
+@dataclass(frozen=True)
+class StoredLabel:
+    """One technique label the analyzer stores: the technique's index, document offsets, the
+    score (the sentence head's calibrated probability; phrase-first: phrase × technique
+    probability) and the annotation's attributes."""
+
+    technique: int
+    start: int
+    end: int
+    score: float
+    attrs: dict
+
+
+def _probability(value: float) -> float:
+    return float(min(max(value, 0.0), 1.0))
+
+
+def phrase_first(
+    span: tuple[int, int],
+    phrase: float,
+    row: np.ndarray,
+    techniques: np.ndarray | None,
+    attrs: dict,
+) -> list[StoredLabel]:
+    """A phrase of a sentence without a shown technique, with the phrase head's own technique
+    j, when phrase probability × technique probability × the sentence head's probability of j
+    (`row[j]`, under its operating point) reaches `PHRASE_FIRST_POINT`; none otherwise."""
+    if techniques is None or not techniques.any():
+        return []
+    j = int(np.argmax(techniques))
+    own = phrase * float(techniques[j])
+    if own * float(row[j]) < PHRASE_FIRST_POINT:
+        return []
+    attrs = {
+        **attrs,
+        "technique_probability": round(float(techniques[j]), 4),
+        "technique_model": PHRASE_TC_VERSION,
+        "sentence_probability": round(float(row[j]), 4),
+        "rule": "phrase-first",
+    }
+    return [StoredLabel(j, *span, _probability(own), attrs)]
 
 
 class AccurateTechniqueAnalyzer:
@@ -483,51 +624,13 @@ class AccurateTechniqueAnalyzer:
                 not_analyzed(doc, self.name, reason),
             ]
         texts = doc.sentence_texts()
-        scores, phrases = self.model.scores_and_phrases(texts)
-        passed = scores >= self.thresholds()
-        asked = [
-            (start + s, start + e)
-            for (start, _), keep, found in zip(doc.sentences, passed, phrases, strict=True)
-            if keep.any()
-            for s, e, _ in found
-        ]
         starts = [start for start, _ in doc.sentences]
-        ranked = dict(zip(asked, self.model.span_techniques(texts, starts, asked), strict=True))
-        anns = []
-        for (start, end), row, keep, found in zip(
-            doc.sentences, scores, passed, phrases, strict=True
-        ):
-            shown = np.flatnonzero(keep)
-            if not found:  # no phrase: the sentence whole, with every technique it shows
-                for j in shown:
-                    anns.append(self._labelled(doc, int(j), row, (start, end), {}))
-            for s, e, p in found:
-                # The phrase is where the sentence's words are (#16); of the techniques the
-                # sentence shows (precision-first), it keeps the one the phrase head ranks
-                # highest, or all of them without that head.
-                attrs = {
-                    "sentence": [start, end],
-                    "phrase_probability": round(p, 4),
-                    "phrase_model": SPANS_VERSION,
-                }
-                span = (start + s, start + e)
-                techniques = ranked.get(span)
-                chosen = shown
-                if techniques is not None and techniques.any():
-                    best = int(shown[np.argmax(techniques[shown])])
-                    chosen = np.array([best])
-                    attrs["technique_probability"] = round(float(techniques[best]), 4)
-                    attrs["technique_model"] = PHRASE_TC_VERSION
-                for j in chosen:
-                    anns.append(self._labelled(doc, int(j), row, span, attrs))
-        return anns
-
-    def _labelled(
-        self, doc: Document, j: int, row: np.ndarray, span: tuple[int, int], attrs: dict
-    ) -> Annotation:
-        """Technique `j` on `span`, scored by its sentence's calibrated probability `row[j]`."""
-        score = float(min(max(row[j], 0.0), 1.0))
-        return self._annotation(doc, self.model.labels[j], *span, score, dict(attrs))
+        return [
+            self._annotation(
+                doc, self.model.labels[x.technique], x.start, x.end, x.score, dict(x.attrs)
+            )
+            for x in self.model.stored(texts, starts)
+        ]
 
     def _annotation(
         self, doc: Document, label: str, start: int, end: int, score: float, attrs: dict

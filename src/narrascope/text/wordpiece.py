@@ -75,6 +75,9 @@ def basic_tokens(text: str) -> list[str]:
     return words
 
 
+_ASCII_PUNCTUATION = frozenset(chr(cp) for cp in range(33, 127) if _is_punctuation(chr(cp)))
+
+
 def _basic_tokens_with_origins(text: str) -> list[tuple[str, list[int]]]:
     """`basic_tokens(text)` with, for every character of every token, the index in `text` of
     the character it came from (character by character, so lower-casing or accent stripping
@@ -90,6 +93,19 @@ def _basic_tokens_with_origins(text: str) -> list[tuple[str, list[int]]]:
             origins.clear()
 
     for index, char in enumerate(text):
+        # Printable ASCII, most of an English text, cleans, lower-cases and normalises to
+        # itself lower-cased: the general path below gives the same tokens, 2-3x slower.
+        if "!" <= char <= "~":
+            if char in _ASCII_PUNCTUATION:
+                close()
+                words.append((char, [index]))
+            else:
+                chars.append(char.lower())
+                origins.append(index)
+            continue
+        if char == " ":
+            close()
+            continue
         cleaned = _clean(char)
         if not cleaned:
             continue
@@ -190,13 +206,24 @@ class WordPiece:
     def pair_ids(self, text: str, context: str, max_tokens: int) -> tuple[list[int], list[int]]:
         """`[CLS] text [SEP] context [SEP]` ids and their segment ids, cut to `max_tokens`:
         the context gives way first (keeping its end, nearest the sentence), then the text."""
-        a = self.tokenize(text)[: max_tokens - 2]
+        a = self.tokenize(text)
+        room = max_tokens - 3 - min(len(a), max_tokens - 2)
+        b = self.tokenize(context) if context and room > 0 else None
+        return self.join_pair(a, b, max_tokens)
+
+    def join_pair(
+        self, text_ids: Sequence[int], context_ids: Sequence[int] | None, max_tokens: int
+    ) -> tuple[list[int], list[int]]:
+        """`pair_ids` from the word-piece ids of the text and of its context (None: no
+        context), for a caller that has them already (each sentence of a document is the next
+        one's context: tokenized once)."""
+        a = list(text_ids[: max_tokens - 2])
         room = max_tokens - 3 - len(a)
-        b = self.tokenize(context) if context and room > 0 else []
+        b = list(context_ids) if context_ids is not None and room > 0 else []
         b = b[len(b) - room :] if len(b) > room else b
         ids = [self.cls, *a, self.sep]
         types = [0] * len(ids)
-        if context and room > 0:
+        if context_ids is not None and room > 0:
             ids += [*b, self.sep]
             types += [1] * (len(b) + 1)
         return ids, types

@@ -579,7 +579,10 @@ def write_span_card(path: Path, report, head: SpanHead, weights: str, *, on_int8
         "held-out fold (calibrated int8 probabilities). The analyzer stores each phrase with "
         "the one technique, among its sentence's shown labels, that the phrase head "
         "(`techniques-tc-accurate-v1`) ranks highest (every shown label without that head); a "
-        "labelled sentence without a phrase is marked whole.",
+        "labelled sentence without a phrase is marked whole. Phrase-first: it also reads the "
+        "sentences without a shown label, and stores a phrase there with the phrase head's own "
+        "technique when phrase × technique × sentence probability of it reaches the analyzer's "
+        "`PHRASE_FIRST_POINT` (chosen for these heads; `benchmarks/RESULTS.md`).",
         f"- Training: token truth from the English SemEval-2023 T3 train span files (every "
         f"technique pooled; a piece is inside when it overlaps a gold span), on the training "
         f"articles of `{ACCURATE_VERSION}` ({weights}); the held-out fold of "

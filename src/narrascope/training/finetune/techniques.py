@@ -349,14 +349,12 @@ def evaluate_t3(
     predicted_spans: dict[str, list[tuple[str, int, int]]] = {a: [] for a in found.articles}
     for article_id, rows in by_article.items():
         texts = [found.sentences[i].text for i in rows]
-        scores, phrases = model.scores_and_phrases(texts)
-        passed[rows] = scores >= model.thresholds
-        for i, keep, spans in zip(rows, passed[rows], phrases, strict=True):
-            start, end = found.sentences[i].span
-            for j in np.flatnonzero(keep):
-                # A labelled sentence without a phrase is marked whole, as the analyzer does.
-                found_spans = [(start + s, start + e) for s, e, _ in spans] or [(start, end)]
-                predicted_spans[article_id] += [(TECHNIQUES[j], s, e) for s, e in found_spans]
+        starts = [found.sentences[i].span[0] for i in rows]
+        # what the analyzer stores (`FineTunedTechniques.stored`), then the sentence scores
+        # from the same kept run
+        stored = model.stored(texts, starts)
+        passed[rows] = model.read_scores(texts) >= model.thresholds
+        predicted_spans[article_id] += [(TECHNIQUES[x.technique], x.start, x.end) for x in stored]
     if found.line_labels:
         micro, macro = line_scores(found.sentences, passed, found.line_labels, set(found.articles))
         report.scores["st3_micro_f1_en"], report.scores["st3_macro_f1_en"] = micro, macro
