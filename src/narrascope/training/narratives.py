@@ -850,7 +850,9 @@ def train(
     def_extra: dict[str, np.ndarray] = {}
     own: dict[str, dict[str, object]] = {}
     language_of = np.array([ex.language.lower() for ex in examples])
-    if len(set(language_of)) > 1:  # one language alone: the pooled head is already its own
+    # One language alone: the pooled head is already its own. With an analyst's corrections,
+    # none either: their rows carry no language, and a head per language would ignore them.
+    if len(set(language_of)) > 1 and corrected is None:
         report.lines += [
             "",
             "## Heads per language (cut rule chosen by CV on the language alone)",
