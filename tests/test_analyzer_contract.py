@@ -27,7 +27,7 @@ VECTOR_READERS = {
     "techniques": "techniques-v4",
     "genre": "genre-v3",
     "frames": "frames-v2",
-    "narratives": "narratives-v3",
+    "narratives": "narratives-v4",
     "roles": "roles-v4",
     "claims": "claims-v2",
 }

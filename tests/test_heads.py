@@ -21,6 +21,17 @@ def test_heads_round_trip_transposed_weights(tmp_path):
     assert np.allclose(loaded.score(vectors), head.score(vectors))
 
 
+def test_heads_round_trip_extra_tensors(tmp_path):
+    """narratives-v4 stores its per-language heads as named tensors beside the pooled one."""
+    rng = np.random.default_rng(1)
+    extra = {"weights.en": rng.normal(size=(8, 3)).astype(np.float32), "bias.en": np.ones(3)}
+    head = LinearHead(np.zeros((8, 3)), np.zeros(3), ["a", "b", "c"], "demo-v1", "enc", extra=extra)
+    head.save(tmp_path / "demo-v1.safetensors")
+    loaded = LinearHead.from_file(tmp_path / "demo-v1.safetensors")
+    assert sorted(loaded.extra) == ["bias.en", "weights.en"] and loaded.thresholds is None
+    assert np.array_equal(loaded.extra["weights.en"], extra["weights.en"])
+
+
 def test_heads_missing_or_corrupt_file_names_train(tmp_path):
     with pytest.raises(ModelFileError, match="narrascope train demo"):
         LinearHead.from_file(tmp_path / "demo-v1.safetensors")

@@ -51,8 +51,27 @@ def test_narratives_shown_only_at_a_probability_an_analyst_can_use(analyzed):
     probability (the stored score) is under its floor, itself at least 0.15."""
     analyzer = NarrativeAnalyzer.load(UniversalSentenceEncoder(threads=1))
     assert analyzer.floor >= 0.15
+    assert all(own.floor >= 0.15 for own in analyzer.by_language.values())
     scores = [a.score for _, anns in analyzed.values() for a in anns if a.layer is not Layer.STATS]
-    assert scores and min(scores) >= analyzer.floor
+    assert scores and min(scores) >= analyzer.for_language("en").floor
+
+
+def test_narratives_english_article_read_by_the_english_head(analyzed):
+    """narratives-v4: the five T10 languages have a head of their own, used for their articles;
+    any other language (or none known) gets the pooled head, as narratives-v3 did."""
+    encoder = UniversalSentenceEncoder(threads=1)
+    analyzer = NarrativeAnalyzer.load(encoder)
+    assert set(analyzer.by_language) == {"bg", "en", "hi", "pt", "ru"}
+    english = analyzer.for_language("EN")
+    assert english is not analyzer and analyzer.for_language("de") is analyzer
+    assert analyzer.for_language(None) is analyzer
+    doc, anns = analyzed[US_BLAMED]
+    vectors = encoder.encode(doc.sentence_texts())
+    ours, _ = analyzer.decision(vectors, "en")
+    assert ours == english.decision(vectors)[0]
+    assert analyzer.decision(vectors, "de")[0] == analyzer.decision(vectors)[0]
+    shown = {a.label for a in anns if a.layer is Layer.NARRATIVE}
+    assert shown == set(ours.narratives) - {"Other"}
 
 
 def test_narratives_taxonomy_defines_every_label():

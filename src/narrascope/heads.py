@@ -173,6 +173,9 @@ def write_safetensors(path: Path, tensors: dict[str, np.ndarray], metadata: dict
     path.write_bytes(len(text).to_bytes(8, "little") + text + b"".join(chunks))
 
 
+HEAD_TENSORS = ("weights", "bias", "thresholds")
+
+
 @dataclass
 class LinearHead:
     """Scores vectors for k labels: sigmoid (multi-label) or softmax (one label of k)."""
@@ -185,6 +188,8 @@ class LinearHead:
     thresholds: np.ndarray | None = None  # (k,); None means 0.5 for every label
     activation: str = "sigmoid"
     info: dict[str, Any] = field(default_factory=dict)  # the model card's facts, as JSON
+    # Further named tensors stored beside the head (e.g. narratives' per-language heads)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """Probabilities, shape (n, k)."""
@@ -215,6 +220,8 @@ class LinearHead:
         }
         if self.thresholds is not None:
             tensors["thresholds"] = np.ascontiguousarray(self.thresholds, dtype=np.float32)
+        for name, tensor in self.extra.items():
+            tensors[name] = np.ascontiguousarray(tensor, dtype=np.float32)
         metadata = {
             "labels": json.dumps(self.labels, ensure_ascii=False),
             "model_id": self.model_id,
@@ -253,6 +260,7 @@ class LinearHead:
                 encoder=meta["encoder"],
                 activation=meta.get("activation", "sigmoid"),
                 info=json.loads(meta.get("info", "{}")),
+                extra={k: v for k, v in tensors.items() if k not in HEAD_TENSORS},
             )
         except Exception as exc:  # safetensors raises several unrelated types on bad bytes
             raise ModelFileError(

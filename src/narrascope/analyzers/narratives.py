@@ -43,8 +43,8 @@ from narrascope.heads import (
 from narrascope.model import Annotation, Document, Layer
 
 TAXONOMY = RESOURCES / "taxonomy" / "narratives.json"
-HEAD_FILE = RESOURCES / "narratives-v3.safetensors"
-DEFINITIONS_FILE = RESOURCES / "narratives-v3-definitions.safetensors"
+HEAD_FILE = RESOURCES / "narratives-v4.safetensors"
+DEFINITIONS_FILE = RESOURCES / "narratives-v4-definitions.safetensors"
 OTHER = "Other"
 EVIDENCE_SENTENCES = 3
 
@@ -178,7 +178,7 @@ class NarrativeAnalyzer:
     """Multi-label narratives and subnarratives per article, with the sentences that carry them."""
 
     name: ClassVar[str] = "narratives"
-    version: ClassVar[str] = "narratives-v3"
+    version: ClassVar[str] = "narratives-v4"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (HEAD_FILE.name, DEFINITIONS_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.NARRATIVE
@@ -210,6 +210,12 @@ class NarrativeAnalyzer:
             raise ModelFileError(
                 "narrative heads disagree on labels; rebuild with `narrascope train narratives`"
             )
+        # narratives-v4: a head per language (fitted on that language's articles alone, with its
+        # own blend, calibration and rule) where one is stored; other languages get this one.
+        self.by_language = {
+            language: language_analyzer(head, definitions, language)
+            for language in head.info.get("languages", {})
+        }
 
     @classmethod
     def load(cls, encoder: Encoder, *, models: Path | None = None) -> NarrativeAnalyzer:
@@ -257,9 +263,18 @@ class NarrativeAnalyzer:
             article = (1 - w) * article + w * most_similar
         return article, per_sentence
 
-    def decision(self, vectors: np.ndarray) -> tuple[Decision, np.ndarray]:
-        """The article's labels as the head's operating rule decides them, and the
-        per-sentence support (gate not asked: see `analyze`)."""
+    def for_language(self, language: str | None) -> NarrativeAnalyzer:
+        """The analyzer of `language`'s own head, else this (pooled) one."""
+        return self.by_language.get((language or "").lower(), self)
+
+    def decision(
+        self, vectors: np.ndarray, language: str | None = None
+    ) -> tuple[Decision, np.ndarray]:
+        """The article's labels as the head's operating rule decides them (the head of
+        `language` where there is one), and the per-sentence support (gate not asked: see
+        `analyze`)."""
+        if language is not None and self.for_language(language) is not self:
+            return self.for_language(language).decision(vectors)
         blend, per_sentence = self.blended(vectors)
         article = apply_platt(blend, self.platt_a, self.platt_b)
         cut = self.head.thresholds
@@ -294,7 +309,7 @@ class NarrativeAnalyzer:
             verdict = self.gate.verdict(vectors, doc.text)
             if not verdict.inside:
                 return [self.gate.note(doc, self.name, verdict)]
-        decision, per_sentence = self.decision(vectors)
+        decision, per_sentence = self.decision(vectors, doc.language)
         column = {label: j for j, label in enumerate(self.head.labels)}
         anns = []
         for layer, chosen in (
@@ -323,3 +338,36 @@ class NarrativeAnalyzer:
                     )
                 )
         return anns
+
+
+def language_analyzer(
+    head: LinearHead, definitions: LinearHead | None, language: str
+) -> NarrativeAnalyzer:
+    """The analyzer of the head fitted on `language` alone, stored in `head`'s (and
+    `definitions`') extra tensors `<name>.<language>` with its facts in `info["languages"]`."""
+    info = head.info["languages"][language]
+    try:
+        own = LinearHead(
+            head.extra[f"weights.{language}"],
+            head.extra[f"bias.{language}"],
+            head.labels,
+            head.model_id,
+            head.encoder,
+            thresholds=head.extra[f"thresholds.{language}"],
+            info=info,
+        )
+        own_definitions = None
+        if definitions is not None:
+            own_definitions = LinearHead(
+                definitions.extra[f"weights.{language}"],
+                definitions.extra[f"bias.{language}"],
+                definitions.labels,
+                definitions.model_id,
+                definitions.encoder,
+            )
+    except KeyError as exc:
+        raise ModelFileError(
+            f"narrative head for {language!r} incomplete ({exc}); rebuild with "
+            "`narrascope train narratives`"
+        ) from exc
+    return NarrativeAnalyzer(own, own_definitions, None, blend=float(info.get("blend", 0.0)))
