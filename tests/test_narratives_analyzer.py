@@ -57,13 +57,15 @@ def test_narratives_shown_only_at_a_probability_an_analyst_can_use(analyzed):
 
 
 def test_narratives_english_article_read_by_the_english_head(analyzed):
-    """narratives-v4: the five T10 languages have a head of their own, used for their articles;
-    any other language (or none known) gets the pooled head, as narratives-v3 did."""
+    """narratives-v4: the T10 languages whose own head beats the pooled one by nested CV have
+    a head of their own, used for their articles; Bulgarian (own head worse), any other
+    language or none known gets the pooled head, as narratives-v3 did."""
     encoder = UniversalSentenceEncoder(threads=1)
     analyzer = NarrativeAnalyzer.load(encoder)
-    assert set(analyzer.by_language) == {"bg", "en", "hi", "pt", "ru"}
+    assert set(analyzer.by_language) == {"en", "hi", "pt", "ru"}
     english = analyzer.for_language("EN")
     assert english is not analyzer and analyzer.for_language("de") is analyzer
+    assert analyzer.for_language("bg") is analyzer
     assert analyzer.for_language(None) is analyzer
     doc, anns = analyzed[US_BLAMED]
     vectors = encoder.encode(doc.sentence_texts())
