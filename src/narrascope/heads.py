@@ -191,6 +191,20 @@ class LinearHead:
     # Further named tensors stored beside the head (e.g. narratives' per-language heads)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def variant(self, key: str, info: dict[str, Any] | None = None) -> LinearHead:
+        """The head stored beside this one as extra tensors `weights.KEY`, `bias.KEY` (and
+        `thresholds.KEY` if stored): same labels, model and encoder. KeyError if incomplete."""
+        return LinearHead(
+            self.extra[f"weights.{key}"],
+            self.extra[f"bias.{key}"],
+            self.labels,
+            self.model_id,
+            self.encoder,
+            thresholds=self.extra.get(f"thresholds.{key}"),
+            activation=self.activation,
+            info=info or {},
+        )
+
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """Probabilities, shape (n, k)."""
         if len(vectors) == 0:

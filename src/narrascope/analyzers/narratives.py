@@ -347,24 +347,8 @@ def language_analyzer(
     `definitions`') extra tensors `<name>.<language>` with its facts in `info["languages"]`."""
     info = head.info["languages"][language]
     try:
-        own = LinearHead(
-            head.extra[f"weights.{language}"],
-            head.extra[f"bias.{language}"],
-            head.labels,
-            head.model_id,
-            head.encoder,
-            thresholds=head.extra[f"thresholds.{language}"],
-            info=info,
-        )
-        own_definitions = None
-        if definitions is not None:
-            own_definitions = LinearHead(
-                definitions.extra[f"weights.{language}"],
-                definitions.extra[f"bias.{language}"],
-                definitions.labels,
-                definitions.model_id,
-                definitions.encoder,
-            )
+        own = head.variant(language, info)
+        own_definitions = definitions.variant(language) if definitions is not None else None
     except KeyError as exc:
         raise ModelFileError(
             f"narrative head for {language!r} incomplete ({exc}); rebuild with "
