@@ -79,6 +79,32 @@ def test_clean_outlet_falls_back_to_domain(site, outlet):
     assert clean(raw).outlet == outlet
 
 
+TITLED = PAGE.replace('<meta property="og:site_name" content="{site}">', "").replace(
+    "<title>Harbour bridge closed to lorries</title>", "<title>{title}</title>"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "outlet"),
+    [
+        # trafilatura guesses a site name from any title part with a dot: a domain is kept...
+        ("Harbour bridge closed to lorries | HarbourNews.com", "HarbourNews.com"),
+        ("Harbour bridge closed to lorries | ノート100YEN.com", "ノート100YEN.com"),
+        # ...a piece of a headline is not (a real diet page's title, #15)
+        ("Диета Аткинса (14 дней) - потеря веса до 10 кг. Отзывы", "harbour-news.example"),
+        ("Bridge closed - Traffic via St. Mary's Road", "harbour-news.example"),
+    ],
+)
+def test_clean_outlet_never_a_part_of_the_title(title, outlet):
+    raw = RawDocument(
+        SourceRef("bridge.html"),
+        TITLED.format(title=title),
+        InputFormat.HTML,
+        url="https://www.harbour-news.example/2024/05/bridge",
+    )
+    assert clean(raw).outlet == outlet
+
+
 def test_clean_outlet_from_container_refused_without_url():
     text = "Harbour bridge closed\n\n" + " ".join(["The council closed the bridge today."] * 8)
     raw = RawDocument(SourceRef("rows.jsonl", "3"), text, InputFormat.TEXT, outlet="06.01.2022")

@@ -18,12 +18,13 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from trafilatura.metadata import examine_title_element
 from trafilatura.settings import Document
 from trafilatura.utils import load_html, repair_faulty_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
 from narrascope.clean.code import code_reason
-from narrascope.clean.metadata import Extracted, language_code, outlet_from_url
+from narrascope.clean.metadata import HOST, Extracted, language_code, outlet_from_url
 from narrascope.model import Removal
 from narrascope.text.timewords import MONTHS
 
@@ -123,9 +124,26 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
         published=published,
         date_source="html-meta" if published else None,
         url=page_url,
-        outlet=found.sitename or outlet_from_url(page_url),
+        outlet=_declared_site(found.sitename, tree) or outlet_from_url(page_url),
         language=_declared_language(tree),
     )
+
+
+def _declared_site(sitename: str | None, tree: HtmlElement) -> str | None:
+    """trafilatura's site name, unless it guessed it from the `<title>` and it is no domain.
+
+    Without a site-name field trafilatura takes any part of the title holding a dot: "Space.com"
+    from "Europa's plumes | Space.com", but also "потеря веса до 10 кг. Отзывы" from a diet
+    page's title. An outlet is never a piece of a title (#15): such a guess is kept only when it
+    reads as a domain; otherwise the page's URL names the outlet, or nothing does.
+    """
+    if not sitename:
+        return None
+    _, *parts = examine_title_element(tree)
+    # trafilatura's own guess (`extract_sitename`); a declared name equal to it costs only the
+    # declared spelling: the URL's domain names the outlet then.
+    guess = next((part for part in parts if part and "." in part), None)
+    return sitename if sitename != guess or HOST.match(sitename) else None
 
 
 def parse_page(html: str) -> HtmlElement | None:

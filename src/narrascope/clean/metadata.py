@@ -65,7 +65,7 @@ def outlet_from_folder(location: str) -> str | None:
     for folder in reversed(PurePath(location).parts[:-1]):
         name = folder.lower()
         # A real public suffix, so "v1.backup" or "my.docs" name no outlet.
-        if _HOST.match(name) and get_tld(name, fix_protocol=True, fail_silently=True):
+        if HOST.match(name) and get_tld(name, fix_protocol=True, fail_silently=True):
             return outlet_from_url(name)
     return None
 
@@ -79,7 +79,8 @@ _DATE_LIKE = re.compile(
     r"(?<!\d)(\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|(19|20)\d\d)(?!\d)"
     r"|^[\d\s.,:/-]+$"
 )
-_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$", re.I)
+# A name that reads as a domain: "Space.com", "rt.com", never "10 кг. Отзывы".
+HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}$", re.I)
 _BYLINE = re.compile(r"^(by|von|par|por|di|автор)\s", re.I)
 _MAX_WORDS = 10
 
@@ -96,11 +97,11 @@ def publisher_name(
     if not value:
         return None
     name = " ".join(html.unescape(value).split()).strip(" |-–—·:")
-    if "://" in name or name.lower().startswith("www.") or _HOST.match(name):
+    if "://" in name or name.lower().startswith("www.") or HOST.match(name):
         host = outlet_from_url(name)
         if host is None or _SOCIAL_HOSTS.search(host):
             return None
-        return name if _HOST.match(name) else host  # "Space.com" keeps its spelling
+        return name if HOST.match(name) else host  # "Space.com" keeps its spelling
     folded = name.casefold()
     headline = " ".join((title or "").split()).casefold()
     if (
