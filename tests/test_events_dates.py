@@ -147,6 +147,8 @@ def test_events_anchored_to_another_event_stay_unresolved(text, expression, offs
         "The highest unemployment in 20 years will follow.",  # a duration
         "See https://example.org/2022/01/14/story for more.",  # a URL
         "June said the next step was clear.",  # a name
+        "The controller dropped to Black Friday levels.",  # a named day, not last Friday
+        "Churches fill on Good Friday and Easter Sunday.",
     ],
 )
 def test_events_ignore_what_is_not_a_date(text):

@@ -161,8 +161,18 @@ def _en_day_word(m: re.Match[str], ctx: Context) -> DateMention | None:
     return None if amount is None else _shifted(m, ctx, "day", amount)
 
 
+# A day with a name of its own is not the nearest weekday: "Black Friday levels" on a Monday
+# is not last Friday ("Black Friday" is a shopping season; "Good Friday" moves with Easter).
+_NAMED_DAY = re.compile(
+    r"\b(?:Black|Good|Cyber|Super|Ash|Maundy|Holy|Easter|Palm|Bloody|Giving|Shrove|Whit|Fat|Blue"
+    r"|Small Business|Super Bowl)\s+$"
+)
+
+
 @rule(rf"\b(?P<x>(?:(?P<rel>last|next|this|past|coming)\s+)?{_WEEKDAY_EN})\b")
 def _en_weekday(m: re.Match[str], ctx: Context) -> DateMention | None:
+    if not m.group("rel") and _NAMED_DAY.search(m.string, 0, m.start("weekday")):
+        return None
     return _weekday(m, ctx, (m.group("rel") or "").lower())
 
 
