@@ -300,7 +300,7 @@ def span_values(store: Store, doc: Document, layer: Layer) -> list[tuple]:
         ),
         (  # the date a date expression names
             Layer.EVENT,
-            "events-v1",
+            "events-v2",
             ("2024-03-01", {}),
             {"label": "2024-03-02"},
             ("2024-03-03", {}),

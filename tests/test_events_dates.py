@@ -191,7 +191,7 @@ def timeline(doc: Document) -> set[tuple[str, str]]:
 def test_events_keep_contract_on_examples(examples):
     for doc in examples.values():
         for ann in events(doc):
-            assert ann.layer == Layer.EVENT and ann.model == "events-v1"
+            assert ann.layer == Layer.EVENT and ann.model == "events-v2"
             assert doc.text[ann.start : ann.end] == ann.attrs["expression"]
             (sentence,) = ann.evidence
             assert sentence in doc.sentences and sentence[0] <= ann.start < ann.end <= sentence[1]

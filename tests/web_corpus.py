@@ -95,7 +95,7 @@ def annotate(doc: Document) -> list[Annotation]:
             doc.id,
             Layer.EVENT,
             "event",
-            "events-v1",
+            "events-v2",
             evidence=[s[0]],
             attrs={"date": "2022-01-05", "expression": "on Wednesday"},
         ),
