@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from narrascope.clean import clean
+from narrascope.clean.chrome import chrome_reason
 from narrascope.clean.dates import date_from_url, find_date, parse_date_line
 from narrascope.clean.repeats import repeated_lines
 from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
@@ -378,6 +379,22 @@ def test_clean_russian_page():
     assert reasons["Оставить комментарий"] == "comment form"
     assert reasons["Мнение автора может не совпадать с позицией редакции."] == "disclaimer"
     assert reasons["Токаев объявил режим ЧП"] == "related list"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (
+            "Also on rt.com Journalists & politicians from Morales’ party threatened with "
+            "sedition arrests as Bolivia purges socialist elements",
+            "related list",
+        ),
+        ("Also on Tuesday, the ombudsman's office said 30 people had been injured.", None),
+        ("Also on the agenda: the fuel plant at Senkata.", None),
+    ],
+)
+def test_clean_related_teaser_line(line, reason):
+    assert chrome_reason(line) == reason
 
 
 def test_clean_hard_wrapped_text_becomes_paragraphs():

@@ -79,6 +79,8 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("related list", re.compile(rf"^{_RELATED}\s*(:.*)?$", _I)),
+    # RT's teaser "Also on rt.com <headline>": a site's name after "also on", never "Tuesday"
+    ("related list", re.compile(r"^also on [\w-]+(\.[\w-]+)*\.[a-z]{2,}\s", _I)),
     (
         "disclaimer",
         re.compile(
