@@ -162,6 +162,20 @@ def test_quotes_indirect_speech(entities):
     assert said == {("indirect", "Antony Blinken"), ("indirect", "Maria Zakharova")}
 
 
+def test_quotes_what_a_name_owns_speaks_not_the_name(entities):
+    """A real RT report: the public defender's office speaks, not the country (#15)."""
+    doc = _doc(
+        "In addition to the three fatalities at a fuel plant on Tuesday, Bolivia’s public "
+        "defender’s office said another 30 people had been injured in the skirmishes. "
+        "Public Ombudsman Nadia Cruz’s office said the deaths were caused by gunshot wounds."
+    )
+    first, second = _quotes(doc, entities)
+    assert first.attrs["speaker"] is None  # unnamed, not "Bolivia"
+    a, b = first.attrs["speaker_span"]
+    assert doc.text[a:b] == "Bolivia’s public defender’s office"
+    assert second.attrs["speaker"] == "Nadia Cruz"  # her office speaks for her
+
+
 def test_quotes_russian_indirect_and_direct(entities):
     doc = _doc(
         "Мария Захарова заявила, что США вмешиваются в дела Казахстана. "

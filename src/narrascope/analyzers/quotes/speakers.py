@@ -206,6 +206,13 @@ class Attribution:
         choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
         if choice is not None:
             quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
+            owned = (
+                POSSESSED.match(text, choice.end, cue_start) if choice.end <= cue_start else None
+            )
+            if owned and not SPOKESPEOPLE.fullmatch(owned.group(1).strip()):
+                # "Bolivia's public defender's office said": the office speaks, not Bolivia.
+                # Who it is goes unnamed rather than guessed; the span shows its words.
+                quote.speaker, quote.speaker_span = None, (choice.start, owned.end(1))
             return
         if not according:
             inverted = re.match(rf"\s*({PRONOUN.pattern})\b", text[cue_end:end])
@@ -262,6 +269,15 @@ class Attribution:
                 continue
             return n.name if at - n.end < 3000 else None
         return None
+
+
+# A name's possession right before the cue: "Bolivia's public defender's office (said)".
+POSSESSED = re.compile(r"['’]s\s+((?:[\w-]+['’]?s?\s+){0,4}[\w-]+)\s*$")
+# Who speaks for the one named: "Nadia Cruz's office said" is Nadia Cruz speaking.
+SPOKESPEOPLE = re.compile(
+    r"(?i:(?:chief )?(?:office|spokes(?:man|woman|person)|press (?:office|service|secretary)"
+    r"|representatives?|campaign|team|statement|press release|account|website))"
+)
 
 
 def _prefer_people(candidates: list[Named]) -> Named | None:
