@@ -158,13 +158,14 @@ def render_document(
         ],
     )
 
-    events = sorted(by_layer.pop(Layer.EVENT, []), key=lambda a: str(a.attrs.get("date", "")))
+    # A bare time no day was found for ("at 7:14") has no date: it reads "unresolved", last.
+    events = sorted(by_layer.pop(Layer.EVENT, []), key=lambda a: str(a.attrs.get("date") or "~"))
     parts += _section(
         "Timeline",
         [
             Text(
                 _clean(
-                    f"  {a.attrs.get('date', '?')}  ({a.attrs.get('expression', '')})  "
+                    f"  {a.attrs.get('date') or a.label}  ({a.attrs.get('expression', '')})  "
                     + " / ".join(_evidence_text(doc, a, limit=1))
                 )
             )
