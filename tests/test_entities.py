@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from narrascope.analyzers.entities import EntityAnalyzer, merge_hyphenated
+from narrascope.analyzers.entities import EntityAnalyzer, merge_hyphenated, tidy_mentions
 from narrascope.model import Document, Layer, SourceRef
 from narrascope.text import segment
 from narrascope.text.names import clean_name, corpus_entity_ids, entity_id, person_gender
@@ -67,6 +67,15 @@ def test_entities_merge_hyphenated_first_names():
     text = "President Kassym-Jomart Tokayev spoke."
     assert merge_hyphenated([(10, 16, "LOC"), (17, 31, "PER")], text) == [(10, 31, "PER")]
     assert merge_hyphenated([(10, 23, "PER")], text) == [(10, 31, "PER")]
+
+
+def test_entities_a_name_ends_at_a_table_border_or_a_link():
+    # Spans the tagger gave on a real sports page whose stats table reached the text.
+    text = "Defensive Line | Pos | Player | Plays | DL | and CBs pic.twitter.com/I8NWz4blQC ok"
+    link = text.index("CBs")
+    spans = [(0, text.index("DL |") + 2, "ORG"), (link, text.index(" ok"), "ORG"), (0, 1, "ORG")]
+    names = [m.text for m in tidy_mentions(spans, text)]
+    assert names == ["Defensive Line", "CBs", "D"]
 
 
 def test_entities_blinken_spellings_and_title_are_one_person(analyzer, examples_dir):

@@ -160,7 +160,8 @@ class EntityAnalyzer:
     """Finds people, organisations and places (spaCy for English, natasha for Russian)."""
 
     name: ClassVar[str] = "entities"
-    version: ClassVar[str] = "entities-v2"  # v2: split names joined ("Theresa May", #17)
+    # v2: split names joined ("Theresa May", #17); v3: a name ends at a table border or a link
+    version: ClassVar[str] = "entities-v3"
     layer: ClassVar[Layer] = Layer.ENTITY
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
@@ -271,11 +272,18 @@ def find_in_windows(
     return out
 
 
+_NAME_BORDER = re.compile(r"[|\n]|\S*(?:https?://|www\.|\.com/)")
+
+
 def tidy_mentions(spans: list[tuple[int, int, str]], text: str) -> list[Mention]:
     """Trim quote marks off mention edges, drop lower-case "people" ("blockheadedness"), and
     give a one-word name the type it has most often in the article."""
     trimmed = []
     for start, end, label in spans:
+        # A name ends at a table's cell border, a line break or a link: the tagger ran
+        # "Defensive Line | Pos | Player | …" and "CBs pic.twitter.com/…" together as names.
+        if border := _NAME_BORDER.search(text, start, end):
+            end = border.start()
         while start < end and (text[start] in QUOTE_MARKS or text[start].isspace()):
             start += 1
         while end > start and (text[end - 1] in QUOTE_MARKS or text[end - 1].isspace()):
