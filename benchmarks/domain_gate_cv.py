@@ -34,6 +34,7 @@ narrative": a page through the gate may still get none.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ CLIMATE_PHRASES = (
     *("klimaschutz", "zmiana klimatu", "zmian klimatu", "kryzys klimatyczny"),
 )
 PHRASE_TERMS = tuple(t for t in TERMS if t not in LOOSE_STEMS) + CLIMATE_PHRASES
+# Word starts (2026-12-07, pre-registered): "computing" does not name Putin.
+STARTS = re.compile(r"\b(?:" + TOPIC_WORDS.pattern + ")", re.IGNORECASE)
 TAUS = (0.0, 0.8, 0.9, 0.95, 0.99)  # 0.0: every term of the shipped list
 NAMED_CUTS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 TARGET_PASS = 0.02
@@ -197,6 +200,9 @@ def run(gate: GateData, seed: int) -> None:
     phrase_named = np.array(
         [any(t in text.lower() for t in PHRASE_TERMS) for text in gate.texts], dtype=bool
     )
+    starts = np.array([bool(STARTS.search(text)) for text in gate.texts], dtype=bool)
+    twice = np.array([len(TOPIC_WORDS.findall(text)) >= 2 for text in gate.texts], dtype=bool)
+    starts_twice = np.array([len(STARTS.findall(text)) >= 2 for text in gate.texts], dtype=bool)
     fitted = np.flatnonzero(rows.fitted)
     # outer folds over the rows a gate is fitted on; pages naming a topic go to the fold of a
     # hash of their id, so every page is scored once by a gate that never saw it
@@ -230,9 +236,15 @@ def run(gate: GateData, seed: int) -> None:
             "gate alone": (np.zeros(len(TERMS), bool), cut),
             "chosen in fold": (terms, named_cut),
         }
-        rules["phrases, 0.1"] = (None, NAMED_TOPIC_CUT)
+        fixed = {
+            "phrases, 0.1": phrase_named,
+            "starts, 0.1": starts,
+            "twice, 0.1": twice,
+            "starts+twice, 0.1": starts_twice,
+        }
+        rules.update({name: (None, NAMED_TOPIC_CUT) for name in fixed})
         for name, (kept, named) in rules.items():
-            names = phrase_named if kept is None else hits[:, kept].any(axis=1)
+            names = fixed[name] if kept is None else hits[:, kept].any(axis=1)
             passed = passes(p, names, cut, named)
             totals.setdefault(name, []).append(np.where(held, passed, False))
             label = (
