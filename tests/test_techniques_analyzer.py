@@ -292,3 +292,11 @@ def test_techniques_scored_in_blocks_equal_one_pass_bit_for_bit(long_article, en
     analyzer.block_rows = rows
     assert np.array_equal(analyzer.scores(doc, vectors), whole)
     assert analyzer.analyze(doc, vectors) == labels and labels
+
+
+def test_genre_reads_only_its_training_languages_frames_every_encoded_one(encoder):
+    """#15: in a language outside its training data the genre cues read zero and a Portuguese
+    shop page was called satire at 0.87; genre says "not analyzed" there instead."""
+    genre, frames = GenreAnalyzer.load(encoder), FrameAnalyzer.load(encoder)
+    assert genre.languages == frozenset({"en", "fr", "de", "it", "pl", "ru"})
+    assert "pt" in encoder.languages and frames.languages == encoder.languages

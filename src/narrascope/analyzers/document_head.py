@@ -49,6 +49,9 @@ class DocumentHeadAnalyzer:
     layer: ClassVar[Layer]
     requires: ClassVar[tuple[Layer, ...]] = ()
     min_words: ClassVar[int] = 2  # an empty or one-word article has no genre or frame
+    trained_languages: ClassVar[frozenset[str] | None] = None
+    """The only languages the head may read, where its features need them (None: every
+    language the encoder reads, the multilingual vectors carrying the head across)."""
     evidence_sentences: ClassVar[int] = 3
 
     def __init__(
@@ -86,7 +89,10 @@ class DocumentHeadAnalyzer:
             inputs=width,
             encoder=encoder,
         )
-        return cls(head, dim=encoder.dim, languages=encoder.languages)
+        languages = encoder.languages
+        if cls.trained_languages is not None:
+            languages = cls.trained_languages & (languages or cls.trained_languages)
+        return cls(head, dim=encoder.dim, languages=languages)
 
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
