@@ -71,7 +71,7 @@ def load_or_run_onnx_lower(
 ) -> list[np.ndarray]:
     """The int8 ONNX model's layer-below-the-last token states (float16) of segment A of
     `pairs`, kept in `folder` by the digest `spans.load_or_run_onnx` uses."""
-    from narrascope.analyzers.techniques_accurate import PairModel
+    from narrascope.analyzers.pair_model import PairModel
 
     digest = hashlib.sha256(onnx.read_bytes())
     for a, b in pairs:
@@ -356,7 +356,7 @@ def stored_spans(
 ) -> dict[str, dict[str, list[tuple[str, int, int]]]]:
     """What the analyzer stores on the held-out articles under each rule: phrases of the
     labelled sentences (span head at its cut and gap), a labelled sentence without one whole."""
-    from narrascope.analyzers.techniques_accurate import decode_spans
+    from narrascope.analyzers.technique_spans import decode_spans
 
     weights, bias = head
     out: dict[str, dict[str, list[tuple[str, int, int]]]] = {
@@ -437,8 +437,8 @@ def train(
     `onnx` trained on (5-fold CV there first), judge it on the PTC gold spans of its held-out
     fold against the sentence head, and write it to `out` if it beats it. Returns a `Report`."""
 
+    from narrascope.analyzers.pair_model import ACCURATE_VERSION, model_files
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
-    from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, model_files
     from narrascope.heads import LinearHead
     from narrascope.training import Report, semeval2023
     from narrascope.training.ptc import read_ptc
@@ -513,8 +513,9 @@ def train(
 
 def write_card(path: Path, report, parts: Sequence[str], spans: int) -> None:
     """The phrase technique head's model card."""
+    from narrascope.analyzers.pair_model import ACCURATE_VERSION
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
-    from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, SPANS_VERSION
+    from narrascope.analyzers.technique_spans import SPANS_VERSION
 
     lines = [
         f"# {PHRASE_TC_VERSION}: the technique of a phrase (accurate profile)",

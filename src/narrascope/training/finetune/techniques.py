@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from narrascope.analyzers.techniques_accurate import (
+from narrascope.analyzers.pair_model import (
     ACCURATE_VERSION,
-    FineTunedTechniques,
     PairModel,
     model_files,
     sentence_pairs,
 )
+from narrascope.analyzers.techniques_accurate import FineTunedTechniques
 from narrascope.heads import RESOURCES
 from narrascope.training import CACHE, Report, semeval2023, trained_date
 from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
