@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from narrascope.analyzers.techniques_accurate import PairModel
+from narrascope.analyzers.pair_model import PairModel
 from narrascope.heads import sigmoid
 from narrascope.text.wordpiece import WordPiece
 from narrascope.training.finetune.export import export_onnx

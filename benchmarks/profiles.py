@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from narrascope import pipeline
-from narrascope.analyzers.techniques_accurate import FineTunedTechniques, sentence_pairs
+from narrascope.analyzers.pair_model import sentence_pairs
+from narrascope.analyzers.techniques_accurate import FineTunedTechniques
 from narrascope.heads import RESOURCES
 from narrascope.model import Document, SourceRef
 from narrascope.store import Store

@@ -21,18 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from narrascope.analyzers.pair_model import model_files
 from narrascope.analyzers.phrase_techniques import (
     PHRASE_TC_VERSION,
     PhraseTechniqueHead,
     SentenceTokens,
 )
-from narrascope.analyzers.techniques_accurate import (
-    SPANS_VERSION,
-    FineTunedTechniques,
-    SpanHead,
-    decode_spans,
-    model_files,
-)
+from narrascope.analyzers.technique_spans import SPANS_VERSION, SpanHead, decode_spans
+from narrascope.analyzers.techniques_accurate import FineTunedTechniques
 from narrascope.heads import RESOURCES, apply_platt, sigmoid
 from narrascope.training import CACHE, semeval2023
 from narrascope.training.calibrate import fit_platt

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.techniques_accurate import FineTunedTechniques, model_files
+from narrascope.analyzers.pair_model import model_files
+from narrascope.analyzers.techniques_accurate import FineTunedTechniques
 from narrascope.heads import RESOURCES, softmax
 from narrascope.training import semeval2023
 from narrascope.training.finetune import phrase_tc as tc
@@ -100,7 +101,7 @@ def main() -> None:
 def combine(name, readings, train, judge, articles, t3: Path) -> None:
     """Rules R and O with candidate `name` on the held-out fold: TC on the gold PTC spans, and
     what the analyzer would store against the T3 gold spans (technique-aware SI)."""
-    from narrascope.analyzers.techniques_accurate import SPANS_VERSION, SpanHead
+    from narrascope.analyzers.technique_spans import SPANS_VERSION, SpanHead
     from narrascope.training.ptc import labelled_si_scores
 
     parts = tc.CANDIDATES[name]

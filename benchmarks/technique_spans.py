@@ -16,7 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
-from narrascope.analyzers.techniques_accurate import model_files
+from narrascope.analyzers.pair_model import model_files
 from narrascope.heads import RESOURCES
 from narrascope.training import CACHE
 from narrascope.training.finetune import spans

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.techniques_accurate import model_files
+from narrascope.analyzers.pair_model import model_files
 from narrascope.training import CACHE, semeval2023
 from narrascope.training.finetune import spans
 from narrascope.training.finetune.minilm import base_model_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, MAX_TOKENS
+from narrascope.analyzers.pair_model import ACCURATE_VERSION, MAX_TOKENS
 from narrascope.training import Report
 from narrascope.training.finetune.trainer import Settings
 

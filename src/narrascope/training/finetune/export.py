@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, STATES_OUTPUT
+from narrascope.analyzers.pair_model import ACCURATE_VERSION, STATES_OUTPUT
 from narrascope.training.finetune.minilm import MiniLMClassifier, base_model_dir
 from narrascope.training.finetune.select import Calibration
 from narrascope.training.semeval2023 import TECHNIQUES

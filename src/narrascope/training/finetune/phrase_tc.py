@@ -71,7 +71,7 @@ def load_or_run_onnx_lower(
 ) -> list[np.ndarray]:
     """The int8 ONNX model's layer-below-the-last token states (float16) of segment A of
     `pairs`, kept in `folder` by the digest `spans.load_or_run_onnx` uses."""
-    from narrascope.analyzers.techniques_accurate import PairModel
+    from narrascope.analyzers.pair_model import PairModel
 
     digest = hashlib.sha256(onnx.read_bytes())
     for a, b in pairs:
@@ -290,7 +290,12 @@ def fit_temperature(
     logits: np.ndarray, gold: Sequence[Sequence[str]], classes: Sequence[str]
 ) -> float:
     """The softmax temperature with the least log loss of out-of-fold `logits` against each
-    span's gold (the mean over its gold rows): the head's logits are divided by it."""
+    span's gold (the mean over its gold rows): the head's logits are divided by it.
+
+    The loss is `calibrate.fit_temperature`'s with a span's gold rows weighted 1/k, but the
+    search is a grid (`TEMPERATURES`), not its golden section: on the shipped head's
+    out-of-fold logits the grid gives 1.1271 (the card's) and the golden section 1.12626
+    (benchmarks/RESULTS.md, "Phrase TC temperature"), so the grid stays until a retrain."""
     index = {name: j for j, name in enumerate(classes)}
     best, temperature = np.inf, 1.0
     for t in TEMPERATURES:
@@ -356,7 +361,7 @@ def stored_spans(
 ) -> dict[str, dict[str, list[tuple[str, int, int]]]]:
     """What the analyzer stores on the held-out articles under each rule: phrases of the
     labelled sentences (span head at its cut and gap), a labelled sentence without one whole."""
-    from narrascope.analyzers.techniques_accurate import decode_spans
+    from narrascope.analyzers.technique_spans import decode_spans
 
     weights, bias = head
     out: dict[str, dict[str, list[tuple[str, int, int]]]] = {
@@ -437,8 +442,8 @@ def train(
     `onnx` trained on (5-fold CV there first), judge it on the PTC gold spans of its held-out
     fold against the sentence head, and write it to `out` if it beats it. Returns a `Report`."""
 
+    from narrascope.analyzers.pair_model import ACCURATE_VERSION, model_files
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
-    from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, model_files
     from narrascope.heads import LinearHead
     from narrascope.training import Report, semeval2023
     from narrascope.training.ptc import read_ptc
@@ -513,8 +518,9 @@ def train(
 
 def write_card(path: Path, report, parts: Sequence[str], spans: int) -> None:
     """The phrase technique head's model card."""
+    from narrascope.analyzers.pair_model import ACCURATE_VERSION
     from narrascope.analyzers.phrase_techniques import PHRASE_TC_VERSION
-    from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, SPANS_VERSION
+    from narrascope.analyzers.technique_spans import SPANS_VERSION
 
     lines = [
         f"# {PHRASE_TC_VERSION}: the technique of a phrase (accurate profile)",

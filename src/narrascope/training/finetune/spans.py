@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers.techniques_accurate import WINDOW, SpanHead, decode_spans
+from narrascope.analyzers.technique_spans import WINDOW, SpanHead, decode_spans
 from narrascope.training.ptc import merge_spans, si_scores
 
 Rows = Sequence[int] | np.ndarray  # article or sentence indexes, as a list or an index array
@@ -345,7 +345,7 @@ def load_or_run_onnx(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The ONNX model's logits and segment-A token states (float16) of `pairs`, kept in
     `folder` by a digest of the model file and the pairs."""
-    from narrascope.analyzers.techniques_accurate import PairModel
+    from narrascope.analyzers.pair_model import PairModel
 
     digest = hashlib.sha256(onnx.read_bytes())
     for a, b in pairs:
@@ -390,7 +390,7 @@ def write_span_head(path: Path, head: SpanHead, info: Mapping[str, object]) -> N
 
     from safetensors.numpy import save_file
 
-    from narrascope.analyzers.techniques_accurate import SPANS_VERSION
+    from narrascope.analyzers.technique_spans import SPANS_VERSION
 
     save_file(
         {
@@ -431,11 +431,9 @@ def train(
     the int8 model's phrases beat whole sentences there. Returns a `Report`."""
     import time
 
-    from narrascope.analyzers.techniques_accurate import (
-        SPANS_VERSION,
-        FineTunedTechniques,
-        model_files,
-    )
+    from narrascope.analyzers.pair_model import model_files
+    from narrascope.analyzers.technique_spans import SPANS_VERSION
+    from narrascope.analyzers.techniques_accurate import FineTunedTechniques
     from narrascope.heads import apply_platt, sigmoid
     from narrascope.text.wordpiece import WordPiece
     from narrascope.training import CACHE, Report
@@ -560,7 +558,8 @@ def technique_of_spans(
 
 def write_span_card(path: Path, report, head: SpanHead, weights: str, *, on_int8: bool) -> None:
     """The span head's model card: data, terms, decoding and held-out scores."""
-    from narrascope.analyzers.techniques_accurate import ACCURATE_VERSION, SPANS_VERSION
+    from narrascope.analyzers.pair_model import ACCURATE_VERSION
+    from narrascope.analyzers.technique_spans import SPANS_VERSION
 
     lines = [
         f"# {SPANS_VERSION}: technique spans at phrase level (accurate profile)",

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from narrascope.analyzers.techniques_accurate import (
+from narrascope.analyzers.pair_model import (
     ACCURATE_VERSION,
-    FineTunedTechniques,
     PairModel,
     model_files,
     sentence_pairs,
 )
+from narrascope.analyzers.techniques_accurate import FineTunedTechniques
 from narrascope.heads import RESOURCES
 from narrascope.training import CACHE, Report, semeval2023, trained_date
 from narrascope.training.finetune.select import HeldOutScores, fit_calibration, line_scores
@@ -158,35 +158,39 @@ def train(
             len(rows),
             epochs_trained=stop_epoch,
         )
-        from narrascope.training.finetune import spans
-        from narrascope.training.techniques import find_data
-
-        on_progress("training the phrase-span head on the model's token states")
-        found = spans.train(
-            t3,
-            trained.weights,
-            files["onnx"],
-            settings,
-            out=out,
-            ptc_data=find_data(data)[1],
-            on_progress=on_progress,
+        _train_token_heads(
+            data, t3, trained.weights, files["onnx"], settings, out, report, on_progress
         )
-        report.scores.update({f"spans_{k}": v for k, v in found.scores.items()})
-        report.lines += found.lines
-        from narrascope.training.finetune import phrase_tc
-
-        on_progress("training the phrase technique head on the model's token states")
-        phrase = phrase_tc.train(
-            t3,
-            files["onnx"],
-            settings,
-            out=out,
-            ptc_data=find_data(data)[1],
-            on_progress=on_progress,
-        )
-        report.scores.update({f"phrase_tc_{k}": v for k, v in phrase.scores.items()})
-        report.lines += phrase.lines
     return report
+
+
+def _train_token_heads(
+    data: Path,
+    t3: Path,
+    weights: Path,
+    onnx: Path,
+    settings: Settings,
+    out: Path,
+    report: Report,
+    on_progress: Callable[[str], None],
+) -> None:
+    """Train the heads that read the shipped model's token states into `out`: the phrase-span
+    head, then the phrase technique head; their scores and lines join `report` (prefixed)."""
+    from narrascope.training.finetune import phrase_tc, spans
+    from narrascope.training.techniques import find_data
+
+    ptc_data = find_data(data)[1]
+    on_progress("training the phrase-span head on the model's token states")
+    found = spans.train(
+        t3, weights, onnx, settings, out=out, ptc_data=ptc_data, on_progress=on_progress
+    )
+    on_progress("training the phrase technique head on the model's token states")
+    phrase = phrase_tc.train(
+        t3, onnx, settings, out=out, ptc_data=ptc_data, on_progress=on_progress
+    )
+    for prefix, head in (("spans_", found), ("phrase_tc_", phrase)):
+        report.scores.update({f"{prefix}{k}": v for k, v in head.scores.items()})
+        report.lines += head.lines
 
 
 def run_folder(settings: Settings) -> Path:

@@ -1,7 +1,7 @@
 """Fine-tuning all-MiniLM-L6-v2 on SemEval-2023 T3 subtask 3 (English), resumable, on the CPU.
 
 Each English train sentence (truth from the span files, as for the fast head) is read with its
-previous sentence as context (`analyzers.techniques_accurate.sentence_pairs`), up to
+previous sentence as context (`analyzers.pair_model.sentence_pairs`), up to
 `max_tokens` word pieces; batches group sentences of similar length, so padding costs little.
 Loss: binary cross-entropy per technique, positives weighted by sqrt(negatives/positives),
 capped; every sentence with a technique and a fresh draw of a third of the others each epoch.
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from narrascope.analyzers.techniques_accurate import MAX_TOKENS, sentence_pairs
+from narrascope.analyzers.pair_model import MAX_TOKENS, sentence_pairs
 from narrascope.text.wordpiece import WordPiece, pad
 from narrascope.training import semeval2023
 from narrascope.training.finetune.minilm import MiniLMClassifier, base_model_dir, load_base
