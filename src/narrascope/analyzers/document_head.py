@@ -19,6 +19,10 @@ from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, float32, head_path
 from narrascope.model import Annotation, Document, Layer
 
+T3_LANGUAGES: frozenset[str] = frozenset({"en", "fr", "de", "it", "pl", "ru"})
+"""The six languages of the SemEval-2023 Task 3 train split (ISO codes): the genre and frame
+heads' training languages."""
+
 
 def supporting_sentences(
     doc: Document, vectors: np.ndarray, direction: np.ndarray, k: int, *, min_words: int = 4

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.document_head import DocumentHeadAnalyzer
+from narrascope.analyzers.document_head import T3_LANGUAGES, DocumentHeadAnalyzer
 from narrascope.heads import apply_platt, float32
 from narrascope.model import Layer
 
@@ -105,9 +105,7 @@ class GenreAnalyzer(DocumentHeadAnalyzer):
     layer: ClassVar[Layer] = Layer.GENRE
     # The training data and the cue word lists cover these six: elsewhere the cues read zero
     # (a Portuguese shop page was called satire at 0.87), so another language is not analyzed.
-    trained_languages: ClassVar[frozenset[str] | None] = frozenset(
-        {"en", "fr", "de", "it", "pl", "ru"}
-    )
+    trained_languages: ClassVar[frozenset[str] | None] = T3_LANGUAGES
     features = staticmethod(document_features)
 
     def choose(self, scores: np.ndarray) -> list[int]:
