@@ -15,6 +15,11 @@ mentions, grouped by article, 5 folds, seed 13), three ways:
                     the pooled recipe and once for the language's own; the own head is kept
                     for fold k iff its inner EMR on the language's mentions is >= the pooled
                     head's. Fold k's rows never enter the choice, nor any of its fits.
+  (W) weighted      (second registration, after (S) failed) for each language, the pooled
+                    recipe fitted on every language's mentions with that language's weighted
+                    up so they carry half the total weight (row weights normalised to mean 1),
+                    calibrated, cut and judged on that language's mentions alone.
+  (SW) weighted or pooled, chosen per language inside each outer fold as (S) chooses.
 
 Outer decisions of every head on fold k: fits without fold k; temperature and Platt fitted on
 the other folds' out-of-fold scores; the second-role cut chosen on the other folds; the show
@@ -60,6 +65,7 @@ DATA = Path("/work/shared/data/semeval2025_task10")
 SEED, FOLDS = 13, 5
 LANGUAGES = ("BG", "EN", "HI", "PT", "RU")
 POOLED = "pooled"
+WEIGHTED = "W-"  # a weighted head's name: W-EN is the pooled recipe with English weighted up
 RISE = 0.01  # (S) overall EMR fold mean must rise by this much over (P)
 FOLDS_AHEAD = 3  # ... and be ahead of (P) in at least this many of the 5 outer folds
 ECE_CAP = 0.05  # no language's main ECE may go over this where (P)'s was at or under it
@@ -97,8 +103,19 @@ class Data:
         self.n = len(examples)
 
     def rows(self, head: str) -> np.ndarray:
-        """The rows a head is fitted and judged on: all, or one language's."""
-        return np.arange(self.n) if head == POOLED else np.flatnonzero(self.language == head)
+        """The rows a head is judged on (calibrated, cut, scored): all, or one language's."""
+        if head == POOLED:
+            return np.arange(self.n)
+        return np.flatnonzero(self.language == head.removeprefix(WEIGHTED))
+
+    def fitted_on(self, head: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The rows a head is fitted on and their weights (None: all 1). A weighted head fits
+        on every language, its own language's mentions carrying half the total weight."""
+        if not head.startswith(WEIGHTED):
+            return self.rows(head), None
+        mine = self.language == head.removeprefix(WEIGHTED)
+        weights = np.where(mine, (self.n - mine.sum()) / mine.sum(), 1.0)
+        return np.arange(self.n), weights * self.n / weights.sum()
 
 
 def raw_predictions(d: Data, head: str, excluded: tuple[int, ...], work: Path) -> dict:
@@ -107,13 +124,18 @@ def raw_predictions(d: Data, head: str, excluded: tuple[int, ...], work: Path) -
     path = work / f"{head}-{'-'.join(map(str, excluded))}.npz"
     mine = d.rows(head)
     out_rows = mine[np.isin(d.fold_of[mine], excluded)]
-    fit_rows = mine[~np.isin(d.fold_of[mine], excluded)]
+    fitted, weights = d.fitted_on(head)
+    fit_rows = fitted[~np.isin(d.fold_of[fitted], excluded)]
     if path.is_file():
         saved = np.load(path)
         return {"rows": saved["rows"], "main": saved["main"], "fine": saved["fine"]}
-    w, b = rl.fit_main(d.x[fit_rows], d.y_main[fit_rows], SEED)
+    row_weights = None if weights is None else weights[fit_rows]
+    cells = None if row_weights is None else np.repeat(row_weights[:, None], d.y_fine.shape[1], 1)
+    w, b = rl.fit_main(d.x[fit_rows], d.y_main[fit_rows], SEED, sample_weight=row_weights)
     main = softmax(d.x[out_rows] @ w + b).astype(np.float32)
-    fw, fb = fit_logistic(d.x[fit_rows], d.y_fine[fit_rows], c=rl.C_FINE, seed=SEED)
+    fw, fb = fit_logistic(
+        d.x[fit_rows], d.y_fine[fit_rows], c=rl.C_FINE, seed=SEED, cell_weights=cells
+    )
     fine = sigmoid(d.x[out_rows] @ fw + fb).astype(np.float32)
     np.savez(path, rows=out_rows, main=main, fine=fine)
     return {"rows": out_rows, "main": main, "fine": fine}
@@ -247,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     d = Data()
     counts = {g: int((d.language == g).sum()) for g in LANGUAGES}
     print(f"{d.n} mentions {counts}; {time.perf_counter() - start:.0f} s; {uptime()}", flush=True)
-    heads = (POOLED, *LANGUAGES)
+    heads = (POOLED, *LANGUAGES, *(WEIGHTED + g for g in LANGUAGES))
     for head in heads:  # every fit first (cached), so a crash later costs no refit
         for excluded in [(k,) for k in range(FOLDS)] + list(
             itertools.combinations(range(FOLDS), 2)
@@ -262,44 +284,82 @@ def main(argv: list[str] | None = None) -> None:
     card_second = pooled_scored.second(every)
     card_emr = float(pooled_scored.exact(every, card_second).mean())
 
-    choices: dict[str, list[str]] = {g: [] for g in LANGUAGES}
-    inner_emr: dict[str, list[tuple[float, float]]] = {g: [] for g in LANGUAGES}
+    candidates = {"S": "", "SW": WEIGHTED}  # chosen per fold: own head (S), weighted head (SW)
+    choices = {name: {g: [] for g in LANGUAGES} for name in candidates}
+    inner_emr = {name: {g: [] for g in LANGUAGES} for name in candidates}
     for k in range(FOLDS):
         fitting = np.flatnonzero(d.fold_of != k)
         pooled_inner = inner_scored(d, POOLED, k, args.work)
         pooled_exact = pooled_inner.exact(fitting, pooled_inner.second(fitting))
-        for g in LANGUAGES:
-            mine = fitting[d.language[fitting] == g]
-            own_inner = inner_scored(d, g, k, args.work)
-            own = float(own_inner.exact(mine, own_inner.second(mine)).mean())
-            pooled = float(pooled_exact[d.language[fitting] == g].mean())
-            inner_emr[g].append((own, pooled))
-            choices[g].append("own" if own >= pooled else POOLED)
-        print(f"inner choice fold {k}: {[choices[g][k] for g in LANGUAGES]}", flush=True)
+        for name, prefix in candidates.items():
+            for g in LANGUAGES:
+                mine = fitting[d.language[fitting] == g]
+                own_inner = inner_scored(d, prefix + g, k, args.work)
+                own = float(own_inner.exact(mine, own_inner.second(mine)).mean())
+                pooled = float(pooled_exact[d.language[fitting] == g].mean())
+                inner_emr[name][g].append((own, pooled))
+                choices[name][g].append("own" if own >= pooled else POOLED)
+            print(f"{name} inner choice fold {k}: {[choices[name][g][k] for g in LANGUAGES]}")
 
-    def combine(pick) -> dict[str, np.ndarray]:
+    def combine(pick, prefix: str) -> dict[str, np.ndarray]:
         combined = {key: v.copy() for key, v in outer[POOLED].items() if key != "seconds"}
         for g in LANGUAGES:
             for k in range(FOLDS):
                 if pick(g, k) == "own":
                     rows = np.flatnonzero((d.language == g) & (d.fold_of == k))
                     for key in combined:
-                        combined[key][rows] = outer[g][key][rows]
+                        combined[key][rows] = outer[prefix + g][key][rows]
         return combined
 
     variants = {
         "P": outer[POOLED],
-        "L": combine(lambda g, k: "own"),
-        "S": combine(lambda g, k: choices[g][k]),
+        "L": combine(lambda g, k: "own", ""),
+        "S": combine(lambda g, k: choices["S"][g][k], ""),
+        "W": combine(lambda g, k: "own", WEIGHTED),
+        "SW": combine(lambda g, k: choices["SW"][g][k], WEIGHTED),
     }
     table = {}
     for name, decided in variants.items():
         per = {g: measures(d, decided, np.flatnonzero(d.language == g)) for g in LANGUAGES}
         per["all"] = measures(d, decided, every)
         table[name] = per
-    p, s = table["P"], table["S"]
+    rules = {name: ship_rule(table["P"], table[name]) for name in candidates}
+    report = {
+        "mentions": counts,
+        "card_path_P": {"second": card_second, "emr": card_emr},
+        "seconds_per_fold": {h: outer[h]["seconds"].tolist() for h in heads},
+        "inner_emr_candidate_pooled": inner_emr,
+        "choices": choices,
+        "table": table,
+        "rules": rules,
+        "verdicts": {
+            name: f"{name} passes" if all(rule.values()) else "P stays (roles-v4)"
+            for name, rule in rules.items()
+        },
+        "seconds": round(time.perf_counter() - start),
+        "load_end": uptime(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1))
+    print(f"card path (P): second {card_second}, EMR {card_emr:.4f}")
+    for name in variants:
+        for key, v in table[name].items():
+            print(
+                f"{name} {key} (n={v['mentions']}): EMR {v['emr']:.4f} (folds "
+                f"{' '.join(f'{e:.3f}' for e in v['emr_folds'])}; mean {v['emr_fold_mean']:.4f}) "
+                f"main {v['main_accuracy']:.4f} ECE {v['main_ece']:.4f} shown "
+                f"{v['shown_share']:.3f} right {v['shown_accuracy']:.3f} "
+                f"shown&right {v['shown_right_share']:.3f}"
+            )
+    print(json.dumps({"choices": choices, "inner_emr_candidate_pooled": inner_emr}), flush=True)
+    print(json.dumps({"rules": rules, "verdicts": report["verdicts"]}), flush=True)
+    print(f"done, {report['seconds']} s; {uptime()}", flush=True)
+
+
+def ship_rule(p: dict, s: dict) -> dict[str, bool]:
+    """The pre-registered rule: candidate `s` against the pooled head `p` (RESULTS.md)."""
     ahead = sum(a > b for a, b in zip(s["all"]["emr_folds"], p["all"]["emr_folds"], strict=True))
-    rule = {
+    return {
         "overall EMR fold mean >= (P) + 0.01": s["all"]["emr_fold_mean"]
         >= p["all"]["emr_fold_mean"] + RISE,
         "ahead of (P) in >= 3 of 5 outer folds": ahead >= FOLDS_AHEAD,
@@ -309,34 +369,6 @@ def main(argv: list[str] | None = None) -> None:
         "EN shown-and-right share not lower": s["EN"]["shown_right_share"]
         >= p["EN"]["shown_right_share"],
     }
-    report = {
-        "mentions": counts,
-        "card_path_P": {"second": card_second, "emr": card_emr},
-        "seconds_per_fold": {h: outer[h]["seconds"].tolist() for h in heads},
-        "inner_emr_own_pooled": inner_emr,
-        "S_choices": choices,
-        "table": table,
-        "folds_ahead": ahead,
-        "rule": rule,
-        "verdict": "S ships as roles-v5" if all(rule.values()) else "P stays (roles-v4)",
-        "seconds": round(time.perf_counter() - start),
-        "load_end": uptime(),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1))
-    print(f"card path (P): second {card_second}, EMR {card_emr:.4f}")
-    for name in ("P", "L", "S"):
-        for key, v in table[name].items():
-            print(
-                f"{name} {key} (n={v['mentions']}): EMR {v['emr']:.4f} (folds "
-                f"{' '.join(f'{e:.3f}' for e in v['emr_folds'])}; mean {v['emr_fold_mean']:.4f}) "
-                f"main {v['main_accuracy']:.4f} ECE {v['main_ece']:.4f} shown "
-                f"{v['shown_share']:.3f} right {v['shown_accuracy']:.3f} "
-                f"shown&right {v['shown_right_share']:.3f}"
-            )
-    print(json.dumps({"S_choices": choices, "inner_emr_own_pooled": inner_emr}), flush=True)
-    print(json.dumps({"rule": rule, "verdict": report["verdict"]}), flush=True)
-    print(f"done, {report['seconds']} s; {uptime()}", flush=True)
 
 
 if __name__ == "__main__":
