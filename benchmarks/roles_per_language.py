@@ -33,6 +33,7 @@ share of mentions whose main role is shown, how often shown roles are right, and
 shown and right; the per-fold choices; the pre-registered rule's verdict. JSON to --out.
 
 Usage: PYTHONPATH=src python benchmarks/roles_per_language.py [--out FILE] [--work DIR]
+       [--fold-seed S]  (another fold seed needs its own --work: the cache is per fold)
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def uptime() -> str:
 class Data:
     """The gold mentions as arrays: features, main index, fine 0/1, language, outer fold."""
 
-    def __init__(self) -> None:
+    def __init__(self, fold_seed: int = SEED) -> None:
         taxonomy = read_taxonomy()
         self.fine_labels = [r.label for r in taxonomy if r.level == "fine"]
         self.parents = {r.label: r.parent for r in taxonomy if r.level == "fine"}
@@ -96,7 +97,8 @@ class Data:
         self.gold_fine = [tuple(ex.mention.fine_roles) for ex in examples]
         self.keys = [ex.mention.key for ex in examples]
         self.language = np.array([ex.language.upper() for ex in examples])
-        self.folds = grouped_folds([ex.mention.article_id for ex in examples], FOLDS, SEED)
+        groups = [ex.mention.article_id for ex in examples]
+        self.folds = grouped_folds(groups, FOLDS, fold_seed)
         self.fold_of = np.zeros(len(examples), dtype=int)
         for k, held in enumerate(self.folds):
             self.fold_of[held] = k
@@ -262,11 +264,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/rolelang/result.json"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/rolelang/fits"))
+    parser.add_argument(
+        "--fold-seed", type=int, default=SEED, help="outer folds' seed (13: train's); own --work"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     print(f"start; {uptime()}", flush=True)
-    d = Data()
+    d = Data(args.fold_seed)
     counts = {g: int((d.language == g).sum()) for g in LANGUAGES}
     print(f"{d.n} mentions {counts}; {time.perf_counter() - start:.0f} s; {uptime()}", flush=True)
     heads = (POOLED, *LANGUAGES, *(WEIGHTED + g for g in LANGUAGES))
@@ -325,6 +330,7 @@ def main(argv: list[str] | None = None) -> None:
         table[name] = per
     rules = {name: ship_rule(table["P"], table[name]) for name in candidates}
     report = {
+        "fold_seed": args.fold_seed,
         "mentions": counts,
         "card_path_P": {"second": card_second, "emr": card_emr},
         "seconds_per_fold": {h: outer[h]["seconds"].tolist() for h in heads},
