@@ -300,3 +300,19 @@ def test_genre_reads_only_its_training_languages_frames_every_encoded_one(encode
     genre, frames = GenreAnalyzer.load(encoder), FrameAnalyzer.load(encoder)
     assert genre.languages == frozenset({"en", "fr", "de", "it", "pl", "ru"})
     assert "pt" in encoder.languages and frames.languages == encoder.languages
+
+
+def test_genre_says_not_analyzed_on_a_wire_brief_shorter_than_its_training_articles(encoder):
+    """#15: a real 82-word Reuters brief (Macron on border controls) was stored as satire 0.85."""
+    text = (
+        "PARIS — French President Emmanuel Macron on Monday condemned unilateral border control "
+        "measures taken by some European Union countries in a bid to control the coronavirus "
+        "outbreak, following a phone briefing with Germany’s Angela Merkel and other EU "
+        "officials.\nThe discussion between Macron and Merkel came after Germany decided to "
+        "temporarily introduce border controls on frontiers with Austria, Switzerland, France, "
+        "Luxembourg and Denmark from Monday in an attempt to curb the spread of coronavirus."
+    )
+    doc = segment(Document(text=text, source=SourceRef("brief"), language="en"))
+    (note,) = GenreAnalyzer.load(encoder).analyze(doc, encoder.encode(doc.sentence_texts()))
+    assert (note.layer, note.label) == (Layer.STATS, "not-analyzed")
+    assert note.attrs["analyzer"] == "genre" and "shorter than the articles" in note.attrs["reason"]
