@@ -4,8 +4,8 @@ articles alone, kept where its nested samples-F1 is at least the pooled head's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,11 +18,13 @@ from narrascope.training.calibrate import (
     cross_fitted_platt,
     fit_platt_all,
 )
+from narrascope.training.corrections import WEIGHT, CorrectedSet
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import fit_head
 from narrascope.training.narrative_rules import (
     CHOSEN,
     Decider,
+    NestedResult,
     candidate_rules,
     nested_cut_rules,
     pick_rule,
@@ -42,6 +44,11 @@ from narrascope.training.narrative_scoring import (
 # its articles alone, blend, calibration and rule too): nested CV, benchmarks/RESULTS.md
 # "Narratives: a head per language vs the pooled head" (EN fine 0.430 -> 0.465).
 MIN_LANGUAGE_ARTICLES = 200
+REFIT_PER_LANGUAGE = True
+"""Whether a refit with an analyst's corrections (`train --corrections`) fits the heads per
+language too, each with its language's corrections; False: the pooled head alone takes them all
+and every language is analysed with it (the refit before #19's per-language one). Decided by
+`benchmarks/learning_curve.py --within EN`, benchmarks/RESULTS.md "Corrections per language"."""
 PER_LANGUAGE_NOTE = """\
 - Heads per language (narratives-v4): each language with at least 200 annotated train
   articles gets a head fitted on its articles alone (own similarity calibration, blend, Platt
@@ -98,9 +105,11 @@ def language_head(
     *,
     seed: int,
     folds: int,
+    corrected: CorrectedSet | None = None,
 ) -> LanguageHead:
     """`train`'s recipe (head, similarity calibration, blend, Platt, the `CHOSEN` rule) on one
-    language's articles alone, over its own grouped folds."""
+    language's articles alone, over its own grouped folds; `corrected`, that language's
+    corrections, weigh in the final fit only, as the pooled head's do."""
     groups = [ex.encoded.article.id for ex in examples]
     cv = cross_validate(x, y, groups, c=C, seed=seed, folds=folds)
     similarity = definition_similarity(examples, definitions)
@@ -134,7 +143,7 @@ def language_head(
     cut = rule.thresholds(labels)
     cut_scores = blended if rule.space == "blend" else None
     scores = cv_scores(examples, taxonomy, labels, crossfit, cut, cut_scores, rule.floor)
-    weights, bias = fit_head(x, y, None, c=C, seed=seed)
+    weights, bias = fit_head(x, y, corrected, c=C, seed=seed)
     info: dict[str, object] = {
         "articles": len(examples),
         "blend": blend,
@@ -146,6 +155,8 @@ def language_head(
         "slope": slope,
         "intercept": intercept,
     }
+    if corrected is not None and len(corrected.x):
+        info["corrections"] = corrected.info(WEIGHT)
     return LanguageHead(
         {"weights": weights, "bias": bias, "thresholds": cut},
         {
@@ -157,3 +168,97 @@ def language_head(
         float(nested.coarse.mean()),
         float(nested.fine.mean()),
     )
+
+
+@dataclass
+class LanguageHeads:
+    """The heads per language `train` keeps, as the extra tensors of the pooled head's file and
+    of the definitions head's, with their facts (`info["languages"]`) and the card's lines."""
+
+    head_extra: dict[str, np.ndarray] = field(default_factory=dict)
+    definition_extra: dict[str, np.ndarray] = field(default_factory=dict)
+    info: dict[str, dict[str, object]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def language_heads(
+    examples: Sequence[Example],
+    x: np.ndarray,
+    y: np.ndarray,
+    definitions: np.ndarray,
+    labels: Sequence[str],
+    taxonomy: Sequence[NarrativeLabel],
+    decider: Decider,
+    pooled: NestedResult,
+    *,
+    seed: int,
+    folds: int,
+    corrected: CorrectedSet | None = None,
+) -> LanguageHeads:
+    """A head for every language with `MIN_LANGUAGE_ARTICLES` articles, kept where its nested
+    fine samples-F1 is at least the `pooled` head's nested decisions on the same articles.
+
+    With an analyst's `corrected` documents, a language's head is fitted with the corrections of
+    documents in that language (the pooled head takes them all, `train`), so a corpus's verdicts
+    reach the head its documents are analysed with (#19)."""
+    out = LanguageHeads()
+    language_of = np.array([ex.language.lower() for ex in examples])
+    out.lines += [
+        "",
+        "## Heads per language (kept if its nested fine samples-F1 is at least the pooled"
+        " head's; cut rule chosen by CV on the language alone)",
+        "",
+    ]
+    for language in sorted(set(language_of)):
+        mine = np.flatnonzero(language_of == language)
+        if len(mine) < MIN_LANGUAGE_ARTICLES:
+            continue
+        fitted = language_head(
+            [examples[i] for i in mine], x[mine], y[mine], definitions, labels, taxonomy,
+            decider, seed=seed, folds=folds,
+            corrected=corrected.in_language(language) if corrected is not None else None,
+        )  # fmt: skip
+        pooled_coarse = float(pooled.coarse[mine].mean())
+        pooled_fine = float(pooled.fine[mine].mean())
+        out.lines.append(fitted.verdict(language, pooled_coarse, pooled_fine))
+        if not fitted.kept(pooled_fine):
+            continue
+        for name, tensor in fitted.head_tensors.items():
+            out.head_extra[f"{name}.{language}"] = tensor
+        for name, tensor in fitted.definition_tensors.items():
+            out.definition_extra[f"{name}.{language}"] = tensor
+        out.info[language] = fitted.info
+        out.lines.append(fitted.line(language))
+        out.scores |= {f"own_{language.upper()}_{k}": v for k, v in fitted.scores.items()}
+    return out
+
+
+def heads_of_corrections(
+    corrected: CorrectedSet, own: Mapping[str, object]
+) -> dict[str, dict[str, object]]:
+    """Per language of the corrected documents ("unknown" without one): how many corrections on
+    how many documents, and the heads they went into (the language's own, if any, and pooled)."""
+    return {
+        language or "unknown": {
+            "corrections": count,
+            "documents": documents,
+            "heads": [language, "pooled"] if language in own else ["pooled"],
+        }
+        for language, (count, documents) in sorted(corrected.by_language.items())
+    }
+
+
+def corrections_by_head(corrected: CorrectedSet, own: Mapping[str, object]) -> list[str]:
+    """The card's lines on which head each language's corrections went into."""
+    lines = ["- Corrections per language and the heads they went into:"]
+    for language, (count, documents) in sorted(corrected.by_language.items()):
+        name = language.upper() or "language unknown"
+        if language in own:
+            heads = f"the {name} head and the pooled head"
+        elif language:
+            heads = f"the pooled head only ({name} has no head of its own in this model)"
+        else:
+            heads = "the pooled head only"
+        lines.append(f"  - {name}: {count} corrections on {documents} documents -> {heads}")
+    return lines

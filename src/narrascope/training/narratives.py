@@ -45,9 +45,12 @@ from narrascope.training.corrections import WEIGHT
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import corpus_shift, fit_head, read_corrections
 from narrascope.training.narrative_languages import (
-    MIN_LANGUAGE_ARTICLES,
     PER_LANGUAGE_NOTE,
-    language_head,
+    REFIT_PER_LANGUAGE,
+    LanguageHeads,
+    corrections_by_head,
+    heads_of_corrections,
+    language_heads,
 )
 from narrascope.training.narrative_rules import (
     CHOSEN,
@@ -102,7 +105,8 @@ def train(
     cut_choice: str = CUT_CHOICE,
 ) -> Report:
     """Fit the narrative heads on `data`'s train split; thresholds and blend chosen by grouped CV
-    (a database's `corrections` weigh in the final fit only: see `narrative_corrections`).
+    (a database's `corrections` weigh in the final fit only: see `narrative_corrections`; the
+    pooled head takes them all, a language's own head those of documents in that language).
 
     `cut_choice`: "levels" (cuts on the calibrated probabilities, no floor) or "nested" (cut
     space and floor too, the rule `CHOSEN` that nested CV measures); both are measured."""
@@ -219,41 +223,23 @@ def train(
     }
     if corrected is not None:
         report.lines.append(corrected.card_line(WEIGHT))
-        info["corrections"] = corrected.info(WEIGHT)
-    head_extra: dict[str, np.ndarray] = {}
-    def_extra: dict[str, np.ndarray] = {}
-    own: dict[str, dict[str, object]] = {}
-    language_of = np.array([ex.language.lower() for ex in examples])
-    # One language alone: the pooled head is already its own. With an analyst's corrections,
-    # none either: their rows carry no language, and a head per language would ignore them.
-    if len(set(language_of)) > 1 and corrected is None:
-        report.lines += [
-            "",
-            "## Heads per language (kept if its nested fine samples-F1 is at least the pooled"
-            " head's; cut rule chosen by CV on the language alone)",
-            "",
-        ]
-        for language in sorted(set(language_of)):
-            mine = np.flatnonzero(language_of == language)
-            if len(mine) < MIN_LANGUAGE_ARTICLES:
-                continue
-            fitted = language_head(
-                [examples[i] for i in mine], x[mine], y[mine], definitions, labels, taxonomy,
-                decider, seed=seed, folds=folds,
-            )  # fmt: skip
-            pooled_coarse = float(nested[CHOSEN].coarse[mine].mean())
-            pooled_fine = float(nested[CHOSEN].fine[mine].mean())
-            report.lines.append(fitted.verdict(language, pooled_coarse, pooled_fine))
-            if not fitted.kept(pooled_fine):
-                continue
-            for name, tensor in fitted.head_tensors.items():
-                head_extra[f"{name}.{language}"] = tensor
-            for name, tensor in fitted.definition_tensors.items():
-                def_extra[f"{name}.{language}"] = tensor
-            own[language] = fitted.info
-            report.lines.append(fitted.line(language))
-            report.scores |= {f"own_{language.upper()}_{k}": v for k, v in fitted.scores.items()}
-        info["languages"] = own
+    own = LanguageHeads()
+    # One language alone: the pooled head is already its own.
+    if len({ex.language.lower() for ex in examples}) > 1 and (
+        corrected is None or REFIT_PER_LANGUAGE
+    ):
+        own = language_heads(
+            examples, x, y, definitions, labels, taxonomy, decider, nested[CHOSEN],
+            seed=seed, folds=folds, corrected=corrected,
+        )  # fmt: skip
+        report.lines += own.lines
+        report.scores |= own.scores
+        info["languages"] = own.info
+    if corrected is not None:
+        report.lines += corrections_by_head(corrected, own.info)
+        info["corrections"] = corrected.info(WEIGHT) | {
+            "languages": heads_of_corrections(corrected, own.info)
+        }
     head = LinearHead(
         weights,
         bias,
@@ -262,7 +248,7 @@ def train(
         encoder.name,
         thresholds=cut,
         info=info,
-        extra=head_extra,
+        extra=own.head_extra,
     )
     head.save(out / HEAD_FILE.name)
     def_head = LinearHead(
@@ -273,7 +259,7 @@ def train(
         MODEL_ID,
         encoder.name,
         info={"slope": slope, "intercept": intercept, "texts": "label name + our definition"},
-        extra=def_extra,
+        extra=own.definition_extra,
     )
     def_head.save(out / DEFINITIONS_FILE.name)
     if corrections and corrected is not None:
@@ -292,7 +278,7 @@ def train(
             f"  {PRECISION_TARGET:.0%} of the time (narratives-v2's), the best samples-F1. Shipped:\n"
             f"  {rule.describe()}; the stored score stays the calibrated probability."
         )
-    if own:
+    if own.info:
         rule_text += "\n" + PER_LANGUAGE_NOTE
     write_model_card(out / f"{MODEL_ID}.md", *card, rule=rule_text)
     return report
