@@ -25,6 +25,7 @@ from the base weights, refitting only the labels a verdict touches (`fit_head(ba
 
     nice -n 10 .venv/bin/python benchmarks/learning_curve_within.py \
         --data ../shared/data/semeval2025_task10 --language EN --seeds 3 --work /tmp/lcw
+    (`--probe`: also the own head refitted with its corrections weighted 1x, and unanchored)
 """
 
 from __future__ import annotations
@@ -118,8 +119,10 @@ def pooled_only(analyzer: NarrativeAnalyzer, head: LinearHead) -> NarrativeAnaly
     return NarrativeAnalyzer(alone, analyzer.definitions, None, blend=analyzer.blend)
 
 
-def refits(within: WithinBase, db: Path, encoder) -> tuple[NarrativeAnalyzer, NarrativeAnalyzer]:
-    """The pooled-only refit and the per-language refit of the base on `db`'s corrections."""
+def refits(within: WithinBase, db: Path, encoder, probe: bool) -> dict[str, NarrativeAnalyzer]:
+    """The pooled-only refit and the per-language refit of the base on `db`'s corrections (and
+    with `probe`, the per-language refit with its own head's corrections weighted 1x instead of
+    5x, and unanchored)."""
     base = within.base
     corrected = read_corrections(str(db), base.labels, encoder)
     head = base.analyzer.head
@@ -137,14 +140,40 @@ def refits(within: WithinBase, db: Path, encoder) -> tuple[NarrativeAnalyzer, Na
         seed=SEED,
         base=own_start,
     )
-    per_language = replace(
-        pooled, extra={**head.extra, f"weights.{code}": own_w, f"bias.{code}": own_b}
-    )
     analyzer = base.analyzer
-    return (
-        pooled_only(analyzer, pooled),
-        NarrativeAnalyzer(per_language, analyzer.definitions, None, blend=analyzer.blend),
-    )
+
+    def with_own(own: tuple[np.ndarray, np.ndarray]) -> NarrativeAnalyzer:
+        extra = {**head.extra, f"weights.{code}": own[0], f"bias.{code}": own[1]}
+        return NarrativeAnalyzer(
+            replace(pooled, extra=extra), analyzer.definitions, None, blend=analyzer.blend
+        )
+
+    out = {"pooled": pooled_only(analyzer, pooled), "language": with_own((own_w, own_b))}
+    if probe:
+        mine = corrected.in_language(code)
+        out["language-1x"] = with_own(
+            fit_head(
+                within.own_x,
+                within.own_y,
+                mine,
+                c=narratives.C,
+                seed=SEED,
+                base=own_start,
+                weight=1,
+            )
+        )
+        unanchored = read_corrections(str(db), base.labels, encoder, anchored=False)
+        out["language-unanchored"] = with_own(
+            fit_head(
+                within.own_x,
+                within.own_y,
+                unanchored.in_language(code),
+                c=narratives.C,
+                seed=SEED,
+                base=own_start,
+            )
+        )
+    return out
 
 
 def run(args, within: WithinBase, taxonomy, encoder, work: Path) -> dict:
@@ -176,14 +205,12 @@ def run(args, within: WithinBase, taxonomy, encoder, work: Path) -> dict:
                             answer(review, row, gold[ann.doc_id], False, known)
                     done = n
                     started = time.perf_counter()
-                    pooled, per_language = refits(within, db, encoder)
+                    refitted = refits(within, db, encoder, args.probe)
                     seconds.append(time.perf_counter() - started)
-                    results.setdefault(f"pooled:{how}@{n}", []).append(
-                        score(pooled, rest, taxonomy)
-                    )
-                    results.setdefault(f"language:{how}@{n}", []).append(
-                        score(per_language, rest, taxonomy)
-                    )
+                    for arm, refit in refitted.items():
+                        results.setdefault(f"{arm}:{how}@{n}", []).append(
+                            score(refit, rest, taxonomy)
+                        )
                     print(
                         f"  seed {seed} {how} N={n}: pooled fine "
                         f"{results[f'pooled:{how}@{n}'][-1][0]:.4f} coarse "
@@ -230,6 +257,25 @@ def table(results: dict[str, list[tuple[float, float]]], ns: list[int], ways: li
     return "\n".join(rows)
 
 
+def against_base(results: dict[str, list[tuple[float, float]]], ns, ways) -> str:
+    """Each refit's fine samples-F1 against the base's own head, paired by seed: mean
+    difference (sd) and the seeds above the base."""
+    base = [v[0] for v in results["base@0"]]
+    rows = ["| N | way | refit | fine - base (own head) | seeds above |", "|---|---|---|---|---|"]
+    arms = dict.fromkeys(key.split(":")[0] for key in results if "@0" not in key)
+    for n in sorted(ns):
+        for way in ways:
+            for arm in arms:
+                diffs = [v[0] - b for v, b in zip(results[f"{arm}:{way}@{n}"], base, strict=True)]
+                sd = statistics.stdev(diffs) if len(diffs) > 1 else 0.0
+                above = sum(d > 0 for d in diffs)
+                rows.append(
+                    f"| {n} | {way} | {arm} | {statistics.mean(diffs):+.4f} ({sd:.4f}) "
+                    f"| {above}/{len(diffs)} |"
+                )
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the SemEval-2025 T10 folder")
@@ -242,6 +288,9 @@ def main() -> None:
     parser.add_argument("--ways", nargs="+", default=["queue", "random"])
     parser.add_argument("--work", type=Path, default=None, help="keeps the base between runs")
     parser.add_argument("--save", type=Path, default=None, help="per-seed scores, as JSON")
+    parser.add_argument(
+        "--probe", action="store_true", help="also the own head refitted 1x, and unanchored"
+    )
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="learning-curve-within-"))
@@ -262,6 +311,7 @@ def main() -> None:
         "average\n"
     )
     print(table(outcome["results"], args.n, args.ways))
+    print(against_base(outcome["results"], args.n, args.ways))
     if args.save:
         args.save.write_text(json.dumps(outcome["results"], indent=1))
 
