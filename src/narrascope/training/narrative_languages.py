@@ -1,5 +1,7 @@
 """The narrative heads per language (narratives-v4): `train`'s recipe on one language's
-articles alone, kept where its nested samples-F1 is at least the pooled head's.
+articles alone, kept where its nested samples-F1 is at least the pooled head's. A refit with an
+analyst's corrections (#19) fits each kept head with the corrections of documents in its
+language; the pooled head takes them all (`corrections_by_head` says which went where).
 """
 
 from __future__ import annotations
