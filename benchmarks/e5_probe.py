@@ -31,6 +31,7 @@ from narrascope.training import narratives, semeval2023, techniques
 from narrascope.training.calibrate import RULES, cross_fit_platt
 from narrascope.training.fit import cross_validate_sigmoid, fit_logistic, grouped_folds, rest_of
 from narrascope.training.semeval2023 import TECHNIQUES
+from narrascope.training.semeval2025 import EncodedArticle
 from narrascope.training.vectors import VectorCache
 
 DATA = Path("/work/shared/data")
@@ -190,7 +191,7 @@ def concatenated_articles(
         same = a.encoded.article.id == b.encoded.article.id
         assert same and a.encoded.sentences == b.encoded.sentences, "same sentences"
         vectors = np.hstack([a.encoded.vectors, b.encoded.vectors]) / np.sqrt(2)
-        encoded = narratives.EncodedArticle(a.encoded.article, a.encoded.sentences, vectors)
+        encoded = EncodedArticle(a.encoded.article, a.encoded.sentences, vectors)
         out.append(narratives.Example(encoded, a.gold))
     return out
 
