@@ -99,11 +99,13 @@ class Concatenated:
         return np.hstack([s.vectors(texts) for s in self.stores]) / np.sqrt(len(self.stores))
 
 
-def fold_micro_f1(corpus: techniques.Corpus, shown: np.ndarray, held: np.ndarray) -> float:
-    """Official T3-ST3 micro-F1 over the Russian lines of the articles in `held`."""
-    articles = {corpus.sentences[i].article for i in held}
-    gold = {k: v for k, v in corpus.line_labels["ru"].items() if k[0] in articles}
-    predicted = techniques.line_predictions(corpus, shown, "ru")
+def fold_micro_f1(
+    corpus: techniques.Corpus, shown: np.ndarray, held: np.ndarray, folder: str = "ru"
+) -> float:
+    """Official T3-ST3 micro-F1 over the `folder` lines of the articles in `held`."""
+    articles = {corpus.sentences[i].article for i in held if corpus.folders[i] == folder}
+    gold = {k: v for k, v in corpus.line_labels[folder].items() if k[0] in articles}
+    predicted = techniques.line_predictions(corpus, shown, folder)
     return semeval2023.multilabel_f1(gold, predicted, TECHNIQUES)[0]
 
 
