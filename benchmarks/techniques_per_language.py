@@ -26,50 +26,36 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from e5_probe import T3, fold_micro_f1, uptime
+from e5_probe import T3, uptime
 
 from narrascope.encode import UniversalSentenceEncoder
 from narrascope.training import semeval2023, techniques
-from narrascope.training.calibrate import RULES, cross_fit_platt
-from narrascope.training.fit import cross_validate_sigmoid, grouped_folds
+from narrascope.training.fit import grouped_folds
 from narrascope.training.semeval2023 import TECHNIQUES
+from narrascope.training.technique_languages import (
+    MIN_GAIN,
+    Decisions,
+    compare,
+    decide,
+    fold_micro_f1,
+    subset,
+)
 from narrascope.training.vectors import VectorCache
 
 SEED, FOLDS = 13, 5
-RISE = 0.01  # stage 1 and 2: the own head's lead over the pooled one, mean over folds
-FOLDS_AHEAD = 3  # stage 1: folds in which the own head must be strictly ahead
 
 
-@dataclass
-class Decisions:
-    """Out-of-fold (sentence, technique) decisions of one head on one corpus, by both rules."""
-
-    shipped: np.ndarray  # (n, 23) bool: nested-CV rule on cross-fitted Platt
-    v1: np.ndarray  # (n, 23) bool: techniques-v1's F1-tuned cuts per language
-    rules: list[str]  # the shipped rule each outer fold chose
+def rules(decisions: Decisions) -> list[str]:
+    """The shipped rule each outer fold chose."""
+    return [r.describe() for r in decisions.crossed.rules]
 
 
-def decide(corpus: techniques.Corpus, folds: list[np.ndarray]) -> Decisions:
-    """`techniques.train`'s measured path on `corpus` over `folds`."""
-    raw, _ = cross_validate_sigmoid(corpus.x, corpus.y, folds, l2=techniques.L2)
-    crossed = cross_fit_platt(raw, corpus.y, folds, rules=RULES)
-    v1 = techniques._f1_rule(corpus, raw, folds)
-    return Decisions(crossed.shown, v1, [r.describe() for r in crossed.rules])
-
-
-def subset(corpus: techniques.Corpus, rows: np.ndarray, folder: str) -> techniques.Corpus:
-    """The rows of one language as a corpus of its own (same order)."""
-    return techniques.Corpus(
-        [corpus.sentences[i] for i in rows],
-        [corpus.folders[i] for i in rows],
-        corpus.x[rows],
-        corpus.y[rows],
-        {folder: corpus.line_labels[folder]},
-    )
+def chosen(decisions: Decisions, rule: str) -> np.ndarray:
+    """The decisions of `rule`: "shipped" (nested-CV rule) or "v1" (F1-tuned cuts)."""
+    return decisions.crossed.shown if rule == "shipped" else decisions.v1
 
 
 def micro_macro(corpus: techniques.Corpus, shown: np.ndarray, folder: str) -> tuple[float, float]:
@@ -102,28 +88,26 @@ def main(argv: list[str] | None = None) -> None:
     languages = list(corpus.line_labels)
     print(f"{len(corpus.y)} train sentences, {languages}; {uptime()}", flush=True)
 
-    pooled = decide(corpus, folds)
+    pooled = decide(corpus, folds, techniques.L2)
     print(f"(P) done, {time.perf_counter() - start:.0f} s; {uptime()}", flush=True)
-    report: dict[str, object] = {"pooled_rules": pooled.rules, "languages": {}}
+    report: dict[str, object] = {"pooled_rules": rules(pooled), "languages": {}}
     for g in languages:
         rows = np.flatnonzero(folders == g)
         mine = subset(corpus, rows, g)
         local = [np.searchsorted(rows, np.intersect1d(held, rows)) for held in folds]
-        own = decide(mine, local)
-        entry: dict[str, object] = {"sentences": len(rows), "own_rules": own.rules}
+        own = decide(mine, local, techniques.L2)
+        entry: dict[str, object] = {"sentences": len(rows), "own_rules": rules(own)}
         delta: dict[str, float] = {}
         ahead: dict[str, int] = {}
         for rule in ("shipped", "v1"):
-            p_folds = [fold_micro_f1(corpus, getattr(pooled, rule), h, g) for h in folds]
-            l_folds = [fold_micro_f1(mine, getattr(own, rule), h, g) for h in local]
-            entry[f"P_{rule}"] = summary(p_folds, corpus, getattr(pooled, rule), g)
-            entry[f"L_{rule}"] = summary(l_folds, mine, getattr(own, rule), g)
+            p_folds = [fold_micro_f1(corpus, chosen(pooled, rule), h, g) for h in folds]
+            l_folds = [fold_micro_f1(mine, chosen(own, rule), h, g) for h in local]
+            entry[f"P_{rule}"] = summary(p_folds, corpus, chosen(pooled, rule), g)
+            entry[f"L_{rule}"] = summary(l_folds, mine, chosen(own, rule), g)
             delta[rule] = float(np.mean(l_folds) - np.mean(p_folds))
             ahead[rule] = int(sum(b > a for a, b in zip(p_folds, l_folds, strict=True)))
             entry[f"delta_{rule}"], entry[f"ahead_{rule}"] = round(delta[rule], 4), ahead[rule]
-        entry["stage1"] = (
-            delta["shipped"] >= RISE and ahead["shipped"] >= FOLDS_AHEAD and delta["v1"] >= 0
-        )
+        entry["stage1"] = compare(corpus, pooled, mine, own, folds, local, g).kept()
         if entry["stage1"]:
             entry["stage2"] = select(corpus, pooled, mine, own, rows, folds, local, g)
         report["languages"][g] = entry  # type: ignore[index]
@@ -150,22 +134,22 @@ def select(
     for k in range(len(folds)):
         elsewhere_pooled = np.setdiff1d(rows, folds[k])
         elsewhere_own = np.setdiff1d(np.arange(len(rows)), local[k])
-        own_there = fold_micro_f1(mine, own.shipped, elsewhere_own, g)
-        pooled_there = fold_micro_f1(corpus, pooled.shipped, elsewhere_pooled, g)
+        own_there = fold_micro_f1(mine, own.crossed.shown, elsewhere_own, g)
+        pooled_there = fold_micro_f1(corpus, pooled.crossed.shown, elsewhere_pooled, g)
         choices.append("own" if own_there >= pooled_there else "pooled")
     out: dict[str, object] = {"choices": choices}
     delta: dict[str, float] = {}
     for rule in ("shipped", "v1"):
-        selected = getattr(pooled, rule).copy()
+        selected = chosen(pooled, rule).copy()
         for k, choice in enumerate(choices):
             if choice == "own":
-                selected[rows[local[k]]] = getattr(own, rule)[local[k]]
+                selected[rows[local[k]]] = chosen(own, rule)[local[k]]
         s_folds = [fold_micro_f1(corpus, selected, h, g) for h in folds]
-        p_folds = [fold_micro_f1(corpus, getattr(pooled, rule), h, g) for h in folds]
+        p_folds = [fold_micro_f1(corpus, chosen(pooled, rule), h, g) for h in folds]
         out[f"S_{rule}"] = summary(s_folds, corpus, selected, g)
         delta[rule] = float(np.mean(s_folds) - np.mean(p_folds))
         out[f"delta_{rule}"] = round(delta[rule], 4)
-    out["holds"] = delta["shipped"] >= RISE and delta["v1"] >= 0
+    out["holds"] = delta["shipped"] >= MIN_GAIN and delta["v1"] >= 0
     return out
 
 
