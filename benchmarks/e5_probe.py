@@ -31,6 +31,9 @@ from narrascope.training import narratives, semeval2023, techniques
 from narrascope.training.calibrate import RULES, cross_fit_platt
 from narrascope.training.fit import cross_validate_sigmoid, fit_logistic, grouped_folds, rest_of
 from narrascope.training.semeval2023 import TECHNIQUES
+from narrascope.training.semeval2025 import EncodedArticle
+from narrascope.training.technique_corpus import f1_rule
+from narrascope.training.technique_languages import fold_micro_f1
 from narrascope.training.vectors import VectorCache
 
 DATA = Path("/work/shared/data")
@@ -99,14 +102,6 @@ class Concatenated:
         return np.hstack([s.vectors(texts) for s in self.stores]) / np.sqrt(len(self.stores))
 
 
-def fold_micro_f1(corpus: techniques.Corpus, shown: np.ndarray, held: np.ndarray) -> float:
-    """Official T3-ST3 micro-F1 over the Russian lines of the articles in `held`."""
-    articles = {corpus.sentences[i].article for i in held}
-    gold = {k: v for k, v in corpus.line_labels["ru"].items() if k[0] in articles}
-    predicted = techniques.line_predictions(corpus, shown, "ru")
-    return semeval2023.multilabel_f1(gold, predicted, TECHNIQUES)[0]
-
-
 def score_variant(
     name: str, corpus: techniques.Corpus, folds: list[np.ndarray], rows: np.ndarray | None = None
 ) -> dict[str, object]:
@@ -116,16 +111,16 @@ def score_variant(
     raw, _ = cross_validate_sigmoid(corpus.x, corpus.y, folds, l2=techniques.L2)
     shown = cross_fit_platt(raw, corpus.y, folds, rules=RULES).shown
     per_fold = [
-        fold_micro_f1(corpus, shown, held if rows is None else np.intersect1d(held, rows))
+        fold_micro_f1(corpus, shown, held if rows is None else np.intersect1d(held, rows), "ru")
         for held in folds
     ]
     predicted = techniques.line_predictions(corpus, shown, "ru")
     micro, macro = semeval2023.multilabel_f1(corpus.line_labels["ru"], predicted, TECHNIQUES)
     # Beside the rule, not in it: techniques-v1's decisions (cuts tuned for micro-F1 per
     # language on the other folds), which show far more than the shipped precision rule.
-    f1_cut = techniques._f1_rule(corpus, raw, folds)
+    f1_cut = f1_rule(corpus, raw, folds)
     v1_folds = [
-        fold_micro_f1(corpus, f1_cut, held if rows is None else np.intersect1d(held, rows))
+        fold_micro_f1(corpus, f1_cut, held if rows is None else np.intersect1d(held, rows), "ru")
         for held in folds
     ]
     v1_predicted = techniques.line_predictions(corpus, f1_cut, "ru")
@@ -190,7 +185,7 @@ def concatenated_articles(
         same = a.encoded.article.id == b.encoded.article.id
         assert same and a.encoded.sentences == b.encoded.sentences, "same sentences"
         vectors = np.hstack([a.encoded.vectors, b.encoded.vectors]) / np.sqrt(2)
-        encoded = narratives.EncodedArticle(a.encoded.article, a.encoded.sentences, vectors)
+        encoded = EncodedArticle(a.encoded.article, a.encoded.sentences, vectors)
         out.append(narratives.Example(encoded, a.gold))
     return out
 

@@ -39,14 +39,13 @@ from narrascope.encode import default_encoder
 from narrascope.training import narratives as nr
 from narrascope.training.calibrate import apply_platt, fit_platt_all
 from narrascope.training.fit import fit_calibration, fit_logistic, grouped_folds, rest_of
-from narrascope.training.narratives import (
-    BLEND_TOLERANCE,
-    BLENDS,
+from narrascope.training.narrative_rules import (
     CHOSEN,
     PRECISION_TARGET,
     Decider,
     NestedResult,
 )
+from narrascope.training.narrative_scoring import BLEND_TOLERANCE, BLENDS
 
 DATA = Path("/work/shared/data/semeval2025_task10")
 SEED, FOLDS = 13, 5

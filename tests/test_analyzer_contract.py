@@ -24,7 +24,7 @@ from narrascope.text import segment
 
 # The analyzers that read sentence vectors, with the head file each loads first.
 VECTOR_READERS = {
-    "techniques": "techniques-v4",
+    "techniques": "techniques-v5",
     "genre": "genre-v3",
     "frames": "frames-v2",
     "narratives": "narratives-v4",

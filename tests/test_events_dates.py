@@ -109,6 +109,28 @@ def test_events_ranges(text, language, expression, expected):
     assert dates(text, language=language)[expression][0] == expected
 
 
+def test_events_a_weekday_heading_a_date_is_that_date_and_times_take_the_nearest_day():
+    # A real county notice dated Monday, March 16, 2020: "Friday" was read as March 13.
+    text = (
+        "Anyone who visited 360 New Hempstead Road on Friday, March 6, or 3 Swim Club Road on "
+        "Sunday, March 8 from 9 a.m. to 11 a.m., may have been exposed."
+    )
+    doc = segment(
+        Document(
+            text=text, source=SourceRef("notice"), language="en", published=datetime(2020, 3, 16)
+        )
+    )
+    found = {
+        a.attrs["expression"]: a.label for a in EventAnalyzer.load().analyze(doc, np.zeros((1, 1)))
+    }
+    assert found == {
+        "March 6": "2020-03-06",
+        "March 8": "2020-03-08",
+        "9 a.m.": "2020-03-08T09:00",
+        "11 a.m.": "2020-03-08T11:00",
+    }
+
+
 def test_events_two_dates_without_range_words_stay_apart():
     assert set(dates("January 2 and January 5 were quiet.")) == {"January 2", "January 5"}
 

@@ -259,7 +259,7 @@ def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_i
 ):
     """`--profile accurate --model DIR` (#19): a language the fine-tuned model does not read
     gets the fast technique head, and that is the folder's head: its labels and the note
-    name the per-corpus fast head's version, not the shipped `techniques-v4` nor the
+    name the per-corpus fast head's version, not the shipped `techniques-v5` nor the
     fine-tuned model that did not label them."""
     from narrascope.analyzers import load_analyzers, select
     from narrascope.analyzers.techniques import TechniqueAnalyzer
@@ -320,6 +320,7 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
     """`reanalyze --profile fast` on a database analysed in the accurate profile (and back):
     the other profile's technique labels and notes are replaced, never left beside the new
     ones, and an analyst's rejection holds across both switches and undoes to one label."""
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
     from narrascope.heads import model_folder_id
     from narrascope.review import Review
 
@@ -358,7 +359,7 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
         rejected = Review(store).correct("reject", user="ana", annotation_id=row)
     kept = [label for label in labels if label != (first.label, first.start, first.end)]
     assert "1 re-analyzed" in rerun("fast")
-    assert stored() == (kept, [], {"techniques-v4"})  # no accurate label or note stays
+    assert stored() == (kept, [], {TechniqueAnalyzer.version})  # no accurate label or note stays
     assert "0 re-analyzed, 1 up to date" in rerun("fast")
     assert "1 re-analyzed" in rerun("accurate")  # and back: the fast labels go
     assert stored() == (kept, notes, {"techniques-accurate-v1"})

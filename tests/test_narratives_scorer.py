@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from narrascope.analyzers.narratives import decide, read_taxonomy
-from narrascope.training.narratives import (
+from narrascope.training.narrative_scoring import (
     instance_f1,
     official_classes,
     samples_f1,
@@ -110,7 +110,8 @@ def test_narratives_decider_equals_decide_and_the_official_scores(floor, space):
     """The vectorised decision of the cut search is `decide`, article by article, and its F1
     is the official samples-F1."""
     from narrascope.analyzers.narratives import head_labels
-    from narrascope.training.narratives import CutRule, Decider, Example
+    from narrascope.training.narrative_rules import CutRule, Decider
+    from narrascope.training.narrative_scoring import Example
 
     taxonomy = read_taxonomy()
     labels = head_labels(taxonomy)

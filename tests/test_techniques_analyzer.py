@@ -57,7 +57,7 @@ def test_techniques_label_example_sentences(examples, encoder):
         anns = analyzer.analyze(doc, vectors)
         total += len(anns)
         for ann in anns:
-            assert ann.layer is Layer.TECHNIQUE and ann.model == "techniques-v4"
+            assert ann.layer is Layer.TECHNIQUE and ann.model == TechniqueAnalyzer.version
             assert (ann.start, ann.end) in doc.sentences
             assert doc.text[ann.start : ann.end].strip() and 0.0 <= ann.score <= 1.0
         view = paragraph_techniques(doc, anns)
@@ -227,6 +227,62 @@ def test_a_shown_technique_is_scored_by_its_documents_language(encoder):
         assert all(ann.score == pytest.approx(1 / (1 + np.exp(-offset))) for ann in anns)
 
 
+def test_techniques_a_language_with_its_own_head_is_read_by_it(encoder):
+    """techniques-v5: a language whose own head training kept (`info["languages"]`) is read by
+    it, with its own cuts and its own pair for the shown scores; any other language, or none,
+    by the pooled head."""
+    width = features([], np.zeros((0, encoder.dim), dtype=np.float32)).shape[1]
+    zeros = np.zeros((width, len(TECHNIQUES)), dtype=np.float32)
+    head = LinearHead(
+        zeros,
+        np.full(len(TECHNIQUES), -5.0, dtype=np.float32),  # pooled: 0.007, under every cut
+        list(TECHNIQUES),
+        TechniqueAnalyzer.version,
+        encoder.name,
+        thresholds=np.full(len(TECHNIQUES), 0.5, dtype=np.float32),
+        info={
+            "shown_platt_by_language": {"*": [1.0, 0.0]},
+            "languages": {"de": {"shown_platt": [1.0, -1.0]}},
+        },
+        extra={
+            "weights.de": zeros,
+            "bias.de": np.zeros(len(TECHNIQUES), dtype=np.float32),  # 0.5 everywhere
+            "thresholds.de": np.full(len(TECHNIQUES), 1.01, dtype=np.float32),
+        },
+    )
+    cut = 1.01 * np.ones(len(TECHNIQUES), dtype=np.float32)
+    cut[TECHNIQUES.index("Slogans")] = 0.5
+    head.extra["thresholds.de"] = cut
+    analyzer = TechniqueAnalyzer(head)
+    assert analyzer.head_for("en") is head and analyzer.head_for(None) is head
+    assert analyzer.thresholds("de")[TECHNIQUES.index("Slogans")] == pytest.approx(0.5)
+    text = "Sie sind Verräter und Lügner! Jeder weiß es."
+    german = _doc(text, language="de")
+    anns = analyzer.analyze(german, encoder.encode(german.sentence_texts()))
+    assert {a.label for a in anns} == {"Slogans"} and len(anns) == len(german.sentences)
+    assert all(a.score == pytest.approx(1 / (1 + np.exp(1.0))) for a in anns)  # the own pair
+    english = _doc(text, language="en")
+    assert analyzer.analyze(english, encoder.encode(english.sentence_texts())) == []
+    del head.extra["bias.de"]
+    with pytest.raises(ModelFileError, match="rebuild"):
+        analyzer.analyze(german, encoder.encode(german.sentence_texts()))
+
+
+def test_techniques_shipped_heads_per_language_are_german_and_italian(encoder):
+    """The pre-registered rule kept own heads for German and Italian only (RESULTS.md,
+    "Techniques: a head per language vs the pooled head"); each keeps the precision floor."""
+    analyzer = TechniqueAnalyzer.load(encoder)
+    assert set(analyzer.head.info["languages"]) == {"de", "it"}
+    for code in ("de", "it"):
+        own = analyzer.head_for(code)
+        assert own is not analyzer.head and own.weights.shape == analyzer.head.weights.shape
+        facts = analyzer.head.info["languages"][code]
+        assert facts["cv_fold_mean_micro_f1"] >= facts["cv_fold_mean_micro_f1_pooled"] + 0.01
+        assert (own.thresholds >= 0.2).all() and (own.thresholds <= 1.0).any()
+    for code in ("en", "fr", "pl", "ru", None):
+        assert analyzer.head_for(code) is analyzer.head
+
+
 def test_frames_are_stored_only_at_their_operating_point(examples, encoder):
     frames = FrameAnalyzer.load(encoder)
     cuts = dict(zip(frames.head.labels, frames.head.thresholds, strict=True))
@@ -305,7 +361,23 @@ def test_genre_and_frames_read_only_their_training_languages(encoder):
     assert "pt" in encoder.languages
     doc = _doc("O governo mentiu outra vez ao povo. Ninguém acredita nos traidores.", "pt")
     vectors = encoder.encode(doc.sentence_texts())
-    assert genre.analyze(doc, vectors) == frames.analyze(doc, vectors) == []
-    for analyzer in (genre, frames):  # the language limit is what keeps them silent
-        unlimited = type(analyzer)(analyzer.head, dim=analyzer.dim, languages=None)
-        assert unlimited.analyze(doc, vectors)
+    assert frames.analyze(doc, vectors) == []
+    # the language limit is what keeps it silent
+    unlimited = FrameAnalyzer(frames.head, dim=frames.dim, languages=None)
+    assert unlimited.analyze(doc, vectors)
+
+
+def test_genre_says_not_analyzed_on_a_wire_brief_shorter_than_its_training_articles(encoder):
+    """#15: a real 82-word Reuters brief (Macron on border controls) was stored as satire 0.85."""
+    text = (
+        "PARIS — French President Emmanuel Macron on Monday condemned unilateral border control "
+        "measures taken by some European Union countries in a bid to control the coronavirus "
+        "outbreak, following a phone briefing with Germany’s Angela Merkel and other EU "
+        "officials.\nThe discussion between Macron and Merkel came after Germany decided to "
+        "temporarily introduce border controls on frontiers with Austria, Switzerland, France, "
+        "Luxembourg and Denmark from Monday in an attempt to curb the spread of coronavirus."
+    )
+    doc = segment(Document(text=text, source=SourceRef("brief"), language="en"))
+    (note,) = GenreAnalyzer.load(encoder).analyze(doc, encoder.encode(doc.sentence_texts()))
+    assert (note.layer, note.label) == (Layer.STATS, "not-analyzed")
+    assert note.attrs["analyzer"] == "genre" and "shorter than the articles" in note.attrs["reason"]

@@ -397,3 +397,83 @@ def test_training_corrections_say_how_a_refit_would_relabel_the_corpus(tmp_path,
     assert "gives a narrative to 4 (the stored labels: 1)" in shift.line()
     assert not shift.sweeping  # fewer than 10 more articles: no warning
     assert "WARNING" in replace(shift, articles=200, after=40).line()
+
+
+def test_training_corrections_reach_the_head_of_their_documents_language(tmp_path, example_docs):
+    """A correction on an English document refits the English head (and the pooled one); one on
+    a document in a language without a head of its own goes to the pooled head only (#19)."""
+    from narrascope.analyzers.domain import article_features
+    from narrascope.analyzers.narratives import OTHER, head_labels, read_taxonomy
+    from narrascope.training import narrative_languages
+    from narrascope.training.narrative_corrections import fit_head, read_corrections
+    from narrascope.training.narrative_rules import Decider, NestedResult
+    from narrascope.training.narrative_scoring import C, Example, targets
+    from narrascope.training.semeval2025 import Article, EncodedArticle, NarrativeLabels
+
+    class Encoder:
+        name = "enc-a"
+
+    taxonomy = read_taxonomy()
+    labels = head_labels(taxonomy)
+    narrative = next(t.label for t in taxonomy if t.level == "narrative" and not t.is_other)
+    path = str(tmp_path / "lang.db")
+    rng = np.random.default_rng(0)
+    docs = [*example_docs[:4], replace(example_docs[4], language="kk")]
+    with Store.open(path) as store:
+        for doc in docs:
+            ann = Annotation(doc.id, Layer.NARRATIVE, narrative, "narratives-v4", score=0.6)
+            vectors = rng.normal(size=(len(doc.sentences), 8)).astype(np.float32)
+            store.add(doc, [ann], vectors=vectors, encoder="enc-a", analyzers=["narratives-v4"])
+        review = Review(store)
+        for doc in (docs[0], docs[4]):
+            row = next(r for r, _ in store.corrections.annotated(doc.id))
+            review.correct("reject", user="ana", annotation_id=row)
+    corrected = read_corrections(path, labels, Encoder())
+    assert corrected.by_language == {"en": (1, 1), "kk": (1, 1)}
+    english = corrected.in_language("en")
+    # the English verdict, and the three uncorrected English documents as anchors
+    assert english.corrections == 1 and english.anchors == 3 and len(english.x) == 4
+    assert set(english.languages) == {"en"} and english.verdicts < corrected.verdicts
+    assert len(corrected.in_language("kk").x) == 1
+
+    # Two training languages of 24 made-up articles each, both with a head of its own.
+    subnarratives = [t for t in taxonomy if t.level == "subnarrative" and not t.is_other][:4]
+    examples = []
+    for language in ("EN", "BG"):
+        for i in range(24):
+            sub = subnarratives[i % 4]
+            article = Article(f"{language}_{i}.txt", language, "text")
+            encoded = EncodedArticle(
+                article, [(0, 4)] * 3, rng.normal(size=(3, 8)).astype(np.float32)
+            )
+            gold = NarrativeLabels(article.id, (sub.parent,), (sub.label,))
+            examples.append(Example(encoded, gold))
+    x = np.vstack([article_features(ex.encoded.vectors) for ex in examples])
+    y = targets(examples, labels)
+    definitions = rng.normal(size=(len(labels), 8)).astype(np.float32)
+    definitions[labels.index(OTHER)] = 0.0
+    decider = Decider(labels, taxonomy)
+    n = len(examples)
+    # a pooled head that gets nothing right: both own heads are kept
+    cells = np.zeros((n, len(labels)))
+    pooled = NestedResult(
+        labels.index(OTHER), cells > 0, [], cells, cells > 0, cells, np.zeros(n), np.zeros(n)
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(narrative_languages, "MIN_LANGUAGE_ARTICLES", 20)
+        refit = narrative_languages.language_heads(
+            examples, x, y, definitions, labels, taxonomy, decider, pooled,
+            seed=0, folds=2, corrected=corrected,
+        )  # fmt: skip
+    assert set(refit.info) == {"en", "bg"}
+    # Without corrections, each own head is the plain fit on its language's articles.
+    en, bg = np.arange(24), np.arange(24, 48)
+    plain_en = fit_head(x[en], y[en], c=C, seed=0)[0]
+    touched = labels.index(narrative)
+    assert not np.allclose(plain_en[:, touched], refit.head_extra["weights.en"][:, touched])
+    # no correction on a Bulgarian document: the Bulgarian head is the one fitted without any
+    assert np.array_equal(fit_head(x[bg], y[bg], c=C, seed=0)[0], refit.head_extra["weights.bg"])
+    assert refit.info["en"]["corrections"]["count"] == 1 and "corrections" not in refit.info["bg"]
+    lines = narrative_languages.corrections_by_head(corrected, refit.info)
+    assert "EN: 1 corrections on 1 documents -> the EN head and the pooled head" in lines[1]
+    assert "KK: 1 corrections on 1 documents -> the pooled head only" in lines[2]

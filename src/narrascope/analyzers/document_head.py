@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from narrascope.analyzers import cannot_read
+from narrascope.analyzers import cannot_read, not_analyzed
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, float32, head_path
 from narrascope.model import Annotation, Document, Layer
@@ -52,7 +52,8 @@ class DocumentHeadAnalyzer:
     version: ClassVar[str]
     layer: ClassVar[Layer]
     requires: ClassVar[tuple[Layer, ...]] = ()
-    min_words: ClassVar[int] = 2  # an empty or one-word article has no genre or frame
+    min_words: ClassVar[int] = 2  # an empty or one-word article has no genre or frame; a head
+    # trained on longer articles sets its own floor and notes "not analyzed" below it
     trained_languages: ClassVar[frozenset[str] | None] = None
     """The only languages the head may read, where its features need them (None: every
     language the encoder reads, the multilingual vectors carrying the head across)."""
@@ -101,8 +102,12 @@ class DocumentHeadAnalyzer:
     def analyze(
         self, doc: Document, vectors: np.ndarray, prior: Sequence[Annotation] = ()
     ) -> list[Annotation]:
-        if cannot_read(doc, min_words=self.min_words, languages=self.languages):
+        if cannot_read(doc, min_words=2, languages=self.languages):
             return []
+        if doc.word_count < self.min_words:
+            # Shorter than the articles the head learnt from: say so rather than guess.
+            reason = f"{doc.word_count} words, shorter than the articles it was trained on"
+            return [not_analyzed(doc, self.name, f"{reason} (≥ {self.min_words})")]
         scores = self.head.score(self.features(vectors, doc.sentence_texts()))[0]
         anns = []
         for j in self.choose(scores):

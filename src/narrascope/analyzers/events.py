@@ -101,8 +101,8 @@ def _place_times(
 ) -> list[tuple[Span, DateMention]]:
     """Put each bare time ("at about 16:00") on the nearest day named before it in its paragraph.
 
-    A day in the same sentence wins over one in an earlier sentence; a time with no day before
-    it in the paragraph stays unresolved.
+    A day in the same sentence wins over one in an earlier sentence (the last one named before
+    the time, else the first after it); a time with no day in reach stays unresolved.
     """
     placed: list[tuple[Span, DateMention]] = []
     for i, (sentence, mention) in enumerate(found):
@@ -118,7 +118,11 @@ def _place_times(
                 for s, m in found
                 if s == sentence and m.granularity == Granularity.DAY and m is not mention
             ]
-            day = same[0] if same else (days[-1][1] if days else None)
+            # the day named last before the time ("on Sunday, March 8 from 9 a.m."), else the
+            # first after it ("at 9 a.m. on March 8")
+            before = [m for m in same if m.start <= mention.start]
+            nearest = before[-1] if before else (same[0] if same else None)
+            day = nearest or (days[-1][1] if days else None)
             if day is not None:
                 mention = with_day(mention, day)
         placed.append((sentence, mention))

@@ -6,10 +6,13 @@ that sentence; a technique below it is not stored. The score stored with a shown
 the probability that it is right in the document's language: the head's probability through a
 Platt scaling per language fitted on the shown labels (`head.info["shown_platt_by_language"]`;
 the pooled pair `*` for a language the head was not trained on). It moves the score, never
-which techniques are shown. The head is linear over features built from the shared
-sentence vectors: the sentence's own vector, the mean of its two neighbours, the mean of the
-document, how closely it repeats another sentence, and a few surface cues. `features` below is
-the one definition of them, used both here and by `narrascope train techniques`.
+which techniques are shown. German and Italian documents are read by a head fitted on their
+language alone (its own cuts and score map; `info["languages"]`), which beat the pooled head
+on them out of fold; every other language by the pooled head. Each head is linear over
+features built from the shared sentence vectors: the sentence's own vector, the mean of its
+two neighbours, the mean of the document, how closely it repeats another sentence, and a few
+surface cues. `features` below is the one definition of them, used both here and by
+`narrascope train techniques`.
 
 The paragraph-level view of subtask 3 (one line of the article = one paragraph) is the union of
 its sentences' techniques: `paragraph_techniques` derives it.
@@ -30,6 +33,7 @@ from narrascope.heads import (
     BLOCK_ROWS,
     RESOURCES,
     LinearHead,
+    ModelFileError,
     apply_platt,
     float32,
     head_path,
@@ -131,7 +135,7 @@ class TechniqueAnalyzer:
     """Marks each sentence with the persuasion techniques it uses, with a score per technique."""
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = "techniques-v4"
+    version: ClassVar[str] = "techniques-v5"
     head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.TECHNIQUE
     requires: ClassVar[tuple[Layer, ...]] = ()
@@ -150,25 +154,46 @@ class TechniqueAnalyzer:
         )
         return cls(head, languages=encoder.languages)
 
-    def thresholds(self) -> np.ndarray:
-        """Per-technique operating points on the calibrated probability (1.01: never shown)."""
-        if self.head.thresholds is not None:
-            return self.head.thresholds
-        return np.full(len(self.head.labels), 0.5, dtype=np.float32)
+    def head_for(self, language: str | None) -> LinearHead:
+        """The head that reads `language` (ISO code): the one fitted on that language alone
+        where training kept one (`info["languages"]`), else the pooled head."""
+        info = self.head.info.get("languages", {}).get(language or "")
+        if info is None:
+            return self.head
+        try:
+            return self.head.variant(str(language), info)
+        except KeyError as exc:
+            raise ModelFileError(
+                f"technique head for {language!r} incomplete ({exc}); rebuild with "
+                "`narrascope train techniques`"
+            ) from exc
+
+    def thresholds(self, language: str | None = None) -> np.ndarray:
+        """Per-technique operating points on the calibrated probability (1.01: never shown),
+        of the head that reads `language`."""
+        head = self.head_for(language)
+        if head.thresholds is not None:
+            return head.thresholds
+        return np.full(len(head.labels), 0.5, dtype=np.float32)
 
     def scores(self, doc: Document, vectors: np.ndarray) -> np.ndarray:
         """Calibrated probability of every technique for every sentence, shape (sentences, 23);
         the head's weights carry the Platt scaling, so this is one linear layer. Scored
         `block_rows` sentences at a time: the scores of one pass, in bounded memory (issue 18)."""
+        head = self.head_for(doc.language)
         document = DocumentFeatures(doc.sentence_texts(), vectors)
-        out = np.empty((document.n, len(self.head.labels)), dtype=np.float32)
+        out = np.empty((document.n, len(head.labels)), dtype=np.float32)
         for block in row_blocks(document.n, self.block_rows):
-            out[block] = self.head.score(document.rows(block))
+            out[block] = head.score(document.rows(block))
         return out
 
     def shown_scores(self, scores: np.ndarray, language: str | None) -> np.ndarray:
         """The scores to store for shown techniques: `scores` through the Platt pair of
-        `language` (ISO code), or the pooled one; unchanged for a head without them."""
+        `language` (ISO code), or the pooled one; unchanged for a head without them. A
+        language with its own head has its own pair, fitted on that head's shown labels."""
+        own = self.head.info.get("languages", {}).get(language or "")
+        if own is not None:
+            return apply_platt(scores, *own["shown_platt"]).astype(np.float32)
         pairs = self.head.info.get("shown_platt_by_language")
         if not pairs:
             return scores
@@ -181,7 +206,7 @@ class TechniqueAnalyzer:
         if cannot_read(doc, min_words=self.min_words, languages=self.languages):
             return []
         scores = self.scores(doc, vectors)
-        passed = scores >= self.thresholds()
+        passed = scores >= self.thresholds(doc.language)
         stored = self.shown_scores(scores, doc.language)
         anns = []
         for (start, end), row, keep in zip(doc.sentences, stored, passed, strict=True):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -59,6 +59,10 @@ class CorrectedSet:
     layers: tuple[Layer, ...] = field(default_factory=tuple)
     anchored: np.ndarray | None = None  # (rows, labels): the weight of each anchor cell
     anchors: int = 0  # uncorrected documents among the rows, at the model's decisions
+    # (rows,): each row's document language, lower case ("" unknown), anchors too
+    languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    # language -> (corrections, documents) of the corrected documents read
+    by_language: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def verdicts(self) -> int:
@@ -83,6 +87,33 @@ class CorrectedSet:
                 if self.anchors
                 else ""
             )
+        )
+
+    def in_language(self, language: str) -> CorrectedSet:
+        """The rows of documents in `language` alone (anchors too, weighed again against the
+        verdicts of that language only), for a head fitted on that language's articles."""
+        mine = self.languages == language.lower()
+        ruled = self.ruled[mine]
+        anchored, anchor_rows = None, np.zeros(int(mine.sum()), dtype=bool)
+        if self.anchored is not None:
+            is_anchor = np.zeros(len(self.x), dtype=bool)
+            is_anchor[len(self.x) - self.anchors :] = True
+            anchored = np.zeros(ruled.shape, np.float32)
+            anchor_rows = is_anchor[mine]
+            anchored[anchor_rows] = anchor_weights(ruled[~anchor_rows], int(anchor_rows.sum()))
+        corrections, documents = self.by_language.get(language.lower(), (0, 0))
+        return replace(
+            self,
+            x=self.x[mine],
+            y=self.y[mine],
+            ruled=ruled,
+            corrections=corrections,
+            documents=documents,
+            skipped=0,
+            anchored=anchored,
+            anchors=int(anchor_rows.sum()) if self.anchored is not None else 0,
+            languages=self.languages[mine],
+            by_language={language.lower(): (corrections, documents)},
         )
 
     def info(self, weight: int) -> dict[str, object]:
@@ -155,6 +186,8 @@ def corrected_examples(
     rows_x: list[np.ndarray] = []
     rows_y: list[np.ndarray] = []
     rows_ruled: list[np.ndarray] = []
+    rows_language: list[str] = []
+    by_language: dict[str, tuple[int, int]] = {}
     with Store.open(db) as store:
         reads = CorrectedReads(store, layers, encoder=encoder)
         for doc, vectors, corrections in reads:
@@ -171,6 +204,10 @@ def corrected_examples(
                         y[rows, index[label]] = value
                         ruled[rows, index[label]] = True
             keep = ruled.any(axis=1)
+            language = language_of(doc)
+            rows_language += [language] * int(keep.sum())
+            done, documents = by_language.get(language, (0, 0))
+            by_language[language] = (done + len(corrections), documents + 1)
             rows_x.append(x[keep])
             rows_y.append(y[keep])
             rows_ruled.append(ruled[keep])
@@ -184,6 +221,7 @@ def corrected_examples(
                 if row is not None:
                     anchor_x.append(row[0])
                     anchor_y.append(row[1])
+                    rows_language += [row[2]] * len(row[0])
     dim = rows_x[0].shape[1] if rows_x else 0
     anchored = None
     if anchor_x:
@@ -205,6 +243,8 @@ def corrected_examples(
         tuple(layers),
         anchored,
         len(anchor_x),
+        np.array(rows_language, dtype=object),
+        by_language,
     )
 
 
@@ -223,8 +263,9 @@ def _anchor_row(
     index: dict[str, int],
     features: Features,
     encoder: str,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """An uncorrected document's feature row and the labels stored on it now, or None."""
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """An uncorrected document's feature row, the labels stored on it now and its language,
+    or None."""
     if doc_id in corrected:
         return None
     vectors = store.vectors(doc_id, encoder=encoder)
@@ -237,7 +278,12 @@ def _anchor_row(
         for ann in store.annotations(doc_id, layer=layer):
             if ann.label in index:
                 y[:, index[ann.label]] = 1.0
-    return x, y
+    return x, y, language_of(doc)
+
+
+def language_of(doc: Document) -> str:
+    """A document's language as the heads per language are keyed (lower case; "" unknown)."""
+    return (doc.language or "").lower()
 
 
 def corrected_documents(

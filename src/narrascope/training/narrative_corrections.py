@@ -75,16 +75,17 @@ def fit_head(
     c: float,
     seed: int,
     base: tuple[np.ndarray, np.ndarray] | None = None,
+    weight: int = WEIGHT,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The head's weights (dim, k) and bias (k,) on every training article, with an analyst's
     verdicts weighted in.
 
-    With `base`, the same fit without corrections, only the labels a verdict covers are fitted
+    `weight`: the training rows one verdict counts as. With `base`, the same fit without corrections, only the labels a verdict covers are fitted
     again, starting from `base`: the head is one-vs-rest, so the others come out the same.
     """
     if corrected is None or not len(corrected.x):
         return base if base is not None else fit_logistic(x, y, c=c, seed=seed)
-    x_all, y_all, cells = weighted_in(x, y.astype(np.float32), corrected, WEIGHT)
+    x_all, y_all, cells = weighted_in(x, y.astype(np.float32), corrected, weight)
     if base is None:
         return fit_logistic(x_all, y_all, c=c, seed=seed, cell_weights=cells)
     touched = np.flatnonzero(corrected.ruled.any(axis=0))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -52,10 +51,21 @@ from narrascope.training.fit import (
     cross_validate_sigmoid,
     fit_sigmoid,
     grouped_folds,
-    rest_of,
-    tune_thresholds,
 )
-from narrascope.training.semeval2023 import TECHNIQUES, Sentence
+from narrascope.training.semeval2023 import TECHNIQUES
+from narrascope.training.technique_corpus import (
+    Corpus,
+    f1_rule,
+    line_predictions,
+    load_corpus,
+    score_lines,
+)
+from narrascope.training.technique_languages import (
+    FOLDS_AHEAD,
+    MIN_GAIN,
+    Decisions,
+    language_head,
+)
 from narrascope.training.techniques_ptc import (
     TC_VERSION,
     ptc_report,
@@ -67,86 +77,6 @@ from narrascope.training.vectors import VectorCache
 CACHE = TRAINING_CACHE / "techniques"
 T3_NAME, PTC_NAME = "semeval2023_task3", "semeval2020_task11_ptc"
 L2 = 1e-3
-FOCUS = ("en", "ru")
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass
-class Corpus:
-    """Sentences of one split across languages, with their head features and gold labels."""
-
-    sentences: list[Sentence]
-    folders: list[str]  # language folder of each sentence
-    x: np.ndarray
-    y: np.ndarray
-    line_labels: dict[str, dict[tuple[str, int], list[str]]]  # folder -> line gold
-
-    def groups(self) -> list[str]:
-        return [f"{f}/{s.article}" for f, s in zip(self.folders, self.sentences, strict=True)]
-
-    def languages(self) -> list[str]:
-        """Each sentence's language as analysis knows it (ISO code, not the folder name)."""
-        return [semeval2023.LANGUAGE_CODES.get(f, f) for f in self.folders]
-
-
-def load_corpus(
-    t3: Path, split: str, *, store: VectorCache, languages: Sequence[str] | None = None
-) -> Corpus:
-    """Read `split` of every language in the T3 bundle (or of `languages`, by folder or ISO
-    code) and build features (vectors cached)."""
-    sentences: list[Sentence] = []
-    folders: list[str] = []
-    blocks: list[np.ndarray] = []
-    line_labels = {}
-    for folder in semeval2023.languages(t3):
-        if languages and not {folder, semeval2023.LANGUAGE_CODES[folder]} & set(languages):
-            continue
-        found = semeval2023.read_techniques(t3, folder, split)
-        if not found.articles:
-            continue
-        line_labels[folder] = found.line_labels
-        vectors = store.vectors([s.text for s in found.sentences])
-        by_article: dict[str, list[int]] = defaultdict(list)
-        for i, sentence in enumerate(found.sentences):
-            by_article[sentence.article].append(i)
-        for rows in by_article.values():
-            texts = [found.sentences[i].text for i in rows]
-            blocks.append(features(texts, vectors[rows]))
-            sentences += [found.sentences[i] for i in rows]
-            folders += [folder] * len(rows)
-    x = np.vstack(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
-    y = np.array([[t in s.techniques for t in TECHNIQUES] for s in sentences], dtype=np.float32)
-    return Corpus(sentences, folders, x, y.reshape(len(sentences), len(TECHNIQUES)), line_labels)
-
-
-def line_predictions(
-    corpus: Corpus, passed: np.ndarray, folder: str
-) -> dict[tuple[str, int], list[str]]:
-    """Subtask-3 rows of one language: each line gets the union of its sentences' techniques."""
-    rows: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for s, f, keep in zip(corpus.sentences, corpus.folders, passed, strict=True):
-        if f == folder:
-            rows[(s.article, s.line)].update(TECHNIQUES[j] for j in np.flatnonzero(keep))
-    return {key: sorted(v) for key, v in rows.items()}
-
-
-def score_lines(corpus: Corpus, passed: np.ndarray, report: Report, prefix: str) -> None:
-    """Add official T3-ST3 micro/macro-F1 per language (and per technique for EN/RU) to `report`."""
-    for folder, gold in corpus.line_labels.items():
-        if not gold:
-            continue
-        predicted = line_predictions(corpus, passed, folder)
-        micro, macro = semeval2023.multilabel_f1(gold, predicted, TECHNIQUES)
-        report.scores[f"{prefix}st3_micro_f1_{folder}"] = micro
-        report.scores[f"{prefix}st3_macro_f1_{folder}"] = macro
-        if folder in FOCUS:
-            per = semeval2023.per_label_f1(gold, predicted, TECHNIQUES)
-            report.lines.append(
-                f"  per-technique F1 ({folder}, {prefix.strip('_') or 'evaluated'}): "
-                + ", ".join(f"{k}={v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
-            )
 
 
 # --------------------------------------------------------------------------- PTC
@@ -204,7 +134,8 @@ def train(
     # techniques-v2's rule (F0.5 per label, floor 0.5) and techniques-v1's (raw scores, cuts
     # tuned for micro-F1 per language) on the same folds, for comparison.
     score_lines(corpus, cross_fit_platt(raw, corpus.y, held_out).shown, report, "cv_v2rule_")
-    score_lines(corpus, _f1_rule(corpus, raw, held_out), report, "cv_v1rule_")
+    v1 = f1_rule(corpus, raw, held_out)
+    score_lines(corpus, v1, report, "cv_v1rule_")
     rule = choose_rule(crossed.calibrated, corpus.y, held_out)
     a, b = fit_platt_all(raw, corpus.y)
     calibrated = apply_platt(raw, a, b)
@@ -236,6 +167,11 @@ def train(
     if corrected is not None:
         report.lines.append(corrected.card_line(WEIGHT))
         head.info["corrections"] = corrected.info(WEIGHT)
+    elif len(corpus.line_labels) > 1:
+        # With corrections no head per language: the corrected rows carry no language, and a
+        # language's own head would ignore the analyst's verdicts (as narratives).
+        pooled = Decisions(raw, crossed, v1)
+        _add_language_heads(head, corpus, pooled, held_out, report)
     if ptc_dir is not None and "en" in corpus.line_labels:
         _score_ptc_out_of_fold(
             ptc_dir, corpus, held_out, fold_models, crossed, cuts, report, out, seed
@@ -244,6 +180,30 @@ def train(
     head.save(out / f"{TechniqueAnalyzer.version}.safetensors")
     write_card(out / f"{TechniqueAnalyzer.version}.md", head, report, corpus)
     return report
+
+
+def _add_language_heads(
+    head: LinearHead,
+    corpus: Corpus,
+    pooled: Decisions,
+    held_out: list[np.ndarray],
+    report: Report,
+) -> None:
+    """Fit each language's own head and store those the pre-registered rule keeps in `head`."""
+    kept: dict[str, object] = {}
+    report.lines.append("  heads per language (own vs pooled, same outer folds):")
+    for folder in corpus.line_labels:
+        own = language_head(corpus, pooled, held_out, folder, l2=L2)
+        report.lines.append("  " + own.comparison.line())
+        if not own.tensors:
+            continue
+        kept[own.code] = own.info
+        for name, tensor in own.tensors.items():
+            head.extra[f"{name}.{own.code}"] = tensor
+        report.scores[f"cv_own_st3_micro_f1_{folder}"] = own.info["cv_st3_micro_f1"]
+        report.scores[f"cv_own_ece_shown_{folder}"] = round(own.cv_ece_shown, 4)
+    if kept:
+        head.info["languages"] = kept
 
 
 def _shown_by_language(corpus: Corpus, crossed: CrossFit, report: Report) -> None:
@@ -276,20 +236,6 @@ def fit_head(
         return fit_sigmoid(x, y, l2=L2)
     x_all, y_all, cells = weighted_in(x, y, corrected, WEIGHT)
     return fit_sigmoid(x_all, y_all, l2=L2, cell_weights=cells)
-
-
-def _f1_rule(corpus: Corpus, raw: np.ndarray, held_out: list[np.ndarray]) -> np.ndarray:
-    """techniques-v1's decisions out of fold: per language, cuts tuned for micro-F1 on the
-    other folds' raw scores."""
-    folders = np.array(corpus.folders)
-    passed = np.zeros(corpus.y.shape, dtype=bool)
-    for held in held_out:
-        rest = rest_of(held, len(corpus.y))
-        for f in corpus.line_labels:
-            tune = rest[folders[rest] == f]
-            rows = held[folders[held] == f]
-            passed[rows] = raw[rows] >= tune_thresholds(corpus.y[tune], raw[tune])
-    return passed
 
 
 def _score_ptc_out_of_fold(
@@ -348,8 +294,13 @@ def evaluate(
     trained_on = set(cast(list, analyzer.head.info.get("train_articles", [])))
     if t3 is not None:
         corpus = load_corpus(t3, split, store=store)
-        probabilities = analyzer.head.score(corpus.x)
-        passed = probabilities >= analyzer.thresholds()
+        # Each language read by the head analysis gives it (its own where one was kept).
+        passed = np.zeros(corpus.y.shape, dtype=bool)
+        languages = np.array(corpus.languages())
+        for code in sorted(set(languages)):
+            rows = np.flatnonzero(languages == code)
+            probabilities = analyzer.head_for(code).score(corpus.x[rows])
+            passed[rows] = probabilities >= analyzer.thresholds(code)
         score_lines(corpus, passed, report, "")
         seen = {
             f"{f}/{s.article}" for f, s in zip(corpus.folders, corpus.sentences, strict=True)
@@ -419,7 +370,7 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "- Head: one linear sigmoid per technique (23, SemEval-2023 Task 3 labels) over "
         "`analyzers.techniques.features`: sentence vector, mean of the two neighbouring "
         "sentences, document mean, max cosine to another sentence (repetition), and 7 surface "
-        f"cues; L2 = {head.info.get('l2')}, L-BFGS, all languages pooled.",
+        f"cues; L2 = {head.info.get('l2')}, L-BFGS, all languages pooled (but see heads per language).",
         "- Calibration: Platt scaling per technique (slope and offset on the logit), fitted on "
         "the out-of-fold probabilities of 5-fold CV grouped by article and folded into the "
         "head's weights and bias: the head's output is the calibrated probability, at no "
@@ -448,6 +399,7 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
             if cut <= 1.0
         )
         + f"; silenced: {sum(c > 1.0 for c in head.thresholds)} of {len(head.labels)}.",
+        _languages_line(head),
         "- Training data: SemEval-2023 Task 3 train split, all six languages; sentence truth from "
         "the span files (a sentence carries a technique when a gold span overlaps it). "
         "Sentences per language: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
@@ -483,3 +435,25 @@ def write_card(path: Path, head: LinearHead, report: Report, corpus: Corpus) -> 
         "```",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _languages_line(head: LinearHead) -> str:
+    """The card's bullet on the heads fitted on one language alone."""
+    own = cast(dict[str, dict], head.info.get("languages", {}))
+    kept = "; ".join(
+        f"{code.upper()} ({facts['sentences']} sentences): {facts['operating_points']}, CV "
+        f"micro-F1 {facts['cv_st3_micro_f1']:.4f} (mean over folds "
+        f"{facts['cv_fold_mean_micro_f1']:.4f} vs the pooled head's "
+        f"{facts['cv_fold_mean_micro_f1_pooled']:.4f})"
+        for code, facts in own.items()
+    )
+    return (
+        "- Heads per language: for each language, the whole recipe (head, Platt, nested-CV "
+        "rule, cuts) fitted on its sentences alone over the same outer folds; kept only if it "
+        f"leads the pooled head on that language's held-out lines by >= {MIN_GAIN} micro-F1 "
+        f"(mean over folds) in >= {FOLDS_AHEAD} of 5 folds under this rule, and is not behind "
+        "under techniques-v1's F1-tuned cuts (pre-registered, benchmarks/RESULTS.md). Kept: "
+        + (kept or "none")
+        + ". A kept head reads its language at analysis, with its own cuts and one Platt pair "
+        "for its shown labels (`info.languages`); the comparisons are under the CV scores below."
+    )

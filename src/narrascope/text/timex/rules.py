@@ -169,9 +169,20 @@ _NAMED_DAY = re.compile(
 )
 
 
+# A weekday that heads a date ("on Friday, March 6", "Friday 6 March") is that date's day, not
+# the nearest such weekday: the date rule reads it.
+_DATE_AFTER = re.compile(
+    rf",?\s+(?:the\s+)?(?:{_MONTH}\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MONTH})(?!\w)".replace(
+        "?P<month>", "?:"
+    ).replace("?P<day>", "?:")
+)
+
+
 @rule(rf"\b(?P<x>(?:(?P<rel>last|next|this|past|coming)\s+)?{_WEEKDAY_EN})\b")
 def _en_weekday(m: re.Match[str], ctx: Context) -> DateMention | None:
     if not m.group("rel") and _NAMED_DAY.search(m.string, 0, m.start("weekday")):
+        return None
+    if _DATE_AFTER.match(m.string, m.end()):
         return None
     return _weekday(m, ctx, (m.group("rel") or "").lower())
 
