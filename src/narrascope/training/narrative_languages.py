@@ -217,7 +217,7 @@ def language_heads(
         if len(mine) < MIN_LANGUAGE_ARTICLES:
             continue
         fitted = language_head(
-            [examples[i] for i in mine], x[mine], y[mine], definitions, labels, taxonomy,
+            [examples[int(i)] for i in mine], x[mine], y[mine], definitions, labels, taxonomy,
             decider, seed=seed, folds=folds,
             corrected=corrected.in_language(language) if corrected is not None else None,
         )  # fmt: skip

@@ -141,6 +141,7 @@ class LanguageHead:
     tensors: dict[str, np.ndarray]  # weights, bias (Platt folded in), thresholds
     info: dict[str, object]
     cv_ece_shown: float  # of the stored scores of its shown labels, cross-fitted
+    cv_micro_f1: float = float("nan")  # T3-ST3 micro-F1 over all its articles, out of fold
 
 
 def language_head(
@@ -180,4 +181,5 @@ def language_head(
         "cv_fold_mean_micro_f1_pooled": round(float(np.mean(comparison.pooled)), 4),
     }
     tensors = {"weights": weights, "bias": bias, "thresholds": cuts.astype(np.float32)}
-    return LanguageHead(code, comparison, tensors, info, stored.reliability(mine.y).ece_shown)
+    ece = stored.reliability(mine.y).ece_shown
+    return LanguageHead(code, comparison, tensors, info, ece, round(micro, 4))

@@ -200,7 +200,7 @@ def _add_language_heads(
         kept[own.code] = own.info
         for name, tensor in own.tensors.items():
             head.extra[f"{name}.{own.code}"] = tensor
-        report.scores[f"cv_own_st3_micro_f1_{folder}"] = own.info["cv_st3_micro_f1"]
+        report.scores[f"cv_own_st3_micro_f1_{folder}"] = own.cv_micro_f1
         report.scores[f"cv_own_ece_shown_{folder}"] = round(own.cv_ece_shown, 4)
     if kept:
         head.info["languages"] = kept
