@@ -526,6 +526,10 @@ def _write_card(path: Path, head: LinearHead, report: Report, counts: Counter) -
         "- Evidence: the three sentences whose vectors point most towards the chosen genre.",
         f"- Training data: SemEval-2023 Task 3 subtask 1 train, all languages ({mix}).",
         "- Terms of use of the data: research use only, no redistribution.",
+        "- Where it reads: only its six training languages (EN, FR, DE, IT, PL, RU; "
+        "`GenreAnalyzer.trained_languages`: its cue word lists cover no other) and articles of "
+        "120 words or more (8 of the 1,234 training articles are shorter; wire briefs of 64-82 "
+        'words were called satire); elsewhere a "not analyzed" note (#15).',
         "",
         "## Scores on train (official macro-F1 by article per language; `cv_`: 5-fold CV "
         "grouped by article, calibration cross-fitted; `lolo_`: leave one language out)",
