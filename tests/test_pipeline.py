@@ -271,3 +271,31 @@ def test_python_api_min_confidence_per_layer(events_db, examples_dir, tmp_path):
     narrascope.analyze(examples_dir, db=db, only=["stats", "events"], min_confidence={"event": 0.7})
     assert _events(db) == {k: v for k, v in every.items() if v >= 0.7}
     assert _run_settings(db)[-1]["min_confidence"] == {"*": 0.0, "event": 0.7}
+
+
+# A real page's body (date-extraction benchmark 1721965295) under its template's `lang="en"`.
+SPANISH_PAGE_DECLARED_ENGLISH = """<html lang="en"><head><title>Gestionan crías de peces</title>
+</head><body><article><h1>Gestionan crías de peces para la presa Constitución de 1917</h1>
+<p>Con el objetivo de fortalecer la actividad pesquera y acuícola en las comunidades de Arcila,
+Galindo y La Estancia, se proyecta gestionar ante el gobierno federal 100 mil crías de peces
+para repoblar la presa Constitución de 1917, informó el secretario general de la Cooperativa
+Río Los Sabinos, José Fernando Gudiño Bautista.</p>
+<p>Mencionó que esta gestión se pretende realizar mediante el Programa de Apoyo para el
+Bienestar de Pescadores y Acuicultores, a fin de mejorar la producción de peces en la zona y
+con ello obtener mejores ganancias durante el 2021.</p>
+<p>Refirió que este año ha sido complicado para los 14 socios de esta agrupación por la
+pandemia Covid-19, por ello la mayoría se ha dedicado a realizar labores de repoblamiento y
+con ello mejorar la productividad de peces el siguiente año.</p>
+</article></body></html>"""
+
+
+def test_pipeline_stores_the_language_the_text_reads_not_the_template_declares(tmp_path):
+    page = tmp_path / "pesca.html"
+    page.write_text(SPANISH_PAGE_DECLARED_ENGLISH, encoding="utf-8")
+    _analyze([page], tmp_path / "t.db", only=["stats", "genre"])
+    with Store.open(tmp_path / "t.db") as store:
+        (doc,) = store.documents()
+        assert doc.language == "es"
+        # so the English-trained heads stay silent rather than read Spanish as English
+        (note,) = [a for a in store.annotations(doc.id) if a.attrs.get("analyzer") == "genre"]
+        assert "'es'" in note.attrs["reason"]

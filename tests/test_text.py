@@ -83,6 +83,45 @@ def test_language_identifies_restricted_set(text, code):
     assert LanguageIdentifier().identify(text) == code
 
 
+# Openings of real benchmark pages whose `<html lang>` is a template's, not the text's
+# (benchmarks/language_id.py --pages): the text decides.
+GUJARATI = (
+    "દિવ્ય ભાસ્કર Apr 02, 2020, 04:11 AM IST વડોદરા. કોરોના વાઈરસે વિશ્વભરમાં ભરડો લીધો છે.ત્યારે "
+    "વાઈરસની સૌથી વધુ અસર ઈટલી બાદ હવે અમેરિકામાં પહોચી છે."
+)
+SPANISH = (
+    "Con el objetivo de fortalecer la actividad pesquera y acuícola en las comunidades de "
+    "Arcila, Galindo y La Estancia, se proyecta gestionar ante el gobierno estatal."
+)
+INDONESIAN = (
+    "Mudah2an kita bisa memahami dan mengamalkan Al Qur’an dan Hadits ini. Jangan cuma di "
+    "kerongkongan. Jangan lebay dalam mencintai atau membenci sesuatu."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "declared", "code"),
+    [
+        (SPANISH, "en", "es"),  # a template's "en" over a Spanish body
+        (GUJARATI, "en", "gu"),  # was stored as English: genre satire 0.88, Gujarati "ORG"s
+        (INDONESIAN, "id", "id"),  # lingua reads Malay, a close relative: the page's word holds
+        (SPANISH, "sw", "sw"),  # outside the candidates: nothing to contradict it with
+        ("   ", "en", "en"),
+        (SPANISH, None, "es"),
+    ],
+)
+def test_language_text_decides_over_a_declared_one(text, declared, code):
+    assert LanguageIdentifier().resolve(text, declared) == code
+
+
+def test_language_declared_english_over_a_script_none_candidate_reads_is_unknown():
+    # Without Gujarati among the candidates, a declared "en" still cannot hold: lingua gives
+    # English no weight at all on this text, so the language is unknown, not English.
+    english_only = LanguageIdentifier(("en", "ru", "de"))
+    assert english_only.resolve(GUJARATI, "en") is None
+    assert english_only.resolve(GUJARATI) is None
+
+
 def test_language_none_for_empty_text():
     assert LanguageIdentifier().identify("   ") is None
 

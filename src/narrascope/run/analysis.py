@@ -265,7 +265,7 @@ class DocumentAnalysis:
         with times.timing("clean"):
             doc = clean(raw)
         with times.timing("segment"):
-            doc.language = doc.language or self.language_id.identify(doc.text)
+            doc.language = self.language_id.resolve(doc.text, doc.language)
             return segment(doc)
 
     def prepare(self, raw: RawDocument, settings: DedupSettings, times: StageTimes) -> Prepared:
