@@ -79,6 +79,28 @@ def test_clean_outlet_falls_back_to_domain(site, outlet):
     assert clean(raw).outlet == outlet
 
 
+def test_clean_outlet_is_the_part_of_a_site_name_its_domain_spells():
+    # A real page's og:site_name and og:title (linknaija.com, article-extraction benchmark):
+    # the outlet is "LinkNaija", and the headline loses the site name put before it.
+    site = "LinkNaija | Nigeria's popular news platform"
+    page = PAGE.format(site=site).replace(
+        "</title>",
+        f'</title><meta property="og:title" content="{site}: Harbour bridge closed to lorries">',
+    )
+    raw = RawDocument(
+        SourceRef("bridge.html"),
+        page,
+        InputFormat.HTML,
+        url="http://www.linknaija.com/2018/10/bridge.html",
+    )
+    doc = clean(raw)
+    assert doc.outlet == "LinkNaija"
+    assert doc.title == "Harbour bridge closed to lorries"
+    # a domain that spells no part keeps the whole name
+    raw = RawDocument(SourceRef("b.html"), page, InputFormat.HTML, url="https://other.example/b")
+    assert clean(raw).outlet == site
+
+
 TITLED = PAGE.replace('<meta property="og:site_name" content="{site}">', "").replace(
     "<title>Harbour bridge closed to lorries</title>", "<title>{title}</title>"
 )

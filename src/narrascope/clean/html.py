@@ -124,13 +124,15 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
         published=published,
         date_source="html-meta" if published else None,
         url=page_url,
-        outlet=_declared_site(found.sitename, tree) or outlet_from_url(page_url),
+        outlet=_declared_site(found.sitename, tree, page_url) or outlet_from_url(page_url),
         language=_declared_language(tree),
     )
 
 
-def _declared_site(sitename: str | None, tree: HtmlElement) -> str | None:
-    """trafilatura's site name, unless it guessed it from the `<title>` and it is no domain.
+def _declared_site(sitename: str | None, tree: HtmlElement, url: str | None) -> str | None:
+    """trafilatura's site name, unless it guessed it from the `<title>` and it is no domain;
+    of a name with a tagline ("LinkNaija | Nigeria's popular news platform"), the part the
+    page's domain names (`_named_part`).
 
     Without a site-name field trafilatura takes any part of the title holding a dot: "Space.com"
     from "Europa's plumes | Space.com", but also "потеря веса до 10 кг. Отзывы" from a diet
@@ -143,7 +145,29 @@ def _declared_site(sitename: str | None, tree: HtmlElement) -> str | None:
     # trafilatura's own guess (`extract_sitename`); a declared name equal to it costs only the
     # declared spelling: the URL's domain names the outlet then.
     guess = next((part for part in parts if part and "." in part), None)
-    return sitename if sitename != guess or HOST.match(sitename) else None
+    if sitename == guess and not HOST.match(sitename):
+        return None
+    return _named_part(sitename, url)
+
+
+_SITE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", ": ")
+
+
+def _named_part(sitename: str, url: str | None) -> str:
+    """Of a site name in parts ("Name | tagline"), the one part the domain of `url` spells."""
+    host = re.sub(r"[^\w]", "", (outlet_from_url(url) or "").casefold())
+    for separator in _SITE_SEPARATORS:
+        parts = [part.strip() for part in sitename.split(separator) if part.strip()]
+        if len(parts) < 2 or not host:
+            continue
+        named = [
+            part
+            for part in parts
+            if len(key := re.sub(r"[^\w]", "", part.casefold())) >= 3 and key in host
+        ]
+        if len(named) == 1:
+            return named[0]
+    return sitename
 
 
 def parse_page(html: str) -> HtmlElement | None:
@@ -211,13 +235,20 @@ def _left_out(
 
 
 def _without_site(title: str | None, site: str | None) -> str | None:
-    """The headline without the site name pages append to `<title>` ("… - News Nation")."""
+    """The headline without the site name pages append to `<title>` ("… - News Nation") or put
+    before it ("LinkNaija | Nigeria's popular news platform: Nollywood Actress …")."""
     if not title or not site:
         return title or None
     for separator in (" - ", " | ", " — ", " – ", " :: "):
         head, sep, tail = title.rpartition(separator)
         if sep and head and tail.strip().casefold() == site.strip().casefold():
             return head.strip()
+    site_name = site.strip()
+    if title.casefold().startswith(site_name.casefold()):
+        rest = title[len(site_name) :]
+        for separator in _SITE_SEPARATORS:
+            if rest.startswith(separator) and rest[len(separator) :].strip():
+                return rest[len(separator) :].strip()
     return title
 
 
