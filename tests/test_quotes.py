@@ -176,6 +176,24 @@ def test_quotes_what_a_name_owns_speaks_not_the_name(entities):
     assert second.attrs["speaker"] == "Nadia Cruz"  # her office speaks for her
 
 
+def test_quotes_a_place_that_describes_the_speaker_is_not_the_speaker(entities):
+    """A real AP live blog (SFGate): the transit chief speaks, unnamed, not California; and
+    "The Chronicle", a short form the tagger missed, is the newspaper named in full before."""
+    doc = _doc(
+        "A California transit chief says a man has been stabbed to death on a San Francisco "
+        "Bay Area commuter train during a fight.\n\n"
+        "The San Francisco Chronicle says police are looking into whether the victim was a good "
+        "Samaritan. The man ran from the station. The Chronicle says he was arrested a block "
+        "away after employees of a car dealership said he tried to steal a van."
+    )
+    quotes = {" ".join(doc.text[a.start : a.end].split())[:20]: a for a in _quotes(doc, entities)}
+    chief = quotes["a man has been stabb"]
+    assert chief.attrs["speaker"] is None  # not "California"
+    a, b = chief.attrs["speaker_span"]
+    assert doc.text[a:b] == "A California transit chief"
+    assert quotes["he was arrested a bl"].attrs["speaker"] == "San Francisco Chronicle"
+
+
 def test_quotes_russian_indirect_and_direct(entities):
     doc = _doc(
         "Мария Захарова заявила, что США вмешиваются в дела Казахстана. "

@@ -110,7 +110,8 @@ DESCRIPTION = re.compile(
     r"(?:spokes(?:man|woman|person)|politician|expert|scientist|researcher|analyst|official"
     r"|minister|secretary|president|leader|head|diplomat|ambassador|protester|speaker|activist"
     r"|lawyer|professor|journalist|author|source|spokesperson|representative|chairman|senator"
-    r"|governor|candidate|aide|adviser|advisor|director|manager|officer|economist|correspondent)s?\b"
+    r"|governor|candidate|aide|adviser|advisor|director|manager|officer|economist|correspondent"
+    r"|chief|commander|mayor|judge|prosecutor|lawmaker|attorney|executive)s?\b"
 )
 ADVERBS = (
     r"(?:\s*,?\s+(?:also|then|later|further|again|once|had|has|have|would|will|was|were|is"

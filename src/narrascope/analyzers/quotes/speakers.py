@@ -203,6 +203,17 @@ class Attribution:
             quote.speaker_span = (start + bare.start(1), start + bare.end(1))
             quote.speaker = clean_name(bare.group(1), label="PER")
             return
+        shortened = (
+            _SHORT_NAME.fullmatch(before)
+            if person is None and not ahead and not according
+            else None
+        )
+        if shortened is not None and (named := self.named_before(shortened.group(1), start)):
+            # "The Chronicle says" after "San Francisco Chronicle": the tagger missed the short
+            # form; it names the organisation named in full earlier.
+            quote.speaker = named.name
+            quote.speaker_span = (start + shortened.start(1), start + shortened.end(1))
+            return
         choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
         if choice is not None:
             quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
@@ -242,6 +253,17 @@ class Attribution:
             n.start <= start and end <= n.end + 1 and n.label in ("PER", "ORG") for n in self.named
         )
 
+    def named_before(self, short: str, at: int) -> Named | None:
+        """The organisation named before `at` whose name ends with `short` ("Chronicle")."""
+        for n in reversed(self.named):
+            if (
+                n.end <= at
+                and n.label == "ORG"
+                and (n.name == short or n.name.endswith(" " + short))
+            ):
+                return n
+        return None
+
     def resolve_pronoun(self, pronoun: str, at: int) -> str | None:
         """The nearest earlier person (or organisation for "it"/"they") the pronoun fits."""
         if pronoun.lower() in ("i", "we", "я", "мы"):
@@ -271,6 +293,8 @@ class Attribution:
         return None
 
 
+# A short form of an organisation's name as a cue's whole subject: "The Chronicle (says)".
+_SHORT_NAME = re.compile(r"[\s,—–-]*[Tt]he\s+((?:[A-Z][\w&.-]*\s+){0,2}[A-Z][\w&.-]*)\s*")
 # A name's possession right before the cue: "Bolivia's public defender's office (said)".
 POSSESSED = re.compile(r"['’]s\s+((?:[\w-]+['’]?s?\s+){0,4}[\w-]+)\s*$")
 # Who speaks for the one named: "Nadia Cruz's office said" is Nadia Cruz speaking.
