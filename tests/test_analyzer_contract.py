@@ -25,8 +25,8 @@ from narrascope.text import segment
 # The analyzers that read sentence vectors, with the head file each loads first.
 VECTOR_READERS = {
     "techniques": "techniques-v5",
-    "genre": "genre-v3",
-    "frames": "frames-v2",
+    "genre": "genre-v4",
+    "frames": "frames-v3",
     "narratives": "narratives-v4",
     "roles": "roles-v4",
     "claims": "claims-v2",

@@ -222,12 +222,12 @@ def test_corrections_genre_relabel_wins_over_a_later_models_third_genre_issue_19
     row = ids_by_label(store, doc.id)["opinion"]
     relabel = review.correct("relabel", user="ana", annotation_id=row, label="reporting")
     assert genres(store, doc.id) == [("reporting", "correction")]
-    store.replace_annotations(doc.id, "genre-v3", [genre(doc, "satire", "genre-v3")])
+    store.replace_annotations(doc.id, "genre-v4", [genre(doc, "satire", "genre-v4")])
     assert genres(store, doc.id) == [("reporting", "correction")]
     store.replace_annotations(doc.id, "narratives-v2", [narrative(doc)])  # another layer re-run
     assert genres(store, doc.id) == [("reporting", "correction")]
     review.undo(relabel.id, user="ana")  # the model that ran last, not the one corrected
-    assert genres(store, doc.id) == [("satire", "genre-v3")]
+    assert genres(store, doc.id) == [("satire", "genre-v4")]
 
 
 def test_corrections_genre_add_and_accept_hide_every_other_genre_until_undone(review, doc):
@@ -239,10 +239,10 @@ def test_corrections_genre_add_and_accept_hide_every_other_genre_until_undone(re
     assert genres(store, doc.id) == [("opinion", "genre-v2")]
     row = ids_by_label(store, doc.id)["opinion"]
     accepted = review.correct("accept", user="ben", annotation_id=row)
-    store.replace_annotations(doc.id, "genre-v3", [genre(doc, "reporting", "genre-v3")])
+    store.replace_annotations(doc.id, "genre-v4", [genre(doc, "reporting", "genre-v4")])
     assert genres(store, doc.id) == [("opinion", "genre-v2")]  # as the analyst accepted it
     review.undo(accepted.id, user="ben")
-    assert genres(store, doc.id) == [("reporting", "genre-v3")]
+    assert genres(store, doc.id) == [("reporting", "genre-v4")]
 
 
 def test_corrections_role_relabel_wins_for_its_entity_only_issue_19(review, doc):
@@ -548,7 +548,7 @@ def test_review_queue_spread_over_documents():
     from narrascope.review.queue import QueueItem, _spread
 
     def item(row, doc, priority):
-        ann = Annotation(doc, Layer.FRAME, f"F{row}", "frames-v2", score=0.5)
+        ann = Annotation(doc, Layer.FRAME, f"F{row}", "frames-v3", score=0.5)
         return QueueItem(row, ann, priority, ())
 
     ranked = [item(1, "a", 0.9), item(2, "a", 0.85), item(3, "a", 0.8), item(4, "b", 0.7)]
@@ -577,7 +577,7 @@ def test_review_queue_interleaves_a_blind_share():
     from narrascope.review.queue import BLIND_REASON, QueueItem, _interleave
 
     def item(row):
-        ann = Annotation("d", Layer.FRAME, f"F{row}", "frames-v2", score=0.5)
+        ann = Annotation("d", Layer.FRAME, f"F{row}", "frames-v3", score=0.5)
         return QueueItem(row, ann, 1.0 / row, ())
 
     ranked = [item(r) for r in (1, 2, 3, 4, 5, 6, 7, 8)]
@@ -608,7 +608,7 @@ def test_review_queue_weighs_a_labels_count_as_asked():
         common, rare = (
             _item(
                 row,
-                Annotation("d", Layer.FRAME, label, "frames-v2", score=0.5),
+                Annotation("d", Layer.FRAME, label, "frames-v3", score=0.5),
                 vocabulary,
                 counts,
                 most,

@@ -51,14 +51,14 @@ def test_model_folder_heads_replace_the_shipped_ones(tmp_path, one_article):
     folder = tmp_path / "corpus-model"
     folder.mkdir()
     assert seed_model_folder(folder) == len(list(RESOURCES.glob("*.safetensors")))
-    shipped = LinearHead.from_file(RESOURCES / "frames-v2.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "frames-v3.safetensors")
     # A frames head that is sure of every frame: only this folder's head can give all 14.
     sure = replace(
         shipped,
         bias=np.full_like(shipped.bias, 30.0),
         thresholds=np.zeros_like(shipped.thresholds),
     )
-    sure.save(folder / "frames-v2.safetensors")
+    sure.save(folder / "frames-v3.safetensors")
     plain = run("analyze", one_article, "--db", tmp_path / "a.db", "--only", "frames")
     assert plain.exit_code == 0, plain.output
     corpus = run(
@@ -76,7 +76,7 @@ def test_model_folder_without_the_head_is_one_error(tmp_path, one_article):
         "analyze", one_article, "--db", tmp_path / "c.db", "--only", "frames", "--model", empty
     )
     message = one_error(result)
-    assert "has no frames-v2.safetensors" in message
+    assert "has no frames-v3.safetensors" in message
     assert "narrascope train frames --out" in message
     missing = run(
         "analyze",
@@ -95,8 +95,8 @@ def test_model_folder_head_of_another_encoder_is_one_error(tmp_path, one_article
     folder = tmp_path / "foreign-model"
     folder.mkdir()
     seed_model_folder(folder)
-    shipped = LinearHead.from_file(RESOURCES / "frames-v2.safetensors")
-    replace(shipped, encoder="some-other-encoder").save(folder / "frames-v2.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "frames-v3.safetensors")
+    replace(shipped, encoder="some-other-encoder").save(folder / "frames-v3.safetensors")
     result = run(
         "analyze", one_article, "--db", tmp_path / "e.db", "--only", "frames", "--model", folder
     )
@@ -109,7 +109,7 @@ def test_evaluate_compare_needs_a_model_folder(tmp_path):
     empty = tmp_path / "empty-model"
     empty.mkdir()
     result = run("evaluate", "frames", "--data", tmp_path, "--model", empty)
-    assert "has no frames-v2.safetensors" in one_error(result)
+    assert "has no frames-v3.safetensors" in one_error(result)
 
 
 def test_evaluate_compare_sets_scores_side_by_side():
@@ -127,10 +127,10 @@ def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article)
     folder = tmp_path / "corpus-model"
     folder.mkdir()
     seed_model_folder(folder)
-    shipped = LinearHead.from_file(RESOURCES / "genre-v3.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "genre-v4.safetensors")
     # A genre head sure of satire: only this folder's head calls the article satire.
     sure = replace(shipped, bias=np.array([0.0, 0.0, 30.0], dtype=np.float32))
-    sure.save(folder / "genre-v3.safetensors")
+    sure.save(folder / "genre-v4.safetensors")
     for db, model in (("a.db", ()), ("b.db", ("--model", folder))):
         result = run("analyze", one_article, "--db", tmp_path / db, "--only", "genre", *model)
         assert result.exit_code == 0, result.output
@@ -144,7 +144,7 @@ def test_model_folder_genre_head_replaces_the_shipped_one(tmp_path, one_article)
 
 @pytest.mark.parametrize(
     ("only", "head"),
-    [(("genre",), "genre-v3"), (("entities", "roles"), "roles-v4-fine")],
+    [(("genre",), "genre-v4"), (("entities", "roles"), "roles-v4-fine")],
 )
 def test_model_folder_genre_and_roles_heads_are_read_from_it(tmp_path, one_article, only, head):
     folder = tmp_path / "partial-model"
@@ -167,10 +167,10 @@ def sure_genre_folder(folder, genre: str, strength: float = 30.0):
     """A model folder whose genre head is sure of `genre` (a per-corpus model of its own)."""
     folder.mkdir()
     seed_model_folder(folder)
-    shipped = LinearHead.from_file(RESOURCES / "genre-v3.safetensors")
+    shipped = LinearHead.from_file(RESOURCES / "genre-v4.safetensors")
     bias = np.zeros(3, dtype=np.float32)
     bias[shipped.labels.index(genre)] = strength
-    replace(shipped, bias=bias).save(folder / "genre-v3.safetensors")
+    replace(shipped, bias=bias).save(folder / "genre-v4.safetensors")
     return folder
 
 
@@ -187,19 +187,19 @@ def test_model_folder_has_its_own_model_id(tmp_path, one_article):
     seeded.mkdir()
     seed_model_folder(seeded)
     assert model_folder_id(seeded) is None  # the shipped heads, copied: the shipped model
-    assert model_version(GenreAnalyzer, seeded) == "genre-v3"
+    assert model_version(GenreAnalyzer, seeded) == "genre-v4"
     corpus = sure_genre_folder(tmp_path / "corpus", "satire")
     folder_id = model_folder_id(corpus)
     assert folder_id and folder_id.startswith("m")
-    assert model_version(GenreAnalyzer, corpus) == f"genre-v3-{folder_id}"
-    assert model_version(FrameAnalyzer, corpus) == "frames-v2"  # its head is the shipped one
+    assert model_version(GenreAnalyzer, corpus) == f"genre-v4-{folder_id}"
+    assert model_version(FrameAnalyzer, corpus) == "frames-v3"  # its head is the shipped one
     db = tmp_path / "a.db"
     result = run("analyze", one_article, "--db", db, "--only", "genre", "--model", corpus)
     assert result.exit_code == 0, result.output
-    assert genre_labels(db) == [("satire", f"genre-v3-{folder_id}")]
+    assert genre_labels(db) == [("satire", f"genre-v4-{folder_id}")]
     with sqlite3.connect(db) as conn:
         settings = json.loads(conn.execute("SELECT settings FROM runs").fetchone()[0])
-    assert settings["model_id"] == folder_id and settings["analyzers"] == [f"genre-v3-{folder_id}"]
+    assert settings["model_id"] == folder_id and settings["analyzers"] == [f"genre-v4-{folder_id}"]
 
 
 def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_article):
@@ -212,7 +212,7 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
     db = tmp_path / "r.db"
     assert run("analyze", one_article, "--db", db, "--only", "genre").exit_code == 0
     shipped = genre_labels(db)
-    assert [model for _, model in shipped] == ["genre-v3"]
+    assert [model for _, model in shipped] == ["genre-v4"]
 
     def rerun(*model):
         result = run("reanalyze", "--db", db, "--only", "genre", *model)
@@ -220,10 +220,10 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
         return " ".join(result.output.split())
 
     assert "1 re-analyzed" in rerun("--model", first)
-    assert genre_labels(db) == [("satire", f"genre-v3-{model_folder_id(first)}")]
+    assert genre_labels(db) == [("satire", f"genre-v4-{model_folder_id(first)}")]
     assert "0 re-analyzed, 1 up to date" in rerun("--model", first)
     assert "1 re-analyzed" in rerun("--model", second)  # another model: its labels, not both
-    assert genre_labels(db) == [("opinion", f"genre-v3-{model_folder_id(second)}")]
+    assert genre_labels(db) == [("opinion", f"genre-v4-{model_folder_id(second)}")]
     # An analyst's verdict outranks every model, the next per-corpus one included.
     with Store.open(str(db)) as store:
         doc = next(iter(store.documents()))
@@ -238,7 +238,7 @@ def test_reanalyze_with_another_model_folder_replaces_its_labels(tmp_path, one_a
         (done,) = store.corrections.of()
         Review(store).undo(done.id, user="ana")  # the shipped model's genre, as it is now
     labels = genre_labels(db)
-    assert len(labels) == 1 and labels[0][1] == "genre-v3"
+    assert len(labels) == 1 and labels[0][1] == "genre-v4"
 
 
 def test_model_folder_analyzers_name_every_head_they_read(tmp_path, encoder):

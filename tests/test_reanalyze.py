@@ -114,3 +114,43 @@ def test_reanalyze_honours_min_confidence(analyzed):
         after = _by_family(store)
         assert sorted(after["events-v3"]) == sorted(k for k in before if scores[k] >= 0.9)
         assert after["stats-v1"]  # bookkeeping, untouched
+
+
+def test_reanalyze_drops_frames_an_older_version_stored_on_a_language_it_no_longer_reads(
+    tmp_path,
+):
+    # frames-v2 labelled any language; frames-v3 reads only its six training languages (#15).
+    # A database analyzed before keeps a Portuguese article's frames until `reanalyze` runs.
+    import sqlite3
+
+    from narrascope.analyzers.frames import FrameAnalyzer
+    from narrascope.encode import default_encoder
+    from narrascope.model import Annotation, Layer
+
+    text = (
+        "O governo anunciou ontem um novo pacote de medidas económicas para apoiar as famílias "
+        "afetadas pela subida dos preços da energia. O ministro das Finanças disse que o apoio "
+        "chegará a mais de dois milhões de pessoas até ao fim do ano. "
+    ) * 4
+    (tmp_path / "noticia.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "pt.db"
+    with Store.open(db) as store:
+        pipeline.analyze([str(tmp_path / "noticia.txt")], store, only=["stats", "frames"])
+        (doc,) = store.documents()
+        assert doc.language == "pt"
+        old = Annotation(doc.id, Layer.FRAME, "Economic", "frames-v2", score=0.7)
+        store.replace_annotations(doc.id, "frames-v2", [old], replaces=["frames-v3"])
+    with sqlite3.connect(db) as conn:  # as a frames-v2 run left it
+        conn.execute("UPDATE analyzer_runs SET version = 'frames-v2' WHERE analyzer = 'frames'")
+    with Store.open(db) as store:
+        assert any(a.label == "Economic" for a in store.annotations(doc.id))
+        assert "frames-v3" not in store.analyzers_run(doc.id), store.analyzers_run(doc.id)
+        report = reanalyze(store, analyzers=[FrameAnalyzer.load(default_encoder())])
+        assert report.counts["ran frames"] == 1, report.counts
+        anns = list(store.annotations(doc.id))
+        assert not any(a.layer == "frame" for a in anns)
+        assert any(
+            a.attrs.get("analyzer") == "frames" and "'pt'" in a.attrs.get("reason", "")
+            for a in anns
+        )
+        assert "frames-v3" in store.analyzers_run(doc.id)

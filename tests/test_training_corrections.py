@@ -262,7 +262,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
         for n, text in enumerate((REPORTING, OPINION)):
             doc = segment(Document(f"Corpus article {n}\n\n{text}", SourceRef(f"c{n}.txt")))
             label = Annotation(
-                doc.id, Layer.GENRE, "reporting", "genre-v3", score=0.6, evidence=[doc.sentences[0]]
+                doc.id, Layer.GENRE, "reporting", "genre-v4", score=0.6, evidence=[doc.sentences[0]]
             )
             vectors = encoder.encode(doc.sentence_texts())
             store.add(doc, [label], vectors=vectors, encoder=encoder.name)
@@ -275,7 +275,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
     plain = train("genre", data, out=tmp_path / "plain", folds=2)
     corpus = train("genre", data, out=tmp_path / "corpus", folds=2, corrections=db)
     assert plain.scores == corpus.scores  # CV is the labelled data's alone
-    head = LinearHead.from_file(tmp_path / "corpus" / "genre-v3.safetensors")
+    head = LinearHead.from_file(tmp_path / "corpus" / "genre-v4.safetensors")
     went_in = head.info["corrections"]
     assert {k: went_in[k] for k in ("source", "count", "documents", "articles", "left_out")} == {
         "source": "c.db",
@@ -285,7 +285,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
         "left_out": 1,
     }
     assert str(went_in["fingerprint"]).startswith("sha256:") and went_in["weight"] == 5
-    card = (tmp_path / "corpus" / "genre-v3.md").read_text()
+    card = (tmp_path / "corpus" / "genre-v4.md").read_text()
     assert "2 analyst corrections on 2 documents of `c.db`" in card and "left out" in card
     # The folder is a whole model: the shipped heads it does not replace sit beside it.
     assert (tmp_path / "corpus" / "roles-v4-fine.safetensors").is_file()
@@ -294,7 +294,7 @@ def test_training_corrections_of_genre_make_a_model_folder(tmp_path, monkeypatch
     )
     from narrascope.analyzers.genre import document_features
 
-    before = LinearHead.from_file(tmp_path / "plain" / "genre-v3.safetensors")
+    before = LinearHead.from_file(tmp_path / "plain" / "genre-v4.safetensors")
     with Store.open(db) as store:
         satire = store.document(ids[0][0])
         x = document_features(store.vectors(satire.id), satire.sentence_texts())

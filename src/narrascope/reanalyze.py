@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer, profile_versions
+from narrascope.analyzers import Analyzer, language_reason, not_analyzed, profile_versions
 from narrascope.model import Annotation, Document, Layer
 from narrascope.run import ProgressCallback, load_analyzers
 from narrascope.run.analysis import ConfidenceSpec, MinConfidence, failed
@@ -92,13 +92,16 @@ def reanalyze_document(
         readable = analyzer.languages is None or (
             doc.language in analyzer.languages and len(vectors) == len(doc.sentences)
         )
-        if not readable:
-            continue
-        earlier = {_family(a.version) for a in analyzers[: analyzers.index(analyzer)]}
-        prior: tuple[Annotation, ...] = tuple(a for a in kept if _family(a.model) in earlier)
-        anns = bar.keep(analyzer.analyze(doc, vectors, prior=prior))
         # The same analysis in another profile: its labels go, never beside these (#19).
         rivals = profile_versions(analyzer.name)
+        if readable:
+            earlier = {_family(a.version) for a in analyzers[: analyzers.index(analyzer)]}
+            prior: tuple[Annotation, ...] = tuple(a for a in kept if _family(a.model) in earlier)
+            anns = bar.keep(analyzer.analyze(doc, vectors, prior=prior))
+        else:
+            # A version that no longer reads this language (frames-v3 after frames-v2): what
+            # the older one stored goes, and the note says why, as a fresh run would leave it.
+            anns = [not_analyzed(doc, analyzer.name, language_reason(doc))] if doc.sentences else []
         store.replace_annotations(doc.id, analyzer.version, anns, replaces=rivals)
         families = {_family(version) for version in (analyzer.version, *rivals)}
         kept = [a for a in kept if _family(a.model) not in families] + anns

@@ -180,6 +180,11 @@ def not_analyzed(doc: Document, analyzer: str, reason: str) -> Annotation:
     )
 
 
+def language_reason(doc: Document) -> str:
+    """Why an analyzer left `doc` alone: its language is not one the analyzer reads."""
+    return f"language {doc.language or 'unknown'!r} is not one it reads"
+
+
 def load_analyzers(
     classes: Sequence[type[Analyzer]], encoder: Encoder, *, models: Path | None = None
 ) -> list[Analyzer]:
@@ -215,7 +220,7 @@ def load_analyzer(cls: type[Analyzer], encoder: Encoder, *, models: Path | None 
 def model_version(cls: type[Analyzer], models: Path | None) -> str:
     """The version the labels of `cls` carry with its heads read from model folder `models`:
     its own, unless the folder changes one of its heads (`head_files`, the files its `load`
-    reads); then its own and the folder's model id (`heads.model_folder_id`): `genre-v3-m1a2b…`.
+    reads); then its own and the folder's model id (`heads.model_folder_id`): `genre-v4-m1a2b…`.
     Re-analysis with another folder then sees another version and replaces the labels (#19)."""
     names = getattr(cls, "head_files", ())  # plugins may read no head, or not say which
     if models is None or not models.is_dir() or not changed_heads(models, names):

@@ -31,7 +31,7 @@ class FrameAnalyzer(DocumentHeadAnalyzer):
     """Labels the frames a document uses, each with the sentences that carry it."""
 
     name: ClassVar[str] = "frames"
-    version: ClassVar[str] = "frames-v2"
+    version: ClassVar[str] = "frames-v3"
     head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.FRAME
     # Held out of training, a language's shown frames were stored at scores off by 0.11 on

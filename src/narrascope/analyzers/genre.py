@@ -100,7 +100,7 @@ class GenreAnalyzer(DocumentHeadAnalyzer):
     """Labels a document opinion, reporting or satire, with the sentences that earned it."""
 
     name: ClassVar[str] = "genre"
-    version: ClassVar[str] = "genre-v3"
+    version: ClassVar[str] = "genre-v4"
     head_files: ClassVar[tuple[str, ...]] = (f"{version}.safetensors",)  # what `load` reads
     layer: ClassVar[Layer] = Layer.GENRE
     # The training data and the cue word lists cover these six: elsewhere the cues read zero

@@ -27,7 +27,7 @@ from typing import cast
 
 import numpy as np
 
-from narrascope.analyzers import Analyzer, not_analyzed, select
+from narrascope.analyzers import Analyzer, language_reason, not_analyzed, select
 from narrascope.analyzers import load_analyzers as load_classes
 from narrascope.dedup import Fingerprinter
 from narrascope.encode import Encoder, default_encoder, one_blas_thread
@@ -320,7 +320,7 @@ class DocumentAnalysis:
         if not (doc.is_article or self.analyze_all):
             return f"not an article: {doc.page_reason or doc.page_type}"
         if analyzer.languages is not None and doc.language not in analyzer.languages:
-            return _language_reason(doc)
+            return language_reason(doc)
         return None
 
     def annotate(
@@ -344,15 +344,15 @@ class DocumentAnalysis:
             reason = self._why_not(analyzer, doc)
             unencoded = analyzer.languages is not None and len(vectors) != len(doc.sentences)
             if reason is None and unencoded:  # the encoder does not read this language
-                reason = _language_reason(doc)
+                reason = language_reason(doc)
             if reason is not None:
                 if doc.sentences:
                     anns.append(self._not_analyzed(doc, analyzer, reason))
                     made_by.append(analyzer.version)
-                if not (doc.is_article or self.analyze_all):
-                    # judged and skipped: recorded as a run of this version, so a re-analysis
-                    # can tell the page was considered, not missed (#15)
-                    ran.append(analyzer.version)
+                # judged and skipped (a page that is not an article, a language it does not
+                # read): recorded as a run of this version, so a re-analysis can tell the
+                # document was considered, not missed (#15)
+                ran.append(analyzer.version)
                 continue
             with (times or StageTimes()).timing(f"analyzer {analyzer.name}"):
                 found = self.min_confidence.keep(analyzer.analyze(doc, vectors, prior=tuple(anns)))
@@ -364,7 +364,3 @@ class DocumentAnalysis:
     @staticmethod
     def _not_analyzed(doc: Document, analyzer: Analyzer, reason: str) -> Annotation:
         return not_analyzed(doc, analyzer.name, reason)
-
-
-def _language_reason(doc: Document) -> str:
-    return f"language {doc.language or 'unknown'!r} is not one it reads"
