@@ -33,7 +33,7 @@ import numpy as np
 from narrascope.analyzers.techniques import TechniqueAnalyzer
 from narrascope.encode import default_encoder
 from narrascope.heads import LinearHead
-from narrascope.model import Annotation, CorrectionRefused, Document, Layer, SourceRef
+from narrascope.model import Annotation, CorrectionRefused, Document, SourceRef
 from narrascope.review import Review
 from narrascope.store import Store
 from narrascope.text import segment
@@ -55,7 +55,9 @@ def build_store(db: Path, t3: Path, ids: list[str], analyzer: TechniqueAnalyzer,
             doc = segment(Document(articles[article_id].text, source, language=LANGUAGE))
             vectors = encoder.encode(doc.sentence_texts())
             anns = analyzer.analyze(doc, vectors)
-            store.add(doc, anns, vectors=vectors, encoder=encoder.name, analyzers=[analyzer.version])
+            store.add(
+                doc, anns, vectors=vectors, encoder=encoder.name, analyzers=[analyzer.version]
+            )
             gold = spans.get(article_id, [])
             covered: set[tuple[str, int, int]] = set()
             for row, ann in store.corrections.annotated(doc.id):
@@ -124,7 +126,9 @@ def main() -> None:
         "kept_before": sorted(before.info.get("languages", {})),
         "kept_after": sorted(after.info.get("languages", {})),
         "cv_scores_equal": _cv_scores(args.plain) == _cv_scores(args.out),
-        "de_head_changed": not np.array_equal(before.extra["weights.de"], after.extra["weights.de"]),
+        "de_head_changed": not np.array_equal(
+            before.extra["weights.de"], after.extra["weights.de"]
+        ),
         "it_head_identical": all(
             np.array_equal(before.extra[f"{k}.it"], after.extra[f"{k}.it"])
             for k in ("weights", "bias", "thresholds")
