@@ -405,6 +405,7 @@ def test_training_corrections_reach_the_head_of_their_documents_language(tmp_pat
     from narrascope.analyzers.domain import article_features
     from narrascope.analyzers.narratives import OTHER, head_labels, read_taxonomy
     from narrascope.training import narrative_languages
+    from narrascope.training.corrections import corrections_by_head
     from narrascope.training.narrative_corrections import fit_head, read_corrections
     from narrascope.training.narrative_rules import Decider, NestedResult
     from narrascope.training.narrative_scoring import C, Example, targets
@@ -474,6 +475,124 @@ def test_training_corrections_reach_the_head_of_their_documents_language(tmp_pat
     # no correction on a Bulgarian document: the Bulgarian head is the one fitted without any
     assert np.array_equal(fit_head(x[bg], y[bg], c=C, seed=0)[0], refit.head_extra["weights.bg"])
     assert refit.info["en"]["corrections"]["count"] == 1 and "corrections" not in refit.info["bg"]
-    lines = narrative_languages.corrections_by_head(corrected, refit.info)
+    lines = corrections_by_head(corrected, refit.info)
     assert "EN: 1 corrections on 1 documents -> the EN head and the pooled head" in lines[1]
     assert "KK: 1 corrections on 1 documents -> the pooled head only" in lines[2]
+
+
+def t3_technique_folder(root, t3, per_language):
+    """A SemEval-2023 Task 3 subtask-3 train split of the first `per_language` real English and
+    German articles: links to the articles and span files, their rows of the line labels."""
+    for folder in ("en", "ge"):
+        source, target = t3 / "data" / folder, root / folder
+        ids = sorted(
+            p.stem[len("article") :] for p in (source / "train-articles-subtask-3").glob("*.txt")
+        )
+        ids = ids[:per_language]
+        for sub, name in (
+            ("train-articles-subtask-3", "article{}.txt"),
+            ("train-labels-subtask-3-spans", "article{}-labels-subtask-3.txt"),
+        ):
+            (target / sub).mkdir(parents=True)
+            for i in ids:
+                (target / sub / name.format(i)).symlink_to(source / sub / name.format(i))
+        rows = (source / "train-labels-subtask-3.txt").read_text(encoding="utf-8").splitlines()
+        picked = [row for row in rows if row.split("\t")[0] in ids]
+        (target / "train-labels-subtask-3.txt").write_text("\n".join(picked) + "\n")
+    return root
+
+
+def _technique_corrections(path, docs, encoder):
+    """A database of `docs`, each with a stored Loaded_Language label on its first sentence that
+    an analyst rejects, and a Doubt span over its next three sentences that the analyst adds."""
+    with Store.open(path, create=True) as store:
+        review = Review(store)
+        for doc in docs:
+            first = doc.sentences[0]
+            label = Annotation(doc.id, Layer.TECHNIQUE, "Loaded_Language", "techniques-v5", *first)
+            store.add(
+                doc, [label], vectors=encoder.encode(doc.sentence_texts()), encoder=encoder.name
+            )
+            row = next(r for r, _ in store.corrections.annotated(doc.id))
+            review.correct("reject", user="ana", annotation_id=row)
+            start, end = doc.sentences[1][0], doc.sentences[3][1]
+            review.correct(
+                "add",
+                user="ana",
+                doc_id=doc.id,
+                layer="technique",
+                label="Doubt",
+                start=start,
+                end=end,
+            )
+
+
+def test_training_corrections_of_techniques_reach_the_german_head_issue_19(
+    tmp_path, monkeypatch, shared_data, example_docs
+):
+    """German corrections refit the German head (kept, as without them) and the pooled one;
+    English corrections leave the German head exactly as the uncorrected fit makes it (#19)."""
+    import narrascope.training.techniques as technique_training
+    from narrascope.analyzers.techniques import TechniqueAnalyzer, features
+    from narrascope.heads import LinearHead
+    from narrascope.training import technique_languages
+    from narrascope.training.semeval2023 import TECHNIQUES
+
+    t3 = shared_data / "semeval2023_task3"
+    if not t3.is_dir():
+        pytest.skip("semeval2023_task3 not in ../shared/data")
+    encoder = WordEncoder()
+    monkeypatch.setattr(technique_training, "default_encoder", lambda: encoder)
+    monkeypatch.setattr(technique_training, "CACHE", tmp_path / "cache")
+    # Eight articles a language decide nothing: keep the German head whatever its comparison
+    # says (the rule itself is tested in test_technique_languages), and no other.
+    monkeypatch.setattr(technique_languages.Comparison, "kept", lambda self: self.folder == "ge")
+    data = t3_technique_folder(tmp_path / "t3", t3, 8)
+    german = []
+    for path in sorted((t3 / "data" / "ge" / "train-articles-subtask-3").glob("*.txt"))[8:10]:
+        text = path.read_text(encoding="utf-8")
+        german.append(segment(Document(text, SourceRef(str(path)), language="de")))
+    _technique_corrections(str(tmp_path / "de.db"), german, encoder)
+    _technique_corrections(str(tmp_path / "en.db"), example_docs[:1], encoder)
+
+    runs = {}
+    for name, db in (("plain", None), ("de", "de.db"), ("en", "en.db")):
+        corrections = str(tmp_path / db) if db else None
+        report = train("techniques", data, out=tmp_path / name, folds=3, corrections=corrections)
+        head = LinearHead.from_file(tmp_path / name / "techniques-v5.safetensors")
+        runs[name] = (report, head, (tmp_path / name / "techniques-v5.md").read_text())
+    plain, de, en = (runs[k][1] for k in ("plain", "de", "en"))
+    # The heads per language are chosen, calibrated and cut on the labelled data alone.
+    assert runs["plain"][0].scores == runs["de"][0].scores == runs["en"][0].scores
+    assert set(plain.info["languages"]) == set(de.info["languages"]) == {"de"}
+    assert np.array_equal(plain.extra["thresholds.de"], de.extra["thresholds.de"])
+    # German corrections move the German head and the pooled one ...
+    assert not np.allclose(plain.extra["weights.de"], de.extra["weights.de"])
+    assert not np.allclose(plain.weights, de.weights)
+    # ... towards the analyst: Doubt rises on the sentences marked, as the analyzer reads German.
+    doubt = TECHNIQUES.index("Doubt")
+    marked = np.vstack(
+        [
+            features(doc.sentence_texts(), encoder.encode(doc.sentence_texts()))[1:4]
+            for doc in german
+        ]
+    )
+    before = TechniqueAnalyzer(plain).head_for("de").score(marked)[:, doubt]
+    after = TechniqueAnalyzer(de).head_for("de").score(marked)[:, doubt]
+    assert after.mean() > before.mean()
+    # English corrections reach the pooled head only.
+    assert np.array_equal(plain.extra["weights.de"], en.extra["weights.de"])
+    assert np.array_equal(plain.extra["bias.de"], en.extra["bias.de"])
+    assert not np.allclose(plain.weights, en.weights)
+    # The card and the head say which corrections went into which head.
+    assert de.info["languages"]["de"]["corrections"]["count"] == 4
+    assert "corrections" not in en.info["languages"]["de"]
+    assert de.info["corrections"]["languages"] == {
+        "de": {"corrections": 4, "documents": 2, "heads": ["de", "pooled"]}
+    }
+    card = runs["de"][2]
+    assert "DE: 4 corrections on 2 documents -> the DE head and the pooled head" in card
+    assert "final fit with 4 corrections on 2 documents in this language from `de.db`" in card
+    assert (
+        "EN: 2 corrections on 1 documents -> the pooled head only (EN has no head" in runs["en"][2]
+    )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -354,3 +354,33 @@ def fingerprint(done: Sequence[Correction]) -> str:
             )
             digest.update(f"{c.id}|{c.action}|{key}\n".encode())
     return f"sha256:{digest.hexdigest()[:12]}"
+
+
+def heads_of_corrections(
+    corrected: CorrectedSet, own: Mapping[str, object]
+) -> dict[str, dict[str, object]]:
+    """Per language of the corrected documents ("unknown" without one): how many corrections on
+    how many documents, and the heads they went into (the language's own, if any, and pooled)."""
+    return {
+        language or "unknown": {
+            "corrections": count,
+            "documents": documents,
+            "heads": [language, "pooled"] if language in own else ["pooled"],
+        }
+        for language, (count, documents) in sorted(corrected.by_language.items())
+    }
+
+
+def corrections_by_head(corrected: CorrectedSet, own: Mapping[str, object]) -> list[str]:
+    """The card's lines on which head each language's corrections went into."""
+    lines = ["- Corrections per language and the heads they went into:"]
+    for language, (count, documents) in sorted(corrected.by_language.items()):
+        name = language.upper() or "language unknown"
+        if language in own:
+            heads = f"the {name} head and the pooled head"
+        elif language:
+            heads = f"the pooled head only ({name} has no head of its own in this model)"
+        else:
+            heads = "the pooled head only"
+        lines.append(f"  - {name}: {count} corrections on {documents} documents -> {heads}")
+    return lines

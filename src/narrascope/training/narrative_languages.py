@@ -1,12 +1,13 @@
 """The narrative heads per language (narratives-v4): `train`'s recipe on one language's
 articles alone, kept where its nested samples-F1 is at least the pooled head's. A refit with an
 analyst's corrections (#19) fits each kept head with the corrections of documents in its
-language; the pooled head takes them all (`corrections_by_head` says which went where).
+language; the pooled head takes them all (`corrections.corrections_by_head` says which went
+where).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -234,33 +235,3 @@ def language_heads(
         out.lines.append(fitted.line(language))
         out.scores |= {f"own_{language.upper()}_{k}": v for k, v in fitted.scores.items()}
     return out
-
-
-def heads_of_corrections(
-    corrected: CorrectedSet, own: Mapping[str, object]
-) -> dict[str, dict[str, object]]:
-    """Per language of the corrected documents ("unknown" without one): how many corrections on
-    how many documents, and the heads they went into (the language's own, if any, and pooled)."""
-    return {
-        language or "unknown": {
-            "corrections": count,
-            "documents": documents,
-            "heads": [language, "pooled"] if language in own else ["pooled"],
-        }
-        for language, (count, documents) in sorted(corrected.by_language.items())
-    }
-
-
-def corrections_by_head(corrected: CorrectedSet, own: Mapping[str, object]) -> list[str]:
-    """The card's lines on which head each language's corrections went into."""
-    lines = ["- Corrections per language and the heads they went into:"]
-    for language, (count, documents) in sorted(corrected.by_language.items()):
-        name = language.upper() or "language unknown"
-        if language in own:
-            heads = f"the {name} head and the pooled head"
-        elif language:
-            heads = f"the pooled head only ({name} has no head of its own in this model)"
-        else:
-            heads = "the pooled head only"
-        lines.append(f"  - {name}: {count} corrections on {documents} documents -> {heads}")
-    return lines

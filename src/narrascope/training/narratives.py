@@ -41,15 +41,13 @@ from narrascope.training.calibrate import (
     fit_platt_all,
     reliability,
 )
-from narrascope.training.corrections import WEIGHT
+from narrascope.training.corrections import WEIGHT, corrections_by_head, heads_of_corrections
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import corpus_shift, fit_head, read_corrections
 from narrascope.training.narrative_languages import (
     PER_LANGUAGE_NOTE,
     REFIT_PER_LANGUAGE,
     LanguageHeads,
-    corrections_by_head,
-    heads_of_corrections,
     language_heads,
 )
 from narrascope.training.narrative_rules import (

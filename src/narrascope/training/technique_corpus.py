@@ -2,8 +2,9 @@
 
 `load_corpus` reads a split of every language into sentences, head features and gold labels;
 `line_predictions` and `score_lines` turn sentence decisions into the official line-level
-micro/macro-F1. Shared by `training.techniques` (the pooled head) and
-`training.technique_languages` (a head per language).
+micro/macro-F1; `fit_head` is the final fit of a head, an analyst's corrections weighted in.
+Shared by `training.techniques` (the pooled head) and `training.technique_languages` (a head
+per language).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import numpy as np
 
 from narrascope.analyzers.techniques import features
 from narrascope.training import Report, semeval2023
-from narrascope.training.fit import rest_of, tune_thresholds
+from narrascope.training.corrections import WEIGHT, CorrectedSet, weighted_in
+from narrascope.training.fit import fit_sigmoid, rest_of, tune_thresholds
 from narrascope.training.semeval2023 import TECHNIQUES, Sentence
 from narrascope.training.vectors import VectorCache
 
@@ -112,3 +114,14 @@ def f1_rule(corpus: Corpus, raw: np.ndarray, held_out: list[np.ndarray]) -> np.n
             rows = held[folders[held] == f]
             passed[rows] = raw[rows] >= tune_thresholds(corpus.y[tune], raw[tune])
     return passed
+
+
+def fit_head(
+    x: np.ndarray, y: np.ndarray, corrected: CorrectedSet | None = None, *, l2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A head's raw weights and bias on every training sentence, an analyst's verdicts on
+    sentences weighted in (`WEIGHT` each; none, or none in this head's language: the plain fit)."""
+    if corrected is None or not len(corrected.x):
+        return fit_sigmoid(x, y, l2=l2)
+    x_all, y_all, cells = weighted_in(x, y, corrected, WEIGHT)
+    return fit_sigmoid(x_all, y_all, l2=l2, cell_weights=cells)

@@ -9,6 +9,9 @@ folds, under the shipped rule, and is not behind under techniques-v1's F1-tuned 
 rule pre-registered in benchmarks/RESULTS.md ("Techniques: a head per language vs the pooled
 head"), which kept German and Italian. Kept heads are stored beside the pooled one as extra
 tensors `weights.<iso>`, `bias.<iso>`, `thresholds.<iso>`, their facts in `info["languages"]`.
+A refit with an analyst's corrections (#19) chooses the heads as without them (the comparison,
+rule, Platt and cuts are the labelled data's) and fits each kept head with the corrections of
+documents in its language, as narratives do (`training.narrative_languages`).
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from narrascope.training.calibrate import (
     fit_shown_platt_by_group,
     fold_platt,
 )
-from narrascope.training.fit import cross_validate_sigmoid, fit_sigmoid
+from narrascope.training.corrections import WEIGHT, CorrectedSet
+from narrascope.training.fit import cross_validate_sigmoid
 from narrascope.training.semeval2023 import TECHNIQUES
-from narrascope.training.technique_corpus import Corpus, f1_rule, line_predictions
+from narrascope.training.technique_corpus import Corpus, f1_rule, fit_head, line_predictions
 
 MIN_GAIN = 0.01  # the own head's lead in mean micro-F1 over folds, shipped rule
 FOLDS_AHEAD = 3  # outer folds (of 5) in which the own head must be strictly ahead
@@ -145,10 +149,20 @@ class LanguageHead:
 
 
 def language_head(
-    corpus: Corpus, pooled: Decisions, held_out: list[np.ndarray], folder: str, *, l2: float
+    corpus: Corpus,
+    pooled: Decisions,
+    held_out: list[np.ndarray],
+    folder: str,
+    *,
+    l2: float,
+    corrected: CorrectedSet | None = None,
 ) -> LanguageHead:
     """The recipe on `folder`'s sentences alone over `held_out` restricted to them, compared
-    with the pooled head's decisions there; fitted on all of them if the comparison keeps it."""
+    with the pooled head's decisions there; fitted on all of them if the comparison keeps it.
+
+    `corrected`: an analyst's corrections of documents in this language, weighed into that
+    final fit only (the comparison, rule, Platt and cuts stay the labelled data's), as the
+    pooled head's are (#19)."""
     code = semeval2023.LANGUAGE_CODES.get(folder, folder)
     rows = np.flatnonzero(np.array(corpus.folders) == folder)
     mine = subset(corpus, rows, folder)
@@ -168,7 +182,7 @@ def language_head(
     stored = cross_fit_shown_platt_by_group(own.crossed, mine.y, [code] * len(rows), local)
     predicted = line_predictions(mine, own.crossed.shown, folder)
     micro, macro = semeval2023.multilabel_f1(mine.line_labels[folder], predicted, TECHNIQUES)
-    weights, bias = fold_platt(*fit_sigmoid(mine.x, mine.y, l2=l2), a, b)
+    weights, bias = fold_platt(*fit_head(mine.x, mine.y, corrected, l2=l2), a, b)
     info: dict[str, object] = {
         "sentences": len(rows),
         "operating_points": f"{rule.describe()} (chosen by nested CV on this language alone)",
@@ -180,6 +194,8 @@ def language_head(
         "cv_fold_mean_micro_f1": round(float(np.mean(comparison.own)), 4),
         "cv_fold_mean_micro_f1_pooled": round(float(np.mean(comparison.pooled)), 4),
     }
+    if corrected is not None and len(corrected.x):
+        info["corrections"] = corrected.info(WEIGHT)
     tensors = {"weights": weights, "bias": bias, "thresholds": cuts.astype(np.float32)}
     ece = stored.reliability(mine.y).ece_shown
     return LanguageHead(code, comparison, tensors, info, ece, round(micro, 4))

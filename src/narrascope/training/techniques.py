@@ -45,17 +45,15 @@ from narrascope.training.corrections import (
     WEIGHT,
     CorrectedSet,
     corrected_examples,
-    weighted_in,
+    corrections_by_head,
+    heads_of_corrections,
 )
-from narrascope.training.fit import (
-    cross_validate_sigmoid,
-    fit_sigmoid,
-    grouped_folds,
-)
+from narrascope.training.fit import cross_validate_sigmoid, grouped_folds
 from narrascope.training.semeval2023 import TECHNIQUES
 from narrascope.training.technique_corpus import (
     Corpus,
     f1_rule,
+    fit_head,
     line_predictions,
     load_corpus,
     score_lines,
@@ -105,7 +103,9 @@ def train(
     choose its operating points and report both out of fold.
 
     `corrections`: a database whose analysts' verdicts on technique spans are weighted into the
-    final fit, sentence by sentence (CV scores, calibration and cuts stay the labelled data's).
+    final fits, sentence by sentence: all of them into the pooled head's, and a document's into
+    its language's own head where one is kept (CV scores, the choice of heads per language,
+    calibration and cuts stay the labelled data's; #19).
     """
     t3, ptc_dir = find_data(data)
     if t3 is None:
@@ -142,7 +142,7 @@ def train(
     cuts = rule.cuts(calibrated, corpus.y)
     shown_pairs = fit_shown_platt_by_group(calibrated, corpus.y, calibrated >= cuts, languages)
     corrected = read_corrections(corrections, encoder.name) if corrections else None
-    weights, bias = fold_platt(*fit_head(corpus.x, corpus.y, corrected), a, b)
+    weights, bias = fold_platt(*fit_head(corpus.x, corpus.y, corrected, l2=L2), a, b)
     article_ids = sorted(set(corpus.groups()))
     head = LinearHead(
         weights,
@@ -164,14 +164,18 @@ def train(
             "train_articles": article_ids,
         },
     )
-    if corrected is not None:
-        report.lines.append(corrected.card_line(WEIGHT))
-        head.info["corrections"] = corrected.info(WEIGHT)
-    elif len(corpus.line_labels) > 1:
-        # With corrections no head per language: the corrected rows carry no language, and a
-        # language's own head would ignore the analyst's verdicts (as narratives).
+    if len(corpus.line_labels) > 1:
+        # Chosen on the labelled data alone, with corrections or without; each kept head's
+        # final fit takes the corrections of documents in its language (#19).
         pooled = Decisions(raw, crossed, v1)
-        _add_language_heads(head, corpus, pooled, held_out, report)
+        _add_language_heads(head, corpus, pooled, held_out, report, corrected)
+    if corrected is not None:
+        own = cast(dict[str, object], head.info.get("languages", {}))
+        report.lines.append(corrected.card_line(WEIGHT))
+        report.lines += corrections_by_head(corrected, own)
+        head.info["corrections"] = corrected.info(WEIGHT) | {
+            "languages": heads_of_corrections(corrected, own)
+        }
     if ptc_dir is not None and "en" in corpus.line_labels:
         _score_ptc_out_of_fold(
             ptc_dir, corpus, held_out, fold_models, crossed, cuts, report, out, seed
@@ -188,12 +192,17 @@ def _add_language_heads(
     pooled: Decisions,
     held_out: list[np.ndarray],
     report: Report,
+    corrected: CorrectedSet | None = None,
 ) -> None:
-    """Fit each language's own head and store those the pre-registered rule keeps in `head`."""
+    """Fit each language's own head and store those the pre-registered rule keeps in `head`;
+    a kept head's final fit takes `corrected`'s rows of documents in its language."""
     kept: dict[str, object] = {}
     report.lines.append("  heads per language (own vs pooled, same outer folds):")
     for folder in corpus.line_labels:
-        own = language_head(corpus, pooled, held_out, folder, l2=L2)
+        # Corrected documents carry ISO codes ("de"), the T3 folders their own names ("ge").
+        code = semeval2023.LANGUAGE_CODES.get(folder, folder)
+        mine = corrected.in_language(code) if corrected is not None else None
+        own = language_head(corpus, pooled, held_out, folder, l2=L2, corrected=mine)
         report.lines.append("  " + own.comparison.line())
         if not own.tensors:
             continue
@@ -226,16 +235,6 @@ def read_corrections(db: str, encoder: str) -> CorrectedSet:
         encoder=encoder,
         per_sentence=True,
     )
-
-
-def fit_head(
-    x: np.ndarray, y: np.ndarray, corrected: CorrectedSet | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The head's raw weights and bias on every training sentence, verdicts weighted in."""
-    if corrected is None:
-        return fit_sigmoid(x, y, l2=L2)
-    x_all, y_all, cells = weighted_in(x, y, corrected, WEIGHT)
-    return fit_sigmoid(x_all, y_all, l2=L2, cell_weights=cells)
 
 
 def _score_ptc_out_of_fold(
@@ -444,7 +443,7 @@ def _languages_line(head: LinearHead) -> str:
         f"{code.upper()} ({facts['sentences']} sentences): {facts['operating_points']}, CV "
         f"micro-F1 {facts['cv_st3_micro_f1']:.4f} (mean over folds "
         f"{facts['cv_fold_mean_micro_f1']:.4f} vs the pooled head's "
-        f"{facts['cv_fold_mean_micro_f1_pooled']:.4f})"
+        f"{facts['cv_fold_mean_micro_f1_pooled']:.4f})" + _refit_note(facts)
         for code, facts in own.items()
     )
     return (
@@ -456,4 +455,15 @@ def _languages_line(head: LinearHead) -> str:
         + (kept or "none")
         + ". A kept head reads its language at analysis, with its own cuts and one Platt pair "
         "for its shown labels (`info.languages`); the comparisons are under the CV scores below."
+    )
+
+
+def _refit_note(facts: dict) -> str:
+    """What a language's own head says of the corrections in its final fit, if any went in."""
+    went_in = facts.get("corrections")
+    if not went_in:
+        return ""
+    return (
+        f", final fit with {went_in['count']} corrections on {went_in['documents']} documents"
+        f" in this language from `{went_in['source']}`"
     )
