@@ -24,7 +24,14 @@ import numpy as np
 from narrascope.analyzers.genre import choose_genre
 from narrascope.encode import default_encoder
 from narrascope.training import semeval2023
-from narrascope.training.genre import CACHE, genre_documents, out_of_fold
+from narrascope.training.genre import (
+    CACHE,
+    SATIRE_GATE,
+    _weights,
+    cross_fitted_confidence,
+    genre_documents,
+    out_of_fold,
+)
 from narrascope.training.semeval2023 import GENRES
 from narrascope.training.vectors import VectorCache
 
@@ -74,12 +81,47 @@ def cv_at(calibrated: np.ndarray, docs, cut: float) -> dict[str, float]:
     return out
 
 
+def floor_report(calibrated: np.ndarray, docs, held_out, pages_db: Path, floor: float) -> None:
+    """What a floor on the stored score removes: T3 CV articles and benchmark pages."""
+    labels = [lab[0] for lab in docs.labels]
+    truth = np.array([GENRES.index(lab) for lab in labels])
+    shown = choose_genre(calibrated, SATIRE_GATE)
+    confidence = cross_fitted_confidence(
+        calibrated, shown, truth, _weights(labels, docs.folders), held_out
+    )
+    right = shown == truth
+    for name, rows in (("all", np.ones(len(truth), bool)), ("en", np.array(docs.folders) == "en")):
+        kept, dropped = rows & (confidence >= floor), rows & (confidence < floor)
+        print(
+            f"CV {name}: {dropped.sum()} of {rows.sum()} articles ({dropped.sum() / rows.sum():.1%})"
+            f" lose their genre; accuracy of kept {right[kept].mean():.3f}, of dropped "
+            f"{right[dropped].mean() if dropped.any() else float('nan'):.3f}"
+        )
+    scores = [
+        s
+        for (s,) in sqlite3.connect(pages_db).execute(
+            "SELECT score FROM annotations WHERE layer = 'genre'"
+        )
+    ]
+    low = sum(s < floor for s in scores)
+    print(
+        f"pages: {low} of {len(scores)} genre labels ({low / max(len(scores), 1):.1%}) below {floor}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages-db", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--choose", default=CHOOSE, help="what the choosing set's paths hold")
+    parser.add_argument("--floor", type=float, help="report a floor on the stored score instead")
     args = parser.parse_args()
+    if args.floor is not None:
+        docs = genre_documents(args.data, VectorCache(CACHE, default_encoder()))
+        labels = [lab[0] for lab in docs.labels]
+        _, calibrated, held_out = out_of_fold(docs, labels, 13, 5)
+        floor_report(calibrated, docs, held_out, args.pages_db, args.floor)
+        return
     pages = page_probabilities(args.pages_db, args.choose)
     print(f"genre-labelled pages: choosing {len(pages[CHOOSE])}, checking {len(pages[CHECK])}")
     chosen = next(c for c in CUTS if satire_rate(pages[CHOOSE], c)[1] <= 0.01)

@@ -186,13 +186,11 @@ def train(
     # The stored score, cross-fitted: the shown genre's probability mapped by the Platt scaling
     # per shown genre fitted on the other folds (equal priors); and the three probabilities
     # moved to the train mix of the article's language, as the other folds have it.
-    confidence = np.zeros(len(labels))
+    confidence = cross_fitted_confidence(calibrated, shown, truth, balance, held_out)
     train_mix = np.zeros(calibrated.shape)
     confidence_train_mix = np.zeros(len(labels))
     for held in held_out:
         rest = rest_of(held, len(labels))
-        a, b = fit_shown_platt(calibrated[rest], shown[rest], truth[rest], balance[rest])
-        confidence[held] = shown_confidence(calibrated[held], shown[held], a, b)
         mix = language_mix(truth[rest], [docs.folders[i] for i in rest])
         held_folders = [docs.folders[i] for i in held]
         train_mix[held] = with_mix(calibrated[held], held_folders, mix)
@@ -288,6 +286,23 @@ def _corrected(
             "out (one genre per article)."
         )
     return (x, genres), {**corrected.info(WEIGHT), "articles": len(genres), "left_out": left_out}
+
+
+def cross_fitted_confidence(
+    calibrated: np.ndarray,
+    shown: np.ndarray,
+    truth: np.ndarray,
+    balance: np.ndarray,
+    held_out: list[np.ndarray],
+) -> np.ndarray:
+    """The stored score of each article's shown genre, out of fold: its probability through
+    the Platt scaling per shown genre fitted on the other folds (equal priors)."""
+    confidence = np.zeros(len(shown))
+    for held in held_out:
+        rest = rest_of(held, len(shown))
+        a, b = fit_shown_platt(calibrated[rest], shown[rest], truth[rest], balance[rest])
+        confidence[held] = shown_confidence(calibrated[held], shown[held], a, b)
+    return confidence
 
 
 def fit_shown_platt(
