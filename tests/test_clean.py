@@ -391,10 +391,57 @@ def test_clean_russian_page():
         ),
         ("Also on Tuesday, the ombudsman's office said 30 people had been injured.", None),
         ("Also on the agenda: the fuel plant at Senkata.", None),
+        # Asia Pacific Star's teasers inside a bushfire report (date benchmark 1493757507)
+        (
+            "MUST READ | Thousands of Australians are calling for their prime minister's",
+            "related list",
+        ),
+        ("READ | OUTsurance's Australian business hit by bushfires", "related list"),
+        ("Read the full report on the council's website.", None),
     ],
 )
 def test_clean_related_teaser_line(line, reason):
     assert chrome_reason(line) == reason
+
+
+# The end of a real page's text as trafilatura gives it (date benchmark 1493757507): the
+# article's last lines, a weather widget, then other stories' teasers cut off mid-sentence.
+TEASER_TAIL = """<html><head><title>Australian megablaze brought under control</title></head>
+<body><article><h1>Australian megablaze brought under control</h1>
+<p>Exhausted firefighters said they had finally brought Australia's largest megablaze under
+control on Monday, as wet weather promised to deliver much-needed respite for countryside
+ravaged by bushfires.</p>
+<p>New South Wales firefighters said they finally had the upper hand in the fight against the
+vast Gospers Mountain fire on Sydney's northwestern outskirts, which has been burning out of
+control for almost three months.</p>
+<p>Seeing a backlash, Morrison has since deployed the military and pledged billions of dollars
+in aid.</p>
+<p>More Information</p><p>26</p><p>℃</p><p>Mostly Cloudy in Seletar</p>
+<p>Mumbai (Maharashtra) [India], Jan 13 (ANI): Equity benchmark indices hit fresh lifetime
+highs on Monday as global investors awaited for ...</p>
+<p>Kuta (Bali) [Indonesia], Jan 13 (ANI): Over the new year holidays, while strolling along one
+of the many sandy beaches ...</p>
+<p>India celebrates the traditional harvest festivals of Bihu, Pongal, Makara Sankranti and</p>
+<p>Movie Review</p>
+</article></body></html>"""
+
+
+def test_clean_drops_a_teaser_list_below_the_article():
+    doc = clean(RawDocument(SourceRef("megablaze.html"), TEASER_TAIL, InputFormat.HTML))
+    assert doc.text.rstrip().endswith("pledged billions of dollars in aid.")
+    assert "Mumbai" not in doc.text and "Seletar" not in doc.text
+    reasons = {r.text: r.reason for r in doc.removed}
+    assert reasons["Movie Review"] == "related list" and reasons["℃"] == "widget"
+
+
+def test_clean_keeps_an_article_that_ends_without_a_full_stop():
+    # One cut-off line is no teaser list: only the edge patterns apply below the article.
+    page = (
+        TEASER_TAIL.split("<p>More Information</p>")[0]
+        + "<p>Movie Review</p></article></body></html>"
+    )
+    doc = clean(RawDocument(SourceRef("review.html"), page, InputFormat.HTML))
+    assert doc.text.rstrip().endswith("Movie Review")
 
 
 def test_clean_hard_wrapped_text_becomes_paragraphs():

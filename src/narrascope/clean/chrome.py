@@ -79,6 +79,9 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("related list", re.compile(rf"^{_RELATED}\s*(:.*)?$", _I)),
+    # A teaser headline after a pipe: "MUST READ | Thousands of Australians are calling …",
+    # "READ | OUTsurance's Australian business hit by bushfires", "WATCH | …"
+    ("related list", re.compile(rf"^({_RELATED}|(must |also )?(read|watch|listen))\s*\|\s*\S", _I)),
     # RT's teaser "Also on rt.com <headline>": a site's name after "also on", never "Tuesday"
     ("related list", re.compile(r"^also on [\w-]+(\.[\w-]+)*\.[a-z]{2,}\s", _I)),
     (
@@ -137,11 +140,21 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
 
 _EDGE = re.compile(
     r"^(send|submit|reply|cancel|warning!?|news ?feed|menu|search|home|log ?in|sign ?in|register"
-    r"|next|previous|prev|back|top|more|comments?|отправить|ответить|отмена|внимание!?|меню"
+    r"|next|previous|prev|back|top|more|more information|comments?|отправить|ответить|отмена|внимание!?|меню"
     r"|поиск|главная|войти|регистрация|далее|назад|наверх|комментарии)\s*[:.!]?$",
     _I,
 )
 _COUNTERS = re.compile(r"^(\d{1,6}\s+){0,3}\d{1,6}$")
+# Below or above an article only: another story's truncated summary ("Mumbai (Maharashtra)
+# [India], Jan 13 (ANI): Equity benchmark indices … as global investors awaited for ..."), a
+# weather widget ("26", "℃", "Mostly Cloudy in Seletar"), a line of symbols only.
+_TEASER = re.compile(r"\s(\.\.\.|…)$")
+_WEATHER = re.compile(
+    r"^((mostly|partly) )?(sunny|cloudy|clear|overcast|fair|rain|light rain|showers|drizzle"
+    r"|thunderstorms?|fog|foggy|mist|haze|hazy|snow|windy)( in [\w .'-]{1,40})?$",
+    _I,
+)
+_SYMBOLS = re.compile(r"^[^\w]+$")
 _URL_LINE = re.compile(r"^(source:\s*|источник:\s*)?(https?://|www\.)\S+$", _I)
 
 
@@ -163,6 +176,10 @@ def edge_reason(line: str) -> str | None:
         line
     ):  # "0 0" share counters; inside a body a lone number may be a list mark
         return "view counter"
+    if _TEASER.search(line):
+        return "related list"
+    if _WEATHER.match(line) or _SYMBOLS.match(line):
+        return "widget"
     return "page navigation" if _EDGE.match(line) else None
 
 

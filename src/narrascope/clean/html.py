@@ -218,7 +218,34 @@ def _drop_chrome(text: str) -> tuple[str, list[Removal]]:
             removed.append(Removal(line, reason))
         elif line:
             kept.append(line)
-    return "\n".join(kept), removed
+    return "\n".join(kept[: len(kept) - len(tail := _tail(kept))]), removed + tail
+
+
+# A line that ends a sentence; what does not is a fragment (a label, a cut-off teaser).
+_SENTENCE_END = re.compile(r"[.!?:;\"”»)…'’]$")
+
+
+def _tail(lines: list[str]) -> list[Removal]:
+    """The chrome below the article in trafilatura's last `lines` (#15).
+
+    The looser edge patterns (a widget, "More Information", a counter) are safe there, from
+    the last line up. Where that bottom run, taken with the fragments between (a section
+    label, a teaser cut off mid-sentence), holds two or more other stories' teasers ("… as
+    global investors awaited for ..."), the whole run is a teaser list and goes."""
+    edge = 0
+    while edge < len(lines) and edge_reason(lines[-1 - edge]) is not None:
+        edge += 1
+    run, teasers = 0, 0
+    for line in reversed(lines):
+        reason = edge_reason(line)
+        if reason is None and _SENTENCE_END.search(line):
+            break
+        run += 1
+        teasers += reason == "related list"
+    cut = run if teasers >= 2 else edge
+    return [
+        Removal(line, edge_reason(line) or "related list") for line in lines[len(lines) - cut :]
+    ]
 
 
 def _left_out(
