@@ -77,7 +77,7 @@ def main() -> None:
         args.languages or DEFAULT_LANGUAGES, low_accuracy=not args.high_accuracy
     )
     identifier.identify("warm up")
-    for chars in (3000, 200):
+    for chars in (3000, 1000, 200):
         wrong: Counter[tuple[str, str | None]] = Counter()
         started = time.perf_counter()
         for code, text in pairs:

