@@ -272,7 +272,7 @@ def test_model_folder_accurate_profile_fallback_labels_carry_the_folders_model_i
     shipped = LinearHead.from_file(RESOURCES / TechniqueAnalyzer.head_files[0])
     folder_id = model_folder_id(folder)
     [analyzer] = load_analyzers(select(["techniques"], profile="accurate"), encoder, models=folder)
-    assert analyzer.version == f"{accurate.ACCURATE_VERSION}-{folder_id}"
+    assert analyzer.version == f"{accurate.ANALYZER_VERSION}-{folder_id}"
     doc = segment(Document(text=RUSSIAN, source=SourceRef("ru.txt"), language="ru"))
     anns = analyzer.analyze(doc, encoder.encode(doc.sentence_texts()))
     techniques = [a for a in anns if a.layer == Layer.TECHNIQUE]
@@ -351,7 +351,7 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
     assert run(*args, "--profile", "accurate").exit_code == 0
     labels, notes, runs = stored()
     assert labels and len(set(labels)) == len(labels) and len(notes) == 1
-    assert runs == {"techniques-accurate-v1"}
+    assert runs == {"techniques-accurate-v1.1"}
     with Store.open(str(db)) as store:
         doc = next(iter(store.documents()))
         row, first = store.corrections.annotated(doc.id)[0]
@@ -362,10 +362,10 @@ def test_reanalyze_profile_switch_replaces_the_other_profiles_technique_labels_i
     assert stored() == (kept, [], {TechniqueAnalyzer.version})  # no accurate label or note stays
     assert "0 re-analyzed, 1 up to date" in rerun("fast")
     assert "1 re-analyzed" in rerun("accurate")  # and back: the fast labels go
-    assert stored() == (kept, notes, {"techniques-accurate-v1"})
+    assert stored() == (kept, notes, {"techniques-accurate-v1.1"})
     with Store.open(str(db)) as store:
         Review(store).undo(rejected.id, user="ana")
-    assert stored() == (labels, notes, {"techniques-accurate-v1"})
+    assert stored() == (labels, notes, {"techniques-accurate-v1.1"})
 
 
 def test_reanalyze_keeps_the_profile_of_the_latest_run_by_default_issue_19(
@@ -384,5 +384,5 @@ def test_reanalyze_keeps_the_profile_of_the_latest_run_by_default_issue_19(
     assert "1 up to date" in " ".join(result.output.split())
     with Store.open(str(db)) as store:
         doc = next(iter(store.documents()))
-        assert store.analyzers_run(doc.id) == {"techniques-accurate-v1"}
+        assert store.analyzers_run(doc.id) == {"techniques-accurate-v1.1"}
         assert store.corpus.last_run_settings()["profile"] == "accurate"

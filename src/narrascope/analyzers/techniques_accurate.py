@@ -15,7 +15,9 @@ shown techniques that it ranks highest. Phrase-first: the span head also reads t
 without a shown technique, and such a phrase is stored with the phrase head's own best
 technique when phrase × technique × sentence probability of it reaches `PHRASE_FIRST_POINT`
 (`rule` "phrase-first" in its attributes; `FineTunedTechniques.stored` is the one place that
-decides what is stored).
+decides what is stored). Phrase-first is off in analysis (`phrase_first=False`): its labels are
+right at sentence level ~23% of the time, under the techniques layer's precision floor (0.4),
+and on 40 real web pages they were two labels in three (#15).
 
 The model reads English only. Any other language the fast head reads falls back to the fast
 technique head (`techniques-v2`), and the document gets a `not-analyzed` note saying so.
@@ -60,6 +62,9 @@ from narrascope.model import Annotation, Document, Layer
 # these three heads (best SI F1 with technique-aware precision no lower than without it;
 # benchmarks/RESULTS.md, "Phrase-first"); a retrained head needs it chosen again.
 PHRASE_FIRST_POINT = 0.0105196
+# The analyzer's version: techniques-accurate-v1's model, phrase-first off (#15), so that
+# `reanalyze` replaces the labels v1 stored with it on.
+ANALYZER_VERSION = f"{ACCURATE_VERSION}.1"
 
 
 def overlapped(
@@ -77,8 +82,10 @@ def overlapped(
 class FineTunedTechniques:
     """The ONNX model, its vocabulary and its calibration: calibrated probabilities per sentence."""
 
-    def __init__(self, directory: Path, *, threads: int = 1) -> None:
+    def __init__(self, directory: Path, *, threads: int = 1, phrase_first: bool = False) -> None:
         from safetensors import safe_open
+
+        self.phrase_first = phrase_first  # store phrase-first labels too (`stored`)
 
         files = model_files(directory)
         missing = [str(p) for key, p in files.items() if key != "card" and not p.is_file()]
@@ -183,9 +190,9 @@ class FineTunedTechniques:
         one run of the model: each sentence's shown techniques (precision-first operating
         points) on its phrases, a phrase keeping the shown technique the phrase head ranks
         highest (all of them without that head), a shown sentence without a phrase whole; and
-        (phrase-first, #16) a phrase of a sentence with no shown technique where the heads
-        agree (`phrase_first`; not without the phrase head)."""
-        first = self.phrase_head is not None
+        (phrase-first, #16, only with `self.phrase_first`) a phrase of a sentence with no shown
+        technique where the heads agree (`phrase_first`; not without the phrase head)."""
+        first = self.phrase_first and self.phrase_head is not None
         scores, phrases = self.scores_and_phrases(texts, labelled_only=not first)
         passed = scores >= self.thresholds
         asked = [
@@ -273,7 +280,7 @@ class AccurateTechniqueAnalyzer:
     """Techniques per sentence from the fine-tuned model (English); the fast head elsewhere."""
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = ACCURATE_VERSION
+    version: ClassVar[str] = ANALYZER_VERSION
     # what `load` reads from a model folder: the fast fallback's head
     head_files: ClassVar[tuple[str, ...]] = TechniqueAnalyzer.head_files
     layer: ClassVar[Layer] = Layer.TECHNIQUE
