@@ -50,6 +50,21 @@ def dates(text: str, published: date | None = FRIDAY, language: str = "en") -> d
         ("last Thursday it", "last Thursday", ("2022-01-06", "relative", "day")),
         ("talks will open on Monday", "Monday", ("2022-01-10", "relative", "day")),
         ("in December or", "December", ("2021-12", "relative", "month")),
+        # A sentence about what is to come takes the coming date, not the nearest past one
+        # (a CNN story of April 30, 2020 as FRIDAY's analogue: "the election will happen on
+        # November 3rd" is in 2020, not 2019).
+        ("the vote will happen on July 20", "July 20", ("2022-07-20", "relative", "day")),
+        ("the vote happened on July 20", "July 20", ("2021-07-20", "relative", "day")),
+        ("we are going to hold it in August", "August", ("2022-08", "relative", "month")),
+        ("it was held in August", "August", ("2021-08", "relative", "month")),
+        ("talks will resume in January", "January", ("2022-01", "relative", "month")),
+        # within the month before, "will" may be another clause's: the nearest date stays
+        (
+            "the law passed on December 20 will apply",
+            "December 20",
+            ("2021-12-20", "relative", "day"),
+        ),
+        ("the deal agreed in December will hold", "December", ("2021-12", "relative", "month")),
         ("over the last week", "the last week", ("2021-12-31/2022-01-07", "relative", "week")),
     ],
 )
@@ -213,7 +228,7 @@ def timeline(doc: Document) -> set[tuple[str, str]]:
 def test_events_keep_contract_on_examples(examples):
     for doc in examples.values():
         for ann in events(doc):
-            assert ann.layer == Layer.EVENT and ann.model == "events-v2"
+            assert ann.layer == Layer.EVENT and ann.model == "events-v3"
             assert doc.text[ann.start : ann.end] == ann.attrs["expression"]
             (sentence,) = ann.evidence
             assert sentence in doc.sentences and sentence[0] <= ann.start < ann.end <= sentence[1]

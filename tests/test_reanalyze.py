@@ -24,7 +24,7 @@ def landed(base: type, version: str) -> type:
 
 
 StatsV2 = landed(StatsAnalyzer, "stats-v2")
-EventsV3 = landed(EventAnalyzer, "events-v3")
+EventsNext = landed(EventAnalyzer, "events-v4")
 
 
 @pytest.fixture
@@ -46,17 +46,17 @@ def _by_family(store):
 def test_reanalyze_redoes_only_the_new_version(analyzed):
     with Store.open(analyzed) as store:
         before = _by_family(store)
-        assert set(before) == {"stats-v1", "events-v2"}
+        assert set(before) == {"stats-v1", "events-v3"}
         analyzers = [StatsV2.load(), EventAnalyzer.load()]
         report = reanalyze(store, analyzers=analyzers)
         assert report.counts["reanalyzed"] == 5 and report.counts["ran stats"] == 5
         assert "ran events" not in report.counts
         after = _by_family(store)
-        assert set(after) == {"stats-v2", "events-v2"}
-        assert after["events-v2"] == before["events-v2"]  # untouched
+        assert set(after) == {"stats-v2", "events-v3"}
+        assert after["events-v3"] == before["events-v3"]  # untouched
         assert len(after["stats-v2"]) == len(before["stats-v1"])
         for doc in store.documents():
-            assert store.analyzers_run(doc.id) == {"stats-v2", "events-v2"}
+            assert store.analyzers_run(doc.id) == {"stats-v2", "events-v3"}
         again = reanalyze(store, analyzers=analyzers)  # nothing left to do: resumes for free
         assert again.counts["up to date"] == 5 and again.counts["reanalyzed"] == 0
 
@@ -100,19 +100,19 @@ def test_reanalyze_records_a_failing_document_and_goes_on(analyzed, monkeypatch)
 def test_reanalyze_honours_min_confidence(analyzed):
     """#15: a re-run stores only labels at or above the bar, like a first analysis."""
     with Store.open(analyzed) as store:
-        before = _by_family(store)["events-v2"]
+        before = _by_family(store)["events-v3"]
         docs = {doc.id: doc for doc in store.documents()}
         scores = {
             (a.doc_id, a.label, a.start, a.end): a.score
             for doc_id in docs
             for a in store.annotations(doc_id)
-            if a.model == "events-v2"
+            if a.model == "events-v3"
         }
         assert min(scores.values()) < 0.9 <= max(scores.values())  # the bar cuts something
-        analyzers = [StatsAnalyzer.load(), EventsV3.load()]
+        analyzers = [StatsAnalyzer.load(), EventsNext.load()]
         reanalyze(store, analyzers=analyzers, min_confidence="event=0.9")
         after = _by_family(store)
-        assert sorted(after["events-v3"]) == sorted(k for k in before if scores[k] >= 0.9)
+        assert sorted(after["events-v4"]) == sorted(k for k in before if scores[k] >= 0.9)
         assert after["stats-v1"]  # bookkeeping, untouched
 
 

@@ -42,7 +42,7 @@ class EventAnalyzer:
     """Finds dates and times, resolves them against the publication date, keeps their sentences."""
 
     name: ClassVar[str] = "events"
-    version: ClassVar[str] = "events-v2"
+    version: ClassVar[str] = "events-v3"
     layer: ClassVar[Layer] = Layer.EVENT
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})

@@ -117,6 +117,14 @@ _FUTURE = re.compile(
 # --- resolution -----------------------------------------------------------------------------
 
 
+def _to_come(ctx: Context, nearest: date) -> bool:
+    """Whether a date the nearest-in-time reading puts more than a month before publication is
+    one to come: its sentence speaks of the future ("will", "going to", "будет"). Within the
+    month before, a future word may belong to another clause, and the nearest reading stays."""
+    assert ctx.published is not None
+    return (ctx.published - nearest).days > 31 and _FUTURE.search(ctx.text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What resolution needs besides the match: the publication day and the whole sentence."""
@@ -163,6 +171,9 @@ def _day_month(m: re.Match[str], month: int, ctx: Context) -> DateMention | None
         partial = f"--{month:02d}-{day_of_month:02d}"
         return _mention(m, Granularity.DAY, Resolution.UNRESOLVED, partial=partial, note=NO_ANCHOR)
     day = _nearest_year(month, day_of_month, ctx.published)
+    if day is not None and _to_come(ctx, day):
+        # "the election will happen on November 3rd" in April: the coming one, not the last
+        day = _safe_date(day.year + 1, month, day_of_month) or day
     return _mention(m, Granularity.DAY, Resolution.RELATIVE, first=day, last=day)
 
 
@@ -194,6 +205,8 @@ def _month_alone(m: re.Match[str], month: int, rel: str, ctx: Context) -> DateMe
             (pub.year - 1, pub.year, pub.year + 1),
             key=lambda y: abs((date(y, month, 15) - pub).days),
         )
+        if _to_come(ctx, _month_end(year, month)):  # "we are going to vote in November"
+            year += 1
     return _mention(
         m,
         Granularity.MONTH,
