@@ -101,6 +101,18 @@ def test_clean_outlet_is_the_part_of_a_site_name_its_domain_spells():
     assert clean(raw).outlet == site
 
 
+def test_clean_a_byline_that_is_the_site_is_no_author():
+    # linknaija.com's pages give the site's name as the author: the outlet, not a person
+    page = PAGE.format(site="LinkNaija | Nigeria's popular news platform").replace(
+        "</title>", '</title><meta name="author" content="LinkNaija">'
+    )
+    raw = RawDocument(
+        SourceRef("bridge.html"), page, InputFormat.HTML, url="http://www.linknaija.com/b.html"
+    )
+    doc = clean(raw)
+    assert doc.authors == () and doc.outlet == "LinkNaija"
+
+
 TITLED = PAGE.replace('<meta property="og:site_name" content="{site}">', "").replace(
     "<title>Harbour bridge closed to lorries</title>", "<title>{title}</title>"
 )

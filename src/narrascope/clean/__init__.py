@@ -53,7 +53,11 @@ def _document(raw: RawDocument, found: Extracted) -> Document:
     published, date_source = (
         (raw.published, "container") if raw.published else (found.published, found.date_source)
     )
-    title, authors = raw.title or found.title, raw.authors or found.authors
+    # A page whose byline is its own site name ("LinkNaija") names no author: the site is
+    # the outlet, not a person (#15).
+    site = (found.outlet or "").casefold()
+    bylines = tuple(name for name in found.authors if name.casefold() != site)
+    title, authors = raw.title or found.title, raw.authors or bylines
     # An outlet is a publisher: a headline, date or byline in a site-name field is refused (#15).
     # Last comes the folder a local file sits in, when it is named like a domain (#17).
     candidates = (raw.outlet, found.outlet, url, outlet_from_folder(raw.source.location))
