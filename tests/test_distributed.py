@@ -148,6 +148,7 @@ def test_distributed_profile_and_model_folder_store_what_a_local_run_stores_issu
     folder's heads, and the run records the versions a local run records."""
     from accurate_profile import RUSSIAN, sure_techniques_folder
 
+    from narrascope.analyzers.techniques_accurate import ANALYZER_VERSION
     from narrascope.heads import model_folder_id
 
     folder = sure_techniques_folder(tmp_path / "corpus-model")
@@ -162,7 +163,7 @@ def test_distributed_profile_and_model_folder_store_what_a_local_run_stores_issu
     with Store.open(tmp_path / "cluster.db") as store:
         pipeline.analyze([source], store, client=client, batch_size=4, **chosen)
     expected = snapshot(tmp_path / "local.db")
-    version = f"techniques-accurate-v1-{model_folder_id(folder)}"
+    version = f"{ANALYZER_VERSION}-{model_folder_id(folder)}"
     assert expected["annotations"] and all(v == {version} for v in expected["analyzers"].values())
     assert snapshot(tmp_path / "cluster.db") == expected
     assert run_analyzers(tmp_path / "cluster.db") == run_analyzers(tmp_path / "local.db")
