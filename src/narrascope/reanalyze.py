@@ -89,12 +89,12 @@ def reanalyze_document(
     kept = list(store.annotations(doc.id))
     ran = []
     for analyzer in todo:
-        readable = analyzer.languages is None or (
-            doc.language in analyzer.languages and len(vectors) == len(doc.sentences)
-        )
+        language_read = analyzer.languages is None or doc.language in analyzer.languages
+        if language_read and analyzer.languages is not None and len(vectors) != len(doc.sentences):
+            continue  # no stored vectors to read: what is stored stays
         # The same analysis in another profile: its labels go, never beside these (#19).
         rivals = profile_versions(analyzer.name)
-        if readable:
+        if language_read:
             earlier = {_family(a.version) for a in analyzers[: analyzers.index(analyzer)]}
             prior: tuple[Annotation, ...] = tuple(a for a in kept if _family(a.model) in earlier)
             anns = bar.keep(analyzer.analyze(doc, vectors, prior=prior))
