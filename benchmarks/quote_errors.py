@@ -96,10 +96,14 @@ def main() -> None:
         print(f"\n#{k} [{kind}] {article.name}")
         print(f"  pred source: {_text(article, pred.source)!r}  cue: {_text(article, pred.cue)!r}")
         if gold is not None:
-            print(f"  gold source: {_text(article, gold.source)!r}  cue: {_text(article, gold.cue)!r}")
+            print(
+                f"  gold source: {_text(article, gold.source)!r}  cue: {_text(article, gold.cue)!r}"
+            )
         start = min(a for a, _ in pred.content)
         end = max(b for _, b in pred.content)
-        context = " ".join(article.text[max(0, start - 200) : min(len(article.text), end + 80)].split())
+        context = " ".join(
+            article.text[max(0, start - 200) : min(len(article.text), end + 80)].split()
+        )
         print(f"  context: {context}")
 
 

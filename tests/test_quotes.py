@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -295,3 +297,46 @@ def test_quotes_russian_dialogue_dashes(entities):
 
 def test_quotes_empty_document():
     assert QuoteAnalyzer.load().analyze(_doc(""), NO_VECTORS) == []
+
+
+def _polnear_paragraph(shared_data: Path, article: str, phrase: str) -> Document:
+    """The paragraph of a PolNeAR train article holding `phrase`, read by path."""
+    text = (shared_data / "polnear" / "data" / "train" / "text" / f"{article}.txt").read_text()
+    paragraph = next(p for p in text.split("\n") if phrase in p)
+    return _doc(paragraph)
+
+
+def _speaker_of(doc: Document, anns: list[Annotation], phrase: str) -> tuple[str | None, str]:
+    ann = next(a for a in anns if phrase in " ".join(doc.text[a.start : a.end].split()))
+    span = ann.attrs["speaker_span"]
+    return ann.attrs["speaker"], doc.text[span[0] : span[1]] if span else ""
+
+
+@pytest.mark.parametrize(
+    ("article", "phrase", "speaker", "span"),
+    [  # PolNeAR train: the subject speaks, not a name the clause names as an object
+        (
+            "breitbart_2016-02-08_the-latest-nh-towns-cast-first-v",
+            "special place in hell",
+            "Madeleine Albright",
+            "Madeleine Albright",
+        ),
+        (
+            "nyt_2016-08-01_pressure-rises-on-trump-after-cr",
+            "he lacked the moral character",
+            None,
+            "Both parents",
+        ),
+        (
+            "breitbart_2016-02-20_the-latest-hillary-clinton-tells",
+            "income inequality is most important",
+            None,
+            "voters who",
+        ),
+    ],
+)
+def test_quotes_the_subject_speaks_not_a_name_in_the_object(
+    entities, shared_data, article, phrase, speaker, span
+):
+    doc = _polnear_paragraph(shared_data, article, phrase)
+    assert _speaker_of(doc, _quotes(doc, entities), phrase) == (speaker, span)

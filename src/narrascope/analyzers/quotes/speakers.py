@@ -170,10 +170,36 @@ class Attribution:
         if not according and re.search(r"(?:,\s*|ing)$", before.rstrip() + text[cue_start:cue_end]):
             # "Shane Shook, a security expert who …, said" / "Fiorina …, saying": the speaker is
             # the clause's subject, the first person named in it, not the nearest.
-            in_order = [n for n in ahead[::-1] if n.label == "PER"]
-            subject = [n for n in in_order if re.match(r"\s*[,(]", text[n.end : n.end + 3])]
-            if subject or in_order:
-                person = (subject or in_order)[0]
+            # Not a name just before the participle's comma ("… for Hillary Clinton, saying")
+            # nor one after a preposition ("denunciation of Mr. Trump"): those are objects.
+            in_order = [
+                n
+                for n in ahead[::-1]
+                if n.label == "PER"
+                and not _OBJECT_BEFORE.search(text, max(start, n.start - 40), n.start)
+            ]
+            subject = [
+                n
+                for n in in_order
+                if re.match(r"\s*[,(]", text[n.end : n.end + 3])
+                and text[n.end : cue_start].strip(" ,")
+            ]
+            person = (subject or in_order or [None])[0]
+            if person is None and ahead:
+                return  # only objects are named: the subject is someone unnamed
+        relative = None if according else _RELATIVE.search(before)
+        if relative is not None:
+            # "voters who says" speaks for its antecedent: a name right before, else unnamed.
+            at = start + relative.start()
+            antecedent = next((n for n in ahead if not text[n.end : at].strip(" ,")), None)
+            if antecedent is not None:
+                quote.speaker, quote.speaker_span = (
+                    antecedent.name,
+                    (antecedent.start, antecedent.end),
+                )
+            else:
+                quote.speaker_span = (start + relative.start(1), start + relative.end(1))
+            return
         described = self._description(text[start:cue_start], start, last=True)
         if according:
             described = self._description(text[cue_end:end], cue_end, last=False)
@@ -293,6 +319,14 @@ class Attribution:
         return None
 
 
+# A preposition (and a title) right before a name: the name is an object, not a subject.
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:of|for|with|against|to|by|from|about|on|at|in|into|over|toward|towards|between"
+    r"|among|than|like|behind|under|after|before)\s+(?:(?:the|Mr\.|Mrs\.|Ms\.|Dr\.|Sen\.|Gov\."
+    r"|Rep\.|President|Secretary|former|Republican|Democrat(?:ic)?|Senator|Governor)\s+){0,3}$"
+)
+# A relative pronoun as the cue's subject: "voters who says", "bottles that said".
+_RELATIVE = re.compile(rf"((?:[\w’'-]+\s*,?\s+)?\b(?:who|that|which))\b{ADVERBS}\s*$")
 # A short form of an organisation's name as a cue's whole subject: "The Chronicle (says)".
 _SHORT_NAME = re.compile(r"[\s,—–-]*[Tt]he\s+((?:[A-Z][\w&.-]*\s+){0,2}[A-Z][\w&.-]*)\s*")
 # A name's possession right before the cue: "Bolivia's public defender's office (said)".
