@@ -340,3 +340,28 @@ def test_quotes_the_subject_speaks_not_a_name_in_the_object(
 ):
     doc = _polnear_paragraph(shared_data, article, phrase)
     assert _speaker_of(doc, _quotes(doc, entities), phrase) == (speaker, span)
+
+
+def test_quotes_a_name_that_qualifies_the_speakers_is_not_the_speaker(entities):
+    """Real pages (Asia Pacific Star, The Detroit News): the firefighters, the fire service and
+    the officials speak, unnamed; the place that qualifies them did not."""
+    doc = _doc(
+        "New South Wales firefighters said they finally had the upper hand in the fight against "
+        "the vast Gospers Mountain fire on Sydney's northwestern outskirts.\n\n"
+        'If that forecast bears out, the New South Wales Rural Fire Service said, "then this '
+        "will be all of our Christmas, birthday, engagement, anniversary, wedding and graduation "
+        'presents rolled into one. Fingers crossed."\n\n'
+        "Ditwan Morgan had gone to a corner store near her home at about 9 p.m. March 17, 2015, "
+        "when an argument ensued with men there, Crime Stoppers of Michigan officials said in a "
+        "statement."
+    )
+    anns = _quotes(doc, entities)
+    assert _speaker_of(doc, anns, "finally had the upper hand") == (
+        None,
+        "New South Wales firefighters",
+    )
+    assert _speaker_of(doc, anns, "Fingers crossed") == (
+        None,
+        "the New South Wales Rural Fire Service",
+    )
+    assert _speaker_of(doc, anns, "an argument ensued") == (None, "Michigan officials")

@@ -217,6 +217,12 @@ class Attribution:
                 if definite:
                     quote.speaker = self.resolve_description(text[d_start:d_end], d_start)
                 return
+        common = None if according or person is not None else _common_subject(before)
+        if common is not None and (not ahead or ahead[0].start >= start + common[0] - 40):
+            # "New South Wales firefighters said", "Obama administration officials said": the
+            # people a name qualifies speak, unnamed; the span shows their words.
+            quote.speaker_span = (start + common[0], start + common[1])
+            return
         bare = re.fullmatch(r"[\s,—–-]*((?:\S+\s+){0,3}\S+)\s*", before)
         if (
             person is None
@@ -246,6 +252,16 @@ class Attribution:
             owned = (
                 POSSESSED.match(text, choice.end, cue_start) if choice.end <= cue_start else None
             )
+            qualified = (
+                _PLACE_QUALIFIES.match(text, choice.end, cue_start)
+                if choice.label == "LOC" and choice.end <= cue_start
+                else None
+            )
+            if qualified:
+                # "the New South Wales Rural Fire Service said": the place names whose service
+                # speaks; it goes unnamed rather than guessed, the span shows its words.
+                quote.speaker, quote.speaker_span = None, (choice.start, qualified.end(1))
+                return
             if owned and not SPOKESPEOPLE.fullmatch(owned.group(1).strip()):
                 # "Bolivia's public defender's office said": the office speaks, not Bolivia.
                 # Who it is goes unnamed rather than guessed; the span shows its words.
@@ -327,6 +343,42 @@ _OBJECT_BEFORE = re.compile(
 )
 # A relative pronoun as the cue's subject: "voters who says", "bottles that said".
 _RELATIVE = re.compile(rf"((?:[\w’'-]+\s*,?\s+)?\b(?:who|that|which))\b{ADVERBS}\s*$")
+# A plural common noun as the cue's subject, with up to three words qualifying it:
+# "New South Wales firefighters (said)", "Crime Stoppers of Michigan officials (said)".
+_COMMON_SUBJECT = re.compile(
+    rf"((?:[\w’'.-]+\s+){{0,3}}?)(?<![\w’'.-])([a-z][a-z-]+s)\b{ADVERBS}\s*$"
+)
+_NOT_PLURAL_NOUN = frozenset(
+    re.findall(
+        r"\S+",
+        "has was is does as us its his hers ours theirs yours this thus always perhaps sometimes"
+        " less unless across besides afterwards nevertheless nonetheless whereas news",
+    )
+)
+_NOT_IN_PHRASE = frozenset(
+    "the a an and or but of in on at for to with by from that which who as than".split()  # noqa: SIM905
+)
+
+
+def _common_subject(before: str) -> Span | None:
+    """Offsets in `before` of a plural common noun subject ending right before the cue."""
+    found = _COMMON_SUBJECT.search(before)
+    if found is None or found.group(2) in _NOT_PLURAL_NOUN or found.group(2).endswith("ss"):
+        return None
+    if SPOKESPEOPLE.fullmatch(found.group(2)):
+        return None  # "Kremlin representatives said" speak for the Kremlin
+    words = list(re.finditer(r"[\w’'.-]+", found.group(1)))
+    while words and (
+        words[0].group(0).lower() in _NOT_IN_PHRASE
+        or any(w.group(0).lower() in _NOT_IN_PHRASE for w in words[1:])
+    ):
+        words = words[1:]
+    first = found.start(1) + words[0].start() if words else found.start(2)
+    return first, found.end(2)
+
+
+# Capitalised words after a place name, up to the cue: "New South Wales Rural Fire Service".
+_PLACE_QUALIFIES = re.compile(rf"(\s+(?:[A-Z][\w&.-]*\s+){{0,3}}[A-Z][\w&.-]*){ADVERBS}\s*$")
 # A short form of an organisation's name as a cue's whole subject: "The Chronicle (says)".
 _SHORT_NAME = re.compile(r"[\s,—–-]*[Tt]he\s+((?:[A-Z][\w&.-]*\s+){0,2}[A-Z][\w&.-]*)\s*")
 # A name's possession right before the cue: "Bolivia's public defender's office (said)".
