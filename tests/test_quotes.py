@@ -365,3 +365,20 @@ def test_quotes_a_name_that_qualifies_the_speakers_is_not_the_speaker(entities):
         "the New South Wales Rural Fire Service",
     )
     assert _speaker_of(doc, anns, "an argument ensued") == (None, "Michigan officials")
+
+
+def test_quotes_who_is_told_does_not_speak(entities, shared_data):
+    """PolNeAR train (Politico) and a real page (Sputnik): the addressee of "told" is not the
+    speaker; the described subject speaks, unnamed, and "He instead told" is the pronoun."""
+    article = "politico_2016-07-18_carson-on-why-young-black-men-sh"
+    doc = _polnear_paragraph(shared_data, article, "the retired neurosurgeon told")
+    assert _speaker_of(doc, _quotes(doc, entities), "they have to stop and listen") == (
+        None,
+        "the retired neurosurgeon",
+    )
+    doc = _doc(
+        "Prince Andrew said he went to New York to end the friendship. He instead told the BBC "
+        "interviewer: “I took the judgement call that because this was serious, and I felt that "
+        "doing it over the telephone was the chicken’s way of doing it.”"
+    )
+    assert _speaker_of(doc, _quotes(doc, entities), "I took the judgement call") == ("Andrew", "He")

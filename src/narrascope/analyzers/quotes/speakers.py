@@ -164,6 +164,9 @@ class Attribution:
             return
         ahead = [n for n in names if n.end <= cue_start][::-1]  # closest first
         behind = [n for n in names if n.start >= cue_end]
+        telling = _TELLING.match(text, cue_start, cue_end) is not None
+        if telling:
+            behind = []  # "told REVOLT TV": who is told does not speak
         if according:
             ahead, behind = behind, ahead
         person = next((n for n in ahead if n.label == "PER"), None)
@@ -245,6 +248,11 @@ class Attribution:
             # form; it names the organisation named in full earlier.
             quote.speaker = named.name
             quote.speaker_span = (start + shortened.start(1), start + shortened.end(1))
+            return
+        subject = _DEFINITE_SUBJECT.fullmatch(before) if not ahead and not according else None
+        if subject is not None and (telling or subject.group(1)[0] in "Tt"):
+            # "the retired neurosurgeon told REVOLT TV": a described subject, unnamed.
+            quote.speaker_span = (start + subject.start(1), start + subject.end(1))
             return
         choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
         if choice is not None:
@@ -379,6 +387,12 @@ def _common_subject(before: str) -> Span | None:
 
 # Capitalised words after a place name, up to the cue: "New South Wales Rural Fire Service".
 _PLACE_QUALIFIES = re.compile(rf"(\s+(?:[A-Z][\w&.-]*\s+){{0,3}}[A-Z][\w&.-]*){ADVERBS}\s*$")
+# Verbs whose object is who was spoken to: the name after them is not the speaker.
+_TELLING = re.compile(r"(?:tell|tells|told|telling|urged|urges|accused|accuses)\b")
+# A whole subject that is a description with a determiner: "the retired neurosurgeon (told)".
+_DEFINITE_SUBJECT = re.compile(
+    rf"[\s,—–-]*((?:the|The|a|A|an|An)\s+(?:[\w’'-]+\s+){{0,4}}[a-z][\w’'-]*){ADVERBS}\s*"
+)
 # A short form of an organisation's name as a cue's whole subject: "The Chronicle (says)".
 _SHORT_NAME = re.compile(r"[\s,—–-]*[Tt]he\s+((?:[A-Z][\w&.-]*\s+){0,2}[A-Z][\w&.-]*)\s*")
 # A name's possession right before the cue: "Bolivia's public defender's office (said)".
