@@ -333,6 +333,12 @@ def _speaker_of(doc: Document, anns: list[Annotation], phrase: str) -> tuple[str
             None,
             "voters who",
         ),
+        (  # "a marketing video that said": the one who released it, as PolNeAR credits it
+            "wash-post_2016-05-29_internal-trump-university-record",
+            "We are going to have professors",
+            "Trump",
+            "Trump",
+        ),
     ],
 )
 def test_quotes_the_subject_speaks_not_a_name_in_the_object(

@@ -349,8 +349,9 @@ _OBJECT_BEFORE = re.compile(
     r"|among|than|like|behind|under|after|before)\s+(?:(?:the|Mr\.|Mrs\.|Ms\.|Dr\.|Sen\.|Gov\."
     r"|Rep\.|President|Secretary|former|Republican|Democrat(?:ic)?|Senator|Governor)\s+){0,3}$"
 )
-# A relative pronoun as the cue's subject: "voters who says", "bottles that said".
-_RELATIVE = re.compile(rf"((?:[\w’'-]+\s*,?\s+)?\b(?:who|that|which))\b{ADVERBS}\s*$")
+# A relative pronoun as the cue's subject: "voters who says" ("a piece that noted" is left
+# to the outer speaker, as PolNeAR credits it).
+_RELATIVE = re.compile(rf"((?:[\w’'-]+\s*,?\s+)?\bwho)\b{ADVERBS}\s*$")
 # A plural common noun as the cue's subject, with up to three words qualifying it:
 # "New South Wales firefighters (said)", "Crime Stoppers of Michigan officials (said)".
 _COMMON_SUBJECT = re.compile(
