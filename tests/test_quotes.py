@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -295,3 +297,94 @@ def test_quotes_russian_dialogue_dashes(entities):
 
 def test_quotes_empty_document():
     assert QuoteAnalyzer.load().analyze(_doc(""), NO_VECTORS) == []
+
+
+def _polnear_paragraph(shared_data: Path, article: str, phrase: str) -> Document:
+    """The paragraph of a PolNeAR train article holding `phrase`, read by path."""
+    text = (shared_data / "polnear" / "data" / "train" / "text" / f"{article}.txt").read_text()
+    paragraph = next(p for p in text.split("\n") if phrase in p)
+    return _doc(paragraph)
+
+
+def _speaker_of(doc: Document, anns: list[Annotation], phrase: str) -> tuple[str | None, str]:
+    ann = next(a for a in anns if phrase in " ".join(doc.text[a.start : a.end].split()))
+    span = ann.attrs["speaker_span"]
+    return ann.attrs["speaker"], doc.text[span[0] : span[1]] if span else ""
+
+
+@pytest.mark.parametrize(
+    ("article", "phrase", "speaker", "span"),
+    [  # PolNeAR train: the subject speaks, not a name the clause names as an object
+        (
+            "breitbart_2016-02-08_the-latest-nh-towns-cast-first-v",
+            "special place in hell",
+            "Madeleine Albright",
+            "Madeleine Albright",
+        ),
+        (
+            "nyt_2016-08-01_pressure-rises-on-trump-after-cr",
+            "he lacked the moral character",
+            None,
+            "Both parents",
+        ),
+        (
+            "breitbart_2016-02-20_the-latest-hillary-clinton-tells",
+            "income inequality is most important",
+            None,
+            "voters who",
+        ),
+        (  # "a marketing video that said": the one who released it, as PolNeAR credits it
+            "wash-post_2016-05-29_internal-trump-university-record",
+            "We are going to have professors",
+            "Trump",
+            "Trump",
+        ),
+    ],
+)
+def test_quotes_the_subject_speaks_not_a_name_in_the_object(
+    entities, shared_data, article, phrase, speaker, span
+):
+    doc = _polnear_paragraph(shared_data, article, phrase)
+    assert _speaker_of(doc, _quotes(doc, entities), phrase) == (speaker, span)
+
+
+def test_quotes_a_name_that_qualifies_the_speakers_is_not_the_speaker(entities):
+    """Real pages (Asia Pacific Star, The Detroit News): the firefighters, the fire service and
+    the officials speak, unnamed; the place that qualifies them did not."""
+    doc = _doc(
+        "New South Wales firefighters said they finally had the upper hand in the fight against "
+        "the vast Gospers Mountain fire on Sydney's northwestern outskirts.\n\n"
+        'If that forecast bears out, the New South Wales Rural Fire Service said, "then this '
+        "will be all of our Christmas, birthday, engagement, anniversary, wedding and graduation "
+        'presents rolled into one. Fingers crossed."\n\n'
+        "Ditwan Morgan had gone to a corner store near her home at about 9 p.m. March 17, 2015, "
+        "when an argument ensued with men there, Crime Stoppers of Michigan officials said in a "
+        "statement."
+    )
+    anns = _quotes(doc, entities)
+    assert _speaker_of(doc, anns, "finally had the upper hand") == (
+        None,
+        "New South Wales firefighters",
+    )
+    assert _speaker_of(doc, anns, "Fingers crossed") == (
+        None,
+        "the New South Wales Rural Fire Service",
+    )
+    assert _speaker_of(doc, anns, "an argument ensued") == (None, "Michigan officials")
+
+
+def test_quotes_who_is_told_does_not_speak(entities, shared_data):
+    """PolNeAR train (Politico) and a real page (Sputnik): the addressee of "told" is not the
+    speaker; the described subject speaks, unnamed, and "He instead told" is the pronoun."""
+    article = "politico_2016-07-18_carson-on-why-young-black-men-sh"
+    doc = _polnear_paragraph(shared_data, article, "the retired neurosurgeon told")
+    assert _speaker_of(doc, _quotes(doc, entities), "they have to stop and listen") == (
+        None,
+        "the retired neurosurgeon",
+    )
+    doc = _doc(
+        "Prince Andrew said he went to New York to end the friendship. He instead told the BBC "
+        "interviewer: “I took the judgement call that because this was serious, and I felt that "
+        "doing it over the telephone was the chicken’s way of doing it.”"
+    )
+    assert _speaker_of(doc, _quotes(doc, entities), "I took the judgement call") == ("Andrew", "He")

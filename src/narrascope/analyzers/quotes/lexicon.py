@@ -67,7 +67,9 @@ SAY_CLAUSE = re.compile(
 POSTPOSED = re.compile(
     r",\s+((?:[\w’'.-]+\s+){0,5}?)(said|says|added|told\s+\w+|wrote|explained|noted|argued"
     r"|show|shows|showed|found|reported|estimated)"
-    r"(\s+[\w’'.-]+(?:\s+[\w’'.-]+){0,3})?\.?\s*$"
+    r"(\s+[\w’'.-]+(?:\s+[\w’'.-]+){0,3})?"
+    # An apposition may follow an inverted speaker: "…, said Anezina Solomonidou, a … fellow."
+    r"(?:,\s+(?:a|an|the)\s+[^,;:“”\"]{0,80})?\.?\s*$"
 )
 NOT_REPORTED = re.compile(
     r"\b(?:to|will|would|should|could|can|might|must|may|do|does|did|be|been|being|is|are"
@@ -115,7 +117,8 @@ DESCRIPTION = re.compile(
 )
 ADVERBS = (
     r"(?:\s*,?\s+(?:also|then|later|further|again|once|had|has|have|would|will|was|were|is"
-    r"|recently|immediately|publicly|reportedly|earlier|back|however|too|in turn),?)*"
+    r"|recently|immediately|publicly|reportedly|earlier|back|however|too|in turn|instead|still"
+    r"|repeatedly|previously|quickly|finally|now),?)*"
 )
 FEMALE_NOUN = re.compile(r"woman\b")
 ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|St|Jr|Sr|Gen|Col|Lt|Prof|[A-Z])\.")

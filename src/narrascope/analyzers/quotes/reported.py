@@ -187,9 +187,14 @@ class Reporting(Attribution):
             if quote is not None and word_count(text[quote.start : quote.end]) >= 3:
                 quote.cue, quote.cue_span = verb, cue_span
                 self._speaker(quote, s_start, cue_span[0], *cue_span)
-                if quote.speaker_span is not None:
-                    quote.score = 0.5
-                    return quote
+                if quote.speaker_span is None and quote.speaker is None:
+                    # Only objects were named ("Both parents stiffened their denunciation of
+                    # Mr. Trump, saying"): the unnamed subject opens the sentence, or no quote.
+                    quote.speaker_span = _leading_subject(text, s_start, cue_span[0])
+                    if quote.speaker_span is None:
+                        return None
+                quote.score = 0.5
+                return quote
         for pattern in (THAT_CLAUSE, SAY_CLAUSE):
             for cue in pattern.finditer(sentence):
                 verb = re.match(r"\w+(?:\s+(?:reporters|journalists))?", cue.group(0))
@@ -214,7 +219,10 @@ class Reporting(Attribution):
                 quote.cue, quote.cue_span = text[cue_span[0] : cue_span[1]], cue_span
                 clause_start = s_start + _clause_start(subject)
                 self._speaker(quote, clause_start, cue_span[0], *cue_span)
-                if quote.speaker_span is None:
+                if quote.speaker_span is None and quote.cue.endswith("ing"):
+                    # "…, saying that": the subject opens the clause, not the words before it.
+                    quote.speaker_span = _leading_subject(text, clause_start, cue_span[0])
+                elif quote.speaker_span is None:
                     quote.speaker_span = _subject_span(text, clause_start, cue_span[0])
                 if quote.speaker_span is None:
                     continue
@@ -255,6 +263,34 @@ def _subject_span(text: str, start: int, end: int) -> Span | None:
     if not words:
         return None
     return start + words[0].start(), start + words[-1].end()
+
+
+_NOT_SUBJECT = re.compile(
+    r"(?:[a-z]+ed|has|had|have|is|are|was|were|will|would|can|could|may|might|must|should|does"
+    r"|did|do|on|in|at|of|for|to|with|by|from|as|after|before|who|which|that)$"
+)
+_DETERMINERS = frozenset(
+    "the a an both all some many most several few two three four five his her their its our".split()  # noqa: SIM905
+)
+
+
+def _leading_subject(text: str, start: int, end: int) -> Span | None:
+    """The noun phrase opening a clause, before its verb: "Both parents (stiffened …)"."""
+    words: list[re.Match[str]] = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        bare = m.group(0).strip(",.;:“”\"'’()")
+        if not bare or _NOT_SUBJECT.fullmatch(bare) or len(words) == 4:
+            break
+        words.append(m)
+        if m.group(0)[-1] in ",;:":
+            break  # punctuation closes the phrase
+    while words and words[-1].group(0).strip(",;:").lower() in _DETERMINERS:
+        words.pop()
+    if not words or len(words) == 4:
+        return None  # no short phrase before a verb: not a subject we can show
+    return start + words[0].start(), start + words[-1].end() - (
+        1 if words[-1].group(0)[-1] in ",;:" else 0
+    )
 
 
 def _clause_start(subject: str) -> int:

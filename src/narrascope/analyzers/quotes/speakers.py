@@ -164,16 +164,45 @@ class Attribution:
             return
         ahead = [n for n in names if n.end <= cue_start][::-1]  # closest first
         behind = [n for n in names if n.start >= cue_end]
+        telling = _TELLING.match(text, cue_start, cue_end) is not None
+        if telling:
+            behind = []  # "told REVOLT TV": who is told does not speak
         if according:
             ahead, behind = behind, ahead
         person = next((n for n in ahead if n.label == "PER"), None)
         if not according and re.search(r"(?:,\s*|ing)$", before.rstrip() + text[cue_start:cue_end]):
             # "Shane Shook, a security expert who …, said" / "Fiorina …, saying": the speaker is
             # the clause's subject, the first person named in it, not the nearest.
-            in_order = [n for n in ahead[::-1] if n.label == "PER"]
-            subject = [n for n in in_order if re.match(r"\s*[,(]", text[n.end : n.end + 3])]
-            if subject or in_order:
-                person = (subject or in_order)[0]
+            # Not a name just before the participle's comma ("… for Hillary Clinton, saying")
+            # nor one after a preposition ("denunciation of Mr. Trump"): those are objects.
+            in_order = [
+                n
+                for n in ahead[::-1]
+                if n.label == "PER"
+                and not _OBJECT_BEFORE.search(text, max(start, n.start - 40), n.start)
+            ]
+            subject = [
+                n
+                for n in in_order
+                if re.match(r"\s*[,(]", text[n.end : n.end + 3])
+                and text[n.end : cue_start].strip(" ,")
+            ]
+            person = (subject or in_order or [None])[0]
+            if person is None and ahead:
+                return  # only objects are named: the subject is someone unnamed
+        relative = None if according else _RELATIVE.search(before)
+        if relative is not None:
+            # "voters who says" speaks for its antecedent: a name right before, else unnamed.
+            at = start + relative.start()
+            antecedent = next((n for n in ahead if not text[n.end : at].strip(" ,")), None)
+            if antecedent is not None:
+                quote.speaker, quote.speaker_span = (
+                    antecedent.name,
+                    (antecedent.start, antecedent.end),
+                )
+            else:
+                quote.speaker_span = (start + relative.start(1), start + relative.end(1))
+            return
         described = self._description(text[start:cue_start], start, last=True)
         if according:
             described = self._description(text[cue_end:end], cue_end, last=False)
@@ -191,6 +220,12 @@ class Attribution:
                 if definite:
                     quote.speaker = self.resolve_description(text[d_start:d_end], d_start)
                 return
+        common = None if according or person is not None else _common_subject(before)
+        if common is not None and (not ahead or ahead[0].start >= start + common[0] - 40):
+            # "New South Wales firefighters said", "Obama administration officials said": the
+            # people a name qualifies speak, unnamed; the span shows their words.
+            quote.speaker_span = (start + common[0], start + common[1])
+            return
         bare = re.fullmatch(r"[\s,—–-]*((?:\S+\s+){0,3}\S+)\s*", before)
         if (
             person is None
@@ -214,12 +249,27 @@ class Attribution:
             quote.speaker = named.name
             quote.speaker_span = (start + shortened.start(1), start + shortened.end(1))
             return
+        subject = _DEFINITE_SUBJECT.fullmatch(before) if not ahead and not according else None
+        if subject is not None and (telling or subject.group(1)[0] in "Tt"):
+            # "the retired neurosurgeon told REVOLT TV": a described subject, unnamed.
+            quote.speaker_span = (start + subject.start(1), start + subject.end(1))
+            return
         choice = person or (ahead[0] if ahead else None) or _prefer_people(behind)
         if choice is not None:
             quote.speaker, quote.speaker_span = choice.name, (choice.start, choice.end)
             owned = (
                 POSSESSED.match(text, choice.end, cue_start) if choice.end <= cue_start else None
             )
+            qualified = (
+                _PLACE_QUALIFIES.match(text, choice.end, cue_start)
+                if choice.label == "LOC" and choice.end <= cue_start
+                else None
+            )
+            if qualified:
+                # "the New South Wales Rural Fire Service said": the place names whose service
+                # speaks; it goes unnamed rather than guessed, the span shows its words.
+                quote.speaker, quote.speaker_span = None, (choice.start, qualified.end(1))
+                return
             if owned and not SPOKESPEOPLE.fullmatch(owned.group(1).strip()):
                 # "Bolivia's public defender's office said": the office speaks, not Bolivia.
                 # Who it is goes unnamed rather than guessed; the span shows its words.
@@ -293,6 +343,57 @@ class Attribution:
         return None
 
 
+# A preposition (and a title) right before a name: the name is an object, not a subject.
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:of|for|with|against|to|by|from|about|on|at|in|into|over|toward|towards|between"
+    r"|among|than|like|behind|under|after|before)\s+(?:(?:the|Mr\.|Mrs\.|Ms\.|Dr\.|Sen\.|Gov\."
+    r"|Rep\.|President|Secretary|former|Republican|Democrat(?:ic)?|Senator|Governor)\s+){0,3}$"
+)
+# A relative pronoun as the cue's subject: "voters who says" ("a piece that noted" is left
+# to the outer speaker, as PolNeAR credits it).
+_RELATIVE = re.compile(rf"((?:[\w’'-]+\s*,?\s+)?\bwho)\b{ADVERBS}\s*$")
+# A plural common noun as the cue's subject, with up to three words qualifying it:
+# "New South Wales firefighters (said)", "Crime Stoppers of Michigan officials (said)".
+_COMMON_SUBJECT = re.compile(
+    rf"((?:[\w’'.-]+\s+){{0,3}}?)(?<![\w’'.-])([a-z][a-z-]+s)\b{ADVERBS}\s*$"
+)
+_NOT_PLURAL_NOUN = frozenset(
+    re.findall(
+        r"\S+",
+        "has was is does as us its his hers ours theirs yours this thus always perhaps sometimes"
+        " less unless across besides afterwards nevertheless nonetheless whereas news",
+    )
+)
+_NOT_IN_PHRASE = frozenset(
+    "the a an and or but of in on at for to with by from that which who as than".split()  # noqa: SIM905
+)
+
+
+def _common_subject(before: str) -> Span | None:
+    """Offsets in `before` of a plural common noun subject ending right before the cue."""
+    found = _COMMON_SUBJECT.search(before)
+    if found is None or found.group(2) in _NOT_PLURAL_NOUN or found.group(2).endswith("ss"):
+        return None
+    if SPOKESPEOPLE.fullmatch(found.group(2)):
+        return None  # "Kremlin representatives said" speak for the Kremlin
+    words = list(re.finditer(r"[\w’'.-]+", found.group(1)))
+    while words and (
+        words[0].group(0).lower() in _NOT_IN_PHRASE
+        or any(w.group(0).lower() in _NOT_IN_PHRASE for w in words[1:])
+    ):
+        words = words[1:]
+    first = found.start(1) + words[0].start() if words else found.start(2)
+    return first, found.end(2)
+
+
+# Capitalised words after a place name, up to the cue: "New South Wales Rural Fire Service".
+_PLACE_QUALIFIES = re.compile(rf"(\s+(?:[A-Z][\w&.-]*\s+){{0,3}}[A-Z][\w&.-]*){ADVERBS}\s*$")
+# Verbs whose object is who was spoken to: the name after them is not the speaker.
+_TELLING = re.compile(r"(?:tell|tells|told|telling|urged|urges|accused|accuses)\b")
+# A whole subject that is a description with a determiner: "the retired neurosurgeon (told)".
+_DEFINITE_SUBJECT = re.compile(
+    rf"[\s,—–-]*((?:the|The|a|A|an|An)\s+(?:[\w’'-]+\s+){{0,4}}[a-z][\w’'-]*){ADVERBS}\s*"
+)
 # A short form of an organisation's name as a cue's whole subject: "The Chronicle (says)".
 _SHORT_NAME = re.compile(r"[\s,—–-]*[Tt]he\s+((?:[A-Z][\w&.-]*\s+){0,2}[A-Z][\w&.-]*)\s*")
 # A name's possession right before the cue: "Bolivia's public defender's office (said)".
