@@ -7,8 +7,10 @@ Measures, ships nothing. Stages (run one at a time, each in the background with 
   encode      e5 vectors of the T3 train sentences, Russian first, cached under
               ~/.cache/narrascope/e5probe/ (npz, no pickle); `--languages` picks which.
   techniques  the fast technique head's recipe and folds (5, grouped by article, seed 13) on
-              (a) USE vectors, (b) e5 vectors, (c) USE ⊕ e5; official T3-ST3 micro-F1 by line
-              per fold and on all of a language's train articles, for the languages fitted on.
+              (a) USE vectors, (b) e5 vectors, (c) USE ⊕ e5 (`--variants`), fitted on the
+              languages `--fit-on` (`all`: the six); official T3-ST3 micro-F1 by line per fold
+              and on all of a language's train articles, for each language fitted on, then
+              each variant's gain over (a) per language (shipped and techniques-v1's rules).
 
 Usage: PYTHONPATH=src python benchmarks/e5_probe.py STAGE [options]
 """
@@ -19,7 +21,6 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -83,11 +84,13 @@ def encode(languages: list[str]) -> None:
     for folder in languages:
         texts = [s.text for s in semeval2023.read_techniques(T3, folder, "train").sentences]
         print(f"{folder}: {len(texts)} sentences; {uptime()}", flush=True)
-        start = time.perf_counter()
-        store.vectors(texts)
-        took = time.perf_counter() - start
+        start, cpu = time.perf_counter(), cpu_seconds()
+        store.vectors(texts)  # saved every `vectors.CHUNK` sentences: a killed run resumes
+        took, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         print(
-            f"{folder}: {took:.0f} s, {len(texts) / took:.1f} sentences/s; {uptime()}", flush=True
+            f"{folder}: {took:.0f} s, {len(texts) / took:.1f} sentences/s wall, "
+            f"{len(texts) / max(cpu, 1e-9):.1f} per CPU-second; {uptime()}",
+            flush=True,
         )
 
 
@@ -103,48 +106,63 @@ class Concatenated:
 
 
 def score_variant(
-    name: str, corpus: techniques.Corpus, folds: list[np.ndarray], rows: np.ndarray | None = None
-) -> dict[str, object]:
-    """The fast head's recipe on `corpus` over `folds`; Russian scores per fold and pooled
-    (`rows`: the Russian rows of each fold, where the corpus holds other languages too)."""
+    name: str, corpus: techniques.Corpus, folds: list[np.ndarray]
+) -> dict[str, dict[str, object]]:
+    """The fast head's recipe on `corpus` over `folds`; each language's scores per fold and
+    pooled, under the shipped rule and (beside it) techniques-v1's."""
     start = time.perf_counter()
     raw, _ = cross_validate_sigmoid(corpus.x, corpus.y, folds, l2=techniques.L2)
     shown = cross_fit_platt(raw, corpus.y, folds, rules=RULES).shown
-    per_fold = [
-        fold_micro_f1(corpus, shown, held if rows is None else np.intersect1d(held, rows), "ru")
-        for held in folds
-    ]
-    predicted = techniques.line_predictions(corpus, shown, "ru")
-    micro, macro = semeval2023.multilabel_f1(corpus.line_labels["ru"], predicted, TECHNIQUES)
     # Beside the rule, not in it: techniques-v1's decisions (cuts tuned for micro-F1 per
     # language on the other folds), which show far more than the shipped precision rule.
     f1_cut = f1_rule(corpus, raw, folds)
-    v1_folds = [
-        fold_micro_f1(corpus, f1_cut, held if rows is None else np.intersect1d(held, rows), "ru")
-        for held in folds
-    ]
-    v1_predicted = techniques.line_predictions(corpus, f1_cut, "ru")
-    v1_micro = semeval2023.multilabel_f1(corpus.line_labels["ru"], v1_predicted, TECHNIQUES)[0]
-    result = {
-        "variant": name,
-        "width": int(corpus.x.shape[1]),
-        "per_fold_micro": [round(f, 4) for f in per_fold],
-        "mean_fold_micro": round(float(np.mean(per_fold)), 4),
-        "pooled_micro": round(micro, 4),
-        "pooled_macro": round(macro, 4),
-        "v1rule_per_fold_micro": [round(f, 4) for f in v1_folds],
-        "v1rule_mean_fold_micro": round(float(np.mean(v1_folds)), 4),
-        "v1rule_pooled_micro": round(v1_micro, 4),
-        "seconds": round(time.perf_counter() - start),
-    }
-    print(json.dumps(result), "|", uptime(), flush=True)
-    return result
+    seconds = round(time.perf_counter() - start)
+    results = {}
+    for folder in sorted(corpus.line_labels, key=lambda f: (f != "ru", f)):
+        per_fold = [fold_micro_f1(corpus, shown, held, folder) for held in folds]
+        predicted = techniques.line_predictions(corpus, shown, folder)
+        gold = corpus.line_labels[folder]
+        micro, macro = semeval2023.multilabel_f1(gold, predicted, TECHNIQUES)
+        v1_folds = [fold_micro_f1(corpus, f1_cut, held, folder) for held in folds]
+        v1_predicted = techniques.line_predictions(corpus, f1_cut, folder)
+        v1_micro = semeval2023.multilabel_f1(gold, v1_predicted, TECHNIQUES)[0]
+        results[folder] = result = {
+            "variant": name,
+            "language": folder,
+            "width": int(corpus.x.shape[1]),
+            "per_fold_micro": [round(f, 4) for f in per_fold],
+            "mean_fold_micro": round(float(np.mean(per_fold)), 4),
+            "pooled_micro": round(micro, 4),
+            "pooled_macro": round(macro, 4),
+            "v1rule_per_fold_micro": [round(f, 4) for f in v1_folds],
+            "v1rule_mean_fold_micro": round(float(np.mean(v1_folds)), 4),
+            "v1rule_pooled_micro": round(v1_micro, 4),
+            "seconds": seconds,
+        }
+        print(json.dumps(result), "|", uptime(), flush=True)
+    return results
 
 
-def score_techniques(reference: bool, fit_on: list[str]) -> None:
-    """(a) USE, (b) e5, (c) USE ⊕ e5 fitted on the languages `fit_on` (folders) over the fast
-    head's folds, scored on Russian; with `reference`, today's fast head (USE, all six
-    languages) on the same Russian folds."""
+def print_gains(baseline: dict[str, dict], variant: dict[str, dict]) -> None:
+    """Per language: the variant's gain over the baseline in mean-over-folds micro-F1 and the
+    folds where it is strictly ahead, shipped rule and techniques-v1's."""
+    for folder, mine in variant.items():
+        base = baseline[folder]
+        gains = {}
+        for rule in ("", "v1rule_"):
+            ours, theirs = mine[f"{rule}per_fold_micro"], base[f"{rule}per_fold_micro"]
+            gains[f"{rule}gain"] = round(float(np.mean(ours) - np.mean(theirs)), 4)
+            gains[f"{rule}folds_ahead"] = sum(o > t for o, t in zip(ours, theirs, strict=True))
+        print(json.dumps({"gain of": mine["variant"], "language": folder, **gains}), flush=True)
+
+
+VARIANTS = {"a": "(a) USE", "b": "(b) e5", "c": "(c) USE+e5"}
+
+
+def score_techniques(reference: bool, fit_on: list[str], variants: list[str]) -> None:
+    """`variants` of (a) USE, (b) e5, (c) USE ⊕ e5 fitted on the languages `fit_on` (folders)
+    over the fast head's folds, scored on each of them; with `reference`, today's fast head (USE,
+    all six languages) on the same folds."""
     use = VectorCache(techniques.CACHE, UniversalSentenceEncoder())
     e5 = VectorCache(E5_CACHE / "techniques", E5Encoder())
     everything = techniques.load_corpus(T3, "train", store=use)
@@ -153,19 +171,20 @@ def score_techniques(reference: bool, fit_on: list[str]) -> None:
     russian = np.flatnonzero(folders == "ru")
     print(f"{len(everything.y)} train sentences, {len(russian)} Russian; {uptime()}", flush=True)
     if reference:
-        score_variant("fast head today: USE, all languages", everything, folds, russian)
+        score_variant("fast head today: USE, all languages", everything, folds)
         return
     fitted = np.flatnonzero(np.isin(folders, fit_on))
     local = [np.searchsorted(fitted, np.intersect1d(held, fitted)) for held in folds]
-    local_russian = np.searchsorted(fitted, russian)
-    # (c) before (b): the one that met the rule on Russian alone comes first.
-    stores = {"(a) USE": use, "(c) USE+e5": Concatenated(use, e5), "(b) e5": e5}
-    for name, store in stores.items():
-        corpus = techniques.load_corpus(T3, "train", store=store, languages=fit_on)  # type: ignore[arg-type]
+    stores = {"a": use, "b": e5, "c": Concatenated(use, e5)}
+    scored = {}
+    for key in variants:
+        corpus = techniques.load_corpus(T3, "train", store=stores[key], languages=fit_on)  # type: ignore[arg-type]
         same = [s.text for s in corpus.sentences] == [everything.sentences[i].text for i in fitted]
         assert same, "the rows must be the fast head's, in its order"
-        label = f"{name}, fitted on {'+'.join(fit_on)}"
-        score_variant(label, corpus, local, None if len(fit_on) == 1 else local_russian)
+        label = f"{VARIANTS[key]}, fitted on {'+'.join(fit_on)}"
+        scored[key] = score_variant(label, corpus, local)
+        if key != "a" and "a" in scored:
+            print_gains(scored["a"], scored[key])
 
 
 def narrative_examples(encoder, cache: Path, language: str | None) -> list[narratives.Example]:
@@ -258,7 +277,16 @@ def score_narratives(language: str, reference: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=["speed", "encode", "techniques", "narratives"])
-    parser.add_argument("--fit-on", nargs="+", default=["ru"], help="techniques: folders")
+    parser.add_argument(
+        "--fit-on", nargs="+", default=["ru"], help="techniques: folders, or `all` (the six)"
+    )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=sorted(VARIANTS),
+        default=["a", "c", "b"],
+        help="techniques: which, in order; (a) first for the gains",
+    )
     parser.add_argument("--language", default="RU", help="narratives: T10 language folder")
     parser.add_argument("--reference", action="store_true", help="techniques: today's head")
     parser.add_argument("--threads", type=int, default=1)
@@ -271,10 +299,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.stage == "encode":
         encode(args.languages)
     elif args.stage == "techniques":
-        score_techniques(args.reference, args.fit_on)
+        fit_on = list(ENCODE_ORDER) if args.fit_on == ["all"] else args.fit_on
+        score_techniques(args.reference, fit_on, args.variants)
     else:
         score_narratives(args.language.upper(), args.reference)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
