@@ -181,13 +181,13 @@ class Attribution:
                 if n.label == "PER"
                 and not _OBJECT_BEFORE.search(text, max(start, n.start - 40), n.start)
             ]
-            subject = [
+            subjects = [
                 n
                 for n in in_order
                 if re.match(r"\s*[,(]", text[n.end : n.end + 3])
                 and text[n.end : cue_start].strip(" ,")
             ]
-            person = (subject or in_order or [None])[0]
+            person = next(iter(subjects or in_order), None)
             if person is None and ahead:
                 return  # only objects are named: the subject is someone unnamed
         relative = None if according else _RELATIVE.search(before)
