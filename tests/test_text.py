@@ -178,3 +178,21 @@ def test_segment_text_windows_tile_the_text_and_stay_bounded(text):
         assert w.end - w.start <= 5_000 + 4 * 300 and w.keep_end - w.keep_start <= 5_000
         if w.keep_end < len(text) and "\n" in text:
             assert text[w.keep_end - 1] == "\n"  # cut at a line break when there is one
+
+
+@pytest.mark.parametrize(
+    ("declared", "code"),
+    [
+        ("en-US", "en"),
+        ("ru_RU", "ru"),
+        ("EN", "en"),
+        ("fil", "fil"),
+        ("", None),
+        ("x-klingon", None),
+    ],
+)
+def test_language_code_of_a_declaration(declared, code):
+    # one reading of a declared language for pages, feeds and columns alike
+    from narrascope.text.language import language_code
+
+    assert language_code(declared) == code

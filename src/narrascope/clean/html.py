@@ -24,8 +24,9 @@ from trafilatura.utils import load_html, repair_faulty_html
 
 from narrascope.clean.chrome import chrome_reason, edge_reason
 from narrascope.clean.code import code_reason
-from narrascope.clean.metadata import HOST, Extracted, language_code, outlet_from_url
+from narrascope.clean.metadata import HOST, Extracted, outlet_from_url
 from narrascope.model import Removal
+from narrascope.text.language import language_code
 from narrascope.text.timewords import MONTHS
 
 EXTRACTION: dict[str, Any] = {

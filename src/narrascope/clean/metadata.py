@@ -118,11 +118,3 @@ def publisher_name(
     ):
         return None
     return name
-
-
-def language_code(value: str | None) -> str | None:
-    """An ISO 639-1 code from a declared language ("en-US", "ru_RU", "EN") or None."""
-    if not value:
-        return None
-    code = value.strip().replace("_", "-").split("-")[0].lower()
-    return code if len(code) == 2 and code.isalpha() else None

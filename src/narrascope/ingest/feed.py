@@ -16,8 +16,8 @@ from typing import Any
 import feedparser
 
 from narrascope.ingest.decode import sha256
-from narrascope.ingest.rows import language_code
 from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
+from narrascope.text.language import language_code
 
 # RSS says a description is HTML, but many feeds put plain text there: text without a single
 # tag is read as text (as HTML, extraction found nothing in it) (#18).

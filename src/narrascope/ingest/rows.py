@@ -16,6 +16,7 @@ from typing import BinaryIO, TextIO
 
 from narrascope.ingest.decode import NotReadable, open_text, sha256
 from narrascope.model import BadInput, InputFormat, RawDocument, SourceRef
+from narrascope.text.language import language_code
 
 GIVE_UP_AFTER = 100  # bad rows with no good one before them: the file is not what it claims
 URL_KEYS = ("url", "link")
@@ -118,14 +119,6 @@ def _authors(value: object) -> tuple[str, ...]:
     else:
         return ()
     return tuple(name.strip() for name in names if name.strip())
-
-
-def language_code(value: str | None) -> str | None:
-    """The primary language subtag, lower case (`en-US` → `en`), or None."""
-    if not value:
-        return None
-    code = re.split(r"[-_]", value.strip(), maxsplit=1)[0].lower()
-    return code if code.isalpha() and 2 <= len(code) <= 3 else None
 
 
 def parse_date(value: object) -> datetime | None:
