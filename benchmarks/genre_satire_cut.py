@@ -116,18 +116,15 @@ def main() -> None:
     parser.add_argument("--choose", default=CHOOSE, help="what the choosing set's paths hold")
     parser.add_argument("--floor", type=float, help="report a floor on the stored score instead")
     args = parser.parse_args()
+    # T3 train, out of fold (seed 13, 5 folds), as the card's CV
+    docs = genre_documents(args.data, VectorCache(CACHE, default_encoder()))
+    _, calibrated, held_out = out_of_fold(docs, [lab[0] for lab in docs.labels], 13, 5)
     if args.floor is not None:
-        docs = genre_documents(args.data, VectorCache(CACHE, default_encoder()))
-        labels = [lab[0] for lab in docs.labels]
-        _, calibrated, held_out = out_of_fold(docs, labels, 13, 5)
         floor_report(calibrated, docs, held_out, args.pages_db, args.floor)
         return
     pages = page_probabilities(args.pages_db, args.choose)
     print(f"genre-labelled pages: choosing {len(pages[CHOOSE])}, checking {len(pages[CHECK])}")
     chosen = next(c for c in CUTS if satire_rate(pages[CHOOSE], c)[1] <= 0.01)
-    docs = genre_documents(args.data, VectorCache(CACHE, default_encoder()))
-    labels = [lab[0] for lab in docs.labels]
-    _, calibrated, _ = out_of_fold(docs, labels, 13, 5)
     print(
         "cut   choosing      checking      CV macro-F1 en / all-language mean   satire P/R all, en"
     )
