@@ -536,9 +536,11 @@ def write_card(path: Path, report, parts: Sequence[str], spans: int) -> None:
         f"`{ACCURATE_VERSION}` trained on (one row per gold row of a span).",
         "- Use: the analyzer stores each phrase of a labelled sentence with the one technique, "
         "among those its sentence shows, that this head ranks highest (`AccurateTechnique"
-        "Analyzer`), and a phrase of a sentence without a shown label with this head's own best "
-        "technique when phrase × technique × sentence probability of it reaches "
-        "`PHRASE_FIRST_POINT` (phrase-first, `benchmarks/RESULTS.md`); `narrascope evaluate "
+        "Analyzer`). Phrase-first (a phrase of a sentence without a shown label, with this "
+        "head's own best technique when phrase × technique × sentence probability of it reaches "
+        "`PHRASE_FIRST_POINT`) is off in analysis since techniques-accurate-v1.1: right ~23% at "
+        "sentence level, under the layer's 0.4 precision floor (`benchmarks/RESULTS.md`); "
+        "`FineTunedTechniques(phrase_first=True)` keeps it for research. `narrascope evaluate "
         "techniques --profile accurate --data PTC_DIR` labels "
         "PTC's gold spans with it.",
         "- Terms of use of the data: SemEval-2023 Task 3 and PTC (SemEval-2020 Task 11), "
