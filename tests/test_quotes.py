@@ -281,6 +281,42 @@ def test_quotes_interview_dash_answers(entities):
     assert doc.text[answers[0].start : answers[0].end].endswith("run very deep in the country.")
 
 
+def test_quotes_dateline_is_no_speaker(entities):
+    """A real Economic Times lead: "NEW DELHI:" opens the story, nobody says it (#15)."""
+    doc = _doc(
+        "Share market update: PSU bank shares gain\n"
+        "NEW DELHI: Shares of PSU banks were trading with gains in Thursday's morning session.\n"
+        "Shares of Central Bank of India, Canara Bank and Punjab National Bank were among the "
+        "top gainers, while the BSE Sensex was up 152.71 points at 41268.09."
+    )
+    assert [a.attrs["speaker"] for a in _quotes(doc, entities)] == []
+
+
+def test_quotes_transcript_labels_still_speak(entities):
+    doc = _doc(
+        "Transcript of the interview\n"
+        "CARLSON: You have said that the talks failed because the West walked away from them.\n"
+        "PUTIN: We were ready to sign the agreement in Istanbul, and they told us to wait.\n"
+        "CARLSON: Why did you not sign it then?"
+    )
+    speakers = [a.attrs["speaker"] for a in _quotes(doc, entities)]
+    assert speakers[:2] == ["CARLSON", "PUTIN"]
+
+
+def test_quotes_list_after_a_quote_is_no_interview_answer(entities):
+    """The "Related" links under a real Live Science story were read as Paul Torrey's answers."""
+    doc = _doc(
+        '"There\'s a huge road ahead of us now that we have these simulations completed," '
+        "Paul Torrey said.\n"
+        "- 15 Amazing Images of Stars\n"
+        "- 11 Fascinating Facts About Our Milky Way Galaxy\n"
+        "- The 11 Biggest Unanswered Questions About Dark Matter\n"
+        "Originally published on Live Science."
+    )
+    cues = [a.attrs["cue"] for a in _quotes(doc, entities)]
+    assert "interview answer" not in cues
+
+
 def test_quotes_russian_dialogue_dashes(entities):
     doc = _doc(
         "Мария Захарова выступила на брифинге в Москве.\n"

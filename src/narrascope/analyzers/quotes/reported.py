@@ -63,6 +63,8 @@ class Reporting(Attribution):
             start = p_start + dash.end()
             end = p_end
             k += 1
+            if not _spoken(text[start:p_end]):  # a list item, a tweet's signature
+                continue
             dialogue = self._dialogue_line(start, p_end)
             if dialogue is not None:  # "— Мы не уйдём, — сказал он." carries its own cue
                 if not any(s < dialogue.end and dialogue.start < e for s, e in taken):
@@ -307,3 +309,10 @@ def _trimmed(text: str, start: int, end: int, kind: str) -> Found | None:
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;—–-"):
         end -= 1
     return Found(start, end, kind) if end > start else None
+
+
+def _spoken(line: str) -> bool:
+    """Whether a dash-opened line reads as a spoken sentence, not a list item or a signature
+    ("- 15 Amazing Images of Stars", "— The Nigerian Senate (@NGRSenate) October 9, 2018")."""
+    line = line.strip()
+    return bool(re.search(r"[.!?…]\W*$", line)) or word_count(line) >= 25

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from narrascope.analyzers.quotes.lexicon import (
     ABBREVIATION,
     ADVERBS,
+    COLON_LABEL,
     CUE,
     DESCRIPTION,
     FEMALE_NOUN,
@@ -63,6 +64,7 @@ class Attribution:
     ) -> None:
         self.text, self.named, self.quoted = text, named, quoted
         self.sentences, self.paragraphs = sentences, paragraphs
+        self._turns: int | None = None  # paragraphs opened by an all-capitals label
 
     def _in_quote(self, start: int, end: int) -> bool:
         return any(o <= start and end <= c + 1 for o, c in self.quoted)
@@ -295,13 +297,23 @@ class Attribution:
         return base + d.start(), base + d.end(), d.group(0).split()[0].lower() == "the"
 
     def _is_name(self, start: int, end: int) -> bool:
-        """Whether text[start:end] is a tagged name, or an all-capitals transcript label."""
+        """Whether text[start:end] is a tagged name, or an all-capitals transcript label.
+
+        One all-capitals label in a whole text is a dateline ("NEW DELHI: Shares of PSU banks
+        …"), not a speaker: a transcript gives its speakers several turns."""
         label = self.text[start:end]
-        if label.isupper() and len(label) > 2:
+        if label.isupper() and len(label) > 2 and self._transcript():
             return True
         return any(
             n.start <= start and end <= n.end + 1 and n.label in ("PER", "ORG") for n in self.named
         )
+
+    def _transcript(self) -> bool:
+        """Whether two or more paragraphs open with an all-capitals label and a colon."""
+        if self._turns is None:
+            labels = (COLON_LABEL.match(self.text, a, b) for a, b in self.paragraphs)
+            self._turns = sum(1 for m in labels if m and m.group(1).isupper())
+        return self._turns >= 2
 
     def named_before(self, short: str, at: int) -> Named | None:
         """The organisation named before `at` whose name ends with `short` ("Chronicle")."""
