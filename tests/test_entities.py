@@ -88,6 +88,18 @@ def test_entities_blinken_spellings_and_title_are_one_person(analyzer, examples_
     )
 
 
+def test_entities_the_head_alone_is_no_title(analyzer):
+    """A real WSJ column: "hitting him in the head" is no mention of the quarterback (#15)."""
+    doc = _doc(
+        "It was the shot to the head heard round the world. In the closing seconds of last "
+        "week's Browns-Steelers game in Cleveland, Browns defensive end Myles Garrett pulled "
+        "off Steelers quarterback Mason Rudolph's helmet. Mr. Garrett then swung it at "
+        "Mr. Rudolph, hitting him in the head."
+    )
+    mentions = {m for found in _entities(doc, analyzer).values() for m in found}
+    assert "the head" not in mentions
+
+
 def test_entities_surname_joins_full_name(analyzer, examples_dir):
     found = _entities(_example(examples_dir, "003_4fa640b94b0919dd"), analyzer)
     assert found["j-psaki"] == {"Jennifer Psaki", "Psaki"}

@@ -161,7 +161,7 @@ class EntityAnalyzer:
 
     name: ClassVar[str] = "entities"
     # v2: split names joined ("Theresa May", #17); v3: a name ends at a table border or a link
-    version: ClassVar[str] = "entities-v3"
+    version: ClassVar[str] = "entities-v4"
     layer: ClassVar[Layer] = Layer.ENTITY
     requires: ClassVar[tuple[Layer, ...]] = ()
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
@@ -518,6 +518,9 @@ def _attach_descriptions(people: list[Entity], text: str, mentions: list[Mention
             continue
         # A title right before a name ("the chairman of the MTRK “Mir” R. Batyrshin").
         if any(0 <= s - end <= 20 for s, _ in taken):
+            continue
+        # "the head" alone is a body part as often as a title ("hitting him in the head").
+        if match.group(2) == "head" and not (match.group(1) or match.group(3)).strip():
             continue
         entity = resolve_description(match.group(0), start, people)
         if entity is not None:
