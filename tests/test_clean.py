@@ -398,6 +398,11 @@ def test_clean_russian_page():
         ),
         ("READ | OUTsurance's Australian business hit by bushfires", "related list"),
         ("Read the full report on the council's website.", None),
+        # The Paradigm's and Live Science's last lines (extraction benchmark pages)
+        ("Click here to subscribe to The Paradigm Newsletter", "subscription prompt"),
+        ("Originally published on Live Science.", "syndication note"),
+        ("This article originally appeared on The Conversation.", "syndication note"),
+        ("The study was published in Nature on Monday.", None),
     ],
 )
 def test_clean_related_teaser_line(line, reason):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from narrascope.clean import clean
-from narrascope.clean.code import DATA, SCRIPT, STYLE, code_reason
+from narrascope.clean.code import DATA, SCRIPT, SHORTCODE, STYLE, code_reason
 from narrascope.model import InputFormat, RawDocument, SourceRef
 
 PAGES = Path(__file__).parent / "data" / "leaked"  # article pages with code printed as text
@@ -54,6 +54,13 @@ def test_clean_code_never_reaches_body(name):
         ('{"@context":"https://schema.org","@type":"NewsArticle","headline":"cut sh', DATA),
         (".story p{margin:0}.story h2{font-weight:700}", STYLE),
         ("@font-face { font-family: Serif; src: url(serif.woff2); }", STYLE),
+        # MoreBikes' review (extraction benchmark): "newwindow=”yes" became an ORG entity
+        (
+            "[button link=”http://www.morebikes.co.uk/submit-kit-review/” type=”big” "
+            "newwindow=”yes”] Send us YOUR kit review[/button]",
+            SHORTCODE,
+        ),
+        ("[/button]", SHORTCODE),
     ],
 )
 def test_clean_code_reason_names_code(line, reason):
@@ -70,6 +77,8 @@ def test_clean_code_reason_names_code(line, reason):
         "He wrote: {“we will return”} on the banner, a slogan the police took down.",
         "| | This site is best viewed with Internet Explorer 6.0 or higher; Firefox 2.0 |  |  |",
         "Score: 3-1 (2-0 at half-time); attendance 41,000.",
+        "[1] The figures are the ministry's own, published in March.",
+        "[Update] The ministry has since confirmed the figures.",
     ],
 )
 def test_clean_code_reason_leaves_prose(line):

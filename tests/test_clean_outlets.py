@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from narrascope.clean import clean
-from narrascope.clean.metadata import publisher_name
+from narrascope.clean.metadata import byline_names, publisher_name
 from narrascope.model import InputFormat, RawDocument, SourceRef
 
 TITLE = "Отрезать голову во имя пророка. Теракт во Франции обнажил старые проблемы"
@@ -188,3 +188,29 @@ def test_clean_outlet_from_folder_comes_after_the_page(tmp_path):
     assert clean(raw).outlet == "harbour-news.com"
     raw = RawDocument(SourceRef(in_folder), text, InputFormat.TEXT, url="https://rt.com/a")
     assert clean(raw).outlet == "rt.com"  # the page's own URL outranks where it was saved
+
+
+# Bylines as extractors handed them over on the benchmark pages (#15): what is not a name goes.
+BYLINES = [
+    (("Текст Венера Ерофеева",), None, ("Венера Ерофеева",)),
+    (("Авторы Сергей Борисов",), None, ("Сергей Борисов",)),
+    (
+        ("Mike Wuerthele", "Malcolm Owen Monday", "November"),
+        None,
+        ("Mike Wuerthele", "Malcolm Owen"),
+    ),
+    (("Tom Krisher", "Ap Auto Writer"), None, ("Tom Krisher",)),
+    (("Phil Helsel is a reporter",), None, ("Phil Helsel",)),
+    (("Analysis by Chris Cillizza", "CNN Editor-at-large"), None, ("Chris Cillizza",)),
+    (("Uppdaterad",), "KSF Media", ()),
+    (("TIMESOFINDIA COM", "Dec 6"), "The Times of India", ()),
+    (("Troy Smith", "Cleveland com"), "Cleveland", ("Troy Smith",)),
+    (("Sean Martin",), None, ("Sean Martin",)),
+    (("May Bulman",), None, ("May Bulman",)),
+    (("LinkNaija",), "LinkNaija", ()),
+]
+
+
+@pytest.mark.parametrize(("authors", "site", "expected"), BYLINES)
+def test_clean_byline_keeps_names_only(authors, site, expected):
+    assert byline_names(authors, site=site) == expected

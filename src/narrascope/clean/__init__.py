@@ -10,7 +10,12 @@ the page type says whether the page is an article at all, and on what evidence (
 from __future__ import annotations
 
 from narrascope.clean.html import PageRefused, extract_html
-from narrascope.clean.metadata import Extracted, outlet_from_folder, publisher_name
+from narrascope.clean.metadata import (
+    Extracted,
+    byline_names,
+    outlet_from_folder,
+    publisher_name,
+)
 from narrascope.clean.pagetype import with_page_type
 from narrascope.clean.text import extract_text
 from narrascope.model import BadInput, Document, InputFormat, RawDocument
@@ -53,10 +58,7 @@ def _document(raw: RawDocument, found: Extracted) -> Document:
     published, date_source = (
         (raw.published, "container") if raw.published else (found.published, found.date_source)
     )
-    # A page whose byline is its own site name ("LinkNaija") names no author: the site is
-    # the outlet, not a person (#15).
-    site = (found.outlet or "").casefold()
-    bylines = tuple(name for name in found.authors if name.casefold() != site)
+    bylines = byline_names(found.authors, site=found.outlet)
     title, authors = raw.title or found.title, raw.authors or bylines
     # An outlet is a publisher: a headline, date or byline in a site-name field is refused (#15).
     # Last comes the folder a local file sits in, when it is named like a domain (#17).

@@ -109,9 +109,18 @@ _CHROME: list[tuple[str, re.Pattern[str]]] = [
     (
         "subscription prompt",
         re.compile(
-            r"^((subscribe|sign up)\b.{0,60}\b(newsletter|channel|updates|telegram|youtube|feed)"
+            r"^((click|tap) here to )?((subscribe|sign up)\b.{0,60}\b(newsletter|channel|updates"
+            r"|telegram|youtube|feed)"
             r"|follow us (on|in)\b|join us (on|in)\b|подписывайтесь\b|подпишитесь\b"
             r"|подписаться на\b|следите за (нами|новостями))",
+            _I,
+        ),
+    ),
+    (
+        "syndication note",
+        re.compile(
+            r"^(this (article|story|post|piece) )?(was |has been )?(originally|first) "
+            r"(published|appeared|posted|ran) (on|in|at|by)\b.{0,80}$",
             _I,
         ),
     ),

@@ -14,6 +14,7 @@ import json
 import re
 
 SCRIPT, DATA, STYLE = "script text", "inline data (JSON)", "style sheet text"
+SHORTCODE = "shortcode markup"
 
 _SCRIPT_START = re.compile(
     r"^\s*(</?script\b|window\.|document\.|var\s+\w|let\s+\w|const\s+\w|function\s*\w*\s*\(|!function\s*\("
@@ -25,6 +26,8 @@ _CSS_RULE = re.compile(
     r"^\s*(</?style\b|@(media|font-face|import|keyframes|supports|charset)\b"
     r"|[.#]?[\w\-\[\]=\"':>~+*., ]{1,200}\{\s*[\w\-]+\s*:\s*[^{}]+\}?)"
 )
+# A CMS shortcode printed as text: `[button link="…" newwindow="yes"] Send us …[/button]`.
+_SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(\s+[\w-]+\s*=\s*[\"“”'][^\]]*)+\]|^\[/[a-z][\w-]*\]$")
 # One member of pretty-printed JSON: `"@type": "NewsArticle",` (keys hold no spaces).
 _JSON_MEMBER = re.compile(r'^"[\w@$.\-]+"\s*:\s*("|\d|\[|\{|true|false|null).*,?$')
 _CODE_CHARS = frozenset("{}[]();=<>$\\")  # not "|": tables and title bars are full of it
@@ -38,6 +41,8 @@ def code_reason(line: str) -> str | None:
     symbols = sum(ch in _CODE_CHARS for ch in text)
     if (text[0] in "{[" and _is_json(text.rstrip(";"))) or _JSON_MEMBER.match(text):
         return DATA
+    if _SHORTCODE.match(text):
+        return SHORTCODE
     if _SCRIPT_START.match(text) and (symbols >= 3 or text.endswith(";")):
         return SCRIPT
     if _CSS_RULE.match(text) and ":" in text and ("{" in text or text.startswith("@")):

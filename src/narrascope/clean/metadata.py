@@ -118,3 +118,56 @@ def publisher_name(
     ):
         return None
     return name
+
+
+# What extractors leave around a byline's names: a label before them ("Текст", "Analysis by"),
+# a weekday, month or "Published" after them, a job title beside them ("Ap Auto Writer").
+_BYLINE_LABEL = re.compile(
+    r"^((analysis|text|story|words|written|reporting|photos?) by|by|text|текст|авторы?|author"
+    r"|von|par|por|di)\s*:?\s+",
+    re.I,
+)
+_BYLINE_TAIL = re.compile(
+    r"((^|,?\s+)((mon|tues|wednes|thurs|fri|satur|sun)day|(jan(uary)?|feb(ruary)?|mar(ch)?"
+    r"|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
+    r"\.?(\s+\d{1,2})?|published|updated|posted|publié le|mis à jour( à)?)\b)+\s*$",
+    re.I,
+)
+_JOB_TITLE = re.compile(
+    r"(^|\s+)(is an? )?((the|ap|associated press|cnn|news|staff|senior|chief|national|political"
+    r"|security|sports?|auto|business|health|science|online)\s+){0,3}(writer|reporter"
+    r"|correspondent|editor(-at-large)?|columnist)$",
+    re.I,
+)
+_NOT_A_NAME = re.compile(
+    r"^(updated|uppdaterad|aktualisiert|actualizado|aggiornato|atualizado|обновлено|publicado"
+    r"|veröffentlicht|staff|admin)$",
+    re.I,
+)
+_SPELT_DOMAIN = re.compile(r"\s(com|org|net|info|co uk|ru|ua|kz|in|be|fr|de)$", re.I)
+
+
+def byline_names(authors: tuple[str, ...], *, site: str | None = None) -> tuple[str, ...]:
+    """The names in a page's byline fields, without what is not a name (#15).
+
+    Extractors hand over "Текст Венера Ерофеева", "Malcolm Owen Monday", "November",
+    "Ap Auto Writer", "Uppdaterad", "TIMESOFINDIA COM, Dec 6": a label, a date, a job title,
+    the word "Updated", the site's own name. What is left of each is kept; a byline that is
+    the site's name (`site`) names no author: the site is the outlet, not a person.
+    """
+    names: list[str] = []
+    for value in authors:
+        name = " ".join(value.split())
+        name = _BYLINE_LABEL.sub("", name)
+        name = _BYLINE_TAIL.sub("", name).strip(" ,;|-–—·:")
+        name = _JOB_TITLE.sub("", name).strip(" ,;|-–—·:")  # "Phil Helsel is a reporter"
+        if (
+            not name
+            or _NOT_A_NAME.match(name)
+            or _SPELT_DOMAIN.search(name)
+            or (site and name.casefold() == site.casefold())
+        ):
+            continue
+        if name not in names:
+            names.append(name)
+    return tuple(names)
