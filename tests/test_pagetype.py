@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from narrascope.clean import clean
-from narrascope.clean.pagetype import count_words, decide_page_type
+from narrascope.clean.pagetype import decide_page_type
 from narrascope.model import Document, InputFormat, PageType, RawDocument, Removal, SourceRef
 from narrascope.store import Store
+from narrascope.text.prose import count_words
 
 PAGES = Path(__file__).parent / "data" / "pages"
 EXAMPLES = Path(__file__).parents[1] / "examples" / "kazakhstan-2022"
@@ -106,6 +107,34 @@ def test_pagetype_thin_page_says_how_thin():
     assert decision.reason == (
         "too little prose: 0 words of running text; 3 of 3 paragraphs under 8 words"
     )
+
+
+def test_pagetype_front_page_is_a_listing():
+    """noticialdia.com's front page (date benchmark): one teaser, stored as an article before."""
+    text = (
+        "2:21 pm\nLVL: «Esta pandemia le ha permitido a Maduro rescatar la imagen del control "
+        "territorial»\nEl presidente de Datanálisis, Luis Vicente León, asegura que «esta pandemia "
+        "le ha permitido a Maduro rescatar la imagen del control territorial», al tiempo que "
+        "estima que la oposición tiene una acción limitada.\nVer noticia"
+    )
+    front = Document(text, SourceRef("p.html"), url="https://noticialdia.com/", title="Noticias")
+    assert decide_page_type(front).reason.startswith("listing page: the site's front page")
+    for url in ("https://noticialdia.com/?p=1234", "https://noticialdia.com/2020/04/lvl.html"):
+        story = Document(PROSE * 2, SourceRef("p.html"), url=url, title="LVL")
+        assert decide_page_type(story).is_article
+
+
+def test_pagetype_loading_placeholder_is_no_article():
+    """JSTOR's "Loading" page (date benchmark): its topic list was read as Political framing."""
+    text = (
+        "Your PDF has successfully downloaded.\nYou may be interested in finding more content on "
+        "these topics:\nWhat are topics?\nTopics provide a way to find more content about a "
+        "subject and do targeted searching on JSTOR. These new topics are drawn from a thesaurus "
+        "curated from 21 source vocabularies.\nGovernment cabinets\nFetching Government cabinets "
+        "description..."
+    )
+    doc = Document(text, SourceRef("p.html"), title="Loading")
+    assert decide_page_type(doc).type is PageType.ERROR
 
 
 def test_pagetype_hard_wrapped_brief_is_article():

@@ -8,6 +8,7 @@ import pytest
 
 from narrascope.model import Document, SourceRef
 from narrascope.text import LanguageIdentifier, segment
+from narrascope.text.language import main_script
 
 
 def _doc(text: str, language: str | None = None) -> Document:
@@ -120,6 +121,27 @@ def test_language_declared_english_over_a_script_none_candidate_reads_is_unknown
     english_only = LanguageIdentifier(("en", "ru", "de"))
     assert english_only.resolve(GUJARATI, "en") is None
     assert english_only.resolve(GUJARATI) is None
+
+
+# A YouTube page (date benchmark): English player chrome around a Georgian description.
+YOUTUBE_GEORGIAN = (
+    "Watch Queue\nQueue\nWe’ll stop supporting this browser soon. For the best experience "
+    "please update your browser.\nWatch QueueQueue\nThe next video is starting\n"
+    "The interactive transcript could not be loaded.\nRating is available when the video has "
+    "been rented.\nThis feature is not available right now. Please try again later.\n"
+    "Published on Apr 13, 2020\nახლა კი სტატისტიკას გაგაცნობთ. საქართველოში კორონავირუსი 67-მა "
+    "ადამიანმა დაამარცხა. ამ დროისთვის კოვიდ 19-ით 266 მოქალაქეა ინფიცირებული. ვირუსს 3 ადამიანი "
+    "ემსხვერპლა. ინფორმაციას ვებპორტალი სტოპ.კოვ.ჯი ავრცელებს.\nSign in to add this to Watch Later"
+)
+
+
+def test_language_reads_the_prose_not_the_chrome():
+    assert LanguageIdentifier().resolve(YOUTUBE_GEORGIAN, "en") == "ka"
+    one_script = "Путин заявил: «мы готовы к переговорам»"
+    assert main_script(one_script) == one_script
+    assert main_script("Watch Queue Sign in ახლა კი სტატისტიკას გაგაცნობთ") == (
+        "ახლა კი სტატისტიკას გაგაცნობთ"
+    )
 
 
 def test_language_none_for_empty_text():

@@ -29,6 +29,7 @@ ERROR_TITLE = _whole(
     rf"{_NOT_FOUND}(\s*[-:–—|(]?\s*(error )?404\)?)?",
     r"oops[!.,]?( something went wrong| that page can.t be found| page not found)?[.!]?",
     r"access denied|request unsuccessful\b.*|attention required!?( \| cloudflare)?|just a moment\.*",
+    r"loading\.*|please wait\.*|redirecting\.*",
     r"доступ запрещ[её]н",
 )
 ERROR_BODY = re.compile(

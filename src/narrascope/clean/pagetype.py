@@ -18,15 +18,12 @@ from urllib.parse import unquote, urlsplit
 
 from narrascope.clean import pagecues as cue
 from narrascope.model import Document, PageType
+from narrascope.text.prose import SHORT_WORDS, TERMINAL, count_words, is_prose
 
 MIN_PROSE_WORDS = 40
 """A page with fewer words of running text than this is too thin to be an article."""
 
-_TERMINAL = (".", "!", "?", "…", '"', "”", "»", ")", "'", "’", ":", "。", "！", "？", "」", "』")
-# Scripts written without spaces between words: about two characters make a word.
-_DENSE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·»:]{1,2}\s+|\s*[|»·]\s*")
-_SHORT_WORDS = 8
 _WRAP_WIDTH = 40  # characters: a line this long that stops mid-sentence may be hard-wrapped
 
 
@@ -58,21 +55,15 @@ class PageShape:
     def of(cls, lines: list[str]) -> PageShape:
         counts = [count_words(line) for line in lines]
         blocks = [(block, count_words(block)) for block in _unwrapped(lines)]
-        prose = [n for block, n in blocks if _is_prose(block, n)]
-        return cls(len(lines), sum(n < _SHORT_WORDS for n in counts), len(prose), sum(prose))
+        prose = [n for block, n in blocks if is_prose(block, n)]
+        return cls(len(lines), sum(n < SHORT_WORDS for n in counts), len(prose), sum(prose))
 
     def describe(self) -> str:
         """ "12 words of running text; 9 of 12 paragraphs under 8 words" """
         return (
             f"{self.prose_words} words of running text; "
-            f"{self.short} of {self.paragraphs} paragraphs under {_SHORT_WORDS} words"
+            f"{self.short} of {self.paragraphs} paragraphs under {SHORT_WORDS} words"
         )
-
-
-def count_words(text: str) -> int:
-    """Words in a line; Chinese, Japanese and Thai characters count two to a word."""
-    dense = len(_DENSE.findall(text))
-    return (len(_DENSE.sub(" ", text).split()) if dense else len(text.split())) + dense // 2
 
 
 def decide_page_type(doc: Document) -> PageDecision:
@@ -80,7 +71,9 @@ def decide_page_type(doc: Document) -> PageDecision:
     lines = [line.strip() for line in doc.text.splitlines() if line.strip()]
     removed = [r.text.strip() for r in doc.removed if r.text.strip()]
     shape = PageShape.of(lines)
-    page = _Evidence(_headings(doc.title, lines), _slug(doc.url), lines, removed, shape)
+    page = _Evidence(
+        _headings(doc.title, lines), _slug(doc.url), _is_front(doc.url), lines, removed, shape
+    )
     for rule in (page.error, page.login, page.legal, page.about, page.product, page.listing):
         if (decision := rule()) is not None:
             return decision
@@ -102,6 +95,7 @@ class _Evidence:
 
     headings: list[str]  # the title's segments, and a short first line
     slug: str | None  # the last segment of the URL path
+    front: bool  # the URL is a site's root ("https://noticialdia.com/"), no query
     lines: list[str]
     removed: list[str]
     shape: PageShape
@@ -170,6 +164,10 @@ class _Evidence:
         )
 
     def listing(self) -> PageDecision | None:
+        if self.front and self.shape.prose_words < 300:
+            return PageDecision(
+                PageType.LISTING, f"listing page: the site's front page; {self._shape()}"
+            )
         heading = _first(cue.LISTING_TITLE.search, self.headings)
         if heading is not None:
             return PageDecision(
@@ -230,6 +228,15 @@ def _slug(url: str | None) -> str | None:
     return re.sub(r"\.(html?|php|aspx?|jsp)$", "", last, flags=re.IGNORECASE) or None
 
 
+def _is_front(url: str | None) -> bool:
+    """Whether `url` is a site's root: a host, no path beyond "/" or an index file, no query."""
+    if not url or "://" not in url:
+        return False
+    parts = urlsplit(url)
+    path = re.sub(r"/(index|default|home)\.(html?|php|aspx?)$", "/", parts.path, flags=re.I)
+    return bool(parts.netloc) and path in ("", "/") and not parts.query
+
+
 def _unwrapped(lines: list[str]) -> list[str]:
     """Lines joined where a paragraph was hard-wrapped ("… l'arbitro di" / "Cagliari-Juventus, …").
 
@@ -244,12 +251,8 @@ def _unwrapped(lines: list[str]) -> list[str]:
             blocks[-1] = f"{blocks[-1]} {line}"
         else:
             blocks.append(line)
-        runs_on = not line.endswith(_TERMINAL) and len(line) >= _WRAP_WIDTH
+        runs_on = not line.endswith(TERMINAL) and len(line) >= _WRAP_WIDTH
     return blocks
-
-
-def _is_prose(line: str, words: int) -> bool:
-    return words >= 25 or (words >= _SHORT_WORDS and line.endswith(_TERMINAL))
 
 
 def _first(test: Callable[[str], object], lines: Iterable[str]) -> str | None:
