@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.domain import GATE_FILE, DomainGate
+from narrascope.analyzers.domain import GATE_FILE, DomainGate, mentions_topics
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
@@ -96,6 +96,23 @@ def sentence_index(doc: Document, spans: Sequence[Span]) -> list[int]:
     starts = np.array([s for s, _ in doc.sentences])
     found = {int(np.searchsorted(starts, a, side="right") - 1) for a, _ in spans}
     return sorted(i for i in found if 0 <= i < len(doc.sentences))
+
+
+def topic_near(
+    text: str, sentences: Sequence[Span], rows: Sequence[int], *, context: int = CONTEXT
+) -> bool:
+    """True when a sentence of `rows`, or one within `context` sentences of one, names the war
+    in Ukraine or climate change (`TOPIC_WORDS`, the domain gate's keyword list).
+
+    An article the gate passes only because it names a topic somewhere (`Verdict.by_topic_word`)
+    casts only the entities whose own sentences, with the neighbours the role features read, name
+    one: a story on Saturn's moon Titan that mentions "the moon's frigid climate" once casts no
+    NASA. An entity whose name is a topic word (Putin, Kyiv) names it in its own sentence.
+    """
+    window = {j for i in rows for j in range(i - context, i + context + 1)}
+    return any(
+        mentions_topics(text[start:end]) for j, (start, end) in enumerate(sentences) if j in window
+    )
 
 
 def name_features(name: str, *, dim: int = NAME_DIM) -> np.ndarray:
