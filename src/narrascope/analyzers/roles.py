@@ -23,6 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from narrascope.analyzers import not_analyzed
 from narrascope.analyzers.domain import GATE_FILE, DomainGate, mentions_topics
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
@@ -205,7 +206,9 @@ class RoleAnalyzer:
     """One role record per named actor of an in-domain article, with the sentences that show it."""
 
     name: ClassVar[str] = "roles"
-    version: ClassVar[str] = "roles-v4"
+    # roles-v4's heads; .1: on an article the gate passes only by a keyword, only the actors
+    # whose sentences name a topic are cast (`castable`), so `reanalyze` replaces v4's labels
+    version: ClassVar[str] = "roles-v4.1"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (MAIN_FILE.name, FINE_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.ROLE
@@ -247,6 +250,36 @@ class RoleAnalyzer:
         frequent = [e for e in found if len(e.mentions) >= self.min_mentions]
         return (frequent or found[:3])[: self.max_entities]
 
+    def castable(
+        self, doc: Document, vectors: np.ndarray, actors: list[Entity]
+    ) -> tuple[list[Entity], list[Annotation]]:
+        """The actors the head may cast on `doc`, or none and the `not-analyzed` note saying why.
+
+        The domain gate decides first (`DomainGate.verdict`). On an article it passes only
+        because it names a topic (`Verdict.by_topic_word`), only the actors whose own sentences
+        name one too are cast (`topic_near`); when no actor's do, the note says so. Both role
+        analyzers, fast and accurate, ask here.
+        """
+        if self.gate is None:
+            return actors, []
+        verdict = self.gate.verdict(vectors, doc.text)
+        if not verdict.inside:
+            return [], [self.gate.note(doc, self.name, verdict)]
+        if not verdict.by_topic_word:
+            return actors, []
+        near = [
+            entity
+            for entity in actors
+            if topic_near(doc.text, doc.sentences, sentence_index(doc, entity.mentions))
+        ]
+        if near:
+            return near, []
+        reason = (
+            "no named actor's sentences name the war in Ukraine or climate change; the article "
+            f"passed the domain gate only by naming one (p={verdict.p_inside:.2f})"
+        )
+        return [], [not_analyzed(doc, self.name, reason)]
+
     def decide(
         self, vectors: np.ndarray, rows: Sequence[int], name: str, language: str | None
     ) -> RoleDecision:
@@ -273,10 +306,9 @@ class RoleAnalyzer:
         actors = self.entities(prior)
         if not actors:
             return []
-        if self.gate is not None:
-            verdict = self.gate.verdict(vectors, doc.text)
-            if not verdict.inside:
-                return [self.gate.note(doc, self.name, verdict)]
+        actors, notes = self.castable(doc, vectors, actors)
+        if notes:
+            return notes
         anns = []
         for entity in actors:
             rows = sentence_index(doc, entity.mentions)
