@@ -1,7 +1,7 @@
 """Role labels on clearly outside pages, before and after the weak-pass entity rule (issue 15).
 
 Two databases of the same pages (`narrascope analyze ... --db`), one made before the rule
-(`analyzers.roles.topic_near` on articles the gate passes only by a keyword) and one after.
+(`role_weak_pass.topic_near` on articles the gate passes only by a keyword) and one after.
 Each page with a role label before is placed by the shipped gate on its stored sentence
 vectors: a *weak pass* (it names a topic and P(inside) is under the learned cut) or a *strong*
 one (over the cut; the rule does not touch it). Printed: role labels before and after on each
@@ -18,8 +18,10 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from narrascope.analyzers.domain import GATE_FILE, DomainGate
-from narrascope.analyzers.roles import sentence_index, topic_near
+from role_weak_pass import topic_near
+
+from narrascope.analyzers.domain import GATE_FILE, NAMED_TOPIC_CUT, DomainGate, mentions_topics
+from narrascope.analyzers.roles import sentence_index
 from narrascope.heads import LinearHead
 from narrascope.model import Layer
 from narrascope.store import Store
@@ -29,6 +31,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
+    parser.add_argument(
+        "--explore",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also say what the rule would keep with these other contexts (decides nothing)",
+    )
     args = parser.parse_args()
     gate = DomainGate(LinearHead.from_file(GATE_FILE))
     with (
@@ -46,23 +55,32 @@ def main() -> None:
                 counts["pages without vectors"] += 1
                 continue
             verdict = gate.verdict(vectors, doc.text)
-            kind = "weak" if verdict.by_topic_word else "strong"
+            # passed only by the keyword rule (what `Verdict.by_topic_word` said in the
+            # implementation measured, commit 8bd67a7)
+            weak = mentions_topics(doc.text) and NAMED_TOPIC_CUT <= verdict.p_inside < gate.cut
+            kind = "weak" if weak else "strong"
             kept_now = {a.attrs.get("entity_id") for a in after.get(doc_id, [])}
             counts[f"{kind} pages"] += 1
             page = Path(doc.source.location).name
             lines.append(f"- {kind} pass p={verdict.p_inside:.2f}: {page} ({doc.title or ''})")
             for ann in anns:
                 rows = sentence_index(doc, [tuple(m) for m in ann.attrs.get("mentions", [])])
-                predicted = not verdict.by_topic_word or topic_near(doc.text, doc.sentences, rows)
+                predicted = not weak or topic_near(doc.text, doc.sentences, rows)
                 kept = ann.attrs.get("entity_id") in kept_now
                 counts[f"{kind} before"] += 1
                 counts[f"{kind} after"] += kept
                 counts["prediction differs"] += predicted != kept
                 mark = "kept" if kept else "REMOVED"
+                other = []
+                for context in args.explore:
+                    near = not weak or topic_near(doc.text, doc.sentences, rows, context=context)
+                    counts[f"{kind} kept with context {context}"] += near
+                    other.append(f"context {context}: {'kept' if near else 'removed'}")
                 lines.append(
                     f"  - {mark}: {ann.attrs.get('entity')} ({ann.attrs.get('entity_type')}) "
                     f"{ann.label} {ann.score:.2f}"
                     + ("" if predicted == kept else " [rule predicted otherwise]")
+                    + (f" ({'; '.join(other)})" if other else "")
                 )
         extra = {d: a for d, a in after.items() if d not in before}
         counts["labels after on pages without one before"] = sum(len(a) for a in extra.values())
@@ -75,6 +93,11 @@ def main() -> None:
         print(
             f"{kind} passes: {counts[f'{kind} pages']} pages, role labels {b} before, {a} after "
             f"(fall {fall:.1%})"
+        )
+    for context in args.explore:
+        print(
+            f"exploring context {context}: weak-pass labels kept "
+            f"{counts[f'weak kept with context {context}']} of {counts['weak before']}"
         )
     for what in ("prediction differs", "pages without vectors"):
         print(f"{what}: {counts[what]}")

@@ -10,7 +10,7 @@ from narrascope.analyzers import select
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.analyzers.roles import NAMED_TYPES, RoleAnalyzer, read_taxonomy
 from narrascope.analyzers.roles_accurate import (
-    ANALYZER_VERSION,
+    ROLES_ACCURATE_VERSION,
     AccurateRoleAnalyzer,
     TokenStates,
     head_files,
@@ -138,7 +138,7 @@ def test_accurate_roles_sit_on_named_entities_one_record_each(analyzer, encoder,
         assert len(ids) == len(set(ids))
         for ann in roles:
             cast += 1
-            assert ann.attrs["entity_id"] in named and ann.model == ANALYZER_VERSION
+            assert ann.attrs["entity_id"] in named and ann.model == ROLES_ACCURATE_VERSION
             assert ann.label in ("Protagonist", "Antagonist", "Innocent")
             # the English cut, right >= 75% and beating the base rate out of fold (#15)
             cut = analyzer.main.info["language_thresholds"]["en"][
@@ -178,19 +178,3 @@ def test_accurate_roles_fall_back_to_the_fast_head_for_russian(analyzer, encoder
     if roles:
         assert len(notes) == 1 and notes[0].label == "not-analyzed"
         assert "fast head" in notes[0].attrs["reason"] and "'ru'" in notes[0].attrs["reason"]
-
-
-@needs_heads
-def test_accurate_roles_on_a_keyword_pass_need_a_topic_word_near_the_actor(
-    analyzer, encoder, monkeypatch
-):
-    """The accurate analyzer asks the fast one which actors it may cast (`castable`): on the
-    Titan story passed only by its keyword rule, NASA and JPL are not cast, and it says why."""
-    from test_roles_weak_pass import TITAN, KeywordPass, _mentions
-
-    doc = segment(Document(text=TITAN, source=SourceRef("titan.txt"), language="en"))
-    vectors = encoder.encode(doc.sentence_texts())
-    monkeypatch.setattr(analyzer.fast, "gate", KeywordPass())
-    prior = _mentions(doc, ("NASA", "ORG"), ("Jet Propulsion Laboratory", "ORG"))
-    (note,) = analyzer.analyze(doc, vectors, prior)
-    assert note.label == "not-analyzed" and "only by naming one" in note.attrs["reason"]

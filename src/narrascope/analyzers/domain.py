@@ -68,7 +68,6 @@ class Verdict:
     domain: str  # "URW" | "CC"
     p_inside: float
     inside: bool
-    by_topic_word: bool = False  # inside only because the text names a topic (under the cut)
 
     def reason(self) -> str:
         """What the `not-analyzed` note says."""
@@ -99,9 +98,8 @@ class DomainGate:
         by = dict(zip(self.head.labels, p.tolist(), strict=True))
         inside = float(apply_platt(np.array([1.0 - by[OUTSIDE]]), *self.platt)[0])
         domain = "URW" if by["URW"] >= by["CC"] else "CC"
-        named = bool(text) and mentions_topics(text)
-        cut = NAMED_TOPIC_CUT if named else self.cut
-        return Verdict(domain, inside, inside >= cut, named and cut <= inside < self.cut)
+        cut = NAMED_TOPIC_CUT if text and mentions_topics(text) else self.cut
+        return Verdict(domain, inside, inside >= cut)
 
     @staticmethod
     def note(doc: Document, analyzer: str, verdict: Verdict) -> Annotation:

@@ -23,8 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers import not_analyzed
-from narrascope.analyzers.domain import GATE_FILE, DomainGate, mentions_topics
+from narrascope.analyzers.domain import GATE_FILE, DomainGate
 from narrascope.analyzers.entities import EntityAnalyzer
 from narrascope.encode import Encoder
 from narrascope.heads import RESOURCES, LinearHead, ModelFileError, head_path
@@ -97,23 +96,6 @@ def sentence_index(doc: Document, spans: Sequence[Span]) -> list[int]:
     starts = np.array([s for s, _ in doc.sentences])
     found = {int(np.searchsorted(starts, a, side="right") - 1) for a, _ in spans}
     return sorted(i for i in found if 0 <= i < len(doc.sentences))
-
-
-def topic_near(
-    text: str, sentences: Sequence[Span], rows: Sequence[int], *, context: int = CONTEXT
-) -> bool:
-    """True when a sentence of `rows`, or one within `context` sentences of one, names the war
-    in Ukraine or climate change (`TOPIC_WORDS`, the domain gate's keyword list).
-
-    An article the gate passes only because it names a topic somewhere (`Verdict.by_topic_word`)
-    casts only the entities whose own sentences, with the neighbours the role features read, name
-    one: a story on Saturn's moon Titan that mentions "the moon's frigid climate" once casts no
-    NASA. An entity whose name is a topic word (Putin, Kyiv) names it in its own sentence.
-    """
-    window = {j for i in rows for j in range(i - context, i + context + 1)}
-    return any(
-        mentions_topics(text[start:end]) for j, (start, end) in enumerate(sentences) if j in window
-    )
 
 
 def name_features(name: str, *, dim: int = NAME_DIM) -> np.ndarray:
@@ -206,9 +188,7 @@ class RoleAnalyzer:
     """One role record per named actor of an in-domain article, with the sentences that show it."""
 
     name: ClassVar[str] = "roles"
-    # roles-v4's heads; .1: on an article the gate passes only by a keyword, only the actors
-    # whose sentences name a topic are cast (`castable`), so `reanalyze` replaces v4's labels
-    version: ClassVar[str] = "roles-v4.1"
+    version: ClassVar[str] = "roles-v4"
     # what `load` reads: the heads and the domain gate's
     head_files: ClassVar[tuple[str, ...]] = (MAIN_FILE.name, FINE_FILE.name, GATE_FILE.name)
     layer: ClassVar[Layer] = Layer.ROLE
@@ -250,36 +230,6 @@ class RoleAnalyzer:
         frequent = [e for e in found if len(e.mentions) >= self.min_mentions]
         return (frequent or found[:3])[: self.max_entities]
 
-    def castable(
-        self, doc: Document, vectors: np.ndarray, actors: list[Entity]
-    ) -> tuple[list[Entity], list[Annotation]]:
-        """The actors the head may cast on `doc`, or none and the `not-analyzed` note saying why.
-
-        The domain gate decides first (`DomainGate.verdict`). On an article it passes only
-        because it names a topic (`Verdict.by_topic_word`), only the actors whose own sentences
-        name one too are cast (`topic_near`); when no actor's do, the note says so. Both role
-        analyzers, fast and accurate, ask here.
-        """
-        if self.gate is None:
-            return actors, []
-        verdict = self.gate.verdict(vectors, doc.text)
-        if not verdict.inside:
-            return [], [self.gate.note(doc, self.name, verdict)]
-        if not verdict.by_topic_word:
-            return actors, []
-        near = [
-            entity
-            for entity in actors
-            if topic_near(doc.text, doc.sentences, sentence_index(doc, entity.mentions))
-        ]
-        if near:
-            return near, []
-        reason = (
-            "no named actor's sentences name the war in Ukraine or climate change; the article "
-            f"passed the domain gate only by naming one (p={verdict.p_inside:.2f})"
-        )
-        return [], [not_analyzed(doc, self.name, reason)]
-
     def decide(
         self, vectors: np.ndarray, rows: Sequence[int], name: str, language: str | None
     ) -> RoleDecision:
@@ -306,9 +256,10 @@ class RoleAnalyzer:
         actors = self.entities(prior)
         if not actors:
             return []
-        actors, notes = self.castable(doc, vectors, actors)
-        if notes:
-            return notes
+        if self.gate is not None:
+            verdict = self.gate.verdict(vectors, doc.text)
+            if not verdict.inside:
+                return [self.gate.note(doc, self.name, verdict)]
         anns = []
         for entity in actors:
             rows = sentence_index(doc, entity.mentions)

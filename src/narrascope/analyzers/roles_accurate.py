@@ -53,10 +53,6 @@ from narrascope.model import Annotation, Document, Layer, Span
 
 ROLES_ACCURATE_VERSION = "roles-accurate-v2"
 ROLES_ACCURATE_FILE = RESOURCES / f"{ROLES_ACCURATE_VERSION}.safetensors"
-# The analyzer's version: roles-accurate-v2's heads; .1: on an article the gate passes only by a
-# keyword, only the actors whose sentences name a topic are cast (`RoleAnalyzer.castable`), so
-# `reanalyze` replaces the labels v2 stored.
-ANALYZER_VERSION = f"{ROLES_ACCURATE_VERSION}.1"
 STATE_WIDTH = 2 * 384  # layers 5 and 6 of MiniLM, side by side
 MAX_SENTENCES = 3  # sentences read per entity: the first ones that name it (bounds the cost;
 # CV on English train: 1, 3 and 12 score alike, exact match 0.22-0.24, RESULTS.md)
@@ -164,7 +160,7 @@ class AccurateRoleAnalyzer:
     context; the fast role head elsewhere."""
 
     name: ClassVar[str] = "roles"
-    version: ClassVar[str] = ANALYZER_VERSION
+    version: ClassVar[str] = ROLES_ACCURATE_VERSION
     # what `load` reads from a model folder: the fast fallback's heads and the domain gate
     head_files: ClassVar[tuple[str, ...]] = RoleAnalyzer.head_files
     layer: ClassVar[Layer] = Layer.ROLE
@@ -224,9 +220,10 @@ class AccurateRoleAnalyzer:
         actors = self.fast.entities(prior)
         if not actors:
             return []
-        actors, notes = self.fast.castable(doc, vectors, actors)
-        if notes:
-            return notes
+        if self.fast.gate is not None:
+            verdict = self.fast.gate.verdict(vectors, doc.text)
+            if not verdict.inside:
+                return [self.fast.gate.note(doc, self.name, verdict)]
         rows_of = {e.entity_id: sentence_index(doc, e.mentions) for e in actors}
         needed = sorted({i for rows in rows_of.values() for i in rows[:MAX_SENTENCES]})
         read = self.states.read(doc.text, doc.sentences, needed)
