@@ -182,6 +182,31 @@ def main() -> None:
     print(f"total {time.time() - started:.0f} s", flush=True)
 
 
+def held_out_scores(gate: GateData, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """P(inside) of every row by the gate of the outer fold that held it out, and that fold's
+    learned cut, per row: the folds, gates, Platt maps and cuts of `run` (same seed, same
+    rows), for other benchmarks to judge the gate's passes out of fold (`role_weak_pass.py`)."""
+    sources = np.array(gate.sources)
+    fitted = np.flatnonzero((gate.y != DOMAINS.index(OUTSIDE)) | ~gate.names_topic)
+    outer = grouped_folds([gate.ids[i] for i in fitted], 5, seed)
+    fold_of = np.full(len(gate.y), -1)
+    for k, held in enumerate(outer):
+        fold_of[fitted[held]] = k
+    extra = np.flatnonzero(fold_of < 0)
+    fold_of[extra] = np.random.default_rng(seed).integers(0, 5, len(extra))
+    p, cuts = np.zeros(len(gate.y)), np.zeros(len(gate.y))
+    for k in range(5):
+        train = np.intersect1d(fitted, np.flatnonzero(fold_of != k))
+        named_train = np.setdiff1d(np.flatnonzero(fold_of != k), fitted)
+        held = fold_of == k
+        w, b = _fit(gate.x, gate.y, train, seed)
+        p_train, platt = honest_p_inside(gate, train, named_train, seed)
+        cuts[held] = cut_on(p_train, train, sources)
+        raw = 1.0 - softmax(gate.x[held] @ w + b)[:, DOMAINS.index(OUTSIDE)]
+        p[held] = apply_platt(raw, *platt)
+    return p, cuts
+
+
 def run(gate: GateData, seed: int) -> None:
     """Per outer fold: the shipped rule, the gate alone and the rule chosen in the fold, each
     with its learned cut chosen in the fold; Task 10 pass rate (recall) and pages passed."""
