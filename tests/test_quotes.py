@@ -317,6 +317,19 @@ def test_quotes_list_after_a_quote_is_no_interview_answer(entities):
     assert "interview answer" not in cues
 
 
+def test_quotes_titles_in_a_list_are_not_said(entities):
+    """Billboard on a band's tour: the hits it will play were "said" by "LN" (#15)."""
+    doc = _doc(
+        "According to LN, expect to hear a wide range of the veteran band’s hits on the 2020 "
+        "outing, including “Listen To The Music,” “Takin’ It To The Streets,” “Long Train "
+        "Running,” “What A Fool Believes” and “Jesus Is Just Alright With Me.”\n"
+        "“That’s really good, maybe we should go on the road,” Tom Johnston said."
+    )
+    said = _said(_quotes(doc, entities), doc)
+    assert not any("Listen To The Music" in content for _, content in said)
+    _assert_quoted(said, "Tom Johnston", "maybe we should go on the road")
+
+
 def test_quotes_russian_dialogue_dashes(entities):
     doc = _doc(
         "Мария Захарова выступила на брифинге в Москве.\n"

@@ -141,7 +141,7 @@ _JOB_TITLE = re.compile(
 )
 _NOT_A_NAME = re.compile(
     r"^(updated|uppdaterad|aktualisiert|actualizado|aggiornato|atualizado|обновлено|publicado"
-    r"|veröffentlicht|staff|admin)$",
+    r"|veröffentlicht|staff|admin|(the )?editorial( board)?|opinion|commentary)$",
     re.I,
 )
 _SPELT_DOMAIN = re.compile(r"\s(com|org|net|info|co uk|ru|ua|kz|in|be|fr|de)$", re.I)

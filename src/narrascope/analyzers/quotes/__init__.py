@@ -39,7 +39,7 @@ class QuoteAnalyzer:
     """Finds direct and indirect quotes and attributes each to a speaker entity or None."""
 
     name: ClassVar[str] = "quotes"
-    version: ClassVar[str] = "quotes-v5"
+    version: ClassVar[str] = "quotes-v6"
     layer: ClassVar[Layer] = Layer.QUOTE
     requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
@@ -110,6 +110,8 @@ def find_quotes(
         words = word_count(text[start:end])
         if words == 0 or TITLE_BEFORE.search(text[max(0, open_at - 30) : open_at]):
             continue
+        if _is_title(text[start:end]):  # “Listen To The Music,” in a list of a band's hits
+            continue
         quote = Found(start, end, "direct")
         prev_close = marks[i - 1][1] if i else -1
         next_open = marks[i + 1][0] if i + 1 < len(marks) else len(text)
@@ -157,6 +159,24 @@ def _merge_mixed(text: str, quote: Found, open_at: int) -> None:
 
 def _same_paragraph(paragraphs: list[Span], a: int, b: int) -> bool:
     return any(s <= a <= e and s <= b <= e for s, e in paragraphs)
+
+
+_MINOR_WORDS = frozenset("a an the of to in on at and or for with by from is it as".split())  # noqa: SIM905
+
+
+def _is_title(content: str) -> bool:
+    """A song, book or film title in quotation marks: a few words, every main word capitalised,
+    no sentence ending ("Listen To The Music,", "Jesus Is Just Alright With Me")."""
+    body = content.strip().rstrip(",")
+    words = re.findall(r"[^\W\d_][\w’'-]*", body)
+    main = [w for w in words if w.lower() not in _MINOR_WORDS]
+    return (
+        2 <= len(words) <= 8
+        and len(main) >= 2
+        and all(w[0].isupper() for w in main)
+        and not re.search(r"[.!?…]\W*$", body)
+        and not body.isupper()  # a shouted slogan is said
+    )
 
 
 def _sentence_like(content: str) -> bool:
