@@ -23,6 +23,7 @@ REFUSED = {
     "address": "1999-2005 Factoría de Chapela-Redondela 36320 PONTEVEDRA Galicia ESPAÑA",
     "social address": "https://www.facebook.com/chosun",
     "tagline": "Информационное агентство УНН. Все онлайн новости дня в Украине за сегодня",
+    "generic word": "Hosted",  # hosted.ap.org's site name: the domain names the outlet
 }
 
 

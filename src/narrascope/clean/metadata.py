@@ -82,6 +82,10 @@ _DATE_LIKE = re.compile(
 # A name that reads as a domain: "Space.com", "rt.com", never "10 кг. Отзывы".
 HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}$", re.I)
 _BYLINE = re.compile(r"^(by|von|par|por|di|автор)\s", re.I)
+# A site name that is one generic word names no publisher ("Hosted" on hosted.ap.org).
+_GENERIC_SITE = re.compile(
+    r"^(hosted|home|homepage|news|blog|index|website|site|online|web|portal|default|main)$", re.I
+)
 _MAX_WORDS = 10
 
 
@@ -109,6 +113,7 @@ def publisher_name(
         or _COPYRIGHT.search(name)
         or _DATE_LIKE.search(name)
         or _BYLINE.match(name)
+        or _GENERIC_SITE.match(name)
         or len(name.split()) > _MAX_WORDS
         or (
             headline
