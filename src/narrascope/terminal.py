@@ -173,11 +173,20 @@ def render_document(
         ],
     )
 
+    # One line per reason, naming the analyzers it held back (ten analyzers, one reason: one line).
+    skipped: dict[str, list[str]] = defaultdict(list)
     rest = []
     for layer, group in by_layer.items():
         for ann in group:
+            if ann.label == "not-analyzed":
+                skipped[str(ann.attrs.get("reason"))].append(str(ann.attrs.get("analyzer")))
+                continue
             detail = ", ".join(f"{k}={v}" for k, v in ann.attrs.items())
             rest.append(Text(_clean(f"  {layer.value}: {ann.label} {detail}")))
+    parts += _section(
+        "Not analyzed",
+        [Text(_clean(f"  {reason} — {', '.join(names)}")) for reason, names in skipped.items()],
+    )
     parts += _section("Other", rest)
     if sources:
         parts += _section("Publications", [Text(_clean(f"  {s}")) for s in sources])
