@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from narrascope.analyzers import not_analyzed_by_reason
 from narrascope.model import Annotation, Document, Layer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -174,19 +175,21 @@ def render_document(
     )
 
     # One line per reason, naming the analyzers it held back (ten analyzers, one reason: one line).
-    skipped: dict[str, list[str]] = defaultdict(list)
-    rest = []
-    for layer, group in by_layer.items():
-        for ann in group:
-            if ann.label == "not-analyzed":
-                skipped[str(ann.attrs.get("reason"))].append(str(ann.attrs.get("analyzer")))
-                continue
-            detail = ", ".join(f"{k}={v}" for k, v in ann.attrs.items())
-            rest.append(Text(_clean(f"  {layer.value}: {ann.label} {detail}")))
+    leftover = [ann for group in by_layer.values() for ann in group]
+    skipped = not_analyzed_by_reason(leftover)
     parts += _section(
         "Not analyzed",
         [Text(_clean(f"  {reason} — {', '.join(names)}")) for reason, names in skipped.items()],
     )
+    rest = [
+        Text(
+            _clean(
+                f"  {a.layer.value}: {a.label} " + ", ".join(f"{k}={v}" for k, v in a.attrs.items())
+            )
+        )
+        for a in leftover
+        if a.label != "not-analyzed"
+    ]
     parts += _section("Other", rest)
     if sources:
         parts += _section("Publications", [Text(_clean(f"  {s}")) for s in sources])

@@ -180,6 +180,17 @@ def not_analyzed(doc: Document, analyzer: str, reason: str) -> Annotation:
     )
 
 
+def not_analyzed_by_reason(anns: Iterable[Annotation]) -> dict[str, list[str]]:
+    """The `not-analyzed` notes among `anns` as {reason: [analyzers it held back]}, in order."""
+    grouped: dict[str, list[str]] = {}
+    for a in anns:
+        if a.layer == Layer.STATS and a.label == "not-analyzed":
+            grouped.setdefault(str(a.attrs.get("reason", "")), []).append(
+                str(a.attrs.get("analyzer", "?"))
+            )
+    return grouped
+
+
 def language_reason(doc: Document) -> str:
     """Why an analyzer left `doc` alone: its language is not one the analyzer reads."""
     return f"language {doc.language or 'unknown'!r} is not one it reads"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from narrascope.analyzers import not_analyzed_by_reason
 from narrascope.model import Annotation, Document, Layer, Span
 from narrascope.web.charts import PALETTE_SIZE
 from narrascope.web.definitions import Definitions
@@ -349,9 +350,7 @@ def reader_view(doc: Document, anns: Sequence[Annotation], defs: Definitions) ->
             )
         )
     notes = [
-        f"{a.attrs.get('analyzer', '?')}: {a.attrs.get('reason', '')}"
-        for a in anns
-        if a.layer == Layer.STATS and a.label == "not-analyzed"
+        f"{reason} — {', '.join(names)}" for reason, names in not_analyzed_by_reason(anns).items()
     ]
     return ReaderView(
         doc=doc,
