@@ -439,6 +439,28 @@ def test_clean_drops_a_teaser_list_below_the_article():
     assert reasons["Movie Review"] == "related list" and reasons["℃"] == "widget"
 
 
+def test_clean_drops_a_breadcrumb_trail_ending_in_the_headline():
+    """The Times of India's trail above a story, as trafilatura gives it (date benchmark)."""
+    from narrascope.clean.html import _drop_chrome
+
+    title = "Farmers protests continue for eleventh day: Top developments"
+    text = "\n".join(
+        [
+            "- News",
+            "- India News",
+            f"- {title}",
+            "NEW DELHI: The ongoing farmers' agitation entered the eleventh day on Sunday.",
+            "- Singhu border remains closed.",
+        ]
+    )
+    kept, removed = _drop_chrome(text, title=title)
+    assert kept.startswith("NEW DELHI:") and kept.endswith("- Singhu border remains closed.")
+    assert [r.reason for r in removed] == ["breadcrumb"] * 3
+    # A list that opens an article without naming its headline stays.
+    listed = "- Rates rise\n- Shares fall\nMarkets closed lower on Monday."
+    assert _drop_chrome(listed, title="Markets close lower")[0] == listed
+
+
 def test_clean_keeps_an_article_that_ends_without_a_full_stop():
     # One cut-off line is no teaser list: only the edge patterns apply below the article.
     page = (

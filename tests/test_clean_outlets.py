@@ -209,7 +209,6 @@ BYLINES = [
     (("Sean Martin",), None, ("Sean Martin",)),
     (("May Bulman",), None, ("May Bulman",)),
     (("LinkNaija",), "LinkNaija", ()),
-    (("Editorial",), "The Guardian", ()),  # the paper's own voice, no person
 ]
 
 

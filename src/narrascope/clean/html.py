@@ -113,7 +113,7 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted:
     )
     if not isinstance(found, Document):  # None: trafilatura found no article
         return Extracted(text="", removed=_left_out(tree, ""))
-    text, chrome = _drop_chrome(found.text or "")
+    text, chrome = _drop_chrome(found.text or "", title=found.title)
     removed = chrome + _left_out(tree, text, dropped={" ".join(r.text.split()) for r in chrome})
     page_url = found.url or url
     published = _published(html, url=url or page_url)
@@ -209,7 +209,7 @@ def page_lines(tree: HtmlElement) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def _drop_chrome(text: str) -> tuple[str, list[Removal]]:
+def _drop_chrome(text: str, *, title: str | None = None) -> tuple[str, list[Removal]]:
     """trafilatura's text without the chrome lines it let through ("Read more: …", "© …"),
     nor script, style or JSON text a page printed outside its `<script>` elements (#15)."""
     kept, removed = [], []
@@ -219,7 +219,26 @@ def _drop_chrome(text: str) -> tuple[str, list[Removal]]:
             removed.append(Removal(line, reason))
         elif line:
             kept.append(line)
-    return "\n".join(kept[: len(kept) - len(tail := _tail(kept))]), removed + tail
+    head = _breadcrumbs(kept, title)
+    kept = kept[len(head) :]
+    return "\n".join(kept[: len(kept) - len(tail := _tail(kept))]), removed + head + tail
+
+
+def _breadcrumbs(lines: list[str], title: str | None) -> list[Removal]:
+    """A trail of short bullets opening the text that ends in the headline (#15): "- News",
+    "- India News", "- Farmers protests continue for eleventh day" above a Times of India story."""
+    run = 0
+    while (
+        run < len(lines)
+        and lines[run].startswith(("- ", "• ", "» "))
+        and len(lines[run].split()) <= 16
+    ):
+        run += 1
+    headline = " ".join((title or "").split()).casefold()
+    crumbs = [line[2:].strip().casefold() for line in lines[:run]]
+    if run < 2 or not headline or not any(c and headline.startswith(c) for c in crumbs[1:]):
+        return []
+    return [Removal(line, "breadcrumb") for line in lines[:run]]
 
 
 # A line that ends a sentence; what does not is a fragment (a label, a cut-off teaser).

@@ -146,7 +146,7 @@ _JOB_TITLE = re.compile(
 )
 _NOT_A_NAME = re.compile(
     r"^(updated|uppdaterad|aktualisiert|actualizado|aggiornato|atualizado|обновлено|publicado"
-    r"|veröffentlicht|staff|admin|(the )?editorial( board)?|opinion|commentary)$",
+    r"|veröffentlicht|staff|admin)$",
     re.I,
 )
 _SPELT_DOMAIN = re.compile(r"\s(com|org|net|info|co uk|ru|ua|kz|in|be|fr|de)$", re.I)
