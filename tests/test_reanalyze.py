@@ -154,3 +154,47 @@ def test_reanalyze_drops_frames_an_older_version_stored_on_a_language_it_no_long
             for a in anns
         )
         assert "frames-v3" in store.analyzers_run(doc.id)
+
+
+def test_reanalyze_drops_narratives_an_older_version_stored_on_a_language_it_no_longer_reads(
+    tmp_path,
+):
+    # narratives-v4 labelled any language the encoder reads with its pooled head; narratives-v5
+    # reads only its training languages (#15). `reanalyze` replaces a Spanish article's labels
+    # with the note a fresh run leaves.
+    import sqlite3
+
+    from narrascope.analyzers.narratives import NarrativeAnalyzer
+    from narrascope.encode import default_encoder
+    from narrascope.model import Annotation, Layer
+
+    text = (
+        "Las tropas rusas lanzaron anoche un nuevo ataque con misiles contra Kiev y Járkov. "
+        "El presidente ucraniano pidió a Occidente más defensas antiaéreas para sus ciudades. "
+        "Moscú acusa a la OTAN de prolongar la guerra con el envío de armas a Ucrania. "
+    ) * 2
+    (tmp_path / "noticia.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "es.db"
+    label = "URW: Discrediting Ukraine"
+    with Store.open(db) as store:
+        pipeline.analyze([str(tmp_path / "noticia.txt")], store, only=["stats", "narratives"])
+        (doc,) = store.documents()
+        assert doc.language == "es"
+        old = Annotation(doc.id, Layer.NARRATIVE, label, "narratives-v4", score=0.4)
+        store.replace_annotations(doc.id, "narratives-v4", [old], replaces=["narratives-v5"])
+    with sqlite3.connect(db) as conn:  # as a narratives-v4 run left it
+        conn.execute(
+            "UPDATE analyzer_runs SET version = 'narratives-v4' WHERE analyzer = 'narratives'"
+        )
+    with Store.open(db) as store:
+        assert any(a.label == label for a in store.annotations(doc.id))
+        assert "narratives-v5" not in store.analyzers_run(doc.id), store.analyzers_run(doc.id)
+        report = reanalyze(store, analyzers=[NarrativeAnalyzer.load(default_encoder())])
+        assert report.counts["ran narratives"] == 1, report.counts
+        anns = list(store.annotations(doc.id))
+        assert not any(a.layer in ("narrative", "subnarrative") for a in anns)
+        assert any(
+            a.attrs.get("analyzer") == "narratives" and "'es'" in a.attrs.get("reason", "")
+            for a in anns
+        )
+        assert "narratives-v5" in store.analyzers_run(doc.id)

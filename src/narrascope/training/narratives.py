@@ -84,7 +84,7 @@ from narrascope.training.semeval2025 import (
     write_narrative_labels,
 )
 
-MODEL_ID = "narratives-v4"
+MODEL_ID = "narratives-v5"
 # How `train` picks the shipped rule: "levels" (narratives-v2: cuts on the calibrated
 # probabilities, no floor) or "nested" (CHOSEN's candidates, as nested CV measures them).
 CUT_CHOICE = "nested"
