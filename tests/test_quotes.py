@@ -330,6 +330,18 @@ def test_quotes_titles_in_a_list_are_not_said(entities):
     _assert_quoted(said, "Tom Johnston", "maybe we should go on the road")
 
 
+def test_quotes_the_name_right_before_the_cue_speaks(entities):
+    """SpaceNews, its byline run into the lead: NASA announced, not the reporter (#15)."""
+    doc = _doc(
+        "Seeking a bigger role for a big rocket by Jeff Foust Monday, November 18, 2019 Earlier "
+        "this month, NASA announced that workers completed installation of the four engines.\n"
+        "John Smith of the Brookings Institution said that the rocket would fly next year."
+    )
+    said = _said(_quotes(doc, entities), doc)
+    _assert_quoted(said, "NASA", "workers completed installation of the four engines")
+    _assert_quoted(said, "John Smith", "the rocket would fly next year")
+
+
 def test_quotes_russian_dialogue_dashes(entities):
     doc = _doc(
         "Мария Захарова выступила на брифинге в Москве.\n"

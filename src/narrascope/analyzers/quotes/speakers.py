@@ -172,6 +172,13 @@ class Attribution:
         if according:
             ahead, behind = behind, ahead
         person = next((n for n in ahead if n.label == "PER"), None)
+        if (
+            ahead
+            and person is not ahead[0]
+            and not according
+            and self._subject_of_cue(ahead[0], start, cue_start)
+        ):
+            person = ahead[0]  # "Earlier this month, NASA announced": the name the cue follows
         if not according and re.search(r"(?:,\s*|ing)$", before.rstrip() + text[cue_start:cue_end]):
             # "Shane Shook, a security expert who …, said" / "Fiorina …, saying": the speaker is
             # the clause's subject, the first person named in it, not the nearest.
@@ -314,6 +321,14 @@ class Attribution:
             labels = (COLON_LABEL.match(self.text, a, b) for a, b in self.paragraphs)
             self._turns = sum(1 for m in labels if m and m.group(1).isupper())
         return self._turns >= 2
+
+    def _subject_of_cue(self, name: Named, start: int, cue_start: int) -> bool:
+        """Whether `name` sits right before the cue as its subject ("NASA announced"), not as an
+        object ("John Smith of the Brookings Institution said")."""
+        gap = self.text[name.end : cue_start]
+        if re.fullmatch(rf"{ADVERBS}\s*", gap) is None:
+            return False
+        return not _OBJECT_BEFORE.search(self.text, max(start, name.start - 40), name.start)
 
     def named_before(self, short: str, at: int) -> Named | None:
         """The organisation named before `at` whose name ends with `short` ("Chronicle")."""
