@@ -46,6 +46,7 @@ from narrascope.training.vectors import VectorCache
 
 DATA = Path("/work/shared/data/semeval2023_task3")
 OUT = Path("/tmp/tg/oof.npz")
+STORED = Path("/tmp/tg/stored.npz")
 SEED, FOLDS = 13, 5
 
 
@@ -241,6 +242,7 @@ def score() -> None:
         flush=True,
     )
     results = {}
+    saved: dict[str, np.ndarray] = {}
     for name, crossed in (
         ("baseline", cross_fit_platt(raw, y, held_out, rules=RULES)),
         ("candidate", cross_fit(raw, y, r, held_out, shared_offset)),
@@ -253,6 +255,7 @@ def score() -> None:
             ),
         }
         print(name, "rules:", "; ".join(rule.describe() for rule in crossed.rules), flush=True)
+        saved[f"{name}_stored"], saved[f"{name}_shown"] = stored.calibrated, stored.shown
     print("c per outer-fold fit:", [round(c, 3) for c in FITTED_C[:FOLDS]])
     print(f"c over all fits: min {min(FITTED_C):.3f} max {max(FITTED_C):.3f}")
     for subset in ("all", "reporting"):
@@ -267,6 +270,49 @@ def score() -> None:
         and cand["all"]["st3_micro_f1_mean"] >= base["all"]["st3_micro_f1_mean"] - 0.005
     )
     print("\nship rule:", "PASS" if verdict else "FAIL", f"({time.time() - t0:.0f}s)")
+    np.savez(STORED, **saved)
+
+
+def context() -> None:
+    """Not deciding: how far the reporting subset's differences stand above noise (the ECE
+    that calibrated-by-construction scores would show on these cells; an article bootstrap of
+    the differences)."""
+    from narrascope.training.calibrate import ece_noise_floor
+
+    d, s = np.load(OUT, allow_pickle=False), np.load(STORED, allow_pickle=False)
+    y, groups = d["y"], d["groups"]
+    reporting = d["r"] >= 0.5
+    for name in ("baseline", "candidate"):
+        shown = s[f"{name}_shown"] & reporting[:, None]
+        floor = ece_noise_floor(s[f"{name}_stored"][shown])
+        print(
+            f"{name}: reporting-subset shown cells {int(shown.sum())}, ECE noise floor {floor:.4f}"
+        )
+    articles = sorted(set(groups[reporting]))
+    rows_of = {a: np.flatnonzero(groups == a) for a in articles}
+    rng = np.random.default_rng(13)
+    diffs = []
+    for _ in range(1000):
+        rows = np.concatenate([rows_of[a] for a in rng.choice(articles, len(articles))])
+        out = []
+        for name in ("baseline", "candidate"):
+            shown, stored = s[f"{name}_shown"][rows], s[f"{name}_stored"][rows]
+            truth = y[rows] > 0
+            out.append(
+                (
+                    expected_calibration_error(stored[shown], y[rows][shown]),
+                    float((shown & truth).sum()) / max(float(shown.sum()), 1.0),
+                )
+            )
+        diffs.append([out[1][0] - out[0][0], out[1][1] - out[0][1]])
+    diffs = np.array(diffs)
+    for j, what in enumerate(("ECE shown", "shown precision")):
+        lo, hi = np.percentile(diffs[:, j], [2.5, 97.5])
+        share = float((diffs[:, j] < 0).mean())
+        print(
+            f"reporting subset, candidate - baseline {what}: 95% [{lo:+.4f}, {hi:+.4f}], "
+            f"share < 0: {share:.2f}"
+        )
 
 
 def fill() -> None:
@@ -301,6 +347,83 @@ def fill() -> None:
     np.savez(OUT, **d)
 
 
+def pages(db: str) -> None:
+    """Not deciding: technique labels per page of a database analyzed with `--only genre
+    --only techniques` (techniques-v5), and what the candidate's final fit would show there:
+    the pooled head's raw logit (v5's folded Platt undone) through the candidate's (a_j, b_j)
+    and c * P(reporting) of the page's genre annotation (no genre: r at its training mean), at
+    the cuts the candidate's nested-CV rule gives on all out-of-fold scores. Pages read by a
+    language's own head (de, it) keep v5's labels (the candidate was measured on the pooled
+    head only)."""
+    from narrascope.analyzers import cannot_read
+    from narrascope.analyzers.techniques import TechniqueAnalyzer
+    from narrascope.model import Layer
+    from narrascope.store import Store
+
+    d = np.load(OUT, allow_pickle=False)
+    raw, y, r, fold = d["raw"], d["y"], d["r"], d["fold"]
+    held_out = [np.flatnonzero(fold == k) for k in range(FOLDS)]
+    crossed = cross_calibrated(raw, y, r, held_out, shared_offset)
+    rule = choose_rule(crossed, y, held_out, RULES)
+    a2, b2, c = fit_shared_offset(raw, y, r)
+    calibrated = _sigmoid(logit(raw) * a2 + b2 + c * r[:, None])
+    cuts2 = rule.cuts(calibrated, y)
+    m = float(r.mean())
+    print(f"candidate final: c {c:.3f}, mean r {m:.3f}, rule {rule.describe()}")
+    print("cuts:", {t: round(float(x), 2) for t, x in zip(TECHNIQUES, cuts2, strict=True) if x < 1})
+    analyzer = TechniqueAnalyzer.load(default_encoder())
+    info = analyzer.head.info
+    a1, b1 = np.array(info["platt_a"]), np.array(info["platt_b"])
+    own = set(info.get("languages", {}))
+    before, after, rows = [], [], []
+    with Store.open(db, readonly=True) as store:
+        for doc in store.documents():
+            vectors = store.vectors(doc.id)
+            if vectors is None or len(vectors) != len(doc.sentences):
+                continue  # not analyzed (a page that is not an article)
+            if cannot_read(doc, min_words=analyzer.min_words, languages=analyzer.languages):
+                continue
+            anns = list(store.annotations(doc.id))
+            shown = [a for a in anns if a.layer is Layer.TECHNIQUE and a.start is not None]
+            genre = [a for a in anns if a.layer is Layer.GENRE and a.attrs.get("scores")]
+            rep = float(genre[0].attrs["scores"]["reporting"]) if genre else m
+            if doc.language in own:
+                n_after = len(shown)
+            else:
+                p = analyzer.scores(doc, vectors)
+                z = (logit(p) - b1) / a1
+                p2 = _sigmoid(z * a2 + b2 + c * (rep - m) + c * m)
+                n_after = int((p2 >= cuts2).sum())
+                n_v5 = int((p >= analyzer.thresholds(doc.language)).sum())
+                assert n_v5 == len(shown), (doc.id, n_v5, len(shown))
+            before.append(len(shown))
+            after.append(n_after)
+            rows.append((rep, genre[0].label if genre else "-", doc.language))
+            if len(shown) >= 10:
+                print(
+                    f"  {len(shown):2d} -> {n_after:2d}  P(reporting) {rep:.2f}  {doc.outlet}: "
+                    f"{(doc.title or '')[:60]}"
+                )
+    before_a, after_a = np.array(before), np.array(after)
+    reps = np.array([x[0] for x in rows])
+    labels = np.array([x[1] for x in rows])
+    print(f"pages with techniques analyzed: {len(before)}")
+    for name, keep in (
+        ("all", np.ones(len(before), bool)),
+        ("genre shown: reporting", labels == "reporting"),
+        ("genre shown: opinion", labels == "opinion"),
+        ("no genre (short or other language)", labels == "-"),
+        ("P(reporting) >= 0.5", reps >= 0.5),
+    ):
+        if keep.any():
+            print(
+                f"  {name:36s} pages {int(keep.sum()):3d}: labels/page "
+                f"{before_a[keep].mean():.2f} -> {after_a[keep].mean():.2f}; "
+                f"pages with >= 10 labels {int((before_a[keep] >= 10).sum())} -> "
+                f"{int((after_a[keep] >= 10).sum())}"
+            )
+
+
 def check_reproduces(_: Sequence[str] = ()) -> None:
     """The generic cross-fit with plain Platt gives the card's decisions, bit for bit."""
     d = np.load(OUT, allow_pickle=False)
@@ -313,4 +436,11 @@ def check_reproduces(_: Sequence[str] = ()) -> None:
 
 
 if __name__ == "__main__":
-    {"prepare": prepare, "fill": fill, "score": score, "check": check_reproduces}[sys.argv[1]]()
+    {
+        "prepare": prepare,
+        "fill": fill,
+        "score": score,
+        "check": check_reproduces,
+        "context": context,
+        "pages": lambda: pages(sys.argv[2]),
+    }[sys.argv[1]]()
