@@ -18,7 +18,9 @@ samples-F1 (fine and coarse, official lists, paired by article id):
 - `pooled`: `train --corrections` before the per-language refit: the pooled head refitted with
   every correction, no head per language (the language's articles get the refitted pooled head);
 - `language`: the pooled head as above, and the language's own head refitted on its base
-  articles with that language's corrections (`CorrectedSet.in_language`), as `train` now does.
+  articles with that language's corrections (`CorrectedSet.in_language`), as `train` now does
+  (each verdict `narrative_languages.OWN_WEIGHT` rows in the own head: 5 until 2026-12-08, 1
+  since; RESULTS.md "The own head's corrections weight"; `--own-weight 5` is the old refit).
 
 Both refits are anchored in the pool's uncorrected articles (the shipped default) and start
 from the base weights, refitting only the labels a verdict touches (`fit_head(base=...)`).

@@ -21,7 +21,7 @@ from narrascope.training.calibrate import (
     cross_fitted_platt,
     fit_platt_all,
 )
-from narrascope.training.corrections import WEIGHT, CorrectedSet
+from narrascope.training.corrections import CorrectedSet
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import fit_head
 from narrascope.training.narrative_rules import (
@@ -52,11 +52,11 @@ REFIT_PER_LANGUAGE = True
 language too, each with its language's corrections; False: the pooled head alone takes them all
 and every language is analysed with it (the refit before #19's per-language one). Decided by
 `benchmarks/learning_curve.py --within EN`, benchmarks/RESULTS.md "Corrections per language"."""
-OWN_WEIGHT = WEIGHT
+OWN_WEIGHT = 1
 """How many training rows one analyst's verdict counts as in a head per language's refit (the
-pooled head's stays `corrections.WEIGHT`; the anchors are weighed against `WEIGHT` either way).
-`benchmarks/learning_curve_within.py --own-weight`, benchmarks/RESULTS.md "The own head's
-corrections weight"."""
+pooled head's stays `corrections.WEIGHT`, 5; the anchors are weighed against `WEIGHT` either
+way). 1, not 5: pre-registered on HI and RU, `benchmarks/learning_curve_within.py
+--own-weight 1`, benchmarks/RESULTS.md "The own head's corrections weight"."""
 PER_LANGUAGE_NOTE = """\
 - Heads per language (narratives-v4): each language with at least 200 annotated train
   articles gets a head fitted on its articles alone (own similarity calibration, blend, Platt
