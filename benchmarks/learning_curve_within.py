@@ -18,14 +18,18 @@ samples-F1 (fine and coarse, official lists, paired by article id):
 - `pooled`: `train --corrections` before the per-language refit: the pooled head refitted with
   every correction, no head per language (the language's articles get the refitted pooled head);
 - `language`: the pooled head as above, and the language's own head refitted on its base
-  articles with that language's corrections (`CorrectedSet.in_language`), as `train` now does.
+  articles with that language's corrections (`CorrectedSet.in_language`), as `train` now does
+  (each verdict `narrative_languages.OWN_WEIGHT` rows in the own head: 5 until 2026-12-08, 1
+  since; RESULTS.md "The own head's corrections weight"; `--own-weight 5` is the old refit).
 
 Both refits are anchored in the pool's uncorrected articles (the shipped default) and start
 from the base weights, refitting only the labels a verdict touches (`fit_head(base=...)`).
 
     nice -n 10 .venv/bin/python benchmarks/learning_curve_within.py \
         --data ../shared/data/semeval2025_task10 --language EN --seeds 3 --work /tmp/lcw
-    (`--probe`: also the own head refitted with its corrections weighted 1x, and unanchored)
+    (`--probe`: also the own head refitted with its corrections weighted 1x, and unanchored;
+    `--own-weight 1`: the 1x refit alone, and its difference to the per-language refit;
+    `--merged HI=/tmp/hi.json RU=/tmp/ru.json`: that difference over runs saved with `--save`)
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from narrascope.review import Review, Vocabulary
 from narrascope.store import Store
 from narrascope.training import narratives
 from narrascope.training.narrative_corrections import fit_head, read_corrections
+from narrascope.training.narrative_languages import OWN_WEIGHT
 
 SEED = 13  # the trainer's seed, for every fit
 
@@ -119,10 +124,14 @@ def pooled_only(analyzer: NarrativeAnalyzer, head: LinearHead) -> NarrativeAnaly
     return NarrativeAnalyzer(alone, analyzer.definitions, None, blend=analyzer.blend)
 
 
-def refits(within: WithinBase, db: Path, encoder, probe: bool) -> dict[str, NarrativeAnalyzer]:
-    """The pooled-only refit and the per-language refit of the base on `db`'s corrections (and
-    with `probe`, the per-language refit with its own head's corrections weighted 1x instead of
-    5x, and unanchored)."""
+def refits(
+    within: WithinBase, db: Path, encoder, probe: bool, own_weights: tuple[int, ...] = ()
+) -> dict[str, NarrativeAnalyzer]:
+    """The pooled-only refit and the per-language refit of the base on `db`'s corrections (the
+    own head's verdicts weighted `OWN_WEIGHT`, as `train` does); for each of `own_weights`, the
+    per-language refit with its own head's corrections weighted that many rows instead
+    (`language-1x`: 1x; anchors as read, the pooled head as above); with `probe`, also 1x and
+    the own head's refit unanchored."""
     base = within.base
     corrected = read_corrections(str(db), base.labels, encoder)
     head = base.analyzer.head
@@ -132,14 +141,7 @@ def refits(within: WithinBase, db: Path, encoder, probe: bool) -> dict[str, Narr
     pooled = replace(head, weights=weights, bias=bias)
     code = within.language
     own_start = (head.extra[f"weights.{code}"], head.extra[f"bias.{code}"])
-    own_w, own_b = fit_head(
-        within.own_x,
-        within.own_y,
-        corrected.in_language(code),
-        c=narratives.C,
-        seed=SEED,
-        base=own_start,
-    )
+    mine = corrected.in_language(code)
     analyzer = base.analyzer
 
     def with_own(own: tuple[np.ndarray, np.ndarray]) -> NarrativeAnalyzer:
@@ -148,31 +150,25 @@ def refits(within: WithinBase, db: Path, encoder, probe: bool) -> dict[str, Narr
             replace(pooled, extra=extra), analyzer.definitions, None, blend=analyzer.blend
         )
 
-    out = {"pooled": pooled_only(analyzer, pooled), "language": with_own((own_w, own_b))}
+    def own_refit(rows, weight: int = OWN_WEIGHT) -> NarrativeAnalyzer:
+        return with_own(
+            fit_head(
+                within.own_x,
+                within.own_y,
+                rows,
+                c=narratives.C,
+                seed=SEED,
+                base=own_start,
+                weight=weight,
+            )
+        )
+
+    out = {"pooled": pooled_only(analyzer, pooled), "language": own_refit(mine)}
+    for weight in dict.fromkeys((*own_weights, *((1,) if probe else ()))):
+        out[f"language-{weight}x"] = own_refit(mine, weight)
     if probe:
-        mine = corrected.in_language(code)
-        out["language-1x"] = with_own(
-            fit_head(
-                within.own_x,
-                within.own_y,
-                mine,
-                c=narratives.C,
-                seed=SEED,
-                base=own_start,
-                weight=1,
-            )
-        )
         unanchored = read_corrections(str(db), base.labels, encoder, anchored=False)
-        out["language-unanchored"] = with_own(
-            fit_head(
-                within.own_x,
-                within.own_y,
-                unanchored.in_language(code),
-                c=narratives.C,
-                seed=SEED,
-                base=own_start,
-            )
-        )
+        out["language-unanchored"] = own_refit(unanchored.in_language(code))
     return out
 
 
@@ -205,7 +201,7 @@ def run(args, within: WithinBase, taxonomy, encoder, work: Path) -> dict:
                             answer(review, row, gold[ann.doc_id], False, known)
                     done = n
                     started = time.perf_counter()
-                    refitted = refits(within, db, encoder, args.probe)
+                    refitted = refits(within, db, encoder, args.probe, tuple(args.own_weight))
                     seconds.append(time.perf_counter() - started)
                     for arm, refit in refitted.items():
                         results.setdefault(f"{arm}:{how}@{n}", []).append(
@@ -221,6 +217,8 @@ def run(args, within: WithinBase, taxonomy, encoder, work: Path) -> dict:
                         f"refits {seconds[-1]:.0f}s)",
                         flush=True,
                     )
+        if args.save:  # after every seed, so a run stopped at a deadline keeps what it did
+            args.save.write_text(json.dumps(results, indent=1))
     return {"results": results, "pool": cut, "rest": len(within.corpus) - cut, "seconds": seconds}
 
 
@@ -276,9 +274,56 @@ def against_base(results: dict[str, list[tuple[float, float]]], ns, ways) -> str
     return "\n".join(rows)
 
 
+def versus(runs: dict[str, dict[str, list[tuple[float, float]]]], arm: str, ns, ways) -> str:
+    """`arm` against the per-language refit (`language`), paired by seed: per language, N and
+    way the mean difference (fine, coarse) and the seeds where it is >= 0; per N, the mean over
+    seeds and ways of each language, then over the languages (each language counts the same);
+    and each of them against the base's own head (fine)."""
+    rows = [
+        f"| language (seeds) | N | way | {arm} - language, fine (seeds >= 0) | coarse "
+        f"| language - base own head, fine | {arm} - base own head, fine |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    overall: dict[int, list[tuple[float, float]]] = {}
+    for language, results in runs.items():
+        base = [v[0] for v in results["base@0"]]
+        seeds = len(base)
+        for n in sorted(ns):
+            per_language = []
+            for way in ways:
+                shipped = results[f"language:{way}@{n}"][:seeds]
+                other = results[f"{arm}:{way}@{n}"][:seeds]
+                fine = [b[0] - a[0] for a, b in zip(shipped, other, strict=True)]
+                coarse = [b[1] - a[1] for a, b in zip(shipped, other, strict=True)]
+                per_language.append((statistics.mean(fine), statistics.mean(coarse)))
+                lift = [a[0] - z for a, z in zip(shipped, base, strict=True)]
+                lift_arm = [b[0] - z for b, z in zip(other, base, strict=True)]
+                rows.append(
+                    f"| {language} ({seeds}) | {n} | {way} | {statistics.mean(fine):+.4f} "
+                    f"({sum(d >= 0 for d in fine)}/{seeds}) | {statistics.mean(coarse):+.4f} "
+                    f"| {statistics.mean(lift):+.4f} ({sum(d > 0 for d in lift)}/{seeds} above) "
+                    f"| {statistics.mean(lift_arm):+.4f} ({sum(d > 0 for d in lift_arm)}/{seeds}"
+                    " above) |"
+                )
+            overall.setdefault(n, []).append(
+                (
+                    statistics.mean(f for f, _ in per_language),
+                    statistics.mean(c for _, c in per_language),
+                )
+            )
+    for n in sorted(ns):
+        fine = statistics.mean(f for f, _ in overall[n])
+        coarse = statistics.mean(c for _, c in overall[n])
+        rows.append(
+            f"| all ({', '.join(runs)}), seeds and ways | {n} | both | {fine:+.4f} | "
+            f"{coarse:+.4f} | | |"
+        )
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="the SemEval-2025 T10 folder")
+    parser.add_argument("--data", type=Path, help="the SemEval-2025 T10 folder")
     parser.add_argument("--language", default="EN", help="a language with a head of its own")
     parser.add_argument("--share", type=float, default=0.5, help="of its articles: the corpus")
     parser.add_argument("--pool", type=float, default=0.5, help="of the corpus: corrected")
@@ -291,7 +336,32 @@ def main() -> None:
     parser.add_argument(
         "--probe", action="store_true", help="also the own head refitted 1x, and unanchored"
     )
+    parser.add_argument(
+        "--own-weight",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also the own head refitted with its corrections weighted this many rows each",
+    )
+    parser.add_argument(
+        "--merged",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="LANG=JSON",
+        help="no run: print --arm against the per-language refit from runs saved with --save",
+    )
+    parser.add_argument("--arm", default="language-1x", help="with --merged: the arm to compare")
     args = parser.parse_args()
+    if args.merged:
+        runs = {}
+        for given in args.merged:
+            language, _, path = str(given).partition("=")
+            runs[language] = json.loads(Path(path).read_text())
+        print(versus(runs, args.arm, args.n, args.ways))
+        return
+    if args.data is None:
+        parser.error("--data is required for a run")
 
     work = args.work or Path(tempfile.mkdtemp(prefix="learning-curve-within-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -312,8 +382,8 @@ def main() -> None:
     )
     print(table(outcome["results"], args.n, args.ways))
     print(against_base(outcome["results"], args.n, args.ways))
-    if args.save:
-        args.save.write_text(json.dumps(outcome["results"], indent=1))
+    for weight in args.own_weight:
+        print(versus({args.language: outcome["results"]}, f"language-{weight}x", args.n, args.ways))
 
 
 if __name__ == "__main__":

@@ -405,7 +405,7 @@ def test_training_corrections_reach_the_head_of_their_documents_language(tmp_pat
     from narrascope.analyzers.domain import article_features
     from narrascope.analyzers.narratives import OTHER, head_labels, read_taxonomy
     from narrascope.training import narrative_languages
-    from narrascope.training.corrections import corrections_by_head
+    from narrascope.training.corrections import WEIGHT, corrections_by_head
     from narrascope.training.narrative_corrections import fit_head, read_corrections
     from narrascope.training.narrative_rules import Decider, NestedResult
     from narrascope.training.narrative_scoring import C, Example, targets
@@ -475,9 +475,20 @@ def test_training_corrections_reach_the_head_of_their_documents_language(tmp_pat
     # no correction on a Bulgarian document: the Bulgarian head is the one fitted without any
     assert np.array_equal(fit_head(x[bg], y[bg], c=C, seed=0)[0], refit.head_extra["weights.bg"])
     assert refit.info["en"]["corrections"]["count"] == 1 and "corrections" not in refit.info["bg"]
+    # The own head weighs each verdict OWN_WEIGHT (1) rows, the pooled head WEIGHT (5): the
+    # English head is the fit with its language's verdicts at 1x, not at 5x (anchors as read).
+    assert (narrative_languages.OWN_WEIGHT, WEIGHT) == (1, 5)
+    at = {w: fit_head(x[en], y[en], english, c=C, seed=0, weight=w)[0] for w in (1, WEIGHT)}
+    assert np.array_equal(at[1], refit.head_extra["weights.en"])
+    assert not np.allclose(at[WEIGHT][:, touched], at[1][:, touched])
+    assert refit.info["en"]["corrections"]["weight"] == 1
     lines = corrections_by_head(corrected, refit.info)
     assert "EN: 1 corrections on 1 documents -> the EN head and the pooled head" in lines[1]
     assert "KK: 1 corrections on 1 documents -> the pooled head only" in lines[2]
+    lines = corrections_by_head(corrected, refit.info, narrative_languages.OWN_WEIGHT)
+    assert lines[1].endswith(
+        "-> the EN head (each verdict weighted 1x) and the pooled head (5x)"
+    ), lines[1]
 
 
 def t3_technique_folder(root, t3, per_language):

@@ -371,12 +371,21 @@ def heads_of_corrections(
     }
 
 
-def corrections_by_head(corrected: CorrectedSet, own: Mapping[str, object]) -> list[str]:
-    """The card's lines on which head each language's corrections went into."""
+def corrections_by_head(
+    corrected: CorrectedSet, own: Mapping[str, object], own_weight: int | None = None
+) -> list[str]:
+    """The card's lines on which head each language's corrections went into; with `own_weight`
+    (a head per language weighs each verdict so many rows, the pooled head `WEIGHT`), both
+    weights are named."""
     lines = ["- Corrections per language and the heads they went into:"]
     for language, (count, documents) in sorted(corrected.by_language.items()):
         name = language.upper() or "language unknown"
-        if language in own:
+        if language in own and own_weight is not None:
+            heads = (
+                f"the {name} head (each verdict weighted {own_weight}x) and the pooled head"
+                f" ({WEIGHT}x)"
+            )
+        elif language in own:
             heads = f"the {name} head and the pooled head"
         elif language:
             heads = f"the pooled head only ({name} has no head of its own in this model)"

@@ -21,7 +21,7 @@ from narrascope.training.calibrate import (
     cross_fitted_platt,
     fit_platt_all,
 )
-from narrascope.training.corrections import WEIGHT, CorrectedSet
+from narrascope.training.corrections import CorrectedSet
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import fit_head
 from narrascope.training.narrative_rules import (
@@ -52,6 +52,11 @@ REFIT_PER_LANGUAGE = True
 language too, each with its language's corrections; False: the pooled head alone takes them all
 and every language is analysed with it (the refit before #19's per-language one). Decided by
 `benchmarks/learning_curve.py --within EN`, benchmarks/RESULTS.md "Corrections per language"."""
+OWN_WEIGHT = 1
+"""How many training rows one analyst's verdict counts as in a head per language's refit (the
+pooled head's stays `corrections.WEIGHT`, 5; the anchors are weighed against `WEIGHT` either
+way). 1, not 5: pre-registered on HI and RU, `benchmarks/learning_curve_within.py
+--own-weight 1`, benchmarks/RESULTS.md "The own head's corrections weight"."""
 PER_LANGUAGE_NOTE = """\
 - Heads per language (narratives-v4): each language with at least 200 annotated train
   articles gets a head fitted on its articles alone (own similarity calibration, blend, Platt
@@ -109,10 +114,11 @@ def language_head(
     seed: int,
     folds: int,
     corrected: CorrectedSet | None = None,
+    weight: int = OWN_WEIGHT,
 ) -> LanguageHead:
     """`train`'s recipe (head, similarity calibration, blend, Platt, the `CHOSEN` rule) on one
     language's articles alone, over its own grouped folds; `corrected`, that language's
-    corrections, weigh in the final fit only, as the pooled head's do."""
+    corrections, weigh in the final fit only, each verdict as `weight` training rows."""
     groups = [ex.encoded.article.id for ex in examples]
     cv = cross_validate(x, y, groups, c=C, seed=seed, folds=folds)
     similarity = definition_similarity(examples, definitions)
@@ -146,7 +152,7 @@ def language_head(
     cut = rule.thresholds(labels)
     cut_scores = blended if rule.space == "blend" else None
     scores = cv_scores(examples, taxonomy, labels, crossfit, cut, cut_scores, rule.floor)
-    weights, bias = fit_head(x, y, corrected, c=C, seed=seed)
+    weights, bias = fit_head(x, y, corrected, c=C, seed=seed, weight=weight)
     info: dict[str, object] = {
         "articles": len(examples),
         "blend": blend,
@@ -159,7 +165,7 @@ def language_head(
         "intercept": intercept,
     }
     if corrected is not None and len(corrected.x):
-        info["corrections"] = corrected.info(WEIGHT)
+        info["corrections"] = corrected.info(weight)
     return LanguageHead(
         {"weights": weights, "bias": bias, "thresholds": cut},
         {
@@ -198,13 +204,14 @@ def language_heads(
     seed: int,
     folds: int,
     corrected: CorrectedSet | None = None,
+    weight: int = OWN_WEIGHT,
 ) -> LanguageHeads:
     """A head for every language with `MIN_LANGUAGE_ARTICLES` articles, kept where its nested
     fine samples-F1 is at least the `pooled` head's nested decisions on the same articles.
 
     With an analyst's `corrected` documents, a language's head is fitted with the corrections of
     documents in that language (the pooled head takes them all, `train`), so a corpus's verdicts
-    reach the head its documents are analysed with (#19)."""
+    reach the head its documents are analysed with (#19); each verdict counts `weight` rows."""
     out = LanguageHeads()
     language_of = np.array([ex.language.lower() for ex in examples])
     out.lines += [
@@ -221,6 +228,7 @@ def language_heads(
             [examples[int(i)] for i in mine], x[mine], y[mine], definitions, labels, taxonomy,
             decider, seed=seed, folds=folds,
             corrected=corrected.in_language(language) if corrected is not None else None,
+            weight=weight,
         )  # fmt: skip
         pooled_coarse = float(pooled.coarse[mine].mean())
         pooled_fine = float(pooled.fine[mine].mean())

@@ -45,6 +45,7 @@ from narrascope.training.corrections import WEIGHT, corrections_by_head, heads_o
 from narrascope.training.fit import cross_validate, fit_calibration, grouped_folds
 from narrascope.training.narrative_corrections import corpus_shift, fit_head, read_corrections
 from narrascope.training.narrative_languages import (
+    OWN_WEIGHT,
     PER_LANGUAGE_NOTE,
     REFIT_PER_LANGUAGE,
     LanguageHeads,
@@ -234,9 +235,10 @@ def train(
         report.scores |= own.scores
         info["languages"] = own.info
     if corrected is not None:
-        report.lines += corrections_by_head(corrected, own.info)
+        report.lines += corrections_by_head(corrected, own.info, OWN_WEIGHT)
         info["corrections"] = corrected.info(WEIGHT) | {
-            "languages": heads_of_corrections(corrected, own.info)
+            "languages": heads_of_corrections(corrected, own.info),
+            "own_weight": OWN_WEIGHT,
         }
     head = LinearHead(
         weights,
