@@ -164,10 +164,6 @@ class _Evidence:
         )
 
     def listing(self) -> PageDecision | None:
-        if self.front and self.shape.prose_words < 300:
-            return PageDecision(
-                PageType.LISTING, f"listing page: the site's front page; {self._shape()}"
-            )
         heading = _first(cue.LISTING_TITLE.search, self.headings)
         if heading is not None:
             return PageDecision(
@@ -177,12 +173,14 @@ class _Evidence:
         weak = _first(cue.LISTING_WEAK_TITLE.match, self.headings)
         slug = self.slug if self.slug and cue.LISTING_SLUG.match(self.slug) else None
         teasers = len(more) >= 3 and self.shape.prose_words < 80 * len(more)
-        if not (teasers or ((weak or slug) and self._fragmented())):
+        # A root URL alone is no evidence: a CSV's `url` column may hold the outlet's address.
+        if not (teasers or ((weak or slug or self.front) and self._fragmented())):
             return None
         evidence = (
             ([f"{len(more)} {_quote(more[0])} links"] if teasers else [])
             + [f"title {_quote(weak)}"] * bool(weak)
             + [f"URL ending {_quote(slug)}"] * bool(slug)
+            + ["the site's front page"] * self.front
         )
         return PageDecision(
             PageType.LISTING, f"listing page: {', '.join(evidence)}; {self._shape()}"
