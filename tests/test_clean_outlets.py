@@ -208,6 +208,11 @@ BYLINES = [
     (("Troy Smith", "Cleveland com"), "Cleveland", ("Troy Smith",)),
     (("Sean Martin",), None, ("Sean Martin",)),
     (("May Bulman",), None, ("May Bulman",)),
+    (("Theresa May", "Fredric March"), None, ("Theresa May", "Fredric March")),
+    (("Luigi Di Maio",), None, ("Luigi Di Maio",)),
+    (("Di Stefano Marco",), None, ("Di Stefano Marco",)),
+    (("di Mario Rossi",), None, ("Mario Rossi",)),
+    (("Anna Smith May 6",), None, ("Anna Smith",)),
     (("LinkNaija",), "LinkNaija", ()),
 ]
 

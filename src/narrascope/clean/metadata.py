@@ -128,14 +128,15 @@ def publisher_name(
 # What extractors leave around a byline's names: a label before them ("Текст", "Analysis by"),
 # a weekday, month or "Published" after them, a job title beside them ("Ap Auto Writer").
 _BYLINE_LABEL = re.compile(
-    r"^((analysis|text|story|words|written|reporting|photos?) by|by|text|текст|авторы?|author"
-    r"|von|par|por|di)\s*:?\s+",
-    re.I,
+    r"^((?i:(analysis|text|story|words|written|reporting|photos?) by|by|text|текст|авторы?"
+    r"|author|von|par|por)|di)\s*:?\s+"  # "di Mario Rossi", never "Di Maio"
 )
+# A month that is also a surname ("Theresa May", "Fredric March") counts only with its day.
 _BYLINE_TAIL = re.compile(
-    r"((^|,?\s+)((mon|tues|wednes|thurs|fri|satur|sun)day|(jan(uary)?|feb(ruary)?|mar(ch)?"
-    r"|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
-    r"\.?(\s+\d{1,2})?|published|updated|posted|publié le|mis à jour( à)?)\b)+\s*$",
+    r"((^|,?\s+)((mon|tues|wednes|thurs|fri|satur|sun)day|(jan(uary)?|feb(ruary)?|mar|apr|jun"
+    r"|july?|aug|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\.?(\s+\d{1,2})?"
+    r"|(may|june|april|march|august)\s+\d{1,2}|published|updated|posted|publié le"
+    r"|mis à jour( à)?)\b)+\s*$",
     re.I,
 )
 _JOB_TITLE = re.compile(

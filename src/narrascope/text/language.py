@@ -80,8 +80,15 @@ def reading_sample(text: str) -> str:
 
     A page's prose lines come first when they hold `_PROSE_MIN` characters; a text with less
     prose (a short post, a list) is read from its opening as it is."""
-    prose = "\n".join(line for line in map(str.strip, text.splitlines()) if is_prose(line))
-    return (prose if len(prose) >= _PROSE_MIN else text)[:_SAMPLE_CHARS]
+    prose, size = [], 0
+    for line in text.splitlines():  # up to the sample's size: a text may be megabytes long
+        if is_prose(line := line.strip()):
+            prose.append(line)
+            size += len(line) + 1
+            if size >= _SAMPLE_CHARS:
+                break
+    sample = "\n".join(prose)
+    return (sample if len(sample) >= _PROSE_MIN else text)[:_SAMPLE_CHARS]
 
 
 class LanguageIdentifier:
