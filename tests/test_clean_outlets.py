@@ -213,6 +213,7 @@ BYLINES = [
     (("Di Stefano Marco",), None, ("Di Stefano Marco",)),
     (("di Mario Rossi",), None, ("Mario Rossi",)),
     (("Anna Smith May 6",), None, ("Anna Smith",)),
+    (("Door NU nl",), "NUnl", ()),  # Dutch "by", then the site's domain spelt with a space
     (("LinkNaija",), "LinkNaija", ()),
 ]
 

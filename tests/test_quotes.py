@@ -342,6 +342,17 @@ def test_quotes_the_name_right_before_the_cue_speaks(entities):
     _assert_quoted(said, "John Smith", "the rocket would fly next year")
 
 
+def test_quotes_russian_as_x_said(entities):
+    """mk.ru on Lukashenko's inauguration: "Как сказал Песков, …" was given to "Как" (#15)."""
+    doc = _doc(
+        "Все прошло стремительно, как и положено спецоперации. Как сказал Песков, об инаугурации "
+        "в Кремле не знали, Путина на нее не звали.",
+        language="ru",
+    )
+    said = _said(_quotes(doc, entities), doc)
+    _assert_quoted(said, "Песков", "об инаугурации в Кремле не знали")
+
+
 def test_quotes_russian_dialogue_dashes(entities):
     doc = _doc(
         "Мария Захарова выступила на брифинге в Москве.\n"

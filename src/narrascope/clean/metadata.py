@@ -129,7 +129,7 @@ def publisher_name(
 # a weekday, month or "Published" after them, a job title beside them ("Ap Auto Writer").
 _BYLINE_LABEL = re.compile(
     r"^((?i:(analysis|text|story|words|written|reporting|photos?) by|by|text|текст|авторы?"
-    r"|author|von|par|por)|di)\s*:?\s+"  # "di Mario Rossi", never "Di Maio"
+    r"|author|von|par|por|door)|di)\s*:?\s+"  # "di Mario Rossi", never "Di Maio"
 )
 # A month that is also a surname ("Theresa May", "Fredric March") counts only with its day.
 _BYLINE_TAIL = re.compile(
@@ -150,7 +150,7 @@ _NOT_A_NAME = re.compile(
     r"|veröffentlicht|staff|admin)$",
     re.I,
 )
-_SPELT_DOMAIN = re.compile(r"\s(com|org|net|info|co uk|ru|ua|kz|in|be|fr|de)$", re.I)
+_SPELT_DOMAIN = re.compile(r"\s(com|org|net|info|co uk|ru|ua|kz|in|be|fr|de|nl|cat)$", re.I)
 
 
 def byline_names(authors: tuple[str, ...], *, site: str | None = None) -> tuple[str, ...]:

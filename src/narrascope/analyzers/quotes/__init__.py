@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.analyzers.quotes.lexicon import CUE, TITLE_BEFORE
+from narrascope.analyzers.quotes.lexicon import CUE, SOURCE_FIRST, TITLE_BEFORE
 from narrascope.analyzers.quotes.marks import quote_spans, word_count
 from narrascope.analyzers.quotes.reported import Reporting
 from narrascope.analyzers.quotes.speakers import Found, Named
@@ -39,7 +39,7 @@ class QuoteAnalyzer:
     """Finds direct and indirect quotes and attributes each to a speaker entity or None."""
 
     name: ClassVar[str] = "quotes"
-    version: ClassVar[str] = "quotes-v7"
+    version: ClassVar[str] = "quotes-v8"
     layer: ClassVar[Layer] = Layer.QUOTE
     requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})
@@ -140,7 +140,7 @@ def _merge_mixed(text: str, quote: Found, open_at: int) -> None:
     one indirect quote from the cue on, so the reported words are not lost."""
     if quote.cue_span is None or quote.cue_span[1] > open_at or quote.cue in ("", ":"):
         return
-    if quote.cue.lower().startswith(("according", "по ")):
+    if quote.cue.lower().startswith(SOURCE_FIRST):
         return
     if quote.speaker_span and quote.speaker_span[0] >= quote.cue_span[1]:
         return  # the speaker sits between cue and quote: "said Mr. Smith: “…”"

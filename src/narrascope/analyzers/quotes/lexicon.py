@@ -89,7 +89,14 @@ PARTICIPLE = re.compile(
     r",\s+(saying|adding|noting|arguing|insisting|warning|claiming|explaining|writing|citing"
     r"|telling\s+(?:[\w’'.-]+\s+){1,3}?)(?:that\s+)?(?=\S)"
 )
-ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Пп]о словам|[Пп]о мнению)\s+([^,.;:]{2,80})")
+ACCORDING = re.compile(
+    r"(?<!\w)(?:[Aa]ccording to|[Пп]о словам|[Пп]о мнению"
+    # "Как сказал Песков, …": as Peskov said — the speaker follows the verb
+    r"|[Кк]ак (?:сказал|заявил|отметил|сообщил|подчеркнул|пояснил|рассказал|написал|уточнил)а?)"
+    r"\s+([^,.;:]{2,80})"
+)
+SOURCE_FIRST = ("according", "по ", "как ")
+"""How an ACCORDING cue starts: the source follows it ("according to X", "как сказал X")."""
 
 PRONOUNS = {
     "he": "m",

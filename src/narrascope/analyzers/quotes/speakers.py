@@ -21,6 +21,7 @@ from narrascope.analyzers.quotes.lexicon import (
     FEMALE_NOUN,
     PRONOUN,
     PRONOUNS,
+    SOURCE_FIRST,
 )
 from narrascope.analyzers.quotes.marks import MARKS
 from narrascope.model import Span
@@ -158,7 +159,7 @@ class Attribution:
         ]
         before = text[start:cue_start]
         pronoun = re.search(rf"({PRONOUN.pattern}){ADVERBS}\s*$", before)
-        according = text[cue_start:cue_end].lower().startswith(("according", "по "))
+        according = text[cue_start:cue_end].lower().startswith(SOURCE_FIRST)
         if pronoun and not according:
             p_start = start + pronoun.start(1)
             quote.speaker_span = (p_start, start + pronoun.end(1))
