@@ -353,6 +353,29 @@ def test_quotes_russian_as_x_said(entities):
     _assert_quoted(said, "Песков", "об инаугурации в Кремле не знали")
 
 
+def test_quotes_datelines_salutations_and_sections_do_not_speak(entities):
+    """Real pages: an AP-style dateline, Dear Abby's salutations, a fact check's sections."""
+    doc = _doc(
+        "CHICAGO (NewsNation Now) — A spokesman says President Donald Trump’s eldest son, Donald "
+        "Trump Jr., has been infected with the coronavirus.\n"
+        "DEAR ABBY: My husband and I were getting ready to leave after dinner at a restaurant.\n"
+        "DEAR FEELING: You are not being unreasonable, and you should tell him so.\n"
+        "THE CLAIM: Harris is ineligible to serve as vice president because of her parents.\n"
+        "THE FACTS: That’s false. Harris was born in Oakland, California, in 1964.\n"
+        "John Smith — the group’s leader — said the talks had failed."
+    )
+    speakers = {a.attrs["speaker"] for a in _quotes(doc, entities)}
+    assert not speakers & {
+        "CHICAGO",
+        "DEAR ABBY",
+        "DEAR FEELING",
+        "THE CLAIM",
+        "THE FACTS",
+        "FACTS",
+    }
+    assert "John Smith" in speakers
+
+
 def test_quotes_russian_dialogue_dashes(entities):
     doc = _doc(
         "Мария Захарова выступила на брифинге в Москве.\n"

@@ -39,7 +39,7 @@ class QuoteAnalyzer:
     """Finds direct and indirect quotes and attributes each to a speaker entity or None."""
 
     name: ClassVar[str] = "quotes"
-    version: ClassVar[str] = "quotes-v8"
+    version: ClassVar[str] = "quotes-v9"
     layer: ClassVar[Layer] = Layer.QUOTE
     requires: ClassVar[tuple[Layer, ...]] = (Layer.ENTITY,)
     languages: ClassVar[frozenset[str] | None] = frozenset({"en", "ru"})

@@ -80,6 +80,14 @@ SOURCE_START = re.compile(
     r"|new|official|local|federal|state|data|figures|reports?|sources?|officials|experts"
     r"|analysts|polls?|surveys?|estimates?|documents?)\b"
 )
+# Labels in capitals that name no speaker: a letter's salutation ("DEAR ABBY:"), a fact
+# check's or an update's section ("THE CLAIM:", "THE FACTS:").
+NOT_A_SPEAKER = re.compile(
+    r"(?:DEAR\b.*|(?:THE )?(?:CLAIM|FACTS?|VERDICT|RATING|SUMMARY|BACKGROUND|UPDATE|CORRECTION"
+    r"|EDITOR'?S NOTE|NOTE|CONTEXT|BOTTOM LINE|WHAT'?S NEXT|WHY IT MATTERS))$"
+)
+# What follows a dateline's place: an agency in brackets, then a dash ("CHICAGO (AP) — …").
+DATELINE = re.compile(r"\s*(?:\([^()\n]{2,30}\)\s*)?[—–]\s")
 COLON_LABEL = re.compile(r"\s*([A-ZА-ЯЁ][\w.’'-]*(?:\s+[A-ZА-ЯЁ][\w.’'-]*){0,3})\s*:\s+(?=\S)")
 ASIDE = re.compile(
     r",\s+((?:[\w’'.-]+\s+){1,6}?)(said|says|added|argued|explained|noted|wrote|insisted)"

@@ -17,8 +17,10 @@ from narrascope.analyzers.quotes.lexicon import (
     ADVERBS,
     COLON_LABEL,
     CUE,
+    DATELINE,
     DESCRIPTION,
     FEMALE_NOUN,
+    NOT_A_SPEAKER,
     PRONOUN,
     PRONOUNS,
     SOURCE_FIRST,
@@ -156,6 +158,7 @@ class Attribution:
             and n.end <= end
             and not self._in_quote(n.start, n.end)
             and not (n.start < cue_end and cue_start < n.end)
+            and not self._dateline(n)
         ]
         before = text[start:cue_start]
         pronoun = re.search(rf"({PRONOUN.pattern}){ADVERBS}\s*$", before)
@@ -310,17 +313,33 @@ class Attribution:
         One all-capitals label in a whole text is a dateline ("NEW DELHI: Shares of PSU banks
         …"), not a speaker: a transcript gives its speakers several turns."""
         label = self.text[start:end]
+        if NOT_A_SPEAKER.match(label):
+            return False
         if label.isupper() and len(label) > 2 and self._transcript():
             return True
         return any(
             n.start <= start and end <= n.end + 1 and n.label in ("PER", "ORG") for n in self.named
         )
 
+    def _dateline(self, name: Named) -> bool:
+        """Whether `name` opens a paragraph as its dateline: "CHICAGO (AP) — A spokesman says"."""
+        opens = any(
+            a <= name.start and not self.text[a : name.start].strip() for a, _ in self.paragraphs
+        )
+        after = DATELINE.match(self.text, name.end)
+        # "Trump — who … — said" opens a paragraph too: a dateline is in capitals or names its agency
+        surface = self.text[name.start : name.end]
+        return opens and after is not None and (surface.isupper() or "(" in after.group(0))
+
     def _transcript(self) -> bool:
         """Whether two or more paragraphs open with an all-capitals label and a colon."""
         if self._turns is None:
             labels = (COLON_LABEL.match(self.text, a, b) for a, b in self.paragraphs)
-            self._turns = sum(1 for m in labels if m and m.group(1).isupper())
+            self._turns = sum(
+                1
+                for m in labels
+                if m and m.group(1).isupper() and not NOT_A_SPEAKER.match(m.group(1))
+            )
         return self._turns >= 2
 
     def _subject_of_cue(self, name: Named, start: int, cue_start: int) -> bool:
