@@ -68,6 +68,7 @@ class Attribution:
         self.text, self.named, self.quoted = text, named, quoted
         self.sentences, self.paragraphs = sentences, paragraphs
         self._turns: int | None = None  # paragraphs opened by an all-capitals label
+        self._heads: set[int] | None = None  # offsets where paragraphs' text begins
 
     def _in_quote(self, start: int, end: int) -> bool:
         return any(o <= start and end <= c + 1 for o, c in self.quoted)
@@ -323,13 +324,16 @@ class Attribution:
 
     def _dateline(self, name: Named) -> bool:
         """Whether `name` opens a paragraph as its dateline: "CHICAGO (AP) — A spokesman says"."""
-        opens = any(
-            a <= name.start and not self.text[a : name.start].strip() for a, _ in self.paragraphs
-        )
+        if self._heads is None:  # where each paragraph's text begins, computed once
+            self._heads = {
+                a + len(self.text[a:b]) - len(self.text[a:b].lstrip()) for a, b in self.paragraphs
+            }
+        if name.start not in self._heads:
+            return False
         after = DATELINE.match(self.text, name.end)
         # "Trump — who … — said" opens a paragraph too: a dateline is in capitals or names its agency
         surface = self.text[name.start : name.end]
-        return opens and after is not None and (surface.isupper() or "(" in after.group(0))
+        return after is not None and (surface.isupper() or "(" in after.group(0))
 
     def _transcript(self) -> bool:
         """Whether two or more paragraphs open with an all-capitals label and a colon."""
